@@ -1,0 +1,154 @@
+/*
+ * libmm/mm.h - the public API of libmm: the Linux kernel's physical-memory
+ * allocators as a userspace library.
+ *
+ * Every exported symbol is mm_ + the kernel's own name, with the machine
+ * handle first.  Misuse (bad order, unknown flag, double free, a pointer that
+ * is not one of the machine's pages, ...) is refused: the call returns an
+ * error code or NULL, mm_last_errno()/mm_last_error() tell what happened, a
+ * kernel-style line goes to the machine's log (mm_report_text(m, "dmesg"))
+ * and to the report callback when one is set, and the machine stays usable.
+ * Running out of memory is not misuse: NULL with mm_last_errno() == ENOMEM,
+ * counted in vmstat.
+ *
+ * Threads: a thread calls mm_cpu_bind() to become one of the machine's
+ * simulated CPUs before calling an allocator entry point; everything
+ * per-CPU then belongs to it and is used without locks.
+ */
+#ifndef LIBMM_MM_H
+#define LIBMM_MM_H
+
+#include <stddef.h>
+#include <libmm/gfp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+#define MM_PAGE_SHIFT        12
+#define MM_PAGE_SIZE         4096ul
+#define MM_MAX_ORDER_LIMIT   15     /* largest accepted max_page_order */
+#define MM_NR_ORDERS_MAX     16     /* array size for per-order values */
+#define MM_MAX_NR_ZONES      4      /* DMA, DMA32, NORMAL, MOVABLE */
+#define MM_MAX_CPUS          256
+#define MM_MAX_NODES         64
+#define MM_PFN_INVALID       (~0ul)
+
+/* Zone indices, kernel order (enum zone_type on x86-64, no HIGHMEM). */
+#define MM_ZONE_DMA          0
+#define MM_ZONE_DMA32        1
+#define MM_ZONE_NORMAL       2
+#define MM_ZONE_MOVABLE      3
+
+/* Migratetypes (enum migratetype; CMA is not configured). */
+#define MM_MIGRATE_UNMOVABLE    0
+#define MM_MIGRATE_MOVABLE      1
+#define MM_MIGRATE_RECLAIMABLE  2
+#define MM_MIGRATE_HIGHATOMIC   3
+#define MM_MIGRATE_ISOLATE      4
+#define MM_MIGRATE_TYPES        5
+
+struct mm;      /* one simulated machine */
+struct page;    /* a page frame descriptor (opaque) */
+
+/* ---- machine ---------------------------------------------------------- */
+
+/* config: "cpus=4 nodes=1 DMA=16M DMA32=240M NORMAL=768M MOVABLE=0
+ * max_page_order=10 seed=1" plus optional keys (README.md); NULL or "" is the
+ * default machine.  On failure returns NULL and writes the reason to err. */
+struct mm *mm_create(const char *config, char *err, size_t errlen);
+void       mm_destroy(struct mm *m);
+
+/* The calling thread becomes CPU cpu (0 on success, -EBUSY if another thread
+ * holds it, -EINVAL if out of range).  A thread holds at most one CPU of a
+ * machine: binding again moves it. */
+int  mm_cpu_bind(struct mm *m, int cpu);
+void mm_cpu_unbind(struct mm *m);
+int  mm_cpu_current(struct mm *m);          /* bound CPU, or -1 */
+
+int           mm_nr_cpus(struct mm *m);
+int           mm_nr_nodes(struct mm *m);
+int           mm_cpu_to_node(struct mm *m, int cpu);
+unsigned long mm_nr_pages(struct mm *m);    /* page frames, all nodes */
+unsigned      mm_max_order(struct mm *m);   /* max_page_order */
+unsigned      mm_pageblock_order(struct mm *m);
+void         *mm_direct_map_base(struct mm *m); /* NULL with backing=none */
+char         *mm_config_string(struct mm *m);   /* canonical config; mm_free_string */
+
+/* ---- page allocator --------------------------------------------------- */
+
+struct page  *mm_alloc_pages(struct mm *m, gfp_t gfp, unsigned order);
+struct page  *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned order);
+/* __free_pages(); 0, or -EINVAL / -EFAULT when the free is refused. */
+int           mm_free_pages(struct mm *m, struct page *page, unsigned order);
+unsigned long mm_page_to_pfn(struct mm *m, const struct page *page);
+struct page  *mm_pfn_to_page(struct mm *m, unsigned long pfn);
+void         *mm_page_address(struct mm *m, const struct page *page);
+struct page  *mm_virt_to_page(struct mm *m, const void *addr);
+void          mm_drain_all_pages(struct mm *m);
+void          mm_drain_local_pages(struct mm *m);
+
+/* Where a page frame lives: 0 and *node, *zone_idx filled; -EINVAL if the
+ * PFN is not one of the machine's. */
+int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx);
+
+/* ---- zones, per-CPU lists --------------------------------------------- */
+
+struct mm_zone_info {
+	int           node;
+	int           zone_idx;                 /* MM_ZONE_* */
+	const char   *name;                     /* kernel spelling: "DMA", "Normal" */
+	unsigned long start_pfn, spanned, present, managed;
+	unsigned long free;                     /* NR_FREE_PAGES */
+	unsigned long min, low, high, boost;    /* watermarks, in pages */
+	unsigned long nr_reserved_highatomic;
+	unsigned long lowmem_reserve[MM_MAX_NR_ZONES];
+	unsigned long nr_free[MM_NR_ORDERS_MAX];   /* free blocks per order */
+	unsigned long nr_free_mt[MM_MIGRATE_TYPES][MM_NR_ORDERS_MAX];
+	unsigned long nr_pageblocks[MM_MIGRATE_TYPES]; /* pageblocks of each type */
+};
+/* 0 on success; -EINVAL for a node/zone that does not exist.  Empty zones
+ * exist (spanned == 0). */
+int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out);
+
+struct mm_pcp_info {
+	int count;      /* pages on this CPU's lists for the zone */
+	int high;       /* free back to the buddy when count reaches high */
+	int batch;      /* pages moved per refill / drain */
+};
+int mm_pcp_info(struct mm *m, int cpu, int node, int zone_idx, struct mm_pcp_info *out);
+
+/* ---- GFP text --------------------------------------------------------- */
+
+/* "GFP_KERNEL|__GFP_ZERO", also hex "0xcc0"; 0 or -EINVAL naming the bad word. */
+int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen);
+/* The kernel's %pGg form ("GFP_KERNEL|__GFP_ZERO"); returns the length. */
+int mm_gfp_format(gfp_t gfp, char *buf, size_t len);
+
+/* ---- errors, log ------------------------------------------------------ */
+
+int         mm_last_errno(struct mm *m);    /* positive errno of the last failure */
+const char *mm_last_error(struct mm *m);    /* its text */
+typedef void (*mm_report_fn)(void *arg, const char *text);
+void        mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg);
+
+/* ---- state, reports, checks ------------------------------------------- */
+
+int   mm_validate(struct mm *m, char *err, size_t errlen); /* 0 = every invariant holds */
+char *mm_report_json(struct mm *m);
+/* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
+ * "extfrag_index", "dmesg"; NULL for an unknown name. */
+char *mm_report_text(struct mm *m, const char *name);
+void  mm_free_string(char *s);
+/* one vmstat counter by its /proc/vmstat name; -1 if unknown */
+long  mm_vmstat_read(struct mm *m, const char *name);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBMM_MM_H */

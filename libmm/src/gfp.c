@@ -1,0 +1,158 @@
+/*
+ * gfp.c - GFP flags as text: parsing "GFP_KERNEL|__GFP_ZERO" (the names a
+ * 6.x kernel prints in tracepoints and warnings, plus numbers) and printing
+ * them the way the kernel's %pGg does (composites first, greedily, in the
+ * order of include/trace/events/mmflags.h; leftover bits in hex; "none"
+ * for 0 as show_gfp_flags() prints it).  Pure functions, no state.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+struct gfp_name {
+	const char *name;
+	gfp_t mask;
+};
+
+/* Printing order (mmflags.h __def_gfpflag_names). */
+static const struct gfp_name gfp_names[] = {
+	{ "GFP_TRANSHUGE", GFP_TRANSHUGE },
+	{ "GFP_TRANSHUGE_LIGHT", GFP_TRANSHUGE_LIGHT },
+	{ "GFP_HIGHUSER_MOVABLE", GFP_HIGHUSER_MOVABLE },
+	{ "GFP_HIGHUSER", GFP_HIGHUSER },
+	{ "GFP_USER", GFP_USER },
+	{ "GFP_KERNEL_ACCOUNT", GFP_KERNEL_ACCOUNT },
+	{ "GFP_KERNEL", GFP_KERNEL },
+	{ "GFP_NOFS", GFP_NOFS },
+	{ "GFP_ATOMIC", GFP_ATOMIC },
+	{ "GFP_NOIO", GFP_NOIO },
+	{ "GFP_NOWAIT", GFP_NOWAIT },
+	{ "GFP_DMA", GFP_DMA },
+	{ "__GFP_HIGHMEM", __GFP_HIGHMEM },
+	{ "GFP_DMA32", GFP_DMA32 },
+	{ "__GFP_HIGH", __GFP_HIGH },
+	{ "__GFP_IO", __GFP_IO },
+	{ "__GFP_FS", __GFP_FS },
+	{ "__GFP_NOWARN", __GFP_NOWARN },
+	{ "__GFP_RETRY_MAYFAIL", __GFP_RETRY_MAYFAIL },
+	{ "__GFP_NOFAIL", __GFP_NOFAIL },
+	{ "__GFP_NORETRY", __GFP_NORETRY },
+	{ "__GFP_COMP", __GFP_COMP },
+	{ "__GFP_ZERO", __GFP_ZERO },
+	{ "__GFP_NOMEMALLOC", __GFP_NOMEMALLOC },
+	{ "__GFP_MEMALLOC", __GFP_MEMALLOC },
+	{ "__GFP_HARDWALL", __GFP_HARDWALL },
+	{ "__GFP_THISNODE", __GFP_THISNODE },
+	{ "__GFP_RECLAIMABLE", __GFP_RECLAIMABLE },
+	{ "__GFP_MOVABLE", __GFP_MOVABLE },
+	{ "__GFP_ACCOUNT", __GFP_ACCOUNT },
+	{ "__GFP_WRITE", __GFP_WRITE },
+	{ "__GFP_RECLAIM", __GFP_RECLAIM },
+	{ "__GFP_DIRECT_RECLAIM", __GFP_DIRECT_RECLAIM },
+	{ "__GFP_KSWAPD_RECLAIM", __GFP_KSWAPD_RECLAIM },
+	{ "__GFP_ZEROTAGS", __GFP_ZEROTAGS },
+	{ "__GFP_SKIP_ZERO", __GFP_SKIP_ZERO },
+	{ "__GFP_SKIP_KASAN", __GFP_SKIP_KASAN },
+	{ "__GFP_NOLOCKDEP", __GFP_NOLOCKDEP },
+};
+
+/* Accepted on input only. */
+static const struct gfp_name gfp_aliases[] = {
+	{ "__GFP_DMA", __GFP_DMA },
+	{ "__GFP_DMA32", __GFP_DMA32 },
+	{ "__GFP_ATOMIC", 0 },     /* removed in 6.3; printed by 4.x-6.2 kernels */
+	{ "none", 0 },
+};
+
+static bool lookup(const struct gfp_name *t, size_t n, const char *w, gfp_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(t[i].name, w)) {
+			*out = t[i].mask;
+			return true;
+		}
+	}
+	return false;
+}
+
+int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
+{
+	gfp_t gfp = 0;
+	const char *p = text;
+
+	if (!text || !*text) {
+		if (err && errlen)
+			snprintf(err, errlen, "empty GFP flags");
+		return -EINVAL;
+	}
+	while (*p) {
+		char word[64];
+		size_t n = strcspn(p, "|");
+		gfp_t v;
+
+		while (n && isspace((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (!n || n >= sizeof(word)) {
+			if (err && errlen)
+				snprintf(err, errlen, "bad GFP flags '%s': %s", text,
+					 n ? "name too long" : "empty name");
+			return -EINVAL;
+		}
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (isdigit((unsigned char)word[0])) {
+			char *end;
+			unsigned long x = strtoul(word, &end, 0);
+
+			if (*end || x > __GFP_BITS_MASK) {
+				if (err && errlen)
+					snprintf(err, errlen, "bad GFP number '%s'", word);
+				return -EINVAL;
+			}
+			v = (gfp_t)x;
+		} else if (!lookup(gfp_names, sizeof(gfp_names) / sizeof(gfp_names[0]), word, &v) &&
+			   !lookup(gfp_aliases, sizeof(gfp_aliases) / sizeof(gfp_aliases[0]), word, &v)) {
+			if (err && errlen)
+				snprintf(err, errlen, "unknown GFP flag '%s'", word);
+			return -EINVAL;
+		}
+		gfp |= v;
+		p += strcspn(p, "|");
+		if (*p == '|')
+			p++;
+	}
+	*out = gfp;
+	return 0;
+}
+
+int mm_gfp_format(gfp_t gfp, char *buf, size_t len)
+{
+	struct strbuf sb;
+	int n;
+
+	sb_init(&sb);
+	if (!gfp)
+		sb_puts(&sb, "none");
+	for (size_t i = 0; i < sizeof(gfp_names) / sizeof(gfp_names[0]) && gfp; i++) {
+		if ((gfp & gfp_names[i].mask) != gfp_names[i].mask)
+			continue;
+		sb_printf(&sb, "%s%s", sb.len ? "|" : "", gfp_names[i].name);
+		gfp &= ~gfp_names[i].mask;
+	}
+	if (gfp)
+		sb_printf(&sb, "%s%#x", sb.len ? "|" : "", gfp);
+	if (!sb_finish(&sb)) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	n = snprintf(buf, len, "%s", sb.buf);
+	free(sb.buf);
+	return n;
+}

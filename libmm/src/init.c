@@ -1,0 +1,50 @@
+/*
+ * init.c - booting and destroying a machine: the one place that calls every
+ * layer's init in bottom-up order (machine -> zones -> buddy -> pcp), like
+ * the kernel's mm_core_init(), and their exits in reverse.  Nothing else
+ * here; a machine is not shared with other threads until mm_create returns.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+void mm_destroy(struct mm *m)
+{
+	if (!m)
+		return;
+	pcp_exit(m);
+	zones_exit(m);
+	machine_exit(m);
+	free(m);
+}
+
+struct mm *mm_create(const char *config, char *err, size_t errlen)
+{
+	struct mm *m = calloc(1, sizeof(*m));
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!m) {
+		if (err && errlen)
+			strncpy(err, "out of memory", errlen - 1);
+		return NULL;
+	}
+	if (machine_init(m, config, err, errlen))
+		goto fail;
+	if (zones_init(m) || pcp_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for zone structures", errlen - 1);
+		goto fail;
+	}
+	for (int id = 0; id < m->nr_zones; id++)
+		buddy_init_zone(zone_by_id(m, id));
+	return m;
+fail:
+	mm_destroy(m);
+	return NULL;
+}
+
+void mm_free_string(char *s)
+{
+	free(s);
+}

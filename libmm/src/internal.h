@@ -1,0 +1,197 @@
+/*
+ * internal.h - declarations shared between libmm's source files, grouped by
+ * the file that defines them, plus the small inline helpers every layer uses
+ * (PFN arithmetic, this_cpu(), event counters, READ_ONCE/WRITE_ONCE).
+ * Structures live in mm_types.h.
+ */
+#ifndef LIBMM_INTERNAL_H
+#define LIBMM_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include "mm_types.h"
+
+/* Relaxed single-copy accesses for fields read without their lock. */
+#define READ_ONCE(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+#ifndef MM_DEBUG
+#define MM_DEBUG 0
+#endif
+/* Graded assertions: level 1 cheap checks, level 2 list walks.  They report
+ * through the machine log and abort: they guard libmm's own invariants, not
+ * user errors (those are refused with an error code). */
+#define MM_BUG_ON(level, m, cond)                                              \
+	do {                                                                   \
+		if (MM_DEBUG >= (level) && unlikely(cond))                     \
+			mm_bug((m), __FILE__, __LINE__, #cond);                \
+	} while (0)
+
+/* ---- printk.c: the machine log, errors ------------------------------- */
+void mm_printk(struct mm *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record a refused operation: sets the calling thread's last error, logs
+ * the text, returns -err. */
+int  mm_error(struct mm *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void mm_set_errno(struct mm *m, int err);
+void mm_bug(struct mm *m, const char *file, int line, const char *cond) __attribute__((noreturn));
+void mm_log_init(struct mm *m);
+void mm_log_free(struct mm *m);
+char *mm_log_text(struct mm *m);
+
+/* ---- strbuf.c: growable strings for reports ---------------------------- */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void sb_init(struct strbuf *sb);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_puts(struct strbuf *sb, const char *s);
+char *sb_finish(struct strbuf *sb);   /* caller frees; NULL on OOM */
+
+/* ---- machine.c: config, memory, CPUs ---------------------------------- */
+int  machine_init(struct mm *m, const char *config, char *err, size_t errlen);
+void machine_exit(struct mm *m);
+struct mm_cpu *this_cpu_slow(struct mm *m);
+bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu);   /* for remote drains */
+void mm_cpu_release(struct mm_cpu *cpu);
+int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
+extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS];
+
+/* The calling thread's CPU in machine m, or NULL when it is not bound. */
+static inline struct mm_cpu *this_cpu(struct mm *m)
+{
+	if (likely(mm_tls[0].m == m && mm_tls[0].mm_id == m->id))
+		return mm_tls[0].cpu;
+	return this_cpu_slow(m);
+}
+
+static inline struct page *pfn_to_page(struct mm *m, unsigned long pfn)
+{
+	return m->mem_map + pfn;
+}
+
+static inline unsigned long page_to_pfn(struct mm *m, const struct page *page)
+{
+	return (unsigned long)(page - m->mem_map);
+}
+
+static inline struct zone *pfn_zone(struct mm *m, unsigned long pfn)
+{
+	unsigned long nid = pfn / m->node_pages, off = pfn % m->node_pages;
+	int i = 0;
+
+	while (off >= m->zone_end_off[i])
+		i++;
+	return &m->nodes[nid].node_zones[i];
+}
+
+static inline struct zone *page_zone(struct mm *m, const struct page *page)
+{
+	return pfn_zone(m, page_to_pfn(m, page));
+}
+
+static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
+{
+	return pfn >= z->zone_start_pfn && pfn < z->zone_start_pfn + z->spanned_pages;
+}
+
+static inline struct zone *zone_by_id(struct mm *m, int id)
+{
+	return &m->nodes[id / MAX_NR_ZONES].node_zones[id % MAX_NR_ZONES];
+}
+
+static inline void count_vm_events(struct mm_cpu *cpu, enum vm_event_item i, unsigned long n)
+{
+	WRITE_ONCE(cpu->ev[i], READ_ONCE(cpu->ev[i]) + n);
+}
+
+static inline void count_numa_event(struct mm_cpu *cpu, const struct zone *z,
+				    enum numa_stat_item i)
+{
+	unsigned long *p = &cpu->numa_ev[z->id * NR_NUMA_STAT_ITEMS + i];
+
+	WRITE_ONCE(*p, READ_ONCE(*p) + 1);
+}
+
+static inline unsigned long zone_free_pages(const struct zone *z)
+{
+	return READ_ONCE(z->nr_free_pages);
+}
+
+/* ---- zone.c: watermarks, lowmem_reserve, zonelists ---------------------- */
+#define ALLOC_WMARK_MIN      WMARK_MIN
+#define ALLOC_WMARK_LOW      WMARK_LOW
+#define ALLOC_WMARK_HIGH     WMARK_HIGH
+#define ALLOC_NO_WATERMARKS  0x04
+#define ALLOC_WMARK_MASK     (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM            0x08
+#define ALLOC_NON_BLOCK      0x10
+#define ALLOC_MIN_RESERVE    0x20     /* == __GFP_HIGH */
+#define ALLOC_CPUSET         0x40
+#define ALLOC_CMA            0x80
+#define ALLOC_NOFRAGMENT     0x100
+#define ALLOC_HIGHATOMIC     0x200
+#define ALLOC_KSWAPD         0x800    /* == __GFP_KSWAPD_RECLAIM */
+#define ALLOC_RESERVES       (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+int  zones_init(struct mm *m);
+void zones_exit(struct mm *m);
+bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
+			 int highest_zoneidx, unsigned alloc_flags, long free_pages);
+const char *zone_name(int idx);
+const char *zone_config_name(int idx);
+
+static inline unsigned long wmark_pages(const struct zone *z, int i)
+{
+	return z->_watermark[i] + z->watermark_boost;
+}
+
+/* ---- buddy.c: free lists, split/merge, migratetypes --------------------- */
+extern const char *const migratetype_names[MIGRATE_TYPES];
+void buddy_init_zone(struct zone *z);   /* boot: all memory free, MOVABLE */
+void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
+		     unsigned order, int mt);
+void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigned order);
+struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		       struct mm_cpu *cpu);
+struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+			   struct mm_cpu *cpu);
+void reserve_highatomic_pageblock(struct zone *z, struct page *page, struct mm_cpu *cpu);
+bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
+				    int highest_zoneidx, int mt, bool force,
+				    struct mm_cpu *cpu);
+
+static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
+{
+	return z->pageblock_mt[(pfn >> z->mm->pageblock_order) - z->pb_base];
+}
+
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+/* ---- pcp.c: per-CPU page lists --------------------------------------- */
+int  pcp_init(struct mm *m);
+void pcp_exit(struct mm *m);
+struct page *rmqueue_pcplist(struct zone *z, unsigned order, int mt,
+			     unsigned alloc_flags, struct mm_cpu *cpu);
+void free_unref_page(struct zone *z, struct page *page, unsigned long pfn,
+		     unsigned order, struct mm_cpu *cpu);
+void drain_all_pages(struct mm *m);
+
+static inline bool pcp_allowed_order(const struct mm *m, unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == m->pageblock_order;
+}
+
+/* ---- stats.c: counters and reports ------------------------------------ */
+extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
+unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
+unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
+
+/* ---- validate.c ------------------------------------------------------- */
+int validate_zone(struct zone *z, struct strbuf *err);
+
+#endif /* LIBMM_INTERNAL_H */

@@ -1,0 +1,646 @@
+/*
+ * machine.c - the simulated machine: config parsing, physical memory (one
+ * memfd mapped once as the direct map), the struct page array (mem_map),
+ * node and zone PFN spans, and the CPU slots threads bind to.
+ *
+ * Layout: nodes follow each other in PFN order; within a node the zones are
+ * DMA, DMA32, NORMAL, MOVABLE, each the configured size (possibly 0), so
+ * pfn -> (node, zone) is a division and at most four compares (pfn_zone()).
+ * mem_map and the direct map are reserved, not touched: untouched page
+ * frames and descriptors cost nothing, and a descriptor of all zeroes is a
+ * valid "inside some block" page (see struct page in mm_types.h).
+ *
+ * CPU binding: cpu->owner holds a per-thread token (the address of a
+ * thread-local byte) of the thread bound to it, 0 when free, 1 while another
+ * thread drains it.  Bind is a compare-and-swap 0 -> token, so a CPU has at
+ * most one thread and a thread's per-CPU data is private to it.  Each thread
+ * caches its bindings in mm_tls[] (most recent first); the machine id guards
+ * against a destroyed machine's address being reused.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "internal.h"
+
+__thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS];
+static __thread char tls_token;
+#define CPU_OWNER_DRAIN 1ul
+
+/* ---- config ----------------------------------------------------------- */
+
+static const struct mm_config default_config = {
+	.cpus = 4,
+	.nodes = 1,
+	.zone_bytes = { 16ul << 20, 240ul << 20, 768ul << 20, 0 },
+	.max_page_order = 10,
+	.seed = 1,
+	.min_free_kbytes = -1,
+	.watermark_scale_factor = 10,
+	.lowmem_reserve_ratio = { 256, 256, 32, 0 },
+	.slab = "slub",
+};
+
+static int cfg_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cfg_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* "16M", "4096", "1G": bytes, K/M/G/T binary suffixes. */
+static int parse_size(const char *s, unsigned long *out)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mul = 1ull << 10; end++; break;
+	case 'M': mul = 1ull << 20; end++; break;
+	case 'G': mul = 1ull << 30; end++; break;
+	case 'T': mul = 1ull << 40; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || (v && mul > ~0ull / v))
+		return -1;
+	*out = (unsigned long)(v * mul);
+	return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int zone_key(const char *key)
+{
+	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		if (!strcmp(key, names[i]))
+			return i;
+	return -1;
+}
+
+struct int_key {
+	const char *name;
+	long lo, hi;
+	size_t off;             /* offset of an int field in struct mm_config */
+};
+
+static const struct int_key int_keys[] = {
+	{ "cpus", 1, MM_MAX_CPUS, offsetof(struct mm_config, cpus) },
+	{ "nodes", 1, MM_MAX_NODES, offsetof(struct mm_config, nodes) },
+	{ "watermark_scale_factor", 1, 3000, offsetof(struct mm_config, watermark_scale_factor) },
+	{ "percpu_pagelist_high_fraction", 0, 1 << 30,
+	  offsetof(struct mm_config, percpu_pagelist_high_fraction) },
+};
+
+static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, size_t errlen)
+{
+	int n = 0;
+	const char *p = v;
+
+	while (*p) {
+		char *end;
+		long r;
+
+		errno = 0;
+		r = strtol(p, &end, 10);
+		if (errno || end == p || r < 0 || r > 1 << 30 || n == MAX_NR_ZONES ||
+		    (*end && *end != ':'))
+			return cfg_error(err, errlen,
+					 "lowmem_reserve_ratio=%s: expected 3 or 4 ratios a:b:c[:d] "
+					 "for DMA, DMA32, NORMAL[, MOVABLE]", v);
+		c->lowmem_reserve_ratio[n++] = (int)r;
+		p = *end ? end + 1 : end;
+	}
+	if (n < 3)
+		return cfg_error(err, errlen,
+				 "lowmem_reserve_ratio=%s: expected 3 or 4 ratios a:b:c[:d]", v);
+	return 0;
+}
+
+static int parse_kv(struct mm_config *c, const char *key, const char *v,
+		    char *err, size_t errlen)
+{
+	unsigned long bytes;
+	long n;
+	int z = zone_key(key);
+
+	if (z >= 0 || !strcmp(key, "HIGHMEM")) {
+		if (parse_size(v, &bytes))
+			return cfg_error(err, errlen, "%s=%s: bad size (use bytes or K/M/G/T)", key, v);
+		if (z < 0) {
+			if (bytes)
+				return cfg_error(err, errlen,
+						 "HIGHMEM=%s: there is no highmem on 64-bit; HIGHMEM must be 0", v);
+			return 0;
+		}
+		if (bytes % PAGE_SIZE)
+			return cfg_error(err, errlen,
+					 "%s=%s: size is not a multiple of the %lu-byte page", key, v, PAGE_SIZE);
+		c->zone_bytes[z] = bytes;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
+		const struct int_key *k = &int_keys[i];
+
+		if (strcmp(key, k->name))
+			continue;
+		if (parse_long(v, k->lo, k->hi, &n))
+			return cfg_error(err, errlen, "%s=%s: expected an integer in %ld..%ld",
+					 key, v, k->lo, k->hi);
+		*(int *)((char *)c + k->off) = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "max_page_order")) {
+		if (parse_long(v, 0, MM_MAX_ORDER_LIMIT, &n))
+			return cfg_error(err, errlen, "max_page_order=%s: expected 0..%d",
+					 v, MM_MAX_ORDER_LIMIT);
+		c->max_page_order = (unsigned)n;
+	} else if (!strcmp(key, "seed")) {
+		if (parse_long(v, 0, __LONG_MAX__, &n))
+			return cfg_error(err, errlen, "seed=%s: expected a non-negative integer", v);
+		c->seed = (unsigned long)n;
+	} else if (!strcmp(key, "min_free_kbytes")) {
+		if (parse_long(v, 1, 1l << 40, &n))
+			return cfg_error(err, errlen, "min_free_kbytes=%s: expected a positive integer", v);
+		c->min_free_kbytes = n;
+	} else if (!strcmp(key, "lowmem_reserve_ratio")) {
+		return parse_lowmem_ratio(c, v, err, errlen);
+	} else if (!strcmp(key, "backing")) {
+		if (strcmp(v, "memfd") && strcmp(v, "none"))
+			return cfg_error(err, errlen, "backing=%s: expected memfd or none", v);
+		c->backing_none = !strcmp(v, "none");
+	} else if (!strcmp(key, "pcp")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return cfg_error(err, errlen, "pcp=%s: expected on or off", v);
+		c->pcp_disabled = !strcmp(v, "off");
+	} else if (!strcmp(key, "slab")) {
+		if (strcmp(v, "slub"))
+			return cfg_error(err, errlen, "slab=%s: the only slab backend is slub", v);
+	} else if (!strcmp(key, "debug")) {
+		if (strlen(v) >= sizeof(c->debug))
+			return cfg_error(err, errlen, "debug=%s: too long", v);
+		strcpy(c->debug, v);
+	} else {
+		return cfg_error(err, errlen, "unknown machine option '%s'", key);
+	}
+	return 0;
+}
+
+static int config_check(const struct mm_config *c, char *err, size_t errlen)
+{
+	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+	unsigned pb_order = c->max_page_order < HUGETLB_PAGE_ORDER ? c->max_page_order
+								   : HUGETLB_PAGE_ORDER;
+	unsigned long pb_bytes = PAGE_SIZE << pb_order, total = 0;
+
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		if (c->zone_bytes[i] && c->zone_bytes[i] < pb_bytes)
+			return cfg_error(err, errlen,
+					 "%s=%luK: a zone must hold at least one pageblock (%luK)",
+					 names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
+		total += c->zone_bytes[i];
+	}
+	if (!total)
+		return cfg_error(err, errlen, "the machine has no memory: every zone is 0");
+	if (total / PAGE_SIZE * (unsigned long)c->nodes > (1ul << 32))
+		return cfg_error(err, errlen, "too much memory: at most 16T in all");
+	if (c->percpu_pagelist_high_fraction && c->percpu_pagelist_high_fraction < 8)
+		return cfg_error(err, errlen,
+				 "percpu_pagelist_high_fraction=%d: must be 0 or at least 8",
+				 c->percpu_pagelist_high_fraction);
+	return 0;
+}
+
+static int config_parse(struct mm_config *c, const char *text, char *err, size_t errlen)
+{
+	char *copy, *tok, *save;
+	int ret = 0;
+
+	*c = default_config;
+	if (!text)
+		return 0;
+	copy = strdup(text);
+	if (!copy)
+		return cfg_error(err, errlen, "out of memory");
+	for (tok = strtok_r(copy, " \t\n,", &save); tok && !ret;
+	     tok = strtok_r(NULL, " \t\n,", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok || !eq[1]) {
+			ret = cfg_error(err, errlen, "'%s': expected key=value", tok);
+			break;
+		}
+		*eq = '\0';
+		ret = parse_kv(c, tok, eq + 1, err, errlen);
+	}
+	free(copy);
+	return ret ? ret : config_check(c, err, errlen);
+}
+
+static void format_size(struct strbuf *sb, unsigned long b)
+{
+	static const char sfx[] = "KMGT";
+	int i = -1;
+
+	while (b && i < 3 && !(b & 1023)) {
+		b >>= 10;
+		i++;
+	}
+	if (i < 0)
+		sb_printf(sb, "%lu", b);
+	else
+		sb_printf(sb, "%lu%c", b, sfx[i]);
+}
+
+/* The canonical config text: the fixed keys, then options that differ
+ * from their defaults. */
+int mm_config_format(const struct mm_config *c, struct strbuf *sb)
+{
+	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+	const struct mm_config *d = &default_config;
+
+	sb_printf(sb, "cpus=%d nodes=%d", c->cpus, c->nodes);
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		sb_printf(sb, " %s=", names[i]);
+		format_size(sb, c->zone_bytes[i]);
+	}
+	sb_printf(sb, " max_page_order=%u seed=%lu", c->max_page_order, c->seed);
+	if (c->min_free_kbytes >= 0)
+		sb_printf(sb, " min_free_kbytes=%ld", c->min_free_kbytes);
+	if (c->watermark_scale_factor != d->watermark_scale_factor)
+		sb_printf(sb, " watermark_scale_factor=%d", c->watermark_scale_factor);
+	if (memcmp(c->lowmem_reserve_ratio, d->lowmem_reserve_ratio, sizeof(d->lowmem_reserve_ratio)))
+		sb_printf(sb, " lowmem_reserve_ratio=%d:%d:%d:%d", c->lowmem_reserve_ratio[0],
+			  c->lowmem_reserve_ratio[1], c->lowmem_reserve_ratio[2],
+			  c->lowmem_reserve_ratio[3]);
+	if (c->backing_none)
+		sb_puts(sb, " backing=none");
+	if (c->pcp_disabled)
+		sb_puts(sb, " pcp=off");
+	if (c->percpu_pagelist_high_fraction)
+		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
+	if (c->debug[0])
+		sb_printf(sb, " debug=%s", c->debug);
+	return 0;
+}
+
+/* ---- memory and nodes ---------------------------------------------------- */
+
+static void *map_anon(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int machine_map_memory(struct mm *m, char *err, size_t errlen)
+{
+	size_t bytes = m->nr_pages * PAGE_SIZE;
+
+	m->mem_map_bytes = (m->nr_pages * sizeof(struct page) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	m->mem_map = map_anon(m->mem_map_bytes);
+	if (!m->mem_map)
+		return cfg_error(err, errlen, "cannot reserve %zu bytes for mem_map: %s",
+				 m->mem_map_bytes, strerror(errno));
+	m->memfd = -1;
+	if (m->cfg.backing_none)
+		return 0;
+	m->memfd = memfd_create("libmm-physmem", MFD_CLOEXEC);
+	if (m->memfd < 0)
+		return cfg_error(err, errlen, "memfd_create: %s", strerror(errno));
+	if (ftruncate(m->memfd, (off_t)bytes))
+		return cfg_error(err, errlen, "cannot size physical memory to %zu bytes: %s",
+				 bytes, strerror(errno));
+	m->direct_map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+			     m->memfd, 0);
+	if (m->direct_map == MAP_FAILED) {
+		m->direct_map = NULL;
+		return cfg_error(err, errlen, "cannot map physical memory: %s", strerror(errno));
+	}
+	m->direct_map_bytes = bytes;
+	return 0;
+}
+
+static void machine_setup_nodes(struct mm *m)
+{
+	unsigned long off = 0;
+
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		off += m->cfg.zone_bytes[i] / PAGE_SIZE;
+		m->zone_end_off[i] = off;
+	}
+	for (int n = 0; n < m->nr_nodes; n++) {
+		struct pglist_data *pg = &m->nodes[n];
+		unsigned long start = n * m->node_pages;
+
+		pg->node_id = n;
+		pg->node_start_pfn = start;
+		pg->node_spanned_pages = m->node_pages;
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *z = &pg->node_zones[i];
+			unsigned long zstart = start + (i ? m->zone_end_off[i - 1] : 0);
+
+			z->mm = m;
+			z->node = n;
+			z->idx = i;
+			z->id = n * MAX_NR_ZONES + i;
+			z->name = zone_name(i);
+			z->zone_start_pfn = zstart;
+			z->spanned_pages = start + m->zone_end_off[i] - zstart;
+			z->present_pages = z->managed_pages = z->spanned_pages;
+		}
+	}
+	for (int c = 0; c < m->nr_cpus; c++) {
+		struct mm_cpu *cpu = &m->cpus[c];
+
+		cpu->id = c;
+		cpu->node = (int)((long)c * m->nr_nodes / m->nr_cpus);
+		m->nodes[cpu->node].nr_cpus++;
+	}
+}
+
+int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
+{
+	static unsigned long next_id = 1;
+	int ret;
+
+	m->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	m->memfd = -1;
+	mm_log_init(m);
+	pthread_mutex_init(&m->drain_mutex, NULL);
+	ret = config_parse(&m->cfg, config, err, errlen);
+	if (ret)
+		return ret;
+	m->nr_cpus = m->cfg.cpus;
+	m->nr_nodes = m->cfg.nodes;
+	m->nr_zones = m->nr_nodes * MAX_NR_ZONES;
+	m->max_order = m->cfg.max_page_order;
+	m->nr_orders = m->max_order + 1;
+	m->pageblock_order = m->max_order < HUGETLB_PAGE_ORDER ? m->max_order : HUGETLB_PAGE_ORDER;
+	m->pageblock_nr_pages = 1ul << m->pageblock_order;
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		m->node_pages += m->cfg.zone_bytes[i] / PAGE_SIZE;
+	m->nr_pages = m->node_pages * m->nr_nodes;
+	m->nodes = calloc(m->nr_nodes, sizeof(*m->nodes));
+	m->cpus = aligned_alloc(64, sizeof(*m->cpus) * m->nr_cpus);
+	if (!m->nodes || !m->cpus)
+		return cfg_error(err, errlen, "out of memory");
+	memset(m->cpus, 0, sizeof(*m->cpus) * m->nr_cpus);
+	for (int c = 0; c < m->nr_cpus; c++) {
+		m->cpus[c].numa_ev = calloc((size_t)m->nr_zones * NR_NUMA_STAT_ITEMS,
+					    sizeof(unsigned long));
+		if (!m->cpus[c].numa_ev)
+			return cfg_error(err, errlen, "out of memory");
+	}
+	machine_setup_nodes(m);
+	return machine_map_memory(m, err, errlen);
+}
+
+void machine_exit(struct mm *m)
+{
+	/* forget this thread's binding; other threads' stale slots are
+	 * harmless (the id no longer matches any machine) */
+	for (int i = 0; i < MM_TLS_SLOTS; i++)
+		if (mm_tls[i].m == m)
+			memset(&mm_tls[i], 0, sizeof(mm_tls[i]));
+	if (m->direct_map)
+		munmap(m->direct_map, m->direct_map_bytes);
+	if (m->memfd >= 0)
+		close(m->memfd);
+	if (m->mem_map)
+		munmap(m->mem_map, m->mem_map_bytes);
+	if (m->cpus)
+		for (int c = 0; c < m->nr_cpus; c++)
+			free(m->cpus[c].numa_ev);
+	free(m->cpus);
+	free(m->nodes);
+	pthread_mutex_destroy(&m->drain_mutex);
+	mm_log_free(m);
+}
+
+/* ---- CPUs ---------------------------------------------------------------- */
+
+struct mm_cpu *this_cpu_slow(struct mm *m)
+{
+	for (int i = 1; i < MM_TLS_SLOTS; i++) {
+		if (mm_tls[i].m == m && mm_tls[i].mm_id == m->id) {
+			struct mm_tls_bind b = mm_tls[i];
+
+			mm_tls[i] = mm_tls[0];
+			mm_tls[0] = b;
+			return b.cpu;
+		}
+	}
+	return NULL;
+}
+
+static void tls_forget(struct mm *m)
+{
+	for (int i = 0; i < MM_TLS_SLOTS; i++)
+		if (mm_tls[i].m == m)
+			memset(&mm_tls[i], 0, sizeof(mm_tls[i]));
+}
+
+/* Release a CPU we own, doing a drain another thread asked for first. */
+static void cpu_put(struct mm *m, struct mm_cpu *cpu)
+{
+	(void)m;
+	__atomic_store_n(&cpu->owner, 0, __ATOMIC_RELEASE);
+}
+
+int mm_cpu_bind(struct mm *m, int cpu)
+{
+	struct mm_cpu *cur, *want;
+	unsigned long expected = 0, token = (unsigned long)&tls_token;
+	int slot = -1;
+
+	if (!m)
+		return -EINVAL;
+	if (cpu < 0 || cpu >= m->nr_cpus)
+		return mm_error(m, EINVAL, "mm_cpu_bind: CPU %d does not exist (the machine has %d)",
+				cpu, m->nr_cpus);
+	cur = this_cpu(m);
+	if (cur && cur->id == cpu)
+		return 0;
+	if (!cur) {
+		for (int i = 0; i < MM_TLS_SLOTS && slot < 0; i++)
+			if (!mm_tls[i].m)
+				slot = i;
+		if (slot < 0)
+			return mm_error(m, EBUSY, "mm_cpu_bind: this thread is bound in %d machines already",
+					MM_TLS_SLOTS);
+	}
+	want = &m->cpus[cpu];
+	if (!__atomic_compare_exchange_n(&want->owner, &expected, token, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return mm_error(m, EBUSY, "mm_cpu_bind: CPU %d is %s", cpu,
+				expected == CPU_OWNER_DRAIN ? "being drained by another thread"
+							    : "bound to another thread");
+	if (cur) {
+		mm_cpu_unbind(m);
+		for (int i = 0; i < MM_TLS_SLOTS && slot < 0; i++)
+			if (!mm_tls[i].m)
+				slot = i;
+	}
+	mm_tls[slot] = mm_tls[0];
+	mm_tls[0] = (struct mm_tls_bind){ .m = m, .mm_id = m->id, .cpu = want };
+	return 0;
+}
+
+void mm_cpu_unbind(struct mm *m)
+{
+	struct mm_cpu *cur;
+
+	if (!m || !(cur = this_cpu(m)))
+		return;
+	tls_forget(m);
+	cpu_put(m, cur);
+}
+
+int mm_cpu_current(struct mm *m)
+{
+	struct mm_cpu *cur = m ? this_cpu(m) : NULL;
+
+	return cur ? cur->id : -1;
+}
+
+/* Take an unbound CPU for a remote operation (drain, validate). */
+bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu)
+{
+	unsigned long expected = 0;
+
+	(void)m;
+	return __atomic_compare_exchange_n(&cpu->owner, &expected, CPU_OWNER_DRAIN, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void mm_cpu_release(struct mm_cpu *cpu)
+{
+	__atomic_store_n(&cpu->owner, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- public machine facts ------------------------------------------------ */
+
+int mm_nr_cpus(struct mm *m) { return m->nr_cpus; }
+int mm_nr_nodes(struct mm *m) { return m->nr_nodes; }
+unsigned long mm_nr_pages(struct mm *m) { return m->nr_pages; }
+unsigned mm_max_order(struct mm *m) { return m->max_order; }
+unsigned mm_pageblock_order(struct mm *m) { return m->pageblock_order; }
+void *mm_direct_map_base(struct mm *m) { return m->direct_map; }
+
+int mm_cpu_to_node(struct mm *m, int cpu)
+{
+	if (cpu < 0 || cpu >= m->nr_cpus)
+		return mm_error(m, EINVAL, "mm_cpu_to_node: CPU %d does not exist", cpu);
+	return m->cpus[cpu].node;
+}
+
+char *mm_config_string(struct mm *m)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	mm_config_format(&m->cfg, &sb);
+	return sb_finish(&sb);
+}
+
+int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx)
+{
+	struct zone *z;
+
+	if (pfn >= m->nr_pages)
+		return mm_error(m, EINVAL, "pfn %#lx is outside the machine (%lu page frames)",
+				pfn, m->nr_pages);
+	z = pfn_zone(m, pfn);
+	if (node)
+		*node = z->node;
+	if (zone_idx)
+		*zone_idx = z->idx;
+	return 0;
+}
+
+struct page *mm_pfn_to_page(struct mm *m, unsigned long pfn)
+{
+	if (pfn >= m->nr_pages) {
+		mm_error(m, EINVAL, "pfn_to_page: pfn %#lx is outside the machine (%lu page frames)",
+			 pfn, m->nr_pages);
+		return NULL;
+	}
+	return pfn_to_page(m, pfn);
+}
+
+/* Is page one of this machine's descriptors?  (pointer range + alignment) */
+static bool page_valid(struct mm *m, const struct page *page)
+{
+	uintptr_t p = (uintptr_t)page, base = (uintptr_t)m->mem_map;
+
+	return p >= base && p < base + m->nr_pages * sizeof(struct page) &&
+	       (p - base) % sizeof(struct page) == 0;
+}
+
+unsigned long mm_page_to_pfn(struct mm *m, const struct page *page)
+{
+	if (!page_valid(m, page)) {
+		mm_error(m, EFAULT, "page_to_pfn: %p is not a struct page of this machine", (void *)page);
+		return MM_PFN_INVALID;
+	}
+	return page_to_pfn(m, page);
+}
+
+void *mm_page_address(struct mm *m, const struct page *page)
+{
+	if (!page_valid(m, page)) {
+		mm_error(m, EFAULT, "page_address: %p is not a struct page of this machine",
+			 (void *)page);
+		return NULL;
+	}
+	if (!m->direct_map) {
+		mm_error(m, ENXIO, "page_address: the machine has no memory behind its pages "
+			 "(backing=none)");
+		return NULL;
+	}
+	return m->direct_map + page_to_pfn(m, page) * PAGE_SIZE;
+}
+
+struct page *mm_virt_to_page(struct mm *m, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->direct_map;
+
+	if (!m->direct_map || a < base || a >= base + m->direct_map_bytes) {
+		mm_error(m, EFAULT, "virt_to_page: %p is not a direct-map address of this machine", addr);
+		return NULL;
+	}
+	return pfn_to_page(m, (a - base) >> PAGE_SHIFT);
+}

@@ -1,0 +1,282 @@
+/*
+ * mm_types.h - every internal structure of libmm, in one place.
+ *
+ * Ownership and locking (the numbered lock order; take them in this order):
+ *   1. mm->drain_mutex      serialises drain_all_pages()
+ *   2. zone->lock           the buddy lists of one zone: free_area[][],
+ *                           pageblock migratetypes, nr_reserved_highatomic,
+ *                           and NR_FREE_PAGES (written under the lock, read
+ *                           locklessly with relaxed loads for the watermark
+ *                           check, like zone_page_state())
+ *   3. mm->log_lock         the machine's kernel log and its last error
+ * Per-CPU state (struct mm_cpu and each zone's per_cpu_pages) belongs to the
+ * thread bound to that CPU and is touched without locks or atomics; other
+ * threads reach it only while the CPU is unbound (see machine.c).
+ *
+ * struct page is 64 bytes; see the field comments for who owns each field.
+ */
+#ifndef LIBMM_MM_TYPES_H
+#define LIBMM_MM_TYPES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <libmm/mm.h>
+#include "list.h"
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define __noinline  __attribute__((noinline))
+#define __cacheline_aligned __attribute__((aligned(64)))
+
+#define PAGE_SHIFT  MM_PAGE_SHIFT
+#define PAGE_SIZE   MM_PAGE_SIZE
+
+#define MAX_NR_ZONES       MM_MAX_NR_ZONES
+#define MIGRATE_PCPTYPES   3                 /* UNMOVABLE, MOVABLE, RECLAIMABLE */
+#define MIGRATE_TYPES      MM_MIGRATE_TYPES
+#define PAGE_ALLOC_COSTLY_ORDER 3
+#define NR_LOWORDER_PCP_LISTS   (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_LISTS            (NR_LOWORDER_PCP_LISTS + 1)   /* + the THP list */
+#define HUGETLB_PAGE_ORDER      9
+
+enum migratetype {
+	MIGRATE_UNMOVABLE   = MM_MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE     = MM_MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE = MM_MIGRATE_RECLAIMABLE,
+	MIGRATE_HIGHATOMIC  = MM_MIGRATE_HIGHATOMIC,
+	MIGRATE_ISOLATE     = MM_MIGRATE_ISOLATE,
+};
+
+enum zone_type {
+	ZONE_DMA = MM_ZONE_DMA, ZONE_DMA32 = MM_ZONE_DMA32,
+	ZONE_NORMAL = MM_ZONE_NORMAL, ZONE_MOVABLE = MM_ZONE_MOVABLE,
+};
+
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+
+/* ---- struct page ---------------------------------------------------------
+ * State of a page frame, by its flags and _refcount:
+ *   head of a free buddy block:  PG_buddy, private = order, on a free list
+ *   head of a block on a pcp list: PG_pcp, private = order, index = cached mt
+ *   head of an allocated block:  _refcount >= 1, private = order,
+ *                                PG_head if compound
+ *   tail of a compound page:     compound_head = head | 1
+ *   anything else (inside a free or allocated non-compound block): flags 0,
+ *                                _refcount 0
+ */
+enum pageflags {
+	PG_buddy    = 1u << 0,   /* head of a free block in the buddy lists */
+	PG_pcp      = 1u << 1,   /* head of a block on a per-CPU list */
+	PG_head     = 1u << 2,   /* head of a compound (__GFP_COMP) page */
+	PG_lru      = 1u << 3,   /* movable contents (allocated with __GFP_MOVABLE):
+	                            counted as movable when stealing a pageblock */
+	PG_slab     = 1u << 4,   /* owned by the slab allocator */
+	PG_reserved = 1u << 5,   /* never handed out */
+	PG_vmalloc  = 1u << 6,   /* backs a vmalloc area */
+};
+
+struct page {
+	unsigned long flags;            /* PG_*; owner of the block's state */
+	union {
+		struct list_head lru;   /* free list / pcp list / slab list */
+		struct {
+			unsigned long compound_head;  /* tail: head | 1 */
+			unsigned long _tail_pad;
+		};
+	};
+	unsigned long private;          /* order of a free or allocated head */
+	void *freelist;                 /* slab: first free object */
+	union {
+		unsigned long index;    /* pcp: migratetype cached at refill */
+		unsigned long counters; /* slab: inuse/objects/frozen, packed */
+	};
+	void *slab_cache;               /* slab: owning struct kmem_cache */
+	int _refcount;                  /* 1 for an allocated head, else 0 */
+	unsigned int page_type;         /* free for the upper layers */
+};
+_Static_assert(sizeof(struct page) <= 64, "struct page must fit 64 bytes");
+
+/* ---- buddy ---------------------------------------------------------------- */
+
+struct free_area {                      /* all under zone->lock */
+	struct list_head free_list[MIGRATE_TYPES];
+	unsigned long nr_free;          /* blocks of this order, all lists */
+	unsigned long nr_free_mt[MIGRATE_TYPES];  /* blocks per list:
+	                                   sum(nr_free_mt) == nr_free */
+};
+
+/* ---- per-CPU page lists ------------------------------------------------- */
+
+struct per_cpu_pages {                  /* owned by the bound thread */
+	int count;                      /* base pages on all lists */
+	int high;                       /* free to the buddy at count >= high */
+	int batch;                      /* refill / drain unit */
+	int free_factor;                /* grows with consecutive frees (6.x) */
+	struct list_head lists[NR_PCP_LISTS];
+} __cacheline_aligned;
+
+/* ---- counters -----------------------------------------------------------
+ * One X-macro list defines every event counter: its enum and its vmstat
+ * name.  Counters are per CPU, incremented by the bound thread only, summed
+ * on read.
+ */
+#define MM_VM_EVENTS(X)                                        \
+	X(PGALLOC_DMA, "pgalloc_dma")                          \
+	X(PGALLOC_DMA32, "pgalloc_dma32")                      \
+	X(PGALLOC_NORMAL, "pgalloc_normal")                    \
+	X(PGALLOC_MOVABLE, "pgalloc_movable")                  \
+	X(PGFREE, "pgfree")                                    \
+	X(PGALLOC_FAIL, "pgalloc_fail")                        \
+	X(PGALLOC_NOWARN_FAIL, "pgalloc_fail_nowarn")          \
+	X(PGALLOC_EXTFRAG, "pgalloc_extfrag")                  \
+	X(PGALLOC_EXTFRAG_CLAIMED, "pgalloc_extfrag_claimed")  \
+	X(HIGHATOMIC_RESERVE, "highatomic_reserve")            \
+	X(HIGHATOMIC_UNRESERVE, "highatomic_unreserve")        \
+	X(PGALLOC_NOWMARK, "pgalloc_no_watermarks")            \
+	X(PCP_ALLOC_HIT, "pcp_alloc_hit")                      \
+	X(PCP_FREE_HIT, "pcp_free_hit")                        \
+	X(PCP_REFILL, "pcp_refill")                            \
+	X(PCP_REFILL_PAGES, "pcp_refill_pages")                \
+	X(PCP_SPILL, "pcp_spill")                              \
+	X(PCP_SPILL_PAGES, "pcp_spill_pages")                  \
+	X(PCP_DRAIN, "pcp_drain")
+
+enum vm_event_item {
+#define MM_ENUM(e, n) e,
+	MM_VM_EVENTS(MM_ENUM)
+#undef MM_ENUM
+	NR_VM_EVENT_ITEMS
+};
+
+/* NUMA allocation statistics, per zone (numa_hit ... numa_other). */
+enum numa_stat_item {
+	NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_INTERLEAVE_HIT, NUMA_LOCAL,
+	NUMA_OTHER, NR_NUMA_STAT_ITEMS
+};
+
+/* ---- zone ------------------------------------------------------------- */
+
+struct zone {
+	/* read-mostly, set at boot */
+	struct mm *mm;
+	int node;
+	int idx;                        /* enum zone_type */
+	int id;                         /* node * MAX_NR_ZONES + idx */
+	const char *name;               /* "DMA", "DMA32", "Normal", "Movable" */
+	unsigned long zone_start_pfn;
+	unsigned long spanned_pages;    /* == present_pages (no holes) */
+	unsigned long present_pages;
+	unsigned long managed_pages;
+	unsigned long _watermark[NR_WMARK];
+	unsigned long watermark_boost;  /* always 0: no kswapd to reset it */
+	unsigned long lowmem_reserve[MAX_NR_ZONES];
+	unsigned long pb_base;          /* zone_start_pfn >> pageblock_order */
+	struct per_cpu_pages *pcp;      /* [nr_cpus]; pcp[c] owned by CPU c */
+
+	/* zone->lock and what it guards */
+	pthread_mutex_t lock __cacheline_aligned;
+	struct free_area free_area[MM_NR_ORDERS_MAX];
+	unsigned char *pageblock_mt;    /* migratetype of each pageblock */
+	unsigned long nr_reserved_highatomic;
+	unsigned long nr_isolate_pageblock;
+	unsigned long nr_free_pages;    /* NR_FREE_PAGES: written under the
+	                                   lock, read with relaxed loads */
+} ;
+
+static inline bool populated_zone(const struct zone *z)
+{
+	return z->present_pages != 0;
+}
+
+/* ---- node ----------------------------------------------------------------- */
+
+enum { ZONELIST_FALLBACK, ZONELIST_NOFALLBACK, MAX_ZONELISTS };
+
+struct pglist_data {
+	int node_id;
+	unsigned long node_start_pfn;
+	unsigned long node_spanned_pages;
+	int nr_cpus;                    /* CPUs of this node */
+	struct zone node_zones[MAX_NR_ZONES];
+	/* NULL-terminated; FALLBACK: local node first, zones high to low,
+	 * then the other nodes by distance; NOFALLBACK: local node only */
+	struct zone **node_zonelists[MAX_ZONELISTS];
+};
+
+/* ---- CPU ------------------------------------------------------------------ */
+
+struct mm_cpu {
+	unsigned long owner;            /* atomic: bound thread's token, 0 = none,
+	                                   1 = held by a remote drain */
+	int id;
+	int node;
+	int drain_pending;              /* atomic: drain_all_pages asked while bound */
+	unsigned long ev[NR_VM_EVENT_ITEMS];     /* vm events, owner-written */
+	unsigned long *numa_ev;         /* [nr_zones][NR_NUMA_STAT_ITEMS] */
+} __cacheline_aligned;
+
+/* ---- the machine ---------------------------------------------------------- */
+
+struct mm_config {
+	int cpus, nodes;
+	unsigned long zone_bytes[MAX_NR_ZONES]; /* per node */
+	unsigned max_page_order;
+	unsigned long seed;
+	long min_free_kbytes;           /* -1: kernel default formula */
+	int watermark_scale_factor;
+	int lowmem_reserve_ratio[MAX_NR_ZONES];
+	bool backing_none;
+	bool pcp_disabled;
+	int percpu_pagelist_high_fraction;
+	char slab[16];
+	char debug[64];
+};
+
+#define MM_TLS_SLOTS 4
+
+/* A thread's binding to a CPU of one machine (thread-local, see machine.c). */
+struct mm_tls_bind {
+	struct mm *m;
+	unsigned long mm_id;
+	struct mm_cpu *cpu;
+};
+
+#define MM_LOG_SIZE (64 * 1024)
+
+struct mm {
+	unsigned long id;               /* unique per machine in this process */
+	struct mm_config cfg;
+	int nr_cpus, nr_nodes, nr_zones;      /* nr_zones = nodes * MAX_NR_ZONES */
+	unsigned max_order;             /* highest order (MAX_PAGE_ORDER) */
+	unsigned nr_orders;             /* max_order + 1 */
+	unsigned pageblock_order;
+	unsigned long pageblock_nr_pages;
+	unsigned long node_pages;       /* page frames per node */
+	unsigned long zone_end_off[MAX_NR_ZONES]; /* end of zone i within a node */
+	unsigned long nr_pages;         /* all nodes */
+	bool page_group_by_mobility_disabled;
+	unsigned long min_free_kbytes;
+	unsigned long totalreserve_pages;
+
+	struct page *mem_map;           /* [nr_pages] */
+	size_t mem_map_bytes;
+	int memfd;                      /* physical memory, -1 with backing=none */
+	char *direct_map;               /* page_address(pfn) = direct_map + pfn*4K */
+	size_t direct_map_bytes;
+
+	struct pglist_data *nodes;      /* [nr_nodes] */
+	struct mm_cpu *cpus;            /* [nr_cpus] */
+
+	pthread_mutex_t drain_mutex;
+
+	pthread_mutex_t log_lock;       /* guards everything below */
+	char *log;                      /* ring buffer, MM_LOG_SIZE */
+	size_t log_head, log_len;
+	mm_report_fn report_fn;
+	void *report_arg;
+	int last_errno;                 /* for threads without a thread-local slot */
+	char last_error[1024];
+};
+
+#endif /* LIBMM_MM_TYPES_H */

@@ -1,0 +1,428 @@
+/*
+ * page_alloc.c - the page allocator's entry points (mm/page_alloc.c):
+ * GFP -> (highest zone, zonelist, migratetype) -> zonelist walk with the
+ * watermark check -> per-CPU list or buddy -> prep_new_page; the slow path;
+ * and __free_pages with its refusal of bad frees.
+ *
+ * Fast path (alloc_pages with a non-empty pcp list): one zone, one
+ * watermark check on a relaxed read of NR_FREE_PAGES, a list pop, counters
+ * in the bound CPU's own memory.  No lock, no atomic instruction.  All
+ * argument checks are folded into one unlikely() test in front of it.
+ *
+ * Slow path (userspace version of __alloc_pages_slowpath): min watermark
+ * with the caller's reserve rights (gfp_to_alloc_flags), then
+ * __GFP_MEMALLOC's no-watermark access, then what the kernel does after
+ * direct reclaim fails - unreserve a HIGHATOMIC pageblock, drain every
+ * CPU's lists, retry - since there is nothing here to reclaim, compact or
+ * OOM-kill.  Failure is NULL with errno ENOMEM, counted, and logged as
+ * "page allocation failure" unless __GFP_NOWARN.
+ *
+ * Page states on the way: buddy (PG_buddy) -> pcp (PG_pcp) -> allocated
+ * (_refcount 1, private = order, PG_head if compound, PG_lru if movable)
+ * -> pcp or buddy again.  See struct page in mm_types.h.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "pcp.h"
+
+/* gfp_zone(): highest zone for the 16 zone-modifier combinations; -1 = bad */
+static const signed char gfp_zone_table[16] = {
+	[0x0] = ZONE_NORMAL, [0x1] = ZONE_DMA, [0x2] = ZONE_NORMAL /* HIGHMEM */,
+	[0x3] = -1, [0x4] = ZONE_DMA32, [0x5] = -1, [0x6] = -1, [0x7] = -1,
+	[0x8] = ZONE_NORMAL, [0x9] = ZONE_DMA, [0xa] = ZONE_MOVABLE, [0xb] = -1,
+	[0xc] = ZONE_DMA32, [0xd] = -1, [0xe] = -1, [0xf] = -1,
+};
+#define GFP_ZONE_BAD 0xe8e8u   /* bit n set: combination n is illegal */
+
+struct alloc_context {
+	struct zone **zonelist;
+	struct zone *preferred_zone;    /* first zone the request may use */
+	int highest_zoneidx;
+	int migratetype;
+};
+
+static inline int gfp_migratetype(const struct mm *m, gfp_t gfp)
+{
+	if (unlikely(m->page_group_by_mobility_disabled))
+		return MIGRATE_UNMOVABLE;
+	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
+}
+
+/* ALLOC_NOFRAGMENT when the preferred zone is NORMAL and DMA32 below it on
+ * the same node is populated (alloc_flags_nofragment). */
+static inline unsigned alloc_flags_nofragment(const struct zone *z, gfp_t gfp)
+{
+	unsigned flags = gfp & __GFP_KSWAPD_RECLAIM;
+
+	if (z && z->idx == ZONE_NORMAL && populated_zone(z - 1))
+		flags |= ALLOC_NOFRAGMENT;
+	return flags;
+}
+
+static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long mark,
+				       int highest_zoneidx, unsigned alloc_flags)
+{
+	long free_pages = (long)zone_free_pages(z);
+
+	if (!order) {
+		long reserved = 0;
+
+		if (likely(!(alloc_flags & ALLOC_RESERVES)))
+			reserved = (long)READ_ONCE(z->nr_reserved_highatomic);
+		if (free_pages - reserved > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
+			return true;
+	}
+	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+}
+
+static inline void zone_statistics(struct mm_cpu *cpu, struct zone *preferred, struct zone *z)
+{
+	if (z->node == preferred->node) {
+		count_numa_event(cpu, z, NUMA_HIT);
+	} else {
+		count_numa_event(cpu, z, NUMA_MISS);
+		count_numa_event(cpu, preferred, NUMA_FOREIGN);
+	}
+	count_numa_event(cpu, z, z->node == cpu->node ? NUMA_LOCAL : NUMA_OTHER);
+}
+
+static __noinline void prep_compound_page(struct page *page, unsigned order)
+{
+	page->flags |= PG_head;
+	for (unsigned long i = 1; i < 1ul << order; i++)
+		page[i].compound_head = (unsigned long)page | 1;
+}
+
+static inline void prep_new_page(struct mm *m, struct page *page, unsigned order, gfp_t gfp)
+{
+	page->_refcount = 1;
+	page->private = order;
+	page->flags = (gfp & __GFP_MOVABLE) ? PG_lru : 0;
+	if (unlikely(gfp & __GFP_ZERO) && m->direct_map)
+		memset(m->direct_map + page_to_pfn(m, page) * PAGE_SIZE, 0, PAGE_SIZE << order);
+	if (unlikely(order && (gfp & __GFP_COMP)))
+		prep_compound_page(page, order);
+}
+
+/* rmqueue(): per-CPU lists for the orders they hold, else the buddy. */
+static inline struct page *rmqueue(struct mm *m, struct zone *z, unsigned order, int mt,
+				   unsigned alloc_flags, struct mm_cpu *cpu)
+{
+	struct page *page;
+
+	if (likely(pcp_allowed_order(m, order) && !m->cfg.pcp_disabled)) {
+		page = pcp_alloc(z, order, mt, alloc_flags, cpu);
+		if (likely(page)) {
+			count_vm_events(cpu, PCP_ALLOC_HIT, 1);
+			return page;
+		}
+	}
+	return rmqueue_buddy(z, order, mt, alloc_flags, cpu);
+}
+
+/* get_page_from_freelist(): the zonelist walk. */
+static inline struct page *get_page_from_freelist(struct mm *m, gfp_t gfp, unsigned order,
+						  unsigned alloc_flags,
+						  const struct alloc_context *ac,
+						  struct mm_cpu *cpu)
+{
+	bool no_fallback;
+
+retry:
+	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+	for (struct zone **zp = ac->zonelist; *zp; zp++) {
+		struct zone *z = *zp;
+		struct page *page;
+
+		if (z->idx > ac->highest_zoneidx)
+			continue;
+		if (no_fallback && z->node != ac->preferred_zone->node) {
+			/* locality beats fragmentation avoidance */
+			alloc_flags &= ~ALLOC_NOFRAGMENT;
+			goto retry;
+		}
+		if (!zone_watermark_fast(z, order, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK),
+					 ac->highest_zoneidx, alloc_flags) &&
+		    !(alloc_flags & ALLOC_NO_WATERMARKS))
+			continue;
+		page = rmqueue(m, z, order, ac->migratetype, alloc_flags, cpu);
+		if (!page)
+			continue;
+		prep_new_page(m, page, order, gfp);
+		count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1ul << order);
+		zone_statistics(cpu, ac->preferred_zone, z);
+		if (unlikely(alloc_flags & ALLOC_HIGHATOMIC))
+			reserve_highatomic_pageblock(z, page, cpu);
+		if (unlikely(alloc_flags & ALLOC_NO_WATERMARKS))
+			count_vm_events(cpu, PGALLOC_NOWMARK, 1);
+		return page;
+	}
+	if (no_fallback) {
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		goto retry;
+	}
+	return NULL;
+}
+
+/* gfp_to_alloc_flags() (6.3+) */
+static unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order)
+{
+	unsigned flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);
+	if (!(gfp & __GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & __GFP_NOMEMALLOC)) {
+			flags |= ALLOC_NON_BLOCK;
+			if (order > 0)
+				flags |= ALLOC_HIGHATOMIC;
+		}
+		if (flags & ALLOC_MIN_RESERVE)
+			flags &= ~ALLOC_CPUSET;
+	}
+	return flags;
+}
+
+static void warn_alloc(struct mm *m, gfp_t gfp, unsigned order, struct mm_cpu *cpu)
+{
+	char mode[256];
+
+	mm_gfp_format(gfp, mode, sizeof(mode));
+	mm_printk(m, "cpu%d: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)",
+		  cpu->id, order, gfp, mode);
+}
+
+static __noinline struct page *__alloc_pages_slowpath(struct mm *m, gfp_t gfp, unsigned order,
+						      const struct alloc_context *ac,
+						      struct mm_cpu *cpu)
+{
+	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order);
+	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	struct page *page;
+
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
+	if (page)
+		return page;
+	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
+		page = get_page_from_freelist(m, gfp, order,
+					      ALLOC_NO_WATERMARKS | (alloc_flags & ALLOC_KSWAPD),
+					      ac, cpu);
+		if (page)
+			return page;
+	}
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		goto nopage;
+	/* "direct reclaim" made no progress: give back a highatomic block and
+	 * the per-CPU lists, then try once more */
+	unreserve_highatomic_pageblock(m, ac->zonelist, ac->highest_zoneidx, ac->migratetype,
+				       false, cpu);
+	drain_all_pages(m);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
+	if (page)
+		return page;
+	if ((gfp & __GFP_NORETRY) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))
+		goto nopage;
+	/* reclaim retries exhausted: the whole highatomic reserve goes */
+	while (unreserve_highatomic_pageblock(m, ac->zonelist, ac->highest_zoneidx,
+					      ac->migratetype, true, cpu)) {
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
+		if (page)
+			return page;
+	}
+nopage:
+	if (gfp & __GFP_NOFAIL) {
+		page = get_page_from_freelist(m, gfp, order, alloc_flags | ALLOC_MIN_RESERVE, ac, cpu);
+		if (page)
+			return page;
+	}
+	if (gfp & __GFP_NOWARN) {
+		count_vm_events(cpu, PGALLOC_NOWARN_FAIL, 1);
+	} else {
+		warn_alloc(m, gfp, order, cpu);
+	}
+	count_vm_events(cpu, PGALLOC_FAIL, 1);
+	mm_set_errno(m, ENOMEM);
+	return NULL;
+}
+
+static __noinline struct page *alloc_pages_misuse(struct mm *m, gfp_t gfp, unsigned order,
+						  int nid, struct mm_cpu *cpu)
+{
+	if (!cpu)
+		mm_error(m, EINVAL, "alloc_pages: this thread is not bound to a CPU of the machine "
+			 "(call mm_cpu_bind first)");
+	else if (order > m->max_order)
+		mm_error(m, EINVAL, "alloc_pages: order %u is above max_page_order %u",
+			 order, m->max_order);
+	else if (gfp & ~__GFP_VALID_MASK)
+		mm_error(m, EINVAL, "alloc_pages: unknown GFP bits %#x in %#x",
+			 gfp & ~__GFP_VALID_MASK, gfp);
+	else if ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1)
+		mm_error(m, EINVAL, "alloc_pages: GFP %#x has an impossible zone modifier "
+			 "combination (%#x)", gfp, gfp & GFP_ZONEMASK);
+	else if ((gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK)
+		mm_error(m, EINVAL, "alloc_pages: __GFP_MOVABLE and __GFP_RECLAIMABLE together "
+			 "(GFP %#x)", gfp);
+	else
+		mm_error(m, EINVAL, "alloc_pages_node: node %d does not exist (the machine has %d)",
+			 nid, m->nr_nodes);
+	return NULL;
+}
+
+static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order, int nid)
+{
+	struct mm_cpu *cpu = this_cpu(m);
+	struct alloc_context ac;
+	struct page *page;
+	unsigned alloc_flags;
+
+	if (unlikely(!cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
+		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
+		return alloc_pages_misuse(m, gfp, order, nid, cpu);
+	if (nid < 0)
+		nid = cpu->node;
+	ac.highest_zoneidx = gfp_zone_table[gfp & GFP_ZONEMASK];
+	ac.zonelist = m->nodes[nid].node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK
+									   : ZONELIST_FALLBACK];
+	ac.migratetype = gfp_migratetype(m, gfp);
+	ac.preferred_zone = NULL;
+	for (struct zone **zp = ac.zonelist; *zp; zp++) {
+		if ((*zp)->idx <= ac.highest_zoneidx) {
+			ac.preferred_zone = *zp;
+			break;
+		}
+	}
+	if (unlikely(!ac.preferred_zone)) {   /* no zone the request may use */
+		if (!(gfp & __GFP_NOWARN))
+			warn_alloc(m, gfp, order, cpu);
+		count_vm_events(cpu, PGALLOC_FAIL, 1);
+		mm_set_errno(m, ENOMEM);
+		return NULL;
+	}
+	alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(ac.preferred_zone, gfp);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, &ac, cpu);
+	if (unlikely(!page))
+		page = __alloc_pages_slowpath(m, gfp, order, &ac, cpu);
+	return page;
+}
+
+struct page *mm_alloc_pages(struct mm *m, gfp_t gfp, unsigned order)
+{
+	return __alloc_pages(m, gfp, order, -1);
+}
+
+struct page *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned order)
+{
+	if (nid < -1) {
+		mm_error(m, EINVAL, "alloc_pages_node: node %d does not exist", nid);
+		return NULL;
+	}
+	return __alloc_pages(m, gfp, order, nid);
+}
+
+/* ---- free ------------------------------------------------------------------ */
+
+static bool page_in_map(const struct mm *m, const struct page *page)
+{
+	uintptr_t p = (uintptr_t)page, base = (uintptr_t)m->mem_map;
+
+	return p >= base && p < base + m->nr_pages * sizeof(struct page) &&
+	       (p - base) % sizeof(struct page) == 0;
+}
+
+/* Explain why a free of an unallocated pfn is wrong: find the block that
+ * contains it, allocated or free. */
+static int explain_bad_free(struct mm *m, unsigned long pfn, unsigned order)
+{
+	struct zone *z = pfn_zone(m, pfn);
+
+	for (unsigned o = 1; o <= m->max_order; o++) {
+		unsigned long head = pfn & ~((1ul << o) - 1);
+		struct page *hp = pfn_to_page(m, head);
+
+		if (!zone_spans_pfn(z, head))
+			break;
+		if (hp->private < o)
+			continue;
+		if (hp->_refcount > 0)
+			return mm_error(m, EFAULT, "free_pages: pfn %#lx is not the start of an "
+					"allocation: it lies inside the order-%lu block allocated "
+					"at pfn %#lx", pfn, hp->private, head);
+		if (hp->flags & (PG_buddy | PG_pcp))
+			return mm_error(m, EFAULT, "free_pages: double free of pfn %#lx (order %u): "
+					"it lies inside the free order-%lu block at pfn %#lx",
+					pfn, order, hp->private, head);
+	}
+	return mm_error(m, EFAULT, "free_pages: pfn %#lx (order %u) is not allocated", pfn, order);
+}
+
+static __noinline int free_pages_misuse(struct mm *m, struct page *page, unsigned order,
+					struct mm_cpu *cpu)
+{
+	unsigned long pfn;
+
+	if (!page_in_map(m, page))
+		return mm_error(m, EFAULT, "free_pages: %p is not a struct page of this machine",
+				(void *)page);
+	pfn = page_to_pfn(m, page);
+	if (!cpu)
+		return mm_error(m, EINVAL, "free_pages: this thread is not bound to a CPU of the "
+				"machine (call mm_cpu_bind first)");
+	if (order > m->max_order)
+		return mm_error(m, EINVAL, "free_pages: order %u is above max_page_order %u",
+				order, m->max_order);
+	if (page->compound_head & 1) {
+		unsigned long head = page_to_pfn(m, (struct page *)(page->compound_head - 1));
+
+		return mm_error(m, EFAULT, "free_pages: pfn %#lx is a tail page of the compound "
+				"page at pfn %#lx (order %lu)", pfn, head,
+				pfn_to_page(m, head)->private);
+	}
+	if (page->flags & (PG_buddy | PG_pcp))
+		return mm_error(m, EFAULT, "free_pages: double free of pfn %#lx (order %u): the "
+				"block is already free%s", pfn, order,
+				(page->flags & PG_pcp) ? " (on a per-CPU list)" : "");
+	if (page->flags & (PG_slab | PG_vmalloc | PG_reserved))
+		return mm_error(m, EFAULT, "free_pages: pfn %#lx belongs to the %s", pfn,
+				(page->flags & PG_slab) ? "slab allocator" :
+				(page->flags & PG_vmalloc) ? "vmalloc allocator" : "machine (reserved)");
+	if (page->_refcount == 0)
+		return explain_bad_free(m, pfn, order);
+	return mm_error(m, EFAULT, "free_pages: pfn %#lx was allocated with order %lu but freed "
+			"with order %u", pfn, page->private, order);
+}
+
+static __noinline void free_compound_tails(struct page *page, unsigned order)
+{
+	for (unsigned long i = 1; i < 1ul << order; i++)
+		page[i].compound_head = 0;
+}
+
+int mm_free_pages(struct mm *m, struct page *page, unsigned order)
+{
+	struct mm_cpu *cpu = this_cpu(m);
+	unsigned long pfn;
+	struct zone *z;
+
+	if (unlikely(!cpu || !page_in_map(m, page) || page->_refcount != 1 ||
+		     page->private != order || (page->flags & ~(PG_head | PG_lru))))
+		return free_pages_misuse(m, page, order, cpu);
+	if (unlikely(page->flags & PG_head))
+		free_compound_tails(page, order);
+	page->_refcount = 0;
+	pfn = page_to_pfn(m, page);
+	z = pfn_zone(m, pfn);
+	count_vm_events(cpu, PGFREE, 1ul << order);
+	if (likely(pcp_allowed_order(m, order) && !m->cfg.pcp_disabled)) {
+		int mt = get_pageblock_migratetype(z, pfn);
+
+		if (likely(mt != MIGRATE_ISOLATE)) {
+			pcp_free(z, page, order, mt, cpu);
+			count_vm_events(cpu, PCP_FREE_HIT, 1);
+			return 0;
+		}
+	}
+	page->flags = 0;
+	free_one_page(z, page, pfn, order);
+	return 0;
+}

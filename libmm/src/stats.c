@@ -1,0 +1,409 @@
+/*
+ * stats.c - counters and reports.  Reads every layer, changes none.
+ *
+ * Event counters are per CPU (struct mm_cpu.ev, numa_ev) and summed here
+ * with relaxed loads; zone state is read under zone->lock through
+ * mm_zone_info().  Text reports use the kernel's exact formats
+ * (mm/vmstat.c: frag_show_print, pagetypeinfo_show*, zoneinfo_show_print,
+ * unusable_show_print, extfrag_show_print); the JSON report carries the same
+ * state for mmbench and Python.
+ *
+ * Fragmentation indices (mm/vmstat.c, x1000):
+ *   unusable(o) = (free_pages - suitable_blocks(o) << o) * 1000 / free_pages
+ *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
+ *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
+#define MM_NAME(e, n) n,
+	MM_VM_EVENTS(MM_NAME)
+#undef MM_NAME
+};
+
+static const char *const numa_stat_names[NR_NUMA_STAT_ITEMS] = {
+	"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+};
+
+unsigned long sum_vm_event(struct mm *m, enum vm_event_item i)
+{
+	unsigned long s = 0;
+
+	for (int c = 0; c < m->nr_cpus; c++)
+		s += READ_ONCE(m->cpus[c].ev[i]);
+	return s;
+}
+
+unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i)
+{
+	unsigned long s = 0;
+
+	for (int c = 0; c < m->nr_cpus; c++)
+		s += READ_ONCE(m->cpus[c].numa_ev[z->id * NR_NUMA_STAT_ITEMS + i]);
+	return s;
+}
+
+static unsigned long global_free_pages(struct mm *m)
+{
+	unsigned long s = 0;
+
+	for (int id = 0; id < m->nr_zones; id++)
+		s += zone_free_pages(zone_by_id(m, id));
+	return s;
+}
+
+long mm_vmstat_read(struct mm *m, const char *name)
+{
+	if (!strcmp(name, "nr_free_pages"))
+		return (long)global_free_pages(m);
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		if (!strcmp(name, vm_event_names[i]))
+			return (long)sum_vm_event(m, (enum vm_event_item)i);
+	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++) {
+		if (!strcmp(name, numa_stat_names[i])) {
+			unsigned long s = 0;
+
+			for (int id = 0; id < m->nr_zones; id++)
+				s += sum_numa_event(m, zone_by_id(m, id), (enum numa_stat_item)i);
+			return (long)s;
+		}
+	}
+	return -1;
+}
+
+/* ---- fragmentation indices ------------------------------------------------ */
+
+struct contig_page_info {
+	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
+};
+
+static void fill_contig_page_info(const struct mm_zone_info *zi, unsigned nr_orders,
+				  unsigned suitable, struct contig_page_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	for (unsigned o = 0; o < nr_orders; o++) {
+		unsigned long blocks = zi->nr_free[o];
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable)
+			info->free_blocks_suitable += blocks << (o - suitable);
+	}
+}
+
+static int unusable_free_index(unsigned order, const struct contig_page_info *info)
+{
+	if (!info->free_pages)
+		return 1000;
+	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ul /
+		     info->free_pages);
+}
+
+static int fragmentation_index(unsigned order, const struct contig_page_info *info)
+{
+	unsigned long requested = 1ul << order;
+
+	if (!info->free_blocks_total)
+		return 0;
+	if (info->free_blocks_suitable)
+		return -1000;
+	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
+			     info->free_blocks_total));
+}
+
+/* ---- text reports -------------------------------------------------------- */
+
+typedef void (*zone_show_fn)(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi);
+
+/* Call fn for every zone (populated only, unless all). */
+static void walk_zones(struct mm *m, struct strbuf *sb, bool all, zone_show_fn fn)
+{
+	for (int n = 0; n < m->nr_nodes; n++) {
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct mm_zone_info zi;
+
+			mm_zone_info(m, n, i, &zi);
+			if (all || zi.present)
+				fn(m, sb, &zi);
+		}
+	}
+}
+
+static void frag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		sb_printf(sb, "%6lu ", zi->nr_free[o]);
+	sb_puts(sb, "\n");
+}
+
+static void pagetype_free_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	for (int t = 0; t < MIGRATE_TYPES; t++) {
+		sb_printf(sb, "Node %4d, zone %8s, type %12s ", zi->node, zi->name,
+			  migratetype_names[t]);
+		for (unsigned o = 0; o < m->nr_orders; o++) {
+			unsigned long c = zi->nr_free_mt[t][o];
+
+			sb_printf(sb, "%s%6lu ", c >= 100000 ? ">" : "", c >= 100000 ? 100000ul : c);
+		}
+		sb_puts(sb, "\n");
+	}
+}
+
+static void pagetype_blocks_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	(void)m;
+	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
+	for (int t = 0; t < MIGRATE_TYPES; t++)
+		sb_printf(sb, "%12lu ", zi->nr_pageblocks[t]);
+	sb_puts(sb, "\n");
+}
+
+static void pagetypeinfo(struct mm *m, struct strbuf *sb)
+{
+	sb_printf(sb, "Page block order: %u\n", m->pageblock_order);
+	sb_printf(sb, "Pages per block:  %lu\n\n", m->pageblock_nr_pages);
+	sb_printf(sb, "%-43s ", "Free pages count per migrate type at order");
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		sb_printf(sb, "%6u ", o);
+	sb_puts(sb, "\n");
+	walk_zones(m, sb, false, pagetype_free_show);
+	sb_printf(sb, "\n%-23s", "Number of blocks type ");
+	for (int t = 0; t < MIGRATE_TYPES; t++)
+		sb_printf(sb, "%12s ", migratetype_names[t]);
+	sb_puts(sb, "\n");
+	walk_zones(m, sb, false, pagetype_blocks_show);
+}
+
+static int fls_int(unsigned long x)
+{
+	int r = 0;
+
+	while (x) {
+		r++;
+		x >>= 1;
+	}
+	return r;
+}
+
+/* calculate_normal_threshold(): the per-CPU vmstat drift threshold */
+static int stat_threshold(struct mm *m, const struct mm_zone_info *zi)
+{
+	unsigned long mem = zi->managed >> (27 - PAGE_SHIFT);
+	int t = 2 * fls_int((unsigned long)m->nr_cpus) * (1 + fls_int(mem));
+
+	return t > 125 ? 125 : t;
+}
+
+static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
+
+	sb_printf(sb, "Node %d, zone %8s", zi->node, zi->name);
+	sb_printf(sb, "\n  pages free     %lu\n        boost    %lu\n        min      %lu"
+		  "\n        low      %lu\n        high     %lu\n        promo    %lu"
+		  "\n        spanned  %lu\n        present  %lu\n        managed  %lu"
+		  "\n        cma      %lu",
+		  zi->free, zi->boost, zi->min, zi->low, zi->high, zi->high + (zi->high - zi->low),
+		  zi->spanned, zi->present, zi->managed, 0ul);
+	sb_printf(sb, "\n        protection: (%lu", zi->lowmem_reserve[0]);
+	for (int j = 1; j < MAX_NR_ZONES; j++)
+		sb_printf(sb, ", %lu", zi->lowmem_reserve[j]);
+	sb_puts(sb, ")");
+	if (!zi->present) {
+		sb_puts(sb, "\n");
+		return;
+	}
+	sb_printf(sb, "\n      %-12s %lu", "nr_free_pages", zi->free);
+	sb_printf(sb, "\n      %-12s %lu", "nr_free_cma", 0ul);
+	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
+		sb_printf(sb, "\n      %-12s %lu", numa_stat_names[i],
+			  sum_numa_event(m, z, (enum numa_stat_item)i));
+	sb_puts(sb, "\n  pagesets");
+	for (int c = 0; c < m->nr_cpus; c++) {
+		struct mm_pcp_info p;
+
+		mm_pcp_info(m, c, zi->node, zi->zone_idx, &p);
+		sb_printf(sb, "\n    cpu: %i\n              count:    %i\n              high:     %i"
+			  "\n              batch:    %i\n              high_min: %i"
+			  "\n              high_max: %i\n  vm stats threshold: %d",
+			  c, p.count, p.high, p.batch, p.high, p.high, stat_threshold(m, zi));
+	}
+	sb_printf(sb, "\n  node_unreclaimable:  %u\n  start_pfn:           %lu\n", 0u, zi->start_pfn);
+}
+
+static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	struct contig_page_info info;
+
+	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		int idx;
+
+		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		idx = unusable_free_index(o, &info);
+		sb_printf(sb, "%d.%03d ", idx / 1000, idx % 1000);
+	}
+	sb_puts(sb, "\n");
+}
+
+static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	struct contig_page_info info;
+
+	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		int idx;
+
+		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		idx = fragmentation_index(o, &info);
+		sb_printf(sb, "%2d.%03d ", idx / 1000, abs(idx % 1000));
+	}
+	sb_puts(sb, "\n");
+}
+
+static void vmstat_text(struct mm *m, struct strbuf *sb)
+{
+	sb_printf(sb, "nr_free_pages %lu\n", global_free_pages(m));
+	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
+		sb_printf(sb, "%s %ld\n", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		sb_printf(sb, "%s %lu\n", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+}
+
+char *mm_report_text(struct mm *m, const char *name)
+{
+	struct strbuf sb;
+
+	if (!name) {
+		mm_error(m, EINVAL, "report_text: no report name");
+		return NULL;
+	}
+	if (!strcmp(name, "dmesg"))
+		return mm_log_text(m);
+	sb_init(&sb);
+	sb_puts(&sb, "");
+	if (!strcmp(name, "buddyinfo"))
+		walk_zones(m, &sb, false, frag_show);
+	else if (!strcmp(name, "pagetypeinfo"))
+		pagetypeinfo(m, &sb);
+	else if (!strcmp(name, "zoneinfo"))
+		walk_zones(m, &sb, true, zoneinfo_show);
+	else if (!strcmp(name, "vmstat"))
+		vmstat_text(m, &sb);
+	else if (!strcmp(name, "unusable_index"))
+		walk_zones(m, &sb, false, unusable_show);
+	else if (!strcmp(name, "extfrag_index"))
+		walk_zones(m, &sb, false, extfrag_show);
+	else {
+		free(sb.buf);
+		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
+			 "zoneinfo, vmstat, unusable_index, extfrag_index, dmesg)", name);
+		return NULL;
+	}
+	return sb_finish(&sb);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_ulongs(struct strbuf *sb, const unsigned long *v, unsigned n)
+{
+	sb_puts(sb, "[");
+	for (unsigned i = 0; i < n; i++)
+		sb_printf(sb, "%s%lu", i ? ", " : "", v[i]);
+	sb_puts(sb, "]");
+}
+
+static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+{
+	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
+	struct contig_page_info info;
+
+	if (sb->buf[sb->len - 1] == '}')
+		sb_puts(sb, ",");
+	sb_printf(sb, "\n    {\"node\": %d, \"zone\": \"%s\", \"name\": \"%s\", \"start_pfn\": %lu, "
+		  "\"spanned\": %lu, \"present\": %lu, \"managed\": %lu, \"free\": %lu, "
+		  "\"watermarks\": {\"min\": %lu, \"low\": %lu, \"high\": %lu, \"boost\": %lu}, "
+		  "\"nr_reserved_highatomic\": %lu, \"lowmem_reserve\": ",
+		  zi->node, zone_config_name(zi->zone_idx), zi->name, zi->start_pfn, zi->spanned,
+		  zi->present, zi->managed, zi->free, zi->min, zi->low, zi->high, zi->boost,
+		  zi->nr_reserved_highatomic);
+	json_ulongs(sb, zi->lowmem_reserve, MAX_NR_ZONES);
+	sb_puts(sb, ", \"buddyinfo\": ");
+	json_ulongs(sb, zi->nr_free, m->nr_orders);
+	sb_puts(sb, ", \"pagetypeinfo\": {");
+	for (int t = 0; t < MIGRATE_TYPES; t++) {
+		sb_printf(sb, "%s\"%s\": ", t ? ", " : "", migratetype_names[t]);
+		json_ulongs(sb, zi->nr_free_mt[t], m->nr_orders);
+	}
+	sb_puts(sb, "}, \"pageblocks\": {");
+	for (int t = 0; t < MIGRATE_TYPES; t++)
+		sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t],
+			  zi->nr_pageblocks[t]);
+	sb_puts(sb, "}, \"unusable_index\": [");
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		sb_printf(sb, "%s%.3f", o ? ", " : "", unusable_free_index(o, &info) / 1000.0);
+	}
+	sb_puts(sb, "], \"extfrag_index\": [");
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		sb_printf(sb, "%s%.3f", o ? ", " : "", fragmentation_index(o, &info) / 1000.0);
+	}
+	sb_puts(sb, "], \"numa\": {");
+	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
+		sb_printf(sb, "%s\"%s\": %lu", i ? ", " : "", numa_stat_names[i],
+			  sum_numa_event(m, z, (enum numa_stat_item)i));
+	sb_puts(sb, "}}");
+}
+
+static void json_pcp(struct mm *m, struct strbuf *sb)
+{
+	bool first = true;
+
+	sb_puts(sb, "[");
+	for (int c = 0; c < m->nr_cpus; c++) {
+		for (int id = 0; id < m->nr_zones; id++) {
+			struct zone *z = zone_by_id(m, id);
+			struct mm_pcp_info p;
+
+			if (!populated_zone(z))
+				continue;
+			mm_pcp_info(m, c, z->node, z->idx, &p);
+			sb_printf(sb, "%s\n    {\"cpu\": %d, \"node\": %d, \"zone\": \"%s\", "
+				  "\"count\": %d, \"high\": %d, \"batch\": %d}",
+				  first ? "" : ",", c, z->node, zone_config_name(z->idx),
+				  p.count, p.high, p.batch);
+			first = false;
+		}
+	}
+	sb_puts(sb, "\n  ]");
+}
+
+char *mm_report_json(struct mm *m)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "{\n  \"schema\": \"libmm-report/1\",\n  \"config\": \"");
+	mm_config_format(&m->cfg, &sb);
+	sb_printf(&sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
+		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
+		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s},\n  \"zones\": [",
+		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
+		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
+		  m->cfg.pcp_disabled ? "false" : "true");
+	walk_zones(m, &sb, true, json_zone);
+	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
+	json_pcp(m, &sb);
+	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu", global_free_pages(m));
+	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
+		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+	sb_puts(&sb, "}\n}\n");
+	return sb_finish(&sb);
+}

@@ -1,0 +1,239 @@
+/*
+ * validate.c - mm_validate(): every invariant of the page allocator,
+ * checked from scratch.  Reads every layer, changes none.
+ *
+ * Per zone, under zone->lock:
+ *   1. every free list is a well-linked list whose blocks are aligned to
+ *      their order, inside the zone, PG_buddy with private == order and
+ *      index == the list's migratetype, never on ISOLATE lists outside an
+ *      isolated pageblock (nor the other way round); list lengths equal
+ *      nr_free_mt[], their sum nr_free; nr_free_pages equals the pages on
+ *      non-isolate lists;
+ *   2. a walk over every PFN of the zone finds each page in exactly one
+ *      block - free, on a per-CPU list, or allocated (with compound tails
+ *      pointing at their head) - and pages inside blocks carry no state;
+ *      the free blocks found equal those on the lists;
+ *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
+ *      zone, and add up to pcp->count;
+ *   4. the HIGHATOMIC reserve is a whole number of pageblocks.
+ * Per-CPU lists are read without their owners' cooperation: call
+ * mm_validate when no other thread is inside the allocator.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
+
+static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *blocks_out)
+{
+	struct mm *m = z->mm;
+	unsigned long free_pages = 0, blocks = 0;
+
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		struct free_area *area = &z->free_area[o];
+		unsigned long total = 0;
+
+		for (int t = 0; t < MIGRATE_TYPES; t++) {
+			struct list_head *head = &area->free_list[t], *e;
+			unsigned long n = 0;
+
+			for (e = head->next; e != head; e = e->next) {
+				struct page *p = list_entry(e, struct page, lru);
+				unsigned long pfn;
+
+				if (!e->next || e->next->prev != e || n > z->spanned_pages)
+					FAIL(err, "%s zone node %d: free_list[order %u][%s] is corrupt "
+					     "(broken links after %lu entries)", z->name, z->node, o,
+					     migratetype_names[t], n);
+				if ((uintptr_t)p < (uintptr_t)m->mem_map ||
+				    (uintptr_t)p >= (uintptr_t)(m->mem_map + m->nr_pages))
+					FAIL(err, "%s zone: free_list[order %u][%s] holds %p, not a page",
+					     z->name, o, migratetype_names[t], (void *)p);
+				pfn = page_to_pfn(m, p);
+				if (!zone_spans_pfn(z, pfn) || !zone_spans_pfn(z, pfn + (1ul << o) - 1))
+					FAIL(err, "free block pfn %#lx order %u is not inside zone %s "
+					     "of node %d", pfn, o, z->name, z->node);
+				if (pfn & ((1ul << o) - 1))
+					FAIL(err, "free block pfn %#lx is not aligned to its order %u", pfn, o);
+				if (!(p->flags & PG_buddy) || p->private != o || p->index != (unsigned long)t)
+					FAIL(err, "free block pfn %#lx on list [order %u][%s] has flags %#lx "
+					     "order %lu type %lu", pfn, o, migratetype_names[t],
+					     p->flags, p->private, p->index);
+				if ((t == MIGRATE_ISOLATE) !=
+				    (get_pageblock_migratetype(z, pfn) == MIGRATE_ISOLATE))
+					FAIL(err, "free block pfn %#lx is on the %s list of a %s pageblock",
+					     pfn, migratetype_names[t],
+					     migratetype_names[get_pageblock_migratetype(z, pfn)]);
+				n++;
+				if (t != MIGRATE_ISOLATE)
+					free_pages += 1ul << o;
+			}
+			if (n != area->nr_free_mt[t])
+				FAIL(err, "%s zone node %d: free_list[order %u][%s] holds %lu blocks, "
+				     "counted %lu", z->name, z->node, o, migratetype_names[t], n,
+				     area->nr_free_mt[t]);
+			total += n;
+		}
+		if (total != area->nr_free)
+			FAIL(err, "%s zone node %d: order %u has %lu free blocks on its lists, "
+			     "nr_free says %lu", z->name, z->node, o, total, area->nr_free);
+		blocks += total;
+	}
+	if (free_pages != z->nr_free_pages)
+		FAIL(err, "%s zone node %d: free lists hold %lu pages, NR_FREE_PAGES says %lu",
+		     z->name, z->node, free_pages, z->nr_free_pages);
+	*blocks_out = blocks;
+	return 0;
+}
+
+/* Pages inside a block [pfn+1, pfn+2^order) carry no state of their own. */
+static int check_interior(struct zone *z, unsigned long pfn, unsigned order, bool compound,
+			  struct strbuf *err)
+{
+	struct mm *m = z->mm;
+	struct page *head = pfn_to_page(m, pfn);
+
+	for (unsigned long i = 1; i < 1ul << order; i++) {
+		struct page *p = head + i;
+
+		if (compound ? p->compound_head != ((unsigned long)head | 1)
+			     : (p->compound_head & 1))
+			FAIL(err, "pfn %#lx: compound tail link wrong inside the order-%u block at "
+			     "pfn %#lx", pfn + i, order, pfn);
+		if ((p->flags & (PG_buddy | PG_pcp | PG_head)) || p->_refcount)
+			FAIL(err, "pfn %#lx lies inside the order-%u block at pfn %#lx but has "
+			     "flags %#lx refcount %d (overlapping blocks)", pfn + i, order, pfn,
+			     p->flags, p->_refcount);
+	}
+	return 0;
+}
+
+static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *free_blocks,
+			  unsigned long *pcp_pages)
+{
+	struct mm *m = z->mm;
+	unsigned long pfn = z->zone_start_pfn, end = pfn + z->spanned_pages;
+
+	*free_blocks = *pcp_pages = 0;
+	while (pfn < end) {
+		struct page *p = pfn_to_page(m, pfn);
+		unsigned order = (unsigned)p->private;
+		const char *what;
+
+		if (p->flags & PG_buddy) {
+			what = "free block";
+			(*free_blocks)++;
+		} else if (p->flags & PG_pcp) {
+			what = "per-CPU block";
+			*pcp_pages += 1ul << order;
+		} else if (p->_refcount > 0) {
+			what = "allocated block";
+		} else {
+			FAIL(err, "pfn %#lx in zone %s of node %d is neither free, on a per-CPU list, "
+			     "nor allocated (flags %#lx): a page was lost", pfn, z->name, z->node,
+			     p->flags);
+		}
+		if (order > m->max_order || (pfn & ((1ul << order) - 1)) ||
+		    pfn + (1ul << order) > end)
+			FAIL(err, "%s at pfn %#lx has order %u: misaligned or beyond zone %s",
+			     what, pfn, order, z->name);
+		if (check_interior(z, pfn, order, p->flags & PG_head, err))
+			return -1;
+		pfn += 1ul << order;
+	}
+	return 0;
+}
+
+static int check_pcp(struct zone *z, struct strbuf *err, unsigned long *pages_out)
+{
+	struct mm *m = z->mm;
+
+	*pages_out = 0;
+	for (int c = 0; z->pcp && c < m->nr_cpus; c++) {
+		struct per_cpu_pages *pcp = &z->pcp[c];
+		unsigned long count = 0;
+
+		for (int i = 0; i < NR_PCP_LISTS; i++) {
+			unsigned order = i == NR_LOWORDER_PCP_LISTS ? m->pageblock_order
+								    : (unsigned)(i / MIGRATE_PCPTYPES);
+			struct list_head *e;
+			unsigned long n = 0;
+
+			list_for_each(e, &pcp->lists[i]) {
+				struct page *p = list_entry(e, struct page, lru);
+				unsigned long pfn = page_to_pfn(m, p);
+
+				if (e->next->prev != e || ++n > z->spanned_pages)
+					FAIL(err, "cpu %d zone %s: per-CPU list %d is corrupt", c,
+					     z->name, i);
+				if (!zone_spans_pfn(z, pfn) || !(p->flags & PG_pcp) || p->private != order)
+					FAIL(err, "cpu %d zone %s: per-CPU list %d holds pfn %#lx with "
+					     "flags %#lx order %lu", c, z->name, i, pfn, p->flags, p->private);
+				count += 1ul << order;
+			}
+		}
+		if (count != (unsigned long)pcp->count)
+			FAIL(err, "cpu %d zone %s node %d: per-CPU lists hold %lu pages, count says %d",
+			     c, z->name, z->node, count, pcp->count);
+		*pages_out += count;
+	}
+	return 0;
+}
+
+int validate_zone(struct zone *z, struct strbuf *err)
+{
+	unsigned long list_blocks = 0, walk_blocks, walk_pcp, pcp_pages;
+	int ret;
+
+	if (!populated_zone(z))
+		return 0;
+	pthread_mutex_lock(&z->lock);
+	ret = check_free_lists(z, err, &list_blocks);
+	if (!ret)
+		ret = walk_zone_pfns(z, err, &walk_blocks, &walk_pcp);
+	if (!ret && walk_blocks != list_blocks) {
+		sb_printf(err, "%s zone node %d: %lu free blocks in mem_map but %lu on free lists",
+			  z->name, z->node, walk_blocks, list_blocks);
+		ret = -1;
+	}
+	if (!ret)
+		ret = check_pcp(z, err, &pcp_pages);
+	if (!ret && pcp_pages != walk_pcp) {
+		sb_printf(err, "%s zone node %d: %lu pages flagged per-CPU, %lu on the lists",
+			  z->name, z->node, walk_pcp, pcp_pages);
+		ret = -1;
+	}
+	if (!ret && z->nr_reserved_highatomic % z->mm->pageblock_nr_pages) {
+		sb_printf(err, "%s zone: nr_reserved_highatomic %lu is not whole pageblocks",
+			  z->name, z->nr_reserved_highatomic);
+		ret = -1;
+	}
+	pthread_mutex_unlock(&z->lock);
+	return ret;
+}
+
+int mm_validate(struct mm *m, char *err, size_t errlen)
+{
+	struct strbuf sb;
+	int ret = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	sb_init(&sb);
+	sb_puts(&sb, "");
+	for (int id = 0; id < m->nr_zones && !ret; id++)
+		ret = validate_zone(zone_by_id(m, id), &sb);
+	if (ret) {
+		char *msg = sb_finish(&sb);
+
+		mm_error(m, EFAULT, "mm_validate: %s", msg ? msg : "invariant broken");
+		if (err && errlen)
+			snprintf(err, errlen, "%s", msg ? msg : "invariant broken");
+		free(msg);
+		return -EFAULT;
+	}
+	free(sb_finish(&sb));
+	return 0;
+}
