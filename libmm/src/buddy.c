@@ -45,8 +45,8 @@ static inline void add_to_free_list(struct page *page, struct zone *z, unsigned 
 {
 	struct free_area *area = &z->free_area[order];
 
-	page->flags |= PG_buddy;
-	page->private = order;
+	WRITE_ONCE(page->flags, page->flags | PG_buddy);
+	WRITE_ONCE(page->private, (unsigned long)order);
 	page->index = (unsigned long)mt;
 	if (tail)
 		list_add_tail(&page->lru, &area->free_list[mt]);
@@ -63,8 +63,8 @@ static inline void del_page_from_free_list(struct page *page, struct zone *z, un
 	int mt = (int)page->index;
 
 	list_del(&page->lru);
-	page->flags &= ~PG_buddy;
-	page->private = 0;
+	WRITE_ONCE(page->flags, page->flags & ~(unsigned long)PG_buddy);
+	WRITE_ONCE(page->private, 0ul);
 	page->index = 0;
 	WRITE_ONCE(area->nr_free, area->nr_free - 1);
 	WRITE_ONCE(area->nr_free_mt[mt], area->nr_free_mt[mt] - 1);
@@ -102,7 +102,9 @@ static inline struct page *find_buddy_page_pfn(struct zone *z, unsigned long pfn
 	if (!zone_spans_pfn(z, b))
 		return NULL;
 	buddy = pfn_to_page(z->mm, b);
-	if (!(buddy->flags & PG_buddy) || buddy->private != order)
+	/* the owner of a non-free page may be writing its fields: only
+	 * PG_buddy, which changes under zone->lock, decides */
+	if (!(READ_ONCE(buddy->flags) & PG_buddy) || READ_ONCE(buddy->private) != order)
 		return NULL;
 	return buddy;
 }
@@ -152,7 +154,7 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	unsigned long buddy_pfn = pfn;
 	bool to_tail;
 
-	page->flags = 0;
+	WRITE_ONCE(page->flags, 0ul);
 	while (order < m->max_order) {
 		struct page *buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
 		unsigned long combined;
@@ -257,8 +259,10 @@ static unsigned long move_freepages_block(struct zone *z, unsigned long pfn, int
 	for (pfn = start; pfn <= end;) {
 		struct page *page = pfn_to_page(m, pfn);
 
-		if (!(page->flags & PG_buddy)) {
-			if (num_movable && (page->flags & PG_lru))
+		unsigned long flags = READ_ONCE(page->flags);
+
+		if (!(flags & PG_buddy)) {
+			if (num_movable && (flags & PG_lru))
 				(*num_movable)++;
 			pfn++;
 			continue;

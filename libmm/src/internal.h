@@ -56,7 +56,7 @@ struct mm_cpu *this_cpu_slow(struct mm *m);
 bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu);   /* for remote drains */
 void mm_cpu_release(struct mm_cpu *cpu);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
-extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS];
+extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 
 /* The calling thread's CPU in machine m, or NULL when it is not bound. */
 static inline struct mm_cpu *this_cpu(struct mm *m)

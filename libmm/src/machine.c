@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include "internal.h"
 
-__thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS];
+__thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 static __thread char tls_token;
 #define CPU_OWNER_DRAIN 1ul
 
@@ -643,4 +643,9 @@ struct page *mm_virt_to_page(struct mm *m, const void *addr)
 		return NULL;
 	}
 	return pfn_to_page(m, (a - base) >> PAGE_SHIFT);
+}
+
+struct mm *mm_current(void)
+{
+	return mm_tls[0].m;
 }

@@ -93,7 +93,8 @@ struct page {
 	};
 	void *slab_cache;               /* slab: owning struct kmem_cache */
 	int _refcount;                  /* 1 for an allocated head, else 0 */
-	unsigned int page_type;         /* free for the upper layers */
+	unsigned int zone_id;           /* allocated head: its zone's id, so
+	                                   the free path needs no lookup */
 };
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit 64 bytes");
 
@@ -199,6 +200,9 @@ struct pglist_data {
 	unsigned long node_spanned_pages;
 	int nr_cpus;                    /* CPUs of this node */
 	struct zone node_zones[MAX_NR_ZONES];
+	/* preferred[zonelist][highest_zoneidx]: the first zone of that zonelist
+	 * a request may use (NULL if none); the fast path's only zone */
+	struct zone *preferred[2][MAX_NR_ZONES];
 	/* NULL-terminated; FALLBACK: local node first, zones high to low,
 	 * then the other nodes by distance; NOFALLBACK: local node only */
 	struct zone **node_zonelists[MAX_ZONELISTS];

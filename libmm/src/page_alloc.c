@@ -88,16 +88,18 @@ static inline void zone_statistics(struct mm_cpu *cpu, struct zone *preferred, s
 
 static __noinline void prep_compound_page(struct page *page, unsigned order)
 {
-	page->flags |= PG_head;
+	WRITE_ONCE(page->flags, page->flags | PG_head);
 	for (unsigned long i = 1; i < 1ul << order; i++)
 		page[i].compound_head = (unsigned long)page | 1;
 }
 
-static inline void prep_new_page(struct mm *m, struct page *page, unsigned order, gfp_t gfp)
+static inline void prep_new_page(struct mm *m, struct zone *z, struct page *page,
+				 unsigned order, gfp_t gfp)
 {
 	page->_refcount = 1;
-	page->private = order;
-	page->flags = (gfp & __GFP_MOVABLE) ? PG_lru : 0;
+	page->zone_id = (unsigned)z->id;
+	WRITE_ONCE(page->private, (unsigned long)order);
+	WRITE_ONCE(page->flags, (gfp & __GFP_MOVABLE) ? (unsigned long)PG_lru : 0ul);
 	if (unlikely(gfp & __GFP_ZERO) && m->direct_map)
 		memset(m->direct_map + page_to_pfn(m, page) * PAGE_SIZE, 0, PAGE_SIZE << order);
 	if (unlikely(order && (gfp & __GFP_COMP)))
@@ -121,7 +123,7 @@ static inline struct page *rmqueue(struct mm *m, struct zone *z, unsigned order,
 }
 
 /* get_page_from_freelist(): the zonelist walk. */
-static inline struct page *get_page_from_freelist(struct mm *m, gfp_t gfp, unsigned order,
+static __noinline struct page *get_page_from_freelist(struct mm *m, gfp_t gfp, unsigned order,
 						  unsigned alloc_flags,
 						  const struct alloc_context *ac,
 						  struct mm_cpu *cpu)
@@ -148,7 +150,7 @@ retry:
 		page = rmqueue(m, z, order, ac->migratetype, alloc_flags, cpu);
 		if (!page)
 			continue;
-		prep_new_page(m, page, order, gfp);
+		prep_new_page(m, z, page, order, gfp);
 		count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1ul << order);
 		zone_statistics(cpu, ac->preferred_zone, z);
 		if (unlikely(alloc_flags & ALLOC_HIGHATOMIC))
@@ -268,30 +270,19 @@ static __noinline struct page *alloc_pages_misuse(struct mm *m, gfp_t gfp, unsig
 	return NULL;
 }
 
-static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order, int nid)
+/* __alloc_pages() after the fast path: the kernel's whole procedure. */
+static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, unsigned order,
+						     int nid, struct mm_cpu *cpu)
 {
-	struct mm_cpu *cpu = this_cpu(m);
 	struct alloc_context ac;
 	struct page *page;
 	unsigned alloc_flags;
+	int list = (gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK;
 
-	if (unlikely(!cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
-		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
-		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
-		return alloc_pages_misuse(m, gfp, order, nid, cpu);
-	if (nid < 0)
-		nid = cpu->node;
 	ac.highest_zoneidx = gfp_zone_table[gfp & GFP_ZONEMASK];
-	ac.zonelist = m->nodes[nid].node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK
-									   : ZONELIST_FALLBACK];
+	ac.zonelist = m->nodes[nid].node_zonelists[list];
 	ac.migratetype = gfp_migratetype(m, gfp);
-	ac.preferred_zone = NULL;
-	for (struct zone **zp = ac.zonelist; *zp; zp++) {
-		if ((*zp)->idx <= ac.highest_zoneidx) {
-			ac.preferred_zone = *zp;
-			break;
-		}
-	}
+	ac.preferred_zone = m->nodes[nid].preferred[list][ac.highest_zoneidx];
 	if (unlikely(!ac.preferred_zone)) {   /* no zone the request may use */
 		if (!(gfp & __GFP_NOWARN))
 			warn_alloc(m, gfp, order, cpu);
@@ -303,6 +294,43 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, &ac, cpu);
 	if (unlikely(!page))
 		page = __alloc_pages_slowpath(m, gfp, order, &ac, cpu);
+	return page;
+}
+
+/*
+ * The fast path: a request the preferred zone can serve from a non-empty
+ * per-CPU list after passing the low watermark - exactly the kernel's first
+ * zonelist step with a pcp hit, with its alloc_context folded into the
+ * precomputed preferred[][] table.  Anything else takes the general path.
+ */
+static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order, int nid)
+{
+	struct mm_cpu *cpu = this_cpu(m);
+	struct per_cpu_pages *pcp;
+	struct page *page;
+	struct zone *z;
+	int hz;
+
+	if (unlikely(!cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
+		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
+		return alloc_pages_misuse(m, gfp, order, nid, cpu);
+	if (nid < 0)
+		nid = cpu->node;
+	hz = gfp_zone_table[gfp & GFP_ZONEMASK];
+	z = m->nodes[nid].preferred[!!(gfp & __GFP_THISNODE)][hz];
+	if (unlikely(!z || !pcp_allowed_order(m, order) || m->cfg.pcp_disabled ||
+		     !zone_watermark_fast(z, order, wmark_pages(z, WMARK_LOW), hz, ALLOC_WMARK_LOW)))
+		return __alloc_pages_general(m, gfp, order, nid, cpu);
+	pcp = &z->pcp[cpu->id];
+	pcp->free_factor >>= 1;
+	page = pcp_pop(pcp, &pcp->lists[order_to_pindex(gfp_migratetype(m, gfp), order)], order);
+	if (unlikely(!page))
+		return __alloc_pages_general(m, gfp, order, nid, cpu);
+	prep_new_page(m, z, page, order, gfp);
+	count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1ul << order);
+	count_vm_events(cpu, PCP_ALLOC_HIT, 1);
+	zone_statistics(cpu, z, z);
 	return page;
 }
 
@@ -392,26 +420,15 @@ static __noinline int free_pages_misuse(struct mm *m, struct page *page, unsigne
 			"with order %u", pfn, page->private, order);
 }
 
-static __noinline void free_compound_tails(struct page *page, unsigned order)
+/* Give an allocated block back: to this CPU's list when its order lives
+ * there and its pageblock is not isolated, else straight to the buddy. */
+static inline int free_pages_commit(struct mm *m, struct page *page, unsigned order,
+				    struct mm_cpu *cpu)
 {
-	for (unsigned long i = 1; i < 1ul << order; i++)
-		page[i].compound_head = 0;
-}
+	unsigned long pfn = page_to_pfn(m, page);
+	struct zone *z = zone_by_id(m, (int)page->zone_id);
 
-int mm_free_pages(struct mm *m, struct page *page, unsigned order)
-{
-	struct mm_cpu *cpu = this_cpu(m);
-	unsigned long pfn;
-	struct zone *z;
-
-	if (unlikely(!cpu || !page_in_map(m, page) || page->_refcount != 1 ||
-		     page->private != order || (page->flags & ~(PG_head | PG_lru))))
-		return free_pages_misuse(m, page, order, cpu);
-	if (unlikely(page->flags & PG_head))
-		free_compound_tails(page, order);
 	page->_refcount = 0;
-	pfn = page_to_pfn(m, page);
-	z = pfn_zone(m, pfn);
 	count_vm_events(cpu, PGFREE, 1ul << order);
 	if (likely(pcp_allowed_order(m, order) && !m->cfg.pcp_disabled)) {
 		int mt = get_pageblock_migratetype(z, pfn);
@@ -422,7 +439,29 @@ int mm_free_pages(struct mm *m, struct page *page, unsigned order)
 			return 0;
 		}
 	}
-	page->flags = 0;
+	WRITE_ONCE(page->flags, 0ul);
 	free_one_page(z, page, pfn, order);
 	return 0;
+}
+
+/* Compound pages, and every refused free. */
+static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned order,
+				      struct mm_cpu *cpu)
+{
+	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
+	    (page->flags & ~(PG_head | PG_lru)))
+		return free_pages_misuse(m, page, order, cpu);
+	for (unsigned long i = 1; i < 1ul << order; i++)     /* PG_head: the tails */
+		page[i].compound_head = 0;
+	return free_pages_commit(m, page, order, cpu);
+}
+
+int mm_free_pages(struct mm *m, struct page *page, unsigned order)
+{
+	struct mm_cpu *cpu = this_cpu(m);
+
+	if (unlikely(!cpu || !page_in_map(m, page) || page->_refcount != 1 ||
+		     page->private != order || (page->flags & ~PG_lru)))
+		return free_pages_slow(m, page, order, cpu);
+	return free_pages_commit(m, page, order, cpu);
 }

@@ -208,8 +208,8 @@ __noinline bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, struct lis
 
 		if (!page)
 			break;
-		page->flags = PG_pcp;
-		page->private = order;
+		WRITE_ONCE(page->flags, (unsigned long)PG_pcp);
+		WRITE_ONCE(page->private, (unsigned long)order);
 		list_add_tail(&page->lru, list);
 	}
 	pthread_mutex_unlock(&z->lock);

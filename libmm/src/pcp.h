@@ -22,24 +22,35 @@ bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, struct list_head *lis
 void pcp_spill(struct zone *z, struct per_cpu_pages *pcp, int high, bool free_high,
 	       int pindex, struct mm_cpu *cpu);
 
+/* Pop the hot block of a list, or NULL if it is empty. */
+static inline struct page *pcp_pop(struct per_cpu_pages *pcp, struct list_head *list,
+				   unsigned order)
+{
+	struct page *page;
+
+	if (unlikely(list_empty(list)))
+		return NULL;
+	page = list_first_entry(list, struct page, lru);
+	list_del(&page->lru);
+	WRITE_ONCE(page->flags, 0ul);
+	pcp->count -= 1 << order;
+	return page;
+}
+
 /* rmqueue_pcplist(): the hot page of the right list, refilling it with a
- * batch from the buddy when empty.  NULL if the buddy had nothing. */
+ * batch from the buddy when empty.  NULL if the buddy had nothing.
+ * Every call (fast or not) halves free_factor, as in the kernel. */
 static inline struct page *pcp_alloc(struct zone *z, unsigned order, int mt,
 				     unsigned alloc_flags, struct mm_cpu *cpu)
 {
 	struct per_cpu_pages *pcp = &z->pcp[cpu->id];
 	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
-	struct page *page;
 
 	pcp->free_factor >>= 1;
 	if (unlikely(list_empty(list)) &&
 	    !pcp_refill(z, pcp, list, order, mt, alloc_flags, cpu))
 		return NULL;
-	page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
-	page->flags = 0;
-	pcp->count -= 1 << order;
-	return page;
+	return pcp_pop(pcp, list, order);
 }
 
 /* free_unref_page(): onto the head of this CPU's list (hot), spilling a
@@ -53,8 +64,8 @@ static inline void pcp_free(struct zone *z, struct page *page, unsigned order, i
 	bool free_high;
 	int high;
 
-	page->flags = PG_pcp;
-	page->private = order;
+	WRITE_ONCE(page->flags, (unsigned long)PG_pcp);
+	WRITE_ONCE(page->private, (unsigned long)order);
 	page->index = (unsigned long)mt;
 	list_add(&page->lru, &pcp->lists[pindex]);
 	pcp->count += 1 << order;

@@ -162,6 +162,15 @@ static int build_zonelists(struct mm *m)
 		for (int d = 0; d < m->nr_nodes; d++)
 			k = zonelist_add_node(m, fb, k, (n + d) % m->nr_nodes);
 		zonelist_add_node(m, nofb, 0, n);
+		for (int l = 0; l < MAX_ZONELISTS; l++) {
+			for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
+				struct zone **zp = pg->node_zonelists[l];
+
+				while (*zp && (*zp)->idx > hz)
+					zp++;
+				pg->preferred[l][hz] = *zp;
+			}
+		}
 	}
 	return 0;
 }

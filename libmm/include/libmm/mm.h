@@ -67,6 +67,8 @@ void       mm_destroy(struct mm *m);
 int  mm_cpu_bind(struct mm *m, int cpu);
 void mm_cpu_unbind(struct mm *m);
 int  mm_cpu_current(struct mm *m);          /* bound CPU, or -1 */
+/* The machine the calling thread bound a CPU of most recently (kernel.h). */
+struct mm *mm_current(void);
 
 int           mm_nr_cpus(struct mm *m);
 int           mm_nr_nodes(struct mm *m);

@@ -1,0 +1,90 @@
+/*
+ * libmm/kernel.h - the kernel's own names and signatures, so kernel-style
+ * code compiles against libmm unchanged:
+ *
+ *     mm_cpu_bind(m, 0);
+ *     struct page *p = alloc_pages(GFP_KERNEL, 2);
+ *     unsigned long a = __get_free_page(GFP_KERNEL | __GFP_ZERO);
+ *
+ * Every call goes to the machine the calling thread is bound to
+ * (mm_current(): the one it called mm_cpu_bind() on most recently).
+ */
+#ifndef LIBMM_KERNEL_H
+#define LIBMM_KERNEL_H
+
+#include <libmm/mm.h>
+
+#define PAGE_SHIFT      MM_PAGE_SHIFT
+#define PAGE_SIZE       MM_PAGE_SIZE
+#define MAX_PAGE_ORDER  10
+
+static inline struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return mm_alloc_pages(mm_current(), gfp, order);
+}
+
+static inline struct page *alloc_page(gfp_t gfp)
+{
+	return alloc_pages(gfp, 0);
+}
+
+static inline struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	return mm_alloc_pages_node(mm_current(), nid, gfp, order);
+}
+
+static inline void __free_pages(struct page *page, unsigned int order)
+{
+	mm_free_pages(mm_current(), page, order);
+}
+
+#define __free_page(page) __free_pages((page), 0)
+
+static inline void *page_address(const struct page *page)
+{
+	return mm_page_address(mm_current(), page);
+}
+
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return mm_page_to_pfn(mm_current(), page);
+}
+
+static inline struct page *pfn_to_page(unsigned long pfn)
+{
+	return mm_pfn_to_page(mm_current(), pfn);
+}
+
+static inline struct page *virt_to_page(const void *addr)
+{
+	return mm_virt_to_page(mm_current(), addr);
+}
+
+static inline unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(gfp & ~__GFP_HIGHMEM, order);
+
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+#define __get_free_page(gfp) __get_free_pages((gfp), 0)
+
+static inline unsigned long get_zeroed_page(gfp_t gfp)
+{
+	return __get_free_pages(gfp | __GFP_ZERO, 0);
+}
+
+static inline void free_pages(unsigned long addr, unsigned int order)
+{
+	if (addr)
+		__free_pages(virt_to_page((void *)addr), order);
+}
+
+#define free_page(addr) free_pages((addr), 0)
+
+static inline void drain_all_pages(void)
+{
+	mm_drain_all_pages(mm_current());
+}
+
+#endif /* LIBMM_KERNEL_H */
