@@ -204,10 +204,11 @@ static __noinline struct page *__alloc_pages_slowpath(struct mm *m, gfp_t gfp, u
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
 	if (page)
 		return page;
+	/* __gfp_pfmemalloc_flags(): from here on, every retry ignores the
+	 * watermarks, as the kernel re-applies reserve_flags at each retry */
 	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
-		page = get_page_from_freelist(m, gfp, order,
-					      ALLOC_NO_WATERMARKS | (alloc_flags & ALLOC_KSWAPD),
-					      ac, cpu);
+		alloc_flags = ALLOC_NO_WATERMARKS | (alloc_flags & ALLOC_KSWAPD);
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
 		if (page)
 			return page;
 	}

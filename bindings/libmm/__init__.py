@@ -1,0 +1,18 @@
+"""libmm: the Linux kernel's physical-memory allocators as a userspace library.
+
+    from libmm import Machine, GFP, CorruptionError
+    with Machine(cpus=2, NORMAL="128M") as m:
+        pfn = m.alloc_pages(order=2, gfp="GFP_KERNEL|__GFP_ZERO")
+        m.free_pages(pfn, order=2)
+
+Layers: _libmm (cffi, generated from the C headers) -> _lowlevel (1:1 calls,
+errno -> exceptions) -> machine (the Pythonic Machine of SPEC §4).
+"""
+from ._errors import CorruptionError, CPUBusyError
+from .gfp import GFP, gfp_text
+from .machine import MIGRATETYPES, ZONE_NAMES, Machine, build_config
+
+__version__ = "0.1.0"
+
+__all__ = ["Machine", "GFP", "CorruptionError", "CPUBusyError", "gfp_text",
+           "build_config", "ZONE_NAMES", "MIGRATETYPES", "__version__"]

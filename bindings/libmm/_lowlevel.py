@@ -1,0 +1,236 @@
+"""Thin 1:1 layer over the cffi module: one function per C entry point.
+
+Each function converts Python arguments to C, calls ``_libmm.lib`` and turns
+the C error model into Python's: pointer functions return NULL and set
+mm_last_errno(m); int functions return 0 or -errno.  ENOMEM becomes ``None``,
+every other errno an exception (see _errors.error_for).  Strings the library
+allocates are copied and released with mm_free_string.  Nothing here keeps
+state; the Pythonic classes live in machine.py.
+"""
+import contextlib
+import errno as _errno
+import os
+
+from ._errors import CorruptionError, error_for
+from ._libmm import ffi, lib
+
+ERRLEN = 1024
+ULONG_MAX = (1 << (8 * ffi.sizeof("unsigned long"))) - 1
+
+
+# ---- errors ---------------------------------------------------------------
+
+def last_error(m):
+    """(errno, text) of the machine's last failure."""
+    err = lib.mm_last_errno(m)
+    p = lib.mm_last_error(m)
+    text = ffi.string(p).decode(errors="replace") if p != ffi.NULL else ""
+    return err, text or (os.strerror(err) if err else "unknown libmm error")
+
+
+def _raise_last(m, what):
+    err, text = last_error(m)
+    if err == 0:
+        raise RuntimeError("%s failed but libmm set no errno: %s" % (what, text))
+    raise error_for(err, text)
+
+
+def _check_rc(m, rc):
+    """Raise for a negative errno return code; return rc otherwise."""
+    if rc < 0:
+        err, text = last_error(m)
+        raise error_for(-rc, text if err == -rc else os.strerror(-rc))
+    return rc
+
+
+def _uint(value, what, limit=0xFFFFFFFF):
+    value = int(value)
+    if value < 0 or value > limit:
+        raise ValueError("%s out of range: %d" % (what, value))
+    return value
+
+
+def take_string(p):
+    """Copy a library-allocated char * into str and free it (NULL -> None)."""
+    if p == ffi.NULL:
+        return None
+    try:
+        return ffi.string(p).decode(errors="replace")
+    finally:
+        lib.mm_free_string(p)
+
+
+# ---- machine ----------------------------------------------------------------
+
+def create(config):
+    err = ffi.new("char[]", ERRLEN)
+    cfg = ffi.NULL if config is None else config.encode()
+    m = lib.mm_create(cfg, err, ERRLEN)
+    if m == ffi.NULL:
+        raise ValueError(ffi.string(err).decode(errors="replace")
+                         or "mm_create failed")
+    return m
+
+
+def destroy(m):
+    lib.mm_destroy(m)
+
+
+def cpu_bind(m, cpu):
+    _check_rc(m, lib.mm_cpu_bind(m, int(cpu)))
+
+
+def cpu_unbind(m):
+    lib.mm_cpu_unbind(m)
+
+
+@contextlib.contextmanager
+def on_cpu(m, cpu):
+    """Run the body with the calling thread bound to simulated CPU cpu, then
+    restore the thread's previous binding (none, or another CPU)."""
+    prev = lib.mm_cpu_current(m)
+    if prev == cpu:
+        yield
+        return
+    cpu_bind(m, cpu)
+    try:
+        yield
+    finally:
+        if prev < 0 or lib.mm_cpu_bind(m, prev) < 0:
+            cpu_unbind(m)
+
+
+def config_string(m):
+    return take_string(lib.mm_config_string(m))
+
+
+# ---- page allocator ------------------------------------------------------
+
+def alloc_pages(m, gfp, order, node=None):
+    """struct page * or None when out of memory."""
+    order = _uint(order, "order")
+    gfp = _uint(gfp, "gfp")
+    if node is None:
+        page = lib.mm_alloc_pages(m, gfp, order)
+    else:
+        page = lib.mm_alloc_pages_node(m, int(node), gfp, order)
+    if page == ffi.NULL:
+        if lib.mm_last_errno(m) == _errno.ENOMEM:
+            return None
+        _raise_last(m, "alloc_pages")
+    return page
+
+
+def free_pages(m, page, order):
+    _check_rc(m, lib.mm_free_pages(m, page, _uint(order, "order")))
+
+
+def pfn_to_page(m, pfn):
+    page = lib.mm_pfn_to_page(m, _uint(pfn, "pfn", ULONG_MAX))
+    if page == ffi.NULL:
+        err, text = last_error(m)
+        raise error_for(err or _errno.EINVAL,
+                        text if err else "pfn %#x is not in the machine" % pfn)
+    return page
+
+
+def page_to_pfn(m, page):
+    return int(lib.mm_page_to_pfn(m, page))
+
+
+def page_address(m, page):
+    """Direct-map address as int, or None (backing=none)."""
+    p = lib.mm_page_address(m, page)
+    return None if p == ffi.NULL else int(ffi.cast("uintptr_t", p))
+
+
+def virt_to_page(m, addr):
+    page = lib.mm_virt_to_page(m, ffi.cast("void *", _uint(addr, "address", ULONG_MAX)))
+    if page == ffi.NULL:
+        err, text = last_error(m)
+        raise error_for(err or _errno.EINVAL,
+                        text if err else "%#x is not a direct-map address" % addr)
+    return page
+
+
+def direct_map_base(m):
+    p = lib.mm_direct_map_base(m)
+    return None if p == ffi.NULL else int(ffi.cast("uintptr_t", p))
+
+
+def drain_all_pages(m):
+    lib.mm_drain_all_pages(m)
+
+
+def drain_local_pages(m):
+    lib.mm_drain_local_pages(m)
+
+
+def pfn_zone(m, pfn):
+    node, zone = ffi.new("int *"), ffi.new("int *")
+    _check_rc(m, lib.mm_pfn_zone(m, _uint(pfn, "pfn", ULONG_MAX), node, zone))
+    return node[0], zone[0]
+
+
+# ---- zones, pcp ----------------------------------------------------------
+
+def zone_info(m, node, zone_idx):
+    out = ffi.new("struct mm_zone_info *")
+    _check_rc(m, lib.mm_zone_info(m, int(node), int(zone_idx), out))
+    return out
+
+
+def pcp_info(m, cpu, node, zone_idx):
+    out = ffi.new("struct mm_pcp_info *")
+    _check_rc(m, lib.mm_pcp_info(m, int(cpu), int(node), int(zone_idx), out))
+    return out
+
+
+# ---- gfp text ---------------------------------------------------------------
+
+def gfp_parse(text):
+    out = ffi.new("gfp_t *")
+    err = ffi.new("char[]", ERRLEN)
+    rc = lib.mm_gfp_parse(text.encode(), out, err, ERRLEN)
+    if rc < 0:
+        raise error_for(-rc, ffi.string(err).decode(errors="replace")
+                        or "bad GFP text %r" % text)
+    return int(out[0])
+
+
+def gfp_format(gfp):
+    buf = ffi.new("char[]", 512)
+    lib.mm_gfp_format(_uint(gfp, "gfp"), buf, 512)
+    return ffi.string(buf).decode()
+
+
+# ---- state, reports, checks ----------------------------------------------
+
+def validate(m):
+    err = ffi.new("char[]", 8192)
+    if lib.mm_validate(m, err, 8192) != 0:
+        raise CorruptionError(ffi.string(err).decode(errors="replace")
+                              or "mm_validate failed")
+
+
+def report_json(m):
+    return take_string(lib.mm_report_json(m))
+
+
+def report_text(m, name):
+    text = take_string(lib.mm_report_text(m, name.encode()))
+    if text is None:
+        raise ValueError("unknown report %r" % name)
+    return text
+
+
+def vmstat_read(m, name):
+    v = lib.mm_vmstat_read(m, name.encode())
+    if v < 0:
+        raise ValueError("unknown vmstat counter %r" % name)
+    return int(v)
+
+
+def scalar(m, fname):
+    """Value of a no-argument query such as mm_nr_pages(m)."""
+    return int(getattr(lib, fname)(m))

@@ -1,0 +1,93 @@
+/*
+ * cli/main.c - mmbench's entry point: top-level --help and dispatch to the
+ * subcommands of the command table, plus the option helpers they share.
+ * Exit codes: 0 success, 1 invalid workload, 2 usage error (mmbench.h).
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "mmbench.h"
+
+static const struct mmb_command commands[] = {
+	{ "info", "[--machine \"CONFIG\"]",
+	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct mmb_command *mmb_find_command(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void mmb_usage(FILE *f, const struct mmb_command *cmd)
+{
+	if (cmd) {
+		fprintf(f, "usage: mmbench %s %s\n  %s\n", cmd->name, cmd->args, cmd->summary);
+		return;
+	}
+	fprintf(f, "usage: mmbench COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  mmbench %s %s\n      %s\n", commands[i].name, commands[i].args,
+			commands[i].summary);
+	fprintf(f, "\nCONFIG is a machine description, e.g. \"cpus=4 nodes=1 DMA=16M "
+		"DMA32=240M NORMAL=768M MOVABLE=0 max_page_order=10 seed=1\"\n"
+		"(the default machine).  `mmbench COMMAND --help` describes one command.\n");
+}
+
+int mmb_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mmbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'mmbench %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return MMB_EXIT_USAGE;
+}
+
+int mmb_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(opt);
+
+	if (strncmp(arg, opt, n))
+		return 0;
+	if (arg[n] == '=') {
+		*val = arg + n + 1;
+		return 1;
+	}
+	if (arg[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "mmbench: option %s needs a value\n", opt);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct mmb_command *cmd;
+
+	if (argc < 2)
+		return mmb_usage_error(NULL, "no command given");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		mmb_usage(stdout, NULL);
+		return MMB_EXIT_OK;
+	}
+	cmd = mmb_find_command(argv[1]);
+	if (cmd)
+		return cmd->main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run")) {
+		fprintf(stderr, "mmbench: 'run' is not available yet\n");
+		return MMB_EXIT_USAGE;
+	}
+	if (argv[1][0] == '-')
+		return mmb_usage_error(NULL, "unknown option '%s'", argv[1]);
+	return mmb_usage_error(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,39 @@
+/*
+ * cli/mmbench.h - what mmbench's files share: the subcommand table entry,
+ * exit codes, and the small option helpers.  Each subcommand lives in its own
+ * file (info.c; run.c later) and is listed in main.c's command table.
+ */
+#ifndef MMBENCH_H
+#define MMBENCH_H
+
+#include <stdio.h>
+
+enum { MMB_EXIT_OK = 0, MMB_EXIT_INVALID = 1, MMB_EXIT_USAGE = 2 };
+
+struct mmb_command {
+	const char *name;
+	const char *args;       /* synopsis after the name */
+	const char *summary;    /* one line for --help */
+	int (*main)(int argc, char **argv);     /* argv[0] is the name */
+};
+
+/* `mmbench info`: machine layout, zones, watermarks, buddyinfo. */
+int mmb_cmd_info(int argc, char **argv);
+
+/* Usage text: all commands, or just cmd when non-NULL. */
+void mmb_usage(FILE *f, const struct mmb_command *cmd);
+const struct mmb_command *mmb_find_command(const char *name);
+
+/*
+ * Matches argv[*i] against a long option taking a value ("--machine X" or
+ * "--machine=X").  Returns 1 and sets *val (advancing *i past a separate
+ * value), 0 if argv[*i] is another option, -1 (after a message) if the value
+ * is missing.
+ */
+int mmb_opt_value(int argc, char **argv, int *i, const char *opt, const char **val);
+
+/* Prints "mmbench CMD: MESSAGE" and a usage hint to stderr; returns MMB_EXIT_USAGE. */
+int mmb_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* MMBENCH_H */

@@ -1,0 +1,45 @@
+"""Shared pytest fixtures and hypothesis profiles for the libmm suites.
+
+Fixtures: ``machine`` (the default machine of SPEC §2) and ``small_machine``
+(2 CPUs, DMA 16M, DMA32 64M, NORMAL 128M); both run validate() at teardown,
+so every test also checks that the allocator's invariants still hold.
+Hypothesis profiles: "ci" (derandomized, few examples) and "dev" (the
+default), chosen with HYPOTHESIS_PROFILE.
+"""
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from libmm import Machine
+from mmutil import SMALL_CONFIG
+
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=30,
+    stateful_step_count=30, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "dev", deadline=None, max_examples=100, stateful_step_count=50,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def _checked(m):
+    try:
+        yield m
+        if not m.closed:
+            m.validate()
+    finally:
+        m.close()
+
+
+@pytest.fixture
+def machine():
+    """The default machine; validate() must pass at teardown."""
+    yield from _checked(Machine())
+
+
+@pytest.fixture
+def small_machine():
+    """A 208 MiB two-CPU machine; validate() must pass at teardown."""
+    yield from _checked(Machine(**SMALL_CONFIG))

@@ -1,0 +1,221 @@
+"""Test helpers: the kernel's formulas restated in Python, and state probes.
+
+Everything a test compares the library against is computed here from
+reference/kernel.md rather than pasted: gfp_zone() (§1.3), watermarks and
+lowmem_reserve (§2.4, §2.5), the boot-time buddy layout (§3.2), the
+fragmentation indices (§7.6) and the /proc text layouts (§7.1, §7.2).
+"""
+import math
+
+from libmm import GFP, MIGRATETYPES, ZONE_NAMES
+
+SMALL_CONFIG = dict(cpus=2, DMA="16M", DMA32="64M", NORMAL="128M")
+KERNEL_ZONE = {"DMA": "DMA", "DMA32": "DMA32", "NORMAL": "Normal",
+               "MOVABLE": "Movable"}
+LOWMEM_RESERVE_RATIO = (256, 256, 32, 0)        # DMA, DMA32, NORMAL, MOVABLE
+ZONEMASK = int(GFP.GFP_ZONEMASK)
+
+# gfp_zone(): zone bits -> highest zone index (x86-64, no HIGHMEM); missing = BAD
+GFP_ZONE_TABLE = {0x0: 2, 0x1: 0, 0x2: 2, 0x4: 1, 0x8: 2, 0x9: 0, 0xA: 3, 0xC: 1}
+BAD_ZONE_BITS = [b for b in range(16) if b not in GFP_ZONE_TABLE]
+
+
+def gfp_zone(gfp):
+    """Highest zone index a gfp value may use (None for an illegal combo)."""
+    return GFP_ZONE_TABLE.get(int(gfp) & ZONEMASK)
+
+
+def allowed_zones(gfp):
+    return set(ZONE_NAMES[:gfp_zone(gfp) + 1])
+
+
+# ---- machine state probes ----------------------------------------------
+
+def pcp_total(m):
+    """Pages sitting on every CPU's per-CPU lists, all zones."""
+    return sum(m.pcp(c, z["node"], z["name"])["count"]
+               for c in range(m.nr_cpus) for z in m.zones if z["present"])
+
+
+def free_total(m):
+    """Free pages: the buddy's NR_FREE_PAGES plus the per-CPU lists."""
+    return sum(z["free"] for z in m.zones) + pcp_total(m)
+
+
+def managed_total(m):
+    return sum(z["managed"] for z in m.zones)
+
+
+def snapshot(m):
+    """Everything a refused call must leave unchanged."""
+    return (m.buddyinfo(), m.pagetypeinfo(), [z["free"] for z in m.zones],
+            [m.pcp(c, z["node"], z["name"]) for c in range(m.nr_cpus)
+             for z in m.zones if z["present"]])
+
+
+def zone_of(m, name, node=0):
+    return next(z for z in m.zones if z["name"] == name and z["node"] == node)
+
+
+def exhaust(m, gfp, order=0, limit=10 ** 6, **kw):
+    """Allocate until the allocator says no; the PFNs obtained."""
+    got = []
+    for _ in range(limit):
+        pfn = m.alloc_pages(order=order, gfp=gfp, **kw)
+        if pfn is None:
+            return got
+        got.append(pfn)
+    raise AssertionError("allocation never failed")
+
+
+def parse_size(text):
+    """"16M" -> bytes (K/M/G/T suffixes, plain numbers are bytes)."""
+    text = str(text).strip().upper().rstrip("B")
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if text and text[-1] in mult:
+        return int(text[:-1]) * mult[text[-1]]
+    return int(text)
+
+
+def parse_config(text):
+    return dict(kv.split("=", 1) for kv in text.split())
+
+
+# ---- §2.4 / §2.5 watermarks and lowmem_reserve -------------------------------
+
+def default_min_free_kbytes(zones):
+    """int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144]; lowmem is the
+    managed memory of the zones GFP_USER may use (<= NORMAL)."""
+    lowmem_kbytes = sum(z["managed"] for z in zones
+                        if z["zone_idx"] <= 2) * 4
+    return min(max(math.isqrt(lowmem_kbytes * 16), 128), 262144)
+
+
+def expected_watermarks(zones, min_free_kbytes=None, scale_factor=10):
+    """{(node, zone): (min, low, high)} per __setup_per_zone_wmarks() of 6.x:
+    ZONE_MOVABLE is treated like HIGHMEM (left out of lowmem_pages, min
+    clamped to managed/1024 in [SWAP_CLUSTER_MAX, 128]); the captured 6.18
+    zoneinfo shows it: an empty Movable zone has min 32."""
+    if min_free_kbytes is None:
+        min_free_kbytes = default_min_free_kbytes(zones)
+    pages_min = min_free_kbytes >> 2
+    lowmem_pages = sum(z["managed"] for z in zones if z["name"] != "MOVABLE")
+    out = {}
+    for z in zones:
+        tmp = pages_min * z["managed"] // lowmem_pages
+        wmin = tmp
+        if z["name"] == "MOVABLE":
+            wmin = min(max(z["managed"] // 1024, 32), 128)
+        delta = max(tmp >> 2, z["managed"] * scale_factor // 10000)
+        out[(z["node"], z["name"])] = (wmin, wmin + delta, wmin + 2 * delta)
+    return out
+
+
+def expected_lowmem_reserve(zones, ratios=LOWMEM_RESERVE_RATIO):
+    """{(node, zone): [reserve against zone j for j in 0..3]}."""
+    out = {}
+    for z in zones:
+        node = [y for y in zones if y["node"] == z["node"]]
+        managed = [y["managed"] for y in sorted(node, key=lambda y: y["zone_idx"])]
+        i, ratio = z["zone_idx"], ratios[z["zone_idx"]]
+        row = [0] * len(ZONE_NAMES)
+        for j in range(i + 1, len(ZONE_NAMES)):
+            if ratio and managed[i]:
+                row[j] = sum(managed[i + 1:j + 1]) // ratio
+        out[(z["node"], z["name"])] = row
+    return out
+
+
+def reserve_mark(min_mark, gfp):
+    """The min watermark a slow-path request must stay above (§1.5, §2.6)."""
+    gfp = int(gfp)
+    if gfp & int(GFP.__GFP_MEMALLOC) and not gfp & int(GFP.__GFP_NOMEMALLOC):
+        return None                                   # no watermarks
+    mark = min_mark
+    if gfp & int(GFP.__GFP_HIGH):
+        mark -= mark // 2
+        if not gfp & int(GFP.__GFP_DIRECT_RECLAIM) and \
+                not gfp & int(GFP.__GFP_NOMEMALLOC):
+            mark -= mark // 4
+    return mark
+
+
+# ---- §3.2 boot layout --------------------------------------------------------
+
+def aligned_blocks(start, count, max_order):
+    """Free blocks per order when [start, start+count) is freed as whole
+    maximal aligned buddy blocks (what a fresh zone holds)."""
+    out = [0] * (max_order + 1)
+    pfn, end = start, start + count
+    while pfn < end:
+        order = max_order
+        while order and (pfn % (1 << order) or pfn + (1 << order) > end):
+            order -= 1
+        out[order] += 1
+        pfn += 1 << order
+    return out
+
+
+# ---- §7.6 fragmentation indices ----------------------------------------
+
+def contig_info(nr_free, suitable):
+    total = sum(nr_free)
+    pages = sum(n << o for o, n in enumerate(nr_free))
+    suitable_blocks = sum(n << (o - suitable) for o, n in enumerate(nr_free)
+                          if o >= suitable)
+    return total, pages, suitable_blocks
+
+
+def unusable_index(nr_free, order):
+    _, pages, suitable = contig_info(nr_free, order)
+    if pages == 0:
+        return 1000
+    return (pages - (suitable << order)) * 1000 // pages
+
+
+def extfrag_index(nr_free, order):
+    total, pages, suitable = contig_info(nr_free, order)
+    if total == 0:
+        return 0
+    if suitable:
+        return -1000
+    return 1000 - (1000 + pages * 1000 // (1 << order)) // total
+
+
+def c_div(a, b):
+    """C's truncating integer division and remainder."""
+    q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
+    return q, a - q * b
+
+
+def index_text(index, width):
+    q, r = c_div(index, 1000)
+    return "%*d.%03d " % (width, q, r)
+
+
+# ---- §7.1 / §7.2 text layouts ----------------------------------------------
+
+def buddyinfo_text(buddyinfo):
+    return "".join("Node %d, zone %8s " % (node, KERNEL_ZONE[zone])
+                   + "".join("%6d " % n for n in counts) + "\n"
+                   for (node, zone), counts in buddyinfo.items())
+
+
+def pagetypeinfo_text(pageblock_order, pagetypes, pageblocks):
+    """pagetypes: {(node, zone): {mt: [..]}}; pageblocks: {(node, zone): {mt: n}}."""
+    orders = len(next(iter(pagetypes.values()))["Unmovable"])
+    out = ["Page block order: %d\n" % pageblock_order,
+           "Pages per block:  %d\n" % (1 << pageblock_order), "\n",
+           "%-43s " % "Free pages count per migrate type at order",
+           "".join("%6d " % o for o in range(orders)), "\n"]
+    for (node, zone), per_mt in pagetypes.items():
+        for mt in MIGRATETYPES:
+            out.append("Node %4d, zone %8s, type %12s " % (node, KERNEL_ZONE[zone], mt))
+            out.append("".join((">%6d " % 100000) if n >= 100000 else "%6d " % n
+                               for n in per_mt[mt]) + "\n")
+    out.append("\n%-23s" % "Number of blocks type ")
+    out.append("".join("%12s " % mt for mt in MIGRATETYPES) + "\n")
+    for (node, zone), counts in pageblocks.items():
+        out.append("Node %d, zone %8s " % (node, KERNEL_ZONE[zone])
+                   + "".join("%12d " % counts[mt] for mt in MIGRATETYPES) + "\n")
+    return "".join(out)
