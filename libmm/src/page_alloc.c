@@ -48,15 +48,19 @@ static inline int gfp_migratetype(const struct mm *m, gfp_t gfp)
 	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
 }
 
-/* ALLOC_NOFRAGMENT when the preferred zone is NORMAL and DMA32 below it on
- * the same node is populated (alloc_flags_nofragment). */
-static inline unsigned alloc_flags_nofragment(const struct zone *z, gfp_t gfp)
+/* ALLOC_NOFRAGMENT when the preferred zone is NORMAL - and, on NUMA, DMA32
+ * below it on the same node is populated; on UMA the kernel assumes it is
+ * (alloc_flags_nofragment). */
+static inline unsigned alloc_flags_nofragment(const struct mm *m, const struct zone *z,
+					      gfp_t gfp)
 {
 	unsigned flags = gfp & __GFP_KSWAPD_RECLAIM;
 
-	if (z && z->idx == ZONE_NORMAL && populated_zone(z - 1))
-		flags |= ALLOC_NOFRAGMENT;
-	return flags;
+	if (!z || z->idx != ZONE_NORMAL)
+		return flags;
+	if (m->nr_nodes > 1 && !populated_zone(z - 1))
+		return flags;
+	return flags | ALLOC_NOFRAGMENT;
 }
 
 static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long mark,
@@ -291,7 +295,7 @@ static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, un
 		mm_set_errno(m, ENOMEM);
 		return NULL;
 	}
-	alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(ac.preferred_zone, gfp);
+	alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac.preferred_zone, gfp);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, &ac, cpu);
 	if (unlikely(!page))
 		page = __alloc_pages_slowpath(m, gfp, order, &ac, cpu);
