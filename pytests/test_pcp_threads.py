@@ -1,0 +1,120 @@
+"""Per-CPU lists across CPUs (issue 3): a cross-CPU free lands on the
+freeing CPU's list, pages parked on lists are invisible to GFP_ATOMIC but
+drained by GFP_KERNEL's slow path, zoneinfo's pagesets, binding errors, and
+real Python threads bound to distinct CPUs (libmm runs without the GIL)
+doing random alloc/free with cross-CPU frees."""
+import random
+import threading
+
+import pytest
+
+from libmm import Machine
+
+
+def test_cross_cpu_free_goes_to_the_freeing_cpu(machine):
+    pfn = machine.alloc_pages(0, cpu=0)
+    before = machine.pcp(2, 0, "NORMAL")["count"]
+    machine.free_pages(pfn, cpu=2)
+    assert machine.pcp(2, 0, "NORMAL")["count"] == before + 1
+    assert machine.alloc_pages(0, cpu=2) == pfn      # hot page, LIFO
+
+
+def test_pages_parked_on_another_cpu_need_a_drain():
+    with Machine(cpus=2, DMA="0", DMA32="0", NORMAL="8M") as m:
+        held = []
+        while (p := m.alloc_pages(0, gfp="GFP_KERNEL|__GFP_NOWARN", cpu=0)) is not None:
+            held.append(p)
+        m.drain_pages()
+        for p in held[:40]:
+            m.free_pages(p, cpu=1)                 # parked on CPU 1's list
+        z = m.zones[2]
+        assert m.pcp(1, 0, "NORMAL")["count"] == 40
+        assert z["free"] <= z["min"] + 40
+        # GFP_KERNEL on CPU 0: the fast path fails the watermark; the slow
+        # path's "reclaim failed" step drains every list, then succeeds
+        got = m.alloc_pages(0, gfp="GFP_KERNEL", cpu=0)
+        assert got is not None
+        assert m.pcp(1, 0, "NORMAL")["count"] == 0
+        m.free_pages(got, cpu=0)
+        for p in held[40:]:
+            m.free_pages(p, cpu=0)
+        m.drain_pages()
+        m.validate()
+
+
+def test_zoneinfo_shows_pagesets(machine):
+    machine.alloc_pages(0, cpu=2)
+    text = machine.text("zoneinfo")
+    assert "\n  pagesets\n    cpu: 0\n              count:    0\n" in text
+    assert "              high:     252\n              batch:    63\n" in text
+    assert "    cpu: 2\n              count:    62\n" in text
+
+
+def test_binding_errors():
+    with Machine(cpus=2) as m:
+        with pytest.raises(ValueError, match="CPU 5 does not exist"):
+            m.alloc_pages(0, cpu=5)
+        m.validate()
+
+
+@pytest.mark.parametrize("nthreads", [2, 4])
+def test_threads_with_cross_cpu_frees(nthreads):
+    m = Machine(cpus=4, DMA="16M", DMA32="64M", NORMAL="64M")
+    boot = m.buddyinfo()
+    lock = threading.Lock()
+    shared, errors, owned = [], [], set()
+
+    def take(pfn, order):
+        with lock:
+            block = set(range(pfn, pfn + (1 << order)))
+            assert not block & owned, "page handed out twice"
+            owned.update(block)
+
+    def give(pfn, order):
+        with lock:
+            owned.difference_update(range(pfn, pfn + (1 << order)))
+
+    def worker(cpu):
+        rng = random.Random(cpu)
+        mine = []
+        try:
+            for _ in range(3000):
+                r = rng.random()
+                if r < 0.45:
+                    order = rng.randrange(4)
+                    pfn = m.alloc_pages(order, cpu=cpu)
+                    if pfn is not None:
+                        take(pfn, order)
+                        mine.append((pfn, order))
+                elif r < 0.7 and mine:
+                    pfn, order = mine.pop(rng.randrange(len(mine)))
+                    give(pfn, order)
+                    m.free_pages(pfn, order, cpu=cpu)
+                elif r < 0.85 and mine:
+                    with lock:
+                        shared.append(mine.pop())
+                else:
+                    with lock:
+                        item = shared.pop() if shared else None
+                    if item:
+                        give(*item)
+                        m.free_pages(item[0], item[1], cpu=cpu)
+            for pfn, order in mine:
+                give(pfn, order)
+                m.free_pages(pfn, order, cpu=cpu)
+        except Exception as e:      # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in range(nthreads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for pfn, order in shared:
+        m.free_pages(pfn, order, cpu=0)
+    m.validate()
+    m.drain_pages()
+    m.validate()
+    assert m.buddyinfo() == boot
+    m.close()
