@@ -48,13 +48,14 @@ LINEMARK = re.compile(r'^#\s*(?:line\s+)?\d+\s+"([^"]*)"')
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(?!\()\s+(.+?)\s*$")
 
 
-def preprocess(include_dir, cc="gcc"):
+def preprocess(include_dir, cc=os.environ.get("CC", "gcc"), extra=()):
     """Preprocessed text of ROOT_HEADER keeping only lines from include_dir.
 
     Returns (text, header_paths) where header_paths lists libmm's headers
     that were reached, for the #define scan."""
     src = "#include <%s>\n" % ROOT_HEADER
-    cmd = [cc, "-E", "-std=gnu11", "-I", include_dir] + GNU_DEFINES + ["-x", "c", "-"]
+    cmd = [cc, "-E", "-std=gnu11", "-I", include_dir] + list(extra) + GNU_DEFINES \
+        + ["-x", "c", "-"]
     out = subprocess.run(cmd, input=src, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("build_cffi: preprocessing failed:\n" + out.stderr)
@@ -125,7 +126,7 @@ def header_defines(paths):
     return names
 
 
-def integer_constants(names, include_dir, cc="gcc"):
+def integer_constants(names, include_dir, cc=os.environ.get("CC", "gcc")):
     """The names whose expansion is an integer constant expression (what
     cffi's "#define NAME ..." can take); macros expanding to strings, calls
     or types are left out.  One compile: each candidate is put in a
@@ -143,7 +144,9 @@ def integer_constants(names, include_dir, cc="gcc"):
 
 
 def build_ffi(include_dir, lib, cflags):
-    text, headers = preprocess(include_dir)
+    # the headers must read the same to cdef as to the compiler
+    ppflags = [f for f in cflags if f.startswith(("-D", "-U", "-std"))]
+    text, headers = preprocess(include_dir, extra=ppflags)
     ffi = cffi.FFI()
     ffi.cdef(cdef_declarations(text))
     defines = integer_constants(header_defines(headers), include_dir)
