@@ -216,6 +216,7 @@ struct mm_cpu {
 	int id;
 	int node;
 	int drain_pending;              /* atomic: drain_all_pages asked while bound */
+	struct zone *preferred[2][MAX_NR_ZONES]; /* = nodes[node].preferred */
 	unsigned long ev[NR_VM_EVENT_ITEMS];     /* vm events, owner-written */
 	unsigned long *numa_ev;         /* [nr_zones][NR_NUMA_STAT_ITEMS] */
 } __cacheline_aligned;
@@ -270,6 +271,7 @@ struct mm {
 	size_t direct_map_bytes;
 
 	struct pglist_data *nodes;      /* [nr_nodes] */
+	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
 
 	pthread_mutex_t drain_mutex;

@@ -320,10 +320,13 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
 		return alloc_pages_misuse(m, gfp, order, nid, cpu);
-	if (nid < 0)
-		nid = cpu->node;
 	hz = gfp_zone_table[gfp & GFP_ZONEMASK];
-	z = m->nodes[nid].preferred[!!(gfp & __GFP_THISNODE)][hz];
+	if (likely(nid < 0)) {
+		nid = cpu->node;
+		z = cpu->preferred[!!(gfp & __GFP_THISNODE)][hz];
+	} else {
+		z = m->nodes[nid].preferred[!!(gfp & __GFP_THISNODE)][hz];
+	}
 	if (unlikely(!z || !pcp_allowed_order(m, order) || m->cfg.pcp_disabled ||
 		     !zone_watermark_fast(z, order, wmark_pages(z, WMARK_LOW), hz, ALLOC_WMARK_LOW)))
 		return __alloc_pages_general(m, gfp, order, nid, cpu);
@@ -355,12 +358,11 @@ struct page *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned orde
 
 /* ---- free ------------------------------------------------------------------ */
 
-static bool page_in_map(const struct mm *m, const struct page *page)
+static inline bool page_in_map(const struct mm *m, const struct page *page)
 {
-	uintptr_t p = (uintptr_t)page, base = (uintptr_t)m->mem_map;
+	uintptr_t off = (uintptr_t)page - (uintptr_t)m->mem_map;
 
-	return p >= base && p < base + m->nr_pages * sizeof(struct page) &&
-	       (p - base) % sizeof(struct page) == 0;
+	return off < m->nr_pages * sizeof(struct page) && off % sizeof(struct page) == 0;
 }
 
 /* Explain why a free of an unallocated pfn is wrong: find the block that
@@ -431,7 +433,7 @@ static inline int free_pages_commit(struct mm *m, struct page *page, unsigned or
 				    struct mm_cpu *cpu)
 {
 	unsigned long pfn = page_to_pfn(m, page);
-	struct zone *z = zone_by_id(m, (int)page->zone_id);
+	struct zone *z = m->zone_table[page->zone_id];
 
 	page->_refcount = 0;
 	count_vm_events(cpu, PGFREE, 1ul << order);

@@ -18,6 +18,7 @@
  * counts without zone->lock, as the kernel does (relaxed loads).
  */
 #include <stdlib.h>
+#include <string.h>
 #include "internal.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
@@ -172,6 +173,9 @@ static int build_zonelists(struct mm *m)
 			}
 		}
 	}
+	for (int c = 0; c < m->nr_cpus; c++)
+		memcpy(m->cpus[c].preferred, m->nodes[m->cpus[c].node].preferred,
+		       sizeof(m->cpus[c].preferred));
 	return 0;
 }
 
@@ -179,12 +183,16 @@ int zones_init(struct mm *m)
 {
 	struct zone *z;
 
+	m->zone_table = calloc((size_t)m->nr_zones, sizeof(*m->zone_table));
+	if (!m->zone_table)
+		return -ENOMEM;
 	for_each_zone(m, z) {
 		unsigned long first = z->zone_start_pfn >> m->pageblock_order;
 		unsigned long last = z->spanned_pages
 			? (z->zone_start_pfn + z->spanned_pages - 1) >> m->pageblock_order
 			: first;
 
+		m->zone_table[z->id] = z;
 		pthread_mutex_init(&z->lock, NULL);
 		z->pb_base = first;
 		z->pageblock_mt = calloc(last - first + 1, 1);
@@ -219,6 +227,7 @@ void zones_exit(struct mm *m)
 			pthread_mutex_destroy(&z->lock);
 		free(z->pageblock_mt);
 	}
+	free(m->zone_table);
 }
 
 /*
