@@ -234,3 +234,24 @@ def vmstat_read(m, name):
 def scalar(m, fname):
     """Value of a no-argument query such as mm_nr_pages(m)."""
     return int(getattr(lib, fname)(m))
+
+
+# ---- page isolation -------------------------------------------------------
+
+def start_isolate_page_range(m, start, end, mt):
+    return _check_rc(m, lib.mm_start_isolate_page_range(
+        m, _uint(start, "start_pfn", 2**64 - 1), _uint(end, "end_pfn", 2**64 - 1), mt))
+
+
+def undo_isolate_page_range(m, start, end, mt):
+    return _check_rc(m, lib.mm_undo_isolate_page_range(
+        m, _uint(start, "start_pfn", 2**64 - 1), _uint(end, "end_pfn", 2**64 - 1), mt))
+
+
+def test_pages_isolated(m, start, end):
+    rc = lib.mm_test_pages_isolated(
+        m, _uint(start, "start_pfn", 2**64 - 1), _uint(end, "end_pfn", 2**64 - 1))
+    if rc == -_errno.EBUSY:
+        return False
+    _check_rc(m, rc)
+    return True

@@ -133,6 +133,21 @@ class Machine:
         """Return every CPU's per-CPU pages to the buddy lists."""
         ll.drain_all_pages(self.handle)
 
+    def start_isolate_page_range(self, start_pfn, end_pfn, migratetype="Movable"):
+        """Isolate the pageblocks covering [start_pfn, end_pfn): their free
+        pages leave the free count and are never allocated.  ValueError
+        (errno EBUSY) when a pageblock holds an unmovable page."""
+        ll.start_isolate_page_range(self.handle, start_pfn, end_pfn,
+                                    MIGRATETYPES.index(migratetype))
+
+    def undo_isolate_page_range(self, start_pfn, end_pfn, migratetype="Movable"):
+        ll.undo_isolate_page_range(self.handle, start_pfn, end_pfn,
+                                   MIGRATETYPES.index(migratetype))
+
+    def test_pages_isolated(self, start_pfn, end_pfn):
+        """True when every page of the range is free and isolated."""
+        return ll.test_pages_isolated(self.handle, start_pfn, end_pfn)
+
     def page_address(self, pfn):
         h = self.handle
         addr = ll.page_address(h, ll.pfn_to_page(h, pfn))

@@ -443,3 +443,190 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 	}
 	return false;
 }
+
+/* ---- page isolation (mm/page_isolation.c) -------------------------------
+ * A pageblock becomes MIGRATE_ISOLATE: its free blocks move to the ISOLATE
+ * lists (and stop counting as free), blocks freed into it later bypass the
+ * per-CPU lists and join them, nothing is allocated from it.  Undo gives the
+ * free blocks back to a migratetype, merging them with their buddies.
+ */
+
+/* A free block larger than a pageblock that covers pfn is split into
+ * pageblock-sized blocks, so that one pageblock can change type alone. */
+static void split_large_buddy(struct zone *z, unsigned long pfn)
+{
+	struct mm *m = z->mm;
+
+	for (unsigned o = m->pageblock_order + 1; o <= m->max_order; o++) {
+		unsigned long head = pfn & ~((1ul << o) - 1);
+		struct page *hp = pfn_to_page(m, head);
+		int mt;
+
+		if (!zone_spans_pfn(z, head) || !(hp->flags & PG_buddy) || hp->private != o)
+			continue;
+		mt = (int)hp->index;
+		del_page_from_free_list(hp, z, o);
+		for (unsigned long p = head; p < head + (1ul << o); p += m->pageblock_nr_pages)
+			add_to_free_list(pfn_to_page(m, p), z, m->pageblock_order, mt, true);
+		return;
+	}
+}
+
+/* has_unmovable_pages(): an allocated page in the pageblock without movable
+ * contents; its pfn, or 0 if there is none (pfn 0 itself cannot be the
+ * answer of a pageblock starting elsewhere; for pageblock 0 we report 1). */
+static unsigned long has_unmovable_pages(struct zone *z, unsigned long start)
+{
+	struct mm *m = z->mm;
+
+	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages;) {
+		struct page *p = pfn_to_page(m, pfn);
+		unsigned long flags = READ_ONCE(p->flags);
+
+		if (flags & (PG_buddy | PG_pcp)) {
+			pfn += 1ul << p->private;
+		} else if (p->_refcount > 0) {
+			if (!(flags & PG_lru))
+				return pfn ? pfn : 1;
+			pfn += 1ul << p->private;
+		} else {
+			pfn++;
+		}
+	}
+	return 0;
+}
+
+static int set_migratetype_isolate(struct zone *z, unsigned long start)
+{
+	unsigned long bad;
+
+	pthread_mutex_lock(&z->lock);
+	if (get_pageblock_migratetype(z, start) == MIGRATE_ISOLATE) {
+		pthread_mutex_unlock(&z->lock);
+		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
+				"is already isolated", start);
+	}
+	bad = has_unmovable_pages(z, start);
+	if (bad) {
+		pthread_mutex_unlock(&z->lock);
+		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
+				"holds an unmovable page at pfn %#lx", start, bad);
+	}
+	split_large_buddy(z, start);
+	move_freepages_block(z, start, MIGRATE_ISOLATE, NULL);
+	set_pageblock_migratetype(z, start, MIGRATE_ISOLATE);
+	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
+	pthread_mutex_unlock(&z->lock);
+	return 0;
+}
+
+static void unset_migratetype_isolate(struct zone *z, unsigned long start, int mt)
+{
+	struct mm *m = z->mm;
+
+	pthread_mutex_lock(&z->lock);
+	if (get_pageblock_migratetype(z, start) != MIGRATE_ISOLATE) {
+		pthread_mutex_unlock(&z->lock);
+		return;
+	}
+	set_pageblock_migratetype(z, start, mt);
+	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock - 1);
+	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages; pfn++) {
+		struct page *p = pfn_to_page(m, pfn);
+		unsigned order;
+
+		if (!(p->flags & PG_buddy) || p->index != MIGRATE_ISOLATE)
+			continue;
+		order = (unsigned)p->private;
+		del_page_from_free_list(p, z, order);
+		__free_one_page(z, p, pfn, order, mt);
+		pfn += (1ul << order) - 1;
+	}
+	pthread_mutex_unlock(&z->lock);
+}
+
+/* Check a pfn range and give its pageblock-aligned bounds and zone. */
+static struct zone *isolate_range_zone(struct mm *m, const char *fn, unsigned long *start,
+				       unsigned long *end, int mt)
+{
+	struct zone *z;
+
+	if (*start >= *end || *end > m->nr_pages) {
+		mm_error(m, EINVAL, "%s: bad pfn range [%#lx, %#lx) (the machine has %lu page frames)",
+			 fn, *start, *end, m->nr_pages);
+		return NULL;
+	}
+	if (mt < 0 || mt >= MIGRATE_PCPTYPES) {
+		mm_error(m, EINVAL, "%s: migratetype %d is not Unmovable, Movable or Reclaimable",
+			 fn, mt);
+		return NULL;
+	}
+	*start &= ~(m->pageblock_nr_pages - 1);
+	*end = (*end + m->pageblock_nr_pages - 1) & ~(m->pageblock_nr_pages - 1);
+	z = pfn_zone(m, *start);
+	if (*start < z->zone_start_pfn || *end > z->zone_start_pfn + z->spanned_pages) {
+		mm_error(m, EINVAL, "%s: pageblocks [%#lx, %#lx) are not inside one zone", fn,
+			 *start, *end);
+		return NULL;
+	}
+	return z;
+}
+
+int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+				int migratetype)
+{
+	struct zone *z = isolate_range_zone(m, "start_isolate_page_range", &start_pfn, &end_pfn,
+					    migratetype);
+	int ret = 0;
+
+	if (!z)
+		return -EINVAL;
+	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn += m->pageblock_nr_pages) {
+		ret = set_migratetype_isolate(z, pfn);
+		if (ret) {
+			for (unsigned long p = start_pfn; p < pfn; p += m->pageblock_nr_pages)
+				unset_migratetype_isolate(z, p, migratetype);
+			return ret;
+		}
+	}
+	drain_all_pages(m);     /* per-CPU pages of these blocks join the ISOLATE lists */
+	return 0;
+}
+
+int mm_undo_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+			       int migratetype)
+{
+	struct zone *z = isolate_range_zone(m, "undo_isolate_page_range", &start_pfn, &end_pfn,
+					    migratetype);
+
+	if (!z)
+		return -EINVAL;
+	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn += m->pageblock_nr_pages)
+		unset_migratetype_isolate(z, pfn, migratetype);
+	return 0;
+}
+
+/* 0 when every page of the range is free on the ISOLATE lists, else -EBUSY. */
+int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long end_pfn)
+{
+	struct zone *z;
+	unsigned long pfn;
+
+	if (start_pfn >= end_pfn || end_pfn > m->nr_pages)
+		return mm_error(m, EINVAL, "test_pages_isolated: bad pfn range [%#lx, %#lx)",
+				start_pfn, end_pfn);
+	z = pfn_zone(m, start_pfn);
+	pthread_mutex_lock(&z->lock);
+	for (pfn = start_pfn; pfn < end_pfn;) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		if (!zone_spans_pfn(z, pfn) || !(p->flags & PG_buddy) ||
+		    p->index != MIGRATE_ISOLATE)
+			break;
+		pfn += 1ul << p->private;
+	}
+	pthread_mutex_unlock(&z->lock);
+	if (pfn < end_pfn)
+		return -EBUSY;
+	return 0;
+}

@@ -240,6 +240,52 @@ static void test_many_machines(void)
 	}
 }
 
+static void test_isolation(void)
+{
+	struct mm *m = mm_create("cpus=1 DMA=0 DMA32=0 NORMAL=32M", NULL, 0);
+	char *boot = ctest_buddyinfo(m), *end;
+	struct mm_zone_info zi;
+	struct page *unmov, *mov, **all = calloc(8192, sizeof(*all));
+	unsigned long pfn, start;
+	int n = 0, inside = 0;
+
+	mm_cpu_bind(m, 0);
+	unmov = mm_alloc_pages(m, GFP_KERNEL, 0);
+	pfn = mm_page_to_pfn(m, unmov);
+	CHECK_ERR(m, mm_start_isolate_page_range(m, pfn, pfn + 1, MM_MIGRATE_MOVABLE), EBUSY,
+		  "unmovable page");
+	mm_free_pages(m, unmov, 0);
+	mov = mm_alloc_pages(m, GFP_HIGHUSER_MOVABLE, 0);
+	start = mm_page_to_pfn(m, mov) & ~511ul;
+	CHECK(mm_start_isolate_page_range(m, start, start + 1024, MM_MIGRATE_MOVABLE) == 0);
+	CHECK_ERR(m, mm_start_isolate_page_range(m, start, start + 1, MM_MIGRATE_MOVABLE), EBUSY,
+		  "already isolated");
+	CHECK(mm_test_pages_isolated(m, start, start + 1024) == -EBUSY);   /* mov is live */
+	mm_free_pages(m, mov, 0);
+	CHECK(mm_test_pages_isolated(m, start, start + 1024) == 0);
+	mm_zone_info(m, 0, MM_ZONE_NORMAL, &zi);
+	CHECK(zi.nr_pageblocks[MM_MIGRATE_ISOLATE] == 2 && zi.free == 8192 - 1024);
+	CHECK_VALID(m);
+	while ((all[n] = mm_alloc_pages(m, GFP_KERNEL | __GFP_NOWARN, 0))) {
+		unsigned long p = mm_page_to_pfn(m, all[n++]);
+
+		inside += p >= start && p < start + 1024;
+	}
+	CHECK(inside == 0 && n > 6000);
+	while (n--)
+		mm_free_pages(m, all[n], 0);
+	CHECK(mm_undo_isolate_page_range(m, start, start + 1024, MM_MIGRATE_MOVABLE) == 0);
+	CHECK(mm_start_isolate_page_range(m, 5, 3, MM_MIGRATE_MOVABLE) == -EINVAL);
+	mm_drain_all_pages(m);
+	CHECK_VALID(m);
+	end = ctest_buddyinfo(m);
+	CHECK(!strcmp(boot, end));
+	mm_free_string(boot);
+	mm_free_string(end);
+	free(all);
+	mm_destroy(m);
+}
+
 int main(void)
 {
 	test_config_errors();
@@ -249,6 +295,7 @@ int main(void)
 	test_bad_frees();
 	test_zero_and_exhaust();
 	test_kernel_h();
+	test_isolation();
 	test_many_machines();
 	return ctest_done("test_page_alloc");
 }

@@ -92,6 +92,18 @@ struct page  *mm_virt_to_page(struct mm *m, const void *addr);
 void          mm_drain_all_pages(struct mm *m);
 void          mm_drain_local_pages(struct mm *m);
 
+/* Page isolation (mm/page_isolation.c): the pageblocks covering
+ * [start_pfn, end_pfn) (one zone) become MIGRATE_ISOLATE - their free pages
+ * leave the free count and nothing is allocated from them - or -EBUSY when
+ * one holds an unmovable allocated page (nothing changed then).  Undo gives
+ * them back to migratetype.  test: 0 when every page of the range is free
+ * and isolated, else -EBUSY. */
+int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+				int migratetype);
+int mm_undo_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+			       int migratetype);
+int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long end_pfn);
+
 /* Where a page frame lives: 0 and *node, *zone_idx filled; -EINVAL if the
  * PFN is not one of the machine's. */
 int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx);
