@@ -302,41 +302,60 @@ static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, un
 	return page;
 }
 
-/*
- * The fast path: a request the preferred zone can serve from a non-empty
- * per-CPU list after passing the low watermark - exactly the kernel's first
- * zonelist step with a pcp hit, with its alloc_context folded into the
- * precomputed preferred[][] table.  Anything else takes the general path.
- */
-static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order, int nid)
+/* Everything but the fast path: argument checks, then the general path. */
+static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsigned order,
+						  int nid)
 {
 	struct mm_cpu *cpu = this_cpu(m);
-	struct per_cpu_pages *pcp;
-	struct page *page;
-	struct zone *z;
-	int hz;
 
 	if (unlikely(!cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
 		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
 		return alloc_pages_misuse(m, gfp, order, nid, cpu);
+	return __alloc_pages_general(m, gfp, order, nid < 0 ? cpu->node : nid, cpu);
+}
+
+/*
+ * The fast path: an order-0 request of the calling CPU's node that the
+ * preferred zone serves from a non-empty per-CPU list after passing the low
+ * watermark - exactly the kernel's first zonelist step with a pcp hit, its
+ * alloc_context folded into the precomputed preferred[][] table.  It makes
+ * no calls but tail calls, so it needs no stack frame; anything unusual
+ * (other orders, __GFP_ZERO, a given node, bad arguments, an empty list)
+ * takes the slow entry, which checks everything again.
+ */
+static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order, int nid)
+{
+	struct per_cpu_pages *pcp;
+	struct mm_cpu *cpu;
+	struct page *page;
+	struct zone *z;
+	int hz;
+
+	if (unlikely(mm_tls[0].m != m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
+		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || m->cfg.pcp_disabled))
+		return __alloc_pages_slow(m, gfp, order, nid);
+	cpu = mm_tls[0].cpu;
 	hz = gfp_zone_table[gfp & GFP_ZONEMASK];
-	if (likely(nid < 0)) {
-		nid = cpu->node;
-		z = cpu->preferred[!!(gfp & __GFP_THISNODE)][hz];
-	} else {
-		z = m->nodes[nid].preferred[!!(gfp & __GFP_THISNODE)][hz];
-	}
-	if (unlikely(!z || !pcp_allowed_order(m, order) || m->cfg.pcp_disabled ||
-		     !zone_watermark_fast(z, order, wmark_pages(z, WMARK_LOW), hz, ALLOC_WMARK_LOW)))
-		return __alloc_pages_general(m, gfp, order, nid, cpu);
+	if (unlikely(hz < 0))
+		return __alloc_pages_slow(m, gfp, order, nid);
+	z = cpu->preferred[ZONELIST_FALLBACK][hz];
+	/* the order-0 part of zone_watermark_fast() */
+	if (unlikely(!z || (long)zone_free_pages(z) - (long)READ_ONCE(z->nr_reserved_highatomic) <=
+			   (long)(wmark_pages(z, WMARK_LOW) + z->lowmem_reserve[hz])))
+		return __alloc_pages_slow(m, gfp, order, nid);
 	pcp = &z->pcp[cpu->id];
-	pcp->free_factor >>= 1;
-	page = pcp_pop(pcp, &pcp->lists[order_to_pindex(gfp_migratetype(m, gfp), order)], order);
+	page = pcp_pop(pcp, &pcp->lists[order_to_pindex(gfp_migratetype(m, gfp), 0)], 0);
 	if (unlikely(!page))
-		return __alloc_pages_general(m, gfp, order, nid, cpu);
-	prep_new_page(m, z, page, order, gfp);
-	count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1ul << order);
+		return __alloc_pages_slow(m, gfp, order, nid);
+	pcp->free_factor >>= 1;
+	/* prep_new_page() for an order-0 page without __GFP_ZERO */
+	page->_refcount = 1;
+	page->zone_id = (unsigned)z->id;
+	WRITE_ONCE(page->private, 0ul);
+	WRITE_ONCE(page->flags, (gfp & __GFP_MOVABLE) ? (unsigned long)PG_lru : 0ul);
+	count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1);
 	count_vm_events(cpu, PCP_ALLOC_HIT, 1);
 	zone_statistics(cpu, z, z);
 	return page;
@@ -427,48 +446,52 @@ static __noinline int free_pages_misuse(struct mm *m, struct page *page, unsigne
 			"with order %u", pfn, page->private, order);
 }
 
-/* Give an allocated block back: to this CPU's list when its order lives
- * there and its pageblock is not isolated, else straight to the buddy. */
-static inline int free_pages_commit(struct mm *m, struct page *page, unsigned order,
-				    struct mm_cpu *cpu)
+/* Blocks that bypass the per-CPU lists go straight to the buddy. */
+static __noinline int free_pages_to_buddy(struct zone *z, struct page *page, unsigned long pfn,
+					  unsigned order)
 {
-	unsigned long pfn = page_to_pfn(m, page);
-	struct zone *z = m->zone_table[page->zone_id];
-
-	page->_refcount = 0;
-	count_vm_events(cpu, PGFREE, 1ul << order);
-	if (likely(pcp_allowed_order(m, order) && !m->cfg.pcp_disabled)) {
-		int mt = get_pageblock_migratetype(z, pfn);
-
-		if (likely(mt != MIGRATE_ISOLATE)) {
-			pcp_free(z, page, order, mt, cpu);
-			count_vm_events(cpu, PCP_FREE_HIT, 1);
-			return 0;
-		}
-	}
 	WRITE_ONCE(page->flags, 0ul);
 	free_one_page(z, page, pfn, order);
 	return 0;
 }
 
-/* Compound pages, and every refused free. */
-static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned order,
-				      struct mm_cpu *cpu)
+/* Give an allocated block back: to this CPU's list when its order lives
+ * there and its pageblock is not isolated, else straight to the buddy.
+ * Only tail calls, so the fast path needs no stack frame. */
+static inline int free_pages_commit(struct mm *m, struct page *page, unsigned order,
+				    struct mm_cpu *cpu)
 {
+	unsigned long pfn = page_to_pfn(m, page);
+	struct zone *z = m->zone_table[page->zone_id];
+	int mt = get_pageblock_migratetype(z, pfn);
+
+	page->_refcount = 0;
+	count_vm_events(cpu, PGFREE, 1ul << order);
+	if (unlikely(!pcp_allowed_order(m, order) || m->cfg.pcp_disabled || mt == MIGRATE_ISOLATE))
+		return free_pages_to_buddy(z, page, pfn, order);
+	count_vm_events(cpu, PCP_FREE_HIT, 1);
+	return pcp_free(z, page, order, mt, cpu);
+}
+
+/* Compound pages, frees from a thread whose binding is not the cached one,
+ * and every refused free. */
+static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned order)
+{
+	struct mm_cpu *cpu = this_cpu(m);
+
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
 	    (page->flags & ~(PG_head | PG_lru)))
 		return free_pages_misuse(m, page, order, cpu);
-	for (unsigned long i = 1; i < 1ul << order; i++)     /* PG_head: the tails */
-		page[i].compound_head = 0;
+	if (page->flags & PG_head)
+		for (unsigned long i = 1; i < 1ul << order; i++)
+			page[i].compound_head = 0;
 	return free_pages_commit(m, page, order, cpu);
 }
 
 int mm_free_pages(struct mm *m, struct page *page, unsigned order)
 {
-	struct mm_cpu *cpu = this_cpu(m);
-
-	if (unlikely(!cpu || !page_in_map(m, page) || page->_refcount != 1 ||
-		     page->private != order || (page->flags & ~PG_lru)))
-		return free_pages_slow(m, page, order, cpu);
-	return free_pages_commit(m, page, order, cpu);
+	if (unlikely(mm_tls[0].m != m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
+		     page->_refcount != 1 || page->private != order || (page->flags & ~PG_lru)))
+		return free_pages_slow(m, page, order);
+	return free_pages_commit(m, page, order, mm_tls[0].cpu);
 }

@@ -181,12 +181,13 @@ static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free
 	return batch < min_nr_free ? min_nr_free : batch > max_nr_free ? max_nr_free : batch;
 }
 
-__noinline void pcp_spill(struct zone *z, struct per_cpu_pages *pcp, int high, bool free_high,
-			  int pindex, struct mm_cpu *cpu)
+__noinline int pcp_spill(struct zone *z, struct per_cpu_pages *pcp, int high, bool free_high,
+			 int pindex, struct mm_cpu *cpu)
 {
 	count_vm_events(cpu, PCP_SPILL, 1);
 	free_pcppages_bulk(z, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp, pindex, cpu);
 	pcp_check_drain_request(z->mm, cpu);
+	return 0;
 }
 
 /* rmqueue_bulk(): refill an empty list with up to batch blocks (scaled down

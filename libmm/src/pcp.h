@@ -19,8 +19,8 @@ static inline int order_to_pindex(int mt, unsigned order)
 
 bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, struct list_head *list,
 		unsigned order, int mt, unsigned alloc_flags, struct mm_cpu *cpu);
-void pcp_spill(struct zone *z, struct per_cpu_pages *pcp, int high, bool free_high,
-	       int pindex, struct mm_cpu *cpu);
+int pcp_spill(struct zone *z, struct per_cpu_pages *pcp, int high, bool free_high,
+	      int pindex, struct mm_cpu *cpu);
 
 /* Pop the hot block of a list, or NULL if it is empty. */
 static inline struct page *pcp_pop(struct per_cpu_pages *pcp, struct list_head *list,
@@ -55,9 +55,10 @@ static inline struct page *pcp_alloc(struct zone *z, unsigned order, int mt,
 
 /* free_unref_page(): onto the head of this CPU's list (hot), spilling a
  * batch to the buddy once count reaches high.  mt is the pageblock's type;
- * HIGHATOMIC pages ride on the MOVABLE list but remember their type. */
-static inline void pcp_free(struct zone *z, struct page *page, unsigned order, int mt,
-			    struct mm_cpu *cpu)
+ * HIGHATOMIC pages ride on the MOVABLE list but remember their type.
+ * Returns 0 (an int so that callers can tail-call it). */
+static inline int pcp_free(struct zone *z, struct page *page, unsigned order, int mt,
+			   struct mm_cpu *cpu)
 {
 	struct per_cpu_pages *pcp = &z->pcp[cpu->id];
 	int pindex = order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order);
@@ -72,7 +73,8 @@ static inline void pcp_free(struct zone *z, struct page *page, unsigned order, i
 	free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
 	high = free_high ? 0 : pcp->high;
 	if (unlikely(pcp->count >= high))
-		pcp_spill(z, pcp, high, free_high, pindex, cpu);
+		return pcp_spill(z, pcp, high, free_high, pindex, cpu);
+	return 0;
 }
 
 #endif /* LIBMM_PCP_H */
