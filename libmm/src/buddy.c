@@ -575,6 +575,8 @@ static struct zone *isolate_range_zone(struct mm *m, const char *fn, unsigned lo
 int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
 				int migratetype)
 {
+	if (!m)
+		return -EINVAL;
 	struct zone *z = isolate_range_zone(m, "start_isolate_page_range", &start_pfn, &end_pfn,
 					    migratetype);
 	int ret = 0;
@@ -596,6 +598,8 @@ int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned 
 int mm_undo_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
 			       int migratetype)
 {
+	if (!m)
+		return -EINVAL;
 	struct zone *z = isolate_range_zone(m, "undo_isolate_page_range", &start_pfn, &end_pfn,
 					    migratetype);
 
@@ -609,6 +613,8 @@ int mm_undo_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned l
 /* 0 when every page of the range is free on the ISOLATE lists, else -EBUSY. */
 int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long end_pfn)
 {
+	if (!m)
+		return -EINVAL;
 	struct zone *z;
 	unsigned long pfn;
 

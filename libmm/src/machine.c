@@ -553,15 +553,17 @@ void mm_cpu_release(struct mm_cpu *cpu)
 
 /* ---- public machine facts ------------------------------------------------ */
 
-int mm_nr_cpus(struct mm *m) { return m->nr_cpus; }
-int mm_nr_nodes(struct mm *m) { return m->nr_nodes; }
-unsigned long mm_nr_pages(struct mm *m) { return m->nr_pages; }
-unsigned mm_max_order(struct mm *m) { return m->max_order; }
-unsigned mm_pageblock_order(struct mm *m) { return m->pageblock_order; }
-void *mm_direct_map_base(struct mm *m) { return m->direct_map; }
+int mm_nr_cpus(struct mm *m) { return m ? m->nr_cpus : 0; }
+int mm_nr_nodes(struct mm *m) { return m ? m->nr_nodes : 0; }
+unsigned long mm_nr_pages(struct mm *m) { return m ? m->nr_pages : 0; }
+unsigned mm_max_order(struct mm *m) { return m ? m->max_order : 0; }
+unsigned mm_pageblock_order(struct mm *m) { return m ? m->pageblock_order : 0; }
+void *mm_direct_map_base(struct mm *m) { return m ? m->direct_map : NULL; }
 
 int mm_cpu_to_node(struct mm *m, int cpu)
 {
+	if (!m)
+		return -EINVAL;
 	if (cpu < 0 || cpu >= m->nr_cpus)
 		return mm_error(m, EINVAL, "mm_cpu_to_node: CPU %d does not exist", cpu);
 	return m->cpus[cpu].node;
@@ -569,6 +571,8 @@ int mm_cpu_to_node(struct mm *m, int cpu)
 
 char *mm_config_string(struct mm *m)
 {
+	if (!m)
+		return NULL;
 	struct strbuf sb;
 
 	sb_init(&sb);
@@ -578,6 +582,8 @@ char *mm_config_string(struct mm *m)
 
 int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx)
 {
+	if (!m)
+		return -EINVAL;
 	struct zone *z;
 
 	if (pfn >= m->nr_pages)
@@ -593,6 +599,8 @@ int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx)
 
 struct page *mm_pfn_to_page(struct mm *m, unsigned long pfn)
 {
+	if (!m)
+		return NULL;
 	if (pfn >= m->nr_pages) {
 		mm_error(m, EINVAL, "pfn_to_page: pfn %#lx is outside the machine (%lu page frames)",
 			 pfn, m->nr_pages);
@@ -612,6 +620,8 @@ static bool page_valid(struct mm *m, const struct page *page)
 
 unsigned long mm_page_to_pfn(struct mm *m, const struct page *page)
 {
+	if (!m)
+		return MM_PFN_INVALID;
 	if (!page_valid(m, page)) {
 		mm_error(m, EFAULT, "page_to_pfn: %p is not a struct page of this machine", (void *)page);
 		return MM_PFN_INVALID;
@@ -621,6 +631,8 @@ unsigned long mm_page_to_pfn(struct mm *m, const struct page *page)
 
 void *mm_page_address(struct mm *m, const struct page *page)
 {
+	if (!m)
+		return NULL;
 	if (!page_valid(m, page)) {
 		mm_error(m, EFAULT, "page_address: %p is not a struct page of this machine",
 			 (void *)page);
@@ -636,6 +648,8 @@ void *mm_page_address(struct mm *m, const struct page *page)
 
 struct page *mm_virt_to_page(struct mm *m, const void *addr)
 {
+	if (!m)
+		return NULL;
 	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->direct_map;
 
 	if (!m->direct_map || a < base || a >= base + m->direct_map_bytes) {

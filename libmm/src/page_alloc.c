@@ -306,7 +306,11 @@ static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, un
 static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsigned order,
 						  int nid)
 {
-	struct mm_cpu *cpu = this_cpu(m);
+	struct mm_cpu *cpu;
+
+	if (!m)
+		return NULL;
+	cpu = this_cpu(m);
 
 	if (unlikely(!cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
 		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
@@ -332,7 +336,7 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	struct zone *z;
 	int hz;
 
-	if (unlikely(mm_tls[0].m != m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
+	if (unlikely(!m || mm_tls[0].m != m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
 		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || m->cfg.pcp_disabled))
 		return __alloc_pages_slow(m, gfp, order, nid);
@@ -368,6 +372,8 @@ struct page *mm_alloc_pages(struct mm *m, gfp_t gfp, unsigned order)
 
 struct page *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned order)
 {
+	if (!m)
+		return NULL;
 	if (nid < -1) {
 		mm_error(m, EINVAL, "alloc_pages_node: node %d does not exist", nid);
 		return NULL;
@@ -477,7 +483,11 @@ static inline int free_pages_commit(struct mm *m, struct page *page, unsigned or
  * and every refused free. */
 static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned order)
 {
-	struct mm_cpu *cpu = this_cpu(m);
+	struct mm_cpu *cpu;
+
+	if (!m)
+		return -EINVAL;
+	cpu = this_cpu(m);
 
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
 	    (page->flags & ~(PG_head | PG_lru)))
@@ -490,7 +500,7 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 
 int mm_free_pages(struct mm *m, struct page *page, unsigned order)
 {
-	if (unlikely(mm_tls[0].m != m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
+	if (unlikely(!m || mm_tls[0].m != m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
 		     page->_refcount != 1 || page->private != order || (page->flags & ~PG_lru)))
 		return free_pages_slow(m, page, order);
 	return free_pages_commit(m, page, order, mm_tls[0].cpu);

@@ -244,11 +244,15 @@ void drain_all_pages(struct mm *m)
 
 void mm_drain_all_pages(struct mm *m)
 {
+	if (!m)
+		return;
 	drain_all_pages(m);
 }
 
 void mm_drain_local_pages(struct mm *m)
 {
+	if (!m)
+		return;
 	struct mm_cpu *me = this_cpu(m);
 
 	if (!me) {
@@ -260,6 +264,8 @@ void mm_drain_local_pages(struct mm *m)
 
 int mm_pcp_info(struct mm *m, int cpu, int node, int zone_idx, struct mm_pcp_info *out)
 {
+	if (!m)
+		return -EINVAL;
 	struct per_cpu_pages *pcp;
 
 	if (cpu < 0 || cpu >= m->nr_cpus || node < 0 || node >= m->nr_nodes ||

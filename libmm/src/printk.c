@@ -152,6 +152,8 @@ const char *mm_last_error(struct mm *m)
 
 void mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg)
 {
+	if (!m)
+		return;
 	pthread_mutex_lock(&m->log_lock);
 	m->report_fn = fn;
 	m->report_arg = arg;

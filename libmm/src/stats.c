@@ -56,6 +56,8 @@ static unsigned long global_free_pages(struct mm *m)
 
 long mm_vmstat_read(struct mm *m, const char *name)
 {
+	if (!m)
+		return -1;
 	if (!strcmp(name, "nr_free_pages"))
 		return (long)global_free_pages(m);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
@@ -276,6 +278,8 @@ static void vmstat_text(struct mm *m, struct strbuf *sb)
 
 char *mm_report_text(struct mm *m, const char *name)
 {
+	if (!m)
+		return NULL;
 	struct strbuf sb;
 
 	if (!name) {
@@ -385,6 +389,8 @@ static void json_pcp(struct mm *m, struct strbuf *sb)
 
 char *mm_report_json(struct mm *m)
 {
+	if (!m)
+		return NULL;
 	struct strbuf sb;
 
 	sb_init(&sb);

@@ -216,6 +216,8 @@ int validate_zone(struct zone *z, struct strbuf *err)
 
 int mm_validate(struct mm *m, char *err, size_t errlen)
 {
+	if (!m)
+		return -EINVAL;
 	struct strbuf sb;
 	int ret = 0;
 

@@ -275,6 +275,8 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 
 int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 {
+	if (!m)
+		return -EINVAL;
 	struct zone *z;
 
 	if (node < 0 || node >= m->nr_nodes || zone_idx < 0 || zone_idx >= MAX_NR_ZONES)
