@@ -45,6 +45,8 @@ static inline void add_to_free_list(struct page *page, struct zone *z, unsigned 
 {
 	struct free_area *area = &z->free_area[order];
 
+	lockdep_assert_zone_held(z);
+	MM_BUG_ON(2, z->mm, page->_refcount || (page->compound_head & 1));
 	WRITE_ONCE(page->flags, page->flags | PG_buddy);
 	WRITE_ONCE(page->private, (unsigned long)order);
 	page->index = (unsigned long)mt;
@@ -118,6 +120,7 @@ void buddy_init_zone(struct zone *z)
 	struct mm *m = z->mm;
 	unsigned long pfn = z->zone_start_pfn, end = pfn + z->spanned_pages;
 
+	zone_lock(z);
 	for (unsigned long p = pfn; p < end; p += m->pageblock_nr_pages)
 		set_pageblock_migratetype(z, p, MIGRATE_MOVABLE);
 	while (pfn < end) {
@@ -128,6 +131,7 @@ void buddy_init_zone(struct zone *z)
 		add_to_free_list(pfn_to_page(m, pfn), z, order, MIGRATE_MOVABLE, true);
 		pfn += 1ul << order;
 	}
+	zone_unlock(z);
 }
 
 /* ---- free ------------------------------------------------------------------ */
@@ -154,6 +158,10 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	unsigned long buddy_pfn = pfn;
 	bool to_tail;
 
+	lockdep_assert_zone_held(z);
+	MM_BUG_ON(1, m, order > m->max_order || (pfn & ((1ul << order) - 1)) ||
+		  !zone_spans_pfn(z, pfn) || page != pfn_to_page(m, pfn));
+	MM_BUG_ON(1, m, READ_ONCE(page->flags) & PG_buddy);
 	WRITE_ONCE(page->flags, 0ul);
 	while (order < m->max_order) {
 		struct page *buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
@@ -181,9 +189,9 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 /* Takes zone->lock: __free_pages_ok() for blocks that bypass the pcp. */
 void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigned order)
 {
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	__free_one_page(z, page, pfn, order, get_pageblock_migratetype(z, pfn));
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 }
 
 /* ---- allocate ---------------------------------------------------------- */
@@ -353,6 +361,7 @@ struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_fl
 {
 	struct page *page;
 
+	lockdep_assert_zone_held(z);
 	while (!(page = __rmqueue_smallest(z, order, mt))) {
 		if (!__rmqueue_fallback(z, order, mt, alloc_flags, cpu))
 			return NULL;
@@ -366,7 +375,7 @@ struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned allo
 {
 	struct page *page = NULL;
 
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		page = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
 	if (!page) {
@@ -374,7 +383,7 @@ struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned allo
 		if (!page && (alloc_flags & ALLOC_OOM))
 			page = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	return page;
 }
 
@@ -391,7 +400,7 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, struct mm_c
 
 	if (READ_ONCE(z->nr_reserved_highatomic) >= max_managed)
 		return;
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	if (z->nr_reserved_highatomic >= max_managed)
 		goto out;
 	mt = get_pageblock_migratetype(z, pfn);
@@ -402,7 +411,7 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, struct mm_c
 		count_vm_events(cpu, HIGHATOMIC_RESERVE, 1);
 	}
 out:
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 }
 
 /* Takes each zone's lock.  Give a reserved pageblock back to mt when an
@@ -418,7 +427,7 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 			continue;
 		if (!force && READ_ONCE(z->nr_reserved_highatomic) <= m->pageblock_nr_pages)
 			continue;
-		pthread_mutex_lock(&z->lock);
+		zone_lock(z);
 		for (unsigned o = 0; o < m->nr_orders; o++) {
 			struct page *page = get_page_from_free_area(&z->free_area[o], MIGRATE_HIGHATOMIC);
 			unsigned long pfn;
@@ -434,12 +443,12 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 			}
 			set_pageblock_migratetype(z, pfn, mt);
 			if (move_freepages_block(z, pfn, mt, NULL)) {
-				pthread_mutex_unlock(&z->lock);
+				zone_unlock(z);
 				count_vm_events(cpu, HIGHATOMIC_UNRESERVE, 1);
 				return true;
 			}
 		}
-		pthread_mutex_unlock(&z->lock);
+		zone_unlock(z);
 	}
 	return false;
 }
@@ -500,15 +509,15 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start)
 {
 	unsigned long bad;
 
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	if (get_pageblock_migratetype(z, start) == MIGRATE_ISOLATE) {
-		pthread_mutex_unlock(&z->lock);
+		zone_unlock(z);
 		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
 				"is already isolated", start);
 	}
 	bad = has_unmovable_pages(z, start);
 	if (bad) {
-		pthread_mutex_unlock(&z->lock);
+		zone_unlock(z);
 		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
 				"holds an unmovable page at pfn %#lx", start, bad);
 	}
@@ -516,7 +525,7 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start)
 	move_freepages_block(z, start, MIGRATE_ISOLATE, NULL);
 	set_pageblock_migratetype(z, start, MIGRATE_ISOLATE);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }
 
@@ -524,9 +533,9 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long start, int m
 {
 	struct mm *m = z->mm;
 
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	if (get_pageblock_migratetype(z, start) != MIGRATE_ISOLATE) {
-		pthread_mutex_unlock(&z->lock);
+		zone_unlock(z);
 		return;
 	}
 	set_pageblock_migratetype(z, start, mt);
@@ -542,7 +551,7 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long start, int m
 		__free_one_page(z, p, pfn, order, mt);
 		pfn += (1ul << order) - 1;
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 }
 
 /* Check a pfn range and give its pageblock-aligned bounds and zone. */
@@ -622,7 +631,7 @@ int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long 
 		return mm_error(m, EINVAL, "test_pages_isolated: bad pfn range [%#lx, %#lx)",
 				start_pfn, end_pfn);
 	z = pfn_zone(m, start_pfn);
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	for (pfn = start_pfn; pfn < end_pfn;) {
 		struct page *p = pfn_to_page(m, pfn);
 
@@ -631,7 +640,7 @@ int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long 
 			break;
 		pfn += 1ul << p->private;
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	if (pfn < end_pfn)
 		return -EBUSY;
 	return 0;

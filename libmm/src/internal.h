@@ -119,6 +119,25 @@ static inline unsigned long zone_free_pages(const struct zone *z)
 	return READ_ONCE(z->nr_free_pages);
 }
 
+/* zone->lock, with its holder recorded in debug variants so that functions
+ * named __xxx (which expect the lock held) can assert it, like lockdep. */
+static inline void zone_lock(struct zone *z)
+{
+	pthread_mutex_lock(&z->lock);
+	if (MM_DEBUG)
+		z->lock_owner = pthread_self();
+}
+
+static inline void zone_unlock(struct zone *z)
+{
+	if (MM_DEBUG)
+		z->lock_owner = 0;
+	pthread_mutex_unlock(&z->lock);
+}
+
+#define lockdep_assert_zone_held(z) \
+	MM_BUG_ON(1, (z)->mm, !pthread_equal((z)->lock_owner, pthread_self()))
+
 /* ---- zone.c: watermarks, lowmem_reserve, zonelists ---------------------- */
 #define ALLOC_WMARK_MIN      WMARK_MIN
 #define ALLOC_WMARK_LOW      WMARK_LOW

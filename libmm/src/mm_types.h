@@ -177,6 +177,7 @@ struct zone {
 
 	/* zone->lock and what it guards */
 	pthread_mutex_t lock __cacheline_aligned;
+	pthread_t lock_owner;           /* debug variants: who holds lock */
 	struct free_area free_area[MM_NR_ORDERS_MAX];
 	unsigned char *pageblock_mt;    /* migratetype of each pageblock */
 	unsigned long nr_reserved_highatomic;

@@ -114,7 +114,7 @@ static void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *
 	if (count > pcp->count)
 		count = pcp->count;
 	pindex--;
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	while (count > 0) {
 		struct list_head *list;
 		unsigned order;
@@ -139,7 +139,7 @@ static void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *
 			__free_one_page(z, page, pfn, order, mt);
 		} while (count > 0 && !list_empty(list));
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	count_vm_events(cpu, PCP_SPILL_PAGES, (unsigned long)freed);
 }
 
@@ -203,7 +203,7 @@ __noinline bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, struct lis
 		if (batch < 2)
 			batch = 2;
 	}
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	for (; got < batch; got++) {
 		struct page *page = __rmqueue(z, order, mt, alloc_flags, cpu);
 
@@ -213,7 +213,7 @@ __noinline bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, struct lis
 		WRITE_ONCE(page->private, (unsigned long)order);
 		list_add_tail(&page->lru, list);
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	pcp->count += got << order;
 	count_vm_events(cpu, PCP_REFILL, 1);
 	count_vm_events(cpu, PCP_REFILL_PAGES, (unsigned long)got << order);

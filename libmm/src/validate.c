@@ -189,7 +189,7 @@ int validate_zone(struct zone *z, struct strbuf *err)
 
 	if (!populated_zone(z))
 		return 0;
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	ret = check_free_lists(z, err, &list_blocks);
 	if (!ret)
 		ret = walk_zone_pfns(z, err, &walk_blocks, &walk_pcp);
@@ -210,7 +210,7 @@ int validate_zone(struct zone *z, struct strbuf *err)
 			  z->name, z->nr_reserved_highatomic);
 		ret = -1;
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	return ret;
 }
 

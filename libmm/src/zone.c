@@ -291,7 +291,7 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	};
 	for (int j = 0; j < MAX_NR_ZONES; j++)
 		out->lowmem_reserve[j] = z->lowmem_reserve[j];
-	pthread_mutex_lock(&z->lock);
+	zone_lock(z);
 	out->free = z->nr_free_pages;
 	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
 	for (unsigned o = 0; o < m->nr_orders; o++) {
@@ -306,6 +306,6 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 		for (unsigned long b = first; b <= last; b++)
 			out->nr_pageblocks[z->pageblock_mt[b - first]]++;
 	}
-	pthread_mutex_unlock(&z->lock);
+	zone_unlock(z);
 	return 0;
 }
