@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,11 +504,15 @@ int mm_cpu_bind(struct mm *m, int cpu)
 					MM_TLS_SLOTS);
 	}
 	want = &m->cpus[cpu];
-	if (!__atomic_compare_exchange_n(&want->owner, &expected, token, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return mm_error(m, EBUSY, "mm_cpu_bind: CPU %d is %s", cpu,
-				expected == CPU_OWNER_DRAIN ? "being drained by another thread"
-							    : "bound to another thread");
+	/* a remote drain holds an unbound CPU only briefly: wait for it */
+	while (!__atomic_compare_exchange_n(&want->owner, &expected, token, false,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		if (expected != CPU_OWNER_DRAIN)
+			return mm_error(m, EBUSY, "mm_cpu_bind: CPU %d is bound to another thread",
+					cpu);
+		expected = 0;
+		sched_yield();
+	}
 	if (cur) {
 		mm_cpu_unbind(m);
 		for (int i = 0; i < MM_TLS_SLOTS && slot < 0; i++)
