@@ -13,6 +13,7 @@ import json
 from . import _lowlevel as ll
 from ._libmm import ffi, lib
 from .gfp import to_gfp
+from .vmalloc import VmallocMixin
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
@@ -49,7 +50,7 @@ def zone_index(zone):
                          % (zone, ", ".join(ZONE_NAMES))) from None
 
 
-class Machine:
+class Machine(VmallocMixin):
     """One simulated machine: Machine(config=None, **keywords)."""
 
     def __init__(self, config=None, **keywords):
@@ -196,12 +197,8 @@ class Machine:
         base = self._need_backing("memory access")
         if base <= addr and addr + n <= base + self.nr_pages * PAGE_SIZE:
             return
-        if hasattr(lib, "mm_vmalloc_to_page") and addr > 0:
-            first, last = addr // PAGE_SIZE, (addr + max(n, 1) - 1) // PAGE_SIZE
-            if all(lib.mm_vmalloc_to_page(self.handle,
-                                          ffi.cast("void *", p * PAGE_SIZE))
-                   != ffi.NULL for p in range(first, last + 1)):
-                return
+        if addr > 0 and self._vmalloc_span_ok(addr, n):    # vmalloc.py
+            return
         raise ValueError("address range %#x+%d is outside the machine's memory"
                          % (addr, n))
 

@@ -43,6 +43,7 @@ static const struct mm_config default_config = {
 	.watermark_scale_factor = 10,
 	.lowmem_reserve_ratio = { 256, 256, 32, 0 },
 	.slab = "slub",
+	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
 };
 
 static int cfg_error(char *err, size_t errlen, const char *fmt, ...)
@@ -208,6 +209,13 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 	} else if (!strcmp(key, "slab")) {
 		if (strcmp(v, "slub"))
 			return cfg_error(err, errlen, "slab=%s: the only slab backend is slub", v);
+	} else if (!strcmp(key, "vmalloc_size") || !strcmp(key, "vmalloc")) {
+		/* vmalloc (issue 5); vmalloc= is the kernel's boot parameter */
+		if (parse_size(v, &bytes) || bytes % PAGE_SIZE || bytes < (1ul << 20) ||
+		    bytes > (64ul << 40))
+			return cfg_error(err, errlen, "%s=%s: expected a size from 1M to 64T, a "
+					 "multiple of the %lu-byte page", key, v, PAGE_SIZE);
+		c->vmalloc_size = bytes;
 	} else if (!strcmp(key, "debug")) {
 		if (strlen(v) >= sizeof(c->debug))
 			return cfg_error(err, errlen, "debug=%s: too long", v);
@@ -313,6 +321,10 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
 	if (c->debug[0])
 		sb_printf(sb, " debug=%s", c->debug);
+	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc (issue 5) */
+		sb_puts(sb, " vmalloc_size=");
+		format_size(sb, c->vmalloc_size);
+	}
 	return 0;
 }
 

@@ -9,6 +9,8 @@
  *                           locklessly with relaxed loads for the watermark
  *                           check, like zone_page_state())
  *   3. mm->log_lock         the machine's kernel log and its last error
+ *   (vmap->lock, vmalloc.c: the vmap_area trees; held across no call into
+ *    the page allocator or the log, no other lock is taken under it)
  * Per-CPU state (struct mm_cpu and each zone's per_cpu_pages) belongs to the
  * thread bound to that CPU and is touched without locks or atomics; other
  * threads reach it only while the CPU is unbound (see machine.c).
@@ -237,6 +239,8 @@ struct mm_config {
 	int percpu_pagelist_high_fraction;
 	char slab[16];
 	char debug[64];
+	/* vmalloc (issue 5) */
+	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
 };
 
 #define MM_TLS_SLOTS 4
@@ -274,6 +278,8 @@ struct mm {
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
+	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
+	                                   areas; NULL with backing=none */
 
 	pthread_mutex_t drain_mutex;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "vmalloc.h"
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 #define MM_NAME(e, n) n,
@@ -296,6 +297,8 @@ char *mm_report_text(struct mm *m, const char *name)
 		pagetypeinfo(m, &sb);
 	else if (!strcmp(name, "zoneinfo"))
 		walk_zones(m, &sb, true, zoneinfo_show);
+	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc (issue 5) */
+		vmallocinfo_show(m, &sb);
 	else if (!strcmp(name, "vmstat"))
 		vmstat_text(m, &sb);
 	else if (!strcmp(name, "unusable_index"))
@@ -305,7 +308,7 @@ char *mm_report_text(struct mm *m, const char *name)
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
-			 "zoneinfo, vmstat, unusable_index, extfrag_index, dmesg)", name);
+			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, dmesg)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -405,6 +408,8 @@ char *mm_report_json(struct mm *m)
 	walk_zones(m, &sb, true, json_zone);
 	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, &sb);
+	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
+	vmalloc_json(m, &sb);
 	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu", global_free_pages(m));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));

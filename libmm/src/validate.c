@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "vmalloc.h"
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
@@ -227,6 +228,8 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 	sb_puts(&sb, "");
 	for (int id = 0; id < m->nr_zones && !ret; id++)
 		ret = validate_zone(zone_by_id(m, id), &sb);
+	if (!ret)
+		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
 	if (ret) {
 		char *msg = sb_finish(&sb);
 

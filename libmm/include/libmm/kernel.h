@@ -87,4 +87,104 @@ static inline void drain_all_pages(void)
 	mm_drain_all_pages(mm_current());
 }
 
+/* ---- vmalloc (issue 5) ------------------------------------------------ */
+
+#define NUMA_NO_NODE      MM_NUMA_NO_NODE
+#define VM_ALLOC          MM_VM_ALLOC
+#define VM_MAP            MM_VM_MAP
+#define VMALLOC_START     mm_vmalloc_start(mm_current())
+#define VMALLOC_END       mm_vmalloc_end(mm_current())
+#define VMALLOC_TOTAL     (VMALLOC_END - VMALLOC_START)
+
+typedef struct { unsigned long pgprot; } pgprot_t;    /* accepted, ignored */
+#define PAGE_KERNEL       ((pgprot_t){ 0 })
+
+static inline void *vmalloc(unsigned long size)
+{
+	return mm_vmalloc(mm_current(), size);
+}
+
+static inline void *vzalloc(unsigned long size)
+{
+	return mm_vzalloc(mm_current(), size);
+}
+
+static inline void *vmalloc_node(unsigned long size, int node)
+{
+	return mm_vmalloc_node(mm_current(), size, node);
+}
+
+static inline void *vzalloc_node(unsigned long size, int node)
+{
+	return mm_vzalloc_node(mm_current(), size, node);
+}
+
+static inline void *vmalloc_32(unsigned long size)
+{
+	return mm_vmalloc_32(mm_current(), size);
+}
+
+static inline void *__vmalloc(unsigned long size, gfp_t gfp)
+{
+	return mm___vmalloc(mm_current(), size, gfp);
+}
+
+/* caller is recorded by libmm itself (the return address) */
+static inline void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp,
+				   int node, const void *caller)
+{
+	(void)caller;
+	return mm___vmalloc_node(mm_current(), size, align, gfp, node);
+}
+
+static inline void vfree(const void *addr)
+{
+	mm_vfree(mm_current(), addr);
+}
+
+static inline void *vmap(struct page **pages, unsigned int count, unsigned long flags,
+			 pgprot_t prot)
+{
+	(void)flags;
+	(void)prot;
+	return mm_vmap(mm_current(), pages, count);
+}
+
+static inline void vunmap(const void *addr)
+{
+	mm_vunmap(mm_current(), addr);
+}
+
+static inline void *vm_map_ram(struct page **pages, unsigned int count, int node)
+{
+	(void)node;
+	return mm_vmap(mm_current(), pages, count);
+}
+
+static inline void vm_unmap_ram(const void *mem, unsigned int count)
+{
+	(void)count;
+	mm_vunmap(mm_current(), mem);
+}
+
+static inline void vm_unmap_aliases(void)
+{
+	mm_vm_unmap_aliases(mm_current());
+}
+
+static inline struct page *vmalloc_to_page(const void *addr)
+{
+	return mm_vmalloc_to_page(mm_current(), addr);
+}
+
+static inline unsigned long vmalloc_to_pfn(const void *addr)
+{
+	return mm_vmalloc_to_pfn(mm_current(), addr);
+}
+
+static inline int is_vmalloc_addr(const void *addr)
+{
+	return mm_is_vmalloc_addr(mm_current(), addr);
+}
+
 #endif /* LIBMM_KERNEL_H */

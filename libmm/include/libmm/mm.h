@@ -153,7 +153,7 @@ void        mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg);
 int   mm_validate(struct mm *m, char *err, size_t errlen); /* 0 = every invariant holds */
 char *mm_report_json(struct mm *m);
 /* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
- * "extfrag_index", "dmesg"; NULL for an unknown name. */
+ * "extfrag_index", "vmallocinfo", "dmesg"; NULL for an unknown name. */
 char *mm_report_text(struct mm *m, const char *name);
 void  mm_free_string(char *s);
 /* one vmstat counter by its /proc/vmstat name; -1 if unknown */
@@ -164,5 +164,7 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 #ifdef __cplusplus
 }
 #endif
+
+#include <libmm/vmalloc.h>
 
 #endif /* LIBMM_MM_H */
