@@ -14,6 +14,7 @@ from . import _lowlevel as ll
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 from .vmalloc import VmallocMixin
+from .slab import SlabMixin                 # slab/kmalloc (issue 4)
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
@@ -50,7 +51,7 @@ def zone_index(zone):
                          % (zone, ", ".join(ZONE_NAMES))) from None
 
 
-class Machine(VmallocMixin):
+class Machine(VmallocMixin, SlabMixin):
     """One simulated machine: Machine(config=None, **keywords)."""
 
     def __init__(self, config=None, **keywords):

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "slab.h"
 #include "vmalloc.h"
 
 void mm_destroy(struct mm *m)
 {
 	if (!m)
 		return;
+	slab_exit(m);
 	vmalloc_exit(m);
 	pcp_exit(m);
 	zones_exit(m);
@@ -41,6 +43,8 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	for (int id = 0; id < m->nr_zones; id++)
 		buddy_init_zone(zone_by_id(m, id));
 	if (vmalloc_init(m, err, errlen))
+		goto fail;
+	if (slab_init(m, err, errlen))
 		goto fail;
 	return m;
 fail:

@@ -91,6 +91,16 @@ static inline struct zone *page_zone(struct mm *m, const struct page *page)
 	return pfn_zone(m, page_to_pfn(m, page));
 }
 
+/* compound_head(): the head of a tail page, the page itself otherwise.  A
+ * head's lru slot (where tails keep compound_head) holds list links other
+ * CPUs may be rewriting, so flagged heads are never asked. */
+static inline struct page *compound_head(struct page *page)
+{
+	if (!(READ_ONCE(page->flags) & (PG_slab | PG_head)) && (page->compound_head & 1))
+		return (struct page *)(page->compound_head - 1);
+	return page;
+}
+
 static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
 {
 	return pfn >= z->zone_start_pfn && pfn < z->zone_start_pfn + z->spanned_pages;

@@ -43,6 +43,8 @@ static const struct mm_config default_config = {
 	.watermark_scale_factor = 10,
 	.lowmem_reserve_ratio = { 256, 256, 32, 0 },
 	.slab = "slub",
+	.slab_hardened = 1,
+	.slub_max_order = 3,
 	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
 };
 
@@ -123,6 +125,14 @@ static const struct int_key int_keys[] = {
 	{ "watermark_scale_factor", 1, 3000, offsetof(struct mm_config, watermark_scale_factor) },
 	{ "percpu_pagelist_high_fraction", 0, 1 << 30,
 	  offsetof(struct mm_config, percpu_pagelist_high_fraction) },
+	/* slab (issue 4) */
+	{ "slab_nomerge", 0, 1, offsetof(struct mm_config, slab_nomerge) },
+	{ "init_on_alloc", 0, 1, offsetof(struct mm_config, init_on_alloc) },
+	{ "init_on_free", 0, 1, offsetof(struct mm_config, init_on_free) },
+	{ "slab_hardened", 0, 1, offsetof(struct mm_config, slab_hardened) },
+	{ "slub_min_objects", 0, 32767, offsetof(struct mm_config, slub_min_objects) },
+	{ "slub_min_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_min_order) },
+	{ "slub_max_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_max_order) },
 };
 
 static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, size_t errlen)
@@ -321,6 +331,21 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
 	if (c->debug[0])
 		sb_printf(sb, " debug=%s", c->debug);
+	/* slab (issue 4) */
+	if (c->slab_nomerge)
+		sb_puts(sb, " slab_nomerge=1");
+	if (c->init_on_alloc)
+		sb_puts(sb, " init_on_alloc=1");
+	if (c->init_on_free)
+		sb_puts(sb, " init_on_free=1");
+	if (c->slab_hardened != d->slab_hardened)
+		sb_printf(sb, " slab_hardened=%d", c->slab_hardened);
+	if (c->slub_min_objects)
+		sb_printf(sb, " slub_min_objects=%d", c->slub_min_objects);
+	if (c->slub_min_order)
+		sb_printf(sb, " slub_min_order=%d", c->slub_min_order);
+	if (c->slub_max_order != d->slub_max_order)
+		sb_printf(sb, " slub_max_order=%d", c->slub_max_order);
 	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc (issue 5) */
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);
@@ -336,6 +361,39 @@ static void *map_anon(size_t bytes)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The direct map is aligned like the kernel's: a block of order n has a
+ * 2^n-page aligned address (kmalloc's natural alignment relies on it). */
+static size_t direct_map_align(const struct mm *m)
+{
+	size_t a = PAGE_SIZE << m->max_order;
+
+	return a < (2ul << 20) ? (2ul << 20) : a;
+}
+
+/* mmap the memfd at an address aligned to align: reserve bytes + align of
+ * address space, map inside it, give back the slack. */
+static void *map_aligned_memfd(int fd, size_t bytes, size_t align)
+{
+	char *res = mmap(NULL, bytes + align, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *start, *p;
+
+	if (res == MAP_FAILED)
+		return NULL;
+	start = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	p = mmap(start, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		 fd, 0);
+	if (p == MAP_FAILED) {
+		munmap(res, bytes + align);
+		return NULL;
+	}
+	if (start > res)
+		munmap(res, (size_t)(start - res));
+	if (start + bytes < res + bytes + align)
+		munmap(start + bytes, (size_t)(res + bytes + align - (start + bytes)));
+	return p;
 }
 
 static int machine_map_memory(struct mm *m, char *err, size_t errlen)
@@ -356,12 +414,9 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	if (ftruncate(m->memfd, (off_t)bytes))
 		return cfg_error(err, errlen, "cannot size physical memory to %zu bytes: %s",
 				 bytes, strerror(errno));
-	m->direct_map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-			     m->memfd, 0);
-	if (m->direct_map == MAP_FAILED) {
-		m->direct_map = NULL;
+	m->direct_map = map_aligned_memfd(m->memfd, bytes, direct_map_align(m));
+	if (!m->direct_map)
 		return cfg_error(err, errlen, "cannot map physical memory: %s", strerror(errno));
-	}
 	m->direct_map_bytes = bytes;
 	return 0;
 }

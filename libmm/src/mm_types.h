@@ -239,6 +239,12 @@ struct mm_config {
 	int percpu_pagelist_high_fraction;
 	char slab[16];
 	char debug[64];
+	/* slab (issue 4): 0/1 switches and SLUB boot parameters */
+	int slab_nomerge;               /* slab_nomerge: never merge caches */
+	int init_on_alloc, init_on_free;
+	int slab_hardened;              /* FREELIST_HARDENED + FREELIST_RANDOM, default 1 */
+	int slub_min_objects;           /* 0: 4 * (fls(nr_cpus) + 1) */
+	int slub_min_order, slub_max_order;
 	/* vmalloc (issue 5) */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
 };
@@ -278,6 +284,7 @@ struct mm {
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
+	struct slab_state *slab;        /* slab.c: caches, kmalloc tables */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
 

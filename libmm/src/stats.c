@@ -17,6 +17,7 @@
 #include <string.h>
 #include "internal.h"
 #include "vmalloc.h"
+#include "slab.h"
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 #define MM_NAME(e, n) n,
@@ -61,6 +62,10 @@ long mm_vmstat_read(struct mm *m, const char *name)
 		return -1;
 	if (!strcmp(name, "nr_free_pages"))
 		return (long)global_free_pages(m);
+	if (!strcmp(name, "nr_slab_reclaimable"))            /* slab (issue 4) */
+		return (long)slab_nr_pages(m, true);
+	if (!strcmp(name, "nr_slab_unreclaimable"))
+		return (long)slab_nr_pages(m, false);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		if (!strcmp(name, vm_event_names[i]))
 			return (long)sum_vm_event(m, (enum vm_event_item)i);
@@ -271,6 +276,8 @@ static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_i
 static void vmstat_text(struct mm *m, struct strbuf *sb)
 {
 	sb_printf(sb, "nr_free_pages %lu\n", global_free_pages(m));
+	sb_printf(sb, "nr_slab_reclaimable %lu\n", slab_nr_pages(m, true));     /* slab (issue 4) */
+	sb_printf(sb, "nr_slab_unreclaimable %lu\n", slab_nr_pages(m, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "%s %ld\n", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
@@ -301,6 +308,8 @@ char *mm_report_text(struct mm *m, const char *name)
 		vmallocinfo_show(m, &sb);
 	else if (!strcmp(name, "vmstat"))
 		vmstat_text(m, &sb);
+	else if (!strcmp(name, "slabinfo"))           /* slab (issue 4) */
+		slab_report_text(m, &sb);
 	else if (!strcmp(name, "unusable_index"))
 		walk_zones(m, &sb, false, unusable_show);
 	else if (!strcmp(name, "extfrag_index"))
@@ -308,7 +317,7 @@ char *mm_report_text(struct mm *m, const char *name)
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
-			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, dmesg)", name);
+			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -410,7 +419,11 @@ char *mm_report_json(struct mm *m)
 	json_pcp(m, &sb);
 	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
 	vmalloc_json(m, &sb);
+	sb_puts(&sb, ",\n  \"slab\": ");            /* slab (issue 4) */
+	slab_report_json(m, &sb);
 	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu", global_free_pages(m));
+	sb_printf(&sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
+		  slab_nr_pages(m, true), slab_nr_pages(m, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)

@@ -16,6 +16,10 @@
  *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
  *      zone, and add up to pcp->count;
  *   4. the HIGHATOMIC reserve is a whole number of pageblocks.
+ * Then the layers above check their own: vmalloc_validate() (vmalloc.c) and
+ * slab_validate() (slab.c: every cache's lists, freelists and counters, a
+ * census of the slab pages; debug caches are repaired as SLUB's
+ * validate_slab_cache does, and any damage found fails the check).
  * Per-CPU lists are read without their owners' cooperation: call
  * mm_validate when no other thread is inside the allocator.
  */
@@ -24,6 +28,7 @@
 #include <string.h>
 #include "internal.h"
 #include "vmalloc.h"
+#include "slab.h"
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
@@ -230,6 +235,8 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		ret = validate_zone(zone_by_id(m, id), &sb);
 	if (!ret)
 		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
+	if (!ret)
+		ret = slab_validate(m, &sb);            /* slab (issue 4) */
 	if (ret) {
 		char *msg = sb_finish(&sb);
 

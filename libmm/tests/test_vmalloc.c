@@ -778,9 +778,9 @@ static void test_map_exhaustion(void)
 	pid_t pid;
 	int status = -1;
 
-#ifdef __SANITIZE_ADDRESS__
-	/* ASan's runtime dies ("Failed to mmap") once the process is out of
-	 * mappings; the release and debug variants run this test */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* the sanitizer runtimes die ("Failed to mmap") once the process is
+	 * out of mappings; the release and debug variants run this test */
 	return;
 #endif
 	pid = fork();

@@ -187,4 +187,102 @@ static inline int is_vmalloc_addr(const void *addr)
 	return mm_is_vmalloc_addr(mm_current(), addr);
 }
 
+/* ---- slab and kmalloc (issue 4) ------------------------------------------- */
+
+#define ZERO_SIZE_PTR           ((void *)MM_ZERO_SIZE_PTR_ADDR)
+#define ZERO_OR_NULL_PTR(x)     ((unsigned long)(x) <= MM_ZERO_SIZE_PTR_ADDR)
+#define KMALLOC_MAX_CACHE_SIZE  MM_KMALLOC_MAX_CACHE_SIZE
+
+static inline struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+						   unsigned int align, slab_flags_t flags,
+						   void (*ctor)(void *))
+{
+	return mm_kmem_cache_create(mm_current(), name, size, align, flags, ctor);
+}
+
+static inline void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	return mm_kmem_cache_alloc(s, gfp);
+}
+
+static inline void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
+{
+	return mm_kmem_cache_alloc(s, gfp | __GFP_ZERO);
+}
+
+static inline void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	mm_kmem_cache_free(s, obj);
+}
+
+static inline int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+{
+	return mm_kmem_cache_alloc_bulk(s, gfp, n, p);
+}
+
+static inline void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
+{
+	mm_kmem_cache_free_bulk(s, n, p);
+}
+
+static inline int kmem_cache_shrink(struct kmem_cache *s)
+{
+	return mm_kmem_cache_shrink(s);
+}
+
+static inline void kmem_cache_destroy(struct kmem_cache *s)
+{
+	mm_kmem_cache_destroy(s);
+}
+
+static inline void *kmalloc(size_t size, gfp_t gfp)
+{
+	return mm_kmalloc(mm_current(), size, gfp);
+}
+
+static inline void *kzalloc(size_t size, gfp_t gfp)
+{
+	return mm_kzalloc(mm_current(), size, gfp);
+}
+
+static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	return mm_kmalloc_array(mm_current(), n, size, gfp);
+}
+
+static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	return mm_kcalloc(mm_current(), n, size, gfp);
+}
+
+static inline void *krealloc(const void *p, size_t size, gfp_t gfp)
+{
+	return mm_krealloc(mm_current(), p, size, gfp);
+}
+
+static inline void kfree(const void *p)
+{
+	mm_kfree(mm_current(), p);
+}
+
+static inline size_t ksize(const void *p)
+{
+	return mm_ksize(mm_current(), p);
+}
+
+static inline void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	return mm_kmemdup(mm_current(), src, len, gfp);
+}
+
+static inline char *kstrdup(const char *s, gfp_t gfp)
+{
+	return mm_kstrdup(mm_current(), s, gfp);
+}
+
+static inline size_t kmalloc_size_roundup(size_t size)
+{
+	return mm_kmalloc_size_roundup(mm_current(), size);
+}
+
 #endif /* LIBMM_KERNEL_H */

@@ -166,5 +166,6 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 #endif
 
 #include <libmm/vmalloc.h>
+#include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
 
 #endif /* LIBMM_MM_H */

@@ -1,0 +1,316 @@
+"""The slab/kmalloc part of SPEC §4, mixed into ``Machine``.
+
+    c = m.kmem_cache_create("dentry", 192, align=0, flags="SLAB_HWCACHE_ALIGN")
+    a = c.alloc()                      # int address, or None when memory runs out
+    c.free(a)
+    addrs = c.alloc_bulk(16);  c.free_bulk(addrs)
+    c.shrink();  c.destroy()
+    c.object_size, c.size, c.align, c.objects_per_slab, c.order, c.name
+    p = m.kmalloc(100);  m.ksize(p) == 128;  p = m.krealloc(p, 300);  m.kfree(p)
+    m.slabinfo()                       # [{"name": "kmalloc-8k", "active_objs": ...}, ...]
+
+Addresses are ints; gfp and slab flags take ints or the kernel's text
+("GFP_KERNEL|__GFP_ZERO", "SLAB_HWCACHE_ALIGN|SLAB_POISON").  Out of memory
+is ``None``; bad arguments raise ValueError; invalid frees and detected
+corruption raise CorruptionError with the kernel-style report; destroying a
+cache that still has objects raises CacheBusyError (the cache is kept).
+Every call binds the calling thread to CPU ``cpu`` for its duration.
+"""
+import errno as _errno
+
+from . import _lowlevel as ll
+from ._errors import error_for
+from ._libmm import ffi, lib
+from .gfp import to_gfp
+
+ERRLEN = 512
+ZERO_SIZE_PTR = 16
+SLABINFO_COLUMNS = ("active_objs", "num_objs", "objsize", "objperslab",
+                    "pagesperslab", "limit", "batchcount", "sharedfactor",
+                    "active_slabs", "num_slabs", "sharedavail")
+
+
+class CacheBusyError(ValueError):
+    """kmem_cache_destroy() of a cache that still has live objects."""
+
+    errno = _errno.EBUSY
+
+
+def slab_flags(value):
+    """int slab flags from an int or text such as "SLAB_POISON|SLAB_RED_ZONE"."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return ll._uint(value, "slab flags")
+    if not isinstance(value, str):
+        raise TypeError("slab flags must be str or int, not %s" % type(value).__name__)
+    out = ffi.new("slab_flags_t *")
+    err = ffi.new("char[]", ERRLEN)
+    if lib.mm_slab_flags_parse(value.encode(), out, err, ERRLEN) < 0:
+        raise ValueError(ffi.string(err).decode(errors="replace"))
+    return int(out[0])
+
+
+def slab_flags_text(value):
+    buf = ffi.new("char[]", 1024)
+    lib.mm_slab_flags_format(slab_flags(value), buf, 1024)
+    return ffi.string(buf).decode()
+
+
+def _addr(p):
+    return int(ffi.cast("uintptr_t", p))
+
+
+def _ptr(addr):
+    if addr is None:
+        return ffi.NULL
+    return ffi.cast("void *", ll._uint(addr, "address", ll.ULONG_MAX))
+
+
+def _size(size, what="size"):
+    size = int(size)
+    if size < 0:
+        raise ValueError("negative %s %d" % (what, size))
+    if size > ll.ULONG_MAX:
+        raise ValueError("%s %d does not fit a size_t" % (what, size))
+    return size
+
+
+def _result(m, p, what):
+    """int address, None for ENOMEM, an exception for anything else."""
+    if p != ffi.NULL:
+        return _addr(p)
+    err, text = ll.last_error(m)
+    if err == _errno.ENOMEM:
+        return None
+    raise error_for(err or _errno.EINVAL, text or what + " failed")
+
+
+def _rc(m, rc):
+    if rc < 0:
+        err, text = ll.last_error(m)
+        if -rc == _errno.EBUSY:
+            raise CacheBusyError(text)
+        raise error_for(-rc, text if err == -rc else "error %d" % -rc)
+    return rc
+
+
+class KmemCache:
+    """One kmem_cache of a Machine (returned by Machine.kmem_cache_create).
+
+    A merged cache shares its C cache with others (``c.name`` is then the
+    name of the cache it merged into; ``c.requested_name`` is what was
+    asked for)."""
+
+    def __init__(self, machine, handle, requested_name, ctor=None):
+        self._m = machine
+        self._h = handle
+        self._ctor = ctor            # keeps the cffi callback alive
+        self.requested_name = requested_name
+
+    @property
+    def handle(self):
+        if self._h is None:
+            raise ValueError("cache %r was destroyed" % self.requested_name)
+        self._m.handle          # raises once the machine is closed
+        return self._h
+
+    def _on(self, cpu):
+        return ll.on_cpu(self._m.handle, cpu)
+
+    # ---- objects -------------------------------------------------------
+
+    def alloc(self, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with self._on(cpu):
+            return _result(self._m.handle, lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp")),
+                           "kmem_cache_alloc")
+
+    def free(self, addr, cpu=0):
+        h = self.handle
+        with self._on(cpu):
+            _rc(self._m.handle, lib.mm_kmem_cache_free(h, _ptr(addr)))
+
+    def alloc_bulk(self, n, gfp="GFP_KERNEL", cpu=0):
+        """n addresses, or None (all or nothing) when memory runs out."""
+        h, g, n = self.handle, to_gfp(gfp), _size(n, "count")
+        arr = ffi.new("void *[]", max(n, 1))
+        with self._on(cpu):
+            got = lib.mm_kmem_cache_alloc_bulk(h, ll._uint(g, "gfp"), n, arr)
+        if got == 0 and n:
+            return _result(self._m.handle, ffi.NULL, "kmem_cache_alloc_bulk")
+        return [_addr(arr[i]) for i in range(n)]
+
+    def free_bulk(self, addrs, cpu=0):
+        h = self.handle
+        addrs = list(addrs)
+        arr = ffi.new("void *[]", [_ptr(a) for a in addrs] or [ffi.NULL])
+        with self._on(cpu):
+            _rc(self._m.handle, lib.mm_kmem_cache_free_bulk(h, len(addrs), arr))
+
+    def shrink(self, cpu=0):
+        """Give every empty slab back; the number of slabs freed."""
+        h = self.handle
+        with self._on(cpu):
+            return _rc(self._m.handle, lib.mm_kmem_cache_shrink(h))
+
+    def destroy(self, cpu=0):
+        """Drop this reference; CacheBusyError if objects are still live."""
+        h = self.handle
+        with self._on(cpu):
+            _rc(self._m.handle, lib.mm_kmem_cache_destroy(h))
+        self._h = None
+
+    def validate(self, cpu=0):
+        """SLUB's validate_slab_cache(): check and repair; errors found."""
+        h = self.handle
+        with self._on(cpu):
+            return _rc(self._m.handle, lib.mm_kmem_cache_validate(h))
+
+    def stat(self, name):
+        """A CONFIG_SLUB_STATS counter ("alloc_fastpath", ...), all CPUs."""
+        v = lib.mm_kmem_cache_stat(self.handle, name.encode())
+        if v < 0:
+            raise ValueError("unknown slab statistic %r" % name)
+        return int(v)
+
+    # ---- attributes ----------------------------------------------------
+
+    name = property(lambda self: ffi.string(lib.mm_kmem_cache_name(self.handle)).decode())
+    object_size = property(lambda self: int(lib.mm_kmem_cache_object_size(self.handle)))
+    size = property(lambda self: int(lib.mm_kmem_cache_size(self.handle)))
+    align = property(lambda self: int(lib.mm_kmem_cache_align(self.handle)))
+    objects_per_slab = property(
+        lambda self: int(lib.mm_kmem_cache_objects_per_slab(self.handle)))
+    order = property(lambda self: int(lib.mm_kmem_cache_order(self.handle)))
+    offset = property(lambda self: int(lib.mm_kmem_cache_offset(self.handle)))
+    flags = property(lambda self: int(lib.mm_kmem_cache_flags(self.handle)))
+    refcount = property(lambda self: int(lib.mm_kmem_cache_refcount(self.handle)))
+
+    @property
+    def destroyed(self):
+        return self._h is None
+
+    def __eq__(self, other):
+        return isinstance(other, KmemCache) and self._h == other._h and self._h is not None
+
+    def __hash__(self):
+        return hash(int(ffi.cast("uintptr_t", self._h))) if self._h is not None else 0
+
+    def __repr__(self):
+        if self._h is None:
+            return "<KmemCache %s destroyed>" % self.requested_name
+        return "<KmemCache %s object_size=%d size=%d objects_per_slab=%d order=%d>" % (
+            self.name, self.object_size, self.size, self.objects_per_slab, self.order)
+
+
+def parse_slabinfo(text):
+    """/proc/slabinfo 2.1 text -> list of dicts (name + SLABINFO_COLUMNS)."""
+    rows = []
+    for line in text.splitlines()[2:]:
+        fields = line.replace(":", " ").split()
+        name = fields[0]
+        nums = [int(x) for x in fields[1:] if x.isdigit()]
+        rows.append(dict(zip(("name",) + SLABINFO_COLUMNS, [name] + nums)))
+    return rows
+
+
+class SlabMixin:
+    """kmem_cache_create, the kmalloc family and slabinfo for Machine."""
+
+    def kmem_cache_create(self, name, size, align=0, flags=0, ctor=None):
+        """A KmemCache.  ctor: None or a callable taking the object's int
+        address, run once per object when a slab is populated."""
+        h = self.handle
+        cb = ffi.NULL
+        if ctor is not None:
+            if not callable(ctor):
+                raise TypeError("ctor must be callable")
+            cb = ffi.callback("void(void *)", lambda p: ctor(_addr(p)))
+        s = lib.mm_kmem_cache_create(h, str(name).encode(), _size(size),
+                                     _size(align, "align"), slab_flags(flags), cb)
+        if s == ffi.NULL:
+            err, text = ll.last_error(h)
+            raise error_for(err or _errno.EINVAL, text)
+        return KmemCache(self, s, str(name), cb if ctor is not None else None)
+
+    def kmem_cache(self, name):
+        """The existing cache (or alias) called name, e.g. "kmalloc-64"."""
+        s = lib.mm_kmem_cache_find(self.handle, str(name).encode())
+        if s == ffi.NULL:
+            raise KeyError(name)
+        return KmemCache(self, s, str(name))
+
+    def kmalloc_cache(self, size, gfp="GFP_KERNEL"):
+        """The cache kmalloc(size, gfp) uses, or None above 8 KiB."""
+        s = lib.mm_kmalloc_cache(self.handle, _size(size), to_gfp(gfp))
+        if s == ffi.NULL:
+            return None
+        return KmemCache(self, s, ffi.string(lib.mm_kmem_cache_name(s)).decode())
+
+    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_kmalloc(h, _size(size), ll._uint(g, "gfp")), "kmalloc")
+
+    def kzalloc(self, size, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_kzalloc(h, _size(size), ll._uint(g, "gfp")), "kzalloc")
+
+    def kcalloc(self, n, size, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_kcalloc(h, _size(n, "count"), _size(size),
+                                             ll._uint(g, "gfp")), "kcalloc")
+
+    def kmalloc_array(self, n, size, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_kmalloc_array(h, _size(n, "count"), _size(size),
+                                                   ll._uint(g, "gfp")), "kmalloc_array")
+
+    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_krealloc(h, _ptr(addr), _size(size),
+                                              ll._uint(g, "gfp")), "krealloc")
+
+    def kfree(self, addr, cpu=0):
+        """kfree(0) / kfree(None) / kfree(ZERO_SIZE_PTR) do nothing."""
+        if not addr:
+            return
+        h = self.handle
+        with ll.on_cpu(h, cpu):
+            _rc(h, lib.mm_kfree(h, _ptr(addr)))
+
+    def ksize(self, addr):
+        h = self.handle
+        if not addr or addr == ZERO_SIZE_PTR:
+            return 0
+        n = lib.mm_ksize(h, _ptr(addr))
+        if n == 0:
+            err, text = ll.last_error(h)
+            raise error_for(err or _errno.EFAULT, text)
+        return int(n)
+
+    def kmemdup(self, data, gfp="GFP_KERNEL", cpu=0):
+        h, g, data = self.handle, to_gfp(gfp), bytes(data)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_kmemdup(h, data, len(data), ll._uint(g, "gfp")),
+                           "kmemdup")
+
+    def kstrdup(self, text, gfp="GFP_KERNEL", cpu=0):
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            return _result(h, lib.mm_kstrdup(h, str(text).encode(), ll._uint(g, "gfp")),
+                           "kstrdup")
+
+    def slabinfo(self):
+        """The /proc/slabinfo rows as dicts (name + the 2.1 columns)."""
+        return parse_slabinfo(self.text("slabinfo"))
+
+    @property
+    def slab_errors(self):
+        """Slab corruption reports and fixes so far (slub_kunit's counter)."""
+        return int(lib.mm_slab_errors(self.handle))

@@ -1,0 +1,372 @@
+/*
+ * kmalloc.c - the kmalloc family on top of slab.c (mm/slab_common.c,
+ * include/linux/slab.h).
+ *
+ * Owns: the kmalloc cache table m->slab->kmalloc_caches[type][index] and
+ * large kmalloc pages.
+ *
+ *   index: 3..13 hold 2^index bytes (kmalloc-8 .. kmalloc-8k); index 1 is
+ *          kmalloc-96 and 2 kmalloc-192.  Sizes <= 192 go through
+ *          size_index[(size - 1) / 8], larger ones through fls(size - 1).
+ *   type:  KMALLOC_NORMAL "kmalloc-N", KMALLOC_RECLAIM "kmalloc-rcl-N"
+ *          (__GFP_RECLAIMABLE), KMALLOC_DMA "dma-kmalloc-N" (__GFP_DMA).
+ *   large: sizes above 8 KiB are compound pages straight from the page
+ *          allocator (kmalloc_large), marked by page->slab_cache ==
+ *          &slab_state.large_kmalloc and counted in nr_slab_unreclaimable;
+ *          kfree tells them from slab objects by PG_slab.
+ *
+ * kmalloc(0) returns ZERO_SIZE_PTR (16); kfree(NULL) and kfree(ZERO_SIZE_PTR)
+ * do nothing.  kfree of anything else that is not a live kmalloc object is
+ * refused with a report (-EFAULT).  The caches are created at boot, never
+ * merged with each other and never destroyed before the machine.
+ * No locks of its own: slab.c and the page allocator do the locking.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "slab.h"
+#include "mm_track.h"
+
+#define ZERO_SIZE_PTR ((void *)16)
+#define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
+
+/* size_index[(size - 1) / 8] for size <= 192 */
+static const unsigned char size_index[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6,         /* 8 16 24 32 40 48 56 64 */
+	1, 1, 1, 1, 7, 7, 7, 7,         /* 72 80 88 96 | 104 .. 128 */
+	2, 2, 2, 2, 2, 2, 2, 2,         /* 136 .. 192 */
+};
+
+static inline unsigned kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return 64u - (unsigned)__builtin_clzl(size - 1);
+}
+
+static inline enum kmalloc_cache_type kmalloc_type(gfp_t gfp)
+{
+	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE))))
+		return KMALLOC_NORMAL;
+	return (gfp & __GFP_DMA) ? KMALLOC_DMA : KMALLOC_RECLAIM;
+}
+
+static unsigned index_size(unsigned idx)
+{
+	return idx == 1 ? 96 : idx == 2 ? 192 : 1u << idx;
+}
+
+static void cache_name(char *buf, size_t len, enum kmalloc_cache_type t, unsigned size)
+{
+	static const char *const prefix[NR_KMALLOC_TYPES] = { "kmalloc-", "kmalloc-rcl-",
+							      "dma-kmalloc-" };
+
+	if (size >= 1024)
+		snprintf(buf, len, "%s%uk", prefix[t], size >> 10);
+	else
+		snprintf(buf, len, "%s%u", prefix[t], size);
+}
+
+/* create_kmalloc_caches(): every type and class, natural alignment for the
+ * power-of-two sizes; kmalloc-8k last, so it ends up first in the list. */
+int kmalloc_init(struct mm *m)
+{
+	static const slab_flags_t type_flags[NR_KMALLOC_TYPES] = {
+		0, SLAB_RECLAIM_ACCOUNT, SLAB_CACHE_DMA,
+	};
+	static const unsigned order[] = { 3, 4, 5, 6, 1, 7, 2, 8, 9, 10, 11, 12, 13 };
+
+	for (int t = 0; t < NR_KMALLOC_TYPES; t++) {
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+			unsigned idx = order[i], size = index_size(idx);
+			char name[32];
+			struct kmem_cache *s;
+
+			if (size > (PAGE_SIZE << m->max_order))
+				continue;       /* tiny max_page_order: no such class */
+			cache_name(name, sizeof(name), (enum kmalloc_cache_type)t, size);
+			s = slab_create_cache(m, name, size, (size & (size - 1)) ? 0 : size,
+					      type_flags[t] | SLAB_KMALLOC, NULL, true);
+			if (!s)
+				return -ENOMEM;
+			m->slab->kmalloc_caches[t][idx] = s;
+		}
+	}
+	return 0;
+}
+
+static __noinline void *kmalloc_refuse(struct mm *m, int err, const char *what, size_t size)
+{
+	if (!m->slab || !m->direct_map)
+		mm_error(m, ENXIO, "%s: the machine has no memory behind its pages (backing=none): "
+			 "slab needs backing=memfd", what);
+	else if (err == ENOMEM)
+		mm_printk(m, "WARNING: %s: size %zu is above KMALLOC_MAX_SIZE (%lu)", what, size,
+			  PAGE_SIZE << m->max_order), mm_set_errno(m, ENOMEM);
+	else
+		mm_error(m, err, "%s: %zu bytes", what, size);
+	return NULL;
+}
+
+/* kmalloc_large(): whole compound pages. */
+static __noinline void *kmalloc_large(struct mm *m, size_t size, gfp_t gfp)
+{
+	unsigned order = 0;
+	struct page *page;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	if (order > m->max_order)
+		return kmalloc_refuse(m, ENOMEM, "kmalloc", size);
+	page = mm_alloc_pages(m, gfp | __GFP_COMP, order);
+	if (!page)
+		return NULL;
+	page->slab_cache = &m->slab->large_kmalloc;
+	__atomic_add_fetch(&m->slab->nr_slab_unreclaimable, 1ul << order, __ATOMIC_RELAXED);
+	return m->direct_map + page_to_pfn(m, page) * PAGE_SIZE;
+}
+
+static inline struct kmem_cache *kmalloc_slab(struct mm *m, size_t size, gfp_t gfp)
+{
+	return m->slab->kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)];
+}
+
+static inline void *__kmalloc(struct mm *m, size_t size, gfp_t gfp, unsigned long caller)
+{
+	struct kmem_cache *s;
+	void *p;
+
+	if (unlikely(!size || size > MM_KMALLOC_MAX_CACHE_SIZE || !m->slab)) {
+		if (!m->slab || !m->direct_map)
+			return kmalloc_refuse(m, ENXIO, "kmalloc", size);
+		if (!size)
+			return ZERO_SIZE_PTR;
+		return kmalloc_large(m, size, gfp);
+	}
+	s = kmalloc_slab(m, size, gfp);
+	if (unlikely(!s))
+		return kmalloc_large(m, size, gfp);
+	p = slab_alloc(s, gfp, caller, size);
+	return p;
+}
+
+struct kmem_cache *mm_kmalloc_cache(struct mm *m, size_t size, gfp_t gfp)
+{
+	if (!m->slab || !m->direct_map || !size || size > MM_KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	return kmalloc_slab(m, size, gfp);
+}
+
+size_t mm_kmalloc_size_roundup(struct mm *m, size_t size)
+{
+	unsigned order = 0;
+
+	if (!size)
+		return 0;
+	if (size <= MM_KMALLOC_MAX_CACHE_SIZE)
+		return index_size(kmalloc_index(size));
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order > m->max_order ? size : PAGE_SIZE << order;
+}
+
+void *mm_kmalloc(struct mm *m, size_t size, gfp_t gfp)
+{
+	return __kmalloc(m, size, gfp, (unsigned long)__builtin_return_address(0));
+}
+
+void *mm_kzalloc(struct mm *m, size_t size, gfp_t gfp)
+{
+	return __kmalloc(m, size, gfp | __GFP_ZERO, (unsigned long)__builtin_return_address(0));
+}
+
+void *mm_kmalloc_array(struct mm *m, size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		mm_error(m, EOVERFLOW, "kmalloc_array: %zu * %zu bytes overflows size_t", n, size);
+		return NULL;
+	}
+	return __kmalloc(m, bytes, gfp, (unsigned long)__builtin_return_address(0));
+}
+
+void *mm_kcalloc(struct mm *m, size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		mm_error(m, EOVERFLOW, "kcalloc: %zu * %zu bytes overflows size_t", n, size);
+		return NULL;
+	}
+	return __kmalloc(m, bytes, gfp | __GFP_ZERO, (unsigned long)__builtin_return_address(0));
+}
+
+/* What p is: a slab object of a kmalloc cache (*sp set), a large kmalloc
+ * (*pagep set), or neither (refused with a report; returns -EFAULT). */
+static int kmalloc_lookup(struct mm *m, const void *p, const char *who, struct kmem_cache **sp,
+			  struct page **pagep)
+{
+	struct page *page;
+
+	*sp = NULL;
+	*pagep = NULL;
+	if (!m->slab || !m->direct_map)
+		return mm_error(m, ENXIO, "%s: the machine has no slab allocator (backing=none)", who);
+	page = slab_virt_to_head(m, p);
+	if (!page) {
+		slab_count_error(m);
+		return mm_error(m, EFAULT, "%s: %p is not an address of this machine's memory: "
+				"not a kmalloc object", who, p);
+	}
+	if (page->flags & PG_slab) {
+		struct kmem_cache *s = page->slab_cache;
+
+		if (!(s->flags & SLAB_KMALLOC)) {
+			slab_count_error(m);
+			return mm_error(m, EFAULT, "%s: object %p belongs to cache %s, not to "
+					"kmalloc (use kmem_cache_free)", who, p, s->name);
+		}
+		*sp = s;
+		return 0;
+	}
+	if (page->slab_cache == &m->slab->large_kmalloc && page->_refcount > 0) {
+		if (p != m->direct_map + page_to_pfn(m, page) * PAGE_SIZE) {
+			slab_count_error(m);
+			return mm_error(m, EFAULT, "%s: %p points inside the large kmalloc "
+					"allocation at pfn %#lx, not to its start", who, p,
+					page_to_pfn(m, page));
+		}
+		*pagep = page;
+		return 0;
+	}
+	slab_count_error(m);
+	return mm_error(m, EFAULT, "%s: %p (pfn %#lx) is not a live kmalloc object: its page is "
+			"%s", who, p, page_to_pfn(m, page),
+			(page->flags & (PG_buddy | PG_pcp)) ? "free" :
+			page->_refcount > 0 ? "allocated by alloc_pages, not kmalloc" :
+			"not allocated");
+}
+
+static int free_large_kmalloc(struct mm *m, struct page *page)
+{
+	unsigned order = (unsigned)page->private;
+
+	page->slab_cache = NULL;
+	__atomic_sub_fetch(&m->slab->nr_slab_unreclaimable, 1ul << order, __ATOMIC_RELAXED);
+	return mm_free_pages(m, page, order);
+}
+
+static __noinline int kfree_slow(struct mm *m, const void *p, unsigned long caller)
+{
+	struct kmem_cache *s;
+	struct page *page;
+	int rc;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	rc = kmalloc_lookup(m, p, "kfree", &s, &page);
+	if (rc)
+		return rc;
+	if (page)
+		return free_large_kmalloc(m, page);
+	return slab_free_caller(s, (void *)p, caller, "kfree");
+}
+
+/* kfree(): the slab page of p names its cache; anything unusual (NULL,
+ * large kmalloc, foreign pointers) takes kfree_slow. */
+int mm_kfree(struct mm *m, const void *p)
+{
+	uintptr_t a = (uintptr_t)p - (uintptr_t)m->direct_map;
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	struct kmem_cache *s;
+	struct page *page;
+
+	if (unlikely(a >= m->direct_map_bytes))
+		return kfree_slow(m, p, caller);
+	page = compound_head(pfn_to_page(m, a >> PAGE_SHIFT));
+	s = page->slab_cache;
+	if (unlikely(!(page->flags & PG_slab) || !(s->flags & SLAB_KMALLOC)))
+		return kfree_slow(m, p, caller);
+	return slab_free_known(s, page, (void *)p, caller);
+}
+
+size_t mm_ksize(struct mm *m, const void *p)
+{
+	struct kmem_cache *s;
+	struct page *page;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	if (kmalloc_lookup(m, p, "ksize", &s, &page))
+		return 0;
+	if (page)
+		return PAGE_SIZE << page->private;
+	return slab_ksize(s);
+}
+
+/* __do_krealloc(): in place when ksize allows, else allocate, copy, free. */
+void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	struct kmem_cache *s = NULL;
+	struct page *page = NULL;
+	size_t ks, orig = 0;
+	void *ret;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return __kmalloc(m, new_size, gfp, caller);
+	if (!new_size) {
+		mm_kfree(m, p);
+		return ZERO_SIZE_PTR;
+	}
+	if (kmalloc_lookup(m, p, "krealloc", &s, &page))
+		return NULL;
+	if (page) {
+		ks = PAGE_SIZE << page->private;
+		orig = ks;
+	} else {
+		ks = slab_ksize(s);
+		orig = slab_get_orig_size(s, (void *)p);
+	}
+	if (new_size <= ks && (page || new_size <= MM_KMALLOC_MAX_CACHE_SIZE)) {
+		if (gfp & __GFP_ZERO) {
+			if (orig < new_size)
+				memset((char *)p + orig, 0, new_size - orig);
+			else
+				memset((char *)p + new_size, 0, ks - new_size);
+		}
+		if (s)
+			slab_set_orig_size(s, (void *)p, new_size);
+		return (void *)p;
+	}
+	ret = __kmalloc(m, new_size, gfp, caller);
+	if (!ret)
+		return NULL;
+	memcpy(ret, p, orig < new_size ? orig : new_size);
+	mm_kfree(m, p);
+	return ret;
+}
+
+void *mm_kmemdup(struct mm *m, const void *src, size_t len, gfp_t gfp)
+{
+	void *p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));
+
+	if (p && !ZERO_OR_NULL_PTR(p))
+		memcpy(p, src, len);
+	return p;
+}
+
+char *mm_kstrdup(struct mm *m, const char *s, gfp_t gfp)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strlen(s) + 1;
+	p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
