@@ -6,8 +6,16 @@
  *
  *   size 4K/64K/1M     vmalloc+vfree vs mmap+munmap, "bare" (no access) and
  *                      "touch" (one byte written per page, so every page is
- *                      faulted in: the realistic case); plus the syscall
- *                      floor: the two mmaps vmalloc+vfree cannot avoid
+ *                      faulted in: the realistic case); plus two syscall
+ *                      floors without an allocator: "remap" = memfd mmap
+ *                      MAP_FIXED into the reservation + PROT_NONE remap
+ *                      (vfree's teardown made at once), "slot" = memfd mmap
+ *                      MAP_FIXED over the PROT_NONE mapping a freed area
+ *                      left behind + mprotect(PROT_NONE) (what vmalloc+vfree
+ *                      do on a reused range), "revive" = mprotect(RW) of a
+ *                      freed area's PROT_NONE mapping of the same frames +
+ *                      mprotect(PROT_NONE) (what they do when the buddy hands
+ *                      back the frames the range last mapped)
  *   live areas         vmalloc+vfree of 4 KiB (touched) while L one-page
  *                      areas stay live, L = 100 .. 20000: must stay flat
  *   runs               vmap of 16 pages that are one contiguous run vs 16
@@ -97,35 +105,55 @@ static double time_mmap(unsigned long size, int n, int do_touch)
 	return (now() - t0) * 1e9 / n;
 }
 
-/* The syscall floor of one vmalloc+vfree: map a memfd range MAP_FIXED into
- * a PROT_NONE reservation, then remap it PROT_NONE - what vmalloc must do
- * at least, with no allocator around it. */
-static double time_floor(unsigned long size, int n, int do_touch)
+/* Syscall floors of one vmalloc+vfree, no allocator around them: map a
+ * memfd range MAP_FIXED, touch, take access away.  remap: into a PROT_NONE
+ * reservation, then remap it PROT_NONE anonymous (the teardown done at
+ * once; the reservation splits and merges back every time).  slot: over
+ * the PROT_NONE memfd mapping the previous user of the range left, then
+ * mprotect(PROT_NONE) (whole VMAs: nothing splits).  revive: that mapping
+ * already maps the frames: mprotect(RW), then mprotect(PROT_NONE). */
+static double time_floor(unsigned long size, int n, int do_touch, int slot)
 {
-	static char *res;
+	static char *reservations[3];
 	static int fd = -1;
+	char *res;
 	double t0;
 
 	if (fd < 0) {
 		fd = memfd_create("bench-floor", MFD_CLOEXEC);
 		if (fd < 0 || ftruncate(fd, 2 << 20))
 			exit(1);
-		res = mmap(NULL, 64 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			   -1, 0);
+		for (int k = 0; k < 3; k++)
+			reservations[k] = mmap(NULL, 64 << 20, PROT_NONE,
+					       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	}
+	res = reservations[slot];
+	if (slot)       /* no slots of another size left from the last call */
+		mmap(res, 64 << 20, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	t0 = now();
 	for (int i = 0; i < n; i++) {
-		char *a = res + (size_t)(i % 16) * (2 << 20);
-		char *p = mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+		char *a = res + (size_t)(i % 16) * (2 << 20), *p;
 
+		if (slot == 2 && i >= 16)
+			p = mprotect(a, size, PROT_READ | PROT_WRITE) ? MAP_FAILED : a;
+		else
+			p = mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 		if (p != a)
 			exit(1);
 		if (do_touch)
 			touch(p, size);
-		mmap(a, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-		     -1, 0);
+		if (slot)
+			mprotect(a, size, PROT_NONE);
+		else
+			mmap(a, size, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	}
-	return (now() - t0) * 1e9 / n;
+	t0 = (now() - t0) * 1e9 / n;
+	if (slot)       /* give the slots' VMAs back (see "mappings") */
+		mmap(res, 64 << 20, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	return t0;
 }
 
 static long vm_stat(struct mm *m, const char *key)
@@ -192,7 +220,8 @@ int main(void)
 	static const char *const names[3] = { "4K", "64K", "1M" };
 	static const int live_counts[] = { 100, 1000, 5000, 10000, 20000 };
 	enum { NLIVE = sizeof(live_counts) / sizeof(live_counts[0]) };
-	double vm[2][3][REPS], an[2][3][REPS], fl[2][3][REPS], vmed[2][3], amed[2][3], fmed[2][3];
+	double vm[2][3][REPS], an[2][3][REPS], fl[2][3][REPS], fs[2][3][REPS], fr[2][3][REPS];
+	double vmed[2][3], amed[2][3], fmed[2][3], smed[2][3], rmed[2][3];
 	double live_ns[NLIVE], lr[NLIVE][REPS], runs[2][REPS], run_med[2];
 	struct mm *m = machine(NULL);
 	long max_live = 0, fail_errno = 0, map_fail = 0;
@@ -209,7 +238,9 @@ int main(void)
 
 				vm[t][s][r] = time_vmalloc(m, sizes[s], n, t);
 				an[t][s][r] = time_mmap(sizes[s], n, t);
-				fl[t][s][r] = time_floor(sizes[s], n, t);
+				fl[t][s][r] = time_floor(sizes[s], n, t, 0);
+				fs[t][s][r] = time_floor(sizes[s], n, t, 1);
+				fr[t][s][r] = time_floor(sizes[s], n, t, 2);
 			}
 		}
 	}
@@ -218,6 +249,8 @@ int main(void)
 			vmed[t][s] = median(vm[t][s], REPS);
 			amed[t][s] = median(an[t][s], REPS);
 			fmed[t][s] = median(fl[t][s], REPS);
+			smed[t][s] = median(fs[t][s], REPS);
+			rmed[t][s] = median(fr[t][s], REPS);
 		}
 
 	/* per-op time as the live areas grow */
@@ -281,10 +314,21 @@ int main(void)
 		printf("  %-5s %12.0f %12.0f %6.2fx   %12.0f %12.0f %6.2fx\n", names[s],
 		       vmed[0][s], amed[0][s], vmed[0][s] / amed[0][s], vmed[1][s], amed[1][s],
 		       vmed[1][s] / amed[1][s]);
-	printf("  syscall floor (memfd mmap MAP_FIXED + PROT_NONE remap, no allocator):\n");
+	printf("  syscall floor, remap (memfd mmap MAP_FIXED into the reservation + PROT_NONE "
+	       "remap):\n");
 	for (int s = 0; s < 3; s++)
 		printf("  %-5s %12.0f %12s %6.2fx   %12.0f %12s %6.2fx\n", names[s], fmed[0][s], "",
 		       fmed[0][s] / amed[0][s], fmed[1][s], "", fmed[1][s] / amed[1][s]);
+	printf("  syscall floor, slot (memfd mmap MAP_FIXED over a freed area's PROT_NONE "
+	       "mapping + mprotect):\n");
+	for (int s = 0; s < 3; s++)
+		printf("  %-5s %12.0f %12s %6.2fx   %12.0f %12s %6.2fx\n", names[s], smed[0][s], "",
+		       smed[0][s] / amed[0][s], smed[1][s], "", smed[1][s] / amed[1][s]);
+	printf("  syscall floor, revive (mprotect RW of a freed area's mapping of the same "
+	       "frames + mprotect):\n");
+	for (int s = 0; s < 3; s++)
+		printf("  %-5s %12.0f %12s %6.2fx   %12.0f %12s %6.2fx\n", names[s], rmed[0][s], "",
+		       rmed[0][s] / amed[0][s], rmed[1][s], "", rmed[1][s] / amed[1][s]);
 	printf("vmalloc+touch+vfree of 4 KiB with L live areas\n");
 	for (int k = 0; k < NLIVE; k++)
 		printf("  L=%-6d %8.0f ns  (%.2fx L=100)\n", live_counts[k], live_ns[k],
@@ -302,10 +346,13 @@ int main(void)
 		for (int s = 0; s < 3; s++)
 			fprintf(j, "%s\"%s\": {\"vmalloc\": %.0f, \"mmap\": %.0f, \"ratio\": %.3f, "
 				"\"vmalloc_touch\": %.0f, \"mmap_touch\": %.0f, \"ratio_touch\": %.3f, "
-				"\"floor\": %.0f, \"floor_touch\": %.0f}",
+				"\"floor\": %.0f, \"floor_touch\": %.0f, \"floor_slot\": %.0f, "
+				"\"floor_slot_touch\": %.0f, \"floor_revive\": %.0f, "
+				"\"floor_revive_touch\": %.0f}",
 				s ? ", " : "", names[s], vmed[0][s], amed[0][s],
 				vmed[0][s] / amed[0][s], vmed[1][s], amed[1][s],
-				vmed[1][s] / amed[1][s], fmed[0][s], fmed[1][s]);
+				vmed[1][s] / amed[1][s], fmed[0][s], fmed[1][s], smed[0][s],
+				smed[1][s], rmed[0][s], rmed[1][s]);
 		fprintf(j, "},\n \"live_areas\": {");
 		for (int k = 0; k < NLIVE; k++)
 			fprintf(j, "%s\"%d\": %.0f", k ? ", " : "", live_counts[k], live_ns[k]);

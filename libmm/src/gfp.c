@@ -63,6 +63,9 @@ static const struct gfp_name gfp_aliases[] = {
 	{ "__GFP_DMA", __GFP_DMA },
 	{ "__GFP_DMA32", __GFP_DMA32 },
 	{ "__GFP_ATOMIC", 0 },     /* removed in 6.3; printed by 4.x-6.2 kernels */
+	{ "__GFP_SKIP_KASAN_POISON", __GFP_SKIP_KASAN },    /* 6.0-6.2, KASAN HW tags */
+	{ "__GFP_SKIP_KASAN_UNPOISON", __GFP_SKIP_KASAN },
+	{ "__GFP_NO_OBJ_EXT", 0 }, /* 6.10+: no slab object extension; nothing here */
 	{ "none", 0 },
 };
 

@@ -14,13 +14,54 @@
  *          size) is mapped MAP_SHARED|MAP_FIXED from the memfd, one mmap per
  *          run of physically contiguous frames; the last page of the area
  *          (the guard page) stays PROT_NONE, so an overrun faults.
- *   lazy   freed areas ("unpurged vm_area"): already remapped PROT_NONE by
- *          vfree (one mmap over the whole area), so any access faults at
- *          once and can never reach a page frame handed to someone else;
- *          kept out of reuse until the purge, as the kernel keeps them
- *          until its TLB flush.  That also makes a use-after-free fault
- *          rather than hit the next allocation.
+ *   lazy   freed areas ("unpurged vm_area"): already made inaccessible by
+ *          vfree, so any access faults at once and can never reach a page
+ *          frame handed to someone else; kept out of reuse until the purge,
+ *          as the kernel keeps them until its TLB flush.  That also makes a
+ *          use-after-free fault rather than hit the next allocation.
  *   free   reusable ranges, merged with their neighbours (never adjacent).
+ *
+ * Stale mappings.  What a mapping costs here decides the design (measured,
+ * 6.18 in a 2-core VM, ns): anonymous mmap+munmap ~3500; a memfd mmap
+ * MAP_FIXED into the middle of the reservation ~3600, of which ~2300 is the
+ * two VMA splits (the same mapping into a hole costs ~1300); replacing it by
+ * the reservation again ~1300 (teardown, merge); mprotect of whole VMAs
+ * ~600; a memfd mmap MAP_FIXED exactly over a PROT_NONE memfd VMA of the
+ * same extent, plus the mprotect(PROT_NONE) that frees it, ~2600 the pair.
+ * So vfree does not tear the mapping down: it turns the area's VMAs
+ * PROT_NONE in place (va_revoke: one mprotect, nothing splits) and leaves
+ * them behind as "stale" mappings, counted in va->stale (its runs plus its
+ * guard's VMA) and carried by the lazy area, then by the free block it
+ * merges into (summed, an estimate: a new area takes at most two from the
+ * block it is cut from, all of them when it takes the whole block).  A
+ * later area placed on the range replaces them with its own MAP_FIXED mmap
+ * (no reservation to split when it has the freed area's extent, which
+ * first fit gives a same-size area: the steady state of alloc/free cycles).
+ * Revival: vfree records a one-run area's stale mapping (start, length,
+ * pfn) in a ring of VA_SLOTS (st->slots); va_alloc forgets every record
+ * overlapping the range it hands out, passing the one with exactly the
+ * area's start and size to the area (reuse_pfn/len).  When the area's
+ * frames are that very run (the buddy handing back the block it was just
+ * given, LIFO), one mprotect(RW) makes the mapping live again (~1000 ns the
+ * pair with vfree's mprotect): no VMA made, and the page-table entries of
+ * the frames touched before come back with it - the same frames, at the
+ * same offsets of the memfd, so no stale translation can survive.  A
+ * flush forgets every record.
+ * Stale mappings cost VMAs (vm.max_map_count) and keep page tables alive,
+ * so the flush (__va_flush) replaces them by the reservation, one anonymous
+ * mmap per dirty free block (a contiguous run of purged areas, in address
+ * order): after vfree has made max_map_count/64 stale mappings since the
+ * last flush or holds that many, from vm_unmap_aliases, and when a mapping
+ * fails for want of VMAs (then every free block, and the mapping is tried
+ * once more).  The periodic flush matters: without it slots of a finished
+ * pattern (another size, touched areas whose page tables every later
+ * mprotect and teardown there must walk) are paid for by whoever lands on
+ * them, ~20% at 1 MiB in the benchmark.  Not done: the real replacement at
+ * every purge (mprotect at vfree, one remap per run of lazy areas): ~1200
+ * per area of teardown at purge and a split reservation per new area,
+ * 5,400 ns a pair against the 4,900 of remapping at vfree.  Whatever state
+ * a range is in, PROT_NONE reservation or stale PROT_NONE memfd mapping,
+ * outside live areas it faults.
  *
  * Trees.  Three AVL trees sorted by va_start, written here (va_tree_*).
  * Every node keeps subtree_max_size = max(size, left's, right's), kept up to
@@ -31,16 +72,13 @@
  * Allocation clips the found block the kernel's four ways (va_clip: FL, LE,
  * RE, NE); the purge merges lazy areas into the free tree (va_merge).
  *
- * Lazy purge.  vfree adds the area's pages (guard included) to lazy.pages;
- * above lazy_max_pages = fls(cpus) * 32M/4K (the kernel's lazy_max_pages())
+ * Lazy purge.  vfree adds the area's pages (guard included) to lazy.pages
+ * and its stale mappings to lazy_maps; above lazy_max_pages = fls(cpus) *
+ * 32M/4K (the kernel's lazy_max_pages()) or above lazy_max_maps = 16
+ * mappings (a lazy area holds VMAs, and the fewer areas a batch holds, the
+ * fewer fresh ranges - each a split reservation - the next batch needs)
  * every lazy area is merged into the free tree in one pass under the lock.
  * A failed range search purges and retries once, like alloc_vmap_area().
- * The teardown itself (unmapping, the TLB shoot-down) cannot be deferred
- * here without letting freed addresses stay readable, so vfree does it as
- * one mmap; measured on this machine, vfree with mprotect(PROT_NONE) plus a
- * batched remap at purge time costs the same in total (~3 us per area for
- * the VMA teardown either way) and keeps a VMA per lazy area, which
- * vm.max_map_count cannot afford.
  *
  * Pages.  vm_area_alloc_pages: blocks from the page allocator, largest
  * order first (at most pageblock_order, never more than what is left),
@@ -57,17 +95,19 @@
  * remapped PROT_NONE, the pages go back, the range goes back to the free
  * tree; NULL with ENOMEM, counted (VA_STATS) and logged like the kernel
  * ("vmalloc error: size %lu, failed to ...").  mmap fails when the process
- * runs out of mappings (vm.max_map_count): each live area costs at least
- * one mapping, plus one per extra contiguous run.
+ * runs out of mappings (vm.max_map_count), after one flush and retry: each
+ * live area costs at least one mapping, plus one per extra contiguous run.
  *
- * Lock.  vmap_state.lock guards the three trees and the area counts.  It is
- * never held across a call into the page allocator, an mmap or the log
- * (mm_error/mm_printk run the report callback, which may call back into
- * libmm), and no other libmm lock is taken under it: it sits outside every
- * lock order.  Area states:
+ * Lock.  vmap_state.lock guards the three trees, the area and stale
+ * counts and the slot records.  It is never held across a call into the page allocator or the
+ * log (mm_error/mm_printk run the report callback, which may call back into
+ * libmm), nor across an area's own mmap/mprotect; the flush's mmaps run
+ * under it (they rewrite free blocks, which must not be handed out
+ * meanwhile; rare, bounded by the stale budget).  No other libmm lock is
+ * taken under it: it sits outside every lock order.  Area states:
  *   (free tree) -> busy|VM_UNINITIALIZED (range reserved, pages and mapping
  *   being made, outside the lock) -> busy (mapped, published) ->
- *   busy|VM_FREEING (vfree remapping outside the lock) -> lazy -> (free).
+ *   busy|VM_FREEING (vfree's mprotect outside the lock) -> lazy -> (free).
  * Only the thread that set VM_UNINITIALIZED or VM_FREEING touches the area
  * until it clears them; lookups treat such areas as not there.
  *
@@ -75,7 +115,10 @@
  * with correct heights, subtree_max_size and counts; the busy, lazy and
  * free areas tile [START, END) exactly; no two free areas touch; a busy
  * area has nr_pages = size/4K - 1, a pages[] of machine frames, VM_ALLOC
- * areas' blocks are allocated PG_vmalloc heads of their recorded order.
+ * areas' blocks are allocated PG_vmalloc heads of their recorded order; a
+ * published area counts no stale mappings, the lazy and all trees' stale
+ * counts add up to lazy_maps and stale_maps; no slot record lies in a busy
+ * area.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -395,14 +438,17 @@ static void va_merge(struct va_tree *t, struct vmap_area *va)
 	if (left && right) {
 		unsigned long next_end = next->va_end;
 
+		prev->stale += va->stale + next->stale;
 		va_tree_remove(t, next);
 		free(next);
 		prev->va_end = next_end;
 		va_tree_resized(t, prev, (long)(pages + ((next_end - va->va_end) >> PAGE_SHIFT)));
 	} else if (left) {
+		prev->stale += va->stale;
 		prev->va_end = va->va_end;
 		va_tree_resized(t, prev, (long)pages);
 	} else if (right) {
+		next->stale += va->stale;
 		next->va_start = va->va_start;
 		va_tree_resized(t, next, (long)pages);
 	} else {
@@ -424,6 +470,7 @@ static void __va_purge(struct vmap_state *st)
 		va_tree_remove(&st->lazy, n);
 		va_merge(&st->free, n);
 	}
+	st->lazy_maps = 0;
 	va_count(st, VA_PURGES, 1);
 }
 
@@ -445,10 +492,45 @@ static int va_unmap_range(unsigned long addr, unsigned long len)
 	return mprotect((void *)addr, len, PROT_NONE) ? -errno : 0;
 }
 
+/* Replace the stale mappings of the free block n (all: of every free
+ * block) by the reservation: one mmap per block, i.e. per contiguous run of
+ * purged areas in address order.  Lock held: the blocks cannot be handed
+ * out meanwhile.  A failed mmap (no mapping slot for a split) leaves the
+ * block as it was - PROT_NONE either way. */
+static void __va_flush_tree(struct vmap_state *st, struct vmap_area *n, bool all,
+			    unsigned long *calls)
+{
+	if (!n)
+		return;
+	__va_flush_tree(st, n->left, all, calls);
+	if ((n->stale || all) &&
+	    mmap((void *)n->va_start, va_size(n), PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED) {
+		st->stale_maps -= n->stale;
+		n->stale = 0;
+		(*calls)++;
+	}
+	__va_flush_tree(st, n->right, all, calls);
+}
+
+/* Purge, then flush the free tree.  Lock held. */
+static void __va_flush(struct vmap_state *st, bool all)
+{
+	unsigned long calls = 0;
+
+	__va_purge(st);
+	st->stale_made = 0;
+	memset(st->slots, 0, sizeof(st->slots));
+	if (!st->stale_maps && !all)
+		return;
+	__va_flush_tree(st, st->free.root, all, &calls);
+	va_count(st, VA_FLUSHES, 1);
+}
+
 /* Map pages[0..nr) at addr, one mmap per physically contiguous run.
  * Returns 0, or -errno with *mapped = bytes mapped before the failure. */
 static int va_map_pages(struct mm *m, unsigned long addr, struct page **pages,
-			unsigned long nr, unsigned long *mapped)
+			unsigned long nr, unsigned long *mapped, unsigned long *nr_maps)
 {
 	struct vmap_state *st = m->vmap;
 	unsigned long i = 0, calls = 0;
@@ -459,7 +541,8 @@ static int va_map_pages(struct mm *m, unsigned long addr, struct page **pages,
 		unsigned long pfn = page_to_pfn(m, pages[i]), j = i + 1;
 		void *want = (void *)(addr + i * PAGE_SIZE), *p;
 
-		while (j < nr && page_to_pfn(m, pages[j]) == pfn + (j - i))
+		/* mem_map is one array: frames are contiguous iff their pages are */
+		while (j < nr && pages[j] == pages[i] + (j - i))
 			j++;
 		p = mmap(want, (j - i) * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_FIXED, m->memfd, (off_t)(pfn * PAGE_SIZE));
@@ -472,7 +555,40 @@ static int va_map_pages(struct mm *m, unsigned long addr, struct page **pages,
 		*mapped = i * PAGE_SIZE;
 	}
 	va_count(st, VA_MMAPS, calls);
+	*nr_maps = calls;
 	return ret;
+}
+
+/* Map an area's pages; when the process is out of mappings, give back the
+ * stale ones (purge, flush every free block) and try once more. */
+static int va_map_area(struct mm *m, struct vmap_area *va, struct page **pages,
+		       unsigned long nr, unsigned long *mapped)
+{
+	struct vmap_state *st = m->vmap;
+	int err;
+
+	if (va->reuse_len == nr * PAGE_SIZE && page_to_pfn(m, pages[0]) == va->reuse_pfn) {
+		unsigned long j = 1;
+
+		while (j < nr && pages[j] == pages[0] + j)
+			j++;
+		/* the stale mapping there maps these very frames: give it back
+		 * its access instead of making a new one */
+		if (j == nr && !mprotect((void *)va->va_start, nr * PAGE_SIZE,
+					 PROT_READ | PROT_WRITE)) {
+			*mapped = nr * PAGE_SIZE;
+			va->nr_maps = 1;
+			va_count(st, VA_REVIVED, 1);
+			return 0;
+		}
+	}
+	err = va_map_pages(m, va->va_start, pages, nr, mapped, &va->nr_maps);
+	if (err != -ENOMEM)
+		return err;
+	va_lock(st);
+	__va_flush(st, true);
+	va_unlock(st);
+	return va_map_pages(m, va->va_start, pages, nr, mapped, &va->nr_maps);
 }
 
 /* ---- address ranges ------------------------------------------------------ */
@@ -505,7 +621,31 @@ static struct vmap_area *va_alloc(struct mm *m, unsigned long size, unsigned lon
 		purged = true;
 	}
 	if (fit) {
+		/* the area's mapping will replace what stale mappings lie in its
+		 * range: count (an estimate) up to two, the VMAs a one-run area
+		 * and its guard leave behind; all of them when it takes the
+		 * whole block.  Given back by va_release, dropped at publish. */
+		unsigned long taken = fit->stale < 2 ? fit->stale : 2;
+
+		if (nstart == fit->va_start && nstart + size == fit->va_end)
+			taken = fit->stale;
+		fit->stale -= taken;
+		va->stale = taken;
 		va_clip(&st->free, fit, nstart, size, &spare);
+		/* the range's stale mappings are the area's to replace: forget
+		 * every slot in it, keep the one it can revive as it is */
+		va->reuse_len = 0;
+		for (int i = 0; i < VA_SLOTS; i++) {
+			struct va_slot *sl = &st->slots[i];
+
+			if (!sl->len || sl->addr >= nstart + size || sl->addr + sl->len <= nstart)
+				continue;
+			if (sl->addr == nstart && sl->len == size - GUARD_SIZE) {
+				va->reuse_pfn = sl->pfn;
+				va->reuse_len = sl->len;
+			}
+			sl->len = 0;
+		}
 		va->va_start = nstart;
 		va->va_end = nstart + size;
 		va->flags = VM_UNINITIALIZED;
@@ -687,7 +827,7 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 			return NULL;           /* its error stands */
 		return vmalloc_fail(m, gfp, size, "failed to allocate pages", VA_PAGE_FAIL);
 	}
-	err = va_map_pages(m, va->va_start, pages, nr, &mapped);
+	err = va_map_area(m, va, pages, nr, &mapped);
 	if (err) {
 		char why[96];
 
@@ -711,6 +851,8 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 	va->caller = caller;
 	va->entry = entry;
 	va->flags = VM_ALLOC;
+	st->stale_maps -= va->stale;    /* replaced by the mapping */
+	va->stale = 0;
 	st->nr_vmalloc++;
 	st->vmalloc_pages += nr;
 	va_unlock(st);
@@ -799,9 +941,29 @@ static void va_explain_bad_free(struct vmap_state *st, unsigned long addr, const
 }
 
 /*
+ * vunmap_range_noflush(): shut the door on a live area at once.  Its
+ * mappings turn PROT_NONE in place (one mprotect over whole VMAs: no split,
+ * no VMA made or torn down), so any access faults from here on; they stay
+ * behind as the area's stale mappings (va->stale: its runs and its guard's
+ * VMA) until a later area's MAP_FIXED replaces them or a flush does.  When
+ * mprotect fails, the replacement by the reservation is made now.
+ */
+static int va_revoke(const struct vmap_area *va, unsigned long *stale)
+{
+	unsigned long len = va->nr_pages * PAGE_SIZE;
+
+	if (!mprotect((void *)va->va_start, len, PROT_NONE)) {
+		*stale = va->nr_maps + 1;
+		return 0;
+	}
+	*stale = 0;
+	return va_unmap_range(va->va_start, len);
+}
+
+/*
  * remove_vm_area() + the lazy free: find the live area starting at addr
- * with the wanted kind, make it inaccessible (one mmap), move it to the
- * lazy tree, purge above the threshold.  Returns the area's pages[]
+ * with the wanted kind, make it inaccessible (va_revoke), move it to the
+ * lazy tree, purge or flush above the thresholds.  Returns the area's pages[]
  * (caller frees it, and the pages for VM_ALLOC) or NULL with *err set.
  */
 static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
@@ -810,6 +972,7 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 	struct vmap_state *st = m->vmap;
 	struct vmap_area *va;
 	struct page **pages;
+	unsigned long stale;
 	int ret;
 
 	va_lock(st);
@@ -825,7 +988,7 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 	va->flags |= VM_FREEING;
 	va_unlock(st);
 
-	ret = va_unmap_range(va->va_start, va->nr_pages * PAGE_SIZE);
+	ret = va_revoke(va, &stale);
 	va_lock(st);
 	if (ret) {
 		va->flags &= ~VM_FREEING;
@@ -844,11 +1007,24 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 	}
 	pages = va->pages;
 	*nr_pages = va->nr_pages;
+	if (stale && va->nr_maps == 1) {
+		struct va_slot *sl = &st->slots[st->slot_next++ % VA_SLOTS];
+
+		sl->addr = va->va_start;
+		sl->len = va->nr_pages * PAGE_SIZE;
+		sl->pfn = page_to_pfn(m, va->pages[0]);
+	}
 	va->pages = NULL;
 	va->nr_pages = 0;
 	va->flags = 0;
+	va->stale = stale;
 	va_tree_insert(&st->lazy, va);
-	if (st->lazy.pages > st->lazy_max_pages)
+	st->lazy_maps += va->stale;
+	st->stale_maps += va->stale;
+	st->stale_made += va->stale;
+	if (st->stale_made > st->stale_max_maps || st->stale_maps > st->stale_max_maps)
+		__va_flush(st, false);
+	else if (st->lazy.pages > st->lazy_max_pages || st->lazy_maps > st->lazy_max_maps)
 		__va_purge(st);
 	va_unlock(st);
 	va_count(st, VA_FREES, 1);
@@ -974,7 +1150,7 @@ void *mm_vmap(struct mm *m, struct page **pages, unsigned int count)
 		va_count(st, VA_ALLOC_FAIL, 1);
 		return NULL;
 	}
-	err = va_map_pages(m, va->va_start, copy, count, &mapped);
+	err = va_map_area(m, va, copy, count, &mapped);
 	if (err) {
 		if (va_unmap_range(va->va_start, mapped)) {
 			mm_printk(m, "vmap: cannot undo a partial mapping at %#lx: range leaked",
@@ -996,6 +1172,8 @@ void *mm_vmap(struct mm *m, struct page **pages, unsigned int count)
 	va->caller = CALLER;
 	va->entry = "vmap";
 	va->flags = VM_MAP;
+	st->stale_maps -= va->stale;
+	va->stale = 0;
 	st->nr_vmap++;
 	st->vmap_pages += count;
 	va_unlock(st);
@@ -1088,7 +1266,7 @@ void mm_vm_unmap_aliases(struct mm *m)
 	if (!m->vmap)
 		return;
 	va_lock(m->vmap);
-	__va_purge(m->vmap);
+	__va_flush(m->vmap, true);
 	va_unlock(m->vmap);
 }
 
@@ -1136,6 +1314,21 @@ int vmalloc_init(struct mm *m, char *err, size_t errlen)
 			     ((32ul << 20) >> PAGE_SHIFT);
 	st->max_block_order = m->pageblock_order < m->max_order ? m->pageblock_order
 								: m->max_order;
+	{
+		/* stale mappings count against vm.max_map_count: flush after
+		 * a 64th of it was made (or is held), purge lazy areas holding
+		 * more than 16 */
+		unsigned long mmc = 65530;
+		FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+		if (f) {
+			if (fscanf(f, "%lu", &mmc) != 1 || mmc < 1024)
+				mmc = 65530;
+			fclose(f);
+		}
+		st->stale_max_maps = mmc / 64;
+		st->lazy_max_maps = 16;
+	}
 	pthread_mutex_init(&st->lock, NULL);
 	va->va_start = st->start;
 	va->va_end = st->end;
@@ -1176,7 +1369,7 @@ void vmalloc_exit(struct mm *m)
 #define VFAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
 struct va_walk {
-	unsigned long count, pages;
+	unsigned long count, pages, stale;
 	struct vmap_area **areas;       /* in-order, for the tiling check */
 	unsigned long n, cap;
 };
@@ -1206,6 +1399,7 @@ static int va_check_subtree(const struct vmap_area *n, unsigned long lo, unsigne
 	w->areas[w->n++] = (struct vmap_area *)n;
 	w->count++;
 	w->pages += va_size(n) >> PAGE_SHIFT;
+	w->stale += n->stale;
 	if (va_check_subtree(n->right, n->va_start + 1, hi, tree, w, err, depth + 1))
 		return -1;
 	hl = va_height(n->left);
@@ -1246,6 +1440,9 @@ static int va_check_busy(struct mm *m, const struct vmap_area *va, struct strbuf
 
 	if ((va->flags & (VM_UNINITIALIZED | VM_FREEING)))
 		return 0;               /* in the hands of a running call */
+	if (va->stale)
+		VFAIL(err, "vmalloc area %#lx-%#lx: live, yet counts %lu stale mappings",
+		      va->va_start, va->va_end, va->stale);
 	if (!(va->flags & (VM_ALLOC | VM_MAP)) || va->nr_pages + 1 != va_size(va) >> PAGE_SHIFT ||
 	    !va->pages)
 		VFAIL(err, "vmalloc area %#lx-%#lx: flags %#x, %lu pages for %lu bytes",
@@ -1285,15 +1482,22 @@ int vmalloc_validate(struct mm *m, struct strbuf *err)
 {
 	struct vmap_state *st = m->vmap;
 	struct va_walk w = { 0 };
-	unsigned long pos, nv = 0, nm = 0, pv = 0, pm = 0;
+	unsigned long pos, nv = 0, nm = 0, pv = 0, pm = 0, stale;
 	int ret = -1;
 
 	if (!st)
 		return 0;
 	va_lock(st);
-	if (va_check_tree(&st->busy, "busy", &w, err) ||
-	    va_check_tree(&st->lazy, "lazy", &w, err))
+	if (va_check_tree(&st->busy, "busy", &w, err))
 		goto out;
+	stale = w.stale;
+	if (va_check_tree(&st->lazy, "lazy", &w, err))
+		goto out;
+	if (w.stale - stale != st->lazy_maps) {
+		sb_printf(err, "vmalloc lazy tree: its areas hold %lu stale mappings, counted %lu",
+			  w.stale - stale, st->lazy_maps);
+		goto out;
+	}
 	for (unsigned long i = 0; i < w.n; i++) {
 		const struct vmap_area *va = w.areas[i];
 
@@ -1318,6 +1522,26 @@ int vmalloc_validate(struct mm *m, struct strbuf *err)
 	}
 	if (va_check_tree(&st->free, "free", &w, err))
 		goto out;
+	for (int i = 0; i < VA_SLOTS; i++) {
+		const struct va_slot *sl = &st->slots[i];
+		const struct vmap_area *b;
+
+		if (!sl->len)
+			continue;
+		b = va_tree_find(&st->busy, sl->addr);
+		if (!b)
+			b = va_tree_find(&st->busy, sl->addr + sl->len - 1);
+		if (b) {
+			sb_printf(err, "vmalloc: stale slot %#lx-%#lx overlaps the busy area "
+				  "%#lx-%#lx", sl->addr, sl->addr + sl->len, b->va_start, b->va_end);
+			goto out;
+		}
+	}
+	if (w.stale != st->stale_maps) {
+		sb_printf(err, "vmalloc: the areas hold %lu stale mappings, counted %lu", w.stale,
+			  st->stale_maps);
+		goto out;
+	}
 	for (unsigned long i = st->busy.count + st->lazy.count + 1; i < w.n; i++) {
 		if (w.areas[i - 1]->va_end >= w.areas[i]->va_start) {
 			sb_printf(err, "vmalloc free tree: free areas %#lx-%#lx and %#lx-%#lx touch "
@@ -1432,15 +1656,17 @@ void vmalloc_json(struct mm *m, struct strbuf *sb)
 		return;
 	}
 	va_lock(st);
-	sb_printf(sb, "{\"enabled\": true, \"start\": %lu, \"end\": %lu, \"total\": %lu, "
+	/* no absolute addresses: same config + seed + operations must give a
+	 * byte-identical report whatever the process's address-space layout */
+	sb_printf(sb, "{\"enabled\": true, \"total\": %lu, "
 		  "\"used\": %lu, \"areas\": %lu, \"vmalloc_areas\": %lu, \"vmalloc_pages\": %lu, "
 		  "\"vmap_areas\": %lu, \"vmap_pages\": %lu, \"lazy_areas\": %lu, "
 		  "\"lazy_pages\": %lu, \"lazy_max_pages\": %lu, \"free_areas\": %lu, "
-		  "\"free_bytes\": %lu, \"largest_free\": %lu",
-		  st->start, st->end, st->end - st->start, st->busy.pages * PAGE_SIZE,
+		  "\"free_bytes\": %lu, \"largest_free\": %lu, \"stale_maps\": %lu",
+		  st->end - st->start, st->busy.pages * PAGE_SIZE,
 		  st->busy.count, st->nr_vmalloc, st->vmalloc_pages, st->nr_vmap, st->vmap_pages,
 		  st->lazy.count, st->lazy.pages, st->lazy_max_pages, st->free.count,
-		  st->free.pages * PAGE_SIZE, va_max(st->free.root));
+		  st->free.pages * PAGE_SIZE, va_max(st->free.root), st->stale_maps);
 	va_unlock(st);
 	for (int i = 0; i < NR_VA_STATS; i++)
 		sb_printf(sb, ", \"%s\": %lu", va_stat_names[i],

@@ -34,7 +34,16 @@ struct vmap_area {
 	unsigned long subtree_max_size;   /* max(va_end - va_start) over this
 	                                     subtree: the free tree's augment
 	                                     (kept in every tree, used in free) */
+	unsigned long stale;              /* lazy and free: mappings left behind in
+	                                     the range (PROT_NONE memfd VMAs of
+	                                     freed areas, not yet replaced by the
+	                                     reservation), an estimate; busy and
+	                                     VM_UNINITIALIZED: what it took from
+	                                     the free block it was cut from */
 	/* busy areas only: the kernel's vm_struct */
+	unsigned long nr_maps;            /* mmap calls (VMAs) its pages took */
+	unsigned long reuse_pfn, reuse_len; /* VM_UNINITIALIZED: a one-run stale
+	                                     mapping at va_start it may revive */
 	unsigned long nr_pages;           /* mapped pages = (size - guard) / 4K */
 	struct page **pages;              /* [nr_pages]: the frame behind each page */
 	const void *caller;               /* return address into the caller */
@@ -57,7 +66,9 @@ struct va_tree {
 	X(VA_MAP_FAIL, "map_fail")             /* mmap failed (max_map_count) */ \
 	X(VA_MMAPS, "mmaps")                   /* mmap calls mapping runs */  \
 	X(VA_HIGH_ORDER, "high_order_blocks")  /* blocks of order > 0 used */ \
-	X(VA_PURGES, "purges")                 /* lazy purges */
+	X(VA_PURGES, "purges")                 /* lazy purges */             \
+	X(VA_FLUSHES, "flushes")               /* stale mappings replaced */ \
+	X(VA_REVIVED, "revived")               /* stale mapping made RW again */
 
 enum va_stat_item {
 #define VA_ENUM(e, n) e,
@@ -66,19 +77,33 @@ enum va_stat_item {
 	NR_VA_STATS
 };
 
+/* A freed one-run area's stale mapping: [addr, addr + len) is one PROT_NONE
+ * MAP_SHARED mapping of the memfd at pfn's offset, untouched since. */
+struct va_slot {
+	unsigned long addr, len, pfn;     /* len 0: empty */
+};
+#define VA_SLOTS 32
+
 struct vmap_state {
 	/* set at boot, read-only after */
 	unsigned long start, end;         /* VMALLOC_START, VMALLOC_END */
 	unsigned long lazy_max_pages;     /* purge when lazy.pages exceeds it */
 	unsigned int max_block_order;     /* highest page order vmalloc asks for */
+	unsigned long lazy_max_maps;      /* purge when lazy areas hold more VMAs */
+	unsigned long stale_max_maps;     /* flush when stale_maps exceeds it */
 
 	/* lock: the three trees and the area counts below */
 	pthread_mutex_t lock;
 	struct va_tree busy;              /* live areas (vmalloc and vmap) */
-	struct va_tree lazy;              /* freed, inaccessible, not reusable yet */
+	struct va_tree lazy;              /* freed, PROT_NONE, not reusable yet */
 	struct va_tree free;              /* reusable ranges, never adjacent */
 	unsigned long nr_vmalloc, nr_vmap;          /* busy areas by kind */
 	unsigned long vmalloc_pages, vmap_pages;    /* their mapped pages */
+	unsigned long lazy_maps;          /* sum of stale over the lazy tree */
+	unsigned long stale_maps;         /* sum of stale over all three trees */
+	unsigned long stale_made;         /* stale mappings made since the last flush */
+	struct va_slot slots[VA_SLOTS];   /* recent one-run stale mappings */
+	unsigned int slot_next;           /* next to overwrite */
 
 	unsigned long stat[NR_VA_STATS];  /* relaxed atomics */
 };

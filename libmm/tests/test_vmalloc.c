@@ -6,11 +6,14 @@
  * fix_align, random_size_align, align_shift, vm_map_ram, many cycles), each
  * ending validate-clean with every page back in the buddy allocator; bad
  * input refused with nothing changed; vmalloc_32 / vmalloc_node placement;
- * mapping exhaustion (vm.max_map_count) failing cleanly; two threads.
+ * stale mappings left by vfree (reused, flushed) never readable outside a
+ * live area; mapping exhaustion (vm.max_map_count) failing cleanly; two
+ * threads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -713,6 +716,119 @@ static void test_tree_stress(void)
 	mm_destroy(m);
 }
 
+/* ---- stale mappings ------------------------------------------------------------ */
+
+static sigjmp_buf probe_env;
+
+static void probe_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(probe_env, 1);
+}
+
+/* Can addr be read?  (In the child of test_stale: SIGSEGV and SIGBUS caught.) */
+static bool probe(const volatile unsigned char *addr, unsigned char *val)
+{
+	if (sigsetjmp(probe_env, 1))
+		return false;
+	*val = *addr;
+	return true;
+}
+
+/*
+ * vfree leaves its mappings behind PROT_NONE (replaced later by the next
+ * area's MAP_FIXED or a flush).  After many cycles of mixed sizes, touched
+ * and not, some areas still live: in a child, every page of the range used
+ * so far must be readable exactly when it is a mapped page of a live area
+ * (with that area's bytes, the bytes of the frame vmalloc_to_page names),
+ * and fault everywhere else - guard pages, lazy areas, purged and reused
+ * ranges alike.  The stale count stays bounded; revived slots (the stale
+ * mapping of the very frames a new area got, made RW again) happen.
+ */
+static void test_stale(void)
+{
+	enum { LIVE = 64 };
+	struct mm *m = mm_create("cpus=1 DMA=0 DMA32=0 NORMAL=128M", NULL, 0);
+	static const unsigned long sizes[] = { 1, 2, 3, 16, 17, 64, 256 };
+	unsigned char *live[LIVE] = { 0 };
+	bool full[LIVE] = { 0 };
+	unsigned long top = 0, start;
+	unsigned seed = 7;
+	long max_stale = 0;
+	struct snapshot s;
+	pid_t pid;
+	int status;
+
+	mm_cpu_bind(m, 0);
+	start = mm_vmalloc_start(m);
+	s = snap(m);
+	for (int i = 0; i < 6000; i++) {
+		int k = (int)(rnd(&seed) % LIVE);
+
+		if (live[k]) {
+			CHECK(mm_vfree(m, live[k]) == 0);
+			live[k] = NULL;
+		} else {
+			unsigned long n = sizes[rnd(&seed) % 7];
+
+			live[k] = mm_vmalloc(m, n * PG);
+			CHECK(live[k] != NULL);
+			if (!live[k])
+				continue;
+			full[k] = rnd(&seed) % 2;
+			memset(live[k], k, full[k] ? n * PG : 1);
+			if ((unsigned long)live[k] + (n + 1) * PG > top)
+				top = (unsigned long)live[k] + (n + 1) * PG;
+		}
+		if (vm_stat(m, "stale_maps") > max_stale)
+			max_stale = vm_stat(m, "stale_maps");
+		if (i % 1000 == 0)
+			CHECK_VALID(m);
+	}
+	CHECK_VALID(m);
+	CHECK(vm_stat(m, "flushes") > 0 && vm_stat(m, "purges") > 0 &&
+	      vm_stat(m, "revived") > 0);
+	CHECK(max_stale > 0 && max_stale <= 4096);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = probe_segv };
+		int wrong = 0;
+
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
+		for (unsigned long a = start; a < top; a += PG) {
+			struct mm_vm_area area;
+			bool mapped = !mm_find_vm_area(m, (void *)a, &area) &&
+				      a < area.addr + area.size;
+			unsigned char v = 0;
+			bool readable = probe((unsigned char *)a, &v);
+
+			if (readable != mapped) {
+				wrong++;
+			} else if (mapped) {    /* and holds that area's bytes */
+				int k;
+
+				for (k = 0; k < LIVE && live[k] != (unsigned char *)area.addr; k++)
+					;
+				if (k == LIVE || ((a == area.addr || full[k]) && v != (unsigned char)k))
+					wrong++;
+				/* through the frame vmalloc_to_page names: the alias */
+				if (*(unsigned char *)mm_page_address(m, mm_vmalloc_to_page(m,
+							(void *)a)) != v)
+					wrong++;
+			}
+		}
+		_exit(wrong ? 1 : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int k = 0; k < LIVE; k++)
+		if (live[k])
+			mm_vfree(m, live[k]);
+	check_all_back(m, &s);
+	CHECK(vm_stat(m, "stale_maps") == 0);
+	mm_destroy(m);
+}
+
 /* ---- mapping exhaustion ------------------------------------------------------ */
 
 /* In a child: use up the process's mappings (vm.max_map_count), then ask
@@ -882,6 +998,7 @@ int main(void)
 	test_scenarios();
 	test_first_fit();
 	test_tree_stress();
+	test_stale();
 	test_map_exhaustion();
 	test_threads();
 	return ctest_done("test_vmalloc");
