@@ -11,6 +11,10 @@
 static const struct mmb_command commands[] = {
 	{ "info", "[--machine \"CONFIG\"]",
 	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
+	{ "run", "WORKLOAD [--machine \"CONFIG\"] [--json FILE] [--seed N] [--threads] [--quiet]\n"
+	  "                   [--backend libmm|malloc] [--format mmw|mtrace|perf] [--timeline N]",
+	  "replay a workload (or an mtrace / perf script trace) and report what the allocators did",
+	  mmb_cmd_run },
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -83,10 +87,6 @@ int main(int argc, char **argv)
 	cmd = mmb_find_command(argv[1]);
 	if (cmd)
 		return cmd->main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "run")) {
-		fprintf(stderr, "mmbench: 'run' is not available yet\n");
-		return MMB_EXIT_USAGE;
-	}
 	if (argv[1][0] == '-')
 		return mmb_usage_error(NULL, "unknown option '%s'", argv[1]);
 	return mmb_usage_error(NULL, "unknown command '%s'", argv[1]);

@@ -1,7 +1,7 @@
 /*
  * cli/mmbench.h - what mmbench's files share: the subcommand table entry,
  * exit codes, and the small option helpers.  Each subcommand lives in its own
- * file (info.c; run.c later) and is listed in main.c's command table.
+ * file (info.c, run.c) and is listed in main.c's command table.
  */
 #ifndef MMBENCH_H
 #define MMBENCH_H
@@ -19,6 +19,8 @@ struct mmb_command {
 
 /* `mmbench info`: machine layout, zones, watermarks, buddyinfo. */
 int mmb_cmd_info(int argc, char **argv);
+/* `mmbench run`: replay a workload or trace (run.c). */
+int mmb_cmd_run(int argc, char **argv);
 
 /* Usage text: all commands, or just cmd when non-NULL. */
 void mmb_usage(FILE *f, const struct mmb_command *cmd);

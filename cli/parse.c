@@ -1,0 +1,813 @@
+/*
+ * cli/parse.c - the workload language (SPEC §5) into a program (workload.h).
+ *
+ *   machine cpus=2 NORMAL=256M          optional, before any operation
+ *   cpu N                               following operations run as CPU N
+ *   alloc_pages h ORDER [GFP]           free_pages h [ORDER]
+ *   kmalloc h SIZE [GFP]                krealloc h SIZE [GFP]; kfree h
+ *   cache_create C SIZE [ALIGN] [FLAGS] cache_alloc h C [GFP]; cache_free h;
+ *                                       cache_destroy C
+ *   vmalloc h SIZE                      vfree h
+ *   repeat N [VAR] {                    body N times; $VAR (default $i, also
+ *   }                                   ${VAR}) in any word is the iteration
+ *                                       number 0..N-1; repeats nest, an inner
+ *                                       one shadows an outer variable of the
+ *                                       same name
+ *   # comment (anywhere on a line)      sizes: 4096, 4K, 2M, 1G, 0x1000
+ *
+ * The parser simulates every handle and cache as it goes (state tables below),
+ * so using a handle that is not live, allocating into a live one, freeing
+ * with the wrong kind of free, or destroying a cache with live objects is an
+ * error at parse time: "FILE:LINE: message" on stderr, and nothing runs.
+ * What only the run can know (an allocation failed, so its handle holds
+ * nothing) is counted by the replayer as `skipped`.
+ *
+ * Speed: one pass over the text, words located in place; only words holding
+ * a `$` are copied (expanded).  repeat bodies are re-read per iteration.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workload.h"
+
+/* Caps that keep hostile input (and the fuzzer) bounded. */
+size_t mmb_parse_max_ops = 50u * 1000 * 1000;
+unsigned long mmb_parse_max_lines = 500ul * 1000 * 1000;
+
+#define MAX_WORDS 12
+#define MAX_DEPTH 16
+#define EXPAND_MAX 4096
+
+struct word { const char *s; size_t n; };
+
+/* What a handle holds at this point of the file. */
+enum { HK_NONE, HK_PAGES, HK_KMALLOC, HK_CACHE, HK_VMALLOC };
+
+/* Parse-time state of a handle name. */
+struct hstate {
+	uint8_t  kind;          /* HK_*: HK_NONE = not live */
+	uint8_t  order;         /* alloc_pages order */
+	uint32_t cache;         /* cache_alloc: the cache slot */
+	uint32_t nops;          /* operations on the slot so far (op.seq) */
+	uint32_t line;          /* line of the last allocation or free */
+};
+
+/* Parse-time state of a cache slot. */
+struct cstate {
+	uint8_t  live;
+	uint32_t nops;          /* operations on the slot so far */
+	uint32_t created_at;    /* nops right after its cache_create */
+	uint32_t objs;          /* live objects */
+	uint32_t line;          /* line of the create or destroy */
+};
+
+struct var { const char *name; size_t len; unsigned long val; };
+
+struct pstate {
+	struct mmb_prog *p;
+	const char *file;
+	struct mmb_map names, cnames, gfps;
+	struct hstate *hs;
+	size_t hcap;
+	struct cstate *cs;
+	size_t ccap;
+	int cpu;                /* CPU of the following operations */
+	int seen_op;            /* an operation came before (machine line) */
+	struct var vars[MAX_DEPTH];
+	int nvars;
+	unsigned long work;     /* lines read, repeats included */
+	unsigned line;          /* current line number */
+	char exp[MAX_WORDS][EXPAND_MAX];
+};
+
+static int perr(struct pstate *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int perr(struct pstate *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%u: ", ps->file, ps->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (ps->nvars) {
+		fprintf(stderr, " (");
+		for (int i = 0; i < ps->nvars; i++)
+			fprintf(stderr, "%s$%.*s=%lu", i ? ", " : "", (int)ps->vars[i].len,
+				ps->vars[i].name, ps->vars[i].val);
+		fprintf(stderr, ")");
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int weq(struct word w, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return w.n == n && !memcmp(w.s, lit, n);
+}
+
+/* ---- numbers ----------------------------------------------------------- */
+
+int mmb_parse_size(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	size_t i = 0, digits = 0;
+	int base = 10;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	for (; i < len; i++) {
+		int d;
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && isxdigit(c))
+			d = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -1;
+		v = v * (uint64_t)base + (uint64_t)d;
+		digits++;
+	}
+	if (!digits)
+		return -1;
+	if (i < len) {
+		switch (s[i] | 0x20) {
+		case 'k': mult = 1ull << 10; break;
+		case 'm': mult = 1ull << 20; break;
+		case 'g': mult = 1ull << 30; break;
+		case 't': mult = 1ull << 40; break;
+		default: return -1;
+		}
+		i++;
+		if (i < len && (s[i] | 0x20) == 'b')   /* 4KB, 4kb */
+			i++;
+		if (i != len || base == 16)
+			return -1;
+		if (v > UINT64_MAX / mult)
+			return -1;
+		v *= mult;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(struct word w, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!w.n || w.n > 19)
+		return -1;
+	for (size_t i = 0; i < w.n; i++) {
+		if (w.s[i] < '0' || w.s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(w.s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---- words --------------------------------------------------------------- */
+
+/* Expands $VAR / ${VAR} in w (in place when it holds no '$'). */
+static int expand(struct pstate *ps, struct word *w, int slot)
+{
+	char *buf = ps->exp[slot];
+	size_t o = 0;
+
+	if (!memchr(w->s, '$', w->n))
+		return 0;
+	for (size_t i = 0; i < w->n;) {
+		if (w->s[i] != '$') {
+			if (o >= EXPAND_MAX - 1)
+				return perr(ps, "word too long after expansion");
+			buf[o++] = w->s[i++];
+			continue;
+		}
+		size_t b = ++i, e;
+		int brace = i < w->n && w->s[i] == '{';
+		if (brace)
+			b = ++i;
+		for (e = b; e < w->n && (isalnum((unsigned char)w->s[e]) || w->s[e] == '_'); e++)
+			;
+		if (e == b)
+			return perr(ps, "'$' not followed by a variable name in '%.*s'",
+				    (int)w->n, w->s);
+		if (brace && (e >= w->n || w->s[e] != '}'))
+			return perr(ps, "missing '}' after '${%.*s'", (int)(e - b), w->s + b);
+		int k;
+		for (k = ps->nvars - 1; k >= 0; k--)
+			if (ps->vars[k].len == e - b && !memcmp(ps->vars[k].name, w->s + b, e - b))
+				break;
+		if (k < 0)
+			return perr(ps, "unknown variable $%.*s (no enclosing repeat binds it)",
+				    (int)(e - b), w->s + b);
+		if (o + 24 >= EXPAND_MAX)
+			return perr(ps, "word too long after expansion");
+		o += (size_t)sprintf(buf + o, "%lu", ps->vars[k].val);
+		i = e + (size_t)brace;
+	}
+	w->s = buf;
+	w->n = o;
+	return 0;
+}
+
+/* Splits one line into words (a '#' starts a comment).  -1 on too many. */
+static int split(struct pstate *ps, const char *s, const char *end, struct word *w, int *nw)
+{
+	int n = 0;
+
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\v'))
+			s++;
+		if (s >= end || *s == '#')
+			break;
+		const char *b = s;
+		while (s < end && *s != ' ' && *s != '\t' && *s != '\r' && *s != '#' &&
+		       *s != '\f' && *s != '\v')
+			s++;
+		if (n == MAX_WORDS)
+			return perr(ps, "too many words on one line (at most %d)", MAX_WORDS);
+		w[n].s = b;
+		w[n].n = (size_t)(s - b);
+		n++;
+	}
+	*nw = n;
+	return 0;
+}
+
+/* ---- slots --------------------------------------------------------------- */
+
+static uint32_t handle_slot(struct pstate *ps, struct word w)
+{
+	int created;
+	struct mmb_map_ent *e = mmb_map_get(&ps->names, w.s, w.n, &created);
+
+	if (created) {
+		e->val = ps->p->nhandles++;
+		if (e->val >= ps->hcap) {
+			ps->hcap = ps->hcap ? ps->hcap * 2 : 1024;
+			ps->hs = mmb_xrealloc(ps->hs, ps->hcap * sizeof(*ps->hs));
+		}
+		memset(&ps->hs[e->val], 0, sizeof(*ps->hs));
+	}
+	return e->val;
+}
+
+static uint32_t cache_slot(struct pstate *ps, struct word w)
+{
+	int created;
+	struct mmb_map_ent *e = mmb_map_get(&ps->cnames, w.s, w.n, &created);
+
+	if (created) {
+		e->val = mmb_prog_cache(ps->p, w.s, w.n);
+		if (e->val >= ps->ccap) {
+			ps->ccap = ps->ccap ? ps->ccap * 2 : 64;
+			ps->cs = mmb_xrealloc(ps->cs, ps->ccap * sizeof(*ps->cs));
+		}
+		memset(&ps->cs[e->val], 0, sizeof(*ps->cs));
+	}
+	return e->val;
+}
+
+static int parse_gfp(struct pstate *ps, struct word w, uint32_t *out)
+{
+	int created;
+	struct mmb_map_ent *e = mmb_map_get(&ps->gfps, w.s, w.n, &created);
+	char err[200];
+	gfp_t gfp;
+
+	if (!created) {
+		*out = e->val;
+		return 0;
+	}
+	if (mm_gfp_parse(e->key, &gfp, err, sizeof(err))) {
+		e->val = UINT32_MAX;
+		return perr(ps, "bad GFP flags '%.*s': %s", (int)w.n, w.s, err);
+	}
+	e->val = *out = gfp;
+	return 0;
+}
+
+static const char *kind_text(int kind)
+{
+	switch (kind) {
+	case HK_PAGES: return "pages (alloc_pages)";
+	case HK_KMALLOC: return "a kmalloc object";
+	case HK_CACHE: return "a cache object (cache_alloc)";
+	case HK_VMALLOC: return "a vmalloc area";
+	}
+	return "nothing";
+}
+
+/* The handle must not be live: it is about to be allocated. */
+static int want_dead(struct pstate *ps, struct word w, uint32_t *slot)
+{
+	*slot = handle_slot(ps, w);
+	if (ps->hs[*slot].kind)
+		return perr(ps, "handle '%.*s' is already live (%s from line %u)", (int)w.n, w.s,
+			    kind_text(ps->hs[*slot].kind), ps->hs[*slot].line);
+	return 0;
+}
+
+/* The handle must hold an object made by `kind`. */
+static int want_live(struct pstate *ps, struct word w, int kind, const char *op, uint32_t *slot)
+{
+	struct hstate *h;
+
+	*slot = handle_slot(ps, w);
+	h = &ps->hs[*slot];
+	if (!h->kind && !h->line)
+		return perr(ps, "%s: handle '%.*s' was never allocated", op, (int)w.n, w.s);
+	if (!h->kind)
+		return perr(ps, "%s: handle '%.*s' is not live (freed at line %u)", op,
+			    (int)w.n, w.s, h->line);
+	if (h->kind != kind)
+		return perr(ps, "%s: handle '%.*s' holds %s (line %u), not %s", op, (int)w.n, w.s,
+			    kind_text(h->kind), h->line, kind_text(kind));
+	return 0;
+}
+
+static int emit(struct pstate *ps, struct mmb_op *op)
+{
+	if (ps->p->nops >= mmb_parse_max_ops)
+		return perr(ps, "workload too large (more than %zu operations)", mmb_parse_max_ops);
+	op->cpu = (uint16_t)ps->cpu;
+	op->line = ps->line;
+	mmb_prog_add(ps->p, op);
+	ps->seen_op = 1;
+	return 0;
+}
+
+/* Records an operation on handle slot s, which then holds `kind` (HK_*). */
+static int emit_h(struct pstate *ps, struct mmb_op *op, uint32_t s, int kind)
+{
+	op->handle = s;
+	op->seq = ps->hs[s].nops++;
+	ps->hs[s].kind = (uint8_t)kind;
+	ps->hs[s].line = ps->line;
+	return emit(ps, op);
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+static int nargs(struct pstate *ps, struct word *w, int nw, int min, int max, const char *usage)
+{
+	if (nw - 1 < min || nw - 1 > max)
+		return perr(ps, "%.*s: expected %s (got %d argument%s)", (int)w[0].n, w[0].s,
+			    usage, nw - 1, nw == 2 ? "" : "s");
+	return 0;
+}
+
+static int get_size(struct pstate *ps, struct word w, const char *what, uint64_t *out)
+{
+	if (mmb_parse_size(w.s, w.n, out))
+		return perr(ps, "bad %s '%.*s' (a number of bytes, optionally with K, M or G)",
+			    what, (int)w.n, w.s);
+	return 0;
+}
+
+static int get_gfp(struct pstate *ps, struct word *w, int nw, int idx, uint32_t *gfp)
+{
+	*gfp = GFP_KERNEL;
+	return nw > idx ? parse_gfp(ps, w[idx], gfp) : 0;
+}
+
+static int op_alloc_pages(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_ALLOC_PAGES };
+	unsigned long order;
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 2, 3, "HANDLE ORDER [GFP]"))
+		return -1;
+	if (parse_uint(w[2], MM_MAX_ORDER_LIMIT, &order))
+		return perr(ps, "bad order '%.*s' (0..%d)", (int)w[2].n, w[2].s, MM_MAX_ORDER_LIMIT);
+	if (get_gfp(ps, w, nw, 3, &op.flags) || want_dead(ps, w[1], &s))
+		return -1;
+	op.order = (uint8_t)order;
+	ps->hs[s].order = (uint8_t)order;
+	return emit_h(ps, &op, s, HK_PAGES);
+}
+
+static int op_free_pages(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_FREE_PAGES };
+	unsigned long order;
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 1, 2, "HANDLE [ORDER]") ||
+	    want_live(ps, w[1], HK_PAGES, "free_pages", &s))
+		return -1;
+	order = ps->hs[s].order;
+	if (nw > 2 && parse_uint(w[2], MM_MAX_ORDER_LIMIT, &order))
+		return perr(ps, "bad order '%.*s' (0..%d)", (int)w[2].n, w[2].s, MM_MAX_ORDER_LIMIT);
+	op.order = (uint8_t)order;
+	return emit_h(ps, &op, s, 0);
+}
+
+static int op_kmalloc(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_KMALLOC };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 2, 3, "HANDLE SIZE [GFP]") || get_size(ps, w[2], "size", &op.size) ||
+	    get_gfp(ps, w, nw, 3, &op.flags) || want_dead(ps, w[1], &s))
+		return -1;
+	return emit_h(ps, &op, s, HK_KMALLOC);
+}
+
+static int op_krealloc(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_KREALLOC };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 2, 3, "HANDLE SIZE [GFP]") || get_size(ps, w[2], "size", &op.size) ||
+	    get_gfp(ps, w, nw, 3, &op.flags) || want_live(ps, w[1], HK_KMALLOC, "krealloc", &s))
+		return -1;
+	return emit_h(ps, &op, s, HK_KMALLOC);
+}
+
+static int op_kfree(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_KFREE };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 1, 1, "HANDLE") || want_live(ps, w[1], HK_KMALLOC, "kfree", &s))
+		return -1;
+	return emit_h(ps, &op, s, 0);
+}
+
+static int op_cache_create(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_CACHE_CREATE };
+	uint64_t align = 0;
+	int i = 3;
+	uint32_t c;
+	char err[200];
+
+	if (nargs(ps, w, nw, 2, 4, "CACHE SIZE [ALIGN] [FLAGS]") ||
+	    get_size(ps, w[2], "object size", &op.size))
+		return -1;
+	if (op.size == 0 || op.size > (1u << 30))
+		return perr(ps, "object size %llu out of range (1..1G)", (unsigned long long)op.size);
+	if (nw > i && w[i].s[0] >= '0' && w[i].s[0] <= '9') {
+		if (get_size(ps, w[i], "alignment", &align))
+			return -1;
+		if (align & (align - 1) || align > 1u << 20)
+			return perr(ps, "alignment %llu is not a power of two up to 1M",
+				    (unsigned long long)align);
+		i++;
+	}
+	if (nw > i) {
+		char *txt = mmb_xstrndup(w[i].s, w[i].n);
+		slab_flags_t flags = 0;
+		int r = mm_slab_flags_parse(txt, &flags, err, sizeof(err));
+
+		op.flags = flags;
+
+		free(txt);
+		if (r)
+			return perr(ps, "bad slab flags '%.*s': %s", (int)w[i].n, w[i].s, err);
+		i++;
+	}
+	if (i < nw)
+		return perr(ps, "cache_create: unexpected '%.*s' (ALIGN comes before FLAGS)",
+			    (int)w[i].n, w[i].s);
+	c = cache_slot(ps, w[1]);
+	struct cstate *cs = &ps->cs[c];
+	if (cs->live)
+		return perr(ps, "cache '%.*s' already exists (created at line %u)", (int)w[1].n,
+			    w[1].s, cs->line);
+	op.handle = c;
+	op.align = (uint32_t)align;
+	op.cseq = cs->nops++;
+	cs->created_at = cs->nops;
+	cs->live = 1;
+	cs->line = ps->line;
+	ps->p->caches[c].size = op.size;
+	cs->objs = 0;
+	return emit(ps, &op);
+}
+
+static int want_cache(struct pstate *ps, struct word w, const char *op, uint32_t *c)
+{
+	int created;
+	struct mmb_map_ent *e = mmb_map_get(&ps->cnames, w.s, w.n, &created);
+
+	if (created) {
+		e->val = UINT32_MAX;
+		return perr(ps, "%s: no cache named '%.*s'", op, (int)w.n, w.s);
+	}
+	if (e->val == UINT32_MAX)
+		return perr(ps, "%s: no cache named '%.*s'", op, (int)w.n, w.s);
+	*c = e->val;
+	if (!ps->cs[*c].live)
+		return perr(ps, "%s: cache '%.*s' was destroyed at line %u", op, (int)w.n, w.s,
+			    ps->cs[*c].line);
+	return 0;
+}
+
+static int op_cache_alloc(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_CACHE_ALLOC };
+	uint32_t s, c;
+
+	if (nargs(ps, w, nw, 2, 3, "HANDLE CACHE [GFP]") || get_gfp(ps, w, nw, 3, &op.flags) ||
+	    want_cache(ps, w[2], "cache_alloc", &c) || want_dead(ps, w[1], &s))
+		return -1;
+	op.cache = c;
+	op.size = ps->p->caches[c].size;
+	op.cseq = ps->cs[c].created_at;
+	ps->cs[c].nops++;
+	ps->cs[c].objs++;
+	ps->hs[s].cache = c;
+	return emit_h(ps, &op, s, HK_CACHE);
+}
+
+static int op_cache_free(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_CACHE_FREE };
+	uint32_t s, c;
+
+	if (nargs(ps, w, nw, 1, 1, "HANDLE") ||
+	    want_live(ps, w[1], HK_CACHE, "cache_free", &s))
+		return -1;
+	c = ps->hs[s].cache;
+	op.cache = c;
+	op.cseq = ps->cs[c].created_at;
+	ps->cs[c].nops++;
+	ps->cs[c].objs--;
+	return emit_h(ps, &op, s, 0);
+}
+
+static int op_cache_destroy(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_CACHE_DESTROY };
+	uint32_t c;
+
+	if (nargs(ps, w, nw, 1, 1, "CACHE") || want_cache(ps, w[1], "cache_destroy", &c))
+		return -1;
+	if (ps->cs[c].objs)
+		return perr(ps, "cache_destroy: cache '%.*s' still has %u live object%s",
+			    (int)w[1].n, w[1].s, ps->cs[c].objs, ps->cs[c].objs == 1 ? "" : "s");
+	op.handle = c;
+	op.cseq = ps->cs[c].nops++;
+	ps->cs[c].live = 0;
+	ps->cs[c].line = ps->line;
+	return emit(ps, &op);
+}
+
+static int op_vmalloc(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_VMALLOC };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 2, 2, "HANDLE SIZE") || get_size(ps, w[2], "size", &op.size) ||
+	    want_dead(ps, w[1], &s))
+		return -1;
+	return emit_h(ps, &op, s, HK_VMALLOC);
+}
+
+static int op_vfree(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_VFREE };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 1, 1, "HANDLE") || want_live(ps, w[1], HK_VMALLOC, "vfree", &s))
+		return -1;
+	return emit_h(ps, &op, s, 0);
+}
+
+static int op_cpu(struct pstate *ps, struct word *w, int nw)
+{
+	unsigned long cpu;
+
+	if (nargs(ps, w, nw, 1, 1, "N"))
+		return -1;
+	if (parse_uint(w[1], MM_MAX_CPUS - 1, &cpu))
+		return perr(ps, "bad CPU '%.*s' (0..%d)", (int)w[1].n, w[1].s, MM_MAX_CPUS - 1);
+	if ((int)cpu != ps->cpu) {
+		struct mmb_op op = { .kind = OP_CPU };
+
+		ps->cpu = (int)cpu;
+		return emit(ps, &op);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct pstate *, struct word *, int);
+} optab[] = {
+	{ "alloc_pages", op_alloc_pages }, { "free_pages", op_free_pages },
+	{ "kmalloc", op_kmalloc }, { "krealloc", op_krealloc }, { "kfree", op_kfree },
+	{ "cache_create", op_cache_create }, { "cache_alloc", op_cache_alloc },
+	{ "cache_free", op_cache_free }, { "cache_destroy", op_cache_destroy },
+	{ "vmalloc", op_vmalloc }, { "vfree", op_vfree }, { "cpu", op_cpu },
+};
+
+/* ---- lines and blocks -------------------------------------------------------- */
+
+static const char *line_end(const char *s, const char *end)
+{
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+
+	return nl ? nl : end;
+}
+
+static int parse_block(struct pstate *ps, const char *s, const char *end, unsigned line0,
+		       int depth);
+
+/* `repeat N [VAR] {` at w: finds the body, runs it N times.  *next is
+ * advanced past the closing brace line, *lineno to its number. */
+static int do_repeat(struct pstate *ps, struct word *w, int nw, const char **next,
+		     const char *end, unsigned *lineno, int depth)
+{
+	unsigned long n;
+	struct word var = { "i", 1 };
+	unsigned start = *lineno, ln = *lineno;
+	int nest = 1;
+	const char *body = *next, *s = *next, *close = NULL;
+
+	if (nw < 3 || nw > 4 || !weq(w[nw - 1], "{"))
+		return perr(ps, "repeat: expected 'repeat N [VAR] {'");
+	if (parse_uint(w[1], 100000000ul, &n))
+		return perr(ps, "repeat: bad count '%.*s' (0..100000000)", (int)w[1].n, w[1].s);
+	if (nw == 4) {
+		var = w[2];
+		for (size_t i = 0; i < var.n; i++)
+			if (!(isalnum((unsigned char)var.s[i]) || var.s[i] == '_'))
+				return perr(ps, "repeat: bad variable name '%.*s'", (int)var.n, var.s);
+	}
+	if (depth >= MAX_DEPTH - 1)
+		return perr(ps, "repeat: nested more than %d deep", MAX_DEPTH - 1);
+	/* find the matching close brace */
+	while (s < end) {
+		const char *e = line_end(s, end);
+		struct word lw[MAX_WORDS];
+		int lnw;
+
+		ln++;
+		if (split(ps, s, e, lw, &lnw))
+			return -1;
+		if (lnw && weq(lw[0], "repeat") && weq(lw[lnw - 1], "{"))
+			nest++;
+		else if (lnw && weq(lw[0], "}") && --nest == 0) {
+			if (lnw > 1) {
+				ps->line = ln;
+				return perr(ps, "unexpected '%.*s' after '}'", (int)lw[1].n, lw[1].s);
+			}
+			close = s;
+			s = e < end ? e + 1 : e;
+			break;
+		}
+		s = e < end ? e + 1 : e;
+	}
+	if (!close)
+		return perr(ps, "repeat: no closing '}' for the block opened here");
+	ps->vars[ps->nvars].name = var.s;
+	ps->vars[ps->nvars].len = var.n;
+	ps->nvars++;
+	for (unsigned long i = 0; i < n; i++) {
+		ps->vars[ps->nvars - 1].val = i;
+		if (parse_block(ps, body, close, start, depth + 1)) {
+			ps->nvars--;
+			return -1;
+		}
+	}
+	ps->nvars--;
+	*next = s;
+	*lineno = ln;
+	return 0;
+}
+
+static int parse_line(struct pstate *ps, struct word *w, int nw)
+{
+	size_t k;
+
+	if (weq(w[0], "machine")) {
+		if (ps->seen_op || ps->p->machine || ps->nvars)
+			return perr(ps, "'machine' must come first, before any operation");
+		if (nw < 2)
+			return perr(ps, "machine: expected a machine config (e.g. cpus=2 NORMAL=256M)");
+		size_t len = 0;
+		for (int i = 1; i < nw; i++)
+			len += w[i].n + 1;
+		ps->p->machine = mmb_xrealloc(NULL, len + 1);
+		ps->p->machine_line = ps->line;
+		ps->p->machine[0] = '\0';
+		for (int i = 1; i < nw; i++) {
+			strncat(ps->p->machine, w[i].s, w[i].n);
+			if (i + 1 < nw)
+				strcat(ps->p->machine, " ");
+		}
+		return 0;
+	}
+	for (int i = 1; i < nw; i++)
+		if (expand(ps, &w[i], i))
+			return -1;
+	for (k = 0; k < sizeof(optab) / sizeof(optab[0]); k++)
+		if (weq(w[0], optab[k].name))
+			return optab[k].fn(ps, w, nw);
+	if (weq(w[0], "}"))
+		return perr(ps, "'}' without a matching 'repeat N {'");
+	return perr(ps, "unknown operation '%.*s'", (int)w[0].n, w[0].s);
+}
+
+static int parse_block(struct pstate *ps, const char *s, const char *end, unsigned line0,
+		       int depth)
+{
+	unsigned ln = line0;
+
+	while (s < end) {
+		const char *e = line_end(s, end);
+		struct word w[MAX_WORDS];
+		int nw;
+
+		ln++;
+		ps->line = ln;
+		if (++ps->work > mmb_parse_max_lines)
+			return perr(ps, "workload too large (more than %lu lines to read, repeats "
+				    "included)", mmb_parse_max_lines);
+		if (split(ps, s, e, w, &nw))
+			return -1;
+		s = e < end ? e + 1 : e;
+		if (!nw)
+			continue;
+		if (weq(w[0], "repeat")) {
+			if (do_repeat(ps, w, nw, &s, end, &ln, depth))
+				return -1;
+			continue;
+		}
+		if (parse_line(ps, w, nw))
+			return -1;
+	}
+	return 0;
+}
+
+int mmb_parse_workload(struct mmb_prog *p, const char *file, const char *text, size_t len)
+{
+	struct pstate *ps = calloc(1, sizeof(*ps));
+	int r;
+
+	if (!ps)
+		mmb_xrealloc(NULL, (size_t)-1);
+	ps->p = p;
+	ps->file = file;
+	mmb_map_init(&ps->names);
+	mmb_map_init(&ps->cnames);
+	mmb_map_init(&ps->gfps);
+	if (memchr(text, '\0', len)) {
+		ps->line = 1;
+		for (const char *c = text; c < text + len && *c; c++)
+			ps->line += *c == '\n';
+		r = perr(ps, "NUL byte in the workload (not a text file?)");
+	} else {
+		r = parse_block(ps, text, text + len, 0, 0);
+	}
+	p->lines = ps->work;
+	mmb_map_free(&ps->names);
+	mmb_map_free(&ps->cnames);
+	mmb_map_free(&ps->gfps);
+	free(ps->hs);
+	free(ps->cs);
+	free(ps);
+	return r;
+}
+
+int mmb_check_machine(struct mmb_prog *p, const char *file, int nr_cpus, unsigned max_order)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < p->nops && bad < 5; i++) {
+		const struct mmb_op *op = &p->ops[i];
+
+		if (op->cpu >= nr_cpus) {
+			fprintf(stderr, "%s:%u: CPU %u does not exist (the machine has %d CPU%s)\n",
+				file, op->line, op->cpu, nr_cpus, nr_cpus == 1 ? "" : "s");
+			bad++;
+			while (i + 1 < p->nops && p->ops[i + 1].cpu == op->cpu)
+				i++;
+		} else if ((op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES) &&
+			   op->order > max_order) {
+			fprintf(stderr, "%s:%u: order %u is above the machine's max_page_order %u\n",
+				file, op->line, op->order, max_order);
+			bad++;
+		}
+	}
+	return bad ? -1 : 0;
+}
