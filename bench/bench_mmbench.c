@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <libmm/mm.h>
+#include "bench.h"
 
 #define ROUNDS 7
 #define BATCH 64
@@ -30,27 +31,6 @@
 #define CONFIG "cpus=1 nodes=1 DMA=16M DMA32=240M NORMAL=768M seed=1"
 
 static char mmbench[4096];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 /* Runs a command, stdout into buf; 0 on exit status 0. */
 static int run_cmd(char *const argv[], char *buf, size_t len)

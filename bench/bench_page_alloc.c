@@ -27,42 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmm/mm.h>
+#include "bench.h"
 
 #define REPS 9
 #define PAIRS 2000000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
-static struct mm *machine(const char *cfg)
-{
-	char err[256];
-	struct mm *m = mm_create(cfg, err, sizeof(err));
-
-	if (!m) {
-		fprintf(stderr, "bench: %s: %s\n", cfg, err);
-		exit(1);
-	}
-	return m;
-}
 
 /* n alloc+free pairs of `order`; the caller keeps one block live. */
 static void pairs(struct mm *m, unsigned order, long n)
@@ -165,7 +133,7 @@ static void boot(const char *cfg, double *ms, long *rss)
 	for (int r = 0; r < REPS; r++) {
 		double t = now();
 
-		m = machine(cfg);
+		m = bench_machine(cfg);
 		v[r] = (now() - t) * 1e3;
 		if (r < REPS - 1)
 			mm_destroy(m);
@@ -178,7 +146,7 @@ static void boot(const char *cfg, double *ms, long *rss)
 
 static int count_mode(const char *mode, long n)
 {
-	struct mm *m = machine(!strcmp(mode, "pcp") ? NULL : "pcp=off");
+	struct mm *m = bench_machine(!strcmp(mode, "pcp") ? NULL : "pcp=off");
 	unsigned order = !strcmp(mode, "buddy3") ? 3 : !strcmp(mode, "buddy9") ? 9 : 0;
 	struct page *keep;
 
@@ -210,9 +178,9 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "count"))
 		return count_mode(argv[2], atol(argv[3]));
-	mp = machine(NULL);
-	mb = machine("pcp=off");
-	mt = machine("cpus=2");
+	mp = bench_machine(NULL);
+	mb = bench_machine("pcp=off");
+	mt = bench_machine("cpus=2");
 	mm_cpu_bind(mp, 0);
 	mm_cpu_bind(mb, 0);
 	kp = mm_alloc_pages(mp, GFP_KERNEL, 0);

@@ -36,30 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmm/mm.h>
+#include "bench.h"
 
 #define REPS 7
 #define PG 4096ul
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void touch(volatile char *p, unsigned long size)
 {
@@ -171,13 +151,9 @@ static long vm_stat(struct mm *m, const char *key)
 
 static struct mm *machine(const char *cfg)
 {
-	char err[256];
-	struct mm *m = mm_create(cfg, err, sizeof(err));
+	struct mm *m = bench_machine(cfg);
 
-	if (!m || mm_cpu_bind(m, 0)) {
-		fprintf(stderr, "mm_create(%s): %s\n", cfg ? cfg : "default", err);
-		exit(1);
-	}
+	mm_cpu_bind(m, 0);
 	return m;
 }
 

@@ -1,0 +1,49 @@
+/*
+ * bench.h - what every benchmark program shares: a monotonic clock in
+ * seconds, the median of a set of rounds, and machine creation that exits
+ * with the config error.  Header-only; each bench_*.c is one program.
+ */
+#ifndef LIBMM_BENCH_H
+#define LIBMM_BENCH_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <libmm/mm.h>
+
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the median of v[0..n) (sorts v) */
+static inline double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* mm_create or exit(1) with the reason */
+static inline struct mm *bench_machine(const char *cfg)
+{
+	char err[256];
+	struct mm *m = mm_create(cfg, err, sizeof(err));
+
+	if (!m) {
+		fprintf(stderr, "bench: %s: %s\n", cfg ? cfg : "(default)", err);
+		exit(1);
+	}
+	return m;
+}
+
+#endif /* LIBMM_BENCH_H */
