@@ -255,3 +255,37 @@ def test_pages_isolated(m, start, end):
         return False
     _check_rc(m, rc)
     return True
+
+
+# ---- pointers and sizes shared by the slab and vmalloc layers -------------
+
+def addr_of(p):
+    """int address of a cdata pointer."""
+    return int(ffi.cast("uintptr_t", p))
+
+
+def ptr_of(addr):
+    """void * for an int address (None -> NULL)."""
+    if addr is None:
+        return ffi.NULL
+    return ffi.cast("void *", _uint(addr, "address", ULONG_MAX))
+
+
+def size_arg(size, what="size"):
+    """A non-negative size that fits an unsigned long, or ValueError."""
+    size = int(size)
+    if size < 0:
+        raise ValueError("negative %s %d" % (what, size))
+    if size > ULONG_MAX:
+        raise ValueError("%s %d does not fit an unsigned long" % (what, size))
+    return size
+
+
+def address_result(m, p, what):
+    """int address, None for ENOMEM, an exception for anything else."""
+    if p != ffi.NULL:
+        return addr_of(p)
+    err, text = last_error(m)
+    if err == _errno.ENOMEM:
+        return None
+    raise error_for(err or _errno.EINVAL, text or what + " failed")

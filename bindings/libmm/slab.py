@@ -23,6 +23,9 @@ from ._errors import error_for
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 
+_addr, _ptr, _size = ll.addr_of, ll.ptr_of, ll.size_arg
+_result = ll.address_result
+
 ERRLEN = 512
 ZERO_SIZE_PTR = 16
 SLABINFO_COLUMNS = ("active_objs", "num_objs", "objsize", "objperslab",
@@ -57,33 +60,8 @@ def slab_flags_text(value):
     return ffi.string(buf).decode()
 
 
-def _addr(p):
-    return int(ffi.cast("uintptr_t", p))
 
 
-def _ptr(addr):
-    if addr is None:
-        return ffi.NULL
-    return ffi.cast("void *", ll._uint(addr, "address", ll.ULONG_MAX))
-
-
-def _size(size, what="size"):
-    size = int(size)
-    if size < 0:
-        raise ValueError("negative %s %d" % (what, size))
-    if size > ll.ULONG_MAX:
-        raise ValueError("%s %d does not fit a size_t" % (what, size))
-    return size
-
-
-def _result(m, p, what):
-    """int address, None for ENOMEM, an exception for anything else."""
-    if p != ffi.NULL:
-        return _addr(p)
-    err, text = ll.last_error(m)
-    if err == _errno.ENOMEM:
-        return None
-    raise error_for(err or _errno.EINVAL, text or what + " failed")
 
 
 def _rc(m, rc):

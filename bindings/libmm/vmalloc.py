@@ -18,37 +18,17 @@ from ._errors import error_for
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 
+_addr, _ptr, _size = ll.addr_of, ll.ptr_of, ll.size_arg
+_alloc_result = ll.address_result
+
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 NUMA_NO_NODE = int(lib.MM_NUMA_NO_NODE)
 
 
 # ---- thin layer ------------------------------------------------------------
 
-def _addr(p):
-    return int(ffi.cast("uintptr_t", p))
 
 
-def _ptr(addr):
-    return ffi.cast("void *", ll._uint(addr, "address", ll.ULONG_MAX))
-
-
-def _size(size):
-    size = int(size)
-    if size < 0:
-        raise ValueError("negative size %d" % size)
-    if size > ll.ULONG_MAX:
-        raise ValueError("size %d does not fit an unsigned long" % size)
-    return size
-
-
-def _alloc_result(m, p, what):
-    """int address, None for ENOMEM, an exception for anything else."""
-    if p != ffi.NULL:
-        return _addr(p)
-    err, text = ll.last_error(m)
-    if err == _errno.ENOMEM:
-        return None
-    raise error_for(err or _errno.EINVAL, text or what + " failed")
 
 
 def vmalloc_node(m, size, align=0, gfp=None, node=None):
