@@ -209,7 +209,8 @@ static __always_inline bool bound_fast(struct mm *m)
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size);
 void *slab_alloc_bad_next(struct kmem_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
 int  slab_free_slow(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
-int  slab_free_known_slow(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller);
+int  slab_free_known_slow(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
+			  struct mm_cpu *cpu);
 
 /* slab_alloc(): pop c->freelist; one unlikely test, then the slow path. */
 static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
@@ -266,7 +267,7 @@ static __always_inline int slab_free_known(struct kmem_cache *s, struct page *sl
 	c = &s->cpu_slab[mm_tls[0].cpu->id];
 	off = (uintptr_t)x - (uintptr_t)c->base;
 	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
-		return slab_free_known_slow(s, slab, x, caller);
+		return slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu);
 	set_freepointer(s, x, c->freelist);
 	mm_track_free(x, s->object_size);
 	c->freelist = x;

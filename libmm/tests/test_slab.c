@@ -702,10 +702,59 @@ static void test_kernel_h(void)
 	mm_destroy(m);
 }
 
+/* Frees that miss the cpu slab: the lock-free common case (frozen slabs, and
+ * unfrozen ones that keep free and used objects) and the list-moving one;
+ * a double free of the head of a non-cpu slab's freelist is refused there
+ * too, before init_on_free could wipe its free pointer. */
+static void test_free_paths(void)
+{
+	static const char *const cfgs[] = { NULL, "init_on_free=1" };
+
+	for (int k = 0; k < 2; k++) {
+		struct mm *m = machine(cfgs[k]);
+		struct kmem_cache *s = mm_kmem_cache_create(m, "frees", 64, 0, SLAB_NO_MERGE, NULL);
+		unsigned per = mm_kmem_cache_objects_per_slab(s);
+		unsigned n = per * 8;
+		void **p = calloc(n, sizeof(*p));
+
+		CHECK(s && p);
+		for (unsigned i = 0; i < n; i++)
+			CHECK((p[i] = mm_kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+		/* p[0] and p[per]: full slabs, not the cpu slab; the first free
+		 * freezes the slab onto the cpu partial list */
+		CHECK(mm_kmem_cache_free(s, p[0]) == 0);
+		CHECK(mm_kmem_cache_free(s, p[0]) == -EFAULT);
+		CHECK(mm_kmem_cache_free(s, p[1]) == 0);        /* frozen, lock-free */
+		CHECK(mm_kmem_cache_free(s, p[1]) == -EFAULT);
+		CHECK(mm_kmem_cache_stat(s, "free_frozen") >= 1);
+		CHECK_VALID(m);
+		/* overflow the cpu partial list: slabs go to the node list, and
+		 * frees into them are the unfrozen lock-free case */
+		for (unsigned i = per; i < n - per; i += per)
+			CHECK(mm_kmem_cache_free(s, p[i]) == 0);
+		CHECK(mm_kmem_cache_stat(s, "cpu_partial_drain") >= 1);
+		CHECK(mm_kmem_cache_free(s, p[per + 1]) == 0);
+		CHECK(mm_kmem_cache_free(s, p[per + 1]) == -EFAULT);
+		CHECK_VALID(m);
+		p[0] = p[1] = p[per + 1] = NULL;
+		for (unsigned i = per; i < n - per; i += per)
+			p[i] = NULL;
+		for (unsigned i = 0; i < n; i++)
+			if (p[i])
+				CHECK(mm_kmem_cache_free(s, p[i]) == 0);
+		CHECK_VALID(m);
+		CHECK(mm_kmem_cache_shrink(s) >= 0);
+		CHECK(mm_kmem_cache_destroy(s) == 0);
+		free(p);
+		mm_destroy(m);
+	}
+}
+
 int main(void)
 {
 	test_layout();
 	test_lifecycle();
+	test_free_paths();
 	test_bulk_and_merge();
 	test_kmalloc();
 	test_kunit();
