@@ -5,7 +5,7 @@
     c.free(a)
     addrs = c.alloc_bulk(16);  c.free_bulk(addrs)
     c.shrink();  c.destroy()
-    c.object_size, c.size, c.align, c.objects_per_slab, c.order, c.name
+    c.object_size, c.size, c.align, c.objects_per_slab, c.order, c.name, c.sheaf_capacity
     p = m.kmalloc(100);  m.ksize(p) == 128;  p = m.krealloc(p, 300);  m.kfree(p)
     m.slabinfo()                       # [{"name": "kmalloc-8k", "active_objs": ...}, ...]
 
@@ -164,6 +164,9 @@ class KmemCache:
     offset = property(lambda self: int(lib.mm_kmem_cache_offset(self.handle)))
     flags = property(lambda self: int(lib.mm_kmem_cache_flags(self.handle)))
     refcount = property(lambda self: int(lib.mm_kmem_cache_refcount(self.handle)))
+    #: objects per per-CPU sheaf (slub_sheaves=1 machines), else 0
+    sheaf_capacity = property(
+        lambda self: int(lib.mm_kmem_cache_sheaf_capacity(self.handle)))
 
     @property
     def destroyed(self):

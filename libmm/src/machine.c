@@ -133,6 +133,8 @@ static const struct int_key int_keys[] = {
 	{ "slub_min_objects", 0, 32767, offsetof(struct mm_config, slub_min_objects) },
 	{ "slub_min_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_min_order) },
 	{ "slub_max_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_max_order) },
+	{ "slub_sheaves", 0, 1, offsetof(struct mm_config, slub_sheaves) },
+	{ "slub_sheaf_capacity", 0, 1024, offsetof(struct mm_config, slub_sheaf_capacity) },
 };
 
 static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, size_t errlen)
@@ -346,6 +348,10 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_printf(sb, " slub_min_order=%d", c->slub_min_order);
 	if (c->slub_max_order != d->slub_max_order)
 		sb_printf(sb, " slub_max_order=%d", c->slub_max_order);
+	if (c->slub_sheaves)
+		sb_puts(sb, " slub_sheaves=1");
+	if (c->slub_sheaf_capacity)
+		sb_printf(sb, " slub_sheaf_capacity=%d", c->slub_sheaf_capacity);
 	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc (issue 5) */
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);

@@ -245,6 +245,8 @@ struct mm_config {
 	int slab_hardened;              /* FREELIST_HARDENED + FREELIST_RANDOM, default 1 */
 	int slub_min_objects;           /* 0: 4 * (fls(nr_cpus) + 1) */
 	int slub_min_order, slub_max_order;
+	int slub_sheaves;               /* per-CPU sheaves over the cpu slabs (7.0) */
+	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
 	/* vmalloc (issue 5) */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
 };

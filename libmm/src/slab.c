@@ -107,12 +107,7 @@ static const char *const slub_stat_names[NR_SLUB_STAT_ITEMS] = {
 #undef SLUB_NAME
 };
 
-/* ---- counters word ----------------------------------------------------- */
-
-static inline unsigned cnt_inuse(unsigned long c) { return (unsigned)(c & 0xffff); }
-static inline unsigned cnt_objects(unsigned long c) { return (unsigned)((c >> 16) & 0x7fff); }
-static inline bool cnt_frozen(unsigned long c) { return (c >> 31) & 1; }
-static inline int cnt_owner(unsigned long c) { return (int)((c >> 32) & 0xffff) - 1; }
+/* ---- counters word (cnt_* in slab.h) ------------------------------------ */
 
 static inline unsigned long mkcnt(unsigned inuse, unsigned objects, bool frozen, int owner)
 {
@@ -125,10 +120,6 @@ static inline void *slab_freelist(struct page *slab)
 	return __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
 }
 
-static inline unsigned long slab_counters(struct page *slab)
-{
-	return __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE);
-}
 
 /* The double-word compare-and-swap on (freelist, counters).  lock
  * cmpxchg16b written out, so that it inlines into callers compiled without
@@ -166,10 +157,6 @@ _Static_assert(offsetof(struct page, freelist) % 16 == 0, "freelist must be 16-b
 
 /* ---- addresses --------------------------------------------------------- */
 
-static inline char *slab_address(struct mm *m, const struct page *slab)
-{
-	return m->direct_map + page_to_pfn(m, slab) * PAGE_SIZE;
-}
 
 static inline unsigned slab_order_of(const struct page *slab)
 {
@@ -904,8 +891,12 @@ static void deactivate_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		discard_slab(s, slab, c);
 }
 
+/* flush_cpu_slab(): the CPU's sheaves first (their objects may land in
+ * its cpu slab), then the cpu slab and the cpu partial list. */
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
+	if (s->sheaf_capacity)
+		pcs_flush_all(s, &s->mm->cpus[c - s->cpu_slab]);
 	if (c->slab) {
 		deactivate_cpu_slab(s, c);
 		slab_stat(c, CPUSLAB_FLUSH);
@@ -929,7 +920,7 @@ static int flush_all(struct kmem_cache *s)
 		struct mm_cpu *cpu = &m->cpus[i];
 		struct kmem_cache_cpu *c = &s->cpu_slab[i];
 
-		if (!c->slab && !c->partial)
+		if (!c->slab && !c->partial && !sheaves_used(s, c))
 			continue;
 		if (cpu == me) {
 			flush_cpu(s, c);
@@ -1104,7 +1095,7 @@ static inline bool want_init_on_alloc(const struct kmem_cache *s, gfp_t gfp)
 }
 
 /* post-alloc hook: ASan, zeroing (kzalloc / init_on_alloc), kmalloc size. */
-static inline void slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
+void slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
 {
 	mm_track_alloc(obj, s->object_size);
 	if (unlikely((gfp & __GFP_ZERO) || s->init_hooks)) {
@@ -1115,11 +1106,21 @@ static inline void slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
 	}
 }
 
+void *slab_alloc_from_slabs(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
+			    size_t orig_size, struct mm_cpu *cpu)
+{
+	return __slab_alloc(s, gfp, caller, orig_size, cpu);
+}
+
 __noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 				 size_t orig_size)
 {
 	struct mm_cpu *cpu = this_cpu(s->mm);
-	void *obj = __slab_alloc(s, gfp, caller, orig_size, cpu);
+	void *obj;
+
+	if (s->sheaf_capacity && cpu && !(gfp & ~__GFP_VALID_MASK))
+		return sheaf_alloc_slow(s, gfp, caller, orig_size, cpu);
+	obj = __slab_alloc(s, gfp, caller, orig_size, cpu);
 
 	if (obj && !s->debug)
 		slab_post_alloc(s, obj, gfp);
@@ -1138,9 +1139,7 @@ void *mm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 
 /* ---- free -------------------------------------------------------------------- */
 
-static __noinline int free_refused(struct kmem_cache *s, struct kmem_cache_cpu *c, int err,
-				   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static __noinline int free_refused(struct kmem_cache *s, struct kmem_cache_cpu *c, int err,
+__noinline int slab_free_refused(struct kmem_cache *s, struct kmem_cache_cpu *c, int err,
 				   const char *fmt, ...)
 {
 	char buf[768];
@@ -1165,25 +1164,25 @@ static struct page *free_lookup(struct kmem_cache *s, const void *x, const char 
 	char *start;
 
 	if (!slab) {
-		*rc = free_refused(s, c, EFAULT, "%s(%s): %p is not an address of this machine's "
+		*rc = slab_free_refused(s, c, EFAULT, "%s(%s): %p is not an address of this machine's "
 				   "memory: not a slab object", who, s->name, x);
 		return NULL;
 	}
 	if (!(slab->flags & PG_slab) || !slab->slab_cache) {
-		*rc = free_refused(s, c, EFAULT, "%s(%s): SLUB <none>: no slab for object %p "
+		*rc = slab_free_refused(s, c, EFAULT, "%s(%s): SLUB <none>: no slab for object %p "
 				   "(pfn %#lx is not a slab page)", who, s->name, x,
 				   page_to_pfn(m, slab));
 		return NULL;
 	}
 	if (slab->slab_cache != s) {
-		*rc = free_refused(s, c, EFAULT, "%s: Wrong slab cache. %s but object %p is from %s",
+		*rc = slab_free_refused(s, c, EFAULT, "%s: Wrong slab cache. %s but object %p is from %s",
 				   who, s->name, x, ((struct kmem_cache *)slab->slab_cache)->name);
 		return NULL;
 	}
 	start = slab_address(m, slab) + s->red_left_pad;
 	if ((uintptr_t)x - (uintptr_t)start >= (uintptr_t)cnt_objects(slab_counters(slab)) * s->size ||
 	    !slot_exact(s, (uintptr_t)x - (uintptr_t)start)) {
-		*rc = free_refused(s, c, EFAULT, "%s(%s): Invalid object pointer %p (not the start "
+		*rc = slab_free_refused(s, c, EFAULT, "%s(%s): Invalid object pointer %p (not the start "
 				   "of an object of slab %p)", who, s->name, x, (void *)slab);
 		return NULL;
 	}
@@ -1215,6 +1214,8 @@ static __noinline int __slab_free(struct kmem_cache *s, void *x, unsigned long c
 	slab = free_lookup(s, x, who, c, &rc);
 	if (!slab)
 		return rc;
+	if (s->sheaf_capacity)
+		return sheaf_free_cpu(s, slab, x, caller, cpu, who);
 	return __slab_free_slab(s, slab, x, caller, cpu, c, who);
 }
 
@@ -1230,7 +1231,7 @@ static __noinline int __slab_free_list(struct kmem_cache *s, struct page *slab, 
 	bool was_frozen;
 
 	if (x == slab_freelist(slab))
-		return free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is "
+		return slab_free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is "
 				    "already the first free object of its slab)", who, s->name, x);
 	slab_stat(c, FREE_SLOWPATH);
 	do {
@@ -1241,7 +1242,7 @@ static __noinline int __slab_free_list(struct kmem_cache *s, struct page *slab, 
 		prior = slab_freelist(slab);
 		co = slab_counters(slab);
 		if (!cnt_inuse(co))
-			return free_refused(s, c, EFAULT, "%s(%s): double free of object %p (its "
+			return slab_free_refused(s, c, EFAULT, "%s(%s): double free of object %p (its "
 					    "slab %p has no object in use)", who, s->name, x,
 					    (void *)slab);
 		set_freepointer(s, x, prior);
@@ -1297,7 +1298,7 @@ static __noinline int __slab_free_other(struct kmem_cache *s, struct page *slab,
 	if (s->debug)
 		return slab_free_debug(s, slab, x, caller, cpu, c, who);
 	if (x == c->freelist || x == slab_freelist(slab))
-		return free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is "
+		return slab_free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is "
 				    "already the first free object of its slab)", who, s->name, x);
 	memset(x, 0, s->object_size);   /* init_on_free */
 	if (slab == c->slab) {
@@ -1313,7 +1314,7 @@ static __noinline int __slab_free_other(struct kmem_cache *s, struct page *slab,
 static __noinline int double_free_head(struct kmem_cache *s, struct kmem_cache_cpu *c, void *x,
 				       const char *who)
 {
-	return free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is already the "
+	return slab_free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is already the "
 			    "first free object of its slab)", who, s->name, x);
 }
 
@@ -1579,29 +1580,23 @@ refused:
 
 /* ---- bulk ---------------------------------------------------------------------- */
 
-int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+/* __kmem_cache_alloc_bulk(): n objects from the cpu slab and the slabs
+ * beneath it, no post-alloc hooks; all (n) or nothing (0). */
+int slab_alloc_bulk_slabs(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
+			  struct mm_cpu *cpu, unsigned long caller)
 {
-	struct mm_cpu *cpu = this_cpu(s->mm);
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
-	struct kmem_cache_cpu *c;
+	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
 	size_t i;
 
-	if (!cpu || s->debug || (gfp & ~__GFP_VALID_MASK)) {
-		for (i = 0; i < n; i++) {
-			p[i] = slab_alloc(s, gfp, caller, 0);
-			if (!p[i])
-				goto error;
-		}
-		return (int)n;
-	}
-	c = &s->cpu_slab[cpu->id];
 	for (i = 0; i < n; i++) {
 		void *obj = c->freelist;
 
 		if (unlikely(!obj)) {
 			obj = __slab_alloc(s, gfp & ~__GFP_ZERO, caller, 0, cpu);
-			if (!obj)
-				goto error;
+			if (!obj) {
+				slab_free_to_slabs(s, i, p, cpu, caller);
+				return 0;
+			}
 		} else {
 			void *next = get_freepointer(s, obj);
 
@@ -1612,6 +1607,53 @@ int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p
 			slab_stat(c, ALLOC_FASTPATH);
 		}
 		p[i] = obj;
+	}
+	return (int)n;
+}
+
+/* __kmem_cache_free_bulk(): objects known to be object starts of s (a
+ * sheaf's) back to their slabs, as frees that skip the sheaves. */
+void slab_free_to_slabs(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu,
+			unsigned long caller)
+{
+	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
+
+	for (size_t i = 0; i < n; i++) {
+		void *x = p[i];
+
+		if ((uintptr_t)x - (uintptr_t)c->base < c->span && x != c->freelist &&
+		    !s->debug && !s->init_on_free) {
+			set_freepointer(s, x, c->freelist);
+			mm_track_free(x, s->object_size);
+			c->freelist = x;
+			slab_stat(c, FREE_FASTPATH);
+			continue;
+		}
+		mm_track_alloc(x, s->object_size);     /* sheaf objects are poisoned */
+		__slab_free_slab(s, slab_virt_to_head(s->mm, x), x, caller, cpu, c, "sheaf_flush");
+	}
+}
+
+int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+{
+	struct mm_cpu *cpu = this_cpu(s->mm);
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	size_t i = 0;
+
+	if (!cpu || s->debug || (gfp & ~__GFP_VALID_MASK)) {
+		for (i = 0; i < n; i++) {
+			p[i] = slab_alloc(s, gfp, caller, 0);
+			if (!p[i])
+				goto error;
+		}
+		return (int)n;
+	}
+	if (s->sheaf_capacity)          /* alloc_from_pcs_bulk() */
+		i = sheaf_alloc_bulk(s, n, p, cpu);
+	if (i < n && !slab_alloc_bulk_slabs(s, gfp, n - i, p + i, cpu, caller)) {
+		slab_free_to_slabs(s, i, p, cpu, caller);
+		mm_set_errno(s->mm, ENOMEM);
+		return 0;
 	}
 	if (unlikely((gfp & __GFP_ZERO) || s->init_hooks || MM_ASAN))
 		for (i = 0; i < n; i++)
@@ -1626,7 +1668,8 @@ error:
 }
 
 /* Objects of this CPU's cpu slab are chained locally and spliced onto
- * c->freelist once; the others take the slow path one by one. */
+ * c->freelist once; the others take the slow path one by one.  Sheaf
+ * caches: each object onto the sheaves, as kmem_cache_free() does. */
 int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
@@ -1635,7 +1678,7 @@ int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 	void *head;
 	int first = 0;
 
-	if (!bound_fast(s->mm) || s->init_on_free) {
+	if (!bound_fast(s->mm) || s->init_on_free || s->sheaf_capacity) {
 		for (size_t i = 0; i < n; i++) {
 			int rc = slab_free(s, p[i], caller, "kmem_cache_free_bulk");
 
@@ -1870,6 +1913,7 @@ static void free_cache(struct kmem_cache *s)
 		return;
 	for (int i = 0; s->node && i < s->mm->nr_nodes; i++)
 		pthread_mutex_destroy(&s->node[i].list_lock);
+	sheaves_free(s);
 	free(s->node);
 	free(s->cpu_slab);
 	free(s->random_seq);
@@ -1928,6 +1972,11 @@ static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size
 	if (s->min_partial > MAX_PARTIAL)
 		s->min_partial = MAX_PARTIAL;
 	set_cpu_partial(s);
+	s->sheaf_capacity = calculate_sheaf_capacity(m, s);
+	if (sheaves_init(s)) {
+		free_cache(s);
+		return NULL;
+	}
 	s->init_on_alloc = m->cfg.init_on_alloc;
 	s->init_on_free = m->cfg.init_on_free && !(flags & (SLAB_POISON | SLAB_TYPESAFE_BY_RCU));
 	s->init_hooks = s->init_on_alloc || s->init_on_free;
@@ -2124,9 +2173,12 @@ static int need_cpu(struct kmem_cache *s, const char *who)
 static int cache_shrink(struct kmem_cache *s)
 {
 	struct mm *m = s->mm;
-	struct kmem_cache_cpu *c = &s->cpu_slab[this_cpu(m)->id];
+	struct mm_cpu *cpu = this_cpu(m);
+	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
 	int freed = 0;
 
+	if (s->sheaf_capacity)
+		barn_shrink(s, cpu);
 	flush_all(s);
 	for (int i = 0; i < m->nr_nodes; i++) {
 		struct kmem_cache_node *n = &s->node[i];
@@ -2457,6 +2509,8 @@ static int validate_cache_lists(struct kmem_cache *s, struct strbuf *err)
 			return -1;
 		}
 	}
+	if (!ret && s->sheaf_capacity)
+		ret = sheaves_validate(s, err);
 	return ret;
 }
 
@@ -2558,6 +2612,7 @@ unsigned mm_kmem_cache_order(struct kmem_cache *s) { return s->order; }
 unsigned mm_kmem_cache_offset(struct kmem_cache *s) { return s->offset; }
 slab_flags_t mm_kmem_cache_flags(struct kmem_cache *s) { return s->flags; }
 int mm_kmem_cache_refcount(struct kmem_cache *s) { return s->refcount; }
+unsigned mm_kmem_cache_sheaf_capacity(struct kmem_cache *s) { return s->sheaf_capacity; }
 
 size_t slab_ksize(const struct kmem_cache *s)
 {
@@ -2767,10 +2822,11 @@ void slab_report_json(struct mm *m, struct strbuf *sb)
 			  "\"objsize\": %u, \"objperslab\": %u, \"pagesperslab\": %u, "
 			  "\"active_slabs\": %lu, \"num_slabs\": %lu, \"object_size\": %u, "
 			  "\"align\": %u, \"order\": %u, \"offset\": %u, \"refcount\": %d, "
-			  "\"flags\": \"%s\", \"waste_bytes\": %lu, \"aliases\": [",
+			  "\"flags\": \"%s\", \"sheaf_capacity\": %u, \"waste_bytes\": %lu, "
+			  "\"aliases\": [",
 			  first ? "" : ",", s->name, r.active_objs, r.num_objs, s->size, s->objects,
 			  1u << s->order, r.num_slabs, r.num_slabs, s->object_size, s->align, s->order,
-			  s->offset, s->refcount, flags,
+			  s->offset, s->refcount, flags, s->sheaf_capacity,
 			  (r.num_slabs << s->order) * PAGE_SIZE - r.active_objs * s->object_size);
 		for (int i = 0; i < s->nr_aliases; i++)
 			sb_printf(sb, "%s\"%s\"", i ? ", " : "", s->aliases[i]);

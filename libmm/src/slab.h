@@ -12,8 +12,10 @@
 
 /* CONFIG_SLUB_STATS counters (enum stat_item), one X-macro. */
 #define SLUB_STATS(X)                                                     \
+	X(ALLOC_PCS, "alloc_cpu_sheaf")                                   \
 	X(ALLOC_FASTPATH, "alloc_fastpath")                               \
 	X(ALLOC_SLOWPATH, "alloc_slowpath")                               \
+	X(FREE_PCS, "free_cpu_sheaf")                                     \
 	X(FREE_FASTPATH, "free_fastpath")                                 \
 	X(FREE_SLOWPATH, "free_slowpath")                                 \
 	X(FREE_FROZEN, "free_frozen")                                     \
@@ -36,6 +38,14 @@
 	X(CPU_PARTIAL_FREE, "cpu_partial_free")                           \
 	X(CPU_PARTIAL_NODE, "cpu_partial_node")                           \
 	X(CPU_PARTIAL_DRAIN, "cpu_partial_drain")                         \
+	X(SHEAF_FLUSH, "sheaf_flush")                                     \
+	X(SHEAF_REFILL, "sheaf_refill")                                   \
+	X(SHEAF_ALLOC, "sheaf_alloc")                                     \
+	X(SHEAF_FREE, "sheaf_free")                                       \
+	X(BARN_GET, "barn_get")                                           \
+	X(BARN_GET_FAIL, "barn_get_fail")                                 \
+	X(BARN_PUT, "barn_put")                                           \
+	X(BARN_PUT_FAIL, "barn_put_fail")                                 \
 	X(ALLOC_FAILED, "alloc_failed")                                   \
 	X(FREE_REFUSED, "free_refused")
 
@@ -46,10 +56,29 @@ enum stat_item {
 	NR_SLUB_STAT_ITEMS
 };
 
+/* A sheaf: an array of free objects of one cache (sheaf.c).  slots[0] is
+ * always NULL, the objects are slots[1..size], the top one slots[size]. */
+struct slab_sheaf {
+	struct list_head barn_list;     /* on a barn list, or unlinked */
+	struct kmem_cache *cache;
+	unsigned int size;              /* objects held, <= cache->sheaf_capacity */
+	unsigned int capacity;
+	void *slots[];                  /* [capacity + 1] */
+};
+
+/* The per-node barn: full and empty sheaves shared by the node's CPUs. */
+struct node_barn {
+	pthread_mutex_t lock;           /* guards the lists and counts */
+	struct list_head sheaves_full, sheaves_empty;
+	unsigned int nr_full, nr_empty;
+};
+
 /* Per cache and CPU; owned by the thread bound to the CPU (no lock). */
 struct kmem_cache_cpu {
 	void *freelist;                 /* next free object of the cpu slab,
 	                                   encoded links (get_freepointer) */
+	struct slab_sheaf *main;        /* sheaf caches: never NULL */
+	struct slab_sheaf *spare;       /* empty or full, or NULL */
 	char *base;                     /* first object of the cpu slab */
 	uintptr_t span;                 /* objects * size: x is in the cpu slab
 	                                   iff x - base < span (0: no cpu slab) */
@@ -68,6 +97,7 @@ struct kmem_cache_node {
 	struct list_head full;          /* debug caches only: full slabs */
 	unsigned long nr_slabs;         /* atomic: every slab of the node */
 	unsigned long total_objects;    /* atomic: their objects */
+	struct node_barn barn;          /* sheaf caches only */
 } __cacheline_aligned;
 
 /* owner tracking (SLAB_STORE_USER): one for the allocation, one for the free */
@@ -94,6 +124,7 @@ struct kmem_cache {
 	bool init_on_alloc, init_on_free;
 	bool init_hooks;                /* either of them: the post-alloc hook runs */
 	gfp_t slow_bits;                /* 1 << 31 with init_hooks: no fast alloc */
+	unsigned int sheaf_capacity;    /* objects per sheaf, 0: no sheaves */
 	slab_flags_t flags;
 	unsigned int object_size;       /* what the user asked for (max of aliases) */
 	unsigned int inuse;             /* object + right red zone: metadata offset */
@@ -162,6 +193,22 @@ static inline void slab_stat(struct kmem_cache_cpu *c, enum stat_item si)
 	c->stat[si]++;
 }
 
+/* slab->counters: inuse:16 objects:15 frozen:1, owning CPU + 1 in 32..47 */
+static inline unsigned cnt_inuse(unsigned long c) { return (unsigned)(c & 0xffff); }
+static inline unsigned cnt_objects(unsigned long c) { return (unsigned)((c >> 16) & 0x7fff); }
+static inline bool cnt_frozen(unsigned long c) { return (c >> 31) & 1; }
+static inline int cnt_owner(unsigned long c) { return (int)((c >> 32) & 0xffff) - 1; }
+
+static inline unsigned long slab_counters(struct page *slab)
+{
+	return __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE);
+}
+
+static inline char *slab_address(struct mm *m, const struct page *slab)
+{
+	return m->direct_map + page_to_pfn(m, slab) * PAGE_SIZE;
+}
+
 /* off is a multiple of s->size: multiply by ceil(2^64 / size), no divide */
 static inline bool slot_exact(const struct kmem_cache *s, uintptr_t off)
 {
@@ -212,7 +259,8 @@ int  slab_free_slow(struct kmem_cache *s, void *x, unsigned long caller, const c
 int  slab_free_known_slow(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
 			  struct mm_cpu *cpu);
 
-/* slab_alloc(): pop c->freelist; one unlikely test, then the slow path. */
+/* slab_alloc(): pop this CPU's main sheaf (sheaf caches) or c->freelist;
+ * one unlikely test, then the slow path. */
 static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 					size_t orig_size)
 {
@@ -222,6 +270,18 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 	if (unlikely(!bound_fast(s->mm)))
 		return slab_alloc_slow(s, gfp, caller, orig_size);
 	c = &s->cpu_slab[mm_tls[0].cpu->id];
+	if (s->sheaf_capacity) {                /* alloc_from_pcs() */
+		struct slab_sheaf *sh = c->main;
+		unsigned n = sh->size;
+
+		if (unlikely(!n || ((gfp | s->slow_bits) & SLAB_GFP_SLOW)))
+			return slab_alloc_slow(s, gfp, caller, orig_size);
+		obj = sh->slots[n];
+		sh->size = n - 1;
+		slab_stat(c, ALLOC_PCS);
+		mm_track_alloc(obj, s->object_size);
+		return obj;
+	}
 	obj = c->freelist;
 	if (unlikely(!obj || ((gfp | s->slow_bits) & SLAB_GFP_SLOW)))
 		return slab_alloc_slow(s, gfp, caller, orig_size);
@@ -234,7 +294,30 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 	return obj;
 }
 
-/* slab_free(): push onto this CPU's own cpu slab, or the slow path. */
+/* free_to_pcs(): slab is x's head page, PG_slab of cache s; push x onto
+ * the main sheaf once it is shown to be an object start that is not the
+ * sheaf's top already (a double free).  Anything else: the slow path. */
+static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cpu *c,
+				      struct page *slab, void *x, unsigned long caller,
+				      const char *who)
+{
+	struct slab_sheaf *sh = c->main;
+	uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(s->mm, slab) - s->red_left_pad;
+	unsigned n = sh->size;
+
+	if (unlikely(off >= (uintptr_t)cnt_objects(slab->counters) * s->size ||
+		     !slot_exact(s, off) || n >= s->sheaf_capacity || sh->slots[n] == x ||
+		     s->init_on_free))
+		return slab_free_slow(s, x, caller, who);
+	sh->slots[n + 1] = x;
+	sh->size = n + 1;
+	slab_stat(c, FREE_PCS);
+	mm_track_free(x, s->object_size);
+	return 0;
+}
+
+/* slab_free(): onto this CPU's main sheaf (sheaf caches) or its own cpu
+ * slab, or the slow path. */
 static __always_inline int slab_free(struct kmem_cache *s, void *x, unsigned long caller,
 				     const char *who)
 {
@@ -244,6 +327,18 @@ static __always_inline int slab_free(struct kmem_cache *s, void *x, unsigned lon
 	if (unlikely(!bound_fast(s->mm)))
 		return slab_free_slow(s, x, caller, who);
 	c = &s->cpu_slab[mm_tls[0].cpu->id];
+	if (s->sheaf_capacity) {
+		struct mm *m = s->mm;
+		struct page *slab;
+
+		off = (uintptr_t)x - (uintptr_t)m->direct_map;
+		if (unlikely(off >= m->direct_map_bytes))
+			return slab_free_slow(s, x, caller, who);
+		slab = compound_head(pfn_to_page(m, off >> PAGE_SHIFT));
+		if (unlikely(slab->slab_cache != s || !(slab->flags & PG_slab)))
+			return slab_free_slow(s, x, caller, who);
+		return sheaf_free(s, c, slab, x, caller, who);
+	}
 	off = (uintptr_t)x - (uintptr_t)c->base;
 	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
 		return slab_free_slow(s, x, caller, who);
@@ -265,6 +360,8 @@ static __always_inline int slab_free_known(struct kmem_cache *s, struct page *sl
 	if (unlikely(!bound_fast(s->mm)))
 		return slab_free_slow(s, x, caller, "kfree");
 	c = &s->cpu_slab[mm_tls[0].cpu->id];
+	if (s->sheaf_capacity)
+		return sheaf_free(s, c, slab, x, caller, "kfree");
 	off = (uintptr_t)x - (uintptr_t)c->base;
 	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
 		return slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu);
@@ -274,6 +371,33 @@ static __always_inline int slab_free_known(struct kmem_cache *s, struct page *sl
 	slab_stat(c, FREE_FASTPATH);
 	return 0;
 }
+
+/* ---- between slab.c and sheaf.c --------------------------------------------
+ * slab.c's side: the slab layer beneath the sheaves, called with the
+ * caller's CPU (bound, or acquired for a flush). */
+void *slab_alloc_from_slabs(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
+			    size_t orig_size, struct mm_cpu *cpu);
+int  slab_alloc_bulk_slabs(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
+			   struct mm_cpu *cpu, unsigned long caller);
+void slab_free_to_slabs(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu,
+			unsigned long caller);
+void slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp);
+int  slab_free_refused(struct kmem_cache *s, struct kmem_cache_cpu *c, int err,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* sheaf.c's side */
+unsigned int calculate_sheaf_capacity(struct mm *m, const struct kmem_cache *s);
+int  sheaves_init(struct kmem_cache *s);
+void sheaves_free(struct kmem_cache *s);
+void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size,
+		       struct mm_cpu *cpu);
+int  sheaf_free_cpu(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
+		    struct mm_cpu *cpu, const char *who);
+size_t sheaf_alloc_bulk(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu);
+bool sheaves_used(struct kmem_cache *s, struct kmem_cache_cpu *c);
+void pcs_flush_all(struct kmem_cache *s, struct mm_cpu *cpu);
+void barn_shrink(struct kmem_cache *s, struct mm_cpu *cpu);
+int  sheaves_validate(struct kmem_cache *s, struct strbuf *err);
 
 /* ---- kmalloc.c --------------------------------------------------------- */
 int  kmalloc_init(struct mm *m);

@@ -95,6 +95,9 @@ unsigned     mm_kmem_cache_order(struct kmem_cache *s);
 unsigned     mm_kmem_cache_offset(struct kmem_cache *s);    /* free pointer */
 slab_flags_t mm_kmem_cache_flags(struct kmem_cache *s);
 int          mm_kmem_cache_refcount(struct kmem_cache *s);
+/* Objects per per-CPU sheaf; 0 unless the machine has slub_sheaves=1 (and
+ * always 0 for debug caches). */
+unsigned     mm_kmem_cache_sheaf_capacity(struct kmem_cache *s);
 /* One CONFIG_SLUB_STATS-style counter ("alloc_fastpath", ...) summed over
  * the CPUs; -1 for an unknown name. */
 long         mm_kmem_cache_stat(struct kmem_cache *s, const char *name);
