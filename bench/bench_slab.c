@@ -6,14 +6,16 @@
  * allocated in every allocator while timing, as in real programs.
  *
  *   pair 64 B        kmem_cache_alloc+kmem_cache_free of 64-byte objects on one
- *                    CPU (hardening on, and off), kmalloc(64)+kfree, glibc
+ *                    CPU (hardening on, and off; classic SLUB, and with per-CPU
+ *                    sheaves, slub_sheaves=1), kmalloc(64)+kfree, glibc
  *                    (malloc/free looked up in libc.so.6, since mimalloc,
  *                    linked in, overrides the global ones) and mimalloc
  *   bulk             kmem_cache_alloc_bulk/free_bulk of 16 and 64 objects
  *                    against the same objects with single calls, per object
  *   random kmalloc   sizes 8..1024 (uniform, seeded), 1000 live, freed in a
  *                    random order: ns per operation (alloc or free), libmm
- *                    kmalloc/kfree vs glibc and mimalloc
+ *                    kmalloc/kfree (classic, sheaves with the kernel's
+ *                    capacities, sheaves of >= 64 objects) vs glibc and mimalloc
  *   waste            a mixed kmalloc workload (8..4096 B, log-uniform, 20000
  *                    live): slab pages vs bytes requested, from slabinfo
  *
@@ -23,9 +25,11 @@
  * Usage: bench_slab                full run; table on stdout and
  *                                  results/bench_slab.json
  *        bench_slab malloc         the malloc()/free() contender only (JSON line)
- *        bench_slab count MODE N   N pairs of MODE (slab, slab_nohard, kmalloc,
- *                                  glibc, mimalloc) or N random-pattern ops
- *                                  (random, random_mimalloc), for callgrind
+ *        bench_slab count MODE N   N pairs of MODE (slab, slab_nohard,
+ *                                  slab_sheaves, kmalloc, kmalloc_sheaves, glibc,
+ *                                  mimalloc) or N random-pattern ops (random,
+ *                                  random_sheaves, random_sheaves64,
+ *                                  random_mimalloc), for callgrind
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -295,23 +299,35 @@ static void waste_run(struct waste *w)
 
 /* ---- modes ------------------------------------------------------------------------- */
 
+#define SHEAVES   "slub_sheaves=1"
+#define SHEAVES64 "slub_sheaves=1 slub_sheaf_capacity=64"
+
+static const char *mode_config(const char *mode)
+{
+	if (!strcmp(mode, "slab_nohard"))
+		return "slab_hardened=0";
+	if (strstr(mode, "sheaves64"))
+		return SHEAVES64;
+	return strstr(mode, "sheaves") ? SHEAVES : NULL;
+}
+
 static int count_mode(const char *mode, long n)
 {
-	struct mm *m = machine(strcmp(mode, "slab_nohard") ? NULL : "slab_hardened=0");
+	struct mm *m = machine(mode_config(mode));
 	struct kmem_cache *s = mm_kmem_cache_create(m, "bench64", 64, 0, SLAB_NO_MERGE, NULL);
 	void *keep = mm_kmem_cache_alloc(s, GFP_KERNEL);
 
-	if (!strcmp(mode, "random")) {
-		make_pattern(42);
-		random_ns(A_LIBMM, m, (int)(n / (2 * LIVE)));
-	} else if (!strcmp(mode, "random_mimalloc")) {
+	if (!strcmp(mode, "random_mimalloc")) {
 		make_pattern(42);
 		random_ns(A_MIMALLOC, m, (int)(n / (2 * LIVE)));
+	} else if (!strncmp(mode, "random", 6)) {
+		make_pattern(42);
+		random_ns(A_LIBMM, m, (int)(n / (2 * LIVE)));
 	} else if (!strcmp(mode, "glibc"))
 		glibc_pairs(n);
 	else if (!strcmp(mode, "mimalloc"))
 		mi_pairs(n);
-	else if (!strcmp(mode, "kmalloc"))
+	else if (!strncmp(mode, "kmalloc", 7))
 		kmalloc_pairs(m, n);
 	else
 		slab_pairs(s, n);
@@ -349,14 +365,57 @@ static void git_rev(char *buf, size_t len)
 	}
 }
 
+/* One libmm configuration under test: its machine, a 64 B cache, an
+ * object of each kept live, and its medians. */
+struct contender {
+	const char *config;
+	struct mm *m;
+	struct kmem_cache *s;
+	void *keep, *keep_k;
+	double pair[REPS], kpair[REPS], b16[REPS], s16[REPS], b64[REPS], s64[REPS], rnd[REPS];
+};
+
+static void contender_open(struct contender *c, const char *config)
+{
+	c->config = config;
+	c->m = machine(config);
+	c->s = mm_kmem_cache_create(c->m, "bench64", 64, 0, SLAB_NO_MERGE, NULL);
+	c->keep = mm_kmem_cache_alloc(c->s, GFP_KERNEL);
+	c->keep_k = mm_kmalloc(c->m, 64, GFP_KERNEL);
+	slab_pairs(c->s, PAIRS / 10);
+	random_ns(A_LIBMM, c->m, 20);
+}
+
+/* round r of everything libmm does; full = also kmalloc pairs, bulk, random */
+static void contender_round(struct contender *c, int r, bool full)
+{
+	mm_cpu_bind(c->m, 0);
+	c->pair[r] = TIME_NS(slab_pairs(c->s, PAIRS), PAIRS);
+	if (!full)
+		return;
+	c->kpair[r] = TIME_NS(kmalloc_pairs(c->m, PAIRS), PAIRS);
+	c->s16[r] = bulk_ns(c->s, 16, PAIRS / 2, false);
+	c->b16[r] = bulk_ns(c->s, 16, PAIRS / 2, true);
+	c->s64[r] = bulk_ns(c->s, 64, PAIRS / 2, false);
+	c->b64[r] = bulk_ns(c->s, 64, PAIRS / 2, true);
+	c->rnd[r] = random_ns(A_LIBMM, c->m, ROUNDS);
+}
+
+static void contender_close(struct contender *c)
+{
+	mm_cpu_bind(c->m, 0);
+	mm_kmem_cache_free(c->s, c->keep);
+	mm_kfree(c->m, c->keep_k);
+	mm_destroy(c->m);
+}
+
+#define MED(v) median(v, REPS)
+
 int main(int argc, char **argv)
 {
-	double sp[REPS], sn[REPS], kp[REPS], gp[REPS], mp[REPS];
-	double b16[REPS], s16[REPS], b64[REPS], s64[REPS];
-	double rl[REPS], rg[REPS], rm[REPS];
-	struct mm *m, *mn;
-	struct kmem_cache *s, *sh;
-	void *k1, *k2, *k3, *k4, *k5;
+	struct contender cl, nh, sv, sv64;
+	double gp[REPS], mp[REPS], rg[REPS], rm[REPS];
+	void *k4, *k5;
 	struct waste w;
 	char rev[64];
 	FILE *j;
@@ -366,54 +425,37 @@ int main(int argc, char **argv)
 		return count_mode(argv[2], atol(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "malloc"))
 		return malloc_mode();
-	m = machine(NULL);
-	mn = machine("slab_hardened=0");
-	s = mm_kmem_cache_create(m, "bench64", 64, 0, SLAB_NO_MERGE, NULL);
-	sh = mm_kmem_cache_create(mn, "bench64", 64, 0, SLAB_NO_MERGE, NULL);
-	k1 = mm_kmem_cache_alloc(s, GFP_KERNEL);
-	mm_cpu_bind(mn, 0);
-	k2 = mm_kmem_cache_alloc(sh, GFP_KERNEL);
-	mm_cpu_bind(m, 0);
-	k3 = mm_kmalloc(m, 64, GFP_KERNEL);
+	make_pattern(42);
+	contender_open(&cl, NULL);
+	contender_open(&nh, "slab_hardened=0");
+	contender_open(&sv, SHEAVES);
+	contender_open(&sv64, SHEAVES64);
 	k4 = glibc_malloc(64);
 	k5 = mi_malloc(64);
-	make_pattern(42);
-	slab_pairs(s, PAIRS / 10);
 	glibc_pairs(PAIRS / 10);
 	mi_pairs(PAIRS / 10);
-	random_ns(A_LIBMM, m, 20);
 	for (int r = 0; r < REPS; r++) {
-		sp[r] = TIME_NS(slab_pairs(s, PAIRS), PAIRS);
-		mm_cpu_bind(mn, 0);
-		sn[r] = TIME_NS(slab_pairs(sh, PAIRS), PAIRS);
-		mm_cpu_bind(m, 0);
-		kp[r] = TIME_NS(kmalloc_pairs(m, PAIRS), PAIRS);
+		contender_round(&cl, r, true);
+		contender_round(&nh, r, false);
+		contender_round(&sv, r, true);
+		contender_round(&sv64, r, true);
 		gp[r] = TIME_NS(glibc_pairs(PAIRS), PAIRS);
 		mp[r] = TIME_NS(mi_pairs(PAIRS), PAIRS);
-		s16[r] = bulk_ns(s, 16, PAIRS / 2, false);
-		b16[r] = bulk_ns(s, 16, PAIRS / 2, true);
-		s64[r] = bulk_ns(s, 64, PAIRS / 2, false);
-		b64[r] = bulk_ns(s, 64, PAIRS / 2, true);
-		rl[r] = random_ns(A_LIBMM, m, ROUNDS);
-		rg[r] = random_ns(A_GLIBC, m, ROUNDS);
-		rm[r] = random_ns(A_MIMALLOC, m, ROUNDS);
+		rg[r] = random_ns(A_GLIBC, NULL, ROUNDS);
+		rm[r] = random_ns(A_MIMALLOC, NULL, ROUNDS);
 	}
-	mm_kmem_cache_free(s, k1);
-	mm_kfree(m, k3);
-	mm_cpu_bind(mn, 0);
-	mm_kmem_cache_free(sh, k2);
+	contender_close(&cl);
+	contender_close(&nh);
+	contender_close(&sv);
+	contender_close(&sv64);
 	glibc_free(k4);
 	mi_free(k5);
-	mm_destroy(m);
-	mm_destroy(mn);
 	waste_run(&w);
 	git_rev(rev, sizeof(rev));
 
-	double P = median(sp, REPS), PN = median(sn, REPS), K = median(kp, REPS);
-	double G = median(gp, REPS), M = median(mp, REPS);
-	double B16 = median(b16, REPS), S16 = median(s16, REPS);
-	double B64 = median(b64, REPS), S64 = median(s64, REPS);
-	double RL = median(rl, REPS), RG = median(rg, REPS), RM = median(rm, REPS);
+	double P = MED(cl.pair), PN = MED(nh.pair), PS = MED(sv.pair), K = MED(cl.kpair);
+	double KS = MED(sv.kpair), G = MED(gp), M = MED(mp);
+	double RL = MED(cl.rnd), RS = MED(sv.rnd), RS64 = MED(sv64.rnd), RG = MED(rg), RM = MED(rm);
 
 	printf("slab / kmalloc, ns (median of %d rounds, side by side, one object kept live)\n",
 	       REPS);
@@ -421,13 +463,18 @@ int main(int argc, char **argv)
 	       "/mimalloc %.2f)\n", P, P / G, P / M);
 	printf("             same, slab_hardened=0     %6.2f ns  (hardening costs %+.2f ns)\n",
 	       PN, P - PN);
-	printf("             kmalloc(64)+kfree         %6.2f ns\n", K);
+	printf("             same, slub_sheaves=1      %6.2f ns  (/glibc %.2f, /mimalloc %.2f)\n",
+	       PS, PS / G, PS / M);
+	printf("             kmalloc(64)+kfree         %6.2f ns  (sheaves %.2f)\n", K, KS);
 	printf("             glibc malloc+free         %6.2f ns\n", G);
 	printf("             mimalloc mi_malloc+mi_free %5.2f ns\n", M);
 	printf("  bulk       16: %5.2f ns/obj bulk vs %5.2f single;  64: %5.2f vs %5.2f\n",
-	       B16, S16, B64, S64);
+	       MED(cl.b16), MED(cl.s16), MED(cl.b64), MED(cl.s64));
+	printf("    sheaves  16: %5.2f ns/obj bulk vs %5.2f single;  64: %5.2f vs %5.2f\n",
+	       MED(sv.b16), MED(sv.s16), MED(sv.b64), MED(sv.s64));
 	printf("  random kmalloc 8..1024 B, %d live, random free order, ns/op:\n", LIVE);
-	printf("             libmm %6.2f   glibc %6.2f   mimalloc %6.2f\n", RL, RG, RM);
+	printf("             libmm %6.2f   sheaves %6.2f   sheaves>=64 %6.2f   glibc %6.2f   "
+	       "mimalloc %6.2f\n", RL, RS, RS64, RG, RM);
 	printf("  waste      mixed kmalloc 8..4096 B, 40000 live: requested %lu KiB, ksize %lu KiB,"
 	       " slab pages %lu KiB (%.1f%% overhead)\n", w.full_requested >> 10,
 	       w.full_ksize >> 10, w.full_slab_bytes >> 10,
@@ -445,17 +492,22 @@ int main(int argc, char **argv)
 			"\"variant\": \"release\", \"reps\": %d, \"seed\": 42, \"workload\": "
 			"\"64B pairs x %d; bulk 16/64; random kmalloc 8..1024 x %d live x %d rounds; "
 			"waste: 40000 kmalloc 8..4096 log-uniform, half freed (seed 7)\", "
-			"\"pair64_ns\": {\"slab\": %.2f, \"slab_nohard\": %.2f, \"kmalloc\": %.2f, "
-			"\"glibc\": %.2f, \"mimalloc\": %.2f}, "
+			"\"configs\": {\"sheaves\": \"%s\", \"sheaves64\": \"%s\"}, "
+			"\"pair64_ns\": {\"slab\": %.2f, \"slab_nohard\": %.2f, \"slab_sheaves\": %.2f, "
+			"\"kmalloc\": %.2f, \"kmalloc_sheaves\": %.2f, \"glibc\": %.2f, "
+			"\"mimalloc\": %.2f}, "
 			"\"bulk_ns_per_obj\": {\"bulk16\": %.2f, \"single16\": %.2f, \"bulk64\": %.2f, "
-			"\"single64\": %.2f}, "
-			"\"random_ns_per_op\": {\"libmm\": %.2f, \"glibc\": %.2f, \"mimalloc\": %.2f}, "
+			"\"single64\": %.2f, \"sheaves_bulk16\": %.2f, \"sheaves_single16\": %.2f, "
+			"\"sheaves_bulk64\": %.2f, \"sheaves_single64\": %.2f}, "
+			"\"random_ns_per_op\": {\"libmm\": %.2f, \"libmm_sheaves\": %.2f, "
+			"\"libmm_sheaves64\": %.2f, \"glibc\": %.2f, \"mimalloc\": %.2f}, "
 			"\"waste\": {\"objects\": %lu, \"requested\": %lu, \"ksize\": %lu, "
 			"\"slab_bytes\": %lu, \"full_objects\": 40000, \"full_requested\": %lu, "
 			"\"full_ksize\": %lu, \"full_slab_bytes\": %lu}}\n",
-			rev, REPS, PAIRS, LIVE, ROUNDS, P, PN, K, G, M, B16, S16, B64, S64, RL, RG,
-			RM, w.objects, w.requested, w.ksize, w.slab_bytes, w.full_requested,
-			w.full_ksize, w.full_slab_bytes);
+			rev, REPS, PAIRS, LIVE, ROUNDS, SHEAVES, SHEAVES64, P, PN, PS, K, KS, G, M,
+			MED(cl.b16), MED(cl.s16), MED(cl.b64), MED(cl.s64), MED(sv.b16), MED(sv.s16),
+			MED(sv.b64), MED(sv.s64), RL, RS, RS64, RG, RM, w.objects, w.requested,
+			w.ksize, w.slab_bytes, w.full_requested, w.full_ksize, w.full_slab_bytes);
 		fclose(j);
 	}
 	return 0;

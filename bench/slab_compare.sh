@@ -39,9 +39,11 @@ per() {        # mode n -> instructions per unit
 }
 ir_json=null
 if command -v valgrind > /dev/null; then
-	ir_json=$(printf '{"slab": %d, "slab_nohard": %d, "kmalloc": %d, "glibc": %d, "mimalloc": %d, "random_op": %d, "random_op_mimalloc": %d}' \
-		"$(per slab 100000)" "$(per slab_nohard 100000)" "$(per kmalloc 100000)" \
+	ir_json=$(printf '{"slab": %d, "slab_nohard": %d, "slab_sheaves": %d, "kmalloc": %d, "kmalloc_sheaves": %d, "glibc": %d, "mimalloc": %d, "random_op": %d, "random_op_sheaves": %d, "random_op_sheaves64": %d, "random_op_mimalloc": %d}' \
+		"$(per slab 100000)" "$(per slab_nohard 100000)" "$(per slab_sheaves 100000)" \
+		"$(per kmalloc 100000)" "$(per kmalloc_sheaves 100000)" \
 		"$(per glibc 100000)" "$(per mimalloc 100000)" "$(per random 200000)" \
+		"$(per random_sheaves 200000)" "$(per random_sheaves64 200000)" \
 		"$(per random_mimalloc 200000)")
 fi
 
@@ -62,17 +64,25 @@ for k, v in sorted(pair.items(), key=lambda kv: kv[1]):
 print("  libmm slab / mimalloc = %.2f, / glibc = %.2f; hardening costs %+.2f ns"
       % (pair["slab"] / pair["mimalloc"], pair["slab"] / pair["glibc"],
          pair["slab"] - pair["slab_nohard"]))
+print("  with sheaves (%s): / mimalloc = %.2f, / glibc = %.2f"
+      % (r["configs"]["sheaves"], pair["slab_sheaves"] / pair["mimalloc"],
+         pair["slab_sheaves"] / pair["glibc"]))
 b = r["bulk_ns_per_obj"]
-print("bulk, ns per object: 16 -> %.2f (single calls %.2f); 64 -> %.2f (single %.2f)"
-      % (b["bulk16"], b["single16"], b["bulk64"], b["single64"]))
+for pre, name in (("", "classic"), ("sheaves_", "sheaves")):
+    print("bulk (%s), ns per object: 16 -> %.2f (single calls %.2f); 64 -> %.2f (single %.2f)"
+          % (name, b[pre + "bulk16"], b[pre + "single16"], b[pre + "bulk64"],
+             b[pre + "single64"]))
 print("random kmalloc 8..1024 B, 1000 live, random free order, ns per operation:")
 for k, v in sorted(rnd.items(), key=lambda kv: kv[1]):
     print("  %-12s %6.2f" % (k, v))
 best = min(rnd.values())
-print("  libmm / fastest = %.2f" % (rnd["libmm"] / best))
+print("  libmm / fastest = %.2f; sheaves %.2f; sheaves >= 64 objects (%s) %.2f"
+      % (rnd["libmm"] / best, rnd["libmm_sheaves"] / best, r["configs"]["sheaves64"],
+         rnd["libmm_sheaves64"] / best))
 if ir:
-    print("instructions per random-pattern op: libmm %d, mimalloc %d"
-          % (ir["random_op"], ir["random_op_mimalloc"]))
+    print("instructions per random-pattern op: libmm %d, sheaves %d, sheaves >= 64 %d, "
+          "mimalloc %d" % (ir["random_op"], ir["random_op_sheaves"], ir["random_op_sheaves64"],
+                           ir["random_op_mimalloc"]))
 w = r["waste"]
 print("waste (mixed kmalloc 8..4096 B, slabinfo): 40000 live: requested %d KiB, ksize %d KiB, "
       "slab pages %d KiB" % (w["full_requested"] >> 10, w["full_ksize"] >> 10,

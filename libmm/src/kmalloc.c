@@ -273,8 +273,10 @@ static __noinline int kfree_slow(struct mm *m, const void *p, unsigned long call
 	return slab_free_caller(s, (void *)p, caller, "kfree");
 }
 
-/* kfree(): the slab page of p names its cache; anything unusual (NULL,
- * large kmalloc, foreign pointers) takes kfree_slow. */
+/* kfree(): the slab page of p names its cache - p's own page, if it is in
+ * a slab of the cache's preferred order (PG_slab_oo), else the slab's head
+ * page; anything unusual (NULL, large kmalloc, foreign pointers) takes
+ * kfree_slow. */
 int mm_kfree(struct mm *m, const void *p)
 {
 	uintptr_t a = (uintptr_t)p - (uintptr_t)m->direct_map;
@@ -284,7 +286,14 @@ int mm_kfree(struct mm *m, const void *p)
 
 	if (unlikely(a >= m->direct_map_bytes))
 		return kfree_slow(m, p, caller);
-	page = compound_head(pfn_to_page(m, a >> PAGE_SHIFT));
+	page = pfn_to_page(m, a >> PAGE_SHIFT);
+	s = page->slab_cache;
+	if (likely(page->flags & PG_slab_oo)) {         /* any page of the slab */
+		if (unlikely(!(s->flags & SLAB_KMALLOC)))
+			return kfree_slow(m, p, caller);
+		return slab_free_oo(s, (void *)p, a, caller);
+	}
+	page = compound_head(page);
 	s = page->slab_cache;
 	if (unlikely(!(page->flags & PG_slab) || !(s->flags & SLAB_KMALLOC)))
 		return kfree_slow(m, p, caller);

@@ -593,7 +593,7 @@ int mm_cpu_bind(struct mm *m, int cpu)
 				slot = i;
 	}
 	mm_tls[slot] = mm_tls[0];
-	mm_tls[0] = (struct mm_tls_bind){ .m = m, .mm_id = m->id, .cpu = want };
+	mm_tls[0] = (struct mm_tls_bind){ .m = m, .mm_id = m->id, .cpu = want, .cpu_id = want->id };
 	return 0;
 }
 

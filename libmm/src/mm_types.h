@@ -76,6 +76,9 @@ enum pageflags {
 	PG_slab     = 1u << 4,   /* owned by the slab allocator */
 	PG_reserved = 1u << 5,   /* never handed out */
 	PG_vmalloc  = 1u << 6,   /* backs a vmalloc area */
+	PG_slab_oo  = 1u << 7,   /* every page (head and tails) of a slab of its
+	                            cache's preferred order, slab_cache set on
+	                            each: kfree finds the cache without the head */
 };
 
 struct page {
@@ -258,6 +261,7 @@ struct mm_tls_bind {
 	struct mm *m;
 	unsigned long mm_id;
 	struct mm_cpu *cpu;
+	long cpu_id;                    /* cpu->id, one load less on fast paths */
 };
 
 #define MM_LOG_SIZE (64 * 1024)

@@ -677,6 +677,11 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_
 	slab->slab_cache = s;
 	slab->counters = mkcnt(0, objects, false, 0);
 	WRITE_ONCE(slab->flags, slab->flags | PG_slab);
+	if (order == s->order)
+		for (unsigned long i = 0; i < 1ul << order; i++) {
+			slab[i].slab_cache = s;
+			WRITE_ONCE(slab[i].flags, slab[i].flags | PG_slab_oo);
+		}
 	if (s->flags & SLAB_POISON)
 		memset(start, POISON_INUSE, PAGE_SIZE << order);
 	for (unsigned i = 0; (s->debug || s->ctor) && i < objects; i++) {
@@ -709,6 +714,12 @@ static void discard_slab(struct kmem_cache *s, struct page *slab, struct kmem_ca
 
 	account_slab(s, slab, -1);
 	mm_track_alloc(slab_address(m, slab), PAGE_SIZE << order);
+	if (slab->flags & PG_slab_oo)
+		for (unsigned long i = 1; i < 1ul << order; i++) {
+			WRITE_ONCE(slab[i].flags, slab[i].flags & ~(unsigned long)PG_slab_oo);
+			slab[i].slab_cache = NULL;
+		}
+	slab->flags &= ~(unsigned long)PG_slab_oo;
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	slab->counters = 0;
@@ -1678,7 +1689,7 @@ int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 	void *head;
 	int first = 0;
 
-	if (!bound_fast(s->mm) || s->init_on_free || s->sheaf_capacity) {
+	if (!bound_fast(s) || s->init_on_free || s->sheaf_capacity) {
 		for (size_t i = 0; i < n; i++) {
 			int rc = slab_free(s, p[i], caller, "kmem_cache_free_bulk");
 
@@ -1687,7 +1698,7 @@ int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 		}
 		return first;
 	}
-	c = &s->cpu_slab[mm_tls[0].cpu->id];
+	c = &s->cpu_slab[mm_tls[0].cpu_id];
 	head = c->freelist;
 	for (size_t i = 0; i < n; i++) {
 		void *x = p[i];
@@ -1942,6 +1953,7 @@ static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size
 	if (!s)
 		return NULL;
 	s->mm = m;
+	s->mm_id = m->id;
 	s->name = strdup(name);
 	s->object_size = (unsigned)size;
 	s->flags = flags;
@@ -1966,6 +1978,7 @@ static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size
 		INIT_LIST_HEAD(&s->node[i].full);
 	}
 	s->reciprocal_size = ~0ul / s->size + 1;       /* ceil(2^64 / size) */
+	s->oo_mask = (PAGE_SIZE << s->order) - 1;
 	s->min_partial = ilog2_u(s->size) / 2;
 	if (s->min_partial < MIN_PARTIAL)
 		s->min_partial = MIN_PARTIAL;

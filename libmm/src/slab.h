@@ -115,10 +115,12 @@ struct kmem_cache {
 	/* read-mostly after creation; the fast path reads the first line */
 	struct kmem_cache_cpu *cpu_slab;        /* [nr_cpus] */
 	struct mm *mm;
+	unsigned long mm_id;            /* mm->id, for bound_fast() */
 	unsigned long random;           /* FREELIST_HARDENED key, 0 = off */
 	unsigned int offset;            /* free pointer offset in the object */
 	unsigned int size;              /* slot: object + metadata, aligned */
 	unsigned long reciprocal_size;  /* ceil(2^64 / size): slot checks */
+	unsigned long oo_mask;          /* (PAGE_SIZE << order) - 1 */
 	bool hardened;                  /* encode free pointers */
 	bool debug;                     /* any of F Z P U T: locked slow path */
 	bool init_on_alloc, init_on_free;
@@ -244,9 +246,9 @@ static inline __mm_no_asan void set_freepointer(const struct kmem_cache *s, void
 
 /* Is the calling thread bound to m in its most recent slot (then
  * mm_tls[0].cpu is its CPU)?  If not, the slow path asks this_cpu(). */
-static __always_inline bool bound_fast(struct mm *m)
+static __always_inline bool bound_fast(const struct kmem_cache *s)
 {
-	return likely(mm_tls[0].m == m && mm_tls[0].mm_id == m->id);
+	return likely(mm_tls[0].m == s->mm && mm_tls[0].mm_id == s->mm_id);
 }
 
 /* GFP bits that send an allocation to the slow path: unknown bits,
@@ -267,9 +269,9 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 	struct kmem_cache_cpu *c;
 	void *obj, *next;
 
-	if (unlikely(!bound_fast(s->mm)))
+	if (unlikely(!bound_fast(s)))
 		return slab_alloc_slow(s, gfp, caller, orig_size);
-	c = &s->cpu_slab[mm_tls[0].cpu->id];
+	c = &s->cpu_slab[mm_tls[0].cpu_id];
 	if (s->sheaf_capacity) {                /* alloc_from_pcs() */
 		struct slab_sheaf *sh = c->main;
 		unsigned n = sh->size;
@@ -294,25 +296,50 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 	return obj;
 }
 
-/* free_to_pcs(): slab is x's head page, PG_slab of cache s; push x onto
- * the main sheaf once it is shown to be an object start that is not the
- * sheaf's top already (a double free).  Anything else: the slow path. */
-static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cpu *c,
-				      struct page *slab, void *x, unsigned long caller,
-				      const char *who)
+/* x (a: its offset in the direct map) lies in a PG_slab_oo page of s:
+ * is it an object start?  Such slabs are s->order blocks, aligned to their
+ * size in the direct map, with s->objects objects. */
+static __always_inline bool oo_object(const struct kmem_cache *s, uintptr_t a)
+{
+	uintptr_t off = (a & s->oo_mask) - s->red_left_pad;
+	unsigned long idx = (unsigned long)(((unsigned __int128)off * s->reciprocal_size) >> 64);
+
+	return idx * s->size == off && idx < s->objects;
+}
+
+/* free_to_pcs(): x is an object start of s (valid: shown by the caller);
+ * push it onto the main sheaf unless that is full or x is its top already
+ * (a double free).  Anything else: the slow path. */
+static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cpu *c, void *x,
+				      bool valid, unsigned long caller, const char *who)
 {
 	struct slab_sheaf *sh = c->main;
-	uintptr_t off = (uintptr_t)x - (uintptr_t)slab_address(s->mm, slab) - s->red_left_pad;
 	unsigned n = sh->size;
 
-	if (unlikely(off >= (uintptr_t)cnt_objects(slab->counters) * s->size ||
-		     !slot_exact(s, off) || n >= s->sheaf_capacity || sh->slots[n] == x ||
-		     s->init_on_free))
+	if (unlikely(!valid || n >= s->sheaf_capacity || sh->slots[n] == x || s->init_on_free))
 		return slab_free_slow(s, x, caller, who);
 	sh->slots[n + 1] = x;
 	sh->size = n + 1;
 	slab_stat(c, FREE_PCS);
 	mm_track_free(x, s->object_size);
+	return 0;
+}
+
+/* The cpu slab's fast free: x in this CPU's cpu slab, at a slot, not its
+ * first free object.  Otherwise the slow path: slab_free_known_slow() if
+ * x's slab is known, else slab_free_slow(). */
+static __always_inline int cpu_slab_free(struct kmem_cache *s, struct kmem_cache_cpu *c, void *x,
+					 struct page *slab, unsigned long caller, const char *who)
+{
+	uintptr_t off = (uintptr_t)x - (uintptr_t)c->base;
+
+	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
+		return slab ? slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu)
+			    : slab_free_slow(s, x, caller, who);
+	set_freepointer(s, x, c->freelist);
+	mm_track_free(x, s->object_size);
+	c->freelist = x;
+	slab_stat(c, FREE_FASTPATH);
 	return 0;
 }
 
@@ -322,54 +349,48 @@ static __always_inline int slab_free(struct kmem_cache *s, void *x, unsigned lon
 				     const char *who)
 {
 	struct kmem_cache_cpu *c;
-	uintptr_t off;
 
-	if (unlikely(!bound_fast(s->mm)))
+	if (unlikely(!bound_fast(s)))
 		return slab_free_slow(s, x, caller, who);
-	c = &s->cpu_slab[mm_tls[0].cpu->id];
+	c = &s->cpu_slab[mm_tls[0].cpu_id];
 	if (s->sheaf_capacity) {
 		struct mm *m = s->mm;
-		struct page *slab;
+		uintptr_t a = (uintptr_t)x - (uintptr_t)m->direct_map;
+		struct page *page;
 
-		off = (uintptr_t)x - (uintptr_t)m->direct_map;
-		if (unlikely(off >= m->direct_map_bytes))
+		if (unlikely(a >= m->direct_map_bytes))
 			return slab_free_slow(s, x, caller, who);
-		slab = compound_head(pfn_to_page(m, off >> PAGE_SHIFT));
-		if (unlikely(slab->slab_cache != s || !(slab->flags & PG_slab)))
-			return slab_free_slow(s, x, caller, who);
-		return sheaf_free(s, c, slab, x, caller, who);
+		page = pfn_to_page(m, a >> PAGE_SHIFT);
+		return sheaf_free(s, c, x, page->slab_cache == s && (page->flags & PG_slab_oo) &&
+				  oo_object(s, a), caller, who);
 	}
-	off = (uintptr_t)x - (uintptr_t)c->base;
-	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
-		return slab_free_slow(s, x, caller, who);
-	set_freepointer(s, x, c->freelist);
-	mm_track_free(x, s->object_size);
-	c->freelist = x;
-	slab_stat(c, FREE_FASTPATH);
-	return 0;
+	return cpu_slab_free(s, c, x, NULL, caller, who);
 }
 
-/* kfree(): slab is x's slab page (PG_slab, cache s); x itself is checked
- * here (cpu slab range and slot) or in slab_free_known_slow(). */
+/* kfree() of x (a: its offset in the direct map) in a PG_slab_oo page of
+ * kmalloc cache s; the slab's head is found by alignment, not loaded. */
+static __always_inline int slab_free_oo(struct kmem_cache *s, void *x, uintptr_t a,
+					unsigned long caller)
+{
+	struct kmem_cache_cpu *c;
+
+	if (unlikely(!bound_fast(s)))
+		return slab_free_slow(s, x, caller, "kfree");
+	c = &s->cpu_slab[mm_tls[0].cpu_id];
+	if (s->sheaf_capacity)
+		return sheaf_free(s, c, x, oo_object(s, a), caller, "kfree");
+	return cpu_slab_free(s, c, x, pfn_to_page(s->mm, (a & ~s->oo_mask) >> PAGE_SHIFT), caller,
+			     "kfree");
+}
+
+/* kfree() of x in a slab that is not PG_slab_oo: slab is its head page
+ * (PG_slab, cache s). */
 static __always_inline int slab_free_known(struct kmem_cache *s, struct page *slab, void *x,
 					   unsigned long caller)
 {
-	struct kmem_cache_cpu *c;
-	uintptr_t off;
-
-	if (unlikely(!bound_fast(s->mm)))
+	if (unlikely(!bound_fast(s) || s->sheaf_capacity))
 		return slab_free_slow(s, x, caller, "kfree");
-	c = &s->cpu_slab[mm_tls[0].cpu->id];
-	if (s->sheaf_capacity)
-		return sheaf_free(s, c, slab, x, caller, "kfree");
-	off = (uintptr_t)x - (uintptr_t)c->base;
-	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
-		return slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu);
-	set_freepointer(s, x, c->freelist);
-	mm_track_free(x, s->object_size);
-	c->freelist = x;
-	slab_stat(c, FREE_FASTPATH);
-	return 0;
+	return cpu_slab_free(s, &s->cpu_slab[mm_tls[0].cpu_id], x, slab, caller, "kfree");
 }
 
 /* ---- between slab.c and sheaf.c --------------------------------------------
