@@ -61,7 +61,7 @@ extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model
 /* The calling thread's CPU in machine m, or NULL when it is not bound. */
 static inline struct mm_cpu *this_cpu(struct mm *m)
 {
-	if (likely(mm_tls[0].m == m && mm_tls[0].mm_id == m->id))
+	if (likely(mm_tls[0].mm_id == m->id))       /* ids are never reused */
 		return mm_tls[0].cpu;
 	return this_cpu_slow(m);
 }

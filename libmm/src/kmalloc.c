@@ -128,6 +128,8 @@ static __noinline void *kmalloc_large(struct mm *m, size_t size, gfp_t gfp)
 
 static inline struct kmem_cache *kmalloc_slab(struct mm *m, size_t size, gfp_t gfp)
 {
+	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE))))
+		return m->slab->kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)];
 	return m->slab->kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)];
 }
 

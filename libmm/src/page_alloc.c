@@ -336,7 +336,7 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	struct zone *z;
 	int hz;
 
-	if (unlikely(!m || mm_tls[0].m != m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
+	if (unlikely(!m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
 		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || m->cfg.pcp_disabled))
 		return __alloc_pages_slow(m, gfp, order, nid);
@@ -500,7 +500,7 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 
 int mm_free_pages(struct mm *m, struct page *page, unsigned order)
 {
-	if (unlikely(!m || mm_tls[0].m != m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
+	if (unlikely(!m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
 		     page->_refcount != 1 || page->private != order || (page->flags & ~PG_lru)))
 		return free_pages_slow(m, page, order);
 	return free_pages_commit(m, page, order, mm_tls[0].cpu);

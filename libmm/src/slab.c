@@ -1992,6 +1992,7 @@ static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size
 	}
 	s->init_on_alloc = m->cfg.init_on_alloc;
 	s->init_on_free = m->cfg.init_on_free && !(flags & (SLAB_POISON | SLAB_TYPESAFE_BY_RCU));
+	s->sheaf_fast_free = s->init_on_free ? 0 : s->sheaf_capacity;
 	s->init_hooks = s->init_on_alloc || s->init_on_free;
 	s->slow_bits = s->init_hooks ? 1u << 31 : 0;
 	seed = m->cfg.seed ^ name_hash(name) ^ (unsigned long)m->slab->rnd_caches++ << 48;

@@ -127,6 +127,8 @@ struct kmem_cache {
 	bool init_hooks;                /* either of them: the post-alloc hook runs */
 	gfp_t slow_bits;                /* 1 << 31 with init_hooks: no fast alloc */
 	unsigned int sheaf_capacity;    /* objects per sheaf, 0: no sheaves */
+	unsigned int sheaf_fast_free;   /* sheaf_capacity, 0 with init_on_free:
+	                                   a full main sheaf for the fast path */
 	slab_flags_t flags;
 	unsigned int object_size;       /* what the user asked for (max of aliases) */
 	unsigned int inuse;             /* object + right red zone: metadata offset */
@@ -244,11 +246,11 @@ static inline __mm_no_asan void set_freepointer(const struct kmem_cache *s, void
 	*(unsigned long *)addr = freelist_ptr_encode(s, fp, addr);
 }
 
-/* Is the calling thread bound to m in its most recent slot (then
- * mm_tls[0].cpu is its CPU)?  If not, the slow path asks this_cpu(). */
+/* Is the calling thread bound to s's machine in its most recent slot (then
+ * mm_tls[0].cpu_id is its CPU)?  If not, the slow path asks this_cpu(). */
 static __always_inline bool bound_fast(const struct kmem_cache *s)
 {
-	return likely(mm_tls[0].m == s->mm && mm_tls[0].mm_id == s->mm_id);
+	return likely(mm_tls[0].mm_id == s->mm_id);    /* ids are never reused */
 }
 
 /* GFP bits that send an allocation to the slow path: unknown bits,
@@ -316,7 +318,7 @@ static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cp
 	struct slab_sheaf *sh = c->main;
 	unsigned n = sh->size;
 
-	if (unlikely(!valid || n >= s->sheaf_capacity || sh->slots[n] == x || s->init_on_free))
+	if (unlikely(!valid || n >= s->sheaf_fast_free || sh->slots[n] == x))
 		return slab_free_slow(s, x, caller, who);
 	sh->slots[n + 1] = x;
 	sh->size = n + 1;
