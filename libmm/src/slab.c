@@ -896,7 +896,7 @@ static void deactivate_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	c->slab = NULL;
 	c->freelist = NULL;
 	c->base = NULL;
-	c->span = 0;
+	c->span = c->free_span = 0;
 	unfreeze_slab(s, slab, head, tail, nr, c, &discard);
 	if (discard)
 		discard_slab(s, slab, c);
@@ -952,6 +952,7 @@ static inline void set_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c, 
 	c->slab = slab;
 	c->base = start;
 	c->span = (size_t)cnt_objects(slab->counters) * s->size;
+	c->free_span = s->init_on_free ? 0 : c->span;
 }
 
 /* get_partial_node(): the first usable slab of node n becomes the cpu slab;
@@ -1043,7 +1044,7 @@ static __noinline void *__slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned l
 		slab_stat(c, DEACTIVATE_FULL);
 		c->slab = NULL;
 		c->base = NULL;
-		c->span = 0;
+		c->span = c->free_span = 0;
 	}
 	if (c->partial) {
 		slab = c->partial;

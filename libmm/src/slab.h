@@ -82,6 +82,8 @@ struct kmem_cache_cpu {
 	char *base;                     /* first object of the cpu slab */
 	uintptr_t span;                 /* objects * size: x is in the cpu slab
 	                                   iff x - base < span (0: no cpu slab) */
+	uintptr_t free_span;            /* span, 0 with init_on_free: the fast
+	                                   free's range */
 	struct page *slab;              /* the active slab, frozen, or NULL */
 	struct page *partial;           /* frozen partial slabs, linked through
 	                                   lru.next; nr_partial of them */
@@ -335,7 +337,7 @@ static __always_inline int cpu_slab_free(struct kmem_cache *s, struct kmem_cache
 {
 	uintptr_t off = (uintptr_t)x - (uintptr_t)c->base;
 
-	if (unlikely(off >= c->span || !slot_exact(s, off) || x == c->freelist || s->init_on_free))
+	if (unlikely(off >= c->free_span || !slot_exact(s, off) || x == c->freelist))
 		return slab ? slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu)
 			    : slab_free_slow(s, x, caller, who);
 	set_freepointer(s, x, c->freelist);
