@@ -557,14 +557,15 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static void test_threads(void)
+static void test_threads(const char *config)
 {
 	long n = 200000;
 	pthread_t a, b;
 	void *ra, *rb;
 	char *before;
 
-	tm = machine("cpus=2");
+	tm = machine(config);
+	ring_head = ring_tail = 0;
 	before = settled_buddyinfo(tm);
 	ts = mm_kmem_cache_create(tm, "xfer", 40, 0, SLAB_NO_MERGE, NULL);
 	mm_cpu_unbind(tm);
@@ -574,7 +575,9 @@ static void test_threads(void)
 	pthread_join(b, &rb);
 	CHECK(ra == NULL && rb == NULL && thread_errors == 0);
 	mm_cpu_bind(tm, 0);
-	CHECK(mm_kmem_cache_stat(ts, "free_remote") > 0);
+	/* classic: frees into CPU 0's frozen slabs; sheaves: into CPU 1's sheaves */
+	CHECK(mm_kmem_cache_stat(ts, mm_kmem_cache_sheaf_capacity(ts) ? "free_cpu_sheaf"
+								       : "free_remote") > 0);
 	CHECK_VALID(tm);
 	CHECK(mm_kmem_cache_destroy(ts) == 0);
 	mm_kmem_cache_shrink(mm_kmalloc_cache(tm, 200, GFP_KERNEL));
@@ -623,13 +626,14 @@ static void *swapper(void *arg)
 	return NULL;
 }
 
-static void test_threads_swap(void)
+static void test_threads_swap(const char *config)
 {
 	pthread_t th[3];
 	void *rc[3];
 	char *before, *after;
 
-	tm = machine("cpus=3");
+	tm = machine(config);
+	memset(slots, 0, sizeof(slots));
 	before = settled_buddyinfo(tm);
 	mm_cpu_unbind(tm);
 	for (long i = 0; i < 3; i++)
@@ -760,8 +764,10 @@ int main(void)
 	test_kunit();
 	test_kunit_kmalloc();
 	test_hardening();
-	test_threads();
-	test_threads_swap();
+	test_threads("cpus=2");
+	test_threads("cpus=2 slub_sheaves=1");
+	test_threads_swap("cpus=3");
+	test_threads_swap("cpus=3 slub_sheaves=1");
 	test_reports();
 	test_kernel_h();
 	return ctest_done("test_slab");
