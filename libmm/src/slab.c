@@ -45,7 +45,11 @@
  * Fast paths (slab.h, inlined here and into kmalloc.c): slab_alloc() pops
  * c->freelist, slab_free() pushes onto it when the object belongs to the
  * cpu slab; one unlikely() test each, then slab_alloc_slow()/slab_free_slow()
- * here.  Everything else - refills, remote frees, list moves - is below.
+ * here.  With slub_sheaves=1 they pop and push the CPU's main sheaf instead
+ * (sheaf.c, which calls back into the bulk operations here for refills and
+ * flushes).  Every page of a slab of the cache's preferred order carries
+ * slab_cache and PG_slab_oo, so kfree and the sheaf free check an object
+ * from its own struct page: such slabs are aligned to their size.  Everything else - refills, remote frees, list moves - is below.
  * (No prefetch_freepointer() as slab_alloc_node() has: measured here it
  * costs the 64 B pair 0.1-0.2 ns and buys the random pattern 0.2.)
  *
