@@ -79,6 +79,8 @@ struct kmem_cache_cpu {
 	                                   encoded links (get_freepointer) */
 	struct slab_sheaf *main;        /* sheaf caches: never NULL */
 	struct slab_sheaf *spare;       /* empty or full, or NULL */
+	void *spare_top;                /* its top object (NULL if none): the
+	                                   spare is never pushed or popped */
 	char *base;                     /* first object of the cpu slab */
 	uintptr_t span;                 /* objects * size: x is in the cpu slab
 	                                   iff x - base < span (0: no cpu slab) */
@@ -296,7 +298,8 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 
 /* free_to_pcs(): slab is x's head page, PG_slab of cache s; push x onto
  * the main sheaf once it is shown to be an object start that is not the
- * sheaf's top already (a double free).  Anything else: the slow path. */
+ * top of the main or the spare sheaf already (a double free).  Anything
+ * else: the slow path. */
 static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cpu *c,
 				      struct page *slab, void *x, unsigned long caller,
 				      const char *who)
@@ -307,7 +310,7 @@ static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cp
 
 	if (unlikely(off >= (uintptr_t)cnt_objects(slab->counters) * s->size ||
 		     !slot_exact(s, off) || n >= s->sheaf_capacity || sh->slots[n] == x ||
-		     s->init_on_free))
+		     x == c->spare_top || s->init_on_free))
 		return slab_free_slow(s, x, caller, who);
 	sh->slots[n + 1] = x;
 	sh->size = n + 1;
