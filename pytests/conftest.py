@@ -11,8 +11,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from libmm import Machine
-from mmutil import SMALL_CONFIG
+from mmutil import SMALL_CONFIG, checked_machine
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=30,
@@ -24,22 +23,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-def _checked(m):
-    try:
-        yield m
-        if not m.closed:
-            m.validate()
-    finally:
-        m.close()
-
-
 @pytest.fixture
 def machine():
     """The default machine; validate() must pass at teardown."""
-    yield from _checked(Machine())
+    yield from checked_machine()
 
 
 @pytest.fixture
 def small_machine():
     """A 208 MiB two-CPU machine; validate() must pass at teardown."""
-    yield from _checked(Machine(**SMALL_CONFIG))
+    yield from checked_machine(**SMALL_CONFIG)

@@ -3,13 +3,19 @@
 Everything a test compares the library against is computed here from
 reference/kernel.md rather than pasted: gfp_zone() (§1.3), watermarks and
 lowmem_reserve (§2.4, §2.5), the boot-time buddy layout (§3.2), the
-fragmentation indices (§7.6) and the /proc text layouts (§7.1, §7.2).
+fragmentation indices (§7.6), the /proc text layouts (§7.1, §7.2), and
+kmalloc's size classes with 7.0's sheaf capacities.  Also the validating
+machine fixtures, and their classic/sheaves parametrization for the slab
+suites.
 """
 import math
 
-from libmm import GFP, MIGRATETYPES, ZONE_NAMES
+import pytest
+
+from libmm import GFP, MIGRATETYPES, ZONE_NAMES, Machine
 
 SMALL_CONFIG = dict(cpus=2, DMA="16M", DMA32="64M", NORMAL="128M")
+SHEAVES = dict(slub_sheaves=1)
 KERNEL_ZONE = {"DMA": "DMA", "DMA32": "DMA32", "NORMAL": "Normal",
                "MOVABLE": "Movable"}
 LOWMEM_RESERVE_RATIO = (256, 256, 32, 0)        # DMA, DMA32, NORMAL, MOVABLE
@@ -219,3 +225,80 @@ def pagetypeinfo_text(pageblock_order, pagetypes, pageblocks):
         out.append("Node %d, zone %8s " % (node, KERNEL_ZONE[zone])
                    + "".join("%12d " % counts[mt] for mt in MIGRATETYPES) + "\n")
     return "".join(out)
+
+
+# ---- validating machines; the slab suites' classic / sheaves runs -----------
+
+def checked_machine(**config):
+    """Generator for a fixture: a Machine(**config) that must pass validate()
+    at teardown (unless the test closed it)."""
+    m = Machine(**config)
+    try:
+        yield m
+        if not m.closed:
+            m.validate()
+    finally:
+        m.close()
+
+
+def slab_mode_fixtures():
+    """``machine`` and ``small_machine`` fixtures, each run twice: on SLUB as
+    6.18 has it ("classic") and with per-CPU sheaves ("sheaves").  A test
+    module overrides conftest's with ``machine, small_machine =
+    slab_mode_fixtures()``."""
+    modes = [pytest.param({}, id="classic"), pytest.param(SHEAVES, id="sheaves")]
+
+    @pytest.fixture(params=modes)
+    def machine(request):
+        yield from checked_machine(**request.param)
+
+    @pytest.fixture(params=modes)
+    def small_machine(request):
+        yield from checked_machine(**SMALL_CONFIG, **request.param)
+
+    return machine, small_machine
+
+
+def classic_only(cache, reason):
+    """Skip the rest of a test whose cache has sheaves in front of its slabs."""
+    if cache.sheaf_capacity:
+        pytest.skip("classic SLUB only: " + reason)
+
+
+# ---- kmalloc size classes and sheaf capacities -------------------------------
+
+def kmalloc_class(n):
+    """kmalloc_index(): size_index[] for <= 192 bytes, then powers of two."""
+    if n <= 192:
+        table = [8, 16, 32, 32, 64, 64, 64, 64, 96, 96, 96, 96, 128, 128, 128, 128] + [192] * 8
+        return table[(n - 1) // 8]
+    return 1 << (n - 1).bit_length()
+
+
+SHEAF_HEADER = 32       # 7.0's struct slab_sheaf before objects[]
+
+
+def sheaf_capacity(slot_size, minimum=0):
+    """calculate_sheaf_capacity() of 7.0 for a cache of slot size s->size:
+    60/26/12/4 objects by size, grown until the sheaf fills its kmalloc size
+    class, at least slub_sheaf_capacity (minimum)."""
+    if slot_size >= 4096:
+        capacity = 4
+    elif slot_size >= 1024:
+        capacity = 12
+    elif slot_size >= 256:
+        capacity = 26
+    else:
+        capacity = 60
+    capacity = (kmalloc_class(SHEAF_HEADER + capacity * 8) - SHEAF_HEADER) // 8
+    return max(capacity, minimum)
+
+
+SHEAF_STATS = ("alloc_cpu_sheaf", "free_cpu_sheaf", "sheaf_flush", "sheaf_refill",
+               "sheaf_alloc", "sheaf_free", "barn_get", "barn_get_fail", "barn_put",
+               "barn_put_fail", "alloc_fastpath", "alloc_slowpath")
+
+
+def sheaf_stats(cache):
+    """The sheaf counters of a cache and the cpu slab's allocation paths."""
+    return {name: cache.stat(name) for name in SHEAF_STATS}

@@ -6,13 +6,14 @@ live pointer is unique and non-overlapping, ksize() is the kernel's size
 class (or the compound page size above 8 KiB), contents survive krealloc up
 to the smaller size, kzalloc memory is zero, validate() passes.  Teardown
 frees everything, shrinks every kmalloc cache, drains, and demands the
-buddyinfo the machine booted with.
+buddyinfo the machine booted with.  TestKmallocSheaves runs the same model
+with per-CPU sheaves in front of every kmalloc cache (slub_sheaves=1).
 """
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from libmm import Machine
-from mmutil import SMALL_CONFIG
+from mmutil import SHEAVES, SMALL_CONFIG
 
 CLASSES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192]
 SIZES = st.one_of(st.integers(1, 200), st.integers(1, 8192), st.integers(8193, 40000),
@@ -37,9 +38,11 @@ def stamp(serial, n):
 
 
 class KmallocModel(RuleBasedStateMachine):
+    CONFIG = SMALL_CONFIG
+
     def __init__(self):
         super().__init__()
-        self.m = Machine(**SMALL_CONFIG)
+        self.m = Machine(**self.CONFIG)
         self.m.drain_pages()
         self.boot = self.m.buddyinfo()
         self.live = {}          # addr -> (size, serial)
@@ -111,4 +114,9 @@ class KmallocModel(RuleBasedStateMachine):
             self.m.close()
 
 
+class SheafKmallocModel(KmallocModel):
+    CONFIG = dict(SMALL_CONFIG, **SHEAVES)
+
+
 TestKmalloc = KmallocModel.TestCase
+TestKmallocSheaves = SheafKmallocModel.TestCase

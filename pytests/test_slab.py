@@ -2,6 +2,8 @@
 shrink/destroy, statistics, the slub_debug detections in the spirit of
 lib/slub_kunit.c (corrupt for real, check the report and the error count,
 the machine keeps working), hardening, and the slabinfo/JSON reports.
+The tests on the ``machine`` / ``small_machine`` fixtures run on classic
+SLUB and again with per-CPU sheaves (slub_sheaves=1).
 """
 import os
 import re
@@ -9,9 +11,12 @@ import re
 import pytest
 
 from libmm import CacheBusyError, CorruptionError, Machine
+from mmutil import classic_only, slab_mode_fixtures
 
 ASAN = os.environ.get("LIBMM_VARIANT") == "asan"
 WORD = 8
+
+machine, small_machine = slab_mode_fixtures()
 
 
 def fls(x):
@@ -158,6 +163,8 @@ def test_shrink_returns_pages_and_stats(small_machine):
 
 def test_min_partial_keeps_empty_slabs(machine):
     c = machine.kmem_cache_create("keep", 512, flags="SLAB_NO_MERGE")
+    classic_only(c, "the freed objects stay in the sheaves (12 x 28 of them), so no "
+                 "slab is empty before shrink")
     addrs = c.alloc_bulk(c.objects_per_slab * 20)
     for a in addrs:
         c.free(a)
@@ -290,6 +297,7 @@ def test_consistency_checks_refuse_bad_frees():
 @pytest.mark.skipif(ASAN, reason="writes into an ASan-poisoned free object")
 def test_hardened_freelist_pointer(machine):
     c = machine.kmem_cache_create("hard", 128, flags="SLAB_NO_MERGE")
+    classic_only(c, "frees go to the sheaves, which write no free pointer")
     a, b, d = c.alloc(), c.alloc(), c.alloc()
     c.free(d)
     c.free(b)                                # freelist: b -> d

@@ -10,19 +10,22 @@ was written last; fresh objects carry the constructor's pattern (the model
 restores it before each free, as the kernel's ctor contract requires);
 validate() passes.  Teardown frees everything, shrinks, destroys, drains,
 and demands the buddyinfo the machine had before the cache existed.
+TestSlabCacheSheaves runs the same model with per-CPU sheaves in front of
+the slabs (slub_sheaves=1; the debug-flag caches keep none).
 """
 from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant,
                                  precondition, rule)
 
 from libmm import Machine
-from mmutil import SMALL_CONFIG
+from mmutil import SHEAVES, SMALL_CONFIG, sheaf_capacity
 
 PAGE_SIZE = 4096
 CTOR_BYTE = 0x3C
 FLAGS = ["0", "SLAB_HWCACHE_ALIGN", "SLAB_NO_MERGE",
          "SLAB_RED_ZONE|SLAB_POISON|SLAB_STORE_USER|SLAB_CONSISTENCY_CHECKS",
          "SLAB_POISON", "SLAB_RED_ZONE", "SLAB_HWCACHE_ALIGN|SLAB_RECLAIM_ACCOUNT"]
+DEBUG_FLAGS = ("SLAB_RED_ZONE", "SLAB_POISON", "SLAB_STORE_USER", "SLAB_CONSISTENCY_CHECKS")
 
 
 def pattern(serial, n):
@@ -31,9 +34,11 @@ def pattern(serial, n):
 
 
 class SlabCacheModel(RuleBasedStateMachine):
+    CONFIG = SMALL_CONFIG
+
     def __init__(self):
         super().__init__()
-        self.m = Machine(**SMALL_CONFIG)
+        self.m = Machine(**self.CONFIG)
         self.m.drain_pages()
         self.boot = self.m.buddyinfo()
         self.live = {}          # addr -> serial written
@@ -70,6 +75,8 @@ class SlabCacheModel(RuleBasedStateMachine):
         self.want_align = want
         assert c.objects_per_slab * c.size <= PAGE_SIZE << c.order
         assert c.objects_per_slab >= 1
+        sheaves = self.CONFIG.get("slub_sheaves") and not any(f in flags for f in DEBUG_FLAGS)
+        assert c.sheaf_capacity == (sheaf_capacity(c.size) if sheaves else 0)
 
     def _take(self, addr):
         assert addr not in self.live, "object %#x handed out twice" % addr
@@ -162,4 +169,9 @@ class SlabCacheModel(RuleBasedStateMachine):
             self.m.close()
 
 
+class SheafSlabCacheModel(SlabCacheModel):
+    CONFIG = dict(SMALL_CONFIG, **SHEAVES)
+
+
 TestSlabCache = SlabCacheModel.TestCase
+TestSlabCacheSheaves = SheafSlabCacheModel.TestCase

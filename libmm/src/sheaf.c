@@ -27,6 +27,8 @@
  * were removed): refills and flushes are the bulk operations of slab.c.
  *
  * Invariants: a sheaf cache's main is never NULL; 0 <= size <= capacity;
+ * the spare is empty or full (only main is pushed and popped), and
+ * spare_top caches its top for the fast free path's double-free check;
  * slots[0] is NULL and slots[1..size] are distinct object starts of the
  * cache, counted in use by their slabs (inuse) and on no freelist; barn
  * sheaves are full (size == capacity) on sheaves_full and empty on
@@ -98,6 +100,14 @@ static void free_empty_sheaf(struct slab_sheaf *sh, struct kmem_cache_cpu *c)
 static inline void *sheaf_top(const struct slab_sheaf *sh)
 {
 	return sh ? sh->slots[sh->size] : NULL;
+}
+
+/* Every change of c->spare goes through here (the fast free path compares
+ * against c->spare_top). */
+static inline void set_spare(struct kmem_cache_cpu *c, struct slab_sheaf *sh)
+{
+	c->spare = sh;
+	c->spare_top = sheaf_top(sh);
 }
 
 /* sheaf_flush_unused(): every object of sh back to its slab */
@@ -254,7 +264,7 @@ static bool replace_empty_main(struct kmem_cache *s, struct kmem_cache_cpu *c,
 
 	if (c->spare && c->spare->size) {
 		full = c->spare;
-		c->spare = c->main;
+		set_spare(c, c->main);
 		c->main = full;
 		return true;
 	}
@@ -268,7 +278,7 @@ static bool replace_empty_main(struct kmem_cache *s, struct kmem_cache_cpu *c,
 	if (!(gfp & __GFP_DIRECT_RECLAIM))      /* !gfpflags_allow_blocking() */
 		return false;
 	empty = c->spare;
-	c->spare = NULL;
+	set_spare(c, NULL);
 	if (!empty)
 		empty = barn_get_empty_sheaf(barn);
 	if (!empty)
@@ -296,7 +306,7 @@ static void replace_full_main(struct kmem_cache *s, struct kmem_cache_cpu *c, st
 		if (!empty)
 			empty = alloc_empty_sheaf(s, c);
 		if (empty) {
-			c->spare = c->main;
+			set_spare(c, c->main);
 			c->main = empty;
 			return;
 		}
@@ -304,7 +314,7 @@ static void replace_full_main(struct kmem_cache *s, struct kmem_cache_cpu *c, st
 		return;
 	}
 	if (spare->size < s->sheaf_capacity) {
-		c->spare = c->main;
+		set_spare(c, c->main);
 		c->main = spare;
 		return;
 	}
@@ -317,7 +327,7 @@ static void replace_full_main(struct kmem_cache *s, struct kmem_cache_cpu *c, st
 	if (err == -E2BIG) {                    /* the spare goes back to the slabs */
 		slab_stat(c, BARN_PUT_FAIL);
 		sheaf_flush(s, spare, cpu);
-		c->spare = c->main;
+		set_spare(c, c->main);
 		c->main = spare;
 		return;
 	}
@@ -365,7 +375,7 @@ int sheaf_free_cpu(struct kmem_cache *s, struct page *slab, void *x, unsigned lo
 
 	(void)slab;
 	(void)caller;
-	if (x == sheaf_top(c->main) || x == sheaf_top(c->spare))
+	if (x == sheaf_top(c->main) || x == c->spare_top)
 		return slab_free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is "
 					 "already the last object freed to cpu %d's sheaf)", who,
 					 s->name, x, cpu->id);
@@ -400,7 +410,7 @@ size_t sheaf_alloc_bulk(struct kmem_cache *s, size_t n, void **p, struct mm_cpu 
 
 			if (c->spare && c->spare->size) {
 				c->main = c->spare;
-				c->spare = sh;
+				set_spare(c, sh);
 			} else if ((full = barn_replace_empty_sheaf(cpu_barn(s, cpu), sh))) {
 				slab_stat(c, BARN_GET);
 				c->main = full;
@@ -432,7 +442,7 @@ void pcs_flush_all(struct kmem_cache *s, struct mm_cpu *cpu)
 	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
 	struct slab_sheaf *spare = c->spare;
 
-	c->spare = NULL;
+	set_spare(c, NULL);
 	if (spare) {
 		sheaf_flush(s, spare, cpu);
 		free_empty_sheaf(spare, c);
@@ -607,6 +617,11 @@ int sheaves_validate(struct kmem_cache *s, struct strbuf *err)
 		ret = check_sheaf(s, c->main, "cpu main", i, &cs, err);
 		if (!ret && c->spare)
 			ret = check_sheaf(s, c->spare, "cpu spare", i, &cs, err);
+		if (!ret && c->spare_top != sheaf_top(c->spare)) {
+			sb_printf(err, "cache %s cpu %d: spare_top %p is not the spare sheaf's top %p",
+				  s->name, i, c->spare_top, sheaf_top(c->spare));
+			ret = -1;
+		}
 	}
 	for (int i = 0; i < m->nr_nodes && !ret; i++) {
 		struct node_barn *barn = &s->node[i].barn;

@@ -1122,9 +1122,16 @@ void slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
 	}
 }
 
+/* One object for a sheaf cache straight from the slabs (GFP_NOWAIT and no
+ * full sheaf): counted as slab_alloc_node() counts it, alloc_fastpath when
+ * the cpu freelist serves it (__slab_alloc() counts only its slow path). */
 void *slab_alloc_from_slabs(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 			    size_t orig_size, struct mm_cpu *cpu)
 {
+	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
+
+	if (c->freelist)
+		slab_stat(c, ALLOC_FASTPATH);
 	return __slab_alloc(s, gfp, caller, orig_size, cpu);
 }
 

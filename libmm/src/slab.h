@@ -79,6 +79,8 @@ struct kmem_cache_cpu {
 	                                   encoded links (get_freepointer) */
 	struct slab_sheaf *main;        /* sheaf caches: never NULL */
 	struct slab_sheaf *spare;       /* empty or full, or NULL */
+	void *spare_top;                /* its top object (NULL if none): the
+	                                   spare is never pushed or popped */
 	char *base;                     /* first object of the cpu slab */
 	uintptr_t span;                 /* objects * size: x is in the cpu slab
 	                                   iff x - base < span (0: no cpu slab) */
@@ -312,15 +314,17 @@ static __always_inline bool oo_object(const struct kmem_cache *s, uintptr_t a)
 }
 
 /* free_to_pcs(): x is an object start of s (valid: shown by the caller);
- * push it onto the main sheaf unless that is full or x is its top already
- * (a double free).  Anything else: the slow path. */
+ * push it onto the main sheaf unless that is full or x is the top of the
+ * main or the spare sheaf already (a double free).  Anything else: the
+ * slow path. */
 static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cpu *c, void *x,
 				      bool valid, unsigned long caller, const char *who)
 {
 	struct slab_sheaf *sh = c->main;
 	unsigned n = sh->size;
 
-	if (unlikely(!valid || n >= s->sheaf_fast_free || sh->slots[n] == x))
+	if (unlikely(!valid || n >= s->sheaf_fast_free || sh->slots[n] == x ||
+		     x == c->spare_top))
 		return slab_free_slow(s, x, caller, who);
 	sh->slots[n + 1] = x;
 	sh->size = n + 1;
