@@ -366,15 +366,12 @@ void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, si
 	return obj;
 }
 
-/* free_to_pcs() once x is known to be an object start of slab (cache s). */
-int sheaf_free_cpu(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
-		   struct mm_cpu *cpu, const char *who)
+/* free_to_pcs() once x is known to be an object start of cache s. */
+int sheaf_free_cpu(struct kmem_cache *s, void *x, struct mm_cpu *cpu, const char *who)
 {
 	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
 	struct slab_sheaf *sh;
 
-	(void)slab;
-	(void)caller;
 	if (x == sheaf_top(c->main) || x == c->spare_top)
 		return slab_free_refused(s, c, EFAULT, "%s(%s): double free of object %p (it is "
 					 "already the last object freed to cpu %d's sheaf)", who,

@@ -1238,7 +1238,7 @@ static __noinline int __slab_free(struct kmem_cache *s, void *x, unsigned long c
 	if (!slab)
 		return rc;
 	if (s->sheaf_capacity)
-		return sheaf_free_cpu(s, slab, x, caller, cpu, who);
+		return sheaf_free_cpu(s, x, cpu, who);
 	return __slab_free_slab(s, slab, x, caller, cpu, c, who);
 }
 

@@ -420,8 +420,7 @@ int  sheaves_init(struct kmem_cache *s);
 void sheaves_free(struct kmem_cache *s);
 void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size,
 		       struct mm_cpu *cpu);
-int  sheaf_free_cpu(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
-		    struct mm_cpu *cpu, const char *who);
+int  sheaf_free_cpu(struct kmem_cache *s, void *x, struct mm_cpu *cpu, const char *who);
 size_t sheaf_alloc_bulk(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu);
 bool sheaves_used(struct kmem_cache *s, struct kmem_cache_cpu *c);
 void pcs_flush_all(struct kmem_cache *s, struct mm_cpu *cpu);
