@@ -147,7 +147,7 @@ def test_minimum_capacity_is_used():
 
 
 def test_no_sheaves_on_default_machines():
-    for config in ({}, dict(slub_sheaf_capacity=100), dict(slub_sheaves=0)):
+    for config in ({}, dict(slub_sheaves=0)):
         with Machine(**config) as m:
             assert "slub_sheaves" not in m.config
             c = new_cache(m)
@@ -167,6 +167,11 @@ def test_no_sheaves_on_default_machines():
 def test_option_ranges(key, value):
     with pytest.raises(ValueError, match=key):
         Machine(**{key: value})
+
+
+def test_a_capacity_needs_sheaves():
+    with pytest.raises(ValueError, match="needs|without slub_sheaves=1"):
+        Machine(slub_sheaf_capacity=100)
 
 
 def test_debug_caches_have_none():

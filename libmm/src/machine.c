@@ -260,6 +260,9 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 		return cfg_error(err, errlen,
 				 "percpu_pagelist_high_fraction=%d: must be 0 or at least 8",
 				 c->percpu_pagelist_high_fraction);
+	if (c->slub_sheaf_capacity && !c->slub_sheaves)
+		return cfg_error(err, errlen, "slub_sheaf_capacity=%d: there are no sheaves "
+				 "without slub_sheaves=1", c->slub_sheaf_capacity);
 	return 0;
 }
 
