@@ -9,10 +9,12 @@ machine fixtures, and their classic/sheaves parametrization for the slab
 suites.
 """
 import math
+import threading
+from contextlib import contextmanager
 
 import pytest
 
-from libmm import GFP, MIGRATETYPES, ZONE_NAMES, Machine
+from libmm import GFP, MIGRATETYPES, ZONE_NAMES, Machine, _lowlevel as ll
 
 SMALL_CONFIG = dict(cpus=2, DMA="16M", DMA32="64M", NORMAL="128M")
 SHEAVES = dict(slub_sheaves=1)
@@ -302,3 +304,23 @@ SHEAF_STATS = ("alloc_cpu_sheaf", "free_cpu_sheaf", "sheaf_flush", "sheaf_refill
 def sheaf_stats(cache):
     """The sheaf counters of a cache and the cpu slab's allocation paths."""
     return {name: cache.stat(name) for name in SHEAF_STATS}
+
+
+@contextmanager
+def cpu_held_by_thread(m, cpu):
+    """The body runs while another thread keeps CPU cpu of m bound (and idle)."""
+    bound, release = threading.Event(), threading.Event()
+
+    def hold():
+        with ll.on_cpu(m.handle, cpu):
+            bound.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert bound.wait(30)
+        yield
+    finally:
+        release.set()
+        t.join()

@@ -11,7 +11,7 @@ import pytest
 
 import libmm
 from libmm import GFP, CPUBusyError, Machine, _lowlevel as ll
-from mmutil import (SMALL_CONFIG, free_total, managed_total, parse_config,
+from mmutil import (SMALL_CONFIG, cpu_held_by_thread, free_total, managed_total, parse_config,
                     parse_size, pcp_total, snapshot)
 
 MiB = 1 << 20
@@ -220,25 +220,12 @@ def test_cpu_argument(small_machine):
 
 def test_cpu_bound_by_another_thread_is_busy(small_machine):
     m = small_machine
-    bound, release = threading.Event(), threading.Event()
-
-    def hold():
-        with ll.on_cpu(m.handle, 1):
-            bound.set()
-            release.wait(10)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    try:
-        assert bound.wait(10)
+    with cpu_held_by_thread(m, 1):
         before = snapshot(m)
         with pytest.raises(CPUBusyError, match="CPU 1"):
             m.alloc_pages(cpu=1)
         assert snapshot(m) == before
         assert m.alloc_pages(cpu=0) is not None       # CPU 0 is still free
-    finally:
-        release.set()
-        t.join()
     assert m.alloc_pages(cpu=1) is not None
 
 

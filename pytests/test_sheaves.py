@@ -13,13 +13,12 @@ import os
 import queue
 import random
 import threading
-from contextlib import contextmanager
 
 import pytest
 
 from libmm import CacheBusyError, CorruptionError, Machine, _lowlevel as ll
-from mmutil import (SHEAF_STATS, SHEAVES, SMALL_CONFIG, checked_machine, free_total,
-                    sheaf_capacity, sheaf_stats)
+from mmutil import (SHEAF_STATS, SHEAVES, SMALL_CONFIG, checked_machine, cpu_held_by_thread,
+                    free_total, sheaf_capacity, sheaf_stats)
 
 ASAN = os.environ.get("LIBMM_VARIANT") == "asan"
 SHEAF_CONFIG = dict(SMALL_CONFIG, **SHEAVES)
@@ -64,26 +63,6 @@ def expect(**changed):
 
 def slab_row(m, name):
     return next(r for r in m.slabinfo() if r["name"] == name)
-
-
-@contextmanager
-def cpu_held_by_thread(m, cpu):
-    """The body runs while another thread keeps CPU cpu bound (and idle)."""
-    bound, release = threading.Event(), threading.Event()
-
-    def hold():
-        with ll.on_cpu(m.handle, cpu):
-            bound.set()
-            release.wait(30)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    try:
-        assert bound.wait(30)
-        yield
-    finally:
-        release.set()
-        t.join()
 
 
 def run_threads(target, args_list):
