@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from libmm import CacheBusyError, CorruptionError, Machine, _lowlevel as ll
+from libmm import CacheBusyError, CorruptionError, Machine
 from mmutil import (SHEAF_STATS, SHEAVES, SMALL_CONFIG, checked_machine, cpu_held_by_thread,
                     free_total, sheaf_capacity, sheaf_stats)
 
