@@ -11,13 +11,8 @@
 #include <string.h>
 #include "internal.h"
 
-struct gfp_name {
-	const char *name;
-	gfp_t mask;
-};
-
 /* Printing order (mmflags.h __def_gfpflag_names). */
-static const struct gfp_name gfp_names[] = {
+static const struct flag_name gfp_names[] = {
 	{ "GFP_TRANSHUGE", GFP_TRANSHUGE },
 	{ "GFP_TRANSHUGE_LIGHT", GFP_TRANSHUGE_LIGHT },
 	{ "GFP_HIGHUSER_MOVABLE", GFP_HIGHUSER_MOVABLE },
@@ -59,7 +54,7 @@ static const struct gfp_name gfp_names[] = {
 };
 
 /* Accepted on input only. */
-static const struct gfp_name gfp_aliases[] = {
+static const struct flag_name gfp_aliases[] = {
 	{ "__GFP_DMA", __GFP_DMA },
 	{ "__GFP_DMA32", __GFP_DMA32 },
 	{ "__GFP_ATOMIC", 0 },     /* removed in 6.3; printed by 4.x-6.2 kernels */
@@ -69,7 +64,7 @@ static const struct gfp_name gfp_aliases[] = {
 	{ "none", 0 },
 };
 
-static bool lookup(const struct gfp_name *t, size_t n, const char *w, gfp_t *out)
+static bool lookup(const struct flag_name *t, size_t n, const char *w, gfp_t *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(t[i].name, w)) {
@@ -134,28 +129,35 @@ int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
 	return 0;
 }
 
-int mm_gfp_format(gfp_t gfp, char *buf, size_t len)
+int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const char *zero,
+		      char *buf, size_t len)
 {
 	struct strbuf sb;
-	int n;
+	int ret;
 
 	sb_init(&sb);
-	if (!gfp)
-		sb_puts(&sb, "none");
-	for (size_t i = 0; i < sizeof(gfp_names) / sizeof(gfp_names[0]) && gfp; i++) {
-		if ((gfp & gfp_names[i].mask) != gfp_names[i].mask)
+	if (!v)
+		sb_puts(&sb, zero);
+	for (size_t i = 0; i < n && v; i++) {
+		if ((v & t[i].mask) != t[i].mask)
 			continue;
-		sb_printf(&sb, "%s%s", sb.len ? "|" : "", gfp_names[i].name);
-		gfp &= ~gfp_names[i].mask;
+		sb_printf(&sb, "%s%s", sb.len ? "|" : "", t[i].name);
+		v &= ~t[i].mask;
 	}
-	if (gfp)
-		sb_printf(&sb, "%s%#x", sb.len ? "|" : "", gfp);
+	if (v)
+		sb_printf(&sb, "%s%#x", sb.len ? "|" : "", v);
 	if (!sb_finish(&sb)) {
 		if (len)
 			buf[0] = '\0';
 		return 0;
 	}
-	n = snprintf(buf, len, "%s", sb.buf);
+	ret = snprintf(buf, len, "%s", sb.buf);
 	free(sb.buf);
-	return n;
+	return ret;
+}
+
+int mm_gfp_format(gfp_t gfp, char *buf, size_t len)
+{
+	return flag_names_format(gfp, gfp_names, sizeof(gfp_names) / sizeof(gfp_names[0]), "none",
+				 buf, len);
 }

@@ -49,6 +49,16 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(pr
 void sb_puts(struct strbuf *sb, const char *s);
 char *sb_finish(struct strbuf *sb);   /* caller frees; NULL on OOM */
 
+/* ---- gfp.c: flag words as text (GFP and slab flags) -------------------- */
+struct flag_name {
+	const char *name;
+	unsigned int mask;
+};
+/* "A|B|0x40": names greedily in table order (a name whose whole mask is
+ * set), leftover bits in hex, `zero` for 0; snprintf's return */
+int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const char *zero,
+		      char *buf, size_t len);
+
 /* ---- machine.c: config, memory, CPUs ---------------------------------- */
 int  machine_init(struct mm *m, const char *config, char *err, size_t errlen);
 void machine_exit(struct mm *m);

@@ -1325,10 +1325,7 @@ static __noinline int __slab_free_other(struct kmem_cache *s, struct page *slab,
 				    "already the first free object of its slab)", who, s->name, x);
 	memset(x, 0, s->object_size);   /* init_on_free */
 	if (slab == c->slab) {
-		set_freepointer(s, x, c->freelist);
-		mm_track_free(x, s->object_size);
-		c->freelist = x;
-		slab_stat(c, FREE_FASTPATH);
+		cpu_freelist_push(s, c, x);
 		return 0;
 	}
 	return __slab_free_list(s, slab, x, cpu, c, who);
@@ -1357,10 +1354,7 @@ static __always_inline int __slab_free_slab(struct kmem_cache *s, struct page *s
 	if (slab == c->slab) {          /* own cpu slab, missed by the fast path's checks */
 		if (unlikely(x == slab_freelist(slab)))
 			return double_free_head(s, c, x, who);
-		set_freepointer(s, x, c->freelist);
-		mm_track_free(x, s->object_size);
-		c->freelist = x;
-		slab_stat(c, FREE_FASTPATH);
+		cpu_freelist_push(s, c, x);
 		return 0;
 	}
 	/*
@@ -1646,10 +1640,7 @@ void slab_free_to_slabs(struct kmem_cache *s, size_t n, void **p, struct mm_cpu 
 
 		if ((uintptr_t)x - (uintptr_t)c->base < c->span && x != c->freelist &&
 		    !s->debug && !s->init_on_free) {
-			set_freepointer(s, x, c->freelist);
-			mm_track_free(x, s->object_size);
-			c->freelist = x;
-			slab_stat(c, FREE_FASTPATH);
+			cpu_freelist_push(s, c, x);
 			continue;
 		}
 		mm_track_alloc(x, s->object_size);     /* sheaf objects are poisoned */
@@ -2688,7 +2679,7 @@ struct kmem_cache *mm_kmem_cache_find(struct mm *m, const char *name)
 
 /* ---- flags text ------------------------------------------------------------------------ */
 
-static const struct { const char *name; slab_flags_t v; } slab_flag_names[] = {
+static const struct flag_name slab_flag_names[] = {
 	{ "SLAB_CONSISTENCY_CHECKS", SLAB_CONSISTENCY_CHECKS }, { "SLAB_RED_ZONE", SLAB_RED_ZONE },
 	{ "SLAB_POISON", SLAB_POISON }, { "SLAB_KMALLOC", SLAB_KMALLOC },
 	{ "SLAB_HWCACHE_ALIGN", SLAB_HWCACHE_ALIGN }, { "SLAB_CACHE_DMA", SLAB_CACHE_DMA },
@@ -2737,7 +2728,7 @@ int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t e
 		} else {
 			for (size_t i = 0; i < NR_SLAB_FLAG_NAMES; i++)
 				if (!strcmp(word, slab_flag_names[i].name)) {
-					flags |= slab_flag_names[i].v;
+					flags |= slab_flag_names[i].mask;
 					found = true;
 				}
 		}
@@ -2754,25 +2745,10 @@ int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t e
 	return 0;
 }
 
+/* SLAB_TEMPORARY, an alias, is last and never printed */
 int mm_slab_flags_format(slab_flags_t flags, char *buf, size_t len)
 {
-	struct strbuf sb;
-	int n;
-
-	sb_init(&sb);
-	sb_puts(&sb, "");
-	for (size_t i = 0; i + 1 < NR_SLAB_FLAG_NAMES; i++)
-		if (flags & slab_flag_names[i].v) {
-			sb_printf(&sb, "%s%s", sb.len ? "|" : "", slab_flag_names[i].name);
-			flags &= ~slab_flag_names[i].v;
-		}
-	if (flags)
-		sb_printf(&sb, "%s%#x", sb.len ? "|" : "", flags);
-	if (!sb.len)
-		sb_puts(&sb, "0");
-	n = snprintf(buf, len, "%s", sb.buf ? sb.buf : "");
-	free(sb.buf);
-	return n;
+	return flag_names_format(flags, slab_flag_names, NR_SLAB_FLAG_NAMES - 1, "0", buf, len);
 }
 
 /* ---- reports ---------------------------------------------------------------------------- */

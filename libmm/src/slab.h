@@ -333,6 +333,16 @@ static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cp
 	return 0;
 }
 
+/* x (checked) onto this CPU's cpu slab freelist: the one place that pushes */
+static __always_inline void cpu_freelist_push(struct kmem_cache *s, struct kmem_cache_cpu *c,
+					      void *x)
+{
+	set_freepointer(s, x, c->freelist);
+	mm_track_free(x, s->object_size);
+	c->freelist = x;
+	slab_stat(c, FREE_FASTPATH);
+}
+
 /* The cpu slab's fast free: x in this CPU's cpu slab, at a slot, not its
  * first free object.  Otherwise the slow path: slab_free_known_slow() if
  * x's slab is known, else slab_free_slow(). */
@@ -344,10 +354,7 @@ static __always_inline int cpu_slab_free(struct kmem_cache *s, struct kmem_cache
 	if (unlikely(off >= c->free_span || !slot_exact(s, off) || x == c->freelist))
 		return slab ? slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu)
 			    : slab_free_slow(s, x, caller, who);
-	set_freepointer(s, x, c->freelist);
-	mm_track_free(x, s->object_size);
-	c->freelist = x;
-	slab_stat(c, FREE_FASTPATH);
+	cpu_freelist_push(s, c, x);
 	return 0;
 }
 

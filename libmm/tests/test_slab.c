@@ -289,6 +289,20 @@ static struct kmem_cache *kunit_cache(struct mm *m, const char *name, size_t siz
 	return mm_kmem_cache_create(m, name, size, 0, flags | SLAB_NO_USER_FLAGS, NULL);
 }
 
+/* slub_kunit's write-after-free cases: free an object of a fresh 64 B
+ * cache, write byte at off, and expect validate to count two errors. */
+static void clobber_free_object(struct mm *m, const char *name, slab_flags_t flags,
+				unsigned off, unsigned char v)
+{
+	struct kmem_cache *s = kunit_cache(m, name, 64, flags);
+	unsigned char *p = mm_kmem_cache_alloc(s, GFP_KERNEL);
+
+	mm_kmem_cache_free(s, p);
+	poke(p, off, v);
+	CHECK(mm_kmem_cache_validate(s) == 2);
+	CHECK(mm_kmem_cache_destroy(s) == 0);
+}
+
 static void test_kunit(void)
 {
 	struct mm *m = machine(NULL);
@@ -320,27 +334,10 @@ static void test_kunit(void)
 	CHECK(mm_kmem_cache_validate(s) == 0);
 	CHECK(mm_kmem_cache_destroy(s) == 0);
 
-	/* 3. test_first_word, 4. test_clobber_50th_byte */
-	s = kunit_cache(m, "TestSlub_1th_word_free", 64, SLAB_POISON);
-	p = mm_kmem_cache_alloc(s, GFP_KERNEL);
-	mm_kmem_cache_free(s, p);
-	*p = 0x78;
-	CHECK(mm_kmem_cache_validate(s) == 2);
-	CHECK(mm_kmem_cache_destroy(s) == 0);
-	s = kunit_cache(m, "TestSlub_50th_word_free", 64, SLAB_POISON);
-	p = mm_kmem_cache_alloc(s, GFP_KERNEL);
-	mm_kmem_cache_free(s, p);
-	p[50] = 0x9a;
-	CHECK(mm_kmem_cache_validate(s) == 2);
-	CHECK(mm_kmem_cache_destroy(s) == 0);
-
-	/* 5. test_clobber_redzone_free */
-	s = kunit_cache(m, "TestSlub_RZ_free", 64, SLAB_RED_ZONE);
-	p = mm_kmem_cache_alloc(s, GFP_KERNEL);
-	mm_kmem_cache_free(s, p);
-	p[64] = 0xab;
-	CHECK(mm_kmem_cache_validate(s) == 2);
-	CHECK(mm_kmem_cache_destroy(s) == 0);
+	/* 3. test_first_word, 4. test_clobber_50th_byte, 5. test_clobber_redzone_free */
+	clobber_free_object(m, "TestSlub_1th_word_free", SLAB_POISON, 0, 0x78);
+	clobber_free_object(m, "TestSlub_50th_word_free", SLAB_POISON, 50, 0x9a);
+	clobber_free_object(m, "TestSlub_RZ_free", SLAB_RED_ZONE, 64, 0xab);
 
 	/* 9. test_leak_destroy */
 	s = kunit_cache(m, "TestSlub_leak_destroy", 64, SLAB_NO_MERGE);
