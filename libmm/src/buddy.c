@@ -164,8 +164,14 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	MM_BUG_ON(1, m, READ_ONCE(page->flags) & PG_buddy);
 	WRITE_ONCE(page->flags, 0ul);
 	while (order < m->max_order) {
-		struct page *buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
+		struct page *buddy;
 		unsigned long combined;
+
+		/* compaction_capture(): the direct compactor of this zone takes
+		 * the block it waits for before it joins the lists */
+		if (unlikely(current_capc) && compaction_capture(current_capc, z, page, order, mt))
+			return;
+		buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
 
 		if (!buddy)
 			break;
@@ -185,6 +191,10 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	to_tail = order < m->max_order && buddy_merge_likely(z, pfn, buddy_pfn, order);
 	add_to_free_list(page, z, order, mt, to_tail);
 }
+
+/* The calling thread's direct compaction in progress (compaction.c sets
+ * it around compact_zone(), like current->capture_control). */
+__thread struct capture_control *current_capc;
 
 /* Takes zone->lock: __free_pages_ok() for blocks that bypass the pcp. */
 void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigned order)
@@ -231,7 +241,7 @@ static bool can_steal_fallback(struct mm *m, unsigned order, int start_mt)
 	       m->page_group_by_mobility_disabled;
 }
 
-static int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool *can_steal)
+int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool *can_steal)
 {
 	struct free_area *area = &z->free_area[order];
 
@@ -451,6 +461,36 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 		zone_unlock(z);
 	}
 	return false;
+}
+
+/* __isolate_free_page(): take a free block off the lists for compaction's
+ * free scanner, unless that would leave the zone below its min watermark
+ * (an order-0 check with 2^order more); blocks of half a pageblock or more
+ * make their mergeable pageblocks MOVABLE.  zone->lock held.  Returns the
+ * pages taken (0: refused); the block keeps private = order, no flags. */
+unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned order)
+{
+	struct mm *m = z->mm;
+	int mt = (int)page->index;
+
+	lockdep_assert_zone_held(z);
+	if (mt != MIGRATE_ISOLATE &&
+	    !__zone_watermark_ok(z, 0, z->_watermark[WMARK_MIN] + (1ul << order), 0, ALLOC_CMA,
+				 (long)zone_free_pages(z)))
+		return 0;
+	del_page_from_free_list(page, z, order);
+	WRITE_ONCE(page->private, (unsigned long)order);
+	if (order + 1 >= m->pageblock_order) {
+		unsigned long pfn = page_to_pfn(m, page), end = pfn + (1ul << order);
+
+		for (; pfn < end; pfn += m->pageblock_nr_pages) {
+			int bmt = get_pageblock_migratetype(z, pfn);
+
+			if (migratetype_is_mergeable(bmt))
+				set_pageblock_migratetype(z, pfn, MIGRATE_MOVABLE);
+		}
+	}
+	return 1ul << order;
 }
 
 /* ---- page isolation (mm/page_isolation.c) -------------------------------

@@ -208,6 +208,36 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 				    int highest_zoneidx, int mt, bool force,
 				    struct mm_cpu *cpu);
 
+int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool *can_steal);
+unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned order);
+
+/* Direct compaction's capture_control (compaction.c): a block of the
+ * wanted order freed in the compacted zone goes straight to the compactor
+ * (compaction_capture, called from __free_one_page). */
+struct capture_control {
+	struct zone *zone;              /* the zone being compacted */
+	int order;                      /* the order it compacts for */
+	int migratetype;                /* of the allocation */
+	struct page *page;              /* the block captured, or NULL */
+};
+extern __thread struct capture_control *current_capc;
+
+static inline bool compaction_capture(struct capture_control *capc, struct zone *z,
+				      struct page *page, unsigned order, int mt)
+{
+	if (capc->zone != z || (int)order != capc->order || capc->page)
+		return false;
+	/* do not pollute isolated regions; a lower-order non-movable request
+	 * does not take a block from a movable pageblock */
+	if (mt == MIGRATE_ISOLATE)
+		return false;
+	if (order < z->mm->pageblock_order && mt == MIGRATE_MOVABLE &&
+	    capc->migratetype != MIGRATE_MOVABLE)
+		return false;
+	capc->page = page;
+	return true;
+}
+
 static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
 {
 	return z->pageblock_mt[(pfn >> z->mm->pageblock_order) - z->pb_base];
@@ -232,8 +262,23 @@ static inline bool pcp_allowed_order(const struct mm *m, unsigned order)
 	return order <= PAGE_ALLOC_COSTLY_ORDER || order == m->pageblock_order;
 }
 
+/* ---- page_alloc.c ---------------------------------------------------- */
+/* enum compact_priority: how hard direct compaction tries (compaction.c) */
+enum { COMPACT_PRIO_SYNC_FULL, COMPACT_PRIO_SYNC_LIGHT, COMPACT_PRIO_ASYNC };
+#define MIN_COMPACT_PRIORITY    COMPACT_PRIO_SYNC_FULL
+#define DEF_COMPACT_PRIORITY    COMPACT_PRIO_SYNC_LIGHT
+#define INIT_COMPACT_PRIORITY   COMPACT_PRIO_ASYNC
+
+/* post_alloc_hook + prep_new_page for a block taken off the lists by other
+ * means (compaction's free scanner, a captured block) */
+void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigned order,
+			gfp_t gfp);
+
 /* ---- stats.c: counters and reports ------------------------------------ */
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
+/* fragmentation_index() (x1000) and extfrag_for_order() (percent) of a zone */
+int zone_fragmentation_index(struct zone *z, unsigned order);
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order);
 unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
 

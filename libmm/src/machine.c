@@ -46,6 +46,12 @@ static const struct mm_config default_config = {
 	.slab_hardened = 1,
 	.slub_max_order = 3,
 	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
+	.task_size = 16ul << 30,        /* movable memory: processes, compaction */
+	.compaction = 1,
+	.compaction_proactiveness = 20,
+	.extfrag_threshold = 500,
+	.compact_unevictable_allowed = 1,
+	.kcompactd = KCOMPACTD_TICK,
 };
 
 static int cfg_error(char *err, size_t errlen, const char *fmt, ...)
@@ -135,6 +141,12 @@ static const struct int_key int_keys[] = {
 	{ "slub_max_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_max_order) },
 	{ "slub_sheaves", 0, 1, offsetof(struct mm_config, slub_sheaves) },
 	{ "slub_sheaf_capacity", 0, 1024, offsetof(struct mm_config, slub_sheaf_capacity) },
+	/* compaction (CONFIG_COMPACTION and the vm sysctls) */
+	{ "compaction", 0, 1, offsetof(struct mm_config, compaction) },
+	{ "compaction_proactiveness", 0, 100, offsetof(struct mm_config, compaction_proactiveness) },
+	{ "extfrag_threshold", 0, 1000, offsetof(struct mm_config, extfrag_threshold) },
+	{ "compact_unevictable_allowed", 0, 1,
+	  offsetof(struct mm_config, compact_unevictable_allowed) },
 };
 
 static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, size_t errlen)
@@ -228,6 +240,22 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "%s=%s: expected a size from 1M to 64T, a "
 					 "multiple of the %lu-byte page", key, v, PAGE_SIZE);
 		c->vmalloc_size = bytes;
+	} else if (!strcmp(key, "task_size")) {
+		/* a process's user address space, reserved in this process */
+		if (parse_size(v, &bytes) || bytes % (2ul << 20) || bytes < (2ul << 20) ||
+		    bytes > (1ul << 40))
+			return cfg_error(err, errlen, "task_size=%s: expected a size from 2M to 1T, "
+					 "a multiple of 2M", v);
+		c->task_size = bytes;
+	} else if (!strcmp(key, "kcompactd")) {
+		static const char *const modes[] = { "tick", "thread", "off" };
+		int i = 0;
+
+		while (i < 3 && strcmp(v, modes[i]))
+			i++;
+		if (i == 3)
+			return cfg_error(err, errlen, "kcompactd=%s: expected tick, thread or off", v);
+		c->kcompactd = i;
 	} else if (!strcmp(key, "debug")) {
 		if (strlen(v) >= sizeof(c->debug))
 			return cfg_error(err, errlen, "debug=%s: too long", v);
@@ -359,6 +387,20 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);
 	}
+	if (c->task_size != d->task_size) {
+		sb_puts(sb, " task_size=");
+		format_size(sb, c->task_size);
+	}
+	if (!c->compaction)
+		sb_puts(sb, " compaction=0");
+	if (c->compaction_proactiveness != d->compaction_proactiveness)
+		sb_printf(sb, " compaction_proactiveness=%d", c->compaction_proactiveness);
+	if (c->extfrag_threshold != d->extfrag_threshold)
+		sb_printf(sb, " extfrag_threshold=%d", c->extfrag_threshold);
+	if (c->compact_unevictable_allowed != d->compact_unevictable_allowed)
+		sb_printf(sb, " compact_unevictable_allowed=%d", c->compact_unevictable_allowed);
+	if (c->kcompactd != d->kcompactd)
+		sb_printf(sb, " kcompactd=%s", c->kcompactd == KCOMPACTD_THREAD ? "thread" : "off");
 	return 0;
 }
 
@@ -477,6 +519,7 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->memfd = -1;
 	mm_log_init(m);
 	pthread_mutex_init(&m->drain_mutex, NULL);
+	pthread_mutex_init(&m->rmap_lock, NULL);
 	ret = config_parse(&m->cfg, config, err, errlen);
 	if (ret)
 		return ret;
@@ -524,6 +567,7 @@ void machine_exit(struct mm *m)
 	free(m->cpus);
 	free(m->nodes);
 	pthread_mutex_destroy(&m->drain_mutex);
+	pthread_mutex_destroy(&m->rmap_lock);
 	mm_log_free(m);
 }
 

@@ -2,6 +2,17 @@
  * mm_types.h - every internal structure of libmm, in one place.
  *
  * Ownership and locking (the numbered lock order; take them in this order):
+ *   0. mm->rmap_lock        movable memory (migrate.c, process.c,
+ *                           compaction.c): every process's page tables and
+ *                           mappings, the movable owners and their page
+ *                           counts, and on an allocated head the fields
+ *                           that say who may move it (PG_owned, PG_anon,
+ *                           PG_isolated, freelist = owner, index = owner's
+ *                           private, the pins in _refcount).  Never held
+ *                           across an allocation (allocations may compact,
+ *                           which takes it) nor across mm_error/mm_printk
+ *                           (the report callback may call back in); frees
+ *                           under it are fine.
  *   1. mm->drain_mutex      serialises drain_all_pages()
  *   2. zone->lock           the buddy lists of one zone: free_area[][],
  *                           pageblock migratetypes, nr_reserved_highatomic,
@@ -79,6 +90,14 @@ enum pageflags {
 	PG_slab_oo  = 1u << 7,   /* every page (head and tails) of a slab of its
 	                            cache's preferred order, slab_cache set on
 	                            each: kfree finds the cache without the head */
+	/* movable memory (migrate.c), allocated heads only, under rmap_lock: */
+	PG_owned    = 1u << 16,  /* has a migration owner: freelist = the
+	                            struct mm_movable_owner, index = its private
+	                            (__PageMovable, or an LRU page's mapping) */
+	PG_anon     = 1u << 17,  /* ... and the owner is a process: a user page
+	                            mapped at user address index (PageAnon) */
+	PG_isolated = 1u << 18,  /* taken for migration: on a migration list
+	                            through lru, holding one reference */
 };
 
 struct page {
@@ -146,7 +165,23 @@ struct per_cpu_pages {                  /* owned by the bound thread */
 	X(PCP_REFILL_PAGES, "pcp_refill_pages")                \
 	X(PCP_SPILL, "pcp_spill")                              \
 	X(PCP_SPILL_PAGES, "pcp_spill_pages")                  \
-	X(PCP_DRAIN, "pcp_drain")
+	X(PCP_DRAIN, "pcp_drain")                              \
+	X(PGMIGRATE_SUCCESS, "pgmigrate_success")              \
+	X(PGMIGRATE_FAIL, "pgmigrate_fail")                    \
+	X(THP_MIGRATION_SUCCESS, "thp_migration_success")      \
+	X(THP_MIGRATION_FAIL, "thp_migration_fail")            \
+	X(THP_MIGRATION_SPLIT, "thp_migration_split")          \
+	X(COMPACTMIGRATE_SCANNED, "compact_migrate_scanned")   \
+	X(COMPACTFREE_SCANNED, "compact_free_scanned")         \
+	X(COMPACTISOLATED, "compact_isolated")                 \
+	X(COMPACTSTALL, "compact_stall")                       \
+	X(COMPACTFAIL, "compact_fail")                         \
+	X(COMPACTSUCCESS, "compact_success")                   \
+	X(KCOMPACTD_WAKE, "compact_daemon_wake")               \
+	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned") \
+	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned") \
+	X(THP_FAULT_ALLOC, "thp_fault_alloc")                  \
+	X(THP_FAULT_FALLBACK, "thp_fault_fallback")
 
 enum vm_event_item {
 #define MM_ENUM(e, n) e,
@@ -252,7 +287,16 @@ struct mm_config {
 	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
 	/* vmalloc (issue 5) */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
+	/* movable memory: processes, compaction */
+	unsigned long task_size;        /* bytes of user address space a process */
+	int compaction;                 /* CONFIG_COMPACTION: 0 turns it off */
+	int compaction_proactiveness;   /* vm.compaction_proactiveness (20) */
+	int extfrag_threshold;          /* vm.extfrag_threshold (500) */
+	int compact_unevictable_allowed;/* vm.compact_unevictable_allowed (1) */
+	int kcompactd;                  /* KCOMPACTD_TICK, _THREAD or _OFF */
 };
+
+enum { KCOMPACTD_TICK, KCOMPACTD_THREAD, KCOMPACTD_OFF };
 
 #define MM_TLS_SLOTS 4
 
@@ -293,6 +337,24 @@ struct mm {
 	struct slab_state *slab;        /* slab.c: caches, kmalloc tables */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
+	struct migrate_state *migrate;  /* migrate.c: owners, processes */
+	struct compact_state *compact;  /* compaction.c: per-zone and per-node
+	                                   compaction state, kcompactd */
+
+	/* Calls into the layers above the page allocator, registered at boot
+	 * by those layers (nothing calls upward directly). */
+	int (*release_owned)(struct mm *m, struct page *page, unsigned order);
+	                                /* migrate.c: a movable page is freed */
+	struct page *(*direct_compact)(struct mm *m, gfp_t gfp, unsigned order,
+				       unsigned alloc_flags, struct zone **zonelist,
+				       int highest_zoneidx, int prio, int *result);
+	                                /* compaction.c: try_to_compact_pages */
+	void (*compact_success)(struct mm *m, struct zone *z, unsigned order);
+	                                /* ... and the allocation succeeded */
+	void (*wakeup_kcompactd)(struct mm *m, int nid, unsigned order,
+				 int highest_zoneidx);
+
+	pthread_mutex_t rmap_lock;      /* see the lock order at the top */
 
 	pthread_mutex_t drain_mutex;
 

@@ -13,8 +13,12 @@
  * with the caller's reserve rights (gfp_to_alloc_flags), then
  * __GFP_MEMALLOC's no-watermark access, then what the kernel does after
  * direct reclaim fails - unreserve a HIGHATOMIC pageblock, drain every
- * CPU's lists, retry - since there is nothing here to reclaim, compact or
- * OOM-kill.  Failure is NULL with errno ENOMEM, counted, and logged as
+ * CPU's lists, retry - since there is nothing here to reclaim or OOM-kill.
+ * Direct compaction (compaction.c, through m->direct_compact) runs where
+ * the kernel runs it: first, asynchronously, for costly orders and for
+ * high orders that are not movable, then after "reclaim" at the default
+ * (SYNC_LIGHT) priority; a high-order request entering the slow path wakes
+ * kcompactd (m->wakeup_kcompactd) where the kernel would wake kswapd.  Failure is NULL with errno ENOMEM, counted, and logged as
  * "page allocation failure" unless __GFP_NOWARN.
  *
  * Page states on the way: buddy (PG_buddy) -> pcp (PG_pcp) -> allocated
@@ -110,6 +114,12 @@ static inline void prep_new_page(struct mm *m, struct zone *z, struct page *page
 		prep_compound_page(page, order);
 }
 
+void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigned order,
+			gfp_t gfp)
+{
+	prep_new_page(m, z, page, order, gfp);
+}
+
 /* rmqueue(): per-CPU lists for the orders they hold, else the buddy. */
 static inline struct page *rmqueue(struct mm *m, struct zone *z, unsigned order, int mt,
 				   unsigned alloc_flags, struct mm_cpu *cpu)
@@ -197,17 +207,68 @@ static void warn_alloc(struct mm *m, gfp_t gfp, unsigned order, struct mm_cpu *c
 		  cpu->id, order, gfp, mode);
 }
 
+/* __alloc_pages_direct_compact(): compaction.c's try_to_compact_pages
+ * through m->direct_compact; a captured block or a retry of the free
+ * lists.  Counts compact_stall, compact_success, compact_fail. */
+static struct page *__alloc_pages_direct_compact(struct mm *m, gfp_t gfp, unsigned order,
+						 unsigned alloc_flags,
+						 const struct alloc_context *ac, int prio,
+						 int *result, struct mm_cpu *cpu)
+{
+	struct page *page;
+
+	*result = MM_COMPACT_SKIPPED;
+	if (!order || !m->direct_compact)
+		return NULL;
+	page = m->direct_compact(m, gfp, order, alloc_flags, ac->zonelist, ac->highest_zoneidx,
+				 prio, result);
+	if (*result == MM_COMPACT_SKIPPED)
+		return NULL;
+	count_vm_events(cpu, COMPACTSTALL, 1);
+	if (page)
+		prep_new_page(m, page_zone(m, page), page, order, gfp);
+	else
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
+	if (page) {
+		m->compact_success(m, page_zone(m, page), order);
+		count_vm_events(cpu, COMPACTSUCCESS, 1);
+		return page;
+	}
+	count_vm_events(cpu, COMPACTFAIL, 1);
+	return NULL;
+}
+
 static __noinline struct page *__alloc_pages_slowpath(struct mm *m, gfp_t gfp, unsigned order,
 						      const struct alloc_context *ac,
 						      struct mm_cpu *cpu)
 {
 	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order);
 	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	bool pfmemalloc = (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC);
+	int compact_priority = DEF_COMPACT_PRIORITY, compact_result;
 	struct page *page;
 
+	/* where kswapd would be woken: kcompactd, for high orders */
+	if (order && (alloc_flags & ALLOC_KSWAPD) && m->wakeup_kcompactd)
+		m->wakeup_kcompactd(m, ac->preferred_zone->node, order, ac->highest_zoneidx);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
 	if (page)
 		return page;
+	/* costly orders, and high orders that would fragment a pageblock,
+	 * compact first (asynchronously) */
+	if ((gfp & __GFP_DIRECT_RECLAIM) && !pfmemalloc &&
+	    (costly || (order && ac->migratetype != MIGRATE_MOVABLE))) {
+		page = __alloc_pages_direct_compact(m, gfp, order, alloc_flags, ac,
+						    INIT_COMPACT_PRIORITY, &compact_result, cpu);
+		if (page)
+			return page;
+		if (costly && (gfp & __GFP_NORETRY)) {
+			if (compact_result == MM_COMPACT_SKIPPED ||
+			    compact_result == MM_COMPACT_DEFERRED)
+				goto nopage;
+			compact_priority = INIT_COMPACT_PRIORITY;
+		}
+	}
 	/* __gfp_pfmemalloc_flags(): from here on, every retry ignores the
 	 * watermarks, as the kernel re-applies reserve_flags at each retry */
 	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
@@ -224,6 +285,11 @@ static __noinline struct page *__alloc_pages_slowpath(struct mm *m, gfp_t gfp, u
 				       false, cpu);
 	drain_all_pages(m);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
+	if (page)
+		return page;
+	/* direct compaction at the default priority */
+	page = __alloc_pages_direct_compact(m, gfp, order, alloc_flags, ac, compact_priority,
+					    &compact_result, cpu);
 	if (page)
 		return page;
 	if ((gfp & __GFP_NORETRY) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))
@@ -489,6 +555,14 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 		return -EINVAL;
 	cpu = this_cpu(m);
 
+	/* a movable page: its owner lets go of it first (migrate.c) */
+	if (cpu && page_in_map(m, page) && (READ_ONCE(page->flags) & PG_owned) &&
+	    page->private == order && m->release_owned) {
+		int r = m->release_owned(m, page, order);
+
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
 	    (page->flags & ~(PG_head | PG_lru)))
 		return free_pages_misuse(m, page, order, cpu);

@@ -16,10 +16,13 @@
  *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
  *      zone, and add up to pcp->count;
  *   4. the HIGHATOMIC reserve is a whole number of pageblocks.
- * Then the layers above check their own: vmalloc_validate() (vmalloc.c) and
+ * Then the layers above check their own: vmalloc_validate() (vmalloc.c),
  * slab_validate() (slab.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
- * validate_slab_cache does, and any damage found fails the check).
+ * validate_slab_cache does, and any damage found fails the check),
+ * migrate_validate() (movable owners and isolated folios),
+ * process_validate() (page tables against the reverse map, pins) and
+ * compaction_validate() (skip bits, scanner positions).
  * Per-CPU lists are read without their owners' cooperation: call
  * mm_validate when no other thread is inside the allocator.
  */
@@ -29,6 +32,7 @@
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
+#include "movable.h"
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
@@ -237,6 +241,12 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
 	if (!ret)
 		ret = slab_validate(m, &sb);            /* slab (issue 4) */
+	if (!ret)
+		ret = migrate_validate(m, &sb);         /* owners, isolation */
+	if (!ret)
+		ret = process_validate(m, &sb);         /* page tables, reverse map, pins */
+	if (!ret)
+		ret = compaction_validate(m, &sb);      /* skip bits, cached pfns */
 	if (ret) {
 		char *msg = sb_finish(&sb);
 

@@ -167,5 +167,6 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 
 #include <libmm/vmalloc.h>
 #include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
+#include <libmm/migrate.h>  /* processes, pins, migration, compaction */
 
 #endif /* LIBMM_MM_H */
