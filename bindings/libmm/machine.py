@@ -15,6 +15,7 @@ from ._libmm import ffi, lib
 from .gfp import to_gfp
 from .vmalloc import VmallocMixin
 from .slab import SlabMixin                 # slab/kmalloc (issue 4)
+from .process import MovableMixin           # processes, migration, compaction
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
@@ -51,11 +52,12 @@ def zone_index(zone):
                          % (zone, ", ".join(ZONE_NAMES))) from None
 
 
-class Machine(VmallocMixin, SlabMixin):
+class Machine(VmallocMixin, SlabMixin, MovableMixin):
     """One simulated machine: Machine(config=None, **keywords)."""
 
     def __init__(self, config=None, **keywords):
         self._h = None
+        self._movable_init()
         self._config_text = build_config(config, **keywords)
         self._h = ll.create(self._config_text)
         self._max_order = ll.scalar(self._h, "mm_max_order")
@@ -72,6 +74,9 @@ class Machine(VmallocMixin, SlabMixin):
     def close(self):
         h, self._h = self._h, None
         if h is not None:
+            for p in list(self._processes):      # freed with the machine
+                p._p = None
+            self._owners.clear()
             ll.destroy(h)
 
     @property

@@ -636,7 +636,7 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 			}
 		}
 		why = __isolate_movable_folio(m, page, cc->mode, true, &cc->migratepages);
-		if (why) {
+		if (why != ISOLATE_OK) {
 			fail_note(&cc->mres, why, low_pfn);
 			goto isolate_fail_skip;
 		}
@@ -670,7 +670,7 @@ isolate_fail:
 isolate_abort:
 	pthread_mutex_unlock(&m->rmap_lock);
 	if (low_pfn == end_pfn && (!nr_isolated || cc->finish_pageblock)) {
-		if (valid_pfn != ~0ul && !skip_updated && !cc->ignore_skip_hint)
+		if (valid_pfn != ~0ul && !skip_updated)
 			*skip_bit(cc, valid_pfn) = 1;
 		update_cached_migrate(cc, low_pfn);
 	}
@@ -1463,7 +1463,6 @@ int compaction_init(struct mm *m)
 		zs->skip = calloc(zs->nr_blocks ? zs->nr_blocks : 1, 1);
 		if (!zs->skip)
 			return -ENOMEM;
-		zs->compact_order_failed = (int)m->nr_orders;
 		if (populated_zone(z)) {
 			reset_cached_positions(z, zs);
 			zs->compact_init_migrate_pfn = z->zone_start_pfn;

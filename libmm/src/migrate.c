@@ -365,7 +365,7 @@ int __isolate_movable_folio(struct mm *m, struct page *head, int mode, bool skip
 	head->_refcount++;
 	list_add_tail(&head->lru, list);
 	m->migrate->nr_isolated++;
-	return 0;
+	return ISOLATE_OK;
 }
 
 /* Take a folio off its migration list and drop the isolation's reference;
@@ -418,7 +418,7 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 			continue;
 		}
 		why = __isolate_movable_folio(m, head, MM_MIGRATE_SYNC, true, list);
-		if (why) {
+		if (why != ISOLATE_OK) {
 			fail_note(res, why, page_to_pfn(m, head));
 			ret = -EBUSY;
 		}
@@ -711,13 +711,14 @@ int migrate_pages(struct mm *m, struct list_head *from, new_folio_fn get_new,
 		  free_folio_fn put_new, void *priv, int mode, int reason,
 		  struct mm_migrate_result *res)
 {
-	struct mm_migrate_result local;
+	struct mm_migrate_result local, before;
 	struct migrate_ctx c = { m, get_new, put_new, priv, reason, res ? res : &local };
 	struct list_head folios, ret, split;
 	struct mm_cpu *cpu = this_cpu(m);
 	int rc, rc_gather = 0;
 
 	memset(&local, 0, sizeof(local));
+	before = *c.st;
 	INIT_LIST_HEAD(&ret);
 	INIT_LIST_HEAD(&split);
 	while (!list_empty(from)) {
@@ -757,12 +758,13 @@ int migrate_pages(struct mm *m, struct list_head *from, new_folio_fn get_new,
 		list_move_tail(ret.next, from);
 	if (list_empty(from))
 		rc_gather = 0;
-	if (cpu) {
-		count_vm_events(cpu, PGMIGRATE_SUCCESS, c.st->nr_succeeded);
-		count_vm_events(cpu, PGMIGRATE_FAIL, c.st->nr_failed_pages);
-		count_vm_events(cpu, THP_MIGRATION_SUCCESS, c.st->nr_thp_succeeded);
-		count_vm_events(cpu, THP_MIGRATION_FAIL, c.st->nr_thp_failed);
-		count_vm_events(cpu, THP_MIGRATION_SPLIT, c.st->nr_thp_split);
+	if (cpu) {      /* this call's share of what res gathers */
+		count_vm_events(cpu, PGMIGRATE_SUCCESS, c.st->nr_succeeded - before.nr_succeeded);
+		count_vm_events(cpu, PGMIGRATE_FAIL, c.st->nr_failed_pages - before.nr_failed_pages);
+		count_vm_events(cpu, THP_MIGRATION_SUCCESS,
+				c.st->nr_thp_succeeded - before.nr_thp_succeeded);
+		count_vm_events(cpu, THP_MIGRATION_FAIL, c.st->nr_thp_failed - before.nr_thp_failed);
+		count_vm_events(cpu, THP_MIGRATION_SPLIT, c.st->nr_thp_split - before.nr_thp_split);
 	}
 	(void)reason;
 	return rc_gather;
@@ -881,7 +883,7 @@ long mm_migrate_pages(struct mm *m, const unsigned long *pfns, size_t n, int nod
 		if (i && heads[i] == heads[i - 1])
 			continue;
 		why = __isolate_movable_folio(m, heads[i], mode, false, &list);
-		if (why) {
+		if (why != ISOLATE_OK) {
 			fail_note(res, why, page_to_pfn(m, heads[i]));
 			failed++;
 		}

@@ -48,9 +48,10 @@ int  migrate_validate(struct mm *m, struct strbuf *err);
 /* Head of the folio holding page, or NULL if page is not part of an
  * allocated block. */
 struct page *folio_of(struct mm *m, struct page *page);
-/* isolate one folio (its head) onto list; rmap_lock held.  0 or the
- * MM_MIGRATE_FAIL_* reason it was not isolated; skip_pinned refuses folios
- * with extra references up front (compaction's check). */
+/* isolate one folio (its head) onto list; rmap_lock held.  ISOLATE_OK or
+ * the MM_MIGRATE_FAIL_* reason it was not isolated; skip_pinned refuses
+ * folios with extra references up front (compaction's check). */
+#define ISOLATE_OK (-1)
 int  __isolate_movable_folio(struct mm *m, struct page *head, int mode, bool skip_pinned,
 			     struct list_head *list);
 /* putback_movable_pages(): every folio of list goes back to its owner (or

@@ -618,7 +618,7 @@ static int migrate_longterm_unpinnable(struct mm_process *p, struct page *head,
 	INIT_LIST_HEAD(&list);
 	why = __isolate_movable_folio(m, head, MM_MIGRATE_SYNC, false, &list);
 	rmap_unlock(m);
-	if (why)
+	if (why != ISOLATE_OK)
 		return mm_error(m, EAGAIN, "process_pin: FOLL_LONGTERM: the folio at %#lx of "
 				"process %d is in ZONE_MOVABLE and cannot be isolated (%s)", addr,
 				p->pid, mm_migrate_fail_name(why));
