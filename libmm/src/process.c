@@ -731,28 +731,30 @@ int mm_process_walk(struct mm_process *p,
 	if (!p || !fn)
 		return -EINVAL;
 	struct mm *m = p->m;
+	struct { unsigned long addr, pfn, pins; unsigned order; } seen[PTRS_PER_PTE];
 	int ret = 0;
 
+	/* table by table: collect the folios that start in it under the lock,
+	 * call fn without it (fn may call into libmm) */
 	for (unsigned long i = 0; i < p->nr_pmd && !ret; i++) {
-		for (unsigned long j = 0; j < PTRS_PER_PTE && !ret; j++) {
-			unsigned long addr = (i << PMD_SHIFT) + (j << PAGE_SHIFT), pfn = 0;
-			unsigned long pins = 0;
-			unsigned order = 0;
-			bool first = false;
+		unsigned n = 0;
 
-			rmap_lock(m);
-			if (p->pmd[i] && (p->pmd[i][j] & PTE_PRESENT)) {
-				struct page *head = folio_at(p, addr);
+		rmap_lock(m);
+		for (unsigned long j = 0; p->pmd[i] && j < PTRS_PER_PTE; j++) {
+			unsigned long addr = (i << PMD_SHIFT) + (j << PAGE_SHIFT);
+			struct page *head;
 
-				first = head->index == addr;
-				pfn = page_to_pfn(m, head);
-				order = folio_order(head);
-				pins = (unsigned long)folio_pins(head);
-			}
-			rmap_unlock(m);
-			if (first)
-				ret = fn(arg, addr, pfn, order, pins);
+			if (!(p->pmd[i][j] & PTE_PRESENT) || (head = folio_at(p, addr))->index != addr)
+				continue;
+			seen[n].addr = addr;
+			seen[n].pfn = page_to_pfn(m, head);
+			seen[n].order = folio_order(head);
+			seen[n].pins = (unsigned long)folio_pins(head);
+			n++;
 		}
+		rmap_unlock(m);
+		for (unsigned k = 0; k < n && !ret; k++)
+			ret = fn(arg, seen[k].addr, seen[k].pfn, seen[k].order, seen[k].pins);
 	}
 	return ret;
 }
