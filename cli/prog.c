@@ -16,6 +16,8 @@ const char *const mmb_op_names[OP_NR_KINDS] = {
 	[OP_CACHE_CREATE] = "cache_create", [OP_CACHE_ALLOC] = "cache_alloc",
 	[OP_CACHE_FREE] = "cache_free", [OP_CACHE_DESTROY] = "cache_destroy",
 	[OP_VMALLOC] = "vmalloc", [OP_VFREE] = "vfree",
+	[OP_FAULT] = "fault", [OP_UNMAP] = "unmap", [OP_PIN] = "pin", [OP_UNPIN] = "unpin",
+	[OP_COMPACT] = "compact",
 };
 
 void *mmb_xrealloc(void *ptr, size_t size)
@@ -49,6 +51,9 @@ void mmb_prog_free(struct mmb_prog *p)
 	for (uint32_t i = 0; i < p->ncaches; i++)
 		free(p->caches[i].name);
 	free(p->caches);
+	for (uint32_t i = 0; i < p->nprocs; i++)
+		free(p->procs[i].name);
+	free(p->procs);
 	free(p->ops);
 	free(p->handles);
 	free(p->machine);
@@ -79,6 +84,21 @@ void mmb_prog_ready(struct mmb_prog *p)
 		p->caches[i].cache = NULL;
 		atomic_store(&p->caches[i].done, 0);
 	}
+	for (uint32_t i = 0; i < p->nprocs; i++) {
+		p->procs[i].proc = NULL;
+		atomic_store(&p->procs[i].done, 0);
+	}
+}
+
+uint32_t mmb_prog_proc(struct mmb_prog *p, const char *name, size_t len)
+{
+	if (p->nprocs == p->procs_cap) {
+		p->procs_cap = p->procs_cap ? p->procs_cap * 2 : 16;
+		p->procs = mmb_xrealloc(p->procs, p->procs_cap * sizeof(*p->procs));
+	}
+	memset(&p->procs[p->nprocs], 0, sizeof(p->procs[0]));
+	p->procs[p->nprocs].name = mmb_xstrndup(name, len);
+	return p->nprocs++;
 }
 
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)

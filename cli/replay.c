@@ -112,12 +112,19 @@ int exec_libmm(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
 		h->ptr = mm_alloc_pages(m, op->flags, op->order);
+		mmb_movable_alloced(m, p, op, h->ptr);
 		return h->ptr ? RES_OK : RES_FAIL;
 	case OP_FREE_PAGES:
 		if (!(q = h->ptr))
 			return RES_SKIP;
 		h->ptr = NULL;
 		return mm_free_pages(m, q, op->order) ? RES_FAIL : RES_OK;
+	case OP_FAULT:
+	case OP_UNMAP:
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_COMPACT:
+		return mmb_exec_movable(m, p, op);
 	case OP_KMALLOC:
 		h->ptr = mm_kmalloc(m, op->size, op->flags);
 		return h->ptr ? RES_OK : RES_FAIL;
@@ -231,6 +238,12 @@ int exec_malloc(struct mmb_prog *p, const struct mmb_op *op)
 			return RES_SKIP;
 		p->caches[op->handle].cache = NULL;
 		return RES_OK;
+	case OP_FAULT:
+	case OP_UNMAP:
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_COMPACT:
+		return RES_SKIP;        /* no processes or compaction in malloc */
 	}
 	return RES_NONE;
 }
@@ -279,6 +292,11 @@ static void sample(struct mmb_run *r, size_t op, double t0)
 			n++;
 		}
 	s->nzones = n;
+	for (int i = 0; i < MMB_NR_COMPACT; i++) {
+		long v = mm_vmstat_read(r->m, mmb_compact_names[i]);
+
+		s->compact[i] = v > 0 ? (unsigned long)v : 0;
+	}
 }
 
 static void progress(struct mmb_run *r, size_t done, double *last)
@@ -418,6 +436,11 @@ static int cache_ge(const void *c, uint32_t v)
 	return atomic_load_explicit(&((const struct mmb_cache *)c)->done, memory_order_acquire) >= v;
 }
 
+static int proc_ready(const void *pr, uint32_t v)
+{
+	return atomic_load_explicit(&((const struct mmb_proc *)pr)->done, memory_order_acquire) == v;
+}
+
 static size_t workers_done(struct worker *w)
 {
 	size_t s = 0;
@@ -443,11 +466,17 @@ static void *worker_main(void *arg)
 		const struct mmb_op *op = &p->ops[w->idx[k]];
 		struct mmb_handle *h = &p->handles[op->handle];
 		struct mmb_cache *c = NULL;
-		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY;
+		struct mmb_proc *pr = NULL;
+		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY &&
+			  (op->kind < OP_FAULT || op->kind > OP_COMPACT);
 
 		if (hop)
 			spin_until(handle_ready, h, op->seq);
-		if (op->kind == OP_CACHE_CREATE || op->kind == OP_CACHE_DESTROY) {
+		if (op->kind >= OP_FAULT && op->kind <= OP_UNPIN) {
+			/* a process's operations run in file order */
+			pr = &p->procs[op->handle];
+			spin_until(proc_ready, pr, op->cseq);
+		} else if (op->kind == OP_CACHE_CREATE || op->kind == OP_CACHE_DESTROY) {
 			c = &p->caches[op->handle];
 			spin_until(cache_eq, c, op->cseq);
 		} else if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CACHE_FREE) {
@@ -461,6 +490,8 @@ static void *worker_main(void *arg)
 			atomic_store_explicit(&h->seq, op->seq + 1, memory_order_release);
 		if (c)
 			atomic_fetch_add_explicit(&c->done, 1, memory_order_release);
+		if (pr)
+			atomic_fetch_add_explicit(&pr->done, 1, memory_order_release);
 		atomic_store_explicit(&w->done, k + 1, memory_order_relaxed);
 		if (w->first && k + 1 == next) {
 			sample(r, workers_done(w), w->t0);
@@ -546,6 +577,8 @@ int mmb_replay(struct mmb_run *r)
 
 	memset(r->stat, 0, sizeof(r->stat));
 	mmb_prog_ready(r->prog);
+	if (r->m && !r->threads && mmb_movable_begin(r->m, r->prog))
+		return -1;
 	t0 = mmb_now();
 	k0 = ticks();
 	if (r->threads)
@@ -556,6 +589,8 @@ int mmb_replay(struct mmb_run *r)
 	t1 = mmb_now();
 	r->replay_s = t1 - t0;
 	r->ns_per_tick = k1 > k0 ? (t1 - t0) * 1e9 / (double)(k1 - k0) : 1.0;
+	if (r->m)
+		mmb_movable_end(r->m, r->prog);
 	if (r->progress)
 		fprintf(stderr, "\r%60s\r", "");
 	return ret;

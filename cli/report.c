@@ -131,7 +131,10 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 					mmb_unusable_index(zs->nr_free, max_order, o) / 1000.0);
 			fprintf(f, "]}");
 		}
-		fprintf(f, "]}");
+		fprintf(f, "], \"compaction\": {");
+		for (int k = 0; k < MMB_NR_COMPACT; k++)
+			fprintf(f, "%s\"%s\": %lu", k ? ", " : "", mmb_compact_names[k], s->compact[k]);
+		fprintf(f, "}}");
 	}
 	fprintf(f, "%s]", r->ntimeline ? "\n  " : "");
 }
@@ -349,6 +352,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 		fprintf(f, "(skipped: frees of handles whose allocation had failed)\n");
 	if (r->m) {
 		summary_zones(r->m, f);
+		mmb_summary_compaction(r->m, f);
 		summary_slab(r->m, f);
 	}
 	if (ri->validate_done)

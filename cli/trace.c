@@ -20,7 +20,13 @@
  *                                       kernel does not print it) + cache_alloc
  *     kmem_cache_free                ptr=                        -> cache_free
  *     mm_page_alloc                  pfn= order= gfp_flags=      -> alloc_pages
+ *                                    a user page (GFP with __GFP_MOVABLE and
+ *                                    __GFP_HARDWALL: anonymous and page-cache
+ *                                    memory) -> fault: a page fault of the
+ *                                    process of the line's PID, at the next
+ *                                    free user address of that process
  *     mm_page_free                   pfn= order=                 -> free_pages
+ *                                    (a user page's: unmap)
  *     mm_page_free_batched           repeats a page mm_page_free reported: counted
  *     anything else (rss_stat, mm_page_pcpu_drain, ...): counted as ignored
  * The [CPU] column picks the CPU (folded onto the machine's CPUs later).
@@ -54,6 +60,13 @@ struct imp {
 	struct mmb_map caches;          /* cache name -> cache slot */
 	struct mmb_map gfps;            /* GFP text -> value */
 	int cpu;
+	/* user pages: faults of the process of their PID */
+	struct tok_pid { const char *s; size_t n; } pid;  /* the line's PID */
+	struct mmb_map pids;            /* PID -> process slot */
+	uint64_t *ubump;                /* per process slot: next user address */
+	uint32_t *pops;                 /* per process slot: operations (op.cseq) */
+	size_t pcap;
+	uint64_t *uaddr;                /* per handle slot: a user page's address */
 };
 
 static int ierr(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -79,6 +92,7 @@ static void imp_init(struct imp *im, struct mmb_prog *p, const char *file)
 	mmb_imap_init(&im->pfns);
 	mmb_map_init(&im->caches);
 	mmb_map_init(&im->gfps);
+	mmb_map_init(&im->pids);
 }
 
 static void imp_done(struct imp *im)
@@ -91,6 +105,10 @@ static void imp_done(struct imp *im)
 	free(im->seq);
 	free(im->kind);
 	free(im->cache);
+	mmb_map_free(&im->pids);
+	free(im->ubump);
+	free(im->pops);
+	free(im->uaddr);
 }
 
 static void set_cpu(struct imp *im, int cpu)
@@ -115,6 +133,7 @@ static uint32_t new_slot(struct imp *im)
 		im->seq = mmb_xrealloc(im->seq, im->slot_cap * sizeof(*im->seq));
 		im->kind = mmb_xrealloc(im->kind, im->slot_cap * sizeof(*im->kind));
 		im->cache = mmb_xrealloc(im->cache, im->slot_cap * sizeof(*im->cache));
+		im->uaddr = mmb_xrealloc(im->uaddr, im->slot_cap * sizeof(*im->uaddr));
 	}
 	im->seq[s] = 0;
 	im->kind[s] = 0;
@@ -155,6 +174,53 @@ static void alloc_at(struct imp *im, struct mmb_imap *map, uint64_t key, struct 
 	mmb_imap_put(map, key, s);
 }
 
+/* A process operation (fault/unmap) of process slot ps. */
+static void emit_proc(struct imp *im, struct mmb_op *op, uint32_t ps)
+{
+	op->handle = ps;
+	op->cseq = im->pops[ps]++;
+	op->cpu = (uint16_t)im->cpu;
+	op->line = im->line;
+	mmb_prog_add(im->p, op);
+	im->p->import.events++;
+}
+
+/* A user page at pfn: a fault of the line's process at its next user
+ * address aligned to the folio (addresses are not reused). */
+static void user_fault(struct imp *im, uint64_t pfn, unsigned order)
+{
+	struct mmb_op op = { .kind = OP_FAULT, .order = (uint8_t)order };
+	struct mmb_map_ent *e;
+	uint64_t size = MM_PAGE_SIZE << order;
+	uint32_t ps, s;
+	int created;
+
+	e = mmb_map_get(&im->pids, im->pid.s ? im->pid.s : "0", im->pid.s ? im->pid.n : 1,
+			&created);
+	if (created) {
+		e->val = mmb_prog_proc(im->p, e->key, e->klen);
+		if (e->val >= im->pcap) {
+			size_t old = im->pcap;
+
+			im->pcap = im->pcap ? im->pcap * 2 : 64;
+			im->ubump = mmb_xrealloc(im->ubump, im->pcap * sizeof(*im->ubump));
+			im->pops = mmb_xrealloc(im->pops, im->pcap * sizeof(*im->pops));
+			memset(im->ubump + old, 0, (im->pcap - old) * sizeof(*im->ubump));
+			memset(im->pops + old, 0, (im->pcap - old) * sizeof(*im->pops));
+		}
+	}
+	ps = e->val;
+	op.size = (im->ubump[ps] + size - 1) & ~(size - 1);
+	im->ubump[ps] = op.size + size;
+	emit_proc(im, &op, ps);
+	s = new_slot(im);
+	im->kind[s] = OP_FAULT;
+	im->cache[s] = ps;
+	im->uaddr[s] = op.size;
+	mmb_imap_put(&im->pfns, pfn, s);
+	im->p->import.user_pages++;
+}
+
 /* Frees the object at key with the free matching its allocation. */
 static void free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned order)
 {
@@ -163,6 +229,14 @@ static void free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned
 
 	if (!mmb_imap_del(map, key, &s)) {
 		im->p->import.skipped_free++;
+		return;
+	}
+	if (im->kind[s] == OP_FAULT) {          /* a user page: unmap it */
+		op.kind = OP_UNMAP;
+		op.size = im->uaddr[s];
+		op.align = 1u << order;
+		emit_proc(im, &op, im->cache[s]);
+		put_slot(im, s);
 		return;
 	}
 	switch (im->kind[s]) {
@@ -457,7 +531,10 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 		op.order = (uint8_t)b;
 		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags))
 			return -1;
-		alloc_at(im, &im->pfns, a, &op);
+		if ((op.flags & (__GFP_MOVABLE | __GFP_HARDWALL)) == (__GFP_MOVABLE | __GFP_HARDWALL))
+			user_fault(im, a, (unsigned)b);
+		else
+			alloc_at(im, &im->pfns, a, &op);
 	} else if (IS("mm_page_free")) {
 		if (num(field(f, e, "pfn"), &a) || num(field(f, e, "order"), &b)) {
 			p->import.ignored++;
@@ -505,8 +582,18 @@ int mmb_import_perf(struct mmb_prog *p, const char *file, const char *text, size
 			;
 		if (*br == '[') {
 			int cpu = atoi(br + 1);
+			const char *pe = br;
 
 			set_cpu(&im, cpu >= 0 && cpu < MM_MAX_CPUS ? cpu : 0);
+			/* "COMM PID [CPU]": the PID ends before the bracket */
+			while (pe > s && pe[-1] == ' ')
+				pe--;
+			im.pid.s = pe;
+			while (im.pid.s > s && im.pid.s[-1] >= '0' && im.pid.s[-1] <= '9')
+				im.pid.s--;
+			im.pid.n = (size_t)(pe - im.pid.s);
+			if (!im.pid.n)
+				im.pid.s = NULL;
 		}
 		const char *f = evend + 1;
 		while (f < e && *f == ' ')

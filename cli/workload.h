@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libmm/mm.h>
 
@@ -38,6 +39,11 @@ enum mmb_op_kind {
 	OP_CACHE_DESTROY,
 	OP_VMALLOC,
 	OP_VFREE,
+	OP_FAULT,               /* movable.c: a process's page fault */
+	OP_UNMAP,
+	OP_PIN,
+	OP_UNPIN,
+	OP_COMPACT,             /* vm.compact_memory (all nodes or one) */
 	OP_NR_KINDS,            /* kinds above are counted and timed */
 	OP_CPU = OP_NR_KINDS,   /* switch the replaying thread to CPU `cpu` */
 };
@@ -48,14 +54,18 @@ struct mmb_op {
 	uint8_t  kind;          /* enum mmb_op_kind */
 	uint8_t  order;         /* alloc_pages / free_pages: the order */
 	uint16_t cpu;           /* CPU that runs it */
-	uint32_t handle;        /* handle slot; cache slot for cache_create/destroy */
+	uint32_t handle;        /* handle slot; cache slot for cache_create/destroy;
+	                           process slot for fault/unmap/pin/unpin */
 	uint32_t cache;         /* cache_alloc / cache_free: the cache slot */
 	uint32_t line;          /* source line (trace: event line) */
-	uint64_t size;          /* bytes (kmalloc, krealloc, vmalloc, cache_create) */
-	uint32_t flags;         /* gfp_t, or slab_flags_t for cache_create */
+	uint64_t size;          /* bytes (kmalloc, krealloc, vmalloc, cache_create);
+	                           user address (fault, unmap, pin, unpin);
+	                           compact: node + 1, 0 = every node */
+	uint32_t flags;         /* gfp_t, or slab_flags_t for cache_create;
+	                           pin: MM_FOLL_LONGTERM */
 	uint32_t seq;           /* --threads: handle slot's sequence before this op */
 	uint32_t cseq;          /* --threads: cache ops done before it may run */
-	uint32_t align;         /* cache_create: alignment */
+	uint32_t align;         /* cache_create: alignment; unmap: pages */
 };
 
 /* Run-time state of a handle: the object, and the sequence of operations
@@ -74,6 +84,14 @@ struct mmb_cache {
 	_Atomic uint32_t done;  /* operations done on this slot (--threads) */
 };
 
+/* A process slot (fault/unmap/pin/unpin name one): made at its first
+ * operation in the replay. */
+struct mmb_proc {
+	char *name;
+	struct mm_process *proc;        /* run time: NULL until the first op */
+	_Atomic uint32_t done;          /* operations done on it (--threads) */
+};
+
 /* Importer statistics (traces); all zero for workload files. */
 struct mmb_import {
 	unsigned long events;           /* events (lines) turned into operations */
@@ -83,6 +101,7 @@ struct mmb_import {
 	unsigned long ignored;          /* other events / lines (rss_stat, = Start ...) */
 	unsigned long failed_realloc;   /* mtrace `!` lines */
 	unsigned long caches;           /* caches created on the fly */
+	unsigned long user_pages;       /* user-page events replayed as faults */
 };
 
 /* The program: operations in file order plus the slot tables. */
@@ -93,6 +112,10 @@ struct mmb_prog {
 	uint32_t nhandles;
 	struct mmb_cache *caches;
 	uint32_t ncaches, caches_cap;
+	struct mmb_proc *procs;         /* processes (movable.c) */
+	uint32_t nprocs, procs_cap;
+	struct mm_movable_owner *owner; /* run time: the replayer as the owner of
+	                                   its movable pages (sequential replay) */
 	char *machine;                  /* the workload's machine line, or NULL */
 	unsigned machine_line;          /* its line number */
 	const char *format;             /* "mmw", "mtrace", "perf" */
@@ -110,6 +133,7 @@ struct mmb_op *mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op);
 /* Allocates the run-time handle table (nhandles slots, zeroed). */
 void mmb_prog_ready(struct mmb_prog *p);
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len);
+uint32_t mmb_prog_proc(struct mmb_prog *p, const char *name, size_t len);
 void *mmb_xrealloc(void *ptr, size_t size);
 char *mmb_xstrndup(const char *s, size_t n);
 
@@ -150,6 +174,25 @@ int mmb_parse_size(const char *s, size_t len, uint64_t *out);
 int mmb_import_mtrace(struct mmb_prog *p, const char *file, const char *text, size_t len);
 int mmb_import_perf(struct mmb_prog *p, const char *file, const char *text, size_t len);
 
+/* ---- movable.c: processes, pins and compaction in a replay -------------- */
+
+/* Runs a fault/unmap/pin/unpin/compact operation (RES_* of replay.c). */
+int mmb_exec_movable(struct mm *m, struct mmb_prog *p, const struct mmb_op *op);
+/* The replayer becomes the owner of the movable pages it allocates
+ * (mm_page_set_movable): migration rewrites its handle table. */
+int mmb_movable_begin(struct mm *m, struct mmb_prog *p);
+void mmb_movable_end(struct mm *m, struct mmb_prog *p);
+static inline void mmb_movable_alloced(struct mm *m, struct mmb_prog *p,
+				       const struct mmb_op *op, void *page)
+{
+	if (p->owner && (op->flags & __GFP_MOVABLE) && page)
+		mm_page_set_movable(m, page, p->owner, op->handle);
+}
+/* Compaction counters for the summary and the timeline. */
+#define MMB_NR_COMPACT 6
+extern const char *const mmb_compact_names[MMB_NR_COMPACT];
+void mmb_summary_compaction(struct mm *m, FILE *f);
+
 /* ---- replay.c --------------------------------------------------------- */
 
 #define MMB_HIST_SUB    16      /* sub-buckets per power of two */
@@ -174,6 +217,7 @@ struct mmb_sample {                     /* one timeline point */
 	double t_s;                     /* seconds since the replay began */
 	int nzones;
 	struct mmb_zsample *z;
+	unsigned long compact[MMB_NR_COMPACT]; /* mmb_compact_names counters */
 };
 
 enum mmb_backend { MMB_BACKEND_LIBMM, MMB_BACKEND_MALLOC };
