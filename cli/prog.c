@@ -90,26 +90,33 @@ void mmb_prog_ready(struct mmb_prog *p)
 	}
 }
 
+/* Appends a zeroed slot of esz bytes to *arr (n used of cap), named name
+ * (every slot kind starts with its char *name); its index. */
+static uint32_t add_named(void **arr, uint32_t *n, uint32_t *cap, size_t esz, const char *name,
+			  size_t len)
+{
+	char *e;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*arr = mmb_xrealloc(*arr, *cap * esz);
+	}
+	e = (char *)*arr + (size_t)*n * esz;
+	memset(e, 0, esz);
+	*(char **)e = mmb_xstrndup(name, len);
+	return (*n)++;
+}
+
 uint32_t mmb_prog_proc(struct mmb_prog *p, const char *name, size_t len)
 {
-	if (p->nprocs == p->procs_cap) {
-		p->procs_cap = p->procs_cap ? p->procs_cap * 2 : 16;
-		p->procs = mmb_xrealloc(p->procs, p->procs_cap * sizeof(*p->procs));
-	}
-	memset(&p->procs[p->nprocs], 0, sizeof(p->procs[0]));
-	p->procs[p->nprocs].name = mmb_xstrndup(name, len);
-	return p->nprocs++;
+	return add_named((void **)&p->procs, &p->nprocs, &p->procs_cap, sizeof(*p->procs), name,
+			 len);
 }
 
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
 {
-	if (p->ncaches == p->caches_cap) {
-		p->caches_cap = p->caches_cap ? p->caches_cap * 2 : 16;
-		p->caches = mmb_xrealloc(p->caches, p->caches_cap * sizeof(*p->caches));
-	}
-	memset(&p->caches[p->ncaches], 0, sizeof(p->caches[0]));
-	p->caches[p->ncaches].name = mmb_xstrndup(name, len);
-	return p->ncaches++;
+	return add_named((void **)&p->caches, &p->ncaches, &p->caches_cap, sizeof(*p->caches), name,
+			 len);
 }
 
 /* ---- string map ---------------------------------------------------------- */

@@ -197,9 +197,10 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, co
 	fprintf(f, "  \"lines\": %lu,\n  \"ops_total\": %lu,\n", r->prog->lines, total);
 	json_ops(f, r);
 	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
-		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu},\n",
+		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu, "
+		"\"user_pages\": %lu},\n",
 		im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
-		im->failed_realloc, im->caches);
+		im->failed_realloc, im->caches, im->user_pages);
 	fprintf(f, "  \"validate\": ");
 	if (!ri->validate_done)
 		fputs("null", f);
@@ -331,9 +332,10 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 		r->replay_s > 0 ? total / r->replay_s / 1e6 : 0.0, et);
 	if (im->events)
 		fprintf(f, "trace: %lu events; skipped %lu frees of objects from before the trace, "
-			"%lu NULL frees, %lu batched repeats, %lu other events; %lu caches made\n",
+			"%lu NULL frees, %lu batched repeats, %lu other events; %lu caches made; "
+			"%lu user pages replayed as process faults\n",
 			im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
-			im->caches);
+			im->caches, im->user_pages);
 	fprintf(f, "\n%-14s %10s %8s %8s %9s %9s %9s\n", "operation", "count", "failed", "skipped",
 		"p50 ns", "p99 ns", "mean ns");
 	for (int k = 0; k < OP_NR_KINDS; k++) {
