@@ -257,7 +257,7 @@ def test_kcompactd_woken_by_high_order_failure_runs_at_the_tick(frag_machine):
     fragment(m)
     assert m.alloc_pages(order=9, gfp="GFP_TRANSHUGE_LIGHT|__GFP_KSWAPD_RECLAIM") is None
     assert m.vmstat()["compact_daemon_wake"] == 0    # deterministic: not yet
-    m.kcompactd_run()
+    m.tick()
     v = m.vmstat()
     assert v["compact_daemon_wake"] == 1
     assert v["compact_daemon_migrate_scanned"] > 0
@@ -275,9 +275,9 @@ def test_proactive_compaction_lowers_the_fragmentation_score(frag_machine):
     fragment(m)
     assert m.compact_info(0, "NORMAL")["fragmentation_score"] == 100
     m.sysctl("compaction_proactiveness", 50)         # high mark 60, low 50
-    m.kcompactd_run()
+    m.tick()
     assert m.vmstat()["compact_daemon_migrate_scanned"] > 0
     assert m.compact_info(0, "NORMAL")["fragmentation_score"] <= 50
-    m.kcompactd_run()                                # below the high mark: idle
+    m.tick(3)                                        # below the high mark: idle
     info = m.compact_info(0, "NORMAL")
     assert info["runs"] == 1

@@ -207,6 +207,10 @@ long mm_sysctl_read(struct mm *m, const char *name);      /* -1: unknown */
  * it.  mm_kcompactd_run() runs one kcompactd pass on every node now (what
  * a tick does), for callers that drive time themselves. */
 int mm_kcompactd_run(struct mm *m);
+/* n vmstat ticks (the kernel's once-a-second vmstat_update): what runs on
+ * the simulated time line - here kcompactd's wake-up, once a tick.
+ * Deterministic: nothing ticks on its own.  0, or -EINVAL. */
+int mm_tick(struct mm *m, unsigned long n);
 
 #pragma GCC visibility pop
 
