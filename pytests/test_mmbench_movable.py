@@ -121,3 +121,16 @@ def test_perf_user_pages_are_process_faults(tmp_path):
     assert d["ops"]["unmap"]["failed"] == 0
     # the trace's processes are the kernel's PIDs; compaction can move them
     assert "alloc_pages" in d["ops"]
+
+
+def test_compaction_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from libmm import plot
+    w = write(tmp_path, FRAG_MACHINE + "repeat 2048 {\n  fault a ${i}M\n}\n"
+              "repeat 2048 {\n  unmap a ${i}M 4K\n}\nrepeat 8 {\n  fault b ${i}K\n}\ncompact\n")
+    w.write_text(w.read_text().replace("fault b ${i}K", "fault b ${i}M"))
+    d = run_json(tmp_path, w)
+    path = plot.plot_compaction(d, str(tmp_path / "c.png"))
+    assert path and os.path.getsize(path) > 1000
+    d["timeline"][-1]["compaction"] = {k: 0 for k in d["timeline"][-1]["compaction"]}
+    assert plot.plot_compaction(d, str(tmp_path / "none.png")) is None
