@@ -155,6 +155,7 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 		     unsigned order, int mt)
 {
 	struct mm *m = z->mm;
+	struct capture_control *capc = current_capc;
 	unsigned long buddy_pfn = pfn;
 	bool to_tail;
 
@@ -169,7 +170,7 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 
 		/* compaction_capture(): the direct compactor of this zone takes
 		 * the block it waits for before it joins the lists */
-		if (unlikely(current_capc) && compaction_capture(current_capc, z, page, order, mt))
+		if (unlikely(capc) && compaction_capture(capc, z, page, order, mt))
 			return;
 		buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
 
@@ -194,7 +195,7 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 
 /* The calling thread's direct compaction in progress (compaction.c sets
  * it around compact_zone(), like current->capture_control). */
-__thread struct capture_control *current_capc;
+__thread struct capture_control *current_capc __attribute__((tls_model("initial-exec")));
 
 /* Takes zone->lock: __free_pages_ok() for blocks that bypass the pcp. */
 void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigned order)

@@ -253,10 +253,10 @@ static inline bool block_in_zone(const struct zone *z, unsigned long start, unsi
 /* A folio head of order >= pageblock_order covering pfn (skipped until freed). */
 static bool pageblock_skip_persistent(struct mm *m, unsigned long pfn)
 {
-	struct page *p = pfn_to_page(m, pfn), *head = compound_head(p);
+	struct page *p = pfn_to_page(m, pageblock_start_pfn(m, pfn));
 
-	return head->_refcount > 0 && (head->flags & PG_head) &&
-	       head->private >= m->pageblock_order;
+	/* such a folio is pageblock aligned: its head starts the block */
+	return (READ_ONCE(p->flags) & PG_head) && READ_ONCE(p->private) >= m->pageblock_order;
 }
 
 /* __reset_isolation_pfn(): clear the skip bit of the block at pfn if a
@@ -381,8 +381,8 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 		unsigned order;
 
 		nr_scanned++;
-		if ((flags & PG_head) && page->_refcount > 0) {       /* PageCompound */
-			order = (unsigned)page->private;
+		if (flags & PG_head) {                                  /* PageCompound */
+			order = (unsigned)READ_ONCE(page->private);
 			if (order <= m->max_order) {
 				blockpfn += (1ul << order) - 1;
 				nr_scanned += (1ul << order) - 1;
@@ -614,7 +614,7 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 			valid_pfn = low_pfn;
 		}
 		if (flags & PG_buddy) {
-			unsigned order = (unsigned)page->private;
+			unsigned order = (unsigned)READ_ONCE(page->private);
 
 			if (order > 0 && order <= m->max_order) {
 				low_pfn += (1ul << order) - 1;
@@ -622,8 +622,15 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 			}
 			continue;
 		}
-		if ((flags & PG_pcp) || page->_refcount <= 0 || (page->compound_head & 1))
+		/* not LRU and not movable_ops: only what has an owner moves.
+		 * PG_owned changes under rmap_lock (held), and so do an owned
+		 * head's private and references: no racy read of a page some
+		 * other CPU is allocating */
+		if (!(flags & PG_owned)) {
+			if ((flags & PG_lru) && !(flags & PG_pcp))
+				fail_note(&cc->mres, MM_MIGRATE_FAIL_UNMOVABLE, low_pfn);
 			goto isolate_fail;
+		}
 		nr = 1ul << page->private;
 		if ((flags & PG_head) && skip_isolation_on_order(m, (unsigned)page->private, cc->order))
 			goto isolate_fail_skip;

@@ -220,7 +220,7 @@ struct capture_control {
 	int migratetype;                /* of the allocation */
 	struct page *page;              /* the block captured, or NULL */
 };
-extern __thread struct capture_control *current_capc;
+extern __thread struct capture_control *current_capc __attribute__((tls_model("initial-exec")));
 
 static inline bool compaction_capture(struct capture_control *capc, struct zone *z,
 				      struct page *page, unsigned order, int mt)
