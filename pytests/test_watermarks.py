@@ -108,7 +108,7 @@ def test_memalloc_takes_everything_once_highatomic_is_given_back():
     once the reclaim retries are spent; order 0 is not costly) and retries
     with ALLOC_NO_WATERMARKS again (reserve_flags are re-applied on every
     retry of __alloc_pages_slowpath), so every page can go."""
-    with Machine(**ONE_ZONE) as m:
+    with Machine(cpus=2, DMA=0, DMA32=0, NORMAL="256M") as m:  # 1% > a pageblock
         exhaust(m, MOVABLE_KERNEL, order=4)
         exhaust(m, "GFP_ATOMIC|__GFP_MOVABLE", order=4)   # reserves a pageblock
         z = zone_of(m, "NORMAL")
@@ -125,9 +125,13 @@ def test_order0_gfp_kernel_fails_at_min_and_atomic_goes_deeper():
         z = zone_of(m, "NORMAL")
         got = exhaust(m, "GFP_KERNEL")
         free = zone_of(m, "NORMAL")["free"]
+        batch = m.pcp(0)["batch"]
         assert free <= z["min"]                     # the failing check
-        assert free >= z["min"] - 64                # at most a pcp refill below
-        assert pcp_total(m) == 0                    # the slow path drained them
+        # at most a pcp refill below: nr_pcp_alloc() takes up to batch << 5
+        assert free >= z["min"] - (batch << 5)
+        # pages left on the CPU's list stay there: no reclaim progress, so
+        # no drain_all_pages()
+        assert pcp_total(m) < batch << 5
         atomic = exhaust(m, "GFP_ATOMIC")
         assert atomic, "GFP_ATOMIC must still succeed below GFP_KERNEL's limit"
         assert zone_of(m, "NORMAL")["free"] <= reserve_mark(z["min"], GFP.GFP_ATOMIC)

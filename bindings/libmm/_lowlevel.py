@@ -166,6 +166,10 @@ def drain_local_pages(m):
     lib.mm_drain_local_pages(m)
 
 
+def tick(m, n):
+    _check_rc(m, lib.mm_tick(m, _uint(n, "tick count", 1 << 40)))
+
+
 def pfn_zone(m, pfn):
     node, zone = ffi.new("int *"), ffi.new("int *")
     _check_rc(m, lib.mm_pfn_zone(m, _uint(pfn, "pfn", ULONG_MAX), node, zone))

@@ -216,6 +216,9 @@ class Machine(VmallocMixin, SlabMixin):
             "min": info.min, "low": info.low, "high": info.high,
             "boost": info.boost,
             "nr_reserved_highatomic": info.nr_reserved_highatomic,
+            "nr_free_highatomic": info.nr_free_highatomic,
+            "nr_free_pages_blocks": info.nr_free_pages_blocks,
+            "below_high": bool(info.below_high),
             "lowmem_reserve": list(info.lowmem_reserve),
             "nr_free": list(info.nr_free)[:orders],
             "nr_free_mt": {mt: list(info.nr_free_mt[i])[:orders]
@@ -245,9 +248,16 @@ class Machine(VmallocMixin, SlabMixin):
                 for z in self.zones if z["present"]}
 
     def pcp(self, cpu=0, node=0, zone="NORMAL"):
-        """{"count", "high", "batch"} of one CPU's list for one zone."""
+        """{"count", "high", "batch", "high_min", "high_max"} of one CPU's
+        lists for one zone (an auto-tuned high is 0 until first used)."""
         p = ll.pcp_info(self.handle, cpu, node, zone_index(zone))
-        return {"count": p.count, "high": p.high, "batch": p.batch}
+        return {"count": p.count, "high": p.high, "batch": p.batch,
+                "high_min": p.high_min, "high_max": p.high_max}
+
+    def tick(self, n=1):
+        """Run n vmstat ticks (the kernel's once-a-second vmstat_update) on
+        every CPU: per-CPU high marks decay, idle remote lists drain."""
+        ll.tick(self.handle, n)
 
     # ---- reports and checks -------------------------------------------
 

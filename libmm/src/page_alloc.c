@@ -1,25 +1,37 @@
 /*
- * page_alloc.c - the page allocator's entry points (mm/page_alloc.c):
- * GFP -> (highest zone, zonelist, migratetype) -> zonelist walk with the
- * watermark check -> per-CPU list or buddy -> prep_new_page; the slow path;
- * and __free_pages with its refusal of bad frees.
+ * page_alloc.c - the page allocator's entry points (mm/page_alloc.c of
+ * Linux 6.18): GFP -> (highest zone, zonelist, migratetype) -> zonelist walk
+ * with the watermark checks -> per-CPU list or buddy -> prep_new_page; the
+ * slow path; the bulk allocator; and __free_pages with its refusal of bad
+ * frees.
  *
  * Fast path (alloc_pages with a non-empty pcp list): one zone, one
- * watermark check on a relaxed read of NR_FREE_PAGES, a list pop, counters
- * in the bound CPU's own memory.  No lock, no atomic instruction.  All
- * argument checks are folded into one unlikely() test in front of it.
+ * watermark check on a relaxed read of NR_FREE_PAGES (against the high
+ * watermark until the zone has been seen below it - ZONE_BELOW_HIGH - then
+ * the low one; always the low one without pa_pcp_autotune), a list pop,
+ * counters in the bound CPU's own memory.  No lock, no atomic instruction.
+ * All argument checks are folded into one unlikely() test in front of it.
  *
- * Slow path (userspace version of __alloc_pages_slowpath): min watermark
- * with the caller's reserve rights (gfp_to_alloc_flags), then
- * __GFP_MEMALLOC's no-watermark access, then what the kernel does after
- * direct reclaim fails - unreserve a HIGHATOMIC pageblock, drain every
- * CPU's lists, retry - since there is nothing here to reclaim, compact or
- * OOM-kill.  Failure is NULL with errno ENOMEM, counted, and logged as
- * "page allocation failure" unless __GFP_NOWARN.
+ * Slow path (__alloc_pages_slowpath with nothing to reclaim): min watermark
+ * with the caller's reserve rights (gfp_to_alloc_flags), __GFP_MEMALLOC's
+ * no-watermark access, then direct reclaim - which here never makes
+ * progress, so none of what the kernel does after progress happens (no
+ * drain_all_pages, no unreserve) - and no compaction; __GFP_NORETRY and
+ * costly orders without __GFP_RETRY_MAYFAIL stop there; the others go
+ * round should_reclaim_retry(): again while some zone would pass its min
+ * watermark, at most MAX_RECLAIM_RETRIES (16) times, and when that ends
+ * the HIGHATOMIC reserve is given back one pageblock per round
+ * (unreserve_highatomic_pageblock(force)).  defrag_mode drops
+ * ALLOC_NOFRAGMENT only then; __alloc_pages_may_oom's last try at the high
+ * watermark follows, and there is nothing to OOM-kill.  Failure is NULL
+ * with errno ENOMEM, counted, and logged as "page allocation failure"
+ * unless __GFP_NOWARN.  __GFP_NOFAIL gets __alloc_pages_cpuset_fallback()'s
+ * ALLOC_MIN_RESERVE try and then fails too, loudly.
  *
  * Page states on the way: buddy (PG_buddy) -> pcp (PG_pcp) -> allocated
- * (_refcount 1, private = order, PG_head if compound, PG_lru if movable)
- * -> pcp or buddy again.  See struct page in mm_types.h.
+ * (_refcount 1, private = order, PG_head if compound, PG_lru/PG_reclaimable
+ * = the GFP mobility bits) -> pcp or buddy again.  See struct page in
+ * mm_types.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,14 +60,16 @@ static inline int gfp_migratetype(const struct mm *m, gfp_t gfp)
 	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
 }
 
-/* ALLOC_NOFRAGMENT when the preferred zone is NORMAL - and, on NUMA, DMA32
- * below it on the same node is populated; on UMA the kernel assumes it is
- * (alloc_flags_nofragment). */
+/* ALLOC_NOFRAGMENT always with defrag_mode; else when the preferred zone
+ * is NORMAL - and, on NUMA, DMA32 below it on the same node is populated;
+ * on UMA the kernel assumes it is (alloc_flags_nofragment). */
 static inline unsigned alloc_flags_nofragment(const struct mm *m, const struct zone *z,
 					      gfp_t gfp)
 {
 	unsigned flags = gfp & __GFP_KSWAPD_RECLAIM;
 
+	if (m->defrag_mode)
+		return flags | ALLOC_NOFRAGMENT;
 	if (!z || z->idx != ZONE_NORMAL)
 		return flags;
 	if (m->nr_nodes > 1 && !populated_zone(z - 1))
@@ -72,11 +86,28 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned 
 		long reserved = 0;
 
 		if (likely(!(alloc_flags & ALLOC_RESERVES)))
-			reserved = (long)READ_ONCE(z->nr_reserved_highatomic);
+			reserved = highatomic_unusable(z);
 		if (free_pages - reserved > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
 			return true;
 	}
 	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+}
+
+/* The zone's first watermark check: the high watermark until an allocation
+ * found the zone below it (ZONE_BELOW_HIGH, which makes the per-CPU lists
+ * give pages back sooner), then the allocation's own; without
+ * pa_pcp_autotune only the allocation's own. */
+static inline bool zone_watermarks_ok(struct zone *z, unsigned order, unsigned alloc_flags,
+				      int highest_zoneidx)
+{
+	if ((z->mm->pa & PA_PCP_AUTOTUNE) && !READ_ONCE(z->below_high)) {
+		if (zone_watermark_fast(z, order, wmark_pages(z, WMARK_HIGH), highest_zoneidx,
+					alloc_flags))
+			return true;
+		WRITE_ONCE(z->below_high, 1);
+	}
+	return zone_watermark_fast(z, order, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK),
+				   highest_zoneidx, alloc_flags);
 }
 
 static inline void zone_statistics(struct mm_cpu *cpu, struct zone *preferred, struct zone *z)
@@ -103,7 +134,7 @@ static inline void prep_new_page(struct mm *m, struct zone *z, struct page *page
 	page->_refcount = 1;
 	page->zone_id = (unsigned)z->id;
 	WRITE_ONCE(page->private, (unsigned long)order);
-	WRITE_ONCE(page->flags, (gfp & __GFP_MOVABLE) ? (unsigned long)PG_lru : 0ul);
+	WRITE_ONCE(page->flags, (unsigned long)(gfp & PG_MT_MASK));
 	if (unlikely(gfp & __GFP_ZERO) && m->direct_map)
 		memset(m->direct_map + page_to_pfn(m, page) * PAGE_SIZE, 0, PAGE_SIZE << order);
 	if (unlikely(order && (gfp & __GFP_COMP)))
@@ -142,13 +173,12 @@ retry:
 
 		if (z->idx > ac->highest_zoneidx)
 			continue;
-		if (no_fallback && z->node != ac->preferred_zone->node) {
+		if (no_fallback && !m->defrag_mode && z->node != ac->preferred_zone->node) {
 			/* locality beats fragmentation avoidance */
 			alloc_flags &= ~ALLOC_NOFRAGMENT;
 			goto retry;
 		}
-		if (!zone_watermark_fast(z, order, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK),
-					 ac->highest_zoneidx, alloc_flags) &&
+		if (!zone_watermarks_ok(z, order, alloc_flags, ac->highest_zoneidx) &&
 		    !(alloc_flags & ALLOC_NO_WATERMARKS))
 			continue;
 		page = rmqueue(m, z, order, ac->migratetype, alloc_flags, cpu);
@@ -158,20 +188,25 @@ retry:
 		count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1ul << order);
 		zone_statistics(cpu, ac->preferred_zone, z);
 		if (unlikely(alloc_flags & ALLOC_HIGHATOMIC))
-			reserve_highatomic_pageblock(z, page, cpu);
+			reserve_highatomic_pageblock(z, page, order, cpu);
 		if (unlikely(alloc_flags & ALLOC_NO_WATERMARKS))
 			count_vm_events(cpu, PGALLOC_NOWMARK, 1);
 		return page;
 	}
-	if (no_fallback) {
+	/* every zone is fragmented: try again, fragmenting (defrag_mode
+	 * leaves that to the slow path, after reclaim and compaction) */
+	if (no_fallback && !m->defrag_mode) {
 		alloc_flags &= ~ALLOC_NOFRAGMENT;
 		goto retry;
 	}
 	return NULL;
 }
 
-/* gfp_to_alloc_flags() (6.3+) */
-static unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order)
+/* gfp_to_alloc_flags() (6.3+).  A request that cannot block gets
+ * ALLOC_NON_BLOCK, and at order > 0 ALLOC_HIGHATOMIC - only with
+ * __GFP_HIGH (ALLOC_MIN_RESERVE) since the 2025 fix (pa_highatomic_gfp_high):
+ * GFP_NOWAIT does not reserve pageblocks. */
+static unsigned gfp_to_alloc_flags(const struct mm *m, gfp_t gfp, unsigned order)
 {
 	unsigned flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
 
@@ -179,13 +214,41 @@ static unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order)
 	if (!(gfp & __GFP_DIRECT_RECLAIM)) {
 		if (!(gfp & __GFP_NOMEMALLOC)) {
 			flags |= ALLOC_NON_BLOCK;
-			if (order > 0)
+			if (order > 0 && ((flags & ALLOC_MIN_RESERVE) ||
+					  !(m->pa & PA_HIGHATOMIC_GFP_HIGH)))
 				flags |= ALLOC_HIGHATOMIC;
 		}
 		if (flags & ALLOC_MIN_RESERVE)
 			flags &= ~ALLOC_CPUSET;
 	}
+	if (m->defrag_mode)
+		flags |= ALLOC_NOFRAGMENT;
 	return flags;
+}
+
+#define MAX_RECLAIM_RETRIES 16
+
+/* should_reclaim_retry() with nothing reclaimable: go round again while
+ * some zone would pass its min watermark with its free pages (the
+ * reclaimable ones are 0), at most MAX_RECLAIM_RETRIES times; before
+ * giving up, the HIGHATOMIC reserve goes back (force), and if a pageblock
+ * did, round again. */
+static bool should_reclaim_retry(struct mm *m, unsigned order, const struct alloc_context *ac,
+				 unsigned alloc_flags, int *no_progress_loops, struct mm_cpu *cpu)
+{
+	if (++*no_progress_loops <= MAX_RECLAIM_RETRIES) {
+		for (struct zone **zp = ac->zonelist; *zp; zp++) {
+			struct zone *z = *zp;
+
+			if (z->idx <= ac->highest_zoneidx &&
+			    __zone_watermark_ok(z, order, wmark_pages(z, WMARK_MIN),
+						ac->highest_zoneidx, alloc_flags,
+						(long)zone_free_pages(z)))
+				return true;
+		}
+	}
+	return unreserve_highatomic_pageblock(m, ac->zonelist, ac->highest_zoneidx,
+					      ac->migratetype, true, cpu);
 }
 
 static void warn_alloc(struct mm *m, gfp_t gfp, unsigned order, struct mm_cpu *cpu)
@@ -201,43 +264,44 @@ static __noinline struct page *__alloc_pages_slowpath(struct mm *m, gfp_t gfp, u
 						      const struct alloc_context *ac,
 						      struct mm_cpu *cpu)
 {
-	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order);
+	unsigned alloc_flags = gfp_to_alloc_flags(m, gfp, order);
 	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	int no_progress_loops = 0;
 	struct page *page;
 
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
 	if (page)
 		return page;
-	/* __gfp_pfmemalloc_flags(): from here on, every retry ignores the
-	 * watermarks, as the kernel re-applies reserve_flags at each retry */
-	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
+retry:
+	/* __gfp_pfmemalloc_flags(): re-applied on every round */
+	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
 		alloc_flags = ALLOC_NO_WATERMARKS | (alloc_flags & ALLOC_KSWAPD);
-		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
-		if (page)
-			return page;
-	}
-	if (!(gfp & __GFP_DIRECT_RECLAIM))
-		goto nopage;
-	/* "direct reclaim" made no progress: give back a highatomic block and
-	 * the per-CPU lists, then try once more */
-	unreserve_highatomic_pageblock(m, ac->zonelist, ac->highest_zoneidx, ac->migratetype,
-				       false, cpu);
-	drain_all_pages(m);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
 	if (page)
 		return page;
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		goto nopage;
+	/* __alloc_pages_direct_reclaim() and _direct_compact(): nothing to
+	 * reclaim or compact, no progress */
 	if ((gfp & __GFP_NORETRY) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))
 		goto nopage;
-	/* reclaim retries exhausted: the whole highatomic reserve goes */
-	while (unreserve_highatomic_pageblock(m, ac->zonelist, ac->highest_zoneidx,
-					      ac->migratetype, true, cpu)) {
-		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
-		if (page)
-			return page;
+	if (should_reclaim_retry(m, order, ac, alloc_flags, &no_progress_loops, cpu))
+		goto retry;
+	/* reclaim/compaction failed to prevent the fallback */
+	if (m->defrag_mode && (alloc_flags & ALLOC_NOFRAGMENT)) {
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		goto retry;
 	}
+	/* __alloc_pages_may_oom(): a last try at the high watermark; nothing
+	 * to kill after it */
+	page = get_page_from_freelist(m, (gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order,
+				      ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac, cpu);
+	if (page)
+		return page;
 nopage:
-	if (gfp & __GFP_NOFAIL) {
-		page = get_page_from_freelist(m, gfp, order, alloc_flags | ALLOC_MIN_RESERVE, ac, cpu);
+	if (gfp & __GFP_NOFAIL) {       /* __alloc_pages_cpuset_fallback() */
+		page = get_page_from_freelist(m, gfp, order, ALLOC_MIN_RESERVE | ALLOC_CPUSET,
+					      ac, cpu);
 		if (page)
 			return page;
 	}
@@ -331,6 +395,7 @@ static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsig
 static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order, int nid)
 {
 	struct per_cpu_pages *pcp;
+	unsigned long mark;
 	struct mm_cpu *cpu;
 	struct page *page;
 	struct zone *z;
@@ -345,20 +410,25 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	if (unlikely(hz < 0))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	z = cpu->preferred[ZONELIST_FALLBACK][hz];
-	/* the order-0 part of zone_watermark_fast() */
-	if (unlikely(!z || (long)zone_free_pages(z) - (long)READ_ONCE(z->nr_reserved_highatomic) <=
-			   (long)(wmark_pages(z, WMARK_LOW) + z->lowmem_reserve[hz])))
+	if (unlikely(!z))
+		return __alloc_pages_slow(m, gfp, order, nid);
+	/* the order-0 part of zone_watermark_fast(), against the high
+	 * watermark until the zone was found below it (zone_watermarks_ok) */
+	mark = wmark_pages(z, (m->pa & PA_PCP_AUTOTUNE) && !READ_ONCE(z->below_high)
+			      ? WMARK_HIGH : WMARK_LOW);
+	if (unlikely((long)zone_free_pages(z) - highatomic_unusable(z) <=
+		     (long)(mark + z->lowmem_reserve[hz])))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	pcp = &z->pcp[cpu->id];
-	page = pcp_pop(pcp, &pcp->lists[order_to_pindex(gfp_migratetype(m, gfp), 0)], 0);
+	page = pcp_pop(pcp, &pcp->lists[order_to_pindex(m, gfp_migratetype(m, gfp), 0)], 0);
 	if (unlikely(!page))
 		return __alloc_pages_slow(m, gfp, order, nid);
-	pcp->free_factor >>= 1;
+	pcp->free_count >>= 1;
 	/* prep_new_page() for an order-0 page without __GFP_ZERO */
 	page->_refcount = 1;
 	page->zone_id = (unsigned)z->id;
 	WRITE_ONCE(page->private, 0ul);
-	WRITE_ONCE(page->flags, (gfp & __GFP_MOVABLE) ? (unsigned long)PG_lru : 0ul);
+	WRITE_ONCE(page->flags, (unsigned long)(gfp & PG_MT_MASK));
 	count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), 1);
 	count_vm_events(cpu, PCP_ALLOC_HIT, 1);
 	zone_statistics(cpu, z, z);
@@ -457,7 +527,7 @@ static __noinline int free_pages_to_buddy(struct zone *z, struct page *page, uns
 					  unsigned order)
 {
 	WRITE_ONCE(page->flags, 0ul);
-	free_one_page(z, page, pfn, order);
+	free_one_page(z, pfn, order);
 	return 0;
 }
 
@@ -490,7 +560,7 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 	cpu = this_cpu(m);
 
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
-	    (page->flags & ~(PG_head | PG_lru)))
+	    (page->flags & ~(PG_head | PG_MT_MASK)))
 		return free_pages_misuse(m, page, order, cpu);
 	if (page->flags & PG_head)
 		for (unsigned long i = 1; i < 1ul << order; i++)
@@ -501,7 +571,7 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 int mm_free_pages(struct mm *m, struct page *page, unsigned order)
 {
 	if (unlikely(!m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
-		     page->_refcount != 1 || page->private != order || (page->flags & ~PG_lru)))
+		     page->_refcount != 1 || page->private != order || (page->flags & ~PG_MT_MASK)))
 		return free_pages_slow(m, page, order);
 	return free_pages_commit(m, page, order, mm_tls[0].cpu);
 }

@@ -169,7 +169,7 @@ static inline unsigned slab_order_of(const struct page *slab)
 
 static inline int slab_nid(struct mm *m, const struct page *slab)
 {
-	return (int)(page_to_pfn(m, slab) / m->node_pages);
+	return pfn_to_nid(m, page_to_pfn(m, slab));
 }
 
 static inline unsigned order_objects(unsigned order, unsigned size)

@@ -238,7 +238,7 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		sb_printf(sb, "\n    cpu: %i\n              count:    %i\n              high:     %i"
 			  "\n              batch:    %i\n              high_min: %i"
 			  "\n              high_max: %i\n  vm stats threshold: %d",
-			  c, p.count, p.high, p.batch, p.high, p.high, stat_threshold(m, zi));
+			  c, p.count, p.high, p.batch, p.high_min, p.high_max, stat_threshold(m, zi));
 	}
 	sb_printf(sb, "\n  node_unreclaimable:  %u\n  start_pfn:           %lu\n", 0u, zi->start_pfn);
 }

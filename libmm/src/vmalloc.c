@@ -1597,7 +1597,7 @@ static void va_show_numa(struct mm *m, struct strbuf *sb, const struct vmap_area
 	unsigned long counts[MM_MAX_NODES] = { 0 };
 
 	for (unsigned long i = 0; i < va->nr_pages; i++)
-		counts[page_to_pfn(m, va->pages[i]) / m->node_pages]++;
+		counts[pfn_to_nid(m, page_to_pfn(m, va->pages[i]))]++;
 	for (int n = 0; n < m->nr_nodes; n++)
 		if (counts[n])
 			sb_printf(sb, " N%d=%lu", n, counts[n]);

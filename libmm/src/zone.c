@@ -244,7 +244,7 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 
 	free_pages -= (1l << order) - 1;
 	if (likely(!(alloc_flags & ALLOC_RESERVES)))
-		free_pages -= (long)READ_ONCE(z->nr_reserved_highatomic);
+		free_pages -= highatomic_unusable(z);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -294,6 +294,9 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	zone_lock(z);
 	out->free = z->nr_free_pages;
 	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
+	out->nr_free_highatomic = z->nr_free_highatomic;
+	out->nr_free_pages_blocks = z->nr_free_pages_blocks;
+	out->below_high = READ_ONCE(z->below_high);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		out->nr_free[o] = z->free_area[o].nr_free;
 		for (int t = 0; t < MIGRATE_TYPES; t++)
@@ -304,7 +307,7 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 		unsigned long last = (z->zone_start_pfn + z->spanned_pages - 1) >> m->pageblock_order;
 
 		for (unsigned long b = first; b <= last; b++)
-			out->nr_pageblocks[z->pageblock_mt[b - first]]++;
+			out->nr_pageblocks[get_pageblock_migratetype(z, b << m->pageblock_order)]++;
 	}
 	zone_unlock(z);
 	return 0;

@@ -122,6 +122,9 @@ struct mm_zone_info {
 	unsigned long nr_free[MM_NR_ORDERS_MAX];   /* free blocks per order */
 	unsigned long nr_free_mt[MM_MIGRATE_TYPES][MM_NR_ORDERS_MAX];
 	unsigned long nr_pageblocks[MM_MIGRATE_TYPES]; /* pageblocks of each type */
+	unsigned long nr_free_highatomic;       /* free pages on HighAtomic lists */
+	unsigned long nr_free_pages_blocks;     /* free pages in blocks >= a pageblock */
+	int below_high;                         /* ZONE_BELOW_HIGH */
 };
 /* 0 on success; -EINVAL for a node/zone that does not exist.  Empty zones
  * exist (spanned == 0). */
@@ -129,10 +132,20 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 
 struct mm_pcp_info {
 	int count;      /* pages on this CPU's lists for the zone */
-	int high;       /* free back to the buddy when count reaches high */
+	int high;       /* free back to the buddy when count reaches high
+	                   (auto-tuned: 0 until the list is first used) */
 	int batch;      /* pages moved per refill / drain */
+	int high_min;   /* the range high is tuned in (equal: no tuning) */
+	int high_max;
 };
 int mm_pcp_info(struct mm *m, int cpu, int node, int zone_idx, struct mm_pcp_info *out);
+
+/* n ticks of the vmstat worker (the kernel's once-a-second vmstat_update)
+ * on every CPU: per-CPU list high marks decay (decay_pcp_high) and idle
+ * lists of remote zones drain.  Deterministic: nothing ticks on its own.
+ * A CPU bound to another thread runs its ticks at its next refill or
+ * spill.  0, or -EINVAL. */
+int mm_tick(struct mm *m, unsigned long n);
 
 /* ---- GFP text --------------------------------------------------------- */
 
