@@ -24,7 +24,7 @@
  *
  * Freelist hygiene (pa_freelist_hygiene, 6.10+).  Every free block sits on
  * the list of its pageblock's type (get_pageblock_migratetype(): Isolate
- * while the pageblock's PB_ISOLATE bit is set, else its migratetype bits):
+ * while the pageblock is isolated, else its migratetype bits):
  * merging at >= pageblock_order retypes the buddy's pageblocks to the
  * freeing block's type ("match buddy type"), per-CPU pages return to the
  * buddy under their pageblock's type as it is at drain time, and a free
@@ -49,8 +49,7 @@
  *     hold exactly the free blocks of isolated pageblocks;
  *   - free_area[o].nr_free == sum(nr_free_mt[]) == blocks on its lists;
  *   - nr_free_pages == pages on every list but ISOLATE; nr_free_highatomic
- *     == pages on the HIGHATOMIC lists; nr_free_pages_blocks == pages of
- *     non-isolated free blocks of order >= pageblock_order;
+ *     == pages on the HIGHATOMIC lists;
  *   - nr_reserved_highatomic == pageblocks typed HIGHATOMIC * their size.
  * Merging: buddy PFN = pfn ^ (1 << order); never across the zone's span,
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
@@ -75,18 +74,19 @@ static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
 
 /* ---- free list primitives (zone->lock held) ----------------------------- */
 
-/* NR_FREE_PAGES, nr_free_highatomic and NR_FREE_PAGES_BLOCKS follow every
- * block that joins or leaves a list (account_freepages() and
- * __add_to_free_list() of 6.10+ together). */
-static inline void account_freepages(struct zone *z, long nr, int mt, unsigned order)
+/* NR_FREE_PAGES and nr_free_highatomic follow every block that joins or
+ * leaves a list (account_freepages() of 6.10+).  NR_FREE_PAGES_BLOCKS is
+ * summed from the per-list counts when it is read (mm_zone_info). */
+static inline void account_freepages(struct zone *z, long nr, int mt)
 {
+	if (likely(mt < MIGRATE_HIGHATOMIC)) {
+		WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
+		return;
+	}
 	if (mt == MIGRATE_ISOLATE)
 		return;
 	WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
-	if (unlikely(mt == MIGRATE_HIGHATOMIC))
-		WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
-	if (order >= z->mm->pageblock_order)
-		WRITE_ONCE(z->nr_free_pages_blocks, z->nr_free_pages_blocks + nr);
+	WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
 }
 
 static inline void add_to_free_list(struct page *page, struct zone *z, unsigned order,
@@ -105,7 +105,7 @@ static inline void add_to_free_list(struct page *page, struct zone *z, unsigned 
 		list_add(&page->lru, &area->free_list[mt]);
 	WRITE_ONCE(area->nr_free, area->nr_free + 1);
 	WRITE_ONCE(area->nr_free_mt[mt], area->nr_free_mt[mt] + 1);
-	account_freepages(z, 1l << order, mt, order);
+	account_freepages(z, 1l << order, mt);
 }
 
 static inline void del_page_from_free_list(struct page *page, struct zone *z, unsigned order)
@@ -119,7 +119,7 @@ static inline void del_page_from_free_list(struct page *page, struct zone *z, un
 	page->index = 0;
 	WRITE_ONCE(area->nr_free, area->nr_free - 1);
 	WRITE_ONCE(area->nr_free_mt[mt], area->nr_free_mt[mt] - 1);
-	account_freepages(z, -(1l << order), mt, order);
+	account_freepages(z, -(1l << order), mt);
 }
 
 /* list_move_tail() to another migratetype's list */
@@ -136,12 +136,13 @@ static inline struct page *get_page_from_free_area(struct free_area *area, int m
 	return list_first_entry(&area->free_list[mt], struct page, lru);
 }
 
-/* The migratetype bits of a pageblock; its PB_ISOLATE bit is kept. */
+/* The migratetype bits of a pageblock; an isolated one stays isolated. */
 static void set_pageblock_migratetype(struct zone *z, unsigned long pfn, int mt)
 {
-	unsigned char *pb = &z->pageblock_mt[(pfn >> z->mm->pageblock_order) - z->pb_base];
+	unsigned char *pb = pageblock_byte(z, pfn);
+	int eff = (*pb & PB_EFFECTIVE) == MIGRATE_ISOLATE ? MIGRATE_ISOLATE : mt;
 
-	*pb = (unsigned char)((*pb & PB_ISOLATE) | mt);
+	*pb = (unsigned char)(mt << PB_MT_SHIFT | eff);
 }
 
 /* change_pageblock_range(): every pageblock of the order-`order` block at pfn. */
@@ -227,23 +228,27 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	while (order < m->max_order) {
 		struct page *buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
 		unsigned long combined;
-		int buddy_mt = mt;
 
 		if (!buddy)
 			break;
-		if (unlikely(order >= m->pageblock_order)) {
-			buddy_mt = get_pageblock_migratetype(z, buddy_pfn);
-			if (mt != buddy_mt &&
-			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
-				break;
+		if (unlikely(order >= z->pageblock_order)) {
+			int buddy_mt = get_pageblock_migratetype(z, buddy_pfn);
+
+			if (mt != buddy_mt) {
+				if (!migratetype_is_mergeable(mt) ||
+				    !migratetype_is_mergeable(buddy_mt))
+					break;
+				/* Match buddy type, so that an expand() later
+				 * puts the halves on their pageblocks' lists.
+				 * (The kernel retypes the buddy's first
+				 * pageblock; a buddy above pageblock_order,
+				 * possible with max_page_order >
+				 * pageblock_order + 1, has more.) */
+				if (m->pa & PA_FREELIST_HYGIENE)
+					change_pageblock_range(z, buddy_pfn, order, mt);
+			}
 		}
 		del_page_from_free_list(buddy, z, order);
-		/* Match buddy type, so that an expand() later puts the halves
-		 * on their pageblocks' lists.  (The kernel retypes the buddy's
-		 * first pageblock; a buddy above pageblock_order, possible
-		 * with max_page_order > pageblock_order + 1, has more.) */
-		if (unlikely(buddy_mt != mt) && (m->pa & PA_FREELIST_HYGIENE))
-			change_pageblock_range(z, buddy_pfn, order, mt);
 		combined = buddy_pfn & pfn;
 		page = pfn_to_page(m, combined);
 		pfn = combined;
@@ -257,17 +262,23 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
  * freelist hygiene a block above pageblock_order goes back a pageblock at a
  * time, each under its own pageblock's type (split_large_buddy()); 6.5 read
  * the first pageblock's type for the whole block. */
-void free_one_page(struct zone *z, unsigned long pfn, unsigned order)
+static __noinline void split_large_buddy(struct zone *z, unsigned long pfn, unsigned order)
 {
-	struct mm *m = z->mm;
 	unsigned long end = pfn + (1ul << order);
 
-	if (order > m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE))
-		order = m->pageblock_order;
-	zone_lock(z);
-	for (; pfn < end; pfn += 1ul << order)
-		__free_one_page(z, pfn_to_page(m, pfn), pfn, order,
+	for (; pfn < end; pfn += 1ul << z->pageblock_order)
+		__free_one_page(z, pfn_to_page(z->mm, pfn), pfn, z->pageblock_order,
 				get_pageblock_migratetype(z, pfn));
+}
+
+void free_one_page(struct zone *z, unsigned long pfn, unsigned order)
+{
+	zone_lock(z);
+	if (likely(order <= z->pageblock_order) || !(z->mm->pa & PA_FREELIST_HYGIENE))
+		__free_one_page(z, pfn_to_page(z->mm, pfn), pfn, order,
+				get_pageblock_migratetype(z, pfn));
+	else
+		split_large_buddy(z, pfn, order);
 	zone_unlock(z);
 }
 
@@ -747,7 +758,7 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 }
 
 /* ---- page isolation (mm/page_isolation.c) -------------------------------
- * A pageblock gets its PB_ISOLATE bit (6.16+: a bit of its own, so the
+ * A pageblock is marked isolated (6.16+: a bit of its own, so the
  * migratetype bits stay): its free blocks move to the ISOLATE lists (and
  * stop counting as free), blocks freed into it later bypass the per-CPU
  * lists and join them, nothing is allocated from it.  Undo clears the bit,
@@ -818,7 +829,8 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start)
 	}
 	isolate_split_buddy(z, start);
 	__move_freepages_block(z, start, MIGRATE_ISOLATE);
-	z->pageblock_mt[(start >> z->mm->pageblock_order) - z->pb_base] |= PB_ISOLATE;
+	*pageblock_byte(z, start) = (unsigned char)((*pageblock_byte(z, start) & ~PB_EFFECTIVE) |
+						    MIGRATE_ISOLATE);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
 	zone_unlock(z);
 	return 0;
@@ -829,14 +841,14 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start)
 static void unset_migratetype_isolate(struct zone *z, unsigned long start, int mt)
 {
 	struct mm *m = z->mm;
-	unsigned char *pb = &z->pageblock_mt[(start >> m->pageblock_order) - z->pb_base];
+	unsigned char *pb = pageblock_byte(z, start);
 
 	zone_lock(z);
-	if (!(*pb & PB_ISOLATE)) {
+	if ((*pb & PB_EFFECTIVE) != MIGRATE_ISOLATE) {
 		zone_unlock(z);
 		return;
 	}
-	*pb &= (unsigned char)~PB_ISOLATE;
+	*pb = (unsigned char)((*pb & ~PB_EFFECTIVE) | (*pb >> PB_MT_SHIFT));
 	if (mt >= 0)
 		set_pageblock_migratetype(z, start, mt);
 	mt = get_pageblock_migratetype(z, start);

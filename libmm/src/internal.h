@@ -213,9 +213,15 @@ static inline unsigned long wmark_pages(const struct zone *z, int i)
  * pa_highatomic_free), 6.5: every reserved pageblock. */
 static inline long highatomic_unusable(const struct zone *z)
 {
-	if (z->mm->pa & PA_HIGHATOMIC_FREE)
-		return (long)READ_ONCE(z->nr_free_highatomic);
-	return (long)READ_ONCE(z->nr_reserved_highatomic);
+	return (long)READ_ONCE(*z->highatomic_unusable);
+}
+
+/* ZONE_BELOW_HIGH, and with it the watermark the fast path checks. */
+static inline void zone_set_below_high(struct zone *z, int below)
+{
+	WRITE_ONCE(z->below_high, below);
+	WRITE_ONCE(z->fast_wmark, &z->_watermark[below || !(z->mm->pa & PA_PCP_AUTOTUNE)
+						 ? WMARK_LOW : WMARK_HIGH]);
 }
 
 /* ---- buddy.c: free lists, split/merge, migratetypes --------------------- */
@@ -243,15 +249,27 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 				    int highest_zoneidx, int mt, bool force,
 				    struct mm_cpu *cpu);
 
-/* A pageblock's byte: its migratetype, and PB_ISOLATE while isolated (a
- * bit of its own, as 6.16+: undoing the isolation finds the type intact). */
-#define PB_ISOLATE 0x80
+/* A pageblock's byte: its migratetype bits in the high nibble - kept while
+ * it is isolated, isolation being a bit of its own as in 6.16+ - and in the
+ * low nibble what get_pageblock_migratetype() reports: the migratetype, or
+ * MIGRATE_ISOLATE while the pageblock is isolated (one mask on hot paths). */
+#define PB_MT_SHIFT 4
+#define PB_EFFECTIVE 0x0f
+
+static inline unsigned char *pageblock_byte(const struct zone *z, unsigned long pfn)
+{
+	return &z->pageblock_mt[(pfn >> z->pageblock_order) - z->pb_base];
+}
 
 static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
 {
-	unsigned v = z->pageblock_mt[(pfn >> z->mm->pageblock_order) - z->pb_base];
+	return *pageblock_byte(z, pfn) & PB_EFFECTIVE;
+}
 
-	return (v & PB_ISOLATE) ? MIGRATE_ISOLATE : (int)v;
+/* The migratetype bits, isolated or not. */
+static inline int get_pageblock_type_bits(const struct zone *z, unsigned long pfn)
+{
+	return *pageblock_byte(z, pfn) >> PB_MT_SHIFT;
 }
 
 static inline bool migratetype_is_mergeable(int mt)
@@ -268,9 +286,10 @@ void free_unref_page(struct zone *z, struct page *page, unsigned long pfn,
 		     unsigned order, struct mm_cpu *cpu);
 void drain_all_pages(struct mm *m);
 
+/* pcp_allowed_order(), and the machine has per-CPU lists at all */
 static inline bool pcp_allowed_order(const struct mm *m, unsigned order)
 {
-	return order <= PAGE_ALLOC_COSTLY_ORDER || order == m->pageblock_order;
+	return (m->pcp_orders >> order) & 1;
 }
 
 /* ---- stats.c: counters and reports ------------------------------------ */

@@ -609,7 +609,10 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->nr_orders = m->max_order + 1;
 	m->pageblock_order = m->max_order < HUGETLB_PAGE_ORDER ? m->max_order : HUGETLB_PAGE_ORDER;
 	m->pageblock_nr_pages = 1ul << m->pageblock_order;
+	m->pcp_orders = m->cfg.pcp_disabled ? 0 : (1u << m->pageblock_order) |
+		((1u << (PAGE_ALLOC_COSTLY_ORDER + 1)) - 1);
 	m->pa = (m->cfg.pa_base | m->cfg.pa_on) & ~m->cfg.pa_off;
+	m->fast_id = m->cfg.pcp_disabled ? ~0ul : m->id;
 	m->defrag_mode = m->cfg.defrag_mode;
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
 		m->node0_pages += node_zone_pages(m, 0, i);

@@ -162,14 +162,15 @@ struct per_cpu_pages {                  /* owned by the bound thread */
 	                                   autotuned: floats in [high_min,
 	                                   high_max], 0 until first used */
 	int batch;                      /* refill / drain unit */
-	int free_count;                 /* autotuned: pages freed since the last
+	int high_min, high_max;         /* zone_highsize() of the low watermark
+	                                   and of managed/8 (equal when tuned by
+	                                   percpu_pagelist_high_fraction) */
+	short free_count;               /* autotuned: pages freed since the last
 	                                   allocations (halved by each one),
 	                                   capped at batch << 5; 6.5: free_factor,
 	                                   the spill's doubling exponent (also
 	                                   halved by each allocation) */
-	int high_min, high_max;         /* zone_highsize() of the low watermark
-	                                   and of managed/8 (equal when tuned by
-	                                   percpu_pagelist_high_fraction) */
+	short free_count_max;           /* batch << 5 */
 	unsigned char alloc_factor;     /* autotuned: refill = batch << alloc_factor */
 	unsigned char flags;            /* PCPF_* */
 	unsigned char expire;           /* remote zone: ticks left before the
@@ -180,6 +181,7 @@ struct per_cpu_pages {                  /* owned by the bound thread */
 	                                   vmstat tick (a vm_stat_diff) */
 	struct list_head lists[NR_PCP_LISTS];
 } __cacheline_aligned;
+_Static_assert(sizeof(struct per_cpu_pages) == 256, "one shift indexes the pcp array");
 
 /* ---- counters -----------------------------------------------------------
  * One X-macro list defines every event counter: its enum and its vmstat
@@ -240,23 +242,31 @@ struct zone {
 	                                   allocations, cleared by a spill that
 	                                   brings the zone back above it
 	                                   (relaxed accesses, like set_bit) */
+	const unsigned long *fast_wmark; /* the watermark the fast path checks:
+	                                   _watermark[HIGH] while below_high is
+	                                   clear with pa_pcp_autotune, else LOW
+	                                   (zone_set_below_high()) */
+	const unsigned long *highatomic_unusable; /* what watermark checks hold
+	                                   back from callers without reserves:
+	                                   &nr_free_highatomic (pa_highatomic_free)
+	                                   or &nr_reserved_highatomic */
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long pb_base;          /* zone_start_pfn >> pageblock_order */
+	unsigned pageblock_order;       /* mm->pageblock_order, one load less */
 	struct per_cpu_pages *pcp;      /* [nr_cpus]; pcp[c] owned by CPU c */
 
 	/* zone->lock and what it guards */
 	pthread_mutex_t lock __cacheline_aligned;
 	pthread_t lock_owner;           /* debug variants: who holds lock */
 	struct free_area free_area[MM_NR_ORDERS_MAX];
-	unsigned char *pageblock_mt;    /* each pageblock's migratetype, and
-	                                   PB_ISOLATE while isolated */
+	unsigned char *pageblock_mt;    /* each pageblock's migratetype and
+	                                   isolation (pageblock_byte()) */
 	unsigned long nr_reserved_highatomic;
 	unsigned long nr_free_highatomic; /* pages on the HIGHATOMIC lists */
 	unsigned long nr_isolate_pageblock;
 	unsigned long nr_free_pages;    /* NR_FREE_PAGES: written under the
 	                                   lock, read with relaxed loads */
-	unsigned long nr_free_pages_blocks; /* NR_FREE_PAGES_BLOCKS: free pages
-	                                   in blocks >= pageblock_order */
+
 } ;
 
 static inline bool populated_zone(const struct zone *z)
@@ -347,8 +357,16 @@ struct mm_tls_bind {
 
 struct mm {
 	unsigned long id;               /* unique per machine in this process */
+	unsigned long fast_id;          /* id, or ~0 with pcp=off: what the
+	                                   allocation fast path compares the
+	                                   caller's binding with, so a machine
+	                                   without per-CPU lists never takes it
+	                                   (one compare for both) */
 	unsigned pa;                    /* enum pa_switch bits in force (next to
 	                                   id: the fast paths read both) */
+	unsigned pcp_orders;            /* bit o: order o lives on the per-CPU
+	                                   lists (0..3 and pageblock_order;
+	                                   none with pcp=off) */
 	bool defrag_mode;               /* vm.defrag_mode */
 	struct mm_config cfg;
 	int nr_cpus, nr_nodes, nr_zones;      /* nr_zones = nodes * MAX_NR_ZONES */

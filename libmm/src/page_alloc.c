@@ -97,17 +97,26 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned 
  * found the zone below it (ZONE_BELOW_HIGH, which makes the per-CPU lists
  * give pages back sooner), then the allocation's own; without
  * pa_pcp_autotune only the allocation's own. */
+static __noinline bool zone_below_high_watermark(struct zone *z, unsigned order,
+						  unsigned alloc_flags, int highest_zoneidx)
+{
+	zone_set_below_high(z, 1);
+	return zone_watermark_fast(z, order, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK),
+				   highest_zoneidx, alloc_flags);
+}
+
 static inline bool zone_watermarks_ok(struct zone *z, unsigned order, unsigned alloc_flags,
 				      int highest_zoneidx)
 {
-	if ((z->mm->pa & PA_PCP_AUTOTUNE) && !READ_ONCE(z->below_high)) {
-		if (zone_watermark_fast(z, order, wmark_pages(z, WMARK_HIGH), highest_zoneidx,
-					alloc_flags))
-			return true;
-		WRITE_ONCE(z->below_high, 1);
-	}
-	return zone_watermark_fast(z, order, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK),
-				   highest_zoneidx, alloc_flags);
+	/* fast_wmark is the high one exactly when that check comes first */
+	const unsigned long *first = READ_ONCE(z->fast_wmark);
+	bool high_first = first == &z->_watermark[WMARK_HIGH];
+
+	if (likely(zone_watermark_fast(z, order, (high_first ? *first
+							      : z->_watermark[alloc_flags & ALLOC_WMARK_MASK]) +
+						   z->watermark_boost, highest_zoneidx, alloc_flags)))
+		return true;
+	return high_first && zone_below_high_watermark(z, order, alloc_flags, highest_zoneidx);
 }
 
 static inline void zone_statistics(struct mm_cpu *cpu, struct zone *preferred, struct zone *z)
@@ -147,7 +156,7 @@ static inline struct page *rmqueue(struct mm *m, struct zone *z, unsigned order,
 {
 	struct page *page;
 
-	if (likely(pcp_allowed_order(m, order) && !m->cfg.pcp_disabled)) {
+	if (likely(pcp_allowed_order(m, order))) {
 		page = pcp_alloc(z, order, mt, alloc_flags, cpu);
 		if (likely(page)) {
 			count_vm_events(cpu, PCP_ALLOC_HIT, 1);
@@ -173,7 +182,7 @@ retry:
 
 		if (z->idx > ac->highest_zoneidx)
 			continue;
-		if (no_fallback && !m->defrag_mode && z->node != ac->preferred_zone->node) {
+		if (no_fallback && z->node != ac->preferred_zone->node && !m->defrag_mode) {
 			/* locality beats fragmentation avoidance */
 			alloc_flags &= ~ALLOC_NOFRAGMENT;
 			goto retry;
@@ -401,9 +410,9 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	struct zone *z;
 	int hz;
 
-	if (unlikely(!m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
+	if (unlikely(!m || mm_tls[0].mm_id != m->fast_id || order || nid >= 0 ||
 		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
-		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || m->cfg.pcp_disabled))
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	cpu = mm_tls[0].cpu;
 	hz = gfp_zone_table[gfp & GFP_ZONEMASK];
@@ -414,8 +423,7 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 		return __alloc_pages_slow(m, gfp, order, nid);
 	/* the order-0 part of zone_watermark_fast(), against the high
 	 * watermark until the zone was found below it (zone_watermarks_ok) */
-	mark = wmark_pages(z, (m->pa & PA_PCP_AUTOTUNE) && !READ_ONCE(z->below_high)
-			      ? WMARK_HIGH : WMARK_LOW);
+	mark = *READ_ONCE(z->fast_wmark) + z->watermark_boost;
 	if (unlikely((long)zone_free_pages(z) - highatomic_unusable(z) <=
 		     (long)(mark + z->lowmem_reserve[hz])))
 		return __alloc_pages_slow(m, gfp, order, nid);
@@ -532,10 +540,10 @@ static __noinline int free_pages_to_buddy(struct zone *z, struct page *page, uns
 }
 
 /* Give an allocated block back: to this CPU's list when its order lives
- * there and its pageblock is not isolated, else straight to the buddy.
- * Only tail calls, so the fast path needs no stack frame. */
-static inline int free_pages_commit(struct mm *m, struct page *page, unsigned order,
-				    struct mm_cpu *cpu)
+ * there (and the machine has the lists) and its pageblock is not
+ * isolated, else straight to the buddy.  Only tail calls. */
+static inline __attribute__((always_inline))
+int free_pages_commit(struct mm *m, struct page *page, unsigned order, struct mm_cpu *cpu)
 {
 	unsigned long pfn = page_to_pfn(m, page);
 	struct zone *z = m->zone_table[page->zone_id];
@@ -543,10 +551,10 @@ static inline int free_pages_commit(struct mm *m, struct page *page, unsigned or
 
 	page->_refcount = 0;
 	count_vm_events(cpu, PGFREE, 1ul << order);
-	if (unlikely(!pcp_allowed_order(m, order) || m->cfg.pcp_disabled || mt == MIGRATE_ISOLATE))
+	if (unlikely(!pcp_allowed_order(m, order) || mt == MIGRATE_ISOLATE))
 		return free_pages_to_buddy(z, page, pfn, order);
 	count_vm_events(cpu, PCP_FREE_HIT, 1);
-	return pcp_free(z, page, order, mt, cpu);
+	return pcp_free(m, z, page, order, mt, cpu);
 }
 
 /* Compound pages, frees from a thread whose binding is not the cached one,

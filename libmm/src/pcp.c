@@ -116,6 +116,7 @@ static void pcp_set_high_and_batch(struct zone *z, struct per_cpu_pages *pcp)
 		return;
 	}
 	pcp->batch = batch;
+	pcp->free_count_max = (short)(batch << PCP_BATCH_SCALE_MAX);
 	pcp->high_min = zone_highsize(z, batch, fraction);
 	pcp->high_max = fraction ? pcp->high_min
 				 : zone_highsize(z, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
@@ -370,8 +371,8 @@ __noinline int pcp_free_commit(struct zone *z, struct per_cpu_pages *pcp, unsign
 	} else {
 		pcp->flags &= (unsigned char)~PCPF_PREV_FREE_HIGH_ORDER;
 	}
-	if (pcp->free_count < batch << PCP_BATCH_SCALE_MAX)
-		pcp->free_count += 1 << order;
+	if (pcp->free_count < pcp->free_count_max)
+		pcp->free_count = (short)(pcp->free_count + (1 << order));
 	high = nr_pcp_high(pcp, z, batch, free_high);
 	if (pcp->count >= high) {
 		count_vm_events(cpu, PCP_SPILL, 1);
@@ -379,7 +380,7 @@ __noinline int pcp_free_commit(struct zone *z, struct per_cpu_pages *pcp, unsign
 		if (READ_ONCE(z->below_high) &&
 		    __zone_watermark_ok(z, 0, wmark_pages(z, WMARK_HIGH), ZONE_MOVABLE, 0,
 					(long)zone_free_pages(z)))
-			WRITE_ONCE(z->below_high, 0);
+			zone_set_below_high(z, 0);
 	}
 	pcp_check_requests(z->mm, cpu);
 	return 0;

@@ -59,35 +59,36 @@ static inline struct page *pcp_alloc(struct zone *z, unsigned order, int mt,
 }
 
 /* free_frozen_page_commit(): onto the head of this CPU's list (hot).  mt
- * is the pageblock's type; HIGHATOMIC pages ride on the MOVABLE list (the
- * type is cached in index for 6.5's drain).  With pa_pcp_autotune an
+ * is the pageblock's type; HIGHATOMIC pages ride on the MOVABLE list (6.5
+ * caches the type in index for its drain; 6.10+ looks it up again then).  With pa_pcp_autotune an
  * order-0 free below pcp->high, with the zone above its high watermark and
  * no high-order free before it, only counts itself (free_count); the rest
  * of the kernel's function is pcp_free_commit().  6.5: spill once count
  * reaches high, at once for orders 1..3 after a spill (free_factor).
  * Returns 0 (an int so that callers can tail-call it). */
-static inline int pcp_free(struct zone *z, struct page *page, unsigned order, int mt,
-			   struct mm_cpu *cpu)
+static inline __attribute__((always_inline))
+int pcp_free(const struct mm *m, struct zone *z, struct page *page,
+			   unsigned order, int mt, struct mm_cpu *cpu)
 {
 	struct per_cpu_pages *pcp = &z->pcp[cpu->id];
-	int pindex = order_to_pindex(z->mm, mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order);
+	int pindex = order_to_pindex(m, mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order);
 	bool free_high;
 	int high;
 
 	WRITE_ONCE(page->flags, (unsigned long)PG_pcp);
 	WRITE_ONCE(page->private, (unsigned long)order);
-	page->index = (unsigned long)mt;
 	list_add(&page->lru, &pcp->lists[pindex]);
 	pcp->count += 1 << order;
-	if (likely(z->mm->pa & PA_PCP_AUTOTUNE)) {
+	if (likely(m->pa & PA_PCP_AUTOTUNE)) {
 		pcp->alloc_factor >>= 1;
 		if (unlikely(order | pcp->flags | READ_ONCE(z->below_high)) ||
 		    pcp->count >= pcp->high)
 			return pcp_free_commit(z, pcp, order, pindex, cpu);
-		if (pcp->free_count < pcp->batch << PCP_BATCH_SCALE_MAX)
+		if (pcp->free_count < pcp->free_count_max)
 			pcp->free_count++;
 		return 0;
 	}
+	page->index = (unsigned long)mt;        /* set_pcppage_migratetype() */
 	free_high = pcp->free_count && order && order <= PAGE_ALLOC_COSTLY_ORDER;
 	high = free_high ? 0 : pcp->high;
 	if (unlikely(pcp->count >= high))

@@ -12,8 +12,7 @@
  *      least never on ISOLATE lists outside an isolated pageblock nor the
  *      other way round; list lengths equal nr_free_mt[], their sum
  *      nr_free; nr_free_pages equals the pages on non-isolate lists,
- *      nr_free_highatomic those on HIGHATOMIC lists, nr_free_pages_blocks
- *      those of non-isolated blocks >= pageblock_order;
+ *      nr_free_highatomic those on HIGHATOMIC lists;
  *   2. a walk over every PFN of the zone finds each page in exactly one
  *      block - free, on a per-CPU list, or allocated (with compound tails
  *      pointing at their head) - and pages inside blocks carry no state;
@@ -69,7 +68,7 @@ static int check_block_type(struct zone *z, unsigned long pfn, unsigned order, i
 static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *blocks_out)
 {
 	struct mm *m = z->mm;
-	unsigned long free_pages = 0, blocks = 0, highatomic = 0, in_blocks = 0;
+	unsigned long free_pages = 0, blocks = 0, highatomic = 0;
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		struct free_area *area = &z->free_area[o];
@@ -104,11 +103,8 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 				if (check_block_type(z, pfn, o, t, err))
 					return -1;
 				n++;
-				if (t != MIGRATE_ISOLATE) {
+				if (t != MIGRATE_ISOLATE)
 					free_pages += 1ul << o;
-					if (o >= m->pageblock_order)
-						in_blocks += 1ul << o;
-				}
 				if (t == MIGRATE_HIGHATOMIC)
 					highatomic += 1ul << o;
 			}
@@ -129,10 +125,6 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 	if (highatomic != z->nr_free_highatomic)
 		FAIL(err, "%s zone node %d: HighAtomic lists hold %lu pages, nr_free_highatomic "
 		     "says %lu", z->name, z->node, highatomic, z->nr_free_highatomic);
-	if (in_blocks != z->nr_free_pages_blocks)
-		FAIL(err, "%s zone node %d: free blocks >= pageblock_order hold %lu pages, "
-		     "NR_FREE_PAGES_BLOCKS says %lu", z->name, z->node, in_blocks,
-		     z->nr_free_pages_blocks);
 	*blocks_out = blocks;
 	return 0;
 }
@@ -239,8 +231,7 @@ static int check_highatomic_reserve(struct zone *z, struct strbuf *err)
 
 	for (unsigned long pfn = z->zone_start_pfn; pfn < end;
 	     pfn = (pfn | (m->pageblock_nr_pages - 1)) + 1)
-		if ((z->pageblock_mt[(pfn >> m->pageblock_order) - z->pb_base] & ~PB_ISOLATE) ==
-		    MIGRATE_HIGHATOMIC)
+		if (get_pageblock_type_bits(z, pfn) == MIGRATE_HIGHATOMIC)
 			typed += m->pageblock_nr_pages;
 	if (typed != z->nr_reserved_highatomic)
 		FAIL(err, "%s zone node %d: nr_reserved_highatomic is %lu but %lu pages of "

@@ -195,6 +195,10 @@ int zones_init(struct mm *m)
 		m->zone_table[z->id] = z;
 		pthread_mutex_init(&z->lock, NULL);
 		z->pb_base = first;
+		z->pageblock_order = m->pageblock_order;
+		z->highatomic_unusable = (m->pa & PA_HIGHATOMIC_FREE) ? &z->nr_free_highatomic
+								       : &z->nr_reserved_highatomic;
+		zone_set_below_high(z, 0);
 		z->pageblock_mt = calloc(last - first + 1, 1);
 		if (!z->pageblock_mt)
 			return -ENOMEM;
@@ -295,12 +299,15 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	out->free = z->nr_free_pages;
 	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
 	out->nr_free_highatomic = z->nr_free_highatomic;
-	out->nr_free_pages_blocks = z->nr_free_pages_blocks;
+
 	out->below_high = READ_ONCE(z->below_high);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		out->nr_free[o] = z->free_area[o].nr_free;
-		for (int t = 0; t < MIGRATE_TYPES; t++)
+		for (int t = 0; t < MIGRATE_TYPES; t++) {
 			out->nr_free_mt[t][o] = z->free_area[o].nr_free_mt[t];
+			if (o >= m->pageblock_order && t != MIGRATE_ISOLATE)    /* NR_FREE_PAGES_BLOCKS */
+				out->nr_free_pages_blocks += z->free_area[o].nr_free_mt[t] << o;
+		}
 	}
 	if (populated_zone(z)) {
 		unsigned long first = z->pb_base;
