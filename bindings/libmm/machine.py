@@ -38,6 +38,17 @@ def build_config(config=None, **keywords):
     return " ".join(parts) if parts else None
 
 
+def _migratetype_arg(name):
+    """-1 (the pageblocks' own type) for None, else the migratetype's index."""
+    if name is None:
+        return -1
+    try:
+        return MIGRATETYPES.index(name)
+    except ValueError:
+        raise ValueError("unknown migratetype %r (one of %s)"
+                         % (name, ", ".join(MIGRATETYPES[:3]))) from None
+
+
 def zone_index(zone):
     """MM_ZONE_* index of a zone given by config name, kernel name or int."""
     if isinstance(zone, int):
@@ -135,16 +146,19 @@ class Machine(VmallocMixin, SlabMixin):
         """Return every CPU's per-CPU pages to the buddy lists."""
         ll.drain_all_pages(self.handle)
 
-    def start_isolate_page_range(self, start_pfn, end_pfn, migratetype="Movable"):
+    def start_isolate_page_range(self, start_pfn, end_pfn, migratetype=None):
         """Isolate the pageblocks covering [start_pfn, end_pfn): their free
         pages leave the free count and are never allocated.  ValueError
-        (errno EBUSY) when a pageblock holds an unmovable page."""
+        (errno EBUSY) when a pageblock holds an unmovable page; the blocks
+        isolated by then get their type back (or migratetype)."""
         ll.start_isolate_page_range(self.handle, start_pfn, end_pfn,
-                                    MIGRATETYPES.index(migratetype))
+                                    _migratetype_arg(migratetype))
 
-    def undo_isolate_page_range(self, start_pfn, end_pfn, migratetype="Movable"):
+    def undo_isolate_page_range(self, start_pfn, end_pfn, migratetype=None):
+        """Undo the isolation: each pageblock has its own type back (it is
+        kept while isolated), or migratetype when given."""
         ll.undo_isolate_page_range(self.handle, start_pfn, end_pfn,
-                                   MIGRATETYPES.index(migratetype))
+                                   _migratetype_arg(migratetype))
 
     def test_pages_isolated(self, start_pfn, end_pfn):
         """True when every page of the range is free and isolated."""

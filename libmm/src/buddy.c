@@ -17,10 +17,12 @@
  * remainders left on the fallback type's lists; never with
  * ALLOC_NOFRAGMENT).  rmqueue_bulk() passes the mode from one call to the
  * next, so a refill does not search again what it found empty.  Without
- * pa_claim_steal the CLAIM step is 6.5's __rmqueue_fallback(): the largest
- * fallback block (the smallest for MOVABLE requests that could not claim),
- * every free block of its pageblock moved to the requester's lists before
- * the half-a-pageblock test, then __rmqueue_smallest() again.
+ * pa_claim_steal the CLAIM step is __rmqueue_fallback() of 4.13-6.14: the
+ * largest fallback block (the smallest for MOVABLE requests that could not
+ * claim) - in 6.5 with every free block of its pageblock moved to the
+ * requester's lists before the half-a-pageblock test, with freelist hygiene
+ * (6.10-6.14) counted first and split on its own type's lists when not
+ * claimed.
  *
  * Freelist hygiene (pa_freelist_hygiene, 6.10+).  Every free block sits on
  * the list of its pageblock's type (get_pageblock_migratetype(): Isolate
@@ -512,46 +514,63 @@ static struct page *__rmqueue_steal(struct zone *z, unsigned order, int start_mt
 	return NULL;
 }
 
-/* ---- fallback as 6.5 did it (without pa_claim_steal) ----------------------- */
+/* ---- fallback before 6.15 (without pa_claim_steal) ------------------------ */
 
-/* steal_suitable_fallback(): move the whole pageblock's free blocks to
- * start_mt first, then retype it if half of it is free or compatible;
- * a single block when it may not claim. */
-static void steal_suitable_fallback(struct zone *z, struct page *page, int start_mt,
-				    bool whole_block, struct mm_cpu *cpu)
+/* steal_suitable_fallback(): the found block's pageblock becomes start_mt's
+ * when the block is >= pageblock_order, or half of the pageblock is free
+ * or compatible (whole_block: only when should_try_claim_block() said so).
+ * 6.5 moved every free block of the pageblock to start_mt's lists before
+ * that test and left them there when it failed (or moved just the found
+ * block, not claiming at all); with freelist hygiene (6.10-6.14) it counts
+ * first, and a block it does not claim is split on its own type's lists.
+ * Returns the page for the request. */
+static struct page *steal_suitable_fallback(struct zone *z, struct page *page, unsigned cur,
+					    unsigned order, int start_mt, bool whole_block,
+					    struct mm_cpu *cpu)
 {
 	struct mm *m = z->mm;
 	unsigned long pfn = page_to_pfn(m, page), start, free, movable;
-	unsigned order = (unsigned)page->private;
 	int old_mt = get_pageblock_migratetype(z, pfn);
+	bool hygiene = m->pa & PA_FREELIST_HYGIENE;
 
 	if (old_mt == MIGRATE_HIGHATOMIC)
 		goto single_page;
-	if (order >= m->pageblock_order) {
-		change_pageblock_range(z, pfn, order, start_mt);
+	if (cur >= m->pageblock_order) {
+		change_pageblock_range(z, pfn, cur, start_mt);
 		count_vm_events(cpu, PGALLOC_EXTFRAG_CLAIMED, 1);
-		goto single_page;
+		move_to_free_list(page, z, cur, start_mt);
+		return __rmqueue_smallest(z, order, start_mt);
 	}
 	if (!whole_block || !prep_move_freepages_block(z, pfn, &start, &free, &movable))
 		goto single_page;
-	free = __move_freepages_block(z, start, start_mt);
-	if (!free)
-		goto single_page;
+	if (!hygiene)
+		free = __move_freepages_block(z, start, start_mt);
 	if (free + alike_pages(m, start_mt, old_mt, free, movable) >= m->pageblock_nr_pages / 2 ||
 	    m->page_group_by_mobility_disabled) {
+		if (hygiene)
+			__move_freepages_block(z, start, start_mt);
 		set_pageblock_migratetype(z, pfn, start_mt);
 		count_vm_events(cpu, PGALLOC_EXTFRAG_CLAIMED, 1);
 	}
-	return;
+	if (!hygiene)
+		return __rmqueue_smallest(z, order, start_mt);
+	if (get_pageblock_migratetype(z, pfn) == start_mt)
+		return __rmqueue_smallest(z, order, start_mt);
 single_page:
-	move_to_free_list(page, z, order, start_mt);
+	if (hygiene) {
+		page_del_and_expand(z, page, order, cur, old_mt);
+		page->index = (unsigned long)old_mt;
+		return page;
+	}
+	move_to_free_list(page, z, cur, start_mt);
+	return __rmqueue_smallest(z, order, start_mt);
 }
 
-/* __rmqueue_fallback() of 6.5: the largest fallback block (for a movable
- * request that may not claim it, the smallest instead) goes to start_mt's
- * lists; the caller retries __rmqueue_smallest(). */
-static bool __rmqueue_fallback(struct zone *z, unsigned order, int start_mt,
-			       unsigned alloc_flags, struct mm_cpu *cpu)
+/* __rmqueue_fallback() (4.13-6.14): the largest fallback block - for a
+ * movable request that may not claim it, the smallest instead - stolen by
+ * steal_suitable_fallback().  ALLOC_NOFRAGMENT only takes whole pageblocks. */
+static struct page *__rmqueue_fallback(struct zone *z, unsigned order, int start_mt,
+				       unsigned alloc_flags, struct mm_cpu *cpu)
 {
 	struct mm *m = z->mm;
 	int cur, fmt = -1, min_order = (int)order;
@@ -573,11 +592,11 @@ static bool __rmqueue_fallback(struct zone *z, unsigned order, int start_mt,
 		break;
 	}
 	if (fmt < 0)
-		return false;
-	steal_suitable_fallback(z, get_page_from_free_area(&z->free_area[cur], fmt), start_mt,
-				should_try_claim_block(m, (unsigned)cur, start_mt), cpu);
+		return NULL;
 	count_vm_events(cpu, PGALLOC_EXTFRAG, 1);
-	return true;
+	return steal_suitable_fallback(z, get_page_from_free_area(&z->free_area[cur], fmt),
+				       (unsigned)cur, order, start_mt,
+				       should_try_claim_block(m, (unsigned)cur, start_mt), cpu);
 }
 
 /* ---- __rmqueue ------------------------------------------------------------- */
@@ -600,12 +619,8 @@ struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_fl
 	case RMQUEUE_CMA:               /* MIGRATE_CMA lists: none yet */
 		/* fall through */
 	case RMQUEUE_CLAIM:
-		if (!(z->mm->pa & PA_CLAIM_STEAL)) {
-			while (__rmqueue_fallback(z, order, mt, alloc_flags, cpu))
-				if ((page = __rmqueue_smallest(z, order, mt)))
-					return page;
-			return NULL;
-		}
+		if (!(z->mm->pa & PA_CLAIM_STEAL))
+			return __rmqueue_fallback(z, order, mt, alloc_flags, cpu);
 		page = __rmqueue_claim(z, order, mt, alloc_flags, cpu);
 		if (page) {
 			*mode = RMQUEUE_NORMAL;    /* the preferred lists are full again */

@@ -201,6 +201,7 @@ _Static_assert(sizeof(struct per_cpu_pages) == 256, "one shift indexes the pcp a
 	X(HIGHATOMIC_RESERVE, "highatomic_reserve")            \
 	X(HIGHATOMIC_UNRESERVE, "highatomic_unreserve")        \
 	X(PGALLOC_NOWMARK, "pgalloc_no_watermarks")            \
+	X(PGALLOC_RETRY, "pgalloc_retry")                      \
 	X(PCP_ALLOC_HIT, "pcp_alloc_hit")                      \
 	X(PCP_FREE_HIT, "pcp_free_hit")                        \
 	X(PCP_REFILL, "pcp_refill")                            \

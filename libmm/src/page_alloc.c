@@ -294,11 +294,14 @@ retry:
 	 * reclaim or compact, no progress */
 	if ((gfp & __GFP_NORETRY) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))
 		goto nopage;
-	if (should_reclaim_retry(m, order, ac, alloc_flags, &no_progress_loops, cpu))
+	if (should_reclaim_retry(m, order, ac, alloc_flags, &no_progress_loops, cpu)) {
+		count_vm_events(cpu, PGALLOC_RETRY, 1);
 		goto retry;
+	}
 	/* reclaim/compaction failed to prevent the fallback */
 	if (m->defrag_mode && (alloc_flags & ALLOC_NOFRAGMENT)) {
 		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		count_vm_events(cpu, PGALLOC_RETRY, 1);
 		goto retry;
 	}
 	/* __alloc_pages_may_oom(): a last try at the high watermark; nothing

@@ -93,11 +93,13 @@ void          mm_drain_all_pages(struct mm *m);
 void          mm_drain_local_pages(struct mm *m);
 
 /* Page isolation (mm/page_isolation.c): the pageblocks covering
- * [start_pfn, end_pfn) (one zone) become MIGRATE_ISOLATE - their free pages
+ * [start_pfn, end_pfn) (one zone) are marked isolated - their free pages
  * leave the free count and nothing is allocated from them - or -EBUSY when
- * one holds an unmovable allocated page (nothing changed then).  Undo gives
- * them back to migratetype.  test: 0 when every page of the range is free
- * and isolated, else -EBUSY. */
+ * one holds an unmovable allocated page (the ones isolated by then are
+ * undone).  Isolation is a pageblock bit of its own, as in 6.16+: undo
+ * gives each pageblock back its type, or migratetype when it is >= 0 (as
+ * the older kernel API asked); -1 keeps the types.  test: 0 when every page
+ * of the range is free and isolated, else -EBUSY. */
 int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
 				int migratetype);
 int mm_undo_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
