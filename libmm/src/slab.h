@@ -141,6 +141,9 @@ struct kmem_cache {
 	unsigned int order, objects;    /* oo: preferred slab order, objects in it */
 	unsigned int min_order, min_objects; /* min: fallback when memory is tight */
 	unsigned int min_partial;       /* empty slabs kept per node */
+	unsigned int remote_node_defrag_ratio; /* 0..1000: how often other nodes'
+	                                   partial slabs are taken (sysfs / 10) */
+	unsigned long defrag_draws;     /* atomic: get_any_partial() draws */
 	unsigned int cpu_partial_slabs; /* per-CPU partial list limit, 0 = off */
 	gfp_t allocflags;               /* GFP_DMA, __GFP_RECLAIMABLE, __GFP_COMP */
 	void (*ctor)(void *);
