@@ -322,3 +322,28 @@ def test_pcp_off_keeps_nothing_on_the_lists():
         assert pcp_total(m) == 0
         assert zone_of(m, "NORMAL")["free"] == zone_of(m, "NORMAL")["managed"]
         m.validate()
+
+
+def test_alloc_pages_bulk(machine):
+    """alloc_pages_bulk_node() takes the pages from the CPU's list, refilled
+    by nr_pcp_alloc() as it empties (63, then 126): 100 pages, PFN order
+    (rmqueue_bulk appends at the tail), 89 left on the list; the zone check
+    adds the pages asked for to the low watermark, and a request the zone
+    cannot cover that way gets the single-page allocator's one page."""
+    m = machine
+    before = m.vmstat()
+    pfns = m.alloc_pages_bulk(100, cpu=1)
+    assert pfns == list(range(pfns[0], pfns[0] + 100))
+    assert m.vmstat()["pcp_refill_pages"] - before["pcp_refill_pages"] == 63 + 126
+    assert m.vmstat()["pgalloc_normal"] - before["pgalloc_normal"] == 100
+    assert (m.pcp(1)["count"], m.pcp(1)["high"]) == (89, 441)
+    for pfn in pfns:
+        m.free_pages(pfn, cpu=1)
+    with Machine(cpus=1, DMA=0, DMA32=0, NORMAL="16M") as small:
+        z = zone_of(small, "NORMAL")
+        n = z["free"] - z["low"]             # free - n == low: not above it
+        assert len(small.alloc_pages_bulk(n)) == 1
+        assert len(small.alloc_pages_bulk(n - 100)) == n - 100
+        with pytest.raises(ValueError, match="unknown GFP bits"):
+            small.alloc_pages_bulk(4, gfp=0x200)
+        small.validate()

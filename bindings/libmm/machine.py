@@ -136,6 +136,14 @@ class Machine(VmallocMixin, SlabMixin):
             page = ll.alloc_pages(h, g, order, node)
         return None if page is None else ll.page_to_pfn(h, page)
 
+    def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=0, node=None):
+        """alloc_pages_bulk_node(): up to nr order-0 pages, from the CPU's
+        per-CPU list; a list of PFNs (shorter when memory runs short)."""
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            pages = ll.alloc_pages_bulk(h, g, nr, node)
+        return [ll.page_to_pfn(h, p) for p in pages]
+
     def free_pages(self, pfn, order=0, cpu=0):
         h = self.handle
         page = ll.pfn_to_page(h, pfn)

@@ -166,6 +166,23 @@ static inline struct page *rmqueue(struct mm *m, struct zone *z, unsigned order,
 	return rmqueue_buddy(z, order, mt, alloc_flags, cpu);
 }
 
+/* __rmqueue_pcplist() for the bulk allocator: this CPU's list of the
+ * order-0 pages of mt (refilled as it runs dry, free_count left alone), or
+ * the buddy lists themselves without per-CPU lists. */
+static struct page *rmqueue_pcp_bulk(struct mm *m, struct zone *z, int mt, unsigned alloc_flags,
+				     struct mm_cpu *cpu)
+{
+	struct per_cpu_pages *pcp = &z->pcp[cpu->id];
+	struct list_head *list = &pcp->lists[order_to_pindex(m, mt, 0)];
+
+	if (!pcp_allowed_order(m, 0))
+		return rmqueue_buddy(z, 0, mt, alloc_flags, cpu);
+	if (list_empty(list) && !pcp_refill(z, pcp, list, 0, mt, alloc_flags, cpu))
+		return NULL;
+	count_vm_events(cpu, PCP_ALLOC_HIT, 1);
+	return pcp_pop(pcp, list, 0);
+}
+
 /* get_page_from_freelist(): the zonelist walk. */
 static __noinline struct page *get_page_from_freelist(struct mm *m, gfp_t gfp, unsigned order,
 						  unsigned alloc_flags,
@@ -351,19 +368,27 @@ static __noinline struct page *alloc_pages_misuse(struct mm *m, gfp_t gfp, unsig
 	return NULL;
 }
 
+/* prepare_alloc_pages(): the request's zonelist, highest zone, preferred
+ * zone and migratetype, and the first attempt's flags (low watermark). */
+static unsigned prepare_alloc_pages(struct mm *m, gfp_t gfp, int nid, struct alloc_context *ac)
+{
+	int list = (gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK;
+
+	ac->highest_zoneidx = gfp_zone_table[gfp & GFP_ZONEMASK];
+	ac->zonelist = m->nodes[nid].node_zonelists[list];
+	ac->migratetype = gfp_migratetype(m, gfp);
+	ac->preferred_zone = m->nodes[nid].preferred[list][ac->highest_zoneidx];
+	return ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac->preferred_zone, gfp);
+}
+
 /* __alloc_pages() after the fast path: the kernel's whole procedure. */
 static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, unsigned order,
 						     int nid, struct mm_cpu *cpu)
 {
 	struct alloc_context ac;
 	struct page *page;
-	unsigned alloc_flags;
-	int list = (gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK;
+	unsigned alloc_flags = prepare_alloc_pages(m, gfp, nid, &ac);
 
-	ac.highest_zoneidx = gfp_zone_table[gfp & GFP_ZONEMASK];
-	ac.zonelist = m->nodes[nid].node_zonelists[list];
-	ac.migratetype = gfp_migratetype(m, gfp);
-	ac.preferred_zone = m->nodes[nid].preferred[list][ac.highest_zoneidx];
 	if (unlikely(!ac.preferred_zone)) {   /* no zone the request may use */
 		if (!(gfp & __GFP_NOWARN))
 			warn_alloc(m, gfp, order, cpu);
@@ -371,7 +396,6 @@ static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, un
 		mm_set_errno(m, ENOMEM);
 		return NULL;
 	}
-	alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac.preferred_zone, gfp);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, &ac, cpu);
 	if (unlikely(!page))
 		page = __alloc_pages_slowpath(m, gfp, order, &ac, cpu);
@@ -460,6 +484,92 @@ struct page *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned orde
 		return NULL;
 	}
 	return __alloc_pages(m, gfp, order, nid);
+}
+
+/* ---- the bulk allocator ----------------------------------------------------- */
+
+/* alloc_pages_bulk_node() (6.18's alloc_pages_bulk_noprof): fill the empty
+ * slots of page_array[0..nr_pages) with order-0 pages straight from this
+ * CPU's list of the first zone (of the preferred node) that passes the low
+ * watermark raised by the pages asked for, refilling the list as it runs
+ * dry; stop early when the buddy has no more; one page or a failure to
+ * find such a zone takes the ordinary allocator, once.  Returns how many
+ * slots are filled. */
+static unsigned long __alloc_pages_bulk(struct mm *m, gfp_t gfp, int nid, unsigned long nr_pages,
+					struct page **page_array, struct mm_cpu *cpu)
+{
+	unsigned long nr_populated = 0, nr_account = 0;
+	struct alloc_context ac;
+	struct zone *z = NULL;
+	struct page *page;
+	unsigned alloc_flags;
+
+	while (nr_populated < nr_pages && page_array[nr_populated])
+		nr_populated++;
+	if (nr_populated == nr_pages)
+		return nr_populated;
+	if (nr_pages - nr_populated == 1)
+		goto failed;
+	alloc_flags = prepare_alloc_pages(m, gfp, nid, &ac);
+	if (!ac.preferred_zone)
+		goto failed;
+	for (struct zone **zp = ac.zonelist; *zp; zp++) {
+		unsigned long mark;
+
+		if ((*zp)->idx > ac.highest_zoneidx)
+			continue;
+		if (m->nr_nodes > 1 && (*zp)->node != ac.preferred_zone->node)
+			goto failed;
+		mark = wmark_pages(*zp, alloc_flags & ALLOC_WMARK_MASK) + nr_pages - nr_populated;
+		if (zone_watermark_fast(*zp, 0, mark, ac.preferred_zone->idx, alloc_flags)) {
+			z = *zp;
+			break;
+		}
+	}
+	if (!z)
+		goto failed;
+	for (; nr_populated < nr_pages; nr_populated++) {
+		if (page_array[nr_populated])
+			continue;
+		page = rmqueue_pcp_bulk(m, z, ac.migratetype, alloc_flags, cpu);
+		if (!page) {
+			if (!nr_account)
+				goto failed;
+			break;
+		}
+		prep_new_page(m, z, page, 0, gfp);
+		page_array[nr_populated] = page;
+		nr_account++;
+	}
+	count_vm_events(cpu, (enum vm_event_item)(PGALLOC_DMA + z->idx), nr_account);
+	for (unsigned long i = 0; i < nr_account; i++)
+		zone_statistics(cpu, ac.preferred_zone, z);
+	return nr_populated;
+failed:
+	page = __alloc_pages_general(m, gfp, 0, nid, cpu);
+	if (page)
+		page_array[nr_populated++] = page;
+	return nr_populated;
+}
+
+unsigned long mm_alloc_pages_bulk(struct mm *m, int nid, gfp_t gfp, unsigned long nr_pages,
+				  struct page **page_array)
+{
+	struct mm_cpu *cpu;
+
+	if (!m)
+		return 0;
+	cpu = this_cpu(m);
+	if (!page_array) {
+		mm_error(m, EINVAL, "alloc_pages_bulk: no page array");
+		return 0;
+	}
+	if (unlikely(!cpu || (gfp & ~__GFP_VALID_MASK) || ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid < -1 || nid >= m->nr_nodes)) {
+		alloc_pages_misuse(m, gfp, 0, nid, cpu);
+		return 0;
+	}
+	return __alloc_pages_bulk(m, gfp, nid < 0 ? cpu->node : nid, nr_pages, page_array, cpu);
 }
 
 /* ---- free ------------------------------------------------------------------ */

@@ -615,9 +615,10 @@ static void account_slab(struct kmem_cache *s, struct page *slab, long sign)
 {
 	struct slab_state *st = s->mm->slab;
 	unsigned long pages = 1ul << slab_order_of(slab);
-	struct kmem_cache_node *n = &s->node[slab_nid(s->mm, slab)];
-	unsigned long *ctr = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &st->nr_slab_reclaimable
-							       : &st->nr_slab_unreclaimable;
+	int nid = slab_nid(s->mm, slab);
+	struct kmem_cache_node *n = &s->node[nid];
+	unsigned long *ctr = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &st->nr_slab_reclaimable[nid]
+							       : &st->nr_slab_unreclaimable[nid];
 
 	__atomic_add_fetch(ctr, sign * (long)pages, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&n->nr_slabs, sign, __ATOMIC_RELAXED);
@@ -2905,12 +2906,17 @@ void slab_report_json(struct mm *m, struct strbuf *sb)
 	sb_puts(sb, "\n  ]");
 }
 
-unsigned long slab_nr_pages(struct mm *m, bool reclaimable)
+unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable)
 {
+	unsigned long sum = 0;
+
 	if (!m->slab)
 		return 0;
-	return __atomic_load_n(reclaimable ? &m->slab->nr_slab_reclaimable
-					   : &m->slab->nr_slab_unreclaimable, __ATOMIC_RELAXED);
+	for (int n = node < 0 ? 0 : node; n < (node < 0 ? m->nr_nodes : node + 1); n++)
+		sum += __atomic_load_n(reclaimable ? &m->slab->nr_slab_reclaimable[n]
+						   : &m->slab->nr_slab_unreclaimable[n],
+				       __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* ---- boot and teardown ------------------------------------------------------------------ */

@@ -89,6 +89,12 @@ unsigned long mm_page_to_pfn(struct mm *m, const struct page *page);
 struct page  *mm_pfn_to_page(struct mm *m, unsigned long pfn);
 void         *mm_page_address(struct mm *m, const struct page *page);
 struct page  *mm_virt_to_page(struct mm *m, const void *addr);
+/* alloc_pages_bulk_node(): fill the NULL slots of page_array[0..nr_pages)
+ * with order-0 pages from this CPU's per-CPU list (node -1: this CPU's);
+ * fewer when memory runs short.  Returns the slots filled (the ones that
+ * were filled already included). */
+unsigned long mm_alloc_pages_bulk(struct mm *m, int nid, gfp_t gfp, unsigned long nr_pages,
+				  struct page **page_array);
 void          mm_drain_all_pages(struct mm *m);
 void          mm_drain_local_pages(struct mm *m);
 
