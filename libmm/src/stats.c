@@ -464,6 +464,42 @@ static void json_ulongs(struct strbuf *sb, const unsigned long *v, unsigned n)
 	sb_puts(sb, "]");
 }
 
+/* pagetypeinfo_showmixedcount_print() without page_owner: pageblocks
+ * holding an allocation whose migratetype (the GFP mobility bits kept in
+ * its head page's flags) is not the pageblock's, per pageblock type. */
+static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[MIGRATE_TYPES])
+{
+	unsigned long end = z->zone_start_pfn + z->spanned_pages;
+
+	memset(count, 0, sizeof(unsigned long) * MIGRATE_TYPES);
+	zone_lock(z);
+	for (unsigned long pb = z->zone_start_pfn; pb < end; pb = (pb | (m->pageblock_nr_pages - 1)) + 1) {
+		unsigned long pb_end = (pb | (m->pageblock_nr_pages - 1)) + 1;
+		int pb_mt = get_pageblock_migratetype(z, pb);
+
+		for (unsigned long pfn = pb; pfn < pb_end && pfn < end;) {
+			struct page *p = pfn_to_page(m, pfn);
+			unsigned long flags = READ_ONCE(p->flags);
+			int mt;
+
+			if (!(flags & (PG_buddy | PG_pcp)) && READ_ONCE(p->_refcount) <= 0) {
+				pfn++;
+				continue;
+			}
+			pfn += 1ul << READ_ONCE(p->private);
+			if (flags & (PG_buddy | PG_pcp))
+				continue;
+			mt = (flags & PG_lru) ? MIGRATE_MOVABLE :
+			     (flags & PG_reclaimable) ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+			if (mt != pb_mt) {
+				count[pb_mt]++;
+				break;
+			}
+		}
+	}
+	zone_unlock(z);
+}
+
 static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
@@ -490,6 +526,14 @@ static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 	for (int t = 0; t < MIGRATE_TYPES; t++)
 		sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t],
 			  zi->nr_pageblocks[t]);
+	if (zi->present) {
+		unsigned long mixed[MIGRATE_TYPES];
+
+		mixed_pageblocks(m, z, mixed);
+		sb_puts(sb, "}, \"mixed_pageblocks\": {");
+		for (int t = 0; t < MIGRATE_TYPES; t++)
+			sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], mixed[t]);
+	}
 	sb_puts(sb, "}, \"unusable_index\": [");
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		fill_contig_page_info(zi, m->nr_orders, o, &info);
