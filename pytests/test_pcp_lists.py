@@ -29,6 +29,17 @@ def spills(m):
     return m.vmstat()["pcp_spill_pages"]
 
 
+def spills_while_freeing(m, pfns, order, cpu):
+    """[(i, pages spilled)] for the i-th free (from 1) that spilled."""
+    got = []
+    for i, pfn in enumerate(pfns, 1):
+        before = spills(m)
+        m.free_pages(pfn, order=order, cpu=cpu)
+        if spills(m) != before:
+            got.append((i, spills(m) - before))
+    return got
+
+
 def test_batch_examples_from_the_reference():
     assert zone_batchsize(1 << 18) == 63          # a zone >= 1 GiB
     assert zone_batchsize(4096) == 1              # 16 MiB DMA: 0 stored as 1
@@ -165,15 +176,9 @@ def test_frees_spill_at_high_with_the_6_5_policy():
     """6.5's free_factor: high stays 252; spills of 63, 126, then 189
     (batch << free_factor, clamped to [batch, high - batch])."""
     with Machine(**OLD) as m:
-        pfns = [m.alloc_pages(cpu=0) for _ in range(1000)]
-        got = []
-        for pfn in pfns:
-            before = spills(m)
-            m.free_pages(pfn, cpu=1)
-            if spills(m) != before:
-                got.append(spills(m) - before)
-            assert m.pcp(1)["count"] < 252
-        assert got[:5] == [63, 126, 189, 189, 189]
+        got = spills_while_freeing(m, [m.alloc_pages(cpu=0) for _ in range(1000)], 0, 1)
+        assert [n for _, n in got[:5]] == [63, 126, 189, 189, 189]
+        assert m.pcp(1)["count"] < 252
         m.drain_pages()
         assert pcp_total(m) == 0
         m.validate()
@@ -189,13 +194,8 @@ def test_consecutive_high_order_frees_go_straight_back(slice_, every):
     kept first: 64 pages go back every 16th free; without (no cache slice)
     every free goes straight back."""
     with Machine(cpu_cache_slice=slice_) as m:
-        pfns = [m.alloc_pages(order=2, cpu=0) for _ in range(120)]
-        got = []
-        for i, pfn in enumerate(pfns, 1):
-            before = spills(m)
-            m.free_pages(pfn, order=2, cpu=1)
-            if spills(m) != before:
-                got.append((i, spills(m) - before))
+        got = spills_while_freeing(m, [m.alloc_pages(order=2, cpu=0) for _ in range(120)],
+                                   2, 1)
         assert got[0] == (49, 196)
         assert got[1:4] == [(49 + every * k, 4 * every) for k in (1, 2, 3)]
         assert m.pcp(1)["high"] == 252
@@ -205,13 +205,8 @@ def test_high_order_frees_after_a_spill_go_back_with_the_6_5_policy():
     """6.5: once a spill made free_factor non-zero, every order 1..3 free
     returns the whole list."""
     with Machine(**OLD) as m:
-        pfns = [m.alloc_pages(order=2, cpu=0) for _ in range(80)]
-        got = []
-        for i, pfn in enumerate(pfns, 1):
-            before = spills(m)
-            m.free_pages(pfn, order=2, cpu=1)
-            if spills(m) != before:
-                got.append((i, spills(m) - before))
+        got = spills_while_freeing(m, [m.alloc_pages(order=2, cpu=0) for _ in range(80)],
+                                   2, 1)
         # 63 frees reach high (252): batch 63 back - 16 order-2 blocks, 64
         # pages (free_pcppages_bulk frees whole blocks) - free_factor 1; the
         # 64th returns the 192 left, and each later one its own 4 pages

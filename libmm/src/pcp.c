@@ -274,29 +274,42 @@ static inline void pcp_check_requests(struct mm *m, struct mm_cpu *cpu)
 	}
 }
 
+/* Run fn on every CPU in turn: the caller's own, and each unbound one
+ * (acquired for the time); a CPU bound to another thread gets ask() instead
+ * and does it itself at its next refill or spill.  drain_mutex held. */
+static void pcp_each_cpu(struct mm *m, void (*fn)(struct mm *, struct mm_cpu *),
+			 void (*ask)(struct mm_cpu *))
+{
+	struct mm_cpu *me = this_cpu(m);
+
+	for (int c = 0; c < m->nr_cpus; c++) {
+		struct mm_cpu *cpu = &m->cpus[c];
+
+		if (cpu == me) {
+			fn(m, cpu);
+		} else if (mm_cpu_acquire(m, cpu)) {
+			fn(m, cpu);
+			mm_cpu_release(cpu);
+		} else {
+			ask(cpu);
+		}
+	}
+}
+
+static void ask_tick(struct mm_cpu *cpu)
+{
+	__atomic_add_fetch(&cpu->tick_pending, 1, __ATOMIC_RELEASE);
+}
+
 /* mm_tick(): n vmstat ticks (the kernel's vmstat_update, every second) on
- * every CPU in turn.  A CPU held by another thread runs them at its next
- * refill or spill. */
+ * every CPU in turn. */
 int mm_tick(struct mm *m, unsigned long n)
 {
 	if (!m)
 		return -EINVAL;
-	struct mm_cpu *me = this_cpu(m);
-
 	pthread_mutex_lock(&m->drain_mutex);
 	for (unsigned long t = 0; t < n; t++) {
-		for (int c = 0; c < m->nr_cpus; c++) {
-			struct mm_cpu *cpu = &m->cpus[c];
-
-			if (cpu == me) {
-				pcp_tick_cpu(m, cpu);
-			} else if (mm_cpu_acquire(m, cpu)) {
-				pcp_tick_cpu(m, cpu);
-				mm_cpu_release(cpu);
-			} else {
-				__atomic_add_fetch(&cpu->tick_pending, 1, __ATOMIC_RELEASE);
-			}
-		}
+		pcp_each_cpu(m, pcp_tick_cpu, ask_tick);
 		WRITE_ONCE(m->tick, m->tick + 1);
 	}
 	pthread_mutex_unlock(&m->drain_mutex);
@@ -482,25 +495,17 @@ __noinline bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, struct lis
 	return got > 0;
 }
 
+static void ask_drain(struct mm_cpu *cpu)
+{
+	__atomic_store_n(&cpu->drain_pending, 1, __ATOMIC_RELEASE);
+}
+
 /* drain_all_pages(): every CPU's lists back to the buddy.  CPUs held by
  * other threads are asked to drain themselves (drain_pending). */
 void drain_all_pages(struct mm *m)
 {
-	struct mm_cpu *me = this_cpu(m);
-
 	pthread_mutex_lock(&m->drain_mutex);
-	for (int c = 0; c < m->nr_cpus; c++) {
-		struct mm_cpu *cpu = &m->cpus[c];
-
-		if (cpu == me) {
-			drain_pages_cpu(m, cpu);
-		} else if (mm_cpu_acquire(m, cpu)) {
-			drain_pages_cpu(m, cpu);
-			mm_cpu_release(cpu);
-		} else {
-			__atomic_store_n(&cpu->drain_pending, 1, __ATOMIC_RELEASE);
-		}
-	}
+	pcp_each_cpu(m, drain_pages_cpu, ask_drain);
 	pthread_mutex_unlock(&m->drain_mutex);
 }
 
