@@ -169,6 +169,13 @@ static void test_remote_drain(void)
 	mm_drain_all_pages(m);                     /* CPU 1 is held: only requested */
 	mm_pcp_info(m, 1, 0, MM_ZONE_NORMAL, &pi);
 	CHECK(pi.count > 0);
+	{
+		struct mm_pcp_info before = pi;
+
+		CHECK(mm_tick(m, 3) == 0);         /* held: the ticks are requested too */
+		mm_pcp_info(m, 1, 0, MM_ZONE_NORMAL, &pi);
+		CHECK(pi.high == before.high && pi.count == before.count);
+	}
 	pthread_mutex_lock(&hold_lock);
 	hold_stage = 2;
 	pthread_cond_broadcast(&hold_cond);
