@@ -261,3 +261,22 @@ def test_pages_come_from_the_bulk_allocator():
             assert (refills == 0) == blocks           # bulk: 63+126+252 > 256
             m.vfree(v)
             m.validate()
+
+
+def test_reused_frames_go_back_in_pfn_order():
+    """vfree gives the frames back to the CPU's list in area order, so the
+    LIFO list hands them out again highest first; the area puts them in PFN
+    order, so the second 64 KiB area is again one run (one mapping, or the
+    freed area's mapping revived) instead of 15 single-page mappings."""
+    with Machine(cpus=1) as m:
+        v = m.vmalloc(64 << 10)
+        first = [m.vmalloc_to_pfn(v + i * 4096) for i in range(15)]
+        m.vfree(v)
+        before = m.report()["vmalloc"]["mmaps"]
+        w = m.vmalloc(64 << 10)
+        again = [m.vmalloc_to_pfn(w + i * 4096) for i in range(15)]
+        assert sorted(again) == sorted(first)
+        assert again == list(range(again[0], again[0] + 15))
+        assert m.report()["vmalloc"]["mmaps"] - before <= 1
+        m.vfree(w)
+        m.validate()

@@ -83,7 +83,10 @@
  * Pages.  vm_area_alloc_pages as 6.18: order-0 pages from the bulk
  * allocator (mm_alloc_pages_bulk: this CPU's per-CPU list, refilled in
  * PFN order, so runs of neighbours are common), 100 a call, then one at a
- * time.  vmalloc_pages=blocks keeps libmm's earlier way: blocks from the
+ * time.  The frames then go into the area in PFN order (va_sort_frames):
+ * the kernel keeps the order the bulk allocator returned, which after a
+ * vfree is the reverse of the area's (the per-CPU lists are LIFO) - free
+ * for page tables, one mapping per page here.  vmalloc_pages=blocks keeps libmm's earlier way: blocks from the
  * page allocator, largest order first (at most pageblock_order, never more
  * than what is left), asked for opportunistically (no reclaim, no reserves,
  * no warning) and falling back an order at a time down to order 0 with the
@@ -698,6 +701,39 @@ static void va_free_pages(struct mm *m, struct page **pages, unsigned long nr)
 	}
 }
 
+static int va_cmp_page(const void *a, const void *b)
+{
+	const struct page *x = *(struct page *const *)a, *y = *(struct page *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Put an area's frames in PFN order, so that neighbours are mapped as one
+ * run: a per-CPU list is LIFO, so the frames a vfree gave back (in area
+ * order) come out of it again highest first.  Usually already in order or
+ * exactly reversed; anything else is sorted. */
+static void va_sort_frames(struct page **pages, unsigned long nr)
+{
+	unsigned long up = 0, down = 0;
+
+	for (unsigned long i = 1; i < nr; i++) {
+		up += pages[i] > pages[i - 1];
+		down += pages[i] < pages[i - 1];
+	}
+	if (!down)
+		return;
+	if (!up) {
+		for (unsigned long i = 0, j = nr - 1; i < j; i++, j--) {
+			struct page *t = pages[i];
+
+			pages[i] = pages[j];
+			pages[j] = t;
+		}
+		return;
+	}
+	qsort(pages, nr, sizeof(*pages), va_cmp_page);
+}
+
 /*
  * vm_area_alloc_pages() of 6.18: order-0 pages from the bulk allocator,
  * at most 100 a call (without __GFP_NOFAIL), then one page at a time with
@@ -726,6 +762,7 @@ static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, stru
 			break;
 		pages[done++] = page;
 	}
+	va_sort_frames(pages, done);
 	for (unsigned long i = 0; i < done; i++)
 		WRITE_ONCE(pages[i]->flags, pages[i]->flags | PG_vmalloc);
 	return done;
