@@ -601,20 +601,16 @@ static struct page *__rmqueue_fallback(struct zone *z, unsigned order, int start
 
 /* ---- __rmqueue ------------------------------------------------------------- */
 
-/* zone->lock held.  One block of the requested order, the cheapest way
- * first; *mode remembers where the last call found one (rmqueue_bulk()
- * keeps it across a refill, everyone else starts at RMQUEUE_NORMAL). */
-struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
-		       enum rmqueue_mode *mode, struct mm_cpu *cpu)
+/* The modes after RMQUEUE_NORMAL, or all of them after a refill that
+ * ended in one of them (each falls through to the next). */
+static __noinline struct page *rmqueue_fallback_modes(struct zone *z, unsigned order, int mt,
+						      unsigned alloc_flags,
+						      enum rmqueue_mode *mode, struct mm_cpu *cpu)
 {
 	struct page *page;
 
-	lockdep_assert_zone_held(z);
 	switch (*mode) {
-	case RMQUEUE_NORMAL:
-		page = __rmqueue_smallest(z, order, mt);
-		if (page)
-			return page;
+	case RMQUEUE_NORMAL:            /* its lists were empty */
 		/* fall through */
 	case RMQUEUE_CMA:               /* MIGRATE_CMA lists: none yet */
 		/* fall through */
@@ -639,6 +635,30 @@ struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_fl
 	return NULL;
 }
 
+/* zone->lock held.  One block of the requested order, the cheapest way
+ * first; *mode remembers where the last call found one (rmqueue_bulk()
+ * keeps it across a refill, everyone else starts at RMQUEUE_NORMAL).
+ * The requested type's own lists are tried inline. */
+static inline struct page *rmqueue_modes(struct zone *z, unsigned order, int mt,
+					 unsigned alloc_flags, enum rmqueue_mode *mode,
+					 struct mm_cpu *cpu)
+{
+	if (likely(*mode == RMQUEUE_NORMAL)) {
+		struct page *page = __rmqueue_smallest(z, order, mt);
+
+		if (likely(page))
+			return page;
+	}
+	return rmqueue_fallback_modes(z, order, mt, alloc_flags, mode, cpu);
+}
+
+struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		       enum rmqueue_mode *mode, struct mm_cpu *cpu)
+{
+	lockdep_assert_zone_held(z);
+	return rmqueue_modes(z, order, mt, alloc_flags, mode, cpu);
+}
+
 /* Takes zone->lock: one block straight from the buddy lists.  ALLOC_HIGHATOMIC
  * requests try the reserve first; when everything else fails, OOM victims -
  * and with pa_highatomic_order0 any request that cannot block - take it. */
@@ -654,7 +674,7 @@ struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned allo
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		page = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
 	if (!page) {
-		page = __rmqueue(z, order, mt, alloc_flags, &mode, cpu);
+		page = rmqueue_modes(z, order, mt, alloc_flags, &mode, cpu);
 		if (!page && (alloc_flags & last_resort))
 			page = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
 	}

@@ -110,13 +110,15 @@ static inline bool zone_watermarks_ok(struct zone *z, unsigned order, unsigned a
 {
 	/* fast_wmark is the high one exactly when that check comes first */
 	const unsigned long *first = READ_ONCE(z->fast_wmark);
-	bool high_first = first == &z->_watermark[WMARK_HIGH];
 
-	if (likely(zone_watermark_fast(z, order, (high_first ? *first
-							      : z->_watermark[alloc_flags & ALLOC_WMARK_MASK]) +
-						   z->watermark_boost, highest_zoneidx, alloc_flags)))
-		return true;
-	return high_first && zone_below_high_watermark(z, order, alloc_flags, highest_zoneidx);
+	if (likely(first == &z->_watermark[WMARK_HIGH])) {
+		if (likely(zone_watermark_fast(z, order, *first + z->watermark_boost,
+					       highest_zoneidx, alloc_flags)))
+			return true;
+		return zone_below_high_watermark(z, order, alloc_flags, highest_zoneidx);
+	}
+	return zone_watermark_fast(z, order, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK),
+				   highest_zoneidx, alloc_flags);
 }
 
 static inline void zone_statistics(struct mm_cpu *cpu, struct zone *preferred, struct zone *z)
