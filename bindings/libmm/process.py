@@ -316,12 +316,8 @@ class MovableMixin:
             _check(h, lib.mm_sysctl_write(h, name.encode(), int(value)), "sysctl")
         return None
 
-    def tick(self, n=1):
-        """n vmstat ticks of simulated time (kcompactd wakes once a tick)."""
-        h = self.handle
-        _check(h, lib.mm_tick(h, ll._uint(n, "tick count", 1 << 40)), "tick")
-
     def kcompactd_run(self):
-        """One kcompactd wake-up on every node now (what a tick does)."""
+        """One kcompactd wake-up on every node now (what m.tick() does for
+        it)."""
         h = self.handle
         _check(h, lib.mm_kcompactd_run(h), "kcompactd_run")

@@ -21,7 +21,8 @@
  *   isolate_migratepages        suitable_migration_source (async direct:
  *                               only the request's migratetype), skip bits;
  *   isolate_freepages(_block)   suitable_migration_target (MOVABLE blocks,
- *                               no free block >= pageblock_order), stride
+ *                               never isolated ones, no free block >=
+ *                               pageblock_order), stride
  *                               COMPACT_CLUSTER_MAX in async mode,
  *                               __isolate_free_page's watermark, free blocks
  *                               kept whole by order (6.10+ freepages[]);
@@ -68,23 +69,31 @@
  * has nothing to decide).
  *
  * Time: kcompactd is deterministic by default (kcompactd=tick): it wakes
- * once per vmstat tick (mm_tick, or mm_kcompactd_run), on the ticking
- * thread; kcompactd=thread runs a real thread that wakes every 500 ms
+ * once per vmstat tick (pcp.c's mm_tick calls m->kcompactd_tick after the
+ * per-CPU lists' tick work; or mm_kcompactd_run), on the ticking thread;
+ * kcompactd=thread runs a real thread that wakes every 500 ms
  * (HPAGE_FRAG_CHECK_INTERVAL_MSEC) or when woken, binding a CPU of the
  * machine no thread holds for the pass.
  *
- * Locking: compact_state.lock serialises compaction runs and guards the
- * per-zone state (deferral, cached pfns, skip bits, last-run statistics);
- * it comes before rmap_lock (0) in the lock order: compaction isolates
- * under rmap_lock and frees pages under it.  kcompactd's per-node requests
- * are atomics (the allocator sets them without the lock).  The free
- * scanner takes zone->lock per block.  Freed blocks isolated by the free
- * scanner are outside every list until compaction ends (validate must not
- * run meanwhile).
+ * The page allocator's invariants hold throughout: the free scanner never
+ * takes a block from an isolated pageblock (suitable_migration_target, and
+ * again under zone->lock), and __isolate_free_page (buddy.c) retypes a
+ * pageblock it takes half of with move_freepages_block, so every free block
+ * stays on its pageblock type's list (freelist hygiene).  The skip bits
+ * are the pageblocks' PB_compact_skip bits (internal.h), beside their
+ * migratetype, set and cleared under zone->lock.
  *
- * Invariants (compaction_validate): skip bits are 0/1 and only on the
- * zone's pageblocks; cached scanner pfns lie inside the zone;
- * compact_defer_shift <= 6 and compact_considered <= 1 << shift.
+ * Locking: compact_state.lock serialises compaction runs and guards the
+ * per-zone state (deferral, cached pfns, last-run statistics); it comes
+ * before rmap_lock (0) in the lock order: compaction isolates under
+ * rmap_lock and frees pages under it.  kcompactd's per-node requests are
+ * atomics (the allocator sets them without the lock).  The free scanner
+ * takes zone->lock per block, a skip-bit write for one pageblock.  Freed
+ * blocks isolated by the free scanner are outside every list until
+ * compaction ends (validate must not run meanwhile).
+ *
+ * Invariants (compaction_validate): compact_defer_shift <= 6 and
+ * compact_considered <= 1 << shift.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -126,8 +135,6 @@ struct compact_zone_state {
 	unsigned long compact_cached_migrate_pfn[2];    /* [0] async, [1] sync */
 	unsigned long compact_init_migrate_pfn, compact_init_free_pfn;
 	bool compact_blockskip_flush;
-	unsigned char *skip;            /* PB_migrate_skip of each pageblock */
-	unsigned long nr_blocks;
 	struct mm_compact_info last;    /* the last run's statistics */
 };
 
@@ -196,26 +203,29 @@ static inline bool is_via_compact_memory(int order)
 
 /* ---- skip bits ---------------------------------------------------------------- */
 
-static inline unsigned char *skip_bit(struct compact_control *cc, unsigned long pfn)
+/* PB_compact_skip lives in the pageblock's byte beside its migratetype
+ * (internal.h), written under zone->lock. */
+static void set_pageblock_skip(struct zone *z, unsigned long pfn, bool skip)
 {
-	return &cc->zs->skip[(pfn >> cc->zone->mm->pageblock_order) - cc->zone->pb_base];
+	zone_lock(z);
+	__set_pageblock_bits(z, pfn, PB_COMPACT_SKIP, skip ? PB_COMPACT_SKIP : 0);
+	zone_unlock(z);
 }
 
 static inline bool isolation_suitable(struct compact_control *cc, unsigned long pfn)
 {
-	return cc->ignore_skip_hint || !*skip_bit(cc, pfn);
+	return cc->ignore_skip_hint || !get_pageblock_skip(cc->zone, pfn);
 }
 
+/* Compaction runs are serialised (compact_state.lock): nobody else sets
+ * or clears skip bits between the test and the set. */
 static bool test_and_set_skip(struct compact_control *cc, unsigned long pfn)
 {
-	unsigned char *b;
-
 	if (cc->ignore_skip_hint)
 		return false;
-	b = skip_bit(cc, pfn);
-	if (*b)
+	if (get_pageblock_skip(cc->zone, pfn))
 		return true;
-	*b = 1;
+	set_pageblock_skip(cc->zone, pfn, true);
 	return false;
 }
 
@@ -239,7 +249,7 @@ static void update_cached_migrate(struct compact_control *cc, unsigned long pfn)
 static void update_pageblock_skip(struct compact_control *cc, unsigned long pfn,
 				  unsigned long next_free)
 {
-	*skip_bit(cc, pfn) = 1;
+	set_pageblock_skip(cc->zone, pfn, true);
 	if (next_free < cc->zs->compact_cached_free_pfn)
 		cc->zs->compact_cached_free_pfn = next_free;
 }
@@ -262,16 +272,15 @@ static bool pageblock_skip_persistent(struct mm *m, unsigned long pfn)
 /* __reset_isolation_pfn(): clear the skip bit of the block at pfn if a
  * sample (every 8th page) shows a source (an owned folio) or a target (a
  * free block) there. */
-static bool reset_isolation_pfn(struct zone *z, struct compact_zone_state *zs, unsigned long pfn,
+static bool reset_isolation_pfn(struct zone *z, unsigned long pfn,
 				bool check_source, bool check_target)
 {
 	struct mm *m = z->mm;
 	unsigned long start = pageblock_start_pfn(m, pfn), end = start + m->pageblock_nr_pages;
-	unsigned char *b = &zs->skip[(start >> m->pageblock_order) - z->pb_base];
 
 	if (!block_in_zone(z, start, end) || pageblock_skip_persistent(m, start))
 		return false;
-	if (check_source && check_target && !*b)
+	if (check_source && check_target && !get_pageblock_skip(z, start))
 		return true;
 	if (!check_source && check_target && get_pageblock_migratetype(z, start) != MIGRATE_MOVABLE)
 		return false;
@@ -279,7 +288,7 @@ static bool reset_isolation_pfn(struct zone *z, struct compact_zone_state *zs, u
 		unsigned long flags = READ_ONCE(pfn_to_page(m, p)->flags);
 
 		if ((check_source && (flags & PG_owned)) || (check_target && (flags & PG_buddy))) {
-			*b = 0;
+			set_pageblock_skip(z, start, false);
 			return true;
 		}
 	}
@@ -298,7 +307,7 @@ static void __reset_isolation_suitable(struct zone *z, struct compact_zone_state
 	zs->compact_blockskip_flush = false;
 	for (; migrate_pfn < free_pfn; migrate_pfn += m->pageblock_nr_pages,
 	     free_pfn -= m->pageblock_nr_pages) {
-		if (reset_isolation_pfn(z, zs, migrate_pfn, true, source_set) &&
+		if (reset_isolation_pfn(z, migrate_pfn, true, source_set) &&
 		    migrate_pfn < reset_migrate) {
 			source_set = true;
 			reset_migrate = migrate_pfn;
@@ -306,7 +315,7 @@ static void __reset_isolation_suitable(struct zone *z, struct compact_zone_state
 			zs->compact_cached_migrate_pfn[0] = reset_migrate;
 			zs->compact_cached_migrate_pfn[1] = reset_migrate;
 		}
-		if (reset_isolation_pfn(z, zs, free_pfn, free_set, true) && free_pfn > reset_free) {
+		if (reset_isolation_pfn(z, free_pfn, free_set, true) && free_pfn > reset_free) {
 			free_set = true;
 			reset_free = free_pfn;
 			zs->compact_init_free_pfn = reset_free;
@@ -394,6 +403,9 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 		if (!locked) {
 			zone_lock(z);
 			locked = true;
+			/* isolated since suitable_migration_target() looked */
+			if (get_pageblock_migratetype(z, blockpfn) == MIGRATE_ISOLATE)
+				break;
 			if (!(page->flags & PG_buddy))
 				continue;
 		}
@@ -423,15 +435,19 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 	return total_isolated;
 }
 
+/* suitable_migration_target(): a MOVABLE pageblock (any but an isolated
+ * one when block suitability is ignored) not already one free block. */
 static bool suitable_migration_target(struct compact_control *cc, unsigned long pfn)
 {
 	struct page *page = pfn_to_page(cc->zone->mm, pfn);
+	int mt = get_pageblock_migratetype(cc->zone, pfn);
 
-	if ((READ_ONCE(page->flags) & PG_buddy) && page->private >= cc->zone->mm->pageblock_order)
+	if ((READ_ONCE(page->flags) & PG_buddy) &&
+	    READ_ONCE(page->private) >= cc->zone->mm->pageblock_order)
 		return false;
-	if (cc->ignore_block_suitable)
-		return true;
-	return get_pageblock_migratetype(cc->zone, pfn) == MIGRATE_MOVABLE;
+	if (mt == MIGRATE_ISOLATE)
+		return false;
+	return cc->ignore_block_suitable || mt == MIGRATE_MOVABLE;
 }
 
 static void isolate_freepages(struct compact_control *cc)
@@ -543,7 +559,7 @@ static unsigned long release_freepages(struct compact_control *cc)
 			unsigned long pfn = page_to_pfn(m, page);
 
 			list_del(&page->lru);
-			free_one_page(z, page, pfn, o);
+			free_one_page(z, pfn, o);
 			if (pfn > high_pfn)
 				high_pfn = pfn;
 		}
@@ -678,7 +694,7 @@ isolate_abort:
 	pthread_mutex_unlock(&m->rmap_lock);
 	if (low_pfn == end_pfn && (!nr_isolated || cc->finish_pageblock)) {
 		if (valid_pfn != ~0ul && !skip_updated)
-			*skip_bit(cc, valid_pfn) = 1;
+			set_pageblock_skip(z, valid_pfn, true);
 		update_cached_migrate(cc, low_pfn);
 	}
 	cc->total_migrate_scanned += nr_scanned;
@@ -797,16 +813,16 @@ static int __compact_finished(struct compact_control *cc)
 		return COMPACT_CONTINUE;
 	for (unsigned o = (unsigned)cc->order; o < m->nr_orders; o++) {
 		struct free_area *area = &z->free_area[o];
-		bool can_steal;
+		bool claimable;
 
 		if (READ_ONCE(area->nr_free_mt[cc->migratetype]))
 			return COMPACT_SUCCESS;
+		/* the allocation would claim a fallback type's pageblock */
 		zone_lock(z);
-		if (find_suitable_fallback(z, o, cc->migratetype, &can_steal) >= 0 && can_steal) {
-			zone_unlock(z);
-			return COMPACT_SUCCESS;
-		}
+		claimable = find_suitable_fallback(z, o, cc->migratetype, true) >= 0;
 		zone_unlock(z);
+		if (claimable)
+			return COMPACT_SUCCESS;
 	}
 	return COMPACT_NO_SUITABLE_PAGE;
 }
@@ -1252,12 +1268,6 @@ static void kcompactd_pass(struct mm *m)
 	}
 }
 
-void kcompactd_tick(struct mm *m)
-{
-	if (m->compact && m->cfg.kcompactd == KCOMPACTD_TICK)
-		kcompactd_pass(m);
-}
-
 int mm_kcompactd_run(struct mm *m)
 {
 	if (!m)
@@ -1384,10 +1394,11 @@ int mm_compact_info(struct mm *m, int node, int zone_idx, struct mm_compact_info
 	out->cached_migrate_pfn[0] = zs->compact_cached_migrate_pfn[0];
 	out->cached_migrate_pfn[1] = zs->compact_cached_migrate_pfn[1];
 	out->cached_free_pfn = zs->compact_cached_free_pfn;
-	out->nr_skip = 0;
-	for (unsigned long b = 0; b < zs->nr_blocks; b++)
-		out->nr_skip += zs->skip[b];
 	pthread_mutex_unlock(&cstate(m)->lock);
+	out->nr_skip = 0;
+	for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z);
+	     pfn = pageblock_end_pfn(m, pfn))
+		out->nr_skip += get_pageblock_skip(z, pfn);
 	out->fragmentation_score = populated_zone(z) ? (int)fragmentation_score_zone(z) : 0;
 	return 0;
 }
@@ -1465,11 +1476,6 @@ int compaction_init(struct mm *m)
 		struct zone *z = zone_by_id(m, id);
 		struct compact_zone_state *zs = &cs->zone[id];
 
-		zs->nr_blocks = populated_zone(z)
-			? ((zone_end_pfn(z) - 1) >> m->pageblock_order) - z->pb_base + 1 : 0;
-		zs->skip = calloc(zs->nr_blocks ? zs->nr_blocks : 1, 1);
-		if (!zs->skip)
-			return -ENOMEM;
 		if (populated_zone(z)) {
 			reset_cached_positions(z, zs);
 			zs->compact_init_migrate_pfn = z->zone_start_pfn;
@@ -1483,6 +1489,8 @@ int compaction_init(struct mm *m)
 	m->direct_compact = try_to_compact_pages;
 	m->compact_success = compaction_alloc_success;
 	m->wakeup_kcompactd = wakeup_kcompactd;
+	if (m->cfg.kcompactd == KCOMPACTD_TICK)
+		m->kcompactd_tick = kcompactd_pass;     /* the vmstat tick's share */
 	if (m->cfg.kcompactd == KCOMPACTD_THREAD) {
 		if (pthread_create(&cs->thread, NULL, kcompactd_thread, m))
 			return -ENOMEM;
@@ -1507,8 +1515,7 @@ void compaction_exit(struct mm *m)
 	m->direct_compact = NULL;
 	m->compact_success = NULL;
 	m->wakeup_kcompactd = NULL;
-	for (int id = 0; cs->zone && id < m->nr_zones; id++)
-		free(cs->zone[id].skip);
+	m->kcompactd_tick = NULL;
 	free(cs->zone);
 	free(cs->node);
 	pthread_mutex_destroy(&cs->lock);
@@ -1560,18 +1567,9 @@ int compaction_validate(struct mm *m, struct strbuf *err)
 	for (int id = 0; id < m->nr_zones && !ret; id++) {
 		struct zone *z = zone_by_id(m, id);
 		struct compact_zone_state *zs = &cs->zone[id];
-		unsigned long blocks = populated_zone(z)
-			? ((zone_end_pfn(z) - 1) >> m->pageblock_order) - z->pb_base + 1 : 0;
 
-		if (zs->nr_blocks != blocks)
-			ret = -1, sb_printf(err, "zone %s: %lu skip bits for %lu pageblocks", z->name,
-					    zs->nr_blocks, blocks);
-		for (unsigned long b = 0; b < zs->nr_blocks && !ret; b++)
-			if (zs->skip[b] > 1)
-				ret = -1, sb_printf(err, "zone %s: pageblock %lu has skip byte %u",
-						    z->name, b, zs->skip[b]);
-		if (!ret && (zs->compact_defer_shift > COMPACT_MAX_DEFER_SHIFT ||
-			     zs->compact_considered > 1u << zs->compact_defer_shift))
+		if (zs->compact_defer_shift > COMPACT_MAX_DEFER_SHIFT ||
+		    zs->compact_considered > 1u << zs->compact_defer_shift)
 			ret = -1, sb_printf(err, "zone %s: compact_considered %u with defer shift %u",
 					    z->name, zs->compact_considered, zs->compact_defer_shift);
 	}

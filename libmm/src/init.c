@@ -61,17 +61,6 @@ fail:
 	return NULL;
 }
 
-/* The simulated vmstat tick, in one place: every layer's periodic work
- * runs here in turn (kcompactd, compaction.c).  Nothing ticks on its own. */
-int mm_tick(struct mm *m, unsigned long n)
-{
-	if (!m)
-		return -EINVAL;
-	for (unsigned long i = 0; i < n; i++)
-		kcompactd_tick(m);
-	return 0;
-}
-
 void mm_free_string(char *s)
 {
 	free(s);

@@ -116,8 +116,6 @@ bool folio_is_longterm_pinnable(struct mm *m, struct page *head);
 int  compaction_init(struct mm *m);
 void compaction_exit(struct mm *m);
 int  compaction_validate(struct mm *m, struct strbuf *err);
-/* one kcompactd pass on every node (the vmstat tick's share) */
-void kcompactd_tick(struct mm *m);
 void compaction_json(struct mm *m, struct strbuf *sb);
 
 #endif /* LIBMM_MOVABLE_H */

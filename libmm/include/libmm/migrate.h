@@ -201,16 +201,13 @@ const char *mm_compact_result_name(int result);
 int  mm_sysctl_write(struct mm *m, const char *name, long value);
 long mm_sysctl_read(struct mm *m, const char *name);      /* -1: unknown */
 
-/* kcompactd: deterministic by default (kcompactd=tick) - it runs when the
- * vmstat tick runs (mm_tick); kcompactd=thread starts a real per-machine
- * thread that wakes every 500 ms and on demand; kcompactd=off never runs
- * it.  mm_kcompactd_run() runs one kcompactd pass on every node now (what
- * a tick does), for callers that drive time themselves. */
+/* kcompactd: deterministic by default (kcompactd=tick) - it wakes once per
+ * vmstat tick (mm_tick, mm.h), after the per-CPU lists' tick work;
+ * kcompactd=thread starts a real per-machine thread that wakes every
+ * 500 ms and on demand; kcompactd=off never runs it.  mm_kcompactd_run()
+ * runs one kcompactd pass on every node now (what a tick does for it),
+ * for callers that drive time themselves. */
 int mm_kcompactd_run(struct mm *m);
-/* n vmstat ticks (the kernel's once-a-second vmstat_update): what runs on
- * the simulated time line - here kcompactd's wake-up, once a tick.
- * Deterministic: nothing ticks on its own.  0, or -EINVAL. */
-int mm_tick(struct mm *m, unsigned long n);
 
 #pragma GCC visibility pop
 
