@@ -151,13 +151,16 @@ def test_compaction_fails_with_a_pinned_page_in_every_pageblock(frag_machine):
 @pytest.mark.parametrize("compaction", [0, 1])
 def test_direct_compaction_serves_gfp_kernel_order3(compaction):
     """GFP_KERNEL order 3 in the fragmented zone, its order-5 block taken
-    first (largest free block order 2).  __alloc_pages_slowpath(): order > 0 and not movable, so direct
-    compaction runs first at INIT_COMPACT_PRIORITY (async: only UNMOVABLE
-    pageblocks are sources - none here), then after "reclaim" at
-    DEF_COMPACT_PRIORITY (SYNC_LIGHT, any block): compact_finished() stops
-    at the first pageblock boundary where a free block >= order 3 can be
-    claimed for UNMOVABLE (any fallback block, can_steal), i.e. after
-    block 0 is emptied.  With compaction=0 the allocation fails."""
+    first (largest free block order 2).  __alloc_pages_slowpath(): order > 0
+    and not movable, so direct compaction runs first at
+    INIT_COMPACT_PRIORITY (async: only UNMOVABLE pageblocks are sources -
+    none here), then in the retry loop, after direct reclaim (no progress),
+    at DEF_COMPACT_PRIORITY (SYNC_LIGHT, any block): compact_finished()
+    stops at the first pageblock boundary where a free block >= order 3
+    could be claimed for UNMOVABLE (find_suitable_fallback(claimable)),
+    i.e. after block 0 is emptied.  With compaction=0 the allocation fails
+    after one round: should_reclaim_retry()'s order-3 watermark check
+    finds no order-3 block, so no retry."""
     for m in checked_machine(compaction=compaction, **FRAG):
         fragment(m)
         top = m.alloc_pages(order=5, gfp="GFP_KERNEL")
@@ -167,6 +170,7 @@ def test_direct_compaction_serves_gfp_kernel_order3(compaction):
         if not compaction:
             assert pfn is None
             assert "compact_stall" in v and v["compact_stall"] == 0
+            assert v["pgalloc_retry"] == 0
             continue
         assert pfn is not None
         assert v["compact_stall"] == 2         # the async try, then SYNC_LIGHT

@@ -138,3 +138,42 @@ def test_compaction_plot(tmp_path):
     assert path and os.path.getsize(path) > 1000
     d["timeline"][-1]["compaction"] = {k: 0 for k in d["timeline"][-1]["compaction"]}
     assert plot.plot_compaction(d, str(tmp_path / "none.png")) is None
+
+
+def test_tick_drives_kcompactd(tmp_path):
+    """--tick N runs the vmstat tick, and kcompactd with it (kcompactd=tick):
+    two processes fault 8128 of the 8192 pages alternately and one unmaps
+    all of its own, so every pageblock is half full and no order-9 block is
+    free (the node's fragmentation score is 100, above the proactive high
+    mark min(100 - 20, 5) + 10 = 15).  With a tick every 6096 operations
+    the first comes halfway through the faults (the free memory still in
+    large blocks, the score under the high mark: nothing to do),
+    the second after the last unmap: kcompactd's proactive compaction
+    (proactive_compact_node; compact_daemon_wake counts only
+    kcompactd_do_work's requested runs) empties pageblocks, and the THP at
+    the end finds a free order-9 block.  Without --tick kcompactd never
+    runs and the THP fails."""
+    w = write(tmp_path, FRAG_MACHINE + """
+repeat 4064 {
+  fault a ${i}M
+  fault b ${i}M
+}
+repeat 4064 {
+  unmap a ${i}M 4K
+}
+alloc_pages t 9 GFP_TRANSHUGE_LIGHT|__GFP_NOWARN
+""")
+    still = run_json(tmp_path, w, "--validate", name="still.json")
+    assert still["vmstat"]["compact_daemon_migrate_scanned"] == 0
+    assert still["ops"]["fault"]["failed"] == 0
+    assert still["ops"]["alloc_pages"]["failed"] == 1
+    assert still["compaction"][0]["fragmentation_score"] == 100
+    d = run_json(tmp_path, w, "--tick", "6096", "--validate")
+    assert d["tick_every"] == 6096 and d["validate"] == "ok"
+    v = d["vmstat"]
+    assert v["compact_daemon_wake"] == 0 and v["compact_stall"] == 0
+    assert v["compact_daemon_migrate_scanned"] > 0
+    assert v["pgmigrate_success"] > 0
+    assert d["compaction"][0]["runs"] == 1
+    assert d["compaction"][0]["fragmentation_score"] < 100
+    assert d["ops"]["alloc_pages"]["failed"] == 0
