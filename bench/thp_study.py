@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A huge-page availability study: how many 2 MiB THPs can a process still
 fault in after memory has been fragmented, with compaction off, with direct
-compaction in the fault path only, after vm.compact_memory, and with
-proactive compaction (kcompactd) at two proactiveness levels.
+compaction in the fault path only, after vm.compact_memory (with and
+without draining the per-CPU lists after it), and with proactive compaction
+(kcompactd, on ten vmstat ticks) at two proactiveness levels.
 
 The scenario, the same for every policy (seeded):
   1. four processes fault order-0 pages until the zone is at its watermark;
@@ -31,6 +32,7 @@ POLICIES = [
     ("compaction off", dict(compaction=0), None),
     ("direct compaction only", dict(compaction_proactiveness=0), None),
     ("compact_memory first", dict(compaction_proactiveness=0), "compact"),
+    ("compact_memory, drain_pages", dict(compaction_proactiveness=0), "compact+drain"),
     ("proactive 20 (default), 10 ticks", dict(compaction_proactiveness=20), "ticks"),
     ("proactive 80, 10 ticks", dict(compaction_proactiveness=80), "ticks"),
 ]
@@ -76,11 +78,12 @@ def run_policy(size, keys, action, seed):
         m.drain_pages()
         free_after = order9_blocks(m)
         t0 = time.perf_counter()
-        if action == "compact":
+        if action and action.startswith("compact"):
             m.compact_memory()
+            if action.endswith("drain"):
+                m.drain_pages()     # the freed sources off the per-CPU list
         elif action == "ticks":
-            for _ in range(10):
-                m.kcompactd_run()
+            m.tick(10)          # vmstat ticks: per-CPU high decay, then kcompactd
         prep_s = time.perf_counter() - t0
         free_thp = order9_blocks(m)
         t0 = time.perf_counter()
