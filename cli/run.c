@@ -345,8 +345,10 @@ static void dump_ops(const struct mmb_prog *p)
 			printf(" handle=%u seq=%u", op->handle, op->seq);
 		if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CACHE_FREE)
 			printf(" cache=%s", p->caches[op->cache].name);
-		if (op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES)
+		if (op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES || op->kind == OP_FAULT)
 			printf(" order=%u", op->order);
+		if (op->kind == OP_UNMAP)
+			printf(" pages=%u", op->align);
 		if (op->size)
 			printf(" size=%llu", (unsigned long long)op->size);
 		if (op->kind == OP_CACHE_CREATE)
