@@ -42,6 +42,13 @@
  * pages on the HIGHATOMIC lists (the watermark check's subtraction,
  * pa_highatomic_free).  unreserve_highatomic_pageblock() gives one back.
  *
+ * Compaction (compaction.c) reaches in at two points: __free_one_page()
+ * hands a block of the order a direct compactor of this zone waits for
+ * straight to it (compaction_capture(), the thread's capture_control), and
+ * __isolate_free_page() takes free blocks for its free scanner, retyping
+ * with move_freepages_block() under freelist hygiene.  Its skip hints are
+ * a bit of the pageblock byte (internal.h).
+ *
  * Invariants (checked by validate.c), all under zone->lock:
  *   - a free block of order o starts at a PFN aligned to 2^o, lies in one
  *     zone, has PG_buddy, private == o, index == the migratetype of the
