@@ -17,16 +17,22 @@ from mmbench_util import TRACES, run, run_json, write
 FRAG_MACHINE = "machine cpus=1 DMA=0 DMA32=0 NORMAL=32M min_free_kbytes=128 pcp=off\n"
 
 
-def test_process_ops_and_compaction_in_the_json(tmp_path):
-    w = write(tmp_path, FRAG_MACHINE + """
-repeat 1024 {
+def half_unmapped(n):
+    """Processes a and b fault n pages each, alternately; a unmaps all of
+    its own: every other page of the faulted memory is free."""
+    return FRAG_MACHINE + """
+repeat %d {
   fault a ${i}M
   fault b ${i}M
 }
-repeat 1024 {
+repeat %d {
   unmap a ${i}M 4K
 }
-pin b 0
+""" % (n, n)
+
+
+def test_process_ops_and_compaction_in_the_json(tmp_path):
+    w = write(tmp_path, half_unmapped(1024) + """pin b 0
 unpin b 0
 pin b 0 longterm
 unpin b 0
@@ -131,8 +137,7 @@ def test_compaction_plot(tmp_path):
     pytest.importorskip("matplotlib")
     from libmm import plot
     w = write(tmp_path, FRAG_MACHINE + "repeat 2048 {\n  fault a ${i}M\n}\n"
-              "repeat 2048 {\n  unmap a ${i}M 4K\n}\nrepeat 8 {\n  fault b ${i}K\n}\ncompact\n")
-    w.write_text(w.read_text().replace("fault b ${i}K", "fault b ${i}M"))
+              "repeat 2048 {\n  unmap a ${i}M 4K\n}\nrepeat 8 {\n  fault b ${i}M\n}\ncompact\n")
     d = run_json(tmp_path, w)
     path = plot.plot_compaction(d, str(tmp_path / "c.png"))
     assert path and os.path.getsize(path) > 1000
@@ -153,16 +158,8 @@ def test_tick_drives_kcompactd(tmp_path):
     kcompactd_do_work's requested runs) empties pageblocks, and the THP at
     the end finds a free order-9 block.  Without --tick kcompactd never
     runs and the THP fails."""
-    w = write(tmp_path, FRAG_MACHINE + """
-repeat 4064 {
-  fault a ${i}M
-  fault b ${i}M
-}
-repeat 4064 {
-  unmap a ${i}M 4K
-}
-alloc_pages t 9 GFP_TRANSHUGE_LIGHT|__GFP_NOWARN
-""")
+    w = write(tmp_path, half_unmapped(4064) +
+              "alloc_pages t 9 GFP_TRANSHUGE_LIGHT|__GFP_NOWARN\n")
     still = run_json(tmp_path, w, "--validate", name="still.json")
     assert still["vmstat"]["compact_daemon_migrate_scanned"] == 0
     assert still["ops"]["fault"]["failed"] == 0

@@ -3,12 +3,12 @@ import ctypes
 import errno
 
 import pytest
-from hypothesis import settings, strategies as st
+from hypothesis import strategies as st
 from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, invariant,
                                  precondition, rule)
 
 import libmm
-from mmutil import checked_machine
+from mmutil import IsolationRules, checked_machine, other_policy_tests
 
 SMALL = dict(cpus=2, DMA="0", DMA32="0", NORMAL="32M", MOVABLE="16M")
 MB2 = 2 << 20
@@ -325,7 +325,7 @@ def test_thp_split_when_no_large_target(m):
 ADDRS = [i * 4096 for i in range(24)] + [MB2]
 
 
-class ProcessModel(RuleBasedStateMachine):
+class ProcessModel(IsolationRules, RuleBasedStateMachine):
     """fault/unmap/write/pin/unpin/alloc/free/compact, vmstat ticks (with
     kcompactd), drains and pageblock isolation against a model of every
     process's contents, under the 6.18 page allocator policy (and, below,
@@ -466,28 +466,6 @@ class ProcessModel(RuleBasedStateMachine):
     def drain(self):
         self.m.drain_pages()
 
-    @rule(data=st.data())
-    def isolate(self, data):
-        """Isolate one pageblock; refused when it holds an unmovable page
-        (the user pages count as movable: PageLRU)."""
-        pb = data.draw(st.integers(0, (self.m.nr_pages >> self.m.pageblock_order) - 1))
-        if pb in self.isolated:
-            return
-        try:
-            self.m.start_isolate_page_range(pb << self.m.pageblock_order,
-                                            (pb << self.m.pageblock_order) + 1)
-        except ValueError:
-            return
-        self.isolated.add(pb)
-
-    @precondition(lambda self: self.isolated)
-    @rule(data=st.data())
-    def undo_isolate(self, data):
-        pb = data.draw(st.sampled_from(sorted(self.isolated)))
-        self.m.undo_isolate_page_range(pb << self.m.pageblock_order,
-                                       (pb << self.m.pageblock_order) + 1)
-        self.isolated.discard(pb)
-
     @invariant()
     def contents_match(self):
         self.m.validate()
@@ -514,25 +492,4 @@ class ProcessModel(RuleBasedStateMachine):
 
 TestProcessModel = ProcessModel.TestCase
 
-# the other page allocator policies: fewer examples
-FEWER = settings(settings.default, max_examples=min(settings.default.max_examples, 30))
-
-
-@FEWER
-class ProcessModel65(ProcessModel):
-    POLICY = dict(page_alloc_policy="6.5")
-
-
-@FEWER
-class ProcessModel610(ProcessModel):
-    POLICY = dict(page_alloc_policy="6.5", pa_freelist_hygiene=1)
-
-
-@FEWER
-class ProcessModelDefrag(ProcessModel):
-    POLICY = dict(defrag_mode=1)
-
-
-TestProcessModel65 = ProcessModel65.TestCase
-TestProcessModel610 = ProcessModel610.TestCase
-TestProcessModelDefrag = ProcessModelDefrag.TestCase
+globals().update(other_policy_tests(ProcessModel, "TestProcessModel"))
