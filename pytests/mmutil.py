@@ -218,16 +218,18 @@ def pagetypeinfo_text(pageblock_order, pagetypes, pageblocks):
            "Pages per block:  %d\n" % (1 << pageblock_order), "\n",
            "%-43s " % "Free pages count per migrate type at order",
            "".join("%6d " % o for o in range(orders)), "\n"]
+    # the CMA column exists with CMA areas (a CONFIG_CMA kernel)
+    types = [mt for mt in MIGRATETYPES if mt in next(iter(pagetypes.values()))]
     for (node, zone), per_mt in pagetypes.items():
-        for mt in MIGRATETYPES:
+        for mt in types:
             out.append("Node %4d, zone %8s, type %12s " % (node, KERNEL_ZONE[zone], mt))
             out.append("".join((">%6d " % 100000) if n >= 100000 else "%6d " % n
                                for n in per_mt[mt]) + "\n")
     out.append("\n%-23s" % "Number of blocks type ")
-    out.append("".join("%12s " % mt for mt in MIGRATETYPES) + "\n")
+    out.append("".join("%12s " % mt for mt in types) + "\n")
     for (node, zone), counts in pageblocks.items():
         out.append("Node %d, zone %8s " % (node, KERNEL_ZONE[zone])
-                   + "".join("%12d " % counts[mt] for mt in MIGRATETYPES) + "\n")
+                   + "".join("%12d " % counts[mt] for mt in types) + "\n")
     return "".join(out)
 
 

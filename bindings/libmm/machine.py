@@ -16,9 +16,10 @@ from .gfp import to_gfp
 from .vmalloc import VmallocMixin
 from .slab import SlabMixin                 # slab/kmalloc (issue 4)
 from .process import MovableMixin           # processes, migration, compaction
+from .cma import CmaMixin                   # CMA, contiguous ranges
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
-MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
+MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate")
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 
 
@@ -63,7 +64,7 @@ def zone_index(zone):
                          % (zone, ", ".join(ZONE_NAMES))) from None
 
 
-class Machine(VmallocMixin, SlabMixin, MovableMixin):
+class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
     """One simulated machine: Machine(config=None, **keywords)."""
 
     def __init__(self, config=None, **keywords):
@@ -72,6 +73,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin):
         self._config_text = build_config(config, **keywords)
         self._h = ll.create(self._config_text)
         self._max_order = ll.scalar(self._h, "mm_max_order")
+        self._has_cma = lib.mm_cma_area_count(self._h) > 0
 
     # ---- lifetime ---------------------------------------------------
 
@@ -249,10 +251,16 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin):
             "lowmem_reserve": list(info.lowmem_reserve),
             "nr_free": list(info.nr_free)[:orders],
             "nr_free_mt": {mt: list(info.nr_free_mt[i])[:orders]
-                           for i, mt in enumerate(MIGRATETYPES)},
+                           for i, mt in enumerate(MIGRATETYPES) if self._has_mt(i)},
             "nr_pageblocks": {mt: info.nr_pageblocks[i]
-                              for i, mt in enumerate(MIGRATETYPES)},
+                              for i, mt in enumerate(MIGRATETYPES) if self._has_mt(i)},
+            "cma_pages": info.cma_pages, "nr_free_cma": info.nr_free_cma,
         }
+
+    def _has_mt(self, i):
+        """The CMA migratetype exists on machines with CMA areas (the
+        kernel's CONFIG_CMA): its reports show the column only then."""
+        return i != lib.MM_MIGRATE_CMA or self._has_cma
 
     def zone(self, node, zone):
         """One zone's dict (see zones)."""

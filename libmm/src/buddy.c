@@ -71,7 +71,7 @@
 #include "internal.h"
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
 };
 
 /* fallbacks[requested][i]: where to look when the requested list is empty */
@@ -95,7 +95,11 @@ static inline void account_freepages(struct zone *z, long nr, int mt)
 	if (mt == MIGRATE_ISOLATE)
 		return;
 	WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
-	WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
+	if (mt == MIGRATE_CMA)
+		WRITE_ONCE(z->nr_free_cma, z->nr_free_cma + nr);
+	else
+		WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
+	zone_update_unusable(z);
 }
 
 static inline void add_to_free_list(struct page *page, struct zone *z, unsigned order,
@@ -630,7 +634,14 @@ static __noinline struct page *rmqueue_fallback_modes(struct zone *z, unsigned o
 	switch (*mode) {
 	case RMQUEUE_NORMAL:            /* its lists were empty */
 		/* fall through */
-	case RMQUEUE_CMA:               /* MIGRATE_CMA lists: none yet */
+	case RMQUEUE_CMA:               /* __rmqueue_cma_fallback() */
+		if (alloc_flags & ALLOC_CMA) {
+			page = __rmqueue_smallest(z, order, MIGRATE_CMA);
+			if (page) {
+				*mode = RMQUEUE_CMA;
+				return page;
+			}
+		}
 		/* fall through */
 	case RMQUEUE_CLAIM:
 		if (!(z->mm->pa & PA_CLAIM_STEAL))
@@ -653,14 +664,37 @@ static __noinline struct page *rmqueue_fallback_modes(struct zone *z, unsigned o
 	return NULL;
 }
 
+/* The CMA balancing rule at the top of __rmqueue() (cma_balance=): may an
+ * ALLOC_CMA request take CMA pages before its own lists?  half (5.7+):
+ * when free CMA pages are more than half of the zone's free pages. */
+static __noinline struct page *rmqueue_cma_first(struct zone *z, unsigned order)
+{
+	switch (z->mm->cfg.cma_balance) {
+	case CMA_BALANCE_HALF:
+		if (z->nr_free_cma <= z->nr_free_pages / 2)
+			return NULL;
+		break;
+	case CMA_BALANCE_FALLBACK:
+		return NULL;
+	}
+	return __rmqueue_smallest(z, order, MIGRATE_CMA);
+}
+
 /* zone->lock held.  One block of the requested order, the cheapest way
  * first; *mode remembers where the last call found one (rmqueue_bulk()
  * keeps it across a refill, everyone else starts at RMQUEUE_NORMAL).
- * The requested type's own lists are tried inline. */
+ * The requested type's own lists are tried inline; a zone without free
+ * CMA pages pays one test for the balancing rule. */
 static inline struct page *rmqueue_modes(struct zone *z, unsigned order, int mt,
 					 unsigned alloc_flags, enum rmqueue_mode *mode,
 					 struct mm_cpu *cpu)
 {
+	if (unlikely(z->nr_free_cma) && (alloc_flags & ALLOC_CMA)) {
+		struct page *page = rmqueue_cma_first(z, order);
+
+		if (page)
+			return page;
+	}
 	if (likely(*mode == RMQUEUE_NORMAL)) {
 		struct page *page = __rmqueue_smallest(z, order, mt);
 
@@ -737,6 +771,7 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, unsigned or
 	if (order >= m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE)) {
 		change_pageblock_range(z, pfn, order, MIGRATE_HIGHATOMIC);
 		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic + (1ul << order));
+		zone_update_unusable(z);
 	} else {
 		if (move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC) < 0 &&
 		    (m->pa & PA_FREELIST_HYGIENE))
@@ -744,6 +779,7 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, unsigned or
 		set_pageblock_migratetype(z, pfn, MIGRATE_HIGHATOMIC);
 		WRITE_ONCE(z->nr_reserved_highatomic,
 			   z->nr_reserved_highatomic + m->pageblock_nr_pages);
+		zone_update_unusable(z);
 	}
 	count_vm_events(cpu, HIGHATOMIC_RESERVE, 1);
 out:
@@ -774,6 +810,7 @@ static bool __unreserve_one(struct zone *z, int mt)
 		if (size > z->nr_reserved_highatomic)
 			size = z->nr_reserved_highatomic;
 		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic - size);
+		zone_update_unusable(z);
 		if (o >= m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE)) {
 			move_to_free_list(page, z, o, mt);
 			change_pageblock_range(z, pfn, o, mt);
@@ -875,21 +912,27 @@ static void isolate_split_buddy(struct zone *z, unsigned long pfn)
 	}
 }
 
-/* has_unmovable_pages(): an allocated page in the pageblock without movable
- * contents; its pfn, or 0 if there is none (pfn 0 itself cannot be the
- * answer of a pageblock starting elsewhere; for pageblock 0 we report 1). */
-static unsigned long has_unmovable_pages(struct zone *z, unsigned long start)
+/* has_unmovable_pages(): an allocated block of the pageblock at start that
+ * overlaps [from, to) and has no movable contents; its pfn, or 0 if there
+ * is none (pfn 0 itself cannot be the answer of a pageblock starting
+ * elsewhere; for pageblock 0 we report 1).  A CMA pageblock isolated for
+ * a CMA allocation (ISOLATE_MODE_CMA, PB_ISOLATE_MODE_CMA_ALLOC) counts as
+ * movable whatever it holds: alloc_contig_range finds out later. */
+static unsigned long has_unmovable_pages(struct zone *z, unsigned long start, unsigned long from,
+					 unsigned long to, int mode)
 {
 	struct mm *m = z->mm;
 
-	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages;) {
+	if (mode == ISOLATE_MODE_CMA && get_pageblock_migratetype(z, start) == MIGRATE_CMA)
+		return 0;
+	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages && pfn < to;) {
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned long flags = READ_ONCE(p->flags);
 
 		if (flags & (PG_buddy | PG_pcp)) {
 			pfn += 1ul << p->private;
 		} else if (p->_refcount > 0) {
-			if (!(flags & PG_lru))
+			if (!(flags & PG_lru) && pfn + (1ul << p->private) > from)
 				return pfn ? pfn : 1;
 			pfn += 1ul << p->private;
 		} else {
@@ -899,21 +942,21 @@ static unsigned long has_unmovable_pages(struct zone *z, unsigned long start)
 	return 0;
 }
 
-static int set_migratetype_isolate(struct zone *z, unsigned long start)
+/* 0, or -EBUSY with *bad = the first pfn that stops it. */
+static int set_migratetype_isolate(struct zone *z, unsigned long start, unsigned long from,
+				   unsigned long to, int mode, unsigned long *bad)
 {
-	unsigned long bad;
-
 	zone_lock(z);
+	*bad = 0;
 	if (get_pageblock_migratetype(z, start) == MIGRATE_ISOLATE) {
 		zone_unlock(z);
-		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
-				"is already isolated", start);
+		*bad = start;
+		return -EBUSY;
 	}
-	bad = has_unmovable_pages(z, start);
-	if (bad) {
+	*bad = has_unmovable_pages(z, start, from, to, mode);
+	if (*bad) {
 		zone_unlock(z);
-		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
-				"holds an unmovable page at pfn %#lx", start, bad);
+		return -EBUSY;
 	}
 	isolate_split_buddy(z, start);
 	__move_freepages_block(z, start, MIGRATE_ISOLATE);
@@ -984,6 +1027,96 @@ static struct zone *isolate_range_zone(struct mm *m, const char *fn, unsigned lo
 	return z;
 }
 
+/* start_isolate_page_range() for the callers inside libmm: [start, end)
+ * in one zone, any alignment (the pageblocks covering it are isolated; only
+ * pages inside the range are checked); 0, or -EBUSY with *bad = the pfn
+ * that stopped it (the pageblocks isolated by then are undone).  Nothing
+ * is logged, nothing drained (alloc_contig_range drains next). */
+int start_isolate_page_range(struct mm *m, unsigned long start, unsigned long end, int mode,
+			     unsigned long *bad)
+{
+	struct zone *z = pfn_zone(m, start);
+	unsigned long first = start & ~(m->pageblock_nr_pages - 1);
+
+	for (unsigned long pfn = first; pfn < end; pfn += m->pageblock_nr_pages) {
+		int ret = set_migratetype_isolate(z, pfn, start, end, mode, bad);
+
+		if (ret) {
+			for (unsigned long p = first; p < pfn; p += m->pageblock_nr_pages)
+				unset_migratetype_isolate(z, p, -1);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void undo_isolate_page_range(struct mm *m, unsigned long start, unsigned long end)
+{
+	struct zone *z = pfn_zone(m, start);
+
+	for (unsigned long pfn = start & ~(m->pageblock_nr_pages - 1); pfn < end;
+	     pfn += m->pageblock_nr_pages)
+		unset_migratetype_isolate(z, pfn, -1);
+}
+
+/* test_pages_isolated(): the first pfn of [start, end) that is not free on
+ * an ISOLATE list (end when there is none).  Takes zone->lock. */
+unsigned long test_pages_isolated(struct mm *m, unsigned long start, unsigned long end)
+{
+	struct zone *z = pfn_zone(m, start);
+	unsigned long pfn;
+
+	zone_lock(z);
+	for (pfn = start; pfn < end;) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		if (!zone_spans_pfn(z, pfn) || !(p->flags & PG_buddy) ||
+		    p->index != MIGRATE_ISOLATE)
+			break;
+		pfn += 1ul << p->private;
+	}
+	zone_unlock(z);
+	return pfn < end ? pfn : end;
+}
+
+/* find_large_buddy(): the head of the free block holding pfn (pfn itself
+ * when it heads one or is not free).  zone->lock held, or the pageblock
+ * isolated. */
+unsigned long find_large_buddy(struct zone *z, unsigned long pfn)
+{
+	struct mm *m = z->mm;
+
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		unsigned long head = pfn & ~((1ul << o) - 1);
+		struct page *hp = pfn_to_page(m, head);
+
+		if (!zone_spans_pfn(z, head))
+			break;
+		if ((READ_ONCE(hp->flags) & PG_buddy) && hp->private >= o)
+			return head;
+	}
+	return pfn;
+}
+
+/* cma_activate_area's init_cma_reserved_pageblock(): at boot, before
+ * anything is allocated, the free pageblock at pfn becomes MIGRATE_CMA and
+ * its pages join the CMA lists (the kernel frees them there). */
+void init_cma_reserved_pageblock(struct zone *z, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(z->mm, pfn);
+	unsigned order;
+
+	zone_lock(z);
+	isolate_split_buddy(z, pfn);
+	move_freepages_block(z, pfn, MIGRATE_CMA);
+	/* freed again, it merges with the CMA pageblock before it */
+	order = (unsigned)page->private;
+	del_page_from_free_list(page, z, order);
+	__free_one_page(z, page, pfn, order, MIGRATE_CMA);
+	z->cma_pages += z->mm->pageblock_nr_pages;
+	zone_unlock(z);
+}
+
 int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
 				int migratetype)
 {
@@ -991,16 +1124,21 @@ int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned 
 		return -EINVAL;
 	struct zone *z = isolate_range_zone(m, "start_isolate_page_range", &start_pfn, &end_pfn,
 					    migratetype);
+	unsigned long bad;
 	int ret = 0;
 
 	if (!z)
 		return -EINVAL;
 	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn += m->pageblock_nr_pages) {
-		ret = set_migratetype_isolate(z, pfn);
+		ret = set_migratetype_isolate(z, pfn, pfn, pfn + m->pageblock_nr_pages, 0, &bad);
 		if (ret) {
 			for (unsigned long p = start_pfn; p < pfn; p += m->pageblock_nr_pages)
 				unset_migratetype_isolate(z, p, migratetype);
-			return ret;
+			if (bad == pfn && get_pageblock_migratetype(z, pfn) == MIGRATE_ISOLATE)
+				return mm_error(m, EBUSY, "start_isolate_page_range: pageblock at "
+						"pfn %#lx is already isolated", pfn);
+			return mm_error(m, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
+					"holds an unmovable page at pfn %#lx", pfn, bad);
 		}
 	}
 	drain_all_pages(m);     /* per-CPU pages of these blocks join the ISOLATE lists */
@@ -1027,24 +1165,8 @@ int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long 
 {
 	if (!m)
 		return -EINVAL;
-	struct zone *z;
-	unsigned long pfn;
-
 	if (start_pfn >= end_pfn || end_pfn > m->nr_pages)
 		return mm_error(m, EINVAL, "test_pages_isolated: bad pfn range [%#lx, %#lx)",
 				start_pfn, end_pfn);
-	z = pfn_zone(m, start_pfn);
-	zone_lock(z);
-	for (pfn = start_pfn; pfn < end_pfn;) {
-		struct page *p = pfn_to_page(m, pfn);
-
-		if (!zone_spans_pfn(z, pfn) || !(p->flags & PG_buddy) ||
-		    p->index != MIGRATE_ISOLATE)
-			break;
-		pfn += 1ul << p->private;
-	}
-	zone_unlock(z);
-	if (pfn < end_pfn)
-		return -EBUSY;
-	return 0;
+	return test_pages_isolated(m, start_pfn, end_pfn) < end_pfn ? -EBUSY : 0;
 }

@@ -1,7 +1,8 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
  * layer's init in bottom-up order (machine -> zones -> buddy -> pcp), like
- * the kernel's mm_core_init(), and their exits in reverse.  Nothing else
+ * the kernel's mm_core_init() (CMA areas activated right after the buddy
+ * lists exist), and their exits in reverse.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
  */
 #include <stdlib.h>
@@ -17,6 +18,8 @@ void mm_destroy(struct mm *m)
 		return;
 	compaction_exit(m);
 	process_exit_all(m);
+	cma_exit(m);
+	contig_exit(m);
 	migrate_exit(m);
 	slab_exit(m);
 	vmalloc_exit(m);
@@ -46,6 +49,14 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	}
 	for (int id = 0; id < m->nr_zones; id++)
 		buddy_init_zone(zone_by_id(m, id));
+	/* CMA areas take their pageblocks before anything is allocated */
+	if (contig_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for contiguous ranges", errlen - 1);
+		goto fail;
+	}
+	if (cma_init(m, err, errlen))
+		goto fail;
 	if (vmalloc_init(m, err, errlen))
 		goto fail;
 	if (slab_init(m, err, errlen))

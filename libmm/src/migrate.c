@@ -401,8 +401,18 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 {
 	int ret = 0;
 
+	isolate_migratepages_batch(m, start, end, ~0ul, list, res, &ret);
+	return ret;
+}
+
+unsigned long isolate_migratepages_batch(struct mm *m, unsigned long start, unsigned long end,
+					 unsigned long max, struct list_head *list,
+					 struct mm_migrate_result *res, int *ret)
+{
+	unsigned long pfn, nr = 0;
+
 	rmap_lock(m);
-	for (unsigned long pfn = start; pfn < end;) {
+	for (pfn = start; pfn < end && nr < max;) {
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned long flags = READ_ONCE(p->flags);
 		struct page *head;
@@ -420,12 +430,14 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 		why = __isolate_movable_folio(m, head, MM_MIGRATE_SYNC, true, list);
 		if (why != ISOLATE_OK) {
 			fail_note(res, why, page_to_pfn(m, head));
-			ret = -EBUSY;
+			*ret = -EBUSY;
+		} else {
+			nr++;
 		}
 		pfn = page_to_pfn(m, head) + (1ul << head->private);
 	}
 	rmap_unlock(m);
-	return ret;
+	return pfn;
 }
 
 /* ---- moving one folio -------------------------------------------------------- */

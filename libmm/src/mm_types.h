@@ -62,6 +62,7 @@ enum migratetype {
 	MIGRATE_MOVABLE     = MM_MIGRATE_MOVABLE,
 	MIGRATE_RECLAIMABLE = MM_MIGRATE_RECLAIMABLE,
 	MIGRATE_HIGHATOMIC  = MM_MIGRATE_HIGHATOMIC,
+	MIGRATE_CMA         = MM_MIGRATE_CMA,
 	MIGRATE_ISOLATE     = MM_MIGRATE_ISOLATE,
 };
 
@@ -129,6 +130,9 @@ enum pageflags {
 	                            mapped at user address index (PageAnon) */
 	PG_isolated = 1u << 18,  /* taken for migration: on a migration list
 	                            through lru, holding one reference */
+	PG_contig   = 1u << 19,  /* one page of a live alloc_contig_range()
+	                            allocation (contig.c): freed only through
+	                            free_contig_range / cma_release */
 };
 /* An allocated head's migratetype bits are the GFP mobility bits themselves,
  * so prep_new_page() sets them with one AND. */
@@ -244,7 +248,9 @@ _Static_assert(sizeof(struct per_cpu_pages) == 256, "one shift indexes the pcp a
 	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned") \
 	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned") \
 	X(THP_FAULT_ALLOC, "thp_fault_alloc")                  \
-	X(THP_FAULT_FALLBACK, "thp_fault_fallback")
+	X(THP_FAULT_FALLBACK, "thp_fault_fallback")            \
+	X(CMA_ALLOC_SUCCESS, "cma_alloc_success")              \
+	X(CMA_ALLOC_FAIL, "cma_alloc_fail")
 
 enum vm_event_item {
 #define MM_ENUM(e, n) e,
@@ -304,6 +310,13 @@ struct zone {
 	unsigned long nr_isolate_pageblock;
 	unsigned long nr_free_pages;    /* NR_FREE_PAGES: written under the
 	                                   lock, read with relaxed loads */
+	unsigned long nr_free_cma;      /* NR_FREE_CMA_PAGES: pages on the CMA
+	                                   lists (same rules) */
+	unsigned long nocma_unusable;   /* *highatomic_unusable + nr_free_cma:
+	                                   what the fast path's watermark check
+	                                   holds back (exact for callers without
+	                                   ALLOC_CMA, cautious for the others) */
+	unsigned long cma_pages;        /* pages of CMA areas (boot) */
 
 } ;
 
@@ -384,10 +397,26 @@ struct mm_config {
 	int extfrag_threshold;          /* vm.extfrag_threshold (500) */
 	int compact_unevictable_allowed;/* vm.compact_unevictable_allowed (1) */
 	int kcompactd;                  /* KCOMPACTD_TICK, _THREAD or _OFF */
+	/* CMA areas: cma=SIZE[@node] (the area "reserved", first) and
+	 * cma_areas=NAME:SIZE[@node][/order_per_bit],... */
+	struct mm_cma_spec {
+		char name[MM_CMA_NAME_LEN];
+		unsigned long bytes;
+		int node;               /* -1: node 0 */
+		unsigned order_per_bit;
+	} cma_spec[MM_CMA_MAX_AREAS];
+	int nr_cma_specs;
+	bool cma_default;               /* cma_spec[0] came from cma= */
+	int cma_balance;                /* CMA_BALANCE_HALF, _FALLBACK, _FIRST */
 };
 
 enum { THP_NEVER, THP_MADVISE, THP_ALWAYS };
 enum { KCOMPACTD_TICK, KCOMPACTD_THREAD, KCOMPACTD_OFF };
+/* cma_balance=: which free lists a movable (ALLOC_CMA) allocation tries
+ * first.  half: CMA first when free CMA > half the zone's free pages
+ * (__rmqueue of 5.7+, 6.18's rule); fallback: CMA only once the movable
+ * lists are empty (before 5.7); first: CMA always first. */
+enum { CMA_BALANCE_HALF, CMA_BALANCE_FALLBACK, CMA_BALANCE_FIRST };
 
 #define MM_TLS_SLOTS 4
 
@@ -444,6 +473,9 @@ struct mm {
 	struct migrate_state *migrate;  /* migrate.c: owners, processes */
 	struct compact_state *compact;  /* compaction.c: per-zone and per-node
 	                                   compaction state, kcompactd */
+	struct cma_state *cma;          /* cma.c: the CMA areas (NULL: none) */
+	struct contig_state *contig;    /* contig.c: live alloc_contig_range
+	                                   allocations */
 
 	/* Calls into the layers above the page allocator, registered at boot
 	 * by those layers (nothing calls upward directly). */

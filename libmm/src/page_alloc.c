@@ -73,6 +73,12 @@ static inline int gfp_migratetype(const struct mm *m, gfp_t gfp)
 	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
 }
 
+/* gfp_to_alloc_flags_cma(): movable requests may use CMA pageblocks. */
+static inline unsigned gfp_to_alloc_flags_cma(const struct mm *m, gfp_t gfp)
+{
+	return gfp_migratetype(m, gfp) == MIGRATE_MOVABLE ? ALLOC_CMA : 0;
+}
+
 /* ALLOC_NOFRAGMENT always with defrag_mode; else when the preferred zone
  * is NORMAL - and, on NUMA, DMA32 below it on the same node is populated;
  * on UMA the kernel assumes it is (alloc_flags_nofragment). */
@@ -95,14 +101,9 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned 
 {
 	long free_pages = (long)zone_free_pages(z);
 
-	if (!order) {
-		long reserved = 0;
-
-		if (likely(!(alloc_flags & ALLOC_RESERVES)))
-			reserved = highatomic_unusable(z);
-		if (free_pages - reserved > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
-			return true;
-	}
+	if (!order && free_pages - zone_unusable_free(z, 0, alloc_flags) >
+		      (long)(mark + z->lowmem_reserve[highest_zoneidx]))
+		return true;
 	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 
@@ -270,7 +271,7 @@ static unsigned gfp_to_alloc_flags(const struct mm *m, gfp_t gfp, unsigned order
 	}
 	if (m->defrag_mode)
 		flags |= ALLOC_NOFRAGMENT;
-	return flags;
+	return flags | gfp_to_alloc_flags_cma(m, gfp);
 }
 
 #define MAX_RECLAIM_RETRIES 16
@@ -456,7 +457,8 @@ static unsigned prepare_alloc_pages(struct mm *m, gfp_t gfp, int nid, struct all
 	ac->zonelist = m->nodes[nid].node_zonelists[list];
 	ac->migratetype = gfp_migratetype(m, gfp);
 	ac->preferred_zone = m->nodes[nid].preferred[list][ac->highest_zoneidx];
-	return ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac->preferred_zone, gfp);
+	return ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac->preferred_zone, gfp) |
+	       gfp_to_alloc_flags_cma(m, gfp);
 }
 
 /* __alloc_pages() after the fast path: the kernel's whole procedure. */
@@ -527,9 +529,11 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	if (unlikely(!z))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	/* the order-0 part of zone_watermark_fast(), against the high
-	 * watermark until the zone was found below it (zone_watermarks_ok) */
+	 * watermark until the zone was found below it (zone_watermarks_ok);
+	 * free CMA pages held back as for a caller without ALLOC_CMA (a
+	 * movable request that fails this tries the exact check next) */
 	mark = *READ_ONCE(z->fast_wmark) + z->watermark_boost;
-	if (unlikely((long)zone_free_pages(z) - highatomic_unusable(z) <=
+	if (unlikely((long)zone_free_pages(z) - (long)READ_ONCE(z->nocma_unusable) <=
 		     (long)(mark + z->lowmem_reserve[hz])))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	pcp = &z->pcp[cpu->id];

@@ -12,7 +12,8 @@
  *      least never on ISOLATE lists outside an isolated pageblock nor the
  *      other way round; list lengths equal nr_free_mt[], their sum
  *      nr_free; nr_free_pages equals the pages on non-isolate lists,
- *      nr_free_highatomic those on HIGHATOMIC lists;
+ *      nr_free_highatomic those on HIGHATOMIC lists, nr_free_cma those on
+ *      CMA lists, nocma_unusable the sum the fast path subtracts;
  *   2. a walk over every PFN of the zone finds each page in exactly one
  *      block - free, on a per-CPU list, or allocated (with compound tails
  *      pointing at their head) - and pages inside blocks carry no state;
@@ -23,14 +24,16 @@
  *      itself or as Isolate; a compaction skip bit only with compaction),
  *      nr_isolate_pageblock counts the isolated ones, and the HIGHATOMIC
  *      reserve is a whole number of pageblocks, exactly the pageblocks
- *      typed HighAtomic.
+ *      typed HighAtomic; cma_pages the pages of the pageblocks typed CMA.
  * Then the layers above check their own: vmalloc_validate() (vmalloc.c),
  * slab_validate() (slab.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
  * validate_slab_cache does, and any damage found fails the check),
  * migrate_validate() (movable owners and isolated folios),
- * process_validate() (page tables against the reverse map, pins) and
- * compaction_validate() (deferral state).
+ * process_validate() (page tables against the reverse map, pins),
+ * compaction_validate() (deferral state), contig_validate() (live
+ * contiguous ranges against their pages) and cma_validate() (bitmaps
+ * against the allocations, nothing unmovable in a CMA pageblock).
  * Per-CPU lists are read without their owners' cooperation: call
  * mm_validate when no other thread is inside the allocator.
  */
@@ -75,7 +78,7 @@ static int check_block_type(struct zone *z, unsigned long pfn, unsigned order, i
 static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *blocks_out)
 {
 	struct mm *m = z->mm;
-	unsigned long free_pages = 0, blocks = 0, highatomic = 0;
+	unsigned long free_pages = 0, blocks = 0, highatomic = 0, cma = 0;
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		struct free_area *area = &z->free_area[o];
@@ -114,6 +117,8 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 					free_pages += 1ul << o;
 				if (t == MIGRATE_HIGHATOMIC)
 					highatomic += 1ul << o;
+				if (t == MIGRATE_CMA)
+					cma += 1ul << o;
 			}
 			if (n != area->nr_free_mt[t])
 				FAIL(err, "%s zone node %d: free_list[order %u][%s] holds %lu blocks, "
@@ -132,6 +137,12 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 	if (highatomic != z->nr_free_highatomic)
 		FAIL(err, "%s zone node %d: HighAtomic lists hold %lu pages, nr_free_highatomic "
 		     "says %lu", z->name, z->node, highatomic, z->nr_free_highatomic);
+	if (cma != z->nr_free_cma)
+		FAIL(err, "%s zone node %d: CMA lists hold %lu pages, NR_FREE_CMA_PAGES says %lu",
+		     z->name, z->node, cma, z->nr_free_cma);
+	if (z->nocma_unusable != highatomic_unusable(z) + z->nr_free_cma)
+		FAIL(err, "%s zone node %d: the fast path holds back %lu pages, not %lu + %lu",
+		     z->name, z->node, z->nocma_unusable, highatomic_unusable(z), z->nr_free_cma);
 	*blocks_out = blocks;
 	return 0;
 }
@@ -239,6 +250,7 @@ static int check_pageblocks(struct zone *z, struct strbuf *err)
 {
 	struct mm *m = z->mm;
 	unsigned long end = z->zone_start_pfn + z->spanned_pages, typed = 0, isolated = 0;
+	unsigned long cma = 0;
 
 	for (unsigned long pfn = z->zone_start_pfn; pfn < end;
 	     pfn = (pfn | (m->pageblock_nr_pages - 1)) + 1) {
@@ -252,7 +264,11 @@ static int check_pageblocks(struct zone *z, struct strbuf *err)
 			     "skip bit set, but compaction is off", z->name, z->node, pfn);
 		typed += type == MIGRATE_HIGHATOMIC ? m->pageblock_nr_pages : 0;
 		isolated += eff == MIGRATE_ISOLATE;
+		cma += type == MIGRATE_CMA ? m->pageblock_nr_pages : 0;
 	}
+	if (cma != z->cma_pages)
+		FAIL(err, "%s zone node %d: %lu pages of pageblocks are CMA, the zone's CMA areas "
+		     "hold %lu", z->name, z->node, cma, z->cma_pages);
 	if (typed != z->nr_reserved_highatomic)
 		FAIL(err, "%s zone node %d: nr_reserved_highatomic is %lu but %lu pages of "
 		     "pageblocks are HighAtomic", z->name, z->node, z->nr_reserved_highatomic,
@@ -315,6 +331,10 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		ret = process_validate(m, &sb);         /* page tables, reverse map, pins */
 	if (!ret)
 		ret = compaction_validate(m, &sb);      /* deferral state */
+	if (!ret)
+		ret = contig_validate(m, &sb);          /* live contiguous ranges */
+	if (!ret)
+		ret = cma_validate(m, &sb);             /* CMA bitmaps, CMA pageblocks */
 	if (ret) {
 		char *msg = sb_finish(&sb);
 
