@@ -362,6 +362,7 @@ static void contig_free_pages(struct mm *m, unsigned long pfn, unsigned long nr,
 			head->_refcount = 1;
 			head->private = order;
 			head->flags = 0;
+			head->zone_id = (unsigned)pfn_zone(m, pfn)->id;
 			mm_free_pages(m, head, order);
 			pfn += 1ul << order;
 			nr -= 1ul << order;
@@ -543,14 +544,14 @@ struct page *mm_alloc_contig_pages(struct mm *m, unsigned long nr_pages, gfp_t g
 			 "machine (call mm_cpu_bind first)");
 		return NULL;
 	}
-	if (!nr_pages || nr_pages > m->nr_pages || (gfp & ~CONTIG_GFP_ALLOWED) ||
+	if (!nr_pages || (gfp & ~CONTIG_GFP_ALLOWED) ||
 	    nid < -1 || nid >= m->nr_nodes || ((gfp & __GFP_COMP) && !is_pow2(nr_pages))) {
 		mm_error(m, EINVAL, "alloc_contig_pages: bad request: %lu pages, GFP %#x, node %d "
 			 "(GFP: reclaim and action modifiers only; __GFP_COMP: a power of two)",
 			 nr_pages, gfp, nid);
 		return NULL;
 	}
-	while (align < nr_pages)
+	while (align < nr_pages && align <= m->nr_pages)
 		align <<= 1;
 	/* gfp_zone(): the highest zone the zonelist walk may use */
 	hz = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 :
@@ -562,6 +563,8 @@ struct page *mm_alloc_contig_pages(struct mm *m, unsigned long nr_pages, gfp_t g
 		unsigned long pfn;
 
 		if (z->idx > hz || !populated_zone(z))
+			continue;
+		if (nr_pages > z->spanned_pages)
 			continue;
 		pfn = (z->zone_start_pfn + align - 1) & ~(align - 1);
 		for (; pfn + nr_pages <= z->zone_start_pfn + z->spanned_pages; pfn += align) {

@@ -715,6 +715,10 @@ static __noinline int free_pages_misuse(struct mm *m, struct page *page, unsigne
 		return mm_error(m, EFAULT, "free_pages: double free of pfn %#lx (order %u): the "
 				"block is already free%s", pfn, order,
 				(page->flags & PG_pcp) ? " (on a per-CPU list)" : "");
+	if (page->flags & PG_contig)
+		return mm_error(m, EINVAL, "free_pages: pfn %#lx belongs to a contiguous range "
+				"(alloc_contig_range/cma_alloc): free_contig_range or cma_release "
+				"gives it back", pfn);
 	if (page->flags & (PG_slab | PG_vmalloc | PG_reserved))
 		return mm_error(m, EFAULT, "free_pages: pfn %#lx belongs to the %s", pfn,
 				(page->flags & PG_slab) ? "slab allocator" :

@@ -194,7 +194,11 @@ static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *fre
 			     "nor allocated (flags %#lx): a page was lost", pfn, z->name, z->node,
 			     p->flags);
 		}
-		if (order > m->max_order || (pfn & ((1ul << order) - 1)) ||
+		/* only a gigantic page (contig.c: a compound contiguous
+		 * allocation) is above max_page_order */
+		if ((order > m->max_order && !(p->_refcount > 0 && (p->flags & PG_contig) &&
+					       (p->flags & PG_head))) ||
+		    (pfn & ((1ul << order) - 1)) ||
 		    pfn + (1ul << order) > end)
 			FAIL(err, "%s at pfn %#lx has order %u: misaligned or beyond zone %s",
 			     what, pfn, order, z->name);
