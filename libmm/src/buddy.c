@@ -892,8 +892,10 @@ unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned or
  */
 
 /* A free block larger than a pageblock that covers pfn is split into
- * pageblock-sized blocks, so that one pageblock can change lists alone. */
-static void isolate_split_buddy(struct zone *z, unsigned long pfn)
+ * pageblock-sized blocks, so that one pageblock can change lists alone
+ * (only_isolated: only a block on the ISOLATE lists - undo leaves a block
+ * of other lists whole, as the kernel's unset_migratetype_isolate does). */
+static void isolate_split_buddy(struct zone *z, unsigned long pfn, bool only_isolated)
 {
 	struct mm *m = z->mm;
 
@@ -905,6 +907,8 @@ static void isolate_split_buddy(struct zone *z, unsigned long pfn)
 		if (!zone_spans_pfn(z, head) || !(hp->flags & PG_buddy) || hp->private != o)
 			continue;
 		mt = (int)hp->index;
+		if (only_isolated && mt != MIGRATE_ISOLATE)
+			return;
 		del_page_from_free_list(hp, z, o);
 		for (unsigned long p = head; p < head + (1ul << o); p += m->pageblock_nr_pages)
 			add_to_free_list(pfn_to_page(m, p), z, m->pageblock_order, mt, true);
@@ -958,7 +962,7 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start, unsigned
 		zone_unlock(z);
 		return -EBUSY;
 	}
-	isolate_split_buddy(z, start);
+	isolate_split_buddy(z, start, false);
 	__move_freepages_block(z, start, MIGRATE_ISOLATE);
 	__set_pageblock_bits(z, start, PB_EFFECTIVE, MIGRATE_ISOLATE);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
@@ -980,7 +984,7 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long start, int m
 		zone_unlock(z);
 		return;
 	}
-	isolate_split_buddy(z, start);
+	isolate_split_buddy(z, start, true);
 	__set_pageblock_bits(z, start, PB_EFFECTIVE, (unsigned)get_pageblock_type_bits(z, start));
 	if (mt >= 0)
 		set_pageblock_migratetype(z, start, mt);
@@ -1107,7 +1111,7 @@ void init_cma_reserved_pageblock(struct zone *z, unsigned long pfn)
 	unsigned order;
 
 	zone_lock(z);
-	isolate_split_buddy(z, pfn);
+	isolate_split_buddy(z, pfn, false);
 	move_freepages_block(z, pfn, MIGRATE_CMA);
 	/* freed again, it merges with the CMA pageblock before it */
 	order = (unsigned)page->private;
