@@ -148,6 +148,32 @@ def test_movable_allocations_fill_cma_under_the_balancing_rule(rule, n, expected
         m.validate()
 
 
+@pytest.mark.parametrize("rule, in_cma, kernel_ok", [
+    ("half", 904, 12288 - (10000 - 904) - MIN),     # 2936
+    ("fallback", 0, 12288 - 10000 - MIN),           # 2032
+])
+def test_the_balancing_trade_off_both_ways(rule, in_cma, kernel_ok):
+    """One workload (10000 user pages), two rules: half parks 904 of them in
+    CMA, so GFP_KERNEL gets 904 more pages before the watermark (free
+    non-CMA pages > min) stops it - and cma_alloc of the area must migrate
+    those 904 first; fallback leaves CMA empty: nothing to migrate, 904
+    fewer pages for GFP_KERNEL."""
+    for measure in ("kernel", "cma"):
+        with Machine(cma_balance=rule, **CAM) as m:
+            p, pfns = fault_many(m, 10000)
+            assert len(in_area(m, pfns)) == in_cma
+            if measure == "kernel":
+                got = 0
+                while m.alloc_pages(0, "GFP_KERNEL|__GFP_NOWARN") is not None:
+                    got += 1
+                assert got == kernel_ok
+            else:
+                assert m.cma_alloc("cam", C0) == 0
+                assert m.contig_info()["last"]["migrated"] == in_cma
+            m.validate()
+            p.close()
+
+
 def test_half_rule_starts_at_the_kernels_threshold(cam):
     # before allocation k (0-based) CMA is taken when 4096 > (16384 - k) / 2:
     # the first CMA page is allocation k = 8193
