@@ -86,12 +86,8 @@ static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
 /* NR_FREE_PAGES and nr_free_highatomic follow every block that joins or
  * leaves a list (account_freepages() of 6.10+).  NR_FREE_PAGES_BLOCKS is
  * summed from the per-list counts when it is read (mm_zone_info). */
-static inline void account_freepages(struct zone *z, long nr, int mt)
+static __noinline void account_freepages_special(struct zone *z, long nr, int mt)
 {
-	if (likely(mt < MIGRATE_HIGHATOMIC)) {
-		WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
-		return;
-	}
 	if (mt == MIGRATE_ISOLATE)
 		return;
 	WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
@@ -100,6 +96,15 @@ static inline void account_freepages(struct zone *z, long nr, int mt)
 	else
 		WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
 	zone_update_unusable(z);
+}
+
+static inline void account_freepages(struct zone *z, long nr, int mt)
+{
+	if (likely(mt < MIGRATE_HIGHATOMIC)) {
+		WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
+		return;
+	}
+	account_freepages_special(z, nr, mt);
 }
 
 static inline void add_to_free_list(struct page *page, struct zone *z, unsigned order,

@@ -229,9 +229,11 @@ static inline long zone_unusable_free(const struct zone *z, unsigned order, unsi
 {
 	long unusable = (1l << order) - 1;
 
+	/* nocma_unusable is the sum of both terms, kept up to date */
 	if (likely(!(alloc_flags & ALLOC_RESERVES)))
-		unusable += highatomic_unusable(z);
-	if (!(alloc_flags & ALLOC_CMA))
+		unusable += (alloc_flags & ALLOC_CMA) ? highatomic_unusable(z)
+						      : (long)READ_ONCE(z->nocma_unusable);
+	else if (!(alloc_flags & ALLOC_CMA))
 		unusable += (long)READ_ONCE(z->nr_free_cma);
 	return unusable;
 }

@@ -458,7 +458,7 @@ static unsigned prepare_alloc_pages(struct mm *m, gfp_t gfp, int nid, struct all
 	ac->migratetype = gfp_migratetype(m, gfp);
 	ac->preferred_zone = m->nodes[nid].preferred[list][ac->highest_zoneidx];
 	return ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac->preferred_zone, gfp) |
-	       gfp_to_alloc_flags_cma(m, gfp);
+	       (ac->migratetype == MIGRATE_MOVABLE ? ALLOC_CMA : 0);   /* gfp_to_alloc_flags_cma */
 }
 
 /* __alloc_pages() after the fast path: the kernel's whole procedure. */
