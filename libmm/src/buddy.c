@@ -8,8 +8,9 @@
  * decision is made).
  *
  * Fallback.  __rmqueue() runs modes in order of fragmentation risk, as
- * 6.15+: NORMAL (__rmqueue_smallest of the requested type), CMA (no CMA
- * areas yet: the mode exists for them), CLAIM (__rmqueue_claim: from the top
+ * 6.15+: NORMAL (__rmqueue_smallest of the requested type), CMA
+ * (__rmqueue_cma_fallback: the MIGRATE_CMA lists, for ALLOC_CMA - movable -
+ * requests), CLAIM (__rmqueue_claim: from the top
  * order down while should_try_claim_block() allows, try_to_claim_block()
  * counts the pageblock's free and compatible pages first and moves and
  * retypes it only when they reach half of it - else it moves nothing) and
@@ -23,6 +24,20 @@
  * requester's lists before the half-a-pageblock test, with freelist hygiene
  * (6.10-6.14) counted first and split on its own type's lists when not
  * claimed.
+ *
+ * CMA.  Before the modes, the balancing rule of cma_balance= (6.18's
+ * __rmqueue: CMA first when free CMA pages are more than half of the
+ * zone's free pages; "fallback": never first, the rule before 5.7;
+ * "first": always) for ALLOC_CMA requests of a zone with free CMA pages.
+ * CMA pageblocks are not mergeable: never claimed, stolen, reserved as
+ * HIGHATOMIC, nor merged with other types' blocks at >= pageblock_order.
+ * nr_free_cma counts the pages on the CMA lists (NR_FREE_CMA_PAGES, inside
+ * NR_FREE_PAGES); nocma_unusable = the HIGHATOMIC term + nr_free_cma, the
+ * fast path's one load.  init_cma_reserved_pageblock() types an area's
+ * pageblocks at boot (cma.c).  Isolation for alloc_contig_range
+ * (start_isolate_page_range, ISOLATE_MODE_CMA) takes CMA pageblocks
+ * whatever they hold; test_pages_isolated() and find_large_buddy() serve
+ * contig.c.
  *
  * Freelist hygiene (pa_freelist_hygiene, 6.10+).  Every free block sits on
  * the list of its pageblock's type (get_pageblock_migratetype(): Isolate
@@ -58,11 +73,11 @@
  *     hold exactly the free blocks of isolated pageblocks;
  *   - free_area[o].nr_free == sum(nr_free_mt[]) == blocks on its lists;
  *   - nr_free_pages == pages on every list but ISOLATE; nr_free_highatomic
- *     == pages on the HIGHATOMIC lists;
+ *     == pages on the HIGHATOMIC lists, nr_free_cma on the CMA lists;
  *   - nr_reserved_highatomic == pageblocks typed HIGHATOMIC * their size.
  * Merging: buddy PFN = pfn ^ (1 << order); never across the zone's span,
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
- * ISOLATE) and another type.
+ * CMA, ISOLATE) and another type.
  *
  * Locking: every function here expects zone->lock held, except
  * free_one_page(), rmqueue_buddy(), the highatomic functions and the

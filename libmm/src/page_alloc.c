@@ -5,6 +5,10 @@
  * slow path; the bulk allocator; and __free_pages with its refusal of bad
  * frees.
  *
+ * Movable requests get ALLOC_CMA (gfp_to_alloc_flags_cma): only they may
+ * take free CMA pages, which the watermark checks of everyone else do not
+ * count.
+ *
  * Fast path (alloc_pages with a non-empty pcp list): one zone, one
  * watermark check on a relaxed read of NR_FREE_PAGES (against the high
  * watermark until the zone has been seen below it - ZONE_BELOW_HIGH - then
