@@ -33,19 +33,6 @@ enum { EMPTY, OWNER, USER };
 static const char *const case_names[] = { "empty area", "half full, driver pages",
 					  "half full, user pages" };
 
-static int owner_migrate(void *arg, struct page *dst, struct page *src, unsigned long priv,
-			 int mode)
-{
-	struct page **slot = arg;
-
-	(void)src;
-	(void)mode;
-	slot[priv] = dst;
-	return 0;
-}
-
-static const struct mm_movable_operations bench_ops = { .migrate_page = owner_migrate };
-
 struct result { double us; unsigned long migrated; };
 
 /* Fill the area with movable pages and free every other one. */
@@ -97,7 +84,7 @@ static struct result bench_case(int kind)
 	base = mm_direct_map_base(m);
 	if (base)
 		memset(base, 0, mm_nr_pages(m) * MM_PAGE_SIZE);
-	o = mm_movable_owner_register(m, "bench", &bench_ops, slot);
+	o = mm_movable_owner_register(m, "bench", &bench_slot_ops, slot);
 	p = mm_process_create(m);
 	for (int r = 0; r < ROUNDS; r++) {
 		struct page *got;
