@@ -15,6 +15,10 @@
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
  * ISOLATE) and another type.
  *
+ * A block leaving the lists for a caller (__rmqueue_smallest) passes
+ * prefault_pageblock(): with prefault=pageblock the first one out of a
+ * pageblock populates it (machine.c), under zone->lock.
+ *
  * Locking: every function here expects zone->lock held, except
  * free_one_page(), rmqueue_buddy() and the highatomic functions, which take
  * it; they are named and commented so.
@@ -219,6 +223,7 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned order, int mt)
 		del_page_from_free_list(page, z, o);
 		expand(z, page, order, o, mt);
 		page->index = (unsigned long)mt;   /* set_pcppage_migratetype */
+		prefault_pageblock(z->mm, page_to_pfn(z->mm, page), order);
 		return page;
 	}
 	return NULL;
