@@ -1,8 +1,10 @@
 /*
  * cli/prog.c - the program that parse.c and trace.c build and replay.c runs:
- * a growing array of operations, the cache table, and two open-addressing
- * hash maps (names -> slots for the workload language, addresses -> slots for
- * the trace importers).  Nothing here knows the input syntax.
+ * the buffer of operations (handed to the sink whenever it is full, or
+ * grown when there is no sink), the cache table, the free handle slots, and
+ * two open-addressing hash maps (names -> slots for the workload language,
+ * addresses -> slots for the trace importers).  Nothing here knows the
+ * input syntax.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,35 +52,39 @@ void mmb_prog_free(struct mmb_prog *p)
 		free(p->caches[i].name);
 	free(p->caches);
 	free(p->ops);
-	free(p->handles);
 	free(p->machine);
 	memset(p, 0, sizeof(*p));
 }
 
-struct mmb_op *mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op)
+int mmb_prog_flush(struct mmb_prog *p)
 {
-	if (p->nops == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 4096;
-		p->ops = mmb_xrealloc(p->ops, p->cap * sizeof(*p->ops));
+	if (p->stopped)
+		return -1;
+	if (p->sink && p->nops && p->sink(p, p->sink_arg)) {
+		p->stopped = 1;
+		return -1;
 	}
-	p->ops[p->nops] = *op;
-	if (op->cpu > p->max_cpu)
-		p->max_cpu = op->cpu;
-	return &p->ops[p->nops++];
+	if (p->sink)
+		p->nops = 0;
+	return 0;
 }
 
-void mmb_prog_ready(struct mmb_prog *p)
+int mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op)
 {
-	free(p->handles);
-	p->handles = calloc(p->nhandles ? p->nhandles : 1, sizeof(*p->handles));
-	if (!p->handles) {
-		fprintf(stderr, "mmbench: out of memory (%u handles)\n", p->nhandles);
-		exit(3);
+	if (p->nops == p->cap) {
+		if (p->sink && p->cap) {
+			if (mmb_prog_flush(p))
+				return -1;
+		} else {
+			p->cap = p->cap ? p->cap * 2 : 4096;
+			p->ops = mmb_xrealloc(p->ops, p->cap * sizeof(*p->ops));
+		}
 	}
-	for (uint32_t i = 0; i < p->ncaches; i++) {
-		p->caches[i].cache = NULL;
-		atomic_store(&p->caches[i].done, 0);
-	}
+	p->ops[p->nops++] = *op;
+	p->total++;
+	if (op->cpu > p->max_cpu)
+		p->max_cpu = op->cpu;
+	return 0;
 }
 
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
@@ -90,6 +96,29 @@ uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
 	memset(&p->caches[p->ncaches], 0, sizeof(p->caches[0]));
 	p->caches[p->ncaches].name = mmb_xstrndup(name, len);
 	return p->ncaches++;
+}
+
+/* ---- handle slots -------------------------------------------------------------- */
+
+uint32_t mmb_slot_get(struct mmb_slots *s, struct mmb_prog *p, int *fresh)
+{
+	*fresh = !s->n;
+	return s->n ? s->free[--s->n] : p->nhandles++;
+}
+
+void mmb_slot_put(struct mmb_slots *s, uint32_t slot)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->free = mmb_xrealloc(s->free, s->cap * sizeof(*s->free));
+	}
+	s->free[s->n++] = slot;
+}
+
+void mmb_slots_free(struct mmb_slots *s)
+{
+	free(s->free);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- string map ---------------------------------------------------------- */
@@ -143,6 +172,45 @@ static void map_grow(struct mmb_map *mp)
 	free(old);
 }
 
+struct mmb_map_ent *mmb_map_find(struct mmb_map *mp, const char *key, size_t len)
+{
+	uint64_t h = map_hash(key, len);
+
+	for (size_t j = h & (mp->cap - 1); mp->ents[j].hash; j = (j + 1) & (mp->cap - 1)) {
+		struct mmb_map_ent *e = &mp->ents[j];
+
+		if (e->hash == h && e->klen == len && !memcmp(e->key, key, len))
+			return e;
+	}
+	return NULL;
+}
+
+void mmb_map_filter(struct mmb_map *mp, int (*keep)(const struct mmb_map_ent *e))
+{
+	struct mmb_map_ent *old = mp->ents;
+	size_t oldcap = mp->cap;
+
+	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
+	if (!mp->ents)
+		mmb_xrealloc(NULL, (size_t)-1);
+	mp->used = 0;
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (!old[i].hash)
+			continue;
+		if (!keep(&old[i])) {
+			free(old[i].key);
+			continue;
+		}
+		for (j = old[i].hash & (mp->cap - 1); mp->ents[j].hash; j = (j + 1) & (mp->cap - 1))
+			;
+		mp->ents[j] = old[i];
+		mp->used++;
+	}
+	free(old);
+}
+
 struct mmb_map_ent *mmb_map_get(struct mmb_map *mp, const char *key, size_t len, int *created)
 {
 	uint64_t h = map_hash(key, len);
@@ -162,6 +230,7 @@ struct mmb_map_ent *mmb_map_get(struct mmb_map *mp, const char *key, size_t len,
 	mp->ents[j].key = mmb_xstrndup(key, len);
 	mp->ents[j].klen = (uint32_t)len;
 	mp->ents[j].val = UINT32_MAX;
+	mp->ents[j].aux = 0;
 	mp->used++;
 	*created = 1;
 	return &mp->ents[j];

@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static int once;
 	struct mmb_prog p;
+	struct mmb_input *in;
 	char *text;
 	int which;
 
@@ -42,16 +43,17 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
+	in = mmb_input_mem("fuzz", text, size - 1);
 	mmb_prog_init(&p, which == 0 ? "mmw" : which == 1 ? "mtrace" : "perf");
 	if (which == 0) {
-		if (!mmb_parse_workload(&p, "fuzz", text, size - 1))
+		if (!mmb_parse_workload(&p, in))
 			mmb_check_machine(&p, "fuzz", 4, 10);
 	} else if (which == 1) {
-		mmb_import_mtrace(&p, "fuzz", text, size - 1);
+		mmb_import_mtrace(&p, in);
 	} else {
-		mmb_import_perf(&p, "fuzz", text, size - 1);
+		mmb_import_perf(&p, in);
 	}
-	mmb_prog_ready(&p);
+	mmb_input_close(in);
 	mmb_prog_free(&p);
 	free(text);
 	return 0;

@@ -220,10 +220,10 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned order, int mt)
 
 		if (!page)
 			continue;
+		prefault_pageblock(z->mm, page_to_pfn(z->mm, page), order);
 		del_page_from_free_list(page, z, o);
 		expand(z, page, order, o, mt);
 		page->index = (unsigned long)mt;   /* set_pcppage_migratetype */
-		prefault_pageblock(z->mm, page_to_pfn(z->mm, page), order);
 		return page;
 	}
 	return NULL;
