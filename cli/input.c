@@ -287,7 +287,7 @@ static struct mmb_input *input_new(const char *name)
 	struct mmb_input *in = calloc(1, sizeof(*in));
 
 	if (!in)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	in->name = name;
 	in->fd = -1;
 	return in;
@@ -357,6 +357,12 @@ const char *mmb_input_codec(const struct mmb_input *in) { return codec_names[in-
 double mmb_input_fraction(const struct mmb_input *in)
 {
 	return in->size ? (double)in->bytes_in / (double)in->size : -1;
+}
+
+void mmb_input_tick(struct mmb_input *in)
+{
+	if (in->tick)
+		in->tick(in->tick_arg);
 }
 
 void mmb_input_set_tick(struct mmb_input *in, void (*tick)(void *), void *arg)

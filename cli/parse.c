@@ -673,6 +673,8 @@ static int parse_block(struct pstate *ps, const char *s, const char *end, unsign
 /* Counts a unit of work (a line read or an iteration begun) against the cap. */
 static int work(struct pstate *ps)
 {
+	if (!(ps->work & 0xffff))
+		mmb_input_tick(ps->in);
 	if (++ps->work > mmb_parse_max_lines)
 		return perr(ps, "workload too large (more than %lu lines to read and iterations, "
 			    "repeats included)", mmb_parse_max_lines);
@@ -906,7 +908,7 @@ int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in)
 	int r;
 
 	if (!ps)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	ps->p = p;
 	ps->in = in;
 	ps->file = mmb_input_name(in);

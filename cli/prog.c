@@ -1,7 +1,8 @@
 /*
  * cli/prog.c - the program that parse.c and trace.c build and replay.c runs:
  * the buffer of operations (handed to the sink whenever it is full, or
- * grown when there is no sink), the cache table, the free handle slots, and
+ * grown when there is no sink; a sink's buffer is mmb_buffer_alloc()'s:
+ * huge pages where the host allows, so filling it costs few page faults), the cache table, the free handle slots, and
  * two open-addressing hash maps (names -> slots for the workload language,
  * addresses -> slots for the trace importers).  Nothing here knows the
  * input syntax.
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "workload.h"
 
@@ -20,14 +22,18 @@ const char *const mmb_op_names[OP_NR_KINDS] = {
 	[OP_VMALLOC] = "vmalloc", [OP_VFREE] = "vfree",
 };
 
+void mmb_oom(size_t size)
+{
+	fprintf(stderr, "mmbench: out of memory (%zu bytes)\n", size);
+	exit(3);
+}
+
 void *mmb_xrealloc(void *ptr, size_t size)
 {
 	void *n = realloc(ptr, size ? size : 1);
 
-	if (!n) {
-		fprintf(stderr, "mmbench: out of memory (%zu bytes)\n", size);
-		exit(3);
-	}
+	if (!n)
+		mmb_oom(size);
 	return n;
 }
 
@@ -51,7 +57,10 @@ void mmb_prog_free(struct mmb_prog *p)
 	for (uint32_t i = 0; i < p->ncaches; i++)
 		free(p->caches[i].name);
 	free(p->caches);
-	free(p->ops);
+	if (p->sink)
+		mmb_buffer_free(p->ops, p->ops_max * sizeof(*p->ops));
+	else
+		free(p->ops);
 	free(p->machine);
 	memset(p, 0, sizeof(*p));
 }
@@ -98,6 +107,32 @@ uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
 	return p->ncaches++;
 }
 
+/* ---- big buffers ----------------------------------------------------------------- */
+
+#define HUGE_ALIGN (2ul << 20)
+
+void *mmb_buffer_alloc(size_t bytes)
+{
+	size_t len = (bytes + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
+	char *p = mmap(NULL, len + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *a;
+
+	if (p == MAP_FAILED)
+		mmb_oom(len);
+	a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	munmap(a + len, (size_t)(p + len + HUGE_ALIGN - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE);         /* best effort */
+	return a;
+}
+
+void mmb_buffer_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, (bytes + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1));
+}
+
 /* ---- handle slots -------------------------------------------------------------- */
 
 uint32_t mmb_slot_get(struct mmb_slots *s, struct mmb_prog *p, int *fresh)
@@ -139,7 +174,7 @@ void mmb_map_init(struct mmb_map *mp)
 	mp->used = 0;
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 }
 
 void mmb_map_free(struct mmb_map *mp)
@@ -159,7 +194,7 @@ static void map_grow(struct mmb_map *mp)
 	mp->cap *= 2;
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t j;
 
@@ -192,7 +227,7 @@ void mmb_map_filter(struct mmb_map *mp, int (*keep)(const struct mmb_map_ent *e)
 
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	mp->used = 0;
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t j;
@@ -236,9 +271,13 @@ struct mmb_map_ent *mmb_map_get(struct mmb_map *mp, const char *key, size_t len,
 	return &mp->ents[j];
 }
 
-/* ---- integer map (linear probing, tombstones) ------------------------------ */
+/* ---- integer map (linear probing, backward-shift deletion) ------------------
+ *
+ * At most half full; deleting moves the entries after the hole back into it
+ * (no tombstones), so probe sequences stay as short as the load allows
+ * however many deletions a trace makes. */
 
-enum { IM_EMPTY = 0, IM_FULL = 1, IM_DEAD = 2 };
+enum { IM_EMPTY = 0, IM_FULL = 1 };
 
 static size_t imap_slot(uint64_t key, size_t cap)
 {
@@ -251,10 +290,10 @@ static size_t imap_slot(uint64_t key, size_t cap)
 void mmb_imap_init(struct mmb_imap *mp)
 {
 	mp->cap = 1024;
-	mp->used = mp->tomb = 0;
+	mp->used = 0;
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 }
 
 void mmb_imap_free(struct mmb_imap *mp)
@@ -270,13 +309,12 @@ static void imap_rehash(struct mmb_imap *mp, size_t cap)
 
 	mp->ents = calloc(cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(cap * sizeof(*mp->ents));
 	mp->cap = cap;
-	mp->tomb = 0;
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t j;
 
-		if (old[i].state != IM_FULL)
+		if (!old[i].state)
 			continue;
 		for (j = imap_slot(old[i].key, cap); mp->ents[j].state; j = (j + 1) & (cap - 1))
 			;
@@ -285,46 +323,65 @@ static void imap_rehash(struct mmb_imap *mp, size_t cap)
 	free(old);
 }
 
+/* The index holding key, or of the empty entry ending its probe sequence. */
+static inline size_t imap_probe(const struct mmb_imap *mp, uint64_t key)
+{
+	size_t j = imap_slot(key, mp->cap);
+
+	while (mp->ents[j].state && mp->ents[j].key != key)
+		j = (j + 1) & (mp->cap - 1);
+	return j;
+}
+
+void mmb_imap_prefetch(const struct mmb_imap *mp, uint64_t key)
+{
+	__builtin_prefetch(&mp->ents[imap_slot(key, mp->cap)]);
+}
+
 uint32_t *mmb_imap_find(struct mmb_imap *mp, uint64_t key)
 {
-	for (size_t j = imap_slot(key, mp->cap); mp->ents[j].state; j = (j + 1) & (mp->cap - 1))
-		if (mp->ents[j].state == IM_FULL && mp->ents[j].key == key)
-			return &mp->ents[j].val;
-	return NULL;
+	size_t j = imap_probe(mp, key);
+
+	return mp->ents[j].state ? &mp->ents[j].val : NULL;
 }
 
 void mmb_imap_put(struct mmb_imap *mp, uint64_t key, uint32_t val)
 {
-	uint32_t *v = mmb_imap_find(mp, key);
 	size_t j;
 
-	if (v) {
-		*v = val;
-		return;
+	if ((mp->used + 1) * 2 > mp->cap)
+		imap_rehash(mp, mp->cap * 2);
+	j = imap_probe(mp, key);
+	if (!mp->ents[j].state) {
+		mp->ents[j].key = key;
+		mp->ents[j].state = IM_FULL;
+		mp->used++;
 	}
-	if ((mp->used + mp->tomb + 1) * 4 > mp->cap * 3)
-		imap_rehash(mp, (mp->used + 1) * 4 > mp->cap * 2 ? mp->cap * 2 : mp->cap);
-	for (j = imap_slot(key, mp->cap); mp->ents[j].state == IM_FULL; j = (j + 1) & (mp->cap - 1))
-		;
-	if (mp->ents[j].state == IM_DEAD)
-		mp->tomb--;
-	mp->ents[j].key = key;
 	mp->ents[j].val = val;
-	mp->ents[j].state = IM_FULL;
-	mp->used++;
 }
 
 int mmb_imap_del(struct mmb_imap *mp, uint64_t key, uint32_t *val)
 {
-	uint32_t *v = mmb_imap_find(mp, key);
-	struct mmb_imap_ent *e;
+	size_t mask = mp->cap - 1, i = imap_probe(mp, key), j = i;
 
-	if (!v)
+	if (!mp->ents[i].state)
 		return 0;
-	e = (struct mmb_imap_ent *)((char *)v - offsetof(struct mmb_imap_ent, val));
-	*val = *v;
-	e->state = IM_DEAD;
+	*val = mp->ents[i].val;
+	/* shift back every entry after the hole whose home is not between the
+	 * hole and its place (cyclically) */
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!mp->ents[j].state)
+			break;
+		home = imap_slot(mp->ents[j].key, mp->cap);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			mp->ents[i] = mp->ents[j];
+			i = j;
+		}
+	}
+	mp->ents[i].state = IM_EMPTY;
 	mp->used--;
-	mp->tomb++;
 	return 1;
 }

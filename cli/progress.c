@@ -15,10 +15,19 @@
 
 void mmb_progress_init(struct mmb_progress *pg, int on, double every)
 {
-	*pg = (struct mmb_progress){ .on = on && every > 0, .tty = isatty(2), .every = every };
+	*pg = (struct mmb_progress){ .on = on, .tty = isatty(2), .every = every };
 	if (pg->tty)
 		pg->every = 0.25;
+	else if (every <= 0)
+		pg->on = 0;
 	pg->t0 = pg->last = mmb_now();
+}
+
+/* A new phase: a terminal shows it at its first tick, a log after `every`. */
+static void phase(struct mmb_progress *pg)
+{
+	pg->t0 = mmb_now();
+	pg->last = pg->tty ? 0 : pg->t0;
 }
 
 void mmb_progress_parse(struct mmb_progress *pg, const struct mmb_input *in,
@@ -27,7 +36,7 @@ void mmb_progress_parse(struct mmb_progress *pg, const struct mmb_input *in,
 	pg->in = in;
 	pg->prog = p;
 	pg->expect = 0;
-	pg->t0 = mmb_now();
+	phase(pg);
 }
 
 void mmb_progress_replay(struct mmb_progress *pg, size_t expect)
@@ -35,7 +44,7 @@ void mmb_progress_replay(struct mmb_progress *pg, size_t expect)
 	pg->in = NULL;
 	pg->expect = expect;
 	pg->replayed = 0;
-	pg->t0 = mmb_now();
+	phase(pg);
 }
 
 static void mega(char *buf, size_t n, double v)

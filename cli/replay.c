@@ -611,7 +611,7 @@ static void add_workers(struct mmb_run *r, int ncpu)
 		struct mmb_worker *w = calloc(1, sizeof(*w));
 
 		if (!w)
-			mmb_xrealloc(NULL, (size_t)-1);
+			mmb_oom(0);
 		w->r = r;
 		w->cpu = c;
 		w->x.m = r->m;
@@ -722,7 +722,7 @@ int mmb_replay_begin(struct mmb_run *r)
 	struct mm_prefault_info pi;
 
 	if (!rp)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	r->priv = rp;
 	memset(r->stat, 0, sizeof(r->stat));
 	memset(&r->host, 0, sizeof(r->host));
@@ -731,7 +731,7 @@ int mmb_replay_begin(struct mmb_run *r)
 	r->live_bytes = r->peak_live_bytes = 0;
 	rp->pf_seen = calloc((size_t)ncpu, sizeof(*rp->pf_seen));
 	if (!rp->pf_seen)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	for (int c = 0; r->m && c < ncpu; c++)
 		if (!mm_prefault_info(r->m, c, &pi))
 			rp->pf_seen[c] = pi.ns;
@@ -752,7 +752,7 @@ int mmb_replay_begin(struct mmb_run *r)
 	if (r->threads) {
 		rp->workers = calloc(MM_MAX_CPUS, sizeof(*rp->workers));
 		if (!rp->workers)
-			mmb_xrealloc(NULL, (size_t)-1);
+			mmb_oom(0);
 		pthread_mutex_init(&rp->sync.lock, NULL);
 		pthread_cond_init(&rp->sync.go, NULL);
 		pthread_cond_init(&rp->sync.done, NULL);
@@ -815,7 +815,7 @@ int mmb_replay_chunk(struct mmb_run *r)
 		r->done += b;
 		if (r->timeline_points && r->done == rp->next_sample)
 			sample_point(r, wall0 + mmb_now() - c0 - rp->sample_s);
-		if (r->tick && !(r->done & 0xffff))
+		if (r->tick && (r->done >> 16) != ((r->done - b) >> 16))
 			r->tick(r->tick_arg, r->done);
 	}
 	rp->wall_s += mmb_now() - c0;

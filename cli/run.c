@@ -17,9 +17,10 @@
  *
  * The parser fills a buffer of MMB_BUFFER_OPS operations.  An input that
  * fits is parsed whole before anything runs (a bad line: nothing runs) and
- * replayed --runs times on fresh machines; a longer one streams: each full
- * buffer is replayed while the parser goes on (a bad line later stops the
- * run: exit 1, nothing written), and further runs read the input again.
+ * replayed --runs times on fresh machines; a longer one streams: the full
+ * buffer is replayed, then chunks of MMB_STREAM_OPS as the parser goes on
+ * (a bad line later stops the run: exit 1, nothing written), and further
+ * runs read the input again.
  * The JSON goes to a temporary file next to FILE, checked writable before
  * anything runs and renamed over FILE at the end: FILE is whole or absent.
  * Hidden options for tests and benchmarks: --validate (mm_validate at the
@@ -44,7 +45,8 @@
 #include "mmbench.h"
 #include "workload.h"
 
-#define MMB_BUFFER_OPS  (1u << 20)      /* 40 MiB of operations */
+#define MMB_BUFFER_OPS  (1u << 20)      /* 40 MiB of operations: parsed before replaying */
+#define MMB_STREAM_OPS  (16u << 10)     /* a stream's chunks: 640 KiB */
 
 struct run_opts {
 	const char *file;               /* WORKLOAD */
@@ -525,6 +527,10 @@ static int sink(struct mmb_prog *p, void *arg)
 			ctx->exit_code = MMB_EXIT_USAGE;
 	}
 	ctx->streamed = 1;
+	/* a stream goes on in chunks that stay in the cache between the parser
+	 * writing them and the replay reading them */
+	if (p->cap > MMB_STREAM_OPS)
+		p->cap = MMB_STREAM_OPS;
 	ctx->sink_s += mmb_now() - t0;
 	return ret;
 }
@@ -550,8 +556,8 @@ static int read_input(struct run_ctx *ctx, double *parse_s)
 	}
 	mmb_prog_init(p, !strcmp(o->format, "mtrace") ? "mtrace" :
 			 !strcmp(o->format, "perf") ? "perf" : "mmw");
-	p->cap = o->buffer;
-	p->ops = mmb_xrealloc(NULL, p->cap * sizeof(*p->ops));
+	p->cap = p->ops_max = o->buffer;
+	p->ops = mmb_buffer_alloc(p->cap * sizeof(*p->ops));
 	p->sink = sink;
 	p->sink_arg = ctx;
 	ctx->streamed = 0;
@@ -593,7 +599,7 @@ static void runs_init(struct runs_acc *a, int n, int warmup)
 	a->rs.p99 = calloc((size_t)n, sizeof(*a->rs.p99));
 	a->rs.mean = calloc((size_t)n, sizeof(*a->rs.mean));
 	if (!a->rs.replay_s || !a->rs.p50 || !a->rs.p99 || !a->rs.mean)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 }
 
 static void runs_add(struct runs_acc *a, const struct mmb_run *r)

@@ -196,6 +196,14 @@ static int tokens(const char *s, const char *e, struct tok *t, int max)
 	return n;
 }
 
+/* 1 + the value of each hex digit, 0 for anything else. */
+static const unsigned char hexdigit[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* Hex with an optional 0x, at most 16 digits. */
 static int hexval(struct tok t, uint64_t *v)
 {
 	uint64_t x = 0;
@@ -206,14 +214,11 @@ static int hexval(struct tok t, uint64_t *v)
 	if (i == t.n || t.n - i > 16)
 		return -1;
 	for (; i < t.n; i++) {
-		char c = t.s[i];
+		unsigned d = hexdigit[(unsigned char)t.s[i]];
 
-		if (c >= '0' && c <= '9')
-			x = x * 16 + (uint64_t)(c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			x = x * 16 + (uint64_t)((c | 0x20) - 'a' + 10);
-		else
+		if (!d)
 			return -1;
+		x = x << 4 | (d - 1);
 	}
 	*v = x;
 	return 0;
@@ -253,70 +258,101 @@ static int trace_size(struct imp *im, struct tok t, const char *what, uint64_t *
 	return 0;
 }
 
+/* One mtrace event, decoded (the map work comes later, a batch at a time,
+ * so that the hash slots it will touch are prefetched meanwhile). */
+struct mtrace_ev {
+	char op;                        /* + - < > ! */
+	unsigned line;
+	uint64_t addr, size;
+};
+
+#define MTRACE_BATCH 32
+
 struct mtrace_state {
 	uint64_t pending;               /* address of the last `<` */
 	int has_pending;
+	struct mtrace_ev ev[MTRACE_BATCH];
+	int nev;
 };
 
-static int mtrace_line(struct imp *im, struct mtrace_state *ms, const char *s, const char *e)
+/* A line into ms->ev[] (or counted as ignored): 0, or -1 after a message. */
+static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s, const char *e)
 {
-	struct mmb_prog *p = im->p;
+	struct mtrace_ev *ev = &ms->ev[ms->nev];
 	struct tok t[16];
 	int n = tokens(s, e, t, 16), k = 0;
-	uint64_t addr, size;
-	uint32_t slot;
 
 	if (!n)
 		return 0;
 	if (t[0].n == 1 && t[0].s[0] == '@')    /* "@ caller": find the event */
 		for (k = 1; k < n && t[k].n != 1; k++)
 			;
-	if (k >= n || t[k].n != 1 || t[0].s[0] == '=') {
-		p->import.ignored++;
+	if (k >= n || t[k].n != 1 || t[0].s[0] == '=' || !strchr("+-<>!", t[k].s[0])) {
+		im->p->import.ignored++;
 		return 0;
 	}
-	switch (t[k].s[0]) {
+	ev->op = t[k].s[0];
+	ev->line = im->line;
+	if (ev->op == '!') {
+		ms->nev++;
+		return 0;
+	}
+	if (k + 1 >= n || hexval(t[k + 1], &ev->addr) ||
+	    ((ev->op == '+' || ev->op == '>') && k + 2 >= n))
+		return ierr(im, ev->op == '+' || ev->op == '>' ? "mtrace: expected '%c ADDR SIZE'" :
+			    "mtrace: expected '%c ADDR'", ev->op);
+	if ((ev->op == '+' || ev->op == '>') && trace_size(im, t[k + 2], "size", &ev->size, 1))
+		return -1;
+	mmb_imap_prefetch(&im->ptrs, ev->addr);
+	ms->nev++;
+	return 0;
+}
+
+static int mtrace_apply(struct imp *im, struct mtrace_state *ms, const struct mtrace_ev *ev)
+{
+	struct mmb_prog *p = im->p;
+	struct mmb_op op = { .size = ev->size, .flags = GFP_KERNEL };
+	uint32_t slot;
+
+	im->line = ev->line;
+	switch (ev->op) {
 	case '+':
 	case '>':
-		if (k + 2 >= n || hexval(t[k + 1], &addr))
-			return ierr(im, "mtrace: expected '%c ADDR SIZE'", t[k].s[0]);
-		if (trace_size(im, t[k + 2], "size", &size, 1))
-			return -1;
-		if (t[k].s[0] == '>' && ms->has_pending) {
+		if (ev->op == '>' && ms->has_pending) {
 			ms->has_pending = 0;
 			if (mmb_imap_del(&im->ptrs, ms->pending, &slot)) {
-				struct mmb_op op = { .kind = OP_KREALLOC, .size = size,
-						     .flags = GFP_KERNEL };
-
-				mmb_imap_put(&im->ptrs, addr, slot);
+				op.kind = OP_KREALLOC;
+				mmb_imap_put(&im->ptrs, ev->addr, slot);
 				return emit(im, &op, slot);
 			}
 			p->import.skipped_free++;
 		}
-		{
-			struct mmb_op op = { .kind = OP_KMALLOC, .size = size, .flags = GFP_KERNEL };
-
-			return alloc_at(im, &im->ptrs, addr, &op);
-		}
+		op.kind = OP_KMALLOC;
+		return alloc_at(im, &im->ptrs, ev->addr, &op);
 	case '-':
-		if (k + 1 >= n || hexval(t[k + 1], &addr))
-			return ierr(im, "mtrace: expected '- ADDR'");
-		if (!addr) {
+		if (!ev->addr) {
 			p->import.null_free++;
 			return 0;
 		}
-		return free_at(im, &im->ptrs, addr, 0);
+		return free_at(im, &im->ptrs, ev->addr, 0);
 	case '<':
-		if (k + 1 >= n || hexval(t[k + 1], &ms->pending))
-			return ierr(im, "mtrace: expected '< ADDR'");
+		ms->pending = ev->addr;
 		ms->has_pending = 1;
 		return 0;
-	case '!':
-		p->import.failed_realloc++;
-		ms->has_pending = 0;
-		return 0;
 	}
-	p->import.ignored++;
+	p->import.failed_realloc++;             /* '!' */
+	ms->has_pending = 0;
+	return 0;
+}
+
+static int mtrace_flush(struct imp *im, struct mtrace_state *ms)
+{
+	int n = ms->nev;
+
+	ms->nev = 0;
+	for (int i = 0; i < n; i++)
+		if (mtrace_apply(im, ms, &ms->ev[i]))
+			return -1;
 	return 0;
 }
 
@@ -332,11 +368,14 @@ int mmb_import_mtrace(struct mmb_prog *p, struct mmb_input *in)
 	while ((r = mmb_input_line(in, &line, &len)) > 0) {
 		im.line = (unsigned)mmb_input_lineno(in);
 		p->lines++;
-		if (mtrace_line(&im, &ms, line, line + len)) {
+		if (mtrace_decode(&im, &ms, line, line + len) ||
+		    (ms.nev == MTRACE_BATCH && mtrace_flush(&im, &ms))) {
 			r = -1;
 			break;
 		}
 	}
+	if (r >= 0 && mtrace_flush(&im, &ms))
+		r = -1;
 	imp_done(&im);
 	return r < 0 ? -1 : 0;
 }

@@ -112,7 +112,9 @@ typedef int (*mmb_sink_fn)(struct mmb_prog *p, void *arg);
 /* The program: the buffer of operations not yet taken, and the slot tables. */
 struct mmb_prog {
 	struct mmb_op *ops;             /* buffered operations, stream order */
-	size_t nops, cap;               /* cap: the sink is called when full */
+	size_t nops, cap;               /* cap: the sink is called when full
+	                                   (it may lower cap, within ops_max) */
+	size_t ops_max;                 /* with a sink: ops is mmb_buffer_alloc()'s, this big */
 	size_t total;                   /* operations produced so far */
 	mmb_sink_fn sink;               /* NULL: the buffer grows instead */
 	void *sink_arg;
@@ -145,7 +147,10 @@ unsigned long mmb_input_lineno(const struct mmb_input *in);
 const char *mmb_input_name(const struct mmb_input *in);
 const char *mmb_input_codec(const struct mmb_input *in);       /* "text", "xz", ... */
 double mmb_input_fraction(const struct mmb_input *in);          /* read so far; -1 unknown */
+/* tick(arg) is called every 65536 lines, and by mmb_input_tick() (a parser
+ * expanding repeats). */
 void mmb_input_set_tick(struct mmb_input *in, void (*tick)(void *), void *arg);
+void mmb_input_tick(struct mmb_input *in);
 
 /* ---- prog.c: building a program --------------------------------------- */
 
@@ -157,7 +162,11 @@ int mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op);
 /* Hands what is buffered to the sink (end of input): 0 or -1. */
 int mmb_prog_flush(struct mmb_prog *p);
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len);
-void *mmb_xrealloc(void *ptr, size_t size);
+/* An anonymous mapping for a big buffer (transparent huge pages asked for). */
+void *mmb_buffer_alloc(size_t bytes);
+void mmb_buffer_free(void *p, size_t bytes);
+void *mmb_xrealloc(void *ptr, size_t size);   /* exits (status 3) when out of memory */
+void mmb_oom(size_t size) __attribute__((noreturn));
 char *mmb_xstrndup(const char *s, size_t n);
 
 /* A string -> uint32 hash map (handle and cache names, GFP words). */
@@ -182,11 +191,13 @@ void mmb_map_filter(struct mmb_map *mp, int (*keep)(const struct mmb_map_ent *e)
 /* A uint64 -> uint32 map (addresses, PFNs) with deletion. */
 struct mmb_imap {
 	struct mmb_imap_ent { uint64_t key; uint32_t val; uint32_t state; } *ents;
-	size_t cap, used, tomb;
+	size_t cap, used;
 };
 void mmb_imap_init(struct mmb_imap *mp);
 void mmb_imap_free(struct mmb_imap *mp);
 uint32_t *mmb_imap_find(struct mmb_imap *mp, uint64_t key);
+/* Brings key's slot into the cache ahead of a lookup. */
+void mmb_imap_prefetch(const struct mmb_imap *mp, uint64_t key);
 void mmb_imap_put(struct mmb_imap *mp, uint64_t key, uint32_t val);
 int mmb_imap_del(struct mmb_imap *mp, uint64_t key, uint32_t *val);
 

@@ -61,11 +61,12 @@ ADDRESS_KEYS = {("vmalloc", "start"), ("vmalloc", "end")}
 
 
 def strip_timing(obj, parent=None):
-    """obj without timing members (keys ending in _s or starting with ns_)
-    and without process addresses."""
+    """obj without what depends on the host: timing members (keys ending in
+    _s or starting with ns_), host measurements (keys starting with host) and
+    process addresses."""
     if isinstance(obj, dict):
         return {k: strip_timing(v, k) for k, v in obj.items()
-                if not (k.endswith("_s") or k.startswith("ns_")
+                if not (k.endswith("_s") or k.startswith("ns_") or k.startswith("host")
                         or (parent, k) in ADDRESS_KEYS)}
     if isinstance(obj, list):
         return [strip_timing(v, parent) for v in obj]
