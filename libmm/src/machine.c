@@ -565,9 +565,24 @@ static unsigned long host_available_bytes(void)
 	return avail;
 }
 
+/* Before the memfd exists: prefault=boot must fit in what the host has. */
+static int prefault_check(struct mm *m, char *err, size_t errlen)
+{
+	unsigned long avail, bytes = m->nr_pages * PAGE_SIZE;
+
+	if (m->cfg.prefault != MM_PREFAULT_BOOT)
+		return 0;
+	avail = host_available_bytes();
+	if (avail && bytes > avail)
+		return cfg_error(err, errlen, "prefault=boot: the machine's %lu MiB of memory is "
+				 "more than the host has available (%lu MiB); use prefault=pageblock "
+				 "or a smaller machine", bytes >> 20, avail >> 20);
+	return 0;
+}
+
 static int prefault_init(struct mm *m, char *err, size_t errlen)
 {
-	unsigned long avail, nr_pb;
+	unsigned long nr_pb;
 	int ret = 0;
 
 	switch (m->cfg.prefault) {
@@ -579,12 +594,6 @@ static int prefault_init(struct mm *m, char *err, size_t errlen)
 			return cfg_error(err, errlen, "out of memory");
 		return 0;
 	case MM_PREFAULT_BOOT:
-		avail = host_available_bytes();
-		if (avail && m->direct_map_bytes > avail)
-			return cfg_error(err, errlen, "prefault=boot: the machine's %lu MiB of memory "
-					 "is more than the host has available (%lu MiB); use "
-					 "prefault=pageblock or a smaller machine",
-					 m->direct_map_bytes >> 20, avail >> 20);
 		for (unsigned long pfn = 0; pfn < m->nr_pages && !ret;) {
 			unsigned long nr = PREFAULT_CHUNK / PAGE_SIZE;
 
@@ -668,6 +677,8 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	m->memfd = -1;
 	if (m->cfg.backing_none)
 		return 0;
+	if (prefault_check(m, err, errlen))
+		return -EINVAL;
 	m->memfd = memfd_create("libmm-physmem", MFD_CLOEXEC);
 	if (m->memfd < 0)
 		return cfg_error(err, errlen, "memfd_create: %s", strerror(errno));
