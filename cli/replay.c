@@ -406,6 +406,22 @@ static unsigned long rss_kib(void)
 	return resident * (unsigned long)page_kib;
 }
 
+/* The process's peak resident memory: VmHWM, not getrusage's ru_maxrss,
+ * which keeps the parent's from before exec. */
+static unsigned long rss_peak_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kib = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
 static uint64_t live_now(struct mmb_run *r);
 
 static void sample(struct mmb_run *r, double t_s)
@@ -855,7 +871,6 @@ int mmb_replay_end(struct mmb_run *r)
 {
 	struct mmb_replay *rp = r->priv;
 	struct mm_prefault_info pi;
-	struct rusage ru;
 	uint64_t k1;
 	double t1;
 	int err = 0;
@@ -888,8 +903,7 @@ int mmb_replay_end(struct mmb_run *r)
 	r->host.majflt = (unsigned long)rp->ru_majflt;
 	if (r->host.minflt)
 		r->host.fault_ns = fault_cost_ns(r->m != NULL);
-	getrusage(RUSAGE_SELF, &ru);
-	r->host.rss_peak_kib = (unsigned long)ru.ru_maxrss;
+	r->host.rss_peak_kib = rss_peak_kib();
 	r->replay_s = rp->wall_s - rp->sample_s - r->host.prefault_s;
 	if (r->replay_s < 0)
 		r->replay_s = 0;
