@@ -74,7 +74,7 @@ void mmb_progress_tick(struct mmb_progress *pg)
 	}
 	mega(a, sizeof(a), count);
 	mega(rate, sizeof(rate), count / el);
-	if (frac > 0 && frac <= 1)
+	if (frac > 0 && frac < 1)       /* (a parser expanding repeats has read it all) */
 		snprintf(eta, sizeof(eta), " (%.0f%%, ETA %.0f s)", frac * 100, el * (1 - frac) / frac);
 	fprintf(stderr, "%smmbench: %s%s %s%s%s, %s%s/s%s%s", pg->tty ? "\r" : "", run,
 		pg->in ? "parse" : "replay", a, pg->in ? " lines" : " operations", eta,

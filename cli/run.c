@@ -25,7 +25,8 @@
  * anything runs and renamed over FILE at the end: FILE is whole or absent.
  * Hidden options for tests and benchmarks: --validate (mm_validate at the
  * end, result in the summary and JSON; exit 3 if broken), --parse-only,
- * --dump-ops, --buffer OPS (buffer size).
+ * --dump-ops, --buffer OPS (buffer size), --max-work N (the workload
+ * parser's cap on lines read plus iterations, default 5e8).
  *
  * Exit: 0 ok, 1 invalid input (FILE:LINE: message), 2 usage (bad options,
  * unreadable file, bad --machine, unwritable --json), 3 --validate found
@@ -82,7 +83,7 @@ struct run_ctx {
 /* ---- options ------------------------------------------------------------------- */
 
 enum { O_MACHINE = 256, O_JSON, O_FORMAT, O_BACKEND, O_SEED, O_TIMELINE, O_THREADS, O_RUNS,
-       O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER };
+       O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER, O_MAX_WORK };
 
 static const struct option run_options[] = {
 	{ "machine", required_argument, NULL, O_MACHINE },
@@ -101,6 +102,7 @@ static const struct option run_options[] = {
 	{ "parse-only", no_argument, NULL, O_PARSE_ONLY },
 	{ "dump-ops", no_argument, NULL, O_DUMP_OPS },
 	{ "buffer", required_argument, NULL, O_BUFFER },
+	{ "max-work", required_argument, NULL, O_MAX_WORK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -212,6 +214,11 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 			if (whole(optarg, 1, 1l << 30, &n))
 				return bad_number("--buffer", optarg, "1..2^30 operations");
 			o->buffer = (size_t)n;
+			break;
+		case O_MAX_WORK:
+			if (whole(optarg, 1, __LONG_MAX__, &n))
+				return bad_number("--max-work", optarg, "a positive number of lines");
+			mmb_parse_max_lines = (unsigned long)n;
 			break;
 		case O_PROGRESS:
 			errno = 0;

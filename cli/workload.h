@@ -213,6 +213,9 @@ void mmb_slots_free(struct mmb_slots *s);
 
 /* ---- parse.c: the workload language ----------------------------------- */
 
+/* Caps on the work of one workload (hostile input; the fuzzer lowers them). */
+extern size_t mmb_parse_max_ops;
+extern unsigned long mmb_parse_max_lines;
 /* Reads the workload from `in` into p.  On error prints "FILE:LINE:
  * message" to stderr and returns -1. */
 int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in);

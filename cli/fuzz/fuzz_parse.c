@@ -17,9 +17,6 @@
 
 #include "../workload.h"
 
-extern size_t mmb_parse_max_ops;
-extern unsigned long mmb_parse_max_lines;
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
