@@ -406,20 +406,27 @@ static unsigned long rss_kib(void)
 	return resident * (unsigned long)page_kib;
 }
 
-/* The process's peak resident memory: VmHWM, not getrusage's ru_maxrss,
- * which keeps the parent's from before exec. */
-static unsigned long rss_peak_kib(void)
+unsigned long mmb_proc_kib(const char *path, const char *key)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(path, "r");
 	char line[256];
+	size_t n = strlen(key);
 	unsigned long kib = 0;
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+		if (!strncmp(line, key, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%lu kB", &kib) == 1)
 			break;
 	if (f)
 		fclose(f);
 	return kib;
+}
+
+/* The process's peak resident memory: VmHWM, not getrusage's ru_maxrss,
+ * which keeps the parent's from before exec. */
+static unsigned long rss_peak_kib(void)
+{
+	return mmb_proc_kib("/proc/self/status", "VmHWM");
 }
 
 static uint64_t live_now(struct mmb_run *r);

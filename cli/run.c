@@ -357,21 +357,6 @@ static long config_seed(const char *config)
 	return s ? strtol(s + 5, NULL, 10) : 1;
 }
 
-/* The host's MemAvailable in bytes, 0 if unknown. */
-static unsigned long host_mem_available(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[256];
-	unsigned long kb = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb << 10;
-}
-
 /* Creates the run's machine; traces' CPUs are folded onto the machine's
  * later (fold_cpus). */
 static int make_machine(struct run_ctx *ctx)
@@ -390,7 +375,7 @@ static int make_machine(struct run_ctx *ctx)
 		fprintf(stderr, "%s:%lu: bad machine config: %s\n", o->file, p->machine_line, err);
 		return MMB_EXIT_INVALID;
 	}
-	avail = host_mem_available();
+	avail = mmb_proc_kib("/proc/meminfo", "MemAvailable") << 10;
 	if (!o->quiet && ctx->run == 0 && mm_direct_map_base(m) && avail &&
 	    mm_nr_pages(m) * MM_PAGE_SIZE > avail)
 		fprintf(stderr, "mmbench run: warning: the machine's %lu MiB of memory are more than "

@@ -101,6 +101,31 @@ static void imp_done(struct imp *im)
 	free(im->cache);
 }
 
+/* Every line of the input through fn (then fn with s == NULL at the end);
+ * 0, or -1 after a message. */
+static int import_lines(struct mmb_prog *p, struct mmb_input *in,
+			int (*fn)(struct imp *im, void *arg, const char *s, const char *e), void *arg)
+{
+	struct imp im;
+	char *line;
+	size_t len;
+	int r;
+
+	imp_init(&im, p, in);
+	while ((r = mmb_input_line(in, &line, &len)) > 0) {
+		im.line = (unsigned)mmb_input_lineno(in);
+		p->lines++;
+		if (fn(&im, arg, line, line + len)) {
+			r = -1;
+			break;
+		}
+	}
+	if (r == 0 && fn(&im, arg, NULL, NULL))
+		r = -1;
+	imp_done(&im);
+	return r < 0 ? -1 : 0;
+}
+
 static int set_cpu(struct imp *im, int cpu)
 {
 	if (cpu != im->cpu) {
@@ -356,28 +381,20 @@ static int mtrace_flush(struct imp *im, struct mtrace_state *ms)
 	return 0;
 }
 
+static int mtrace_line(struct imp *im, void *arg, const char *s, const char *e)
+{
+	struct mtrace_state *ms = arg;
+
+	if (!s)                         /* the end of the input */
+		return mtrace_flush(im, ms);
+	return mtrace_decode(im, ms, s, e) || (ms->nev == MTRACE_BATCH && mtrace_flush(im, ms));
+}
+
 int mmb_import_mtrace(struct mmb_prog *p, struct mmb_input *in)
 {
-	struct imp im;
 	struct mtrace_state ms = { 0 };
-	char *line;
-	size_t len;
-	int r;
 
-	imp_init(&im, p, in);
-	while ((r = mmb_input_line(in, &line, &len)) > 0) {
-		im.line = (unsigned)mmb_input_lineno(in);
-		p->lines++;
-		if (mtrace_decode(&im, &ms, line, line + len) ||
-		    (ms.nev == MTRACE_BATCH && mtrace_flush(&im, &ms))) {
-			r = -1;
-			break;
-		}
-	}
-	if (r >= 0 && mtrace_flush(&im, &ms))
-		r = -1;
-	imp_done(&im);
-	return r < 0 ? -1 : 0;
+	return import_lines(p, in, mtrace_line, &ms);
 }
 
 /* ---- perf script ----------------------------------------------------------------- */
@@ -612,22 +629,13 @@ static int perf_line(struct imp *im, const char *s, const char *e)
 	return perf_event(im, ev, (size_t)(evend - ev), f, e);
 }
 
+static int perf_each(struct imp *im, void *arg, const char *s, const char *e)
+{
+	(void)arg;
+	return s ? perf_line(im, s, e) : 0;
+}
+
 int mmb_import_perf(struct mmb_prog *p, struct mmb_input *in)
 {
-	struct imp im;
-	char *line;
-	size_t len;
-	int r;
-
-	imp_init(&im, p, in);
-	while ((r = mmb_input_line(in, &line, &len)) > 0) {
-		im.line = (unsigned)mmb_input_lineno(in);
-		p->lines++;
-		if (perf_line(&im, line, line + len)) {
-			r = -1;
-			break;
-		}
-	}
-	imp_done(&im);
-	return r < 0 ? -1 : 0;
+	return import_lines(p, in, perf_each, NULL);
 }

@@ -313,6 +313,8 @@ void mmb_run_free(struct mmb_run *r);           /* timeline, tables */
 /* The kernel's unusable free space index (x1000) of order `order`. */
 int mmb_unusable_index(const unsigned long *nr_free, int max_order, int order);
 double mmb_now(void);
+/* A "KEY: N kB" line of a /proc file (meminfo, status): N, 0 if absent. */
+unsigned long mmb_proc_kib(const char *path, const char *key);
 
 /* ---- report.c ---------------------------------------------------------- */
 

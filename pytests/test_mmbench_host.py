@@ -107,3 +107,16 @@ def test_bad_progress(bad):
 def test_version():
     p = run("--version", check=0)
     assert p.stdout.startswith("mmbench 0.") and "git " in p.stdout and "build)" in p.stdout
+
+
+def test_memory_plot(tmp_path):
+    from libmm import plot
+    a = run_json(tmp_path, DEFAULT, name="a.json")
+    b = run_json(tmp_path, DEFAULT, "--backend", "malloc", name="b.json")
+    out = plot.plot_memory([a, b], str(tmp_path / "m.png"))
+    assert out and os.path.getsize(out) > 10000
+    assert plot.main([str(tmp_path / "a.json"), str(tmp_path / "b.json"), "-o",
+                      str(tmp_path / "plots")]) == 0
+    made = sorted(os.listdir(tmp_path / "plots"))
+    assert made == ["default_buddyinfo.png", "default_fragmentation.png",
+                    "default_latency_cdf.png", "default_memory.png"]
