@@ -33,7 +33,7 @@ enum codec { CODEC_RAW, CODEC_XZ, CODEC_GZIP, CODEC_ZSTD };
 static const char *const codec_names[] = { "text", "xz", "gzip", "zstd" };
 
 struct mmb_input {
-	const char *name;               /* for messages: the path, or "-" */
+	char *name;                     /* for messages: the path, or "-" (a copy) */
 	int fd;                         /* -1: a memory buffer */
 	enum codec codec;
 	/* compressed bytes read from fd, [zpos, zlen) not yet decoded */
@@ -288,7 +288,7 @@ static struct mmb_input *input_new(const char *name)
 
 	if (!in)
 		mmb_oom(0);
-	in->name = name;
+	in->name = mmb_xstrndup(name, strlen(name));
 	in->fd = -1;
 	return in;
 }
@@ -301,18 +301,20 @@ struct mmb_input *mmb_input_open(const char *path)
 
 	in->xz = xz;
 	in->fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	if (in->fd < 0) {
+	if (in->fd >= 0 && fstat(in->fd, &st))
+		st.st_mode = 0;
+	if (in->fd < 0 || S_ISDIR(st.st_mode)) {
+		int e = in->fd < 0 ? errno : EISDIR;
+
+		if (in->fd > 0)
+			close(in->fd);
+		free(in->name);
 		free(in);
+		errno = e;
 		return NULL;
 	}
-	if (!fstat(in->fd, &st) && S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode))
 		in->size = (uint64_t)st.st_size;
-	else if (!fstat(in->fd, &st) && S_ISDIR(st.st_mode)) {
-		close(in->fd);
-		free(in);
-		errno = EISDIR;
-		return NULL;
-	}
 	in->zbuf = mmb_xrealloc(NULL, BLOCK);
 	in->cap = MMB_LINE_MAX + BLOCK;
 	in->buf = mmb_xrealloc(NULL, in->cap + 1);
@@ -346,6 +348,7 @@ void mmb_input_close(struct mmb_input *in)
 	if (in->own_buf)
 		free(in->buf);
 	free(in->zbuf);
+	free(in->name);
 	free(in);
 }
 

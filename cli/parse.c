@@ -833,7 +833,9 @@ static int top_repeat(struct pstate *ps, struct word *w, int nw)
 		ps->line = start;
 		r = perr(ps, "repeat: no closing '}' for the block opened here");
 	}
-	if (r > 0)
+	if (r > 0 && !ps->body_len)          /* an empty body (no buffer yet) */
+		r = run_repeat(ps, n, var, "", "", start, 0);
+	else if (r > 0)
 		r = run_repeat(ps, n, var, ps->body, ps->body + ps->body_len, start, 0);
 	free(vname);
 	return r;
