@@ -312,7 +312,9 @@ static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s,
 	if (t[0].n == 1 && t[0].s[0] == '@')    /* "@ caller": find the event */
 		for (k = 1; k < n && t[k].n != 1; k++)
 			;
-	if (k >= n || t[k].n != 1 || t[0].s[0] == '=' || !strchr("+-<>!", t[k].s[0])) {
+	if (k >= n || t[k].n != 1 || t[0].s[0] == '=' ||
+	    (t[k].s[0] != '+' && t[k].s[0] != '-' && t[k].s[0] != '<' && t[k].s[0] != '>' &&
+	     t[k].s[0] != '!')) {
 		im->p->import.ignored++;
 		return 0;
 	}
