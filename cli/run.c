@@ -481,7 +481,7 @@ static void dump_ops(const struct mmb_prog *p)
 			printf(" cache=%s", p->caches[op->cache].name);
 		if (op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES)
 			printf(" order=%u", op->order);
-		if (op->size && op->kind != OP_CACHE_ALLOC)
+		if (op->size)
 			printf(" size=%llu", (unsigned long long)op->size);
 		if (op->kind == OP_CACHE_CREATE)
 			printf(" align=%u slab_flags=%#x", op->align, op->flags);
@@ -532,8 +532,9 @@ static void parse_tick(void *arg)
 	mmb_progress_tick(&((struct run_ctx *)arg)->pg);
 }
 
-/* Reads the input once; the buffer goes to the sink only when it fills
- * (streaming) unless flush_all.  0, or an exit code. */
+/* Reads the input once.  The buffer goes to the sink only when it fills:
+ * then the input streams, and what is left at the end goes too; an input
+ * that fitted stays in the buffer.  0, or an exit code. */
 static int read_input(struct run_ctx *ctx, double *parse_s)
 {
 	struct run_opts *o = ctx->o;
