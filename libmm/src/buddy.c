@@ -15,7 +15,7 @@
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
  * ISOLATE) and another type.
  *
- * A block leaving the lists for a caller (__rmqueue_smallest) passes
+ * A block leaving the lists for a caller passes expand(), which calls
  * prefault_pageblock(): with prefault=pageblock the first one out of a
  * pageblock populates it (machine.c), under zone->lock.
  *
@@ -201,10 +201,14 @@ void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigne
 /* ---- allocate ---------------------------------------------------------- */
 
 /* Split an order-high block down to order-low; the upper halves go back on
- * the lists, the caller keeps the lowest 2^low pages. */
+ * the lists, the caller keeps the lowest 2^low pages.  Every block handed
+ * out passes here first: with prefault=pageblock the first one out of a
+ * pageblock populates it, before the split writes struct pages. */
 static void expand(struct zone *z, struct page *page, unsigned low, unsigned high, int mt)
 {
 	unsigned long size = 1ul << high;
+
+	prefault_pageblock(z->mm, page_to_pfn(z->mm, page), low);
 
 	while (high > low) {
 		high--;
@@ -220,7 +224,6 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned order, int mt)
 
 		if (!page)
 			continue;
-		prefault_pageblock(z->mm, page_to_pfn(z->mm, page), order);
 		del_page_from_free_list(page, z, o);
 		expand(z, page, order, o, mt);
 		page->index = (unsigned long)mt;   /* set_pcppage_migratetype */
