@@ -10,7 +10,7 @@
  * (mm_cpu_bind), runs the operations in stream order.  --threads: one
  * thread per CPU, each running its CPU's operations in stream order; an
  * operation on a handle waits until the slot's sequence number
- * (struct mmb_handle.seq, release/acquire) reaches the op's `seq`, i.e.
+ * (mmb_replay.seqs[slot], release/acquire) reaches the op's `seq`, i.e.
  * until every earlier operation on that slot has run on whatever CPU; cache
  * ops wait on the cache's `done` count the same way (create and destroy
  * wait for every earlier op on the cache, alloc and free for the create).
@@ -340,6 +340,7 @@ struct mmb_replay {
 	struct exec_ctx x;              /* sequential mode's tables and live bytes */
 	int cpu;                        /* sequential: the CPU the replayer is bound to */
 	struct mmb_handle *handles;     /* run-time handle table [handles_cap] */
+	_Atomic uint32_t *seqs;         /* --threads: operations done per slot [handles_cap] */
 	uint32_t handles_cap;
 	size_t sample_every, next_sample;       /* timeline spacing (ops) */
 	double wall_s, sample_s;        /* replay wall time; time spent sampling */
@@ -548,9 +549,9 @@ static inline void spin_until(int (*ready)(const void *, uint32_t), const void *
 	}
 }
 
-static int handle_ready(const void *h, uint32_t v)
+static int handle_ready(const void *seq, uint32_t v)
 {
-	return atomic_load_explicit(&((const struct mmb_handle *)h)->seq, memory_order_acquire) == v;
+	return atomic_load_explicit((_Atomic uint32_t *)seq, memory_order_acquire) == v;
 }
 
 static int cache_eq(const void *c, uint32_t v)
@@ -569,12 +570,12 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 
 	for (size_t k = 0; k < w->n; k++) {
 		const struct mmb_op *op = &ops[w->idx[k]];
-		struct mmb_handle *h = &w->x.h[op->handle];
+		_Atomic uint32_t *seq = &r->priv->seqs[op->handle];
 		struct mmb_cache *c = NULL;
 		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY;
 
 		if (hop)
-			spin_until(handle_ready, h, op->seq);
+			spin_until(handle_ready, seq, op->seq);
 		if (!hop) {
 			c = &w->x.caches[op->handle];
 			spin_until(cache_eq, c, op->cseq);
@@ -590,7 +591,7 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 			dt -= prefault_ticks(r, w->cpu, t2, dt);
 		account(&w->stat[op->kind], res, dt);
 		if (hop)
-			atomic_store_explicit(&h->seq, op->seq + 1, memory_order_release);
+			atomic_store_explicit(seq, op->seq + 1, memory_order_release);
 		if (c)
 			atomic_fetch_add_explicit(&c->done, 1, memory_order_release);
 	}
@@ -801,6 +802,11 @@ static void grow_handles(struct mmb_run *r)
 	rp->handles = mmb_xrealloc(rp->handles, (size_t)cap * sizeof(*rp->handles));
 	memset(rp->handles + rp->handles_cap, 0,
 	       (size_t)(cap - rp->handles_cap) * sizeof(*rp->handles));
+	if (r->threads) {
+		rp->seqs = mmb_xrealloc(rp->seqs, (size_t)cap * sizeof(*rp->seqs));
+		memset(rp->seqs + rp->handles_cap, 0,
+		       (size_t)(cap - rp->handles_cap) * sizeof(*rp->seqs));
+	}
 	rp->handles_cap = cap;
 	rp->x.h = rp->handles;
 }
@@ -945,6 +951,7 @@ void mmb_run_free(struct mmb_run *r)
 	r->ntimeline = r->timeline_cap = 0;
 	if (r->priv) {
 		free(r->priv->handles);
+		free(r->priv->seqs);
 		free(r->priv->pf_seen);
 		free(r->priv);
 		r->priv = NULL;

@@ -77,12 +77,11 @@ struct mmb_op {
 	uint32_t site;          /* call site (0: none), room for attributing */
 };
 
-/* Run-time state of a handle slot. */
+/* Run-time state of a handle slot (16 bytes: four to a cache line; the
+ * --threads sequence numbers live in an array of their own). */
 struct mmb_handle {
 	void *ptr;              /* object, struct page *, or NULL (not live / failed) */
 	uint64_t size;          /* bytes it was asked for (live requested bytes) */
-	_Atomic uint32_t seq;   /* operations done on this slot (--threads) */
-	uint32_t pad;
 };
 
 /* A cache slot: name and run-time state. */
