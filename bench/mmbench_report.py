@@ -115,10 +115,12 @@ def host_table(names, allocs):
 
 
 def memory_table(names, allocs):
-    """Peak RSS per allocator next to requested bytes; libmm's own view."""
+    """What each allocator took from the host during the replay (peak RSS
+    minus RSS at its start: mmbench's own buffers are out) next to the
+    requested bytes; libmm's own view."""
     mib = 1 / 2 ** 20
     rows = ["| input | requested bytes live (peak) | " +
-            " | ".join("%s peak RSS" % a for a in allocs) +
+            " | ".join("%s RSS growth" % a for a in allocs) +
             " | libmm pages in use / slab / pcp (peak) |",
             "|---|---:|" + "---:|" * (len(allocs) + 1)]
     for n in names:
@@ -126,7 +128,8 @@ def memory_table(names, allocs):
         if "libmm" not in rs:
             continue
         m = rs["libmm"]["memory"]
-        cells = ["%.1f MiB" % (rs[a]["host"]["rss_peak_kib"] / 1024) if a in rs else ""
+        cells = ["%.1f MiB" % ((rs[a]["host"]["rss_replay_peak_kib"] -
+                                rs[a]["host"]["rss_start_kib"]) / 1024) if a in rs else ""
                  for a in allocs]
         rows.append("| %s | %.1f MiB | %s | %.1f / %.1f / %.1f MiB |" % (
             n, m["live_bytes_peak"] * mib, " | ".join(cells), m["used_pages_peak"] / 256,
@@ -280,9 +283,12 @@ def section(named, traces):
            "Target (default mode): `alloc_pages` p50 ≤ 300 ns, mean ≤ 1 µs, host faults in the "
            "timed region ≈ 0.", "",
            "### Memory", "",
-           "Peak RSS of the whole mmbench process (VmHWM) per allocator; for libmm it holds the "
-           "populated simulated RAM and its `struct page`s. libmm's own view at the timeline "
-           "samples: pages in use (managed − free), slab pages, pages on per-CPU lists.", "",
+           "What each allocator took from the host during the replay: the mmbench process's "
+           "peak resident memory during the replay (VmHWM, restarted when the replay begins) "
+           "minus its resident memory then (mmbench's own buffers are in both); for libmm, the "
+           "simulated RAM it populated and "
+           "its `struct page`s. libmm's own view at the timeline samples: pages in use (managed "
+           "− free), slab pages, pages on per-CPU lists.", "",
            memory_table(named + traces, allocs), "",
            "### A trace of any length", "", bigtrace_section(), "",
            "### kmalloc / kfree latency (ns, p50 / p99)", "",

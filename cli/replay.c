@@ -347,6 +347,7 @@ struct mmb_replay {
 	uint64_t k0;                    /* TSC at the start */
 	double t0;                      /* clock at the start */
 	long ru_minflt, ru_majflt;      /* getrusage counts while replaying */
+	unsigned long rss_before_kib;   /* the process's peak RSS before the replay */
 	unsigned long pf0_ns, pf0_minflt, pf0_blocks;   /* the machine's at start */
 	unsigned long *pf_seen;         /* [cpu]: prefault ns already taken out */
 	struct mmb_worker **workers;    /* --threads: [MM_MAX_CPUS], by CPU */
@@ -428,6 +429,22 @@ unsigned long mmb_proc_kib(const char *path, const char *key)
 static unsigned long rss_peak_kib(void)
 {
 	return mmb_proc_kib("/proc/self/status", "VmHWM");
+}
+
+/* The peak so far, then VmHWM restarted from the current RSS (Linux 4.0:
+ * "5" to clear_refs), so that the end of the replay reads its own peak. */
+static unsigned long rss_peak_restart(void)
+{
+	unsigned long peak = rss_peak_kib();
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {          /* failing (an old kernel): the process's peak at the end */
+		ssize_t w = write(fd, "5", 1);
+
+		(void)w;
+		close(fd);
+	}
+	return peak;
 }
 
 static uint64_t live_now(struct mmb_run *r);
@@ -770,6 +787,8 @@ int mmb_replay_begin(struct mmb_run *r)
 	if (!rp->sample_every)
 		rp->sample_every = 1;
 	rp->next_sample = rp->sample_every;
+	rp->rss_before_kib = rss_peak_restart();
+	r->host.rss_start_kib = rss_kib();
 	rp->t0 = mmb_now();
 	rp->k0 = ticks();
 	sample(r, 0);
@@ -916,7 +935,9 @@ int mmb_replay_end(struct mmb_run *r)
 	r->host.majflt = (unsigned long)rp->ru_majflt;
 	if (r->host.minflt)
 		r->host.fault_ns = fault_cost_ns(r->m != NULL);
-	r->host.rss_peak_kib = rss_peak_kib();
+	r->host.rss_replay_peak_kib = rss_peak_kib();
+	r->host.rss_peak_kib = r->host.rss_replay_peak_kib > rp->rss_before_kib ?
+			       r->host.rss_replay_peak_kib : rp->rss_before_kib;
 	r->replay_s = rp->wall_s - rp->sample_s - r->host.prefault_s;
 	if (r->replay_s < 0)
 		r->replay_s = 0;

@@ -253,10 +253,11 @@ static void json_host(FILE *f, const struct mmb_run *r)
 	const struct mmb_host *h = &r->host;
 
 	fprintf(f, "  \"host\": {\"minflt\": %lu, \"majflt\": %lu, \"rss_peak_kib\": %lu, "
-		"\"fault_s\": %.6f, \"ns_per_fault\": %.1f, \"prefault_pageblocks\": %lu, "
-		"\"prefault_minflt\": %lu, \"prefault_s\": %.6f},\n", h->minflt, h->majflt,
-		h->rss_peak_kib, fault_s(h), h->fault_ns, h->prefault_pageblocks, h->prefault_minflt,
-		h->prefault_s);
+		"\"rss_start_kib\": %lu, \"rss_replay_peak_kib\": %lu, \"fault_s\": %.6f, "
+		"\"ns_per_fault\": %.1f, \"prefault_pageblocks\": %lu, \"prefault_minflt\": %lu, "
+		"\"prefault_s\": %.6f},\n", h->minflt, h->majflt, h->rss_peak_kib, h->rss_start_kib,
+		h->rss_replay_peak_kib, fault_s(h), h->fault_ns, h->prefault_pageblocks,
+		h->prefault_minflt, h->prefault_s);
 }
 
 static void json_numbers(FILE *f, const double *v, int n, size_t stride, const char *fmt)
@@ -457,7 +458,8 @@ static void summary_host(const struct mmb_run *r, FILE *f)
 	if (h->minflt && r->replay_s > 0)
 		fprintf(f, " (~%.1f%% of the replay at %.1f us each)",
 			100.0 * fault_s(h) / r->replay_s, h->fault_ns / 1e3);
-	fprintf(f, "; peak RSS %.1f MiB\n", h->rss_peak_kib / 1024.0);
+	fprintf(f, "; peak RSS %.1f MiB (replay: from %.1f to at most %.1f MiB)\n",
+		h->rss_peak_kib / 1024.0, h->rss_start_kib / 1024.0, h->rss_replay_peak_kib / 1024.0);
 	if (h->prefault_pageblocks)
 		fprintf(f, "prefault: %lu pageblocks populated in %.2f ms (%lu host faults), "
 			"taken out of the timings\n", h->prefault_pageblocks, h->prefault_s * 1e3,

@@ -268,6 +268,8 @@ struct mmb_host {
 	double prefault_s;              /* time populating (out of the timings) */
 	double fault_ns;                /* measured cost of one first-touch fault */
 	unsigned long rss_peak_kib;     /* the process's peak resident memory */
+	unsigned long rss_start_kib;    /* its resident memory when the replay began */
+	unsigned long rss_replay_peak_kib;      /* its peak during the replay */
 };
 
 enum mmb_backend { MMB_BACKEND_LIBMM, MMB_BACKEND_MALLOC };

@@ -112,7 +112,8 @@ ZONE = {"node": int, "zone": _zone_name, "name": str, "free": int, "managed": in
         "unusable_index": [NUM], "extfrag_index": [NUM], "lowmem_reserve": [int]}
 TIMELINE_ZONE = {"node": int, "zone": _zone_name, "free": int, "buddyinfo": [int],
                  "unusable_index": [NUM]}
-HOST = {"minflt": int, "majflt": int, "rss_peak_kib": int, "fault_s": NUM,
+HOST = {"minflt": int, "majflt": int, "rss_peak_kib": int, "rss_start_kib": int,
+        "rss_replay_peak_kib": int, "fault_s": NUM,
         "ns_per_fault": NUM, "prefault_pageblocks": int, "prefault_minflt": int,
         "prefault_s": NUM}
 MEMORY = {"live_bytes_end": int, "live_bytes_peak": int, "host_rss_peak_kib": int,
