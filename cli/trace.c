@@ -300,13 +300,57 @@ struct mtrace_state {
 	int nev;
 };
 
+/* Hex digits at *p (advanced past them) into *v: how many (0: none, or
+ * more than 16). */
+static size_t hex_run(const char **p, const char *e, uint64_t *v)
+{
+	const char *b = *p;
+	uint64_t x = 0;
+	unsigned d;
+
+	while (*p < e && (d = hexdigit[(unsigned char)**p])) {
+		x = x << 4 | (d - 1);
+		++*p;
+	}
+	*v = x;
+	return (size_t)(*p - b) <= 16 ? (size_t)(*p - b) : 0;
+}
+
+/* The common shapes, "+ 0xADDR 0xSIZE" (also >) and "- 0xADDR" (also <),
+ * read without tokenizing the line: 1 when ev is filled, 0 for the general
+ * path (which reports what is wrong). */
+static int mtrace_fast(struct mtrace_ev *ev, const char *s, const char *e)
+{
+	const char *p = s + 4;
+	int sized = s[0] == '+' || s[0] == '>';
+
+	if (e - s < 5 || s[1] != ' ' || s[2] != '0' || s[3] != 'x' ||
+	    !(sized || s[0] == '-' || s[0] == '<') || !hex_run(&p, e, &ev->addr))
+		return 0;
+	ev->size = 0;
+	if (!sized)
+		return p == e;
+	if (e - p < 4 || p[0] != ' ' || p[1] != '0' || p[2] != 'x')
+		return 0;
+	p += 3;
+	return hex_run(&p, e, &ev->size) && p == e && ev->size <= MMB_SIZE_MAX;
+}
+
 /* A line into ms->ev[] (or counted as ignored): 0, or -1 after a message. */
 static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s, const char *e)
 {
 	struct mtrace_ev *ev = &ms->ev[ms->nev];
 	struct tok t[16];
-	int n = tokens(s, e, t, 16), k = 0;
+	int n, k = 0;
 
+	if (mtrace_fast(ev, s, e)) {
+		ev->op = s[0];
+		ev->line = im->line;
+		mmb_imap_prefetch(&im->ptrs, ev->addr);
+		ms->nev++;
+		return 0;
+	}
+	n = tokens(s, e, t, 16);
 	if (!n)
 		return 0;
 	if (t[0].n == 1 && t[0].s[0] == '@')    /* "@ caller": find the event */
