@@ -407,10 +407,11 @@ static int check_ops(struct run_ctx *ctx)
 	if (!m)
 		return 0;
 	if (strcmp(p->format, "mmw")) {
+		if (p->max_cpu < mm_nr_cpus(m))
+			return 0;               /* nothing to fold (an mtrace: all CPU 0) */
 		for (size_t i = 0; i < p->nops; i++)
 			p->ops[i].cpu = (uint16_t)(p->ops[i].cpu % mm_nr_cpus(m));
-		if (p->max_cpu >= mm_nr_cpus(m))
-			p->max_cpu = mm_nr_cpus(m) - 1;
+		p->max_cpu = mm_nr_cpus(m) - 1;
 		return 0;
 	}
 	if (mmb_check_machine(p, ctx->o->file, mm_nr_cpus(m), mm_max_order(m))) {
