@@ -10,6 +10,7 @@ section when the markers are missing; everything else in the file is kept).
 import glob
 import json
 import os
+import statistics
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,8 +71,15 @@ def replay_ms(doc):
     return doc["replay_s"] * 1e3, 0.0
 
 
+def replay_median_ms(doc):
+    """Median replay time (ms) of the result's runs: what the ratio uses (a
+    run that another job on the machine slowed down moves the mean)."""
+    r = doc.get("runs")
+    return statistics.median(r["replay_runs_s"]) * 1e3 if r else doc["replay_s"] * 1e3
+
+
 def replay_table(names, allocs):
-    rows = ["| input | ops | " + " | ".join(allocs) + " | libmm / fastest malloc |",
+    rows = ["| input | ops | " + " | ".join(allocs) + " | libmm / fastest malloc (medians) |",
             "|---|---:|" + "---:|" * (len(allocs) + 1)]
     for n in names:
         rs = results(n)
@@ -84,9 +92,11 @@ def replay_table(names, allocs):
                 cells.append("")
                 continue
             m, sd = replay_ms(rs[a])
-            cells.append("%.2f ± %.2f ms (%.0f ns/op)" % (m, sd, m * 1e6 / max(1, ops)))
-        mallocs = [replay_ms(rs[a])[0] for a in allocs if a != "libmm" and a in rs]
-        ratio = "%.2f" % (replay_ms(rs["libmm"])[0] / min(mallocs)) if mallocs else ""
+            med = replay_median_ms(rs[a])
+            cells.append("%.2f ± %.2f ms, median %.2f (%.0f ns/op)" % (
+                m, sd, med, med * 1e6 / max(1, ops)))
+        mallocs = [replay_median_ms(rs[a]) for a in allocs if a != "libmm" and a in rs]
+        ratio = "%.2f" % (replay_median_ms(rs["libmm"]) / min(mallocs)) if mallocs else ""
         rows.append("| %s | %d | %s | %s |" % (n, ops, " | ".join(cells), ratio))
     return "\n".join(rows)
 
@@ -120,7 +130,7 @@ def memory_table(names, allocs):
     requested bytes; libmm's own view."""
     mib = 1 / 2 ** 20
     rows = ["| input | requested bytes live (peak) | " +
-            " | ".join("%s RSS growth" % a for a in allocs) +
+            " | ".join("%s RSS peak (+growth)" % a for a in allocs) +
             " | libmm pages in use / slab / pcp (peak) |",
             "|---|---:|" + "---:|" * (len(allocs) + 1)]
     for n in names:
@@ -128,9 +138,10 @@ def memory_table(names, allocs):
         if "libmm" not in rs:
             continue
         m = rs["libmm"]["memory"]
-        cells = ["%.1f MiB" % ((rs[a]["host"]["rss_replay_peak_kib"] -
-                                rs[a]["host"]["rss_start_kib"]) / 1024) if a in rs else ""
-                 for a in allocs]
+        cells = ["%.1f (+%.1f) MiB" % (rs[a]["host"]["rss_replay_peak_kib"] / 1024,
+                                       (rs[a]["host"]["rss_replay_peak_kib"] -
+                                        rs[a]["host"]["rss_start_kib"]) / 1024)
+                 if a in rs else "" for a in allocs]
         rows.append("| %s | %.1f MiB | %s | %.1f / %.1f / %.1f MiB |" % (
             n, m["live_bytes_peak"] * mib, " | ".join(cells), m["used_pages_peak"] / 256,
             m["slab_pages_peak"] / 256, m["pcp_pages_peak"] / 256))
@@ -283,10 +294,12 @@ def section(named, traces):
            "Target (default mode): `alloc_pages` p50 ≤ 300 ns, mean ≤ 1 µs, host faults in the "
            "timed region ≈ 0.", "",
            "### Memory", "",
-           "What each allocator took from the host during the replay: the mmbench process's "
-           "peak resident memory during the replay (VmHWM, restarted when the replay begins) "
-           "minus its resident memory then (mmbench's own buffers are in both); for libmm, the "
-           "simulated RAM it populated and "
+           "The mmbench process's peak resident memory during the (first) replay (VmHWM, "
+           "restarted when the replay begins) and its growth over the replay's start. "
+           "mmbench's own buffers (the operations, ~40 bytes each, up to 40 MiB) are in every "
+           "column; with a malloc backend so is mmbench's own heap, whose memory freed after "
+           "parsing the allocator may hand out again during the replay (so growth understates "
+           "it); for libmm the growth is the simulated RAM it populated and "
            "its `struct page`s. libmm's own view at the timeline samples: pages in use (managed "
            "− free), slab pages, pages on per-CPU lists.", "",
            memory_table(named + traces, allocs), "",

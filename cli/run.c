@@ -591,6 +591,7 @@ struct runs_acc {
 	struct mmb_runs rs;
 	struct mmb_stat pooled[OP_NR_KINDS];
 	double ns_per_tick;
+	unsigned long rss_start_kib, rss_replay_peak_kib;       /* the first run's */
 };
 
 static void runs_init(struct runs_acc *a, int n, int warmup)
@@ -619,12 +620,15 @@ static void runs_add(struct runs_acc *a, const struct mmb_run *r)
 	a->ns_per_tick += r->ns_per_tick;
 }
 
-/* The last run reports every run's latencies (its own counts) and the
- * mean replay time. */
+/* The last run reports every run's latencies (its own counts), the mean
+ * replay time, and what the first run took from the host (later runs of
+ * the malloc backend find the heap their predecessors grew). */
 static void runs_pool(struct runs_acc *a, struct mmb_run *r)
 {
 	double s = 0;
 
+	r->host.rss_start_kib = a->rss_start_kib;
+	r->host.rss_replay_peak_kib = a->rss_replay_peak_kib;
 	if (a->rs.n < 2)
 		return;
 	for (int k = 0; k < OP_NR_KINDS; k++) {
@@ -672,6 +676,10 @@ static int replay_runs(struct run_ctx *ctx, struct runs_acc *acc)
 			ret = MMB_EXIT_USAGE;
 		if (!ret && ctx->run >= ctx->nruns - ctx->o->runs)
 			runs_add(acc, &ctx->r);
+		if (!ctx->run) {
+			acc->rss_start_kib = ctx->r.host.rss_start_kib;
+			acc->rss_replay_peak_kib = ctx->r.host.rss_replay_peak_kib;
+		}
 	}
 	return ret;
 }
