@@ -29,18 +29,18 @@ echo "== mmbench run $trace"
 TIMEFORMAT='%R %U %S'
 { time "$mmb" run "$trace" --quiet --progress 30 --json "$dir/big.json" ; } 2> "$dir/big.time"
 read -r wall user sys < <(tail -1 "$dir/big.time")
-"$py" - "$dir/big.json" "$wall" "$user" "$sys" "$trace" <<'EOF'
+"$py" - "$dir/big.json" "$wall" "$user" "$sys" "$trace" "$events" <<'EOF'
 import json, os, sys
 doc = json.load(open(sys.argv[1]))
 wall, user, sys_ = (float(x) for x in sys.argv[2:5])
-events = doc["lines"]
+events = doc["lines"]                   # the generated events plus "= Start" and "= End"
 pf = doc["machine"]["prefault"]
 # populated simulated RAM, plus the struct pages of the max-order blocks around it
 populated = pf["bytes"] * (1 + 64 / 4096)
 rss = doc["host"]["rss_peak_kib"] * 1024
 out = {
     "trace": os.path.basename(sys.argv[5]), "trace_bytes": os.path.getsize(sys.argv[5]),
-    "events": events, "ops": doc["ops_total"], "wall_s": wall, "cpu_s": user + sys_,
+    "generated_events": int(sys.argv[6]), "events": events, "ops": doc["ops_total"], "wall_s": wall, "cpu_s": user + sys_,
     "events_per_s": events / wall, "events_per_cpu_s": events / (user + sys_),
     "parse_s": doc["parse_s"], "replay_s": doc["replay_s"],
     "prefault_s": doc["host"]["prefault_s"], "rss_peak_mib": rss / 2 ** 20,

@@ -179,7 +179,8 @@ def bigtrace_section():
             "replay %.1f s; peak RSS **%.0f MiB = %.0f MiB of populated simulated RAM + %.0f "
             "MiB** (target ≤ 256 MiB beyond the populated memory; %.0f MiB requested bytes live "
             "at most)." % (d["events"], d["ops"], d["trace"], d["trace_bytes"] / 1e6,
-                           d["events"], d["events_per_s"] / 1e6, d["wall_s"],
+                           d.get("generated_events", d["events"]), d["events_per_s"] / 1e6,
+                           d["wall_s"],
                            d["events_per_cpu_s"] / 1e6, d["parse_s"], d["replay_s"],
                            d["rss_peak_mib"], d["populated_mib"], d["rss_beyond_populated_mib"],
                            d["live_bytes_peak_mib"]))
