@@ -343,6 +343,7 @@ struct mmb_replay {
 	_Atomic uint32_t *seqs;         /* --threads: operations done per slot [handles_cap] */
 	uint32_t handles_cap;
 	size_t sample_every, next_sample;       /* timeline spacing (ops) */
+	size_t tick_left;               /* operations before the next mm_tick() */
 	double wall_s, sample_s;        /* replay wall time; time spent sampling */
 	uint64_t k0;                    /* TSC at the start */
 	double t0;                      /* clock at the start */
@@ -540,6 +541,12 @@ static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_
 			dt -= prefault_ticks(r, rp->cpu, t2, dt);
 		account(&r->stat[op->kind], res, dt);
 		t = t2;
+		if (__builtin_expect(op->kind != OP_CPU && !--rp->tick_left, 0)) {
+			if (r->m)
+				mm_tick(r->m, 1);       /* vmstat_update's turn, untimed */
+			rp->tick_left = r->tick_every;
+			t = ticks();
+		}
 	}
 }
 
@@ -787,6 +794,7 @@ int mmb_replay_begin(struct mmb_run *r)
 	if (!rp->sample_every)
 		rp->sample_every = 1;
 	rp->next_sample = rp->sample_every;
+	rp->tick_left = r->tick_every ? r->tick_every : (size_t)-1;
 	rp->rss_before_kib = rss_peak_restart();
 	r->host.rss_start_kib = rss_kib();
 	rp->t0 = mmb_now();

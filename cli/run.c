@@ -5,7 +5,7 @@
  *
  *   mmbench run WORKLOAD [--machine "CONFIG"] [--json FILE] [--seed N]
  *                        [--threads] [--quiet] [--backend libmm|malloc]
- *                        [--format mmw|mtrace|perf] [--timeline N]
+ *                        [--format mmw|mtrace|perf] [--timeline N] [--tick N]
  *                        [--runs N] [--warmup] [--progress SECONDS]
  *
  * The machine: --machine, else the workload's `machine` line, else the
@@ -62,6 +62,7 @@ struct run_opts {
 	int validate, parse_only, dump_ops;     /* hidden: tests and benchmarks */
 	int timeline;                   /* --timeline: samples wanted */
 	size_t buffer;                  /* --buffer: operations buffered */
+	long tick;                      /* --tick: a vmstat tick every N operations */
 };
 
 /* One pass over the input: the program being built and what it feeds. */
@@ -83,7 +84,8 @@ struct run_ctx {
 /* ---- options ------------------------------------------------------------------- */
 
 enum { O_MACHINE = 256, O_JSON, O_FORMAT, O_BACKEND, O_SEED, O_TIMELINE, O_THREADS, O_RUNS,
-       O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER, O_MAX_WORK };
+       O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER, O_MAX_WORK,
+       O_TICK };
 
 static const struct option run_options[] = {
 	{ "machine", required_argument, NULL, O_MACHINE },
@@ -92,6 +94,7 @@ static const struct option run_options[] = {
 	{ "backend", required_argument, NULL, O_BACKEND },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "timeline", required_argument, NULL, O_TIMELINE },
+	{ "tick", required_argument, NULL, O_TICK },
 	{ "threads", no_argument, NULL, O_THREADS },
 	{ "runs", required_argument, NULL, O_RUNS },
 	{ "warmup", no_argument, NULL, O_WARMUP },
@@ -122,6 +125,9 @@ static void run_help(void)
 	       "                       perf (`perf script` of kmem: events); default from the name\n"
 	       "  --timeline N         fragmentation and memory samples during the replay\n"
 	       "                       (default 100)\n"
+	       "  --tick N             a vmstat tick (per-CPU high decay, as the kernel's\n"
+	       "                       once-a-second vmstat_update) after every N operations\n"
+	       "                       (default 0: none; sequential replay only)\n"
 	       "  --runs N             replay N times on fresh machines: mean +- sd of the replay\n"
 	       "                       time, per-operation percentiles of every run (default 1)\n"
 	       "  --warmup             one more run first, not counted\n"
@@ -214,6 +220,10 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 				return bad_number("--timeline", optarg, "0..100000");
 			o->timeline = (int)n;
 			break;
+		case O_TICK:
+			if (whole(optarg, 0, __LONG_MAX__, &o->tick))
+				return bad_number("--tick", optarg, "operations, >= 0");
+			break;
 		case O_RUNS:
 			if (whole(optarg, 1, 10000, &n))
 				return bad_number("--runs", optarg, "1..10000");
@@ -243,6 +253,10 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (!o->file)
 		return mmb_usage_error("run", "no workload given");
+	if (o->tick && o->threads)
+		return mmb_usage_error("run", "--tick works with the sequential replay, not --threads");
+	if (o->tick && o->threads)
+		return mmb_usage_error("run", "--tick works with the sequential replay, not --threads");
 	if (strcmp(o->backend, "libmm") && strcmp(o->backend, "malloc"))
 		return mmb_usage_error("run", "unknown backend '%s' (libmm or malloc)", o->backend);
 	if (!o->format)
@@ -439,6 +453,7 @@ static int start_run(struct run_ctx *ctx, size_t expect)
 	r->prog = &ctx->prog;
 	r->threads = ctx->o->threads;
 	r->timeline_points = ctx->o->timeline;
+	r->tick_every = (size_t)ctx->o->tick;
 	r->expect_ops = expect;
 	r->tick = replay_tick;
 	r->tick_arg = ctx;

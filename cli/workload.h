@@ -286,6 +286,8 @@ struct mmb_run {
 	size_t expect_ops;              /* operations to come, 0 = unknown (stream) */
 	void (*tick)(void *arg, size_t done);   /* progress, every 65536 ops */
 	void *tick_arg;
+	size_t tick_every;              /* mm_tick() every N operations (0 = never;
+	                                   sequential replay) */
 	/* outputs */
 	struct mmb_stat stat[OP_NR_KINDS + 1];  /* [OP_CPU]: not reported */
 	struct mmb_sample *timeline;
