@@ -201,6 +201,12 @@ def pcp_info(m, cpu, node, zone_idx):
     return out
 
 
+def prefault_info(m, cpu):
+    out = ffi.new("struct mm_prefault_info *")
+    _check_rc(m, lib.mm_prefault_info(m, int(cpu), out))
+    return out
+
+
 # ---- gfp text ---------------------------------------------------------------
 
 def gfp_parse(text):

@@ -287,6 +287,14 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin):
         kcompactd wakes once (kcompactd=tick)."""
         ll.tick(self.handle, n)
 
+    def prefault_info(self, cpu=None):
+        """What populating simulated RAM ahead of use cost (``prefault=``):
+        {"mode", "pageblocks", "bytes", "ns", "minflt"}, for the whole machine
+        (boot included) or for what one CPU's allocations populated."""
+        p = ll.prefault_info(self.handle, -1 if cpu is None else cpu)
+        return {"mode": ("none", "pageblock", "boot")[p.mode], "pageblocks": p.pageblocks,
+                "bytes": p.bytes, "ns": p.ns, "minflt": p.minflt}
+
     # ---- reports and checks -------------------------------------------
 
     def vmstat(self):

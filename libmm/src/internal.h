@@ -74,6 +74,29 @@ bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu);   /* for remote drains */
 void mm_cpu_release(struct mm_cpu *cpu);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
+void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order);
+
+#define BITS_PER_LONG (8 * (int)sizeof(unsigned long))
+
+/* prefault=pageblock: has the pageblock holding pfn been populated? */
+static inline bool pageblock_populated(struct mm *m, unsigned long pfn)
+{
+	unsigned long pb = pfn >> m->pageblock_order;
+
+	return (READ_ONCE(m->prefault_bits[pb / BITS_PER_LONG]) >> (pb % BITS_PER_LONG)) & 1;
+}
+
+/* Where a block of 2^order pages at pfn leaves the buddy lists: with
+ * prefault=pageblock, the first block handed out of a pageblock populates
+ * it (machine.c).  One test when the mode is off, a bit test when it is on. */
+static inline void prefault_pageblock(struct mm *m, unsigned long pfn, unsigned order)
+{
+	if (likely(!m->prefault_bits))
+		return;
+	if (order <= m->pageblock_order && pageblock_populated(m, pfn))
+		return;
+	machine_prefault_pageblocks(m, pfn, order);
+}
 
 /* The calling thread's CPU in machine m, or NULL when it is not bound. */
 static inline struct mm_cpu *this_cpu(struct mm *m)
@@ -277,6 +300,7 @@ static inline bool compaction_capture(struct capture_control *capc, struct zone 
 	if (order < z->mm->pageblock_order && mt == MIGRATE_MOVABLE &&
 	    capc->migratetype != MIGRATE_MOVABLE)
 		return false;
+	prefault_pageblock(z->mm, page_to_pfn(z->mm, page), order);
 	capc->page = page;
 	return true;
 }

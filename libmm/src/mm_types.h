@@ -332,6 +332,13 @@ struct pglist_data {
 
 /* ---- CPU ------------------------------------------------------------------ */
 
+/* What populating the memfd ahead of use cost (prefault=, machine.c). */
+struct mm_prefault_acct {
+	unsigned long pageblocks;       /* pageblocks populated */
+	unsigned long ns;               /* time spent in madvise / touching */
+	unsigned long minflt;           /* host minor faults taken by it */
+};
+
 struct mm_cpu {
 	unsigned long owner;            /* atomic: bound thread's token, 0 = none,
 	                                   1 = held by a remote drain */
@@ -342,6 +349,7 @@ struct mm_cpu {
 	struct zone *preferred[2][MAX_NR_ZONES]; /* = nodes[node].preferred */
 	unsigned long ev[NR_VM_EVENT_ITEMS];     /* vm events, owner-written */
 	unsigned long *numa_ev;         /* [nr_zones][NR_NUMA_STAT_ITEMS] */
+	struct mm_prefault_acct prefault;        /* owner-written (WRITE_ONCE) */
 } __cacheline_aligned;
 
 /* ---- the machine ---------------------------------------------------------- */
@@ -384,6 +392,7 @@ struct mm_config {
 	int extfrag_threshold;          /* vm.extfrag_threshold (500) */
 	int compact_unevictable_allowed;/* vm.compact_unevictable_allowed (1) */
 	int kcompactd;                  /* KCOMPACTD_TICK, _THREAD or _OFF */
+	int prefault;                   /* MM_PREFAULT_*: when the memfd is populated */
 };
 
 enum { THP_NEVER, THP_MADVISE, THP_ALWAYS };
@@ -434,6 +443,12 @@ struct mm {
 	int memfd;                      /* physical memory, -1 with backing=none */
 	char *direct_map;               /* page_address(pfn) = direct_map + pfn*4K */
 	size_t direct_map_bytes;
+	/* prefault=pageblock: bit pfn >> pageblock_order is set (atomic OR, any
+	 * zone lock) when the buddy first hands out a page of that pageblock and
+	 * the pageblock is populated; NULL in the other modes */
+	unsigned long *prefault_bits;
+	bool prefault_touch;            /* no MADV_POPULATE_WRITE: touch pages */
+	struct mm_prefault_acct prefault_boot;  /* prefault=boot, at mm_create */
 
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */

@@ -610,16 +610,21 @@ char *mm_report_json(struct mm *m)
 	if (!m)
 		return NULL;
 	struct strbuf sb;
+	struct mm_prefault_info pf;
 
 	sb_init(&sb);
 	sb_puts(&sb, "{\n  \"schema\": \"libmm-report/1\",\n  \"config\": \"");
 	mm_config_format(&m->cfg, &sb);
 	sb_printf(&sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
 		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
-		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s},\n  \"zones\": [",
+		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s, ",
 		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
 		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
 		  m->cfg.pcp_disabled ? "false" : "true");
+	mm_prefault_info(m, -1, &pf);
+	sb_printf(&sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
+		  "\n  \"zones\": [", pf.mode == MM_PREFAULT_BOOT ? "boot" :
+		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none", pf.pageblocks, pf.bytes);
 	walk_zones(m, &sb, true, json_zone);
 	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, &sb);

@@ -16,7 +16,9 @@
  *   2. a walk over every PFN of the zone finds each page in exactly one
  *      block - free, on a per-CPU list, or allocated (with compound tails
  *      pointing at their head) - and pages inside blocks carry no state;
- *      the free blocks found equal those on the lists;
+ *      the free blocks found equal those on the lists; with
+ *      prefault=pageblock, every block not free lies in a populated
+ *      pageblock;
  *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
  *      zone, and add up to pcp->count;
  *   4. every pageblock's byte is well formed (a migratetype, reported as
@@ -187,6 +189,9 @@ static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *fre
 		    pfn + (1ul << order) > end)
 			FAIL(err, "%s at pfn %#lx has order %u: misaligned or beyond zone %s",
 			     what, pfn, order, z->name);
+		if (m->prefault_bits && !(p->flags & PG_buddy) && !pageblock_populated(m, pfn))
+			FAIL(err, "%s at pfn %#lx was handed out of a pageblock prefault=pageblock "
+			     "never populated", what, pfn);
 		if (check_interior(z, pfn, order, p->flags & PG_head, err))
 			return -1;
 		pfn += 1ul << order;

@@ -79,6 +79,29 @@ unsigned      mm_pageblock_order(struct mm *m);
 void         *mm_direct_map_base(struct mm *m); /* NULL with backing=none */
 char         *mm_config_string(struct mm *m);   /* canonical config; mm_free_string */
 
+/* ---- simulated RAM on the host (prefault=) ----------------------------- */
+
+/* When the memfd behind the direct map is populated: never ahead of use
+ * (none, the default: a first write to a page takes a host page fault), a
+ * pageblock at a time the first time the buddy hands out a page from it
+ * (pageblock), or all of it at mm_create (boot). */
+#define MM_PREFAULT_NONE       0
+#define MM_PREFAULT_PAGEBLOCK  1
+#define MM_PREFAULT_BOOT       2
+
+struct mm_prefault_info {
+	int           mode;             /* MM_PREFAULT_* */
+	unsigned long pageblocks;       /* pageblocks populated ahead of use */
+	unsigned long bytes;            /* bytes populated ahead of use */
+	unsigned long ns;               /* time the population took */
+	unsigned long minflt;           /* host minor faults it took */
+};
+/* What populating cost: cpu >= 0 what that CPU's allocations populated (the
+ * CPU's own thread may read it at any time: the replayer takes it out of the
+ * operation that paid it), cpu -1 the whole machine, boot included.  0, or
+ * -EINVAL. */
+int mm_prefault_info(struct mm *m, int cpu, struct mm_prefault_info *out);
+
 /* ---- page allocator --------------------------------------------------- */
 
 struct page  *mm_alloc_pages(struct mm *m, gfp_t gfp, unsigned order);
