@@ -14,10 +14,16 @@ void mm_destroy(struct mm *m)
 {
 	if (!m)
 		return;
+	if (mm_in_callback(m)) {        /* the call it came from still runs */
+		mm_error(m, EBUSY, "mm_destroy: called from a constructor or report callback of "
+			 "the machine: refused");
+		return;
+	}
 	slab_exit(m);
 	vmalloc_exit(m);
 	pcp_exit(m);
 	zones_exit(m);
+	fault_inject_exit(m);
 	machine_exit(m);
 	free(m);
 }
@@ -35,6 +41,7 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	}
 	if (machine_init(m, config, err, errlen))
 		goto fail;
+	fault_inject_init(m);
 	if (zones_init(m) || pcp_init(m)) {
 		if (err && errlen)
 			strncpy(err, "out of memory for zone structures", errlen - 1);

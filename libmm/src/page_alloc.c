@@ -32,7 +32,6 @@ static const signed char gfp_zone_table[16] = {
 	[0x8] = ZONE_NORMAL, [0x9] = ZONE_DMA, [0xa] = ZONE_MOVABLE, [0xb] = -1,
 	[0xc] = ZONE_DMA32, [0xd] = -1, [0xe] = -1, [0xf] = -1,
 };
-#define GFP_ZONE_BAD 0xe8e8u   /* bit n set: combination n is illegal */
 
 struct alloc_context {
 	struct zone **zonelist;
@@ -316,6 +315,12 @@ static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsig
 		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
 		return alloc_pages_misuse(m, gfp, order, nid, cpu);
+	/* prepare_alloc_pages(): should_fail_alloc_page() (fault_inject.c) */
+	if (unlikely(READ_ONCE(m->fault.page_alloc.probability)) &&
+	    should_fail_alloc_page(m, gfp, order)) {
+		mm_set_errno_injected(m, "alloc_pages");
+		return NULL;
+	}
 	return __alloc_pages_general(m, gfp, order, nid < 0 ? cpu->node : nid, cpu);
 }
 
@@ -338,7 +343,7 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 
 	if (unlikely(!m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
 		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
-		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || m->cfg.pcp_disabled))
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || READ_ONCE(m->alloc_fast_off)))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	cpu = mm_tls[0].cpu;
 	hz = gfp_zone_table[gfp & GFP_ZONEMASK];
@@ -490,8 +495,9 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 	cpu = this_cpu(m);
 
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
-	    (page->flags & ~(PG_head | PG_lru)))
-		return free_pages_misuse(m, page, order, cpu);
+	    (page->flags & ~(PG_head | PG_lru)))    /* bad_page(): taints 'B' */
+		return mm_taint_refusal(m, free_pages_misuse(m, page, order, cpu),
+					MM_TAINT_BAD_PAGE);
 	if (page->flags & PG_head)
 		for (unsigned long i = 1; i < 1ul << order; i++)
 			page[i].compound_head = 0;

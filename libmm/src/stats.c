@@ -298,6 +298,12 @@ char *mm_report_text(struct mm *m, const char *name)
 		return mm_log_text(m);
 	sb_init(&sb);
 	sb_puts(&sb, "");
+	if (!strcmp(name, "tainted")) {         /* print_tainted() */
+		char t[64];
+
+		sb_printf(&sb, "%s\n", print_tainted(m, t, sizeof(t)));
+		return sb_finish(&sb);
+	}
 	if (!strcmp(name, "buddyinfo"))
 		walk_zones(m, &sb, false, frag_show);
 	else if (!strcmp(name, "pagetypeinfo"))
@@ -317,7 +323,8 @@ char *mm_report_text(struct mm *m, const char *name)
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
-			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg)", name);
+			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg, "
+			 "tainted)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
