@@ -73,8 +73,6 @@ int mm_page_info(struct mm *m, unsigned long pfn, struct mm_page_info *out)
 	out->order = (int)order;
 	out->state = head->flags & PG_buddy ? MM_PAGE_BUDDY :
 		     head->flags & PG_pcp ? MM_PAGE_PCP : MM_PAGE_ALLOCATED;
-	if (out->head_pfn != pfn)
-		out->state = MM_PAGE_TAIL;
 	out->refcount = page->_refcount;
 	out->migratetype = get_pageblock_migratetype(z, pfn);
 	out->node = z->node;
@@ -94,8 +92,7 @@ int mm_page_info(struct mm *m, unsigned long pfn, struct mm_page_info *out)
 /* dump_page(): the kernel's first lines, then where libmm keeps it. */
 char *mm_dump_page(struct mm *m, unsigned long pfn)
 {
-	static const char *const state[] = { "free (buddy)", "free (per-CPU list)", "allocated",
-					     "inside a block" };
+	static const char *const state[] = { "free (buddy)", "free (per-CPU list)", "allocated" };
 	struct mm_page_info pi;
 	struct strbuf sb;
 	char flags[64] = "";
@@ -118,9 +115,10 @@ char *mm_dump_page(struct mm *m, unsigned long pfn)
 	if (pi.pfn == pi.head_pfn && (pi.state == MM_PAGE_BUDDY || pi.slab))
 		sb_printf(&sb, "page_type: %s(%s)\n", pi.slab ? "f5" : "f0",
 			  pi.slab ? "slab" : "buddy");
-	sb_printf(&sb, "libmm: %s, order-%d block at pfn %#lx, pageblock %s%s%s%s\n",
-		  state[pi.state], pi.order, pi.head_pfn, migratetype_names[pi.migratetype],
-		  pi.cache[0] ? ", cache " : "", pi.cache, pi.vmalloc ? ", vmalloc" : "");
+	sb_printf(&sb, "libmm: %s %s order-%d block at pfn %#lx, pageblock %s%s%s%s\n",
+		  pi.pfn == pi.head_pfn ? "head of a" : "inside a", state[pi.state], pi.order,
+		  pi.head_pfn, migratetype_names[pi.migratetype], pi.cache[0] ? ", cache " : "",
+		  pi.cache, pi.vmalloc ? ", vmalloc" : "");
 	return sb_finish(&sb);
 }
 

@@ -58,7 +58,7 @@ static unsigned long global_free_pages(struct mm *m)
 
 long mm_vmstat_read(struct mm *m, const char *name)
 {
-	if (!m)
+	if (!m || !name)
 		return -1;
 	if (!strcmp(name, "nr_free_pages"))
 		return (long)global_free_pages(m);

@@ -80,16 +80,15 @@ int  mm_kmem_cache_set_failslab(struct kmem_cache *s, int on);
 
 /* ---- page state (dump_page()) --------------------------------------------- */
 
-/* What a page frame is part of. */
-#define MM_PAGE_BUDDY     0     /* head of a free block on a buddy list */
-#define MM_PAGE_PCP       1     /* head of a free block on a per-CPU list */
-#define MM_PAGE_ALLOCATED 2     /* head of an allocated block */
-#define MM_PAGE_TAIL      3     /* inside a block (compound tail or not): see head_pfn */
+/* The state of the block a page frame is part of. */
+#define MM_PAGE_BUDDY     0     /* free, on a buddy list */
+#define MM_PAGE_PCP       1     /* free, on a per-CPU list */
+#define MM_PAGE_ALLOCATED 2     /* allocated */
 
 struct mm_page_info {
 	unsigned long pfn;
 	unsigned long head_pfn;         /* the block holding it (pfn for a head) */
-	int state;                      /* MM_PAGE_* of the block */
+	int state;                      /* MM_PAGE_* of that block */
 	int order;                      /* the block's order */
 	int refcount;                   /* page_ref_count() of this frame */
 	int migratetype;                /* of its pageblock (MM_MIGRATE_*) */
