@@ -3097,8 +3097,8 @@ static int parse_debug(struct slab_state *st, const char *v, char *err, size_t e
 	}
 	if (!any)       /* ",cache,..." alone: the default set */
 		flags = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER;
-	st->debug_flags = flags & ~SLAB_FAILSLAB;
-	if (*p && p[1]) {       /* ",a,b" or ":a:b" (',' separates config keys) */
+	st->debug_flags = flags;        /* 'A': SLAB_FAILSLAB, failslab's cache filter */
+	if (*p && p[1]) {       /* ",a,b" or ":a:b" */
 		if (strlen(p) + 2 > sizeof(st->debug_caches)) {
 			if (err && errlen)
 				snprintf(err, errlen, "debug=%s: cache list too long", v);

@@ -830,7 +830,7 @@ static void *vmalloc_fail(struct mm *m, gfp_t gfp, unsigned long size, const cha
 static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long align,
 			    gfp_t gfp, int node, const void *caller, const char *entry)
 {
-	struct vmap_state *st = m->vmap;
+	struct vmap_state *st;
 	unsigned long nr, mapped, got;
 	struct vmap_area *va;
 	struct page **pages;
@@ -838,6 +838,7 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 
 	if (vmalloc_check(m, size, align, node, gfp, entry))
 		return NULL;
+	st = m->vmap;
 	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	nr = size >> PAGE_SHIFT;
 	if (align < PAGE_SIZE)
