@@ -97,7 +97,7 @@ class Machine(VmallocMixin, SlabMixin):
             h, self._h = self._h, None
             self._gate.closed = True
             for caches in self._caches.values():
-                for c in list(caches):
+                for c in list(caches.values()):
                     c._h = None
             self._caches.clear()
             if h is not None:
@@ -370,8 +370,10 @@ class Machine(VmallocMixin, SlabMixin):
             flags.append("lru")
         if info.reserved:
             flags.append("reserved")
-        if info.pfn == info.head_pfn and (info.slab or info.state == 0):
-            flags.append("slab" if info.slab else "buddy")
+        if info.slab:                       # the slab folio's page_type
+            flags.append("slab")
+        elif info.pfn == info.head_pfn and info.state == 0:
+            flags.append("buddy")
         return {
             "pfn": int(info.pfn), "head_pfn": int(info.head_pfn),
             "state": PAGE_STATES[info.state], "order": info.order,

@@ -95,7 +95,8 @@ class KmemCache:
         self._ctor_error = None      # what the constructor raised
         self.requested_name = requested_name
         key = int(ffi.cast("uintptr_t", handle))
-        machine._caches.setdefault(key, weakref.WeakSet()).add(self)
+        # by identity: objects of one cache compare equal
+        machine._caches.setdefault(key, weakref.WeakValueDictionary())[id(self)] = self
 
     @property
     def _gate(self):
@@ -171,7 +172,7 @@ class KmemCache:
                 _rc(self._m.handle, lib.mm_kmem_cache_destroy(h))
             key = int(ffi.cast("uintptr_t", h))
             if refs <= 1:               # the C cache is gone: all its objects too
-                for c in list(self._m._caches.pop(key, ())):
+                for c in list(self._m._caches.pop(key, {}).values()):
                     c._h = None
             self._h = None
         self.handle                     # ValueError if destroyed or closed
@@ -322,11 +323,14 @@ class SlabMixin:
         with ll.on_cpu(h, cpu):
             _rc(h, lib.mm_kfree(h, _ptr(addr)))
 
-    def ksize(self, addr):
+    def ksize(self, addr, cpu=None):
+        """The object's usable size; CorruptionError for a pointer inside an
+        object, or to an object that is free (as far as CPU cpu sees)."""
         h = self.handle
         if not addr or addr == ZERO_SIZE_PTR:
             return 0
-        n = lib.mm_ksize(h, _ptr(addr))
+        with ll.on_cpu(h, cpu):
+            n = lib.mm_ksize(h, _ptr(addr))
         if n == 0:
             err, text = ll.last_error(h)
             raise error_for(err or _errno.EFAULT, text)
