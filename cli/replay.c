@@ -35,7 +35,7 @@
 
 #include "workload.h"
 
-enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE };
+enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE, RES_INJECTED };
 
 double mmb_now(void)
 {
@@ -170,6 +170,9 @@ int exec_libmm(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
 	case OP_CPU:
 		mm_cpu_bind(m, op->cpu);
 		return RES_NONE;
+	case OP_FAULT_INJECT:
+		mmb_fault_apply(m, op);
+		return RES_NONE;
 	}
 	return RES_NONE;
 }
@@ -294,11 +297,19 @@ static void progress(struct mmb_run *r, size_t done, double *last)
 
 /* ---- sequential replay ------------------------------------------------------------ */
 
+/* A failure fault injection forced counts apart (fault.c). */
+static inline __attribute__((always_inline)) int injected(struct mm *m, int res)
+{
+	return __builtin_expect(res == RES_FAIL, 0) && m && mm_last_fault_injected(m) ? RES_INJECTED
+									       : res;
+}
+
 static inline __attribute__((always_inline))
 void account(struct mmb_stat *st, int res, uint64_t dt)
 {
 	st->count++;
 	st->failed += res == RES_FAIL;
+	st->injected += res == RES_INJECTED;
 	st->skipped += res == RES_SKIP;
 	st->ticks += dt;
 	st->timed++;
@@ -313,7 +324,7 @@ static void run_chunk_libmm(struct mmb_run *r, size_t a, size_t b)
 
 	for (size_t i = a; i < b; i++) {
 		const struct mmb_op *op = &p->ops[i];
-		int res = exec_libmm(m, p, op);
+		int res = injected(m, exec_libmm(m, p, op));
 		uint64_t t2 = ticks();
 
 		account(&r->stat[op->kind], res, t2 - t);
@@ -384,7 +395,7 @@ struct worker {                         /* one replay thread = one CPU */
 	int first;                      /* the thread that samples the timeline */
 	uint32_t *idx;                  /* this CPU's operations, file order */
 	size_t n;                       /* how many */
-	struct mmb_stat stat[OP_NR_KINDS + 1];  /* its own counters, summed at the end */
+	struct mmb_stat stat[OP_NR_KINDS + 2];  /* its own counters, summed at the end */
 	_Atomic size_t done;            /* operations done (timeline, progress) */
 	int err;                        /* could not bind its CPU */
 	pthread_t tid;
@@ -443,7 +454,8 @@ static void *worker_main(void *arg)
 		const struct mmb_op *op = &p->ops[w->idx[k]];
 		struct mmb_handle *h = &p->handles[op->handle];
 		struct mmb_cache *c = NULL;
-		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY;
+		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY &&
+			  op->kind < OP_NR_KINDS;
 
 		if (hop)
 			spin_until(handle_ready, h, op->seq);
@@ -455,7 +467,7 @@ static void *worker_main(void *arg)
 			spin_until(cache_ge, c, op->cseq);
 		}
 		uint64_t t = ticks();
-		int res = r->m ? exec_libmm(r->m, p, op) : exec_malloc(p, op);
+		int res = r->m ? injected(r->m, exec_libmm(r->m, p, op)) : exec_malloc(p, op);
 		account(&w->stat[op->kind], res, ticks() - t);
 		if (hop)
 			atomic_store_explicit(&h->seq, op->seq + 1, memory_order_release);
@@ -522,6 +534,7 @@ static int replay_threads(struct mmb_run *r, double t0)
 			d->count += s->count;
 			d->failed += s->failed;
 			d->skipped += s->skipped;
+			d->injected += s->injected;
 			d->ticks += s->ticks;
 			d->timed += s->timed;
 			for (int b = 0; b < MMB_HIST_BUCKETS; b++)

@@ -252,3 +252,59 @@ class FaultyWorkload(RuleBasedStateMachine):
 
 
 TestFaultyWorkload = FaultyWorkload.TestCase
+
+
+# ---- mmbench: the fault_inject operation and the boot keys -------------------
+
+FAULTY_WORKLOAD = """\
+machine cpus=2 DMA=0 DMA32=0 NORMAL=64M
+fault_inject failslab probability=100 times=3 verbose=0
+repeat 10 {
+  kmalloc a$i 100 GFP_ATOMIC
+}
+fault_inject fail_page_alloc probability=100 times=2 min-order=0 ignore_gfp_wait=0 verbose=0
+cpu 1
+repeat 5 {
+  alloc_pages p$i 0
+}
+repeat 10 {
+  kfree a$i
+}
+repeat 5 {
+  free_pages p$i
+}
+"""
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_mmbench_counts_injected_failures_apart(tmp_path, threads):
+    from mmbench_util import run, run_json, write
+    w = write(tmp_path, FAULTY_WORKLOAD)
+    d = run_json(tmp_path, w, "--validate", *(["--threads"] if threads else []))
+    assert d["validate"] == "ok"
+    ops = d["ops"]
+    assert (ops["kmalloc"]["failed"], ops["kmalloc"]["injected"]) == (0, 3)
+    assert (ops["alloc_pages"]["failed"], ops["alloc_pages"]["injected"]) == (0, 2)
+    assert ops["kfree"]["skipped"] == 3 and ops["free_pages"]["skipped"] == 2
+    assert d["fault_inject"]["failslab"]["injected"] == 3
+    assert d["fault_inject"]["fail_page_alloc"] == {
+        "probability": 100, "interval": 1, "times": 0, "space": 0, "verbose": 0,
+        "ignore_gfp_wait": 0, "ignore_gfp_highmem": 1, "min_order": 0, "injected": 2}
+    out = run("run", w, check=0).stdout
+    assert "fault injection: 5 failures injected (fail_page_alloc 2, failslab 3)" in out
+    assert "alloc_pages 2 kmalloc 3" in out
+
+
+def test_mmbench_boot_keys_and_bad_lines(tmp_path):
+    from mmbench_util import run, run_json, write
+    w = write(tmp_path, "repeat 4 {\n  kmalloc a$i 64 GFP_NOWAIT\n}\n")
+    d = run_json(tmp_path, w, "--machine", "cpus=1 DMA=0 DMA32=0 NORMAL=64M failslab=2,100,0,-1")
+    assert "failslab=2,100,0,-1" in d["machine_config"]
+    assert d["ops"]["kmalloc"]["injected"] == 2                # every second call
+    for line, msg in [("fault_inject failslab min_order=1", "has no knob 'min_order'"),
+                      ("fault_inject fail_page_alloc probability=x", "expected an integer"),
+                      ("fault_inject failslab ignore_gfp_wait=2", "expected an integer in 0..1"),
+                      ("fault_inject failslob times=1", "no facility 'failslob'"),
+                      ("fault_inject failslab", "expected NAME KNOB=VALUE")]:
+        r = run("run", write(tmp_path, line + "\n", "bad.mmw"), check=1)
+        assert "bad.mmw:1: " in r.stderr and msg in r.stderr, r.stderr
