@@ -3,7 +3,8 @@
  * runs LLVMFuzzerTestOneInput on every file named (directories: every file
  * in them; no argument: cli/fuzz/corpus) and then on N random mutations of
  * them (byte flips, insertions of workload-language words, truncation,
- * splicing, line duplication), N = $MMB_FUZZ_RUNS (default 30000).
+ * splicing, line duplication), N = $MMB_FUZZ_RUNS (default MMB_FUZZ_RUNS:
+ * 30000, fewer for the replay target; no argument: MMB_FUZZ_CORPUS).
  * Deterministic (fixed seed), so a failure reproduces.
  */
 #include <dirent.h>
@@ -137,10 +138,17 @@ static size_t mutate(unsigned char *buf, size_t size, size_t cap)
 	return size;
 }
 
+#ifndef MMB_FUZZ_CORPUS
+#define MMB_FUZZ_CORPUS "cli/fuzz/corpus"
+#endif
+#ifndef MMB_FUZZ_RUNS
+#define MMB_FUZZ_RUNS 30000
+#endif
+
 int main(int argc, char **argv)
 {
 	const char *runs_env = getenv("MMB_FUZZ_RUNS");
-	long runs = runs_env ? atol(runs_env) : 30000;
+	long runs = runs_env ? atol(runs_env) : MMB_FUZZ_RUNS;
 	size_t cap = 1 << 16;
 	unsigned char *buf = malloc(cap);
 
@@ -149,7 +157,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		add_path(argv[i]);
 	if (argc < 2)
-		add_path("cli/fuzz/corpus");
+		add_path(MMB_FUZZ_CORPUS);
 	if (!ninputs) {
 		printf("standalone: no inputs\n");
 		return 1;
