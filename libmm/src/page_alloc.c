@@ -343,7 +343,7 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 
 	if (unlikely(!m || mm_tls[0].mm_id != m->id || order || nid >= 0 ||
 		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
-		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || READ_ONCE(m->alloc_fast_off)))
+		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || READ_FLAG(m->alloc_fast_off)))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	cpu = mm_tls[0].cpu;
 	hz = gfp_zone_table[gfp & GFP_ZONEMASK];

@@ -287,7 +287,7 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 		struct slab_sheaf *sh = c->main;
 		unsigned n = sh->size;
 
-		if (unlikely(!n || ((gfp | READ_ONCE(s->slow_bits)) & SLAB_GFP_SLOW)))
+		if (unlikely(!n || ((gfp | READ_FLAG(s->slow_bits)) & SLAB_GFP_SLOW)))
 			return slab_alloc_slow(s, gfp, caller, orig_size);
 		obj = sh->slots[n];
 		sh->size = n - 1;
@@ -296,7 +296,7 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 		return obj;
 	}
 	obj = c->freelist;
-	if (unlikely(!obj || ((gfp | READ_ONCE(s->slow_bits)) & SLAB_GFP_SLOW)))
+	if (unlikely(!obj || ((gfp | READ_FLAG(s->slow_bits)) & SLAB_GFP_SLOW)))
 		return slab_alloc_slow(s, gfp, caller, orig_size);
 	next = get_freepointer(s, obj);
 	if (unlikely((uintptr_t)next - (uintptr_t)c->base >= c->span && next))
