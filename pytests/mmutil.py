@@ -239,6 +239,18 @@ def slab_mode_fixtures():
     return machine, small_machine
 
 
+def scribble_free_pointer(m, cache):
+    """Objects a, b, d of cache; d then b freed (this CPU's freelist: b -> d),
+    then one bit of b's stored (hardened) free pointer flipped.  Returns
+    (a, b, d, the stored pointer before)."""
+    a, b, d = cache.alloc(), cache.alloc(), cache.alloc()
+    cache.free(d)
+    cache.free(b)
+    raw = int.from_bytes(m.read(b + cache.offset, 8), "little")
+    m.write(b + cache.offset + 7, bytes([(raw >> 56) ^ 0x40]))
+    return a, b, d, raw
+
+
 def classic_only(cache, reason):
     """Skip the rest of a test whose cache has sheaves in front of its slabs."""
     if cache.sheaf_capacity:

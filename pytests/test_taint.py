@@ -14,7 +14,7 @@ import pytest
 
 from libmm import CorruptionError, Machine
 
-from mmutil import classic_only
+from mmutil import classic_only, scribble_free_pointer
 
 ASAN = os.environ.get("LIBMM_VARIANT") == "asan"
 TAINT_BAD_PAGE, TAINT_WARN = 5, 9
@@ -123,11 +123,7 @@ def test_invalid_frees_taint_bad_page(small_machine):
 def test_freelist_corruption_taints(machine):
     c = machine.kmem_cache_create("hard", 128, flags="SLAB_NO_MERGE")
     classic_only(c, "frees go to the sheaves, which write no free pointer")
-    a, b, d = c.alloc(), c.alloc(), c.alloc()
-    c.free(d)
-    c.free(b)                               # cpu freelist: b -> d
-    raw = int.from_bytes(machine.read(b + c.offset, 8), "little")
-    machine.write(b + c.offset + 7, bytes([(raw >> 56) ^ 0x40]))
+    a, b, _, _ = scribble_free_pointer(machine, c)
     assert machine.tainted == 0
     assert c.alloc() == b                   # the bad link is not followed
     assert machine.tainted == 1 << TAINT_BAD_PAGE
@@ -140,11 +136,7 @@ def test_freelist_corruption_taints(machine):
 def test_freelist_corruption_with_panic_on_taint():
     with Machine(cpus=1, DMA="0", DMA32="0", NORMAL="64M", panic_on_taint="20") as m:
         c = m.kmem_cache_create("hard", 128, flags="SLAB_NO_MERGE")
-        a, b, d = c.alloc(), c.alloc(), c.alloc()
-        c.free(d)
-        c.free(b)
-        raw = int.from_bytes(m.read(b + c.offset, 8), "little")
-        m.write(b + c.offset + 7, bytes([(raw >> 56) ^ 0x40]))
+        a, b, _, _ = scribble_free_pointer(m, c)
         with pytest.raises(CorruptionError, match="panic_on_taint"):
             c.alloc()
         got = c.alloc()                     # b was given back; it comes again

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../workload.h"
+#include "fuzz_input.h"
 
 extern size_t mmb_parse_max_ops;
 extern unsigned long mmb_parse_max_lines;
@@ -26,8 +26,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static int once;
 	struct mmb_prog p;
-	char *text;
-	int which;
+	int ok;
 
 	if (!once) {
 		once = 1;
@@ -36,23 +35,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (!size)
 		return 0;
-	which = data[0] % 3;
-	text = malloc(size);
-	if (!text)
-		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
-	mmb_prog_init(&p, which == 0 ? "mmw" : which == 1 ? "mtrace" : "perf");
-	if (which == 0) {
-		if (!mmb_parse_workload(&p, "fuzz", text, size - 1))
-			mmb_check_machine(&p, "fuzz", 4, 10);
-	} else if (which == 1) {
-		mmb_import_mtrace(&p, "fuzz", text, size - 1);
-	} else {
-		mmb_import_perf(&p, "fuzz", text, size - 1);
-	}
+	if (fuzz_parse_input(&p, data, size, &ok) % 3 == 0 && ok)
+		mmb_check_machine(&p, "fuzz", 4, 10);
 	mmb_prog_ready(&p);
 	mmb_prog_free(&p);
-	free(text);
 	return 0;
 }

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../workload.h"
+#include "fuzz_input.h"
 
 extern size_t mmb_parse_max_ops;
 extern unsigned long mmb_parse_max_lines;
@@ -133,8 +133,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct mmb_prog p;
 	struct mmb_run r;
 	unsigned long boot_free;
-	char *text;
-	int which, bad;
+	int which, ok;
 
 	if (!once) {
 		once = 1;
@@ -143,21 +142,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (!size)
 		return 0;
-	which = data[0] % 3;
-	text = malloc(size);
-	if (!text)
-		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
-	mmb_prog_init(&p, which == 0 ? "mmw" : which == 1 ? "mtrace" : "perf");
-	bad = which == 0 ? mmb_parse_workload(&p, "fuzz", text, size - 1) :
-	      which == 1 ? mmb_import_mtrace(&p, "fuzz", text, size - 1) :
-			   mmb_import_perf(&p, "fuzz", text, size - 1);
-	free(text);
+	which = fuzz_parse_input(&p, data, size, &ok) % 3;
 	memset(&r, 0, sizeof(r));
 	r.prog = &p;
 	r.backend = MMB_BACKEND_LIBMM;
-	if (!bad) {
+	if (ok) {
 		r.m = make_machine(data[0] / 3 % 2, data[0] / 6 % 2);
 		if (which)              /* traces: CPUs folded onto the machine's */
 			for (size_t i = 0; i < p.nops; i++)

@@ -11,34 +11,10 @@
 #include <stdlib.h>
 #include "ctest.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_ASAN __attribute__((no_sanitize_address))
-#else
-#define NO_ASAN
-#endif
-
 #define B (1ul << MM_TAINT_BAD_PAGE)
 #define W (1ul << MM_TAINT_WARN)
 /* print_tainted() with B set: 'G' (not P), 4 clear, 'B', 14 clear */
 #define NOTAINT "Tainted: G    B              "
-
-static NO_ASAN void poke(void *p, size_t off, unsigned char v)
-{
-	((volatile unsigned char *)p)[off] = v;
-}
-
-static struct mm *machine(const char *cfg)
-{
-	char err[256];
-	struct mm *m = mm_create(cfg, err, sizeof(err));
-
-	if (!m) {
-		fprintf(stderr, "mm_create(%s): %s\n", cfg, err);
-		exit(1);
-	}
-	CHECK(mm_cpu_bind(m, 0) == 0);
-	return m;
-}
 
 static long knob(struct mm *m, const char *name, const char *k)
 {
@@ -66,7 +42,7 @@ static unsigned long free_pages(struct mm *m)
  * ("Poison overwritten"), the machine is tainted 'B'. */
 static void test_taint_write_after_free(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M debug=FZPU");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M debug=FZPU");
 	struct kmem_cache *c = mm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
 	char *a, *b, *t, *log;
 
@@ -76,7 +52,7 @@ static void test_taint_write_after_free(void)
 	mm_free_string(t);
 	a = mm_kmem_cache_alloc(c, GFP_KERNEL);
 	CHECK(a && mm_kmem_cache_free(c, a) == 0);
-	poke(a, 8, 0x42);                       /* write after free */
+	ctest_poke(a, 8, 0x42);                       /* write after free */
 	b = mm_kmem_cache_alloc(c, GFP_KERNEL); /* SLUB finds it, quarantines a */
 	CHECK(b && b != a);
 	CHECK(mm_tainted(m) == B);
@@ -88,7 +64,7 @@ static void test_taint_write_after_free(void)
 	CHECK(strstr(log, "BUG victim (Not tainted): Poison overwritten"));
 	mm_free_string(log);
 	/* corrupt b's red zone: the free reports it, now with the taint */
-	poke(b, 64, 0);
+	ctest_poke(b, 64, 0);
 	CHECK(mm_kmem_cache_free(c, b) == -EFAULT);
 	log = mm_report_text(m, "dmesg");
 	CHECK(strstr(log, "BUG victim (" NOTAINT "): Right Redzone overwritten"));
@@ -101,7 +77,7 @@ static void test_taint_write_after_free(void)
  * with EFAULT; the machine stays usable. */
 static void test_panic_on_taint(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M debug=FZPU panic_on_taint=0x20");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M debug=FZPU panic_on_taint=0x20");
 	struct kmem_cache *c = mm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
 	char *a, *b, *cfg, *log;
 	unsigned long before;
@@ -111,7 +87,7 @@ static void test_panic_on_taint(void)
 	mm_free_string(cfg);
 	a = mm_kmem_cache_alloc(c, GFP_KERNEL);
 	CHECK(mm_kmem_cache_free(c, a) == 0);
-	poke(a, 0, 0x42);
+	ctest_poke(a, 0, 0x42);
 	CHECK(mm_kmem_cache_alloc(c, GFP_KERNEL) == NULL);     /* panics */
 	CHECK(mm_last_errno(m) == EFAULT && strstr(mm_last_error(m), "panic_on_taint"));
 	CHECK(mm_tainted(m) & B);
@@ -134,7 +110,7 @@ static void test_panic_on_taint(void)
 /* WARNs taint 'W'; refused page frees (bad_page) and validate failures 'B' */
 static void test_taint_sources(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	struct page *p;
 	int x;
 
@@ -146,7 +122,7 @@ static void test_taint_sources(void)
 	CHECK(mm_tainted(m) == (W | B));
 	mm_destroy(m);
 
-	m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M panic_on_taint=200");
+	m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M panic_on_taint=200");
 	CHECK(mm_kmalloc(m, (size_t)1 << 40, GFP_KERNEL) == NULL);  /* W in the mask */
 	CHECK(mm_last_errno(m) == EFAULT);
 	CHECK(mm_kmalloc(m, 64, GFP_KERNEL) != NULL);    /* next call is not failed */
@@ -156,7 +132,7 @@ static void test_taint_sources(void)
 /* The kernel's defaults, read back; the knobs that do not exist */
 static void test_fault_defaults(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	long v;
 
 	/* FAULT_ATTR_INITIALIZER */
@@ -187,7 +163,7 @@ static void test_fault_defaults(void)
  * allocations; sleeping ones and order 0 are not eligible by default. */
 static void test_fail_page_alloc_boot(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M fail_page_alloc=1,100,0,3");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M fail_page_alloc=1,100,0,3");
 	unsigned long start = free_pages(m);
 	struct page *p[8];
 	char *log, *cfg;
@@ -230,7 +206,7 @@ static void test_fail_page_alloc_boot(void)
  * steps aside), ignore-gfp-wait/highmem off, times -1 */
 static void test_fail_page_alloc_knobs(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	struct page *p;
 	char *log;
 	int fails = 0;
@@ -293,7 +269,7 @@ static void test_fail_page_alloc_knobs(void)
 /* The draws follow the machine's seed. */
 static void fail_pattern(const char *cfg, char *out, int n)
 {
-	struct mm *m = machine(cfg);
+	struct mm *m = ctest_machine(cfg);
 
 	mm_fault_inject(m, "fail_page_alloc", "probability", 30);
 	mm_fault_inject(m, "fail_page_alloc", "times", -1);
@@ -325,7 +301,7 @@ static void test_fault_deterministic(void)
  * should_failslab() per bulk call; cache-filter with SLAB_FAILSLAB. */
 static void test_failslab(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M failslab=1,100,0,2");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M failslab=1,100,0,2");
 	struct kmem_cache *c, *d, *e;
 	unsigned long start;
 	void *p[16], *q;
@@ -377,7 +353,7 @@ static void test_failslab(void)
 /* An injected page failure beneath kmalloc and vmalloc stays injected. */
 static void test_injected_beneath(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	void *v;
 
 	mm_fault_inject(m, "fail_page_alloc", "probability", 100);
@@ -401,7 +377,7 @@ static void test_injected_beneath(void)
 /* dump_page(): free, per-CPU, allocated, compound tails, slab pages */
 static void test_page_info(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	struct mm_page_info pi;
 	struct page *p = mm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 4);
 	unsigned long pfn = mm_page_to_pfn(m, p);
@@ -439,7 +415,7 @@ static void test_page_info(void)
 /* quiesce: everything back to the quiet state, sheaves and vmalloc too */
 static void test_quiesce(void)
 {
-	struct mm *m = machine("cpus=2 DMA=0 DMA32=0 NORMAL=64M slub_sheaves=1");
+	struct mm *m = ctest_machine("cpus=2 DMA=0 DMA32=0 NORMAL=64M slub_sheaves=1");
 	unsigned long start = free_pages(m);
 	void *objs[300], *v;
 

@@ -15,30 +15,6 @@
 #include <unistd.h>
 #include "ctest.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_ASAN __attribute__((no_sanitize_address))
-#else
-#define NO_ASAN
-#endif
-
-static NO_ASAN void poke(void *p, size_t off, unsigned char v)
-{
-	((volatile unsigned char *)p)[off] = v;
-}
-
-static struct mm *machine(const char *cfg)
-{
-	char err[256];
-	struct mm *m = mm_create(cfg, err, sizeof(err));
-
-	if (!m) {
-		fprintf(stderr, "mm_create(%s): %s\n", cfg, err);
-		exit(1);
-	}
-	CHECK(mm_cpu_bind(m, 0) == 0);
-	return m;
-}
-
 static void refused(const char *cfg, const char *why)
 {
 	char err[256] = "";
@@ -53,7 +29,7 @@ static void refused(const char *cfg, const char *why)
 
 static void test_null_pointers(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	struct kmem_cache *c = mm_kmem_cache_create(m, "c", 64, 0, 0, NULL);
 	void *p[2], *x = mm_kmem_cache_alloc(c, GFP_KERNEL);
 	long v;
@@ -124,7 +100,7 @@ static void test_null_pointers(void)
 /* sizes above 2^63: refused at once (kmalloc_large's loop never ends) */
 static void test_huge_sizes(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	size_t huge = ((size_t)1 << 63) + 1, sizes[] = { huge, SIZE_MAX, (size_t)1 << 63 };
 	void *p = mm_kmalloc(m, 100, GFP_KERNEL);
 
@@ -149,7 +125,7 @@ static void test_huge_sizes(void)
  * refuses, kmalloc refuses (before and after a cache would be picked) */
 static void test_bad_gfp(void)
 {
-	struct mm *m = machine("cpus=1 DMA=16M DMA32=64M NORMAL=64M");
+	struct mm *m = ctest_machine("cpus=1 DMA=16M DMA32=64M NORMAL=64M");
 	gfp_t bad[] = { __GFP_DMA | __GFP_HIGHMEM, __GFP_HIGHMEM | __GFP_DMA32,
 			__GFP_DMA | __GFP_DMA32, __GFP_MOVABLE | __GFP_RECLAIMABLE,
 			GFP_KERNEL | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_MOVABLE };
@@ -179,7 +155,7 @@ static void test_bad_gfp(void)
 /* ksize/krealloc: an object start, and (ksize) not a free object */
 static void inside_and_freed(const char *cfg)
 {
-	struct mm *m = machine(cfg);
+	struct mm *m = ctest_machine(cfg);
 	char *p = mm_kmalloc(m, 100, GFP_KERNEL), *q;
 
 	CHECK(mm_ksize(m, p) >= 100);
@@ -217,7 +193,7 @@ static void test_zeroing_red_zone(void)
 			       "cpus=1 DMA=0 DMA32=0 NORMAL=64M debug=1 init_on_alloc=1" };
 
 	for (int k = 0; k < 2; k++) {
-		struct mm *m = machine(cfgs[k]);
+		struct mm *m = ctest_machine(cfgs[k]);
 		unsigned char *a = mm_kzalloc(m, 184, GFP_KERNEL);
 		unsigned char *b = mm_kmalloc(m, 100, GFP_KERNEL | __GFP_ZERO);
 		unsigned char *c = mm_kcalloc(m, 3, 33, GFP_KERNEL);
@@ -273,7 +249,7 @@ static void callback(void *arg, const char *text)
 
 static void test_reentrant_callback(void)
 {
-	struct mm *m = machine("cpus=1 DMA=0 DMA32=0 NORMAL=8M debug=FZPU,victim");
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=8M debug=FZPU,victim");
 	struct cb_state st = { .m = m };
 	struct page *pages[64];
 	int n = 0;
@@ -289,7 +265,7 @@ static void test_reentrant_callback(void)
 	st.c = mm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
 	a = mm_kmem_cache_alloc(st.c, GFP_KERNEL);
 	mm_kmem_cache_free(st.c, a);
-	poke(a, 3, 0x11);
+	ctest_poke(a, 3, 0x11);
 	st.reentered = 0;
 	b = mm_kmem_cache_alloc(st.c, GFP_KERNEL);        /* BUG under list_lock */
 	CHECK(b && st.reentered >= 1);
@@ -314,7 +290,7 @@ static void bad_ctor(void *obj)
 
 static void test_ctor_destroys(void)
 {
-	struct mm *m = ctor_machine = machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	struct mm *m = ctor_machine = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
 	unsigned char *o;
 	char *log;
 
@@ -349,7 +325,7 @@ static void test_config(void)
 	refused("panic_on_taint=0", "no taint bit");
 	refused("panic_on_taint=xyz", "hex taint mask");
 	/* commas: between key=value pairs, and inside values */
-	m = machine("cpus=2,DMA=0,DMA32=0,NORMAL=64M,fail_page_alloc=10,50,0,-1 "
+	m = ctest_machine("cpus=2,DMA=0,DMA32=0,NORMAL=64M,fail_page_alloc=10,50,0,-1 "
 		    "failslab=1,1,4096,5 panic_on_taint=0x220,nousertaint debug=FZ,kmalloc-64");
 	cfg = mm_config_string(m);
 	CHECK(strstr(cfg, "cpus=2 ") && strstr(cfg, "fail_page_alloc=10,50,0,-1"));
@@ -388,7 +364,7 @@ static long rss_kib(void)
  * not 4 GiB of descriptors */
 static void test_huge_validate(void)
 {
-	struct mm *m = machine("backing=none cpus=1 DMA=0 DMA32=0 NORMAL=256G");
+	struct mm *m = ctest_machine("backing=none cpus=1 DMA=0 DMA32=0 NORMAL=256G");
 	struct page *p = mm_alloc_pages(m, GFP_KERNEL, 3);
 	long before = rss_kib();
 
