@@ -435,6 +435,6 @@ char *mm_report_json(struct mm *m)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_puts(&sb, "}\n}\n");
+	sb_printf(&sb, "},\n  \"tainted\": %lu\n}\n", mm_tainted(m));
 	return sb_finish(&sb);
 }
