@@ -10,7 +10,7 @@
    twice, and the machine must validate after every step and have all its
    memory back (after quiesce) at the end.
 """
-from hypothesis import settings, strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant,
                                  precondition, rule)
 
@@ -87,4 +87,6 @@ class MempoolMachine(RuleBasedStateMachine):
 
 
 TestMempool = MempoolMachine.TestCase
-TestMempool.settings = settings(max_examples=25, stateful_step_count=40, deadline=None)
+TestMempool.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,
+                                suppress_health_check=[HealthCheck.data_too_large,
+                                                       HealthCheck.too_slow])

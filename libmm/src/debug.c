@@ -131,16 +131,15 @@ int mm_quiesce(struct mm *m)
 	if (!this_cpu(m))
 		return mm_error(m, EINVAL, "quiesce: this thread is not bound to a CPU of the "
 				"machine (call mm_cpu_bind first)");
-	busy = mm_cpus_wait_unbound(m, QUIESCE_WAIT_MS);
+	busy = mm_cpus_stop(m, QUIESCE_WAIT_MS);        /* no new binds meanwhile */
+	if (busy < 0) {
+		slab_shrink_all(m);
+		mm_vm_unmap_aliases(m);
+		drain_all_pages(m);
+	}
+	mm_cpus_resume(m);
 	if (busy >= 0)
 		return mm_error(m, EBUSY, "quiesce: CPU %d is bound to another thread: its caches "
 				"and lists cannot be emptied", busy);
-	slab_shrink_all(m);
-	mm_vm_unmap_aliases(m);
-	drain_all_pages(m);
-	busy = mm_cpus_wait_unbound(m, 0);
-	if (busy >= 0)
-		return mm_error(m, EBUSY, "quiesce: CPU %d was bound by another thread meanwhile",
-				busy);
 	return 0;
 }

@@ -127,7 +127,9 @@ bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu);   /* for remote drains */
 void mm_cpu_release(struct mm_cpu *cpu);
 void mm_cpus_hold(struct mm *m, int timeout_ms, unsigned long *held);  /* validate */
 void mm_cpus_release(struct mm *m, const unsigned long *held);
-int  mm_cpus_wait_unbound(struct mm *m, int timeout_ms);               /* quiesce */
+int  mm_cpus_stop(struct mm *m, int timeout_ms);                       /* quiesce */
+void mm_cpus_resume(struct mm *m);
+int  mm_cpus_wait_unbound(struct mm *m, int timeout_ms);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 

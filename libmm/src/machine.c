@@ -12,7 +12,8 @@
  *
  * CPU binding: cpu->owner holds a per-thread token (the address of a
  * thread-local byte) of the thread bound to it, 0 when free, 1 while another
- * thread drains it.  Bind is a compare-and-swap 0 -> token, so a CPU has at
+ * thread drains it or a whole-machine check (validate, quiesce) holds it;
+ * while such a check runs (m->stopping), binding waits.  Bind is a compare-and-swap 0 -> token, so a CPU has at
  * most one thread and a thread's per-CPU data is private to it.  Each thread
  * caches its bindings in mm_tls[] (most recent first); the machine id guards
  * against a destroyed machine's address being reused.
@@ -710,6 +711,9 @@ int mm_cpu_bind(struct mm *m, int cpu)
 					MM_TLS_SLOTS);
 	}
 	want = &m->cpus[cpu];
+	/* a whole-machine check is stopping the CPUs: wait until it is done */
+	while (__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+		sched_yield();
 	/* a remote drain holds an unbound CPU only briefly: wait for it */
 	while (!__atomic_compare_exchange_n(&want->owner, &expected, token, false,
 					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
@@ -779,16 +783,17 @@ static bool bound_elsewhere(struct mm *m, struct mm_cpu *cpu)
 }
 
 /* Stop the machine for a whole-machine check: hold every CPU but the
- * caller's.  A CPU another thread has bound is waited for up to
- * timeout_ms (Python binds only for the length of a call), then left as
- * it is.  held[] (MM_MAX_CPUS bits) records what mm_cpus_release() gives
- * back. */
+ * caller's.  New binds wait meanwhile (m->stopping); a CPU another thread
+ * has bound is waited for up to timeout_ms (Python binds only for the
+ * length of a call), then left as it is.  held[] (MM_MAX_CPUS bits)
+ * records what mm_cpus_release() gives back. */
 void mm_cpus_hold(struct mm *m, int timeout_ms, unsigned long *held)
 {
 	double deadline = now_ms() + timeout_ms;
 	struct mm_cpu *me = this_cpu(m);
 	int left;
 
+	__atomic_add_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
 	memset(held, 0, MM_MAX_CPUS / 8);
 	do {
 		left = 0;
@@ -810,6 +815,21 @@ void mm_cpus_release(struct mm *m, const unsigned long *held)
 	for (int c = 0; c < m->nr_cpus; c++)
 		if ((held[c / 64] >> (c % 64)) & 1)
 			mm_cpu_release(&m->cpus[c]);
+	mm_cpus_resume(m);
+}
+
+void mm_cpus_resume(struct mm *m)
+{
+	__atomic_sub_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Keep new binds waiting (until mm_cpus_resume()) and wait up to
+ * timeout_ms until no other thread has a CPU of m bound; the first CPU
+ * still bound elsewhere, or -1. */
+int mm_cpus_stop(struct mm *m, int timeout_ms)
+{
+	__atomic_add_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+	return mm_cpus_wait_unbound(m, timeout_ms);
 }
 
 /* Wait up to timeout_ms until no other thread has a CPU of m bound; the

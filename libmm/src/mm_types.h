@@ -342,6 +342,8 @@ struct mm {
 	                                   areas; NULL with backing=none */
 
 	pthread_mutex_t drain_mutex;
+	int stopping;                   /* atomic: validate/quiesce under way,
+	                                   mm_cpu_bind waits (machine.c) */
 
 	unsigned long tainted;          /* atomic: taint bits (kernel's numbers) */
 	struct fault_state fault;       /* fault_inject.c */

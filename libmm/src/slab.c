@@ -1259,16 +1259,25 @@ static struct page *free_lookup(struct kmem_cache *s, const void *x, const char 
 static int slab_free_debug(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
 			   struct mm_cpu *cpu, struct kmem_cache_cpu *c, const char *who);
 
-/* Is x on the freelist that starts at fp (a chain of slab's objects)? */
+/* Is x on the freelist that starts at fp (a chain of slab's objects)?
+ * The slab's own freelist takes remote frees meanwhile (cmpxchg, no lock):
+ * a link read as it changes is range-checked like any other and at worst
+ * ends the walk early - a benign race, so TSan is not told about these
+ * reads (raw loads, decoded as get_freepointer() does). */
+#if defined(__SANITIZE_THREAD__)
+__attribute__((no_sanitize_thread))
+#endif
 static __mm_no_asan bool chain_holds(struct kmem_cache *s, struct page *slab, void *fp,
 				     const void *x)
 {
 	for (unsigned i = 0, n = cnt_objects(slab_counters(slab)); fp && i <= n; i++) {
+		unsigned long addr = (unsigned long)fp + s->offset;
+
 		if (fp == x)
 			return true;
 		if (!check_valid_pointer(s, slab, fp))
 			return false;
-		fp = get_freepointer(s, fp);
+		fp = (void *)freelist_ptr_encode(s, (void *)*(volatile unsigned long *)addr, addr);
 	}
 	return false;
 }
