@@ -1,7 +1,9 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
- * layer's init in bottom-up order (machine -> zones -> buddy -> pcp), like
- * the kernel's mm_core_init(), and their exits in reverse.  Nothing else
+ * layer's init in bottom-up order (machine -> fault injection -> zones ->
+ * buddy -> pcp -> vmalloc -> slab), like the kernel's mm_core_init(), and
+ * their exits in reverse.  A destroy from inside one of the machine's own
+ * constructors or report callbacks is refused.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
  */
 #include <stdlib.h>

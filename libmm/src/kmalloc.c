@@ -17,8 +17,13 @@
  *
  * kmalloc(0) returns ZERO_SIZE_PTR (16); kfree(NULL) and kfree(ZERO_SIZE_PTR)
  * do nothing.  kfree of anything else that is not a live kmalloc object is
- * refused with a report (-EFAULT).  The caches are created at boot, never
- * merged with each other and never destroyed before the machine.
+ * refused with a report (-EFAULT, taint 'B'); ksize and krealloc also
+ * refuse a pointer inside an object, and ksize a free one.  Sizes above
+ * KMALLOC_MAX_SIZE (up to SIZE_MAX) are refused before any order is
+ * computed, with the kernel's WARNING (taint 'W'); GFP that alloc_pages
+ * refuses (impossible zone modifiers, movable + reclaimable) is refused
+ * here too - the common GFP takes one test.  The caches are created at
+ * boot, never merged with each other and never destroyed before the machine.
  * No locks of its own: slab.c and the page allocator do the locking.
  */
 #include <stdio.h>

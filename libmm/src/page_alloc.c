@@ -2,12 +2,18 @@
  * page_alloc.c - the page allocator's entry points (mm/page_alloc.c):
  * GFP -> (highest zone, zonelist, migratetype) -> zonelist walk with the
  * watermark check -> per-CPU list or buddy -> prep_new_page; the slow path;
- * and __free_pages with its refusal of bad frees.
+ * and __free_pages with its refusal of bad frees (bad_page(): taint 'B').
  *
  * Fast path (alloc_pages with a non-empty pcp list): one zone, one
  * watermark check on a relaxed read of NR_FREE_PAGES, a list pop, counters
  * in the bound CPU's own memory.  No lock, no atomic instruction.  All
- * argument checks are folded into one unlikely() test in front of it.
+ * argument checks are folded into one unlikely() test in front of it, with
+ * m->alloc_fast_off (pcp=off, or fail_page_alloc armed for order 0).
+ *
+ * Entry (after the argument checks, as prepare_alloc_pages()):
+ * should_fail_alloc_page() of fault_inject.c while fail_page_alloc is armed;
+ * an injected failure is NULL/ENOMEM flagged as injected, with no warning
+ * and no pgalloc_fail, as the kernel's.
  *
  * Slow path (userspace version of __alloc_pages_slowpath): min watermark
  * with the caller's reserve rights (gfp_to_alloc_flags), then

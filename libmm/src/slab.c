@@ -70,6 +70,20 @@
  * the checks of alloc/free_debug_processing.  The fast paths have no trace
  * of debugging: a debug cache's c->freelist is always NULL.
  *
+ * Reports taint the machine 'B' (slab_count_error(): every BUG report,
+ * fix and refused free, as slab_err()/object_err() do); the BUG header
+ * prints print_tainted() as it was before the report.  With panic_on_taint
+ * covering 'B', an allocation that found corruption fails with EFAULT and
+ * gives its object back (slab_alloc_panic()); refused frees fail anyway.
+ * They and every other line logged under n->list_lock or slab_state.mutex
+ * (taken with mm_mutex_lock()) reach the report callback only once the
+ * thread holds neither, so a callback may call back into the slab.
+ *
+ * failslab (fault_inject.c): slab_alloc_slow() asks should_failslab() - the
+ * fast paths get there because s->slow_bits has bit 31 set while failslab
+ * may fail the cache (slab_failslab_changed(), the hook fault_inject.c
+ * calls) - and kmem_cache_alloc_bulk() asks once per call.
+ *
  * Hardening: free pointers are stored as ptr ^ s->random ^ bswap(slot
  * address) (CONFIG_SLAB_FREELIST_HARDENED) and read only through
  * get_freepointer/set_freepointer; every pointer popped is range-checked
