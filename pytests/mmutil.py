@@ -1,10 +1,10 @@
 """Test helpers: the kernel's formulas restated in Python, and state probes.
 
-Everything a test compares the library against is computed here from
-reference/kernel.md rather than pasted: gfp_zone() (§1.3), watermarks and
-lowmem_reserve (§2.4, §2.5), the boot-time buddy layout (§3.2), the
-fragmentation indices (§7.6), the /proc text layouts (§7.1, §7.2), and
-kmalloc's size classes with 7.0's sheaf capacities.  The free-memory
+Everything a test compares the library against is computed here from the
+kernel's rules rather than pasted: gfp_zone(), watermarks and
+lowmem_reserve, the boot-time buddy layout, the fragmentation indices, the
+/proc text layouts, and kmalloc's size classes with 7.0's sheaf
+capacities.  The free-memory
 probes and the validating machines are libmm.testing's (shipped with the
 package); here their classic/sheaves parametrization for the slab suites.
 """
