@@ -17,8 +17,8 @@
  * tenth eligible call fails, draws from the machine's seed).
  *
  *   scons fuzz [FUZZ_TIME=60]       libFuzzer, corpus cli/fuzz/corpus-replay
- *   build/V/bin/test_fuzz_replay    standalone.c: the corpus and a few
- *                                   thousand mutations (`scons test`)
+ *   build/V/bin/test_fuzz_replay    standalone.c: the corpus and 1000
+ *                                   mutations (`scons test`)
  */
 #include <stdio.h>
 #include <stdlib.h>
