@@ -17,7 +17,7 @@
  * tenth eligible call fails, draws from the machine's seed).
  *
  *   scons fuzz [FUZZ_TIME=60]       libFuzzer, corpus cli/fuzz/corpus-replay
- *   build/V/bin/test_fuzz_replay    standalone.c: the corpus and 1000
+ *   build/V/bin/test_fuzz_replay    standalone.c: 400 corpus inputs, 1000
  *                                   mutations (`scons test`)
  */
 #include <stdio.h>
