@@ -329,6 +329,12 @@ static void run_chunk_libmm(struct mmb_run *r, size_t a, size_t b)
 
 		account(&r->stat[op->kind], res, t2 - t);
 		t = t2;
+		/* counted operations only: not cpu switches nor fault_inject knobs */
+		if (__builtin_expect(op->kind < OP_NR_KINDS && !--r->tick_left, 0)) {
+			mm_tick(m, 1);          /* vmstat_update's turn, untimed */
+			r->tick_left = r->tick_every;
+			t = ticks();
+		}
 	}
 }
 
@@ -364,6 +370,7 @@ static void replay_sequential(struct mmb_run *r, double t0)
 
 	if (r->m)
 		mm_cpu_bind(r->m, 0);
+	r->tick_left = r->tick_every ? r->tick_every : (size_t)-1;
 	sample(r, 0, t0);
 	for (size_t a = 0; a < n;) {
 		size_t b = a + 65536 < next ? a + 65536 : next;

@@ -184,8 +184,8 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, co
 	json_str(f, MMB_VARIANT);
 	fprintf(f, ",\n  \"git\": ");
 	json_str(f, MMB_GIT_REV);
-	fprintf(f, ",\n  \"seed\": %ld,\n  \"threads\": %s,\n  \"machine_config\": ", ri->seed,
-		r->threads ? "true" : "false");
+	fprintf(f, ",\n  \"seed\": %ld,\n  \"threads\": %s,\n  \"tick_every\": %zu,"
+		"\n  \"machine_config\": ", ri->seed, r->threads ? "true" : "false", r->tick_every);
 	if (ri->machine_config)
 		json_str(f, ri->machine_config);
 	else

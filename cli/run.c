@@ -5,7 +5,7 @@
  *
  *   mmbench run WORKLOAD [--machine "CONFIG"] [--json FILE] [--seed N]
  *                        [--threads] [--quiet] [--backend libmm|malloc]
- *                        [--format mmw|mtrace|perf] [--timeline N]
+ *                        [--format mmw|mtrace|perf] [--timeline N] [--tick N]
  *
  * The machine: --machine, else the workload's `machine` line, else the
  * default; --seed N replaces its seed.  Traces: files whose name holds
@@ -38,6 +38,7 @@ struct run_opts {
 	int has_seed, threads, quiet;
 	int validate, parse_only, dump_ops;     /* hidden: tests and benchmarks */
 	int timeline;                   /* --timeline: samples wanted */
+	long tick;                      /* --tick: a vmstat tick every N operations */
 };
 
 static int ends_with(const char *s, const char *suf)
@@ -214,6 +215,16 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 				return mmb_usage_error("run", "bad --timeline '%s' (0..100000)", v);
 			continue;
 		}
+		if ((r = mmb_opt_value(argc, argv, &i, "--tick", &v)) < 0)
+			return MMB_EXIT_USAGE;
+		if (r > 0) {
+			char *end;
+
+			o->tick = strtol(v, &end, 10);
+			if (*end || !*v || o->tick < 0)
+				return mmb_usage_error("run", "bad --tick '%s' (operations, >= 0)", v);
+			continue;
+		}
 #undef VALUE
 		if (!strcmp(argv[i], "--threads"))
 			o->threads = 1;
@@ -238,6 +249,9 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 			       "  --format F           mmw (workload language), mtrace (glibc mtrace),\n"
 			       "                       perf (`perf script` of kmem: events); default from the name\n"
 			       "  --timeline N         fragmentation samples during the replay (default 100)\n"
+			       "  --tick N             a vmstat tick (per-CPU high decay, as the kernel's\n"
+			       "                       once-a-second vmstat_update) after every N operations\n"
+			       "                       (default 0: none; sequential replay only)\n"
 			       "\nexit status: 0 ok, 1 invalid workload, 2 usage error\n");
 			exit(MMB_EXIT_OK);
 		} else if (argv[i][0] == '-' && argv[i][1])
@@ -250,6 +264,8 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (!o->file)
 		return mmb_usage_error("run", "no workload given");
+	if (o->tick && o->threads)
+		return mmb_usage_error("run", "--tick works with the sequential replay, not --threads");
 	if (strcmp(o->backend, "libmm") && strcmp(o->backend, "malloc"))
 		return mmb_usage_error("run", "unknown backend '%s' (libmm or malloc)", o->backend);
 	if (!o->format)
@@ -382,6 +398,7 @@ int mmb_cmd_run(int argc, char **argv)
 	r.threads = o.threads;
 	r.progress = !o.quiet && isatty(2);
 	r.timeline_points = o.timeline;
+	r.tick_every = (size_t)o.tick;
 	r.backend = strcmp(o.backend, "malloc") ? MMB_BACKEND_LIBMM : MMB_BACKEND_MALLOC;
 	if (r.backend == MMB_BACKEND_LIBMM && (ret = make_machine(&prog, &o, &r.m, &config)))
 		goto out;

@@ -199,6 +199,8 @@ struct mmb_run {
 	int threads;                    /* one thread per CPU */
 	int progress;                   /* progress line on stderr */
 	int timeline_points;            /* samples wanted (0 = none) */
+	size_t tick_every;              /* mm_tick() every N operations (0 = never) */
+	size_t tick_left;               /* operations before the next tick */
 	/* outputs */
 	struct mmb_stat stat[OP_NR_KINDS + 2];  /* [OP_CPU], [OP_FAULT_INJECT]: not reported */
 	struct mmb_sample *timeline;

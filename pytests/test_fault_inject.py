@@ -112,6 +112,33 @@ def test_highmem_requests_are_ignored_by_default(small_machine):
     m.fault_inject("fail_page_alloc", probability=0)
 
 
+def test_bulk_allocations_ask_fail_page_alloc(small_machine):
+    """alloc_pages_bulk_noprof(): prepare_alloc_pages() asks
+    should_fail_alloc_page(order 0) and an injected failure adds no page
+    ("goto out"); vm_area_alloc_pages() then goes on one page at a time, so
+    a vmalloc survives times=1 with one failure injected."""
+    m = small_machine
+    m.fault_inject("fail_page_alloc", probability=100, times=-1, verbose=0)
+    pfns = m.alloc_pages_bulk(16, gfp="GFP_ATOMIC")             # min-order 1
+    assert len(pfns) == 16
+    for pfn in pfns:
+        m.free_pages(pfn)
+    m.fault_inject("fail_page_alloc", min_order=0)
+    assert m.alloc_pages_bulk(16, gfp="GFP_ATOMIC") == []
+    assert injected(m, "fail_page_alloc") == 1
+    pfns = m.alloc_pages_bulk(16, gfp="GFP_KERNEL")             # ignore-gfp-wait
+    assert len(pfns) == 16
+    for pfn in pfns:
+        m.free_pages(pfn)
+    m.fault_inject("fail_page_alloc", ignore_gfp_wait=False, times=1)
+    v = m.vmalloc(64 << 10)
+    state = m.fault_inject("fail_page_alloc")
+    assert v is not None and state["injected"] == 2 and state["times"] == 0
+    m.vfree(v)
+    assert m.vmstat()["pgalloc_fail"] == 0
+    m.fault_inject("fail_page_alloc", probability=0)
+
+
 def test_verbose_and_nowarn(small_machine):
     m = small_machine
     m.fault_inject("failslab", probability=100, times=-1, verbose=1)
@@ -167,10 +194,11 @@ def test_draws_follow_the_seed():
 
 
 class FaultyWorkload(RuleBasedStateMachine):
-    """Random pages, kmalloc objects and cache objects on two CPUs while the
-    fault injection knobs change under them: every failure is None, every
-    object stays whole, validate() holds after each step, and at the end
-    free memory after quiesce() equals the start."""
+    """Random pages (one at a time and in bulk), kmalloc objects and cache
+    objects on two CPUs, with vmstat ticks, while the fault injection knobs
+    change under them: every failure is None, every object stays whole,
+    validate() holds after each step, and at the end free memory after
+    quiesce() equals the start."""
 
     def __init__(self):
         super().__init__()
@@ -205,6 +233,17 @@ class FaultyWorkload(RuleBasedStateMachine):
             self.failed += 1
         else:
             self.cobjs.extend(got)
+
+    @rule(n=st.integers(2, 40), atomic=st.booleans(), cpu=st.integers(0, 1))
+    def alloc_pages_bulk(self, n, atomic, cpu):
+        got = self.m.alloc_pages_bulk(n, gfp="GFP_ATOMIC" if atomic else "GFP_KERNEL",
+                                      cpu=cpu)
+        self.failed += len(got) < n
+        self.pages.extend((pfn, 0) for pfn in got)
+
+    @rule(n=st.integers(1, 3))
+    def tick(self, n):
+        self.m.tick(n)              # the per-CPU highs decay
 
     @precondition(lambda self: self.pages or self.objs or self.cobjs)
     @rule(data=st.data(), cpu=st.integers(0, 1))

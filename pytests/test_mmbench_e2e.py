@@ -76,10 +76,12 @@ def to_mmw(ops):
     return "\n".join(out) + "\n"
 
 
-def run_python(ops):
+def run_python(ops, tick=0):
     m = Machine(**dict(kv.split("=") for kv in CONFIG.split()))
     objs, caches = {}, {}
-    for cpu, kind, h, arg in ops:
+    for n, (cpu, kind, h, arg) in enumerate(ops, 1):
+        if tick and n > 1 and (n - 1) % tick == 0:
+            m.tick()
         if kind == "cache_create":
             caches[h] = m.kmem_cache_create(h, arg)
         elif kind == "alloc_pages":
@@ -100,6 +102,8 @@ def run_python(ops):
             objs[h] = m.vmalloc(arg, cpu=cpu)
         elif kind == "vfree":
             m.vfree(objs.pop(h), cpu=cpu)
+    if tick and len(ops) % tick == 0:
+        m.tick()
     return m
 
 
@@ -264,3 +268,29 @@ def test_progress_line_only_on_a_terminal(tmp_path):
     assert p.returncode == 0
     assert b"operations (" in err and b"mmbench:" in err
     assert b"mmbench:" not in p.stdout.split(b"\n", 1)[1]      # summary stays on stdout
+
+
+def test_tick_every_n_operations_equals_python_ticks(tmp_path):
+    """--tick N runs mm_tick() after every N operations of the sequential
+    replay (CPU switches and fault_inject knob lines do not count): the
+    same as m.tick() after every N calls through the Python API."""
+    ops = random_ops(3, n=1500)
+    lines = to_mmw(ops).splitlines()
+    last = len(lines) - 1
+    for i in range(last, 0, -7):                # knob lines that change nothing
+        lines.insert(i, "fault_inject failslab verbose=%d" % (i % 3))
+    doc = run_json(tmp_path, write(tmp_path, "\n".join(lines) + "\n"), "--tick", "50",
+                   "--validate")
+    assert doc["tick_every"] == 50 and doc["validate"] == "ok"
+    assert doc["fault_inject"]["failslab"]["verbose"] == last % 3   # the last line's
+    m = run_python(ops, tick=50)
+    try:
+        got = {(z["node"], z["zone"]): z["buddyinfo"] for z in doc["zones"] if z["managed"]}
+        assert got == {k: list(v) for k, v in m.buddyinfo().items() if k in got}
+        assert [(p["cpu"], p["count"], p["high"]) for p in doc["pcp"]] == \
+            [(c, m.pcp(c, z["node"], z["name"])["count"], m.pcp(c, z["node"], z["name"])["high"])
+             for c in range(m.nr_cpus) for z in m.zones if z["present"]]
+    finally:
+        m.close()
+    r = run("run", write(tmp_path, to_mmw(ops[:10])), "--tick", "5", "--threads", check=2)
+    assert "--tick works with the sequential replay" in r.stderr

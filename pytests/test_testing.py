@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from libmm import CPUBusyError, GFP, Machine, testing
 from libmm.testing import (SMALL_CONFIG, assert_conserved, checked_machine, free_total,
                            gfp_legal, gfp_masks, kmalloc_sizes, machine_configs, orders,
-                           snapshot)
+                           pcp_total, snapshot)
 
 from libmm.testing import machine, make_machine  # noqa: F401 - the shipped fixtures
 from mmutil import cpu_held_by_thread
@@ -29,6 +29,33 @@ def test_the_new_users_first_property_test(machine):
         m.free_pages(pfn, order=i % 3, cpu=(i + 1) % 2)
     assert_conserved(m, start)              # caches and pcp lists: quiesced
     assert free_total(m) == start.total and raw >= start.total
+
+
+@pytest.mark.parametrize("policy", ["6.18", "6.5"])
+def test_conserved_whatever_the_per_cpu_highs(make_machine, policy):
+    """With pcp auto-tuning (6.7+) a CPU's high is 0 until its list is first
+    used, grows on runs of frees (nr_pcp_high()) and decays on the vmstat
+    tick (decay_pcp_high()): the pages its lists hold vary with all that,
+    the free memory after quiesce() does not."""
+    m = make_machine(page_alloc_policy=policy, **SMALL_CONFIG)
+    start = snapshot(m)
+    untouched = m.pcp(1)["high"]
+    pfns = m.alloc_pages_bulk(600, cpu=0)
+    for pfn in pfns:                        # a run of cross-CPU frees
+        m.free_pages(pfn, cpu=1)
+    grown, held = m.pcp(1)["high"], m.pcp(1)["count"]
+    m.tick(5)
+    if policy == "6.18":
+        assert untouched == 0 and grown > m.pcp(1)["high_min"]
+        assert m.pcp(1)["high"] < grown     # decayed
+    else:
+        assert untouched == grown == m.pcp(1)["high_min"]
+    assert len(pfns) == 600
+    lists = pcp_total(m)                    # CPU 1's and CPU 0's refill leftovers
+    assert lists >= held > 0
+    assert sum(z["free"] for z in m.zones) == start.total - lists   # not free: on a list
+    assert_conserved(m, start)
+    assert m.pcp(1)["count"] == 0
 
 
 def test_assert_conserved_names_the_leak(make_machine):

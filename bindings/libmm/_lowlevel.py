@@ -149,6 +149,17 @@ def alloc_pages(m, gfp, order, node=None):
     return page
 
 
+def alloc_pages_bulk(m, gfp, nr, node=None):
+    """alloc_pages_bulk_node(): the pages obtained (maybe fewer than nr)."""
+    nr = _uint(nr, "nr_pages", 1 << 32)
+    array = ffi.new("struct page *[]", max(nr, 1))
+    gfp = _uint(gfp, "gfp")
+    got = lib.mm_alloc_pages_bulk(m, -1 if node is None else int(node), gfp, nr, array)
+    if got == 0 and nr and lib.mm_last_errno(m) != _errno.ENOMEM:
+        _raise_last(m, "alloc_pages_bulk")      # refused: bad flags or node
+    return [array[i] for i in range(got)]
+
+
 def free_pages(m, page, order):
     _check_rc(m, lib.mm_free_pages(m, page, _uint(order, "order")))
 
@@ -192,6 +203,10 @@ def drain_all_pages(m):
 
 def drain_local_pages(m):
     lib.mm_drain_local_pages(m)
+
+
+def tick(m, n):
+    _check_rc(m, lib.mm_tick(m, _uint(n, "tick count", 1 << 40)))
 
 
 def pfn_zone(m, pfn):

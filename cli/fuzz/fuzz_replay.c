@@ -14,7 +14,9 @@
  * The first byte picks: % 3 the parser (as fuzz_parse.c: the corpora
  * agree), / 3 % 2 slub_debug=FZPU or per-CPU sheaves (the two slab paths
  * that differ most), / 6 % 2 fault injection on both facilities (every
- * tenth eligible call fails, draws from the machine's seed).
+ * tenth eligible call fails, draws from the machine's seed), / 12 % 2 a
+ * vmstat tick every 64 operations (the per-CPU highs decay, as mmbench's
+ * --tick), / 24 % 2 page_alloc_policy=6.5 instead of 6.18.
  *
  *   scons fuzz [FUZZ_TIME=60]       libFuzzer, corpus cli/fuzz/corpus-replay
  *   build/V/bin/test_fuzz_replay    standalone.c: 400 corpus inputs, 1000
@@ -103,12 +105,13 @@ static void check_machine(struct mmb_run *r, unsigned long boot_free)
 	}
 }
 
-static struct mm *make_machine(int debug, int faults)
+static struct mm *make_machine(int debug, int faults, int old_policy)
 {
 	char cfg[256], err[256];
 	struct mm *m;
 
-	snprintf(cfg, sizeof(cfg), "%s %s", MACHINE, debug ? "debug=FZPU" : "slub_sheaves=1");
+	snprintf(cfg, sizeof(cfg), "%s %s%s", MACHINE, debug ? "debug=FZPU" : "slub_sheaves=1",
+		 old_policy ? " page_alloc_policy=6.5" : "");
 	m = mm_create(cfg, err, sizeof(err));
 	if (!m)
 		fail("mm_create", err);
@@ -147,7 +150,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	r.prog = &p;
 	r.backend = MMB_BACKEND_LIBMM;
 	if (ok) {
-		r.m = make_machine(data[0] / 3 % 2, data[0] / 6 % 2);
+		r.m = make_machine(data[0] / 3 % 2, data[0] / 6 % 2, data[0] / 24 % 2);
+		r.tick_every = data[0] / 12 % 2 ? 64 : 0;
 		if (which)              /* traces: CPUs folded onto the machine's */
 			for (size_t i = 0; i < p.nops; i++)
 				p.ops[i].cpu = (uint16_t)(p.ops[i].cpu % mm_nr_cpus(r.m));

@@ -25,7 +25,8 @@
  * every run.  No fail_nth or task filter (there are no tasks).
  *
  * The fast paths stay free of it: alloc_pages' order-0 fast path is turned
- * off (mm->alloc_fast_off) only while fail_page_alloc can fail order 0, and
+ * off (mm->fast_id = ~0, the compare it already makes) only while
+ * fail_page_alloc can fail order 0, and
  * the slab fast paths see failslab through s->slow_bits, which the slab
  * layer recomputes from the hook it registers (fault_state.failslab_changed).
  *
@@ -69,8 +70,8 @@ static void fault_update_fast_off(struct mm *m)
 {
 	struct fault_state *f = &m->fault;
 
-	WRITE_ONCE(m->alloc_fast_off, m->cfg.pcp_disabled ||
-		   (READ_ONCE(f->page_alloc.probability) && !READ_ONCE(f->pa_min_order)));
+	WRITE_ONCE(m->fast_id, m->cfg.pcp_disabled || (READ_ONCE(f->page_alloc.probability) &&
+						      !READ_ONCE(f->pa_min_order)) ? ~0ul : m->id);
 }
 
 void fault_inject_init(struct mm *m)

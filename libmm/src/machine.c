@@ -57,7 +57,11 @@ static const struct mm_config default_config = {
 	.slab_hardened = 1,
 	.slub_max_order = 3,
 	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
+	.pa_base = PA_POLICY_6_18,
+	.thp = THP_NEVER,
+	.cpu_cache_slice = 2ul << 20,
 };
+
 
 static int cfg_error(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -193,13 +197,84 @@ static int parse_panic_on_taint(struct mm_config *c, const char *v, char *err, s
 	return 0;
 }
 
+/* The page allocator's policy switches by name: pa_<name>=0|1. */
+const struct pa_switch_name pa_switch_names[NR_PA_SWITCHES] = {
+	{ "freelist_hygiene", PA_FREELIST_HYGIENE },
+	{ "claim_steal", PA_CLAIM_STEAL },
+	{ "pcp_autotune", PA_PCP_AUTOTUNE },
+	{ "pcp_thp_split", PA_PCP_THP_SPLIT },
+	{ "highatomic_cap", PA_HIGHATOMIC_CAP },
+	{ "highatomic_free", PA_HIGHATOMIC_FREE },
+	{ "highatomic_order0", PA_HIGHATOMIC_ORDER0 },
+	{ "highatomic_gfp_high", PA_HIGHATOMIC_GFP_HIGH },
+};
+
+static const char *const thp_names[] = { "never", "madvise", "always" };
+
+/* One choice of a fixed list of words: its index, or -1. */
+static int parse_word(const char *v, const char *const *words, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, words[i]))
+			return i;
+	return -1;
+}
+
+/* page_alloc_policy=, defrag_mode=, pa_<switch>=: 1 if key was one of
+ * them (0 or an error from cfg_error then), 0 if not. */
+static int parse_policy_kv(struct mm_config *c, const char *key, const char *v,
+			   char *err, size_t errlen, int *ret)
+{
+	*ret = 0;
+	if (!strcmp(key, "page_alloc_policy")) {
+		if (!strcmp(v, "6.18"))
+			c->pa_base = PA_POLICY_6_18;
+		else if (!strcmp(v, "6.5"))
+			c->pa_base = PA_POLICY_6_5;
+		else
+			*ret = cfg_error(err, errlen, "page_alloc_policy=%s: expected 6.18 or 6.5", v);
+		return 1;
+	}
+	if (!strcmp(key, "defrag_mode")) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			*ret = cfg_error(err, errlen, "defrag_mode=%s: expected 0 or 1", v);
+		c->defrag_mode = !strcmp(v, "1");
+		return 1;
+	}
+	if (strncmp(key, "pa_", 3))
+		return 0;
+	for (int i = 0; i < NR_PA_SWITCHES; i++) {
+		unsigned bit = pa_switch_names[i].bit;
+
+		if (strcmp(key + 3, pa_switch_names[i].name))
+			continue;
+		if (strcmp(v, "0") && strcmp(v, "1")) {
+			*ret = cfg_error(err, errlen, "%s=%s: expected 0 or 1", key, v);
+		} else if (!strcmp(v, "1")) {
+			c->pa_on |= bit;
+			c->pa_off &= ~bit;
+		} else {
+			c->pa_off |= bit;
+			c->pa_on &= ~bit;
+		}
+		return 1;
+	}
+	*ret = cfg_error(err, errlen, "unknown machine option '%s' (page allocator switches: "
+			 "pa_freelist_hygiene, pa_claim_steal, pa_pcp_autotune, pa_pcp_thp_split, "
+			 "pa_highatomic_cap, pa_highatomic_free, pa_highatomic_order0, "
+			 "pa_highatomic_gfp_high)", key);
+	return 1;
+}
+
 static int parse_kv(struct mm_config *c, const char *key, const char *v,
 		    char *err, size_t errlen)
 {
 	unsigned long bytes;
 	long n;
-	int z = zone_key(key);
+	int z = zone_key(key), ret;
 
+	if (parse_policy_kv(c, key, v, err, errlen, &ret))
+		return ret;
 	if (z >= 0 || !strcmp(key, "HIGHMEM")) {
 		if (parse_size(v, &bytes))
 			return cfg_error(err, errlen, "%s=%s: bad size (use bytes or K/M/G/T)", key, v);
@@ -259,6 +334,26 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "%s=%s: expected a size from 1M to 64T, a "
 					 "multiple of the %lu-byte page", key, v, PAGE_SIZE);
 		c->vmalloc_size = bytes;
+	} else if (!strcmp(key, "thp")) {
+		int t = parse_word(v, thp_names, 3);
+
+		if (t < 0)
+			return cfg_error(err, errlen, "thp=%s: expected always, madvise or never", v);
+		c->thp = t;
+	} else if (!strcmp(key, "lowzones")) {
+		if (strcmp(v, "node0") && strcmp(v, "all"))
+			return cfg_error(err, errlen, "lowzones=%s: expected node0 (DMA and DMA32 on "
+					 "node 0 only, as on x86) or all (every node)", v);
+		c->lowzones_node0 = !strcmp(v, "node0");
+	} else if (!strcmp(key, "cpu_cache_slice")) {
+		if (parse_size(v, &bytes) || bytes > (1ul << 40))
+			return cfg_error(err, errlen, "cpu_cache_slice=%s: expected a size "
+					 "(bytes or K/M/G)", v);
+		c->cpu_cache_slice = bytes;
+	} else if (!strcmp(key, "vmalloc_pages")) {
+		if (strcmp(v, "bulk") && strcmp(v, "blocks"))
+			return cfg_error(err, errlen, "vmalloc_pages=%s: expected bulk or blocks", v);
+		c->vmalloc_blocks = !strcmp(v, "blocks");
 	} else if (!strcmp(key, "debug")) {
 		if (strlen(v) >= sizeof(c->debug))
 			return cfg_error(err, errlen, "debug=%s: too long", v);
@@ -294,6 +389,10 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 	}
 	if (!total)
 		return cfg_error(err, errlen, "the machine has no memory: every zone is 0");
+	if (c->lowzones_node0 && c->nodes > 1 && !c->zone_bytes[ZONE_NORMAL] &&
+	    !c->zone_bytes[ZONE_MOVABLE])
+		return cfg_error(err, errlen, "lowzones=node0: nodes 1..%d would have no memory "
+				 "(NORMAL and MOVABLE are 0)", c->nodes - 1);
 	if (total / PAGE_SIZE * (unsigned long)c->nodes > MAX_BYTES / PAGE_SIZE)
 		return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	if (c->percpu_pagelist_high_fraction && c->percpu_pagelist_high_fraction < 8)
@@ -432,6 +531,24 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);
 	}
+	if (c->vmalloc_blocks)
+		sb_puts(sb, " vmalloc_pages=blocks");
+	if (c->pa_base != d->pa_base)
+		sb_puts(sb, " page_alloc_policy=6.5");
+	for (int i = 0; i < NR_PA_SWITCHES; i++)
+		if ((c->pa_on | c->pa_off) & pa_switch_names[i].bit)
+			sb_printf(sb, " pa_%s=%d", pa_switch_names[i].name,
+				  !!(c->pa_on & pa_switch_names[i].bit));
+	if (c->defrag_mode)
+		sb_puts(sb, " defrag_mode=1");
+	if (c->thp != d->thp)
+		sb_printf(sb, " thp=%s", thp_names[c->thp]);
+	if (c->lowzones_node0)
+		sb_puts(sb, " lowzones=node0");
+	if (c->cpu_cache_slice != d->cpu_cache_slice) {
+		sb_puts(sb, " cpu_cache_slice=");
+		format_size(sb, c->cpu_cache_slice);
+	}
 	if (c->fail_page_alloc.set)
 		sb_printf(sb, " fail_page_alloc=%lu,%lu,%d,%d", c->fail_page_alloc.interval,
 			  c->fail_page_alloc.probability, c->fail_page_alloc.space,
@@ -513,33 +630,38 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* Pages of zone i on node n: every node has every zone, unless
+ * lowzones=node0 keeps DMA and DMA32 on node 0 (the x86 layout: they are the
+ * first 4 GiB of physical memory). */
+static unsigned long node_zone_pages(const struct mm *m, int n, int i)
+{
+	if (n && m->cfg.lowzones_node0 && i <= ZONE_DMA32)
+		return 0;
+	return m->cfg.zone_bytes[i] / PAGE_SIZE;
+}
+
 static void machine_setup_nodes(struct mm *m)
 {
-	unsigned long off = 0;
+	unsigned long start = 0;
 
-	for (int i = 0; i < MAX_NR_ZONES; i++) {
-		off += m->cfg.zone_bytes[i] / PAGE_SIZE;
-		m->zone_end_off[i] = off;
-	}
 	for (int n = 0; n < m->nr_nodes; n++) {
 		struct pglist_data *pg = &m->nodes[n];
-		unsigned long start = n * m->node_pages;
 
 		pg->node_id = n;
 		pg->node_start_pfn = start;
-		pg->node_spanned_pages = m->node_pages;
+		pg->node_spanned_pages = n ? m->node_pages : m->node0_pages;
 		for (int i = 0; i < MAX_NR_ZONES; i++) {
 			struct zone *z = &pg->node_zones[i];
-			unsigned long zstart = start + (i ? m->zone_end_off[i - 1] : 0);
 
 			z->mm = m;
 			z->node = n;
 			z->idx = i;
 			z->id = n * MAX_NR_ZONES + i;
 			z->name = zone_name(i);
-			z->zone_start_pfn = zstart;
-			z->spanned_pages = start + m->zone_end_off[i] - zstart;
+			z->zone_start_pfn = start;
+			z->spanned_pages = node_zone_pages(m, n, i);
 			z->present_pages = z->managed_pages = z->spanned_pages;
+			start += z->spanned_pages;
 		}
 	}
 	for (int c = 0; c < m->nr_cpus; c++) {
@@ -617,9 +739,16 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->nr_orders = m->max_order + 1;
 	m->pageblock_order = m->max_order < HUGETLB_PAGE_ORDER ? m->max_order : HUGETLB_PAGE_ORDER;
 	m->pageblock_nr_pages = 1ul << m->pageblock_order;
-	for (int i = 0; i < MAX_NR_ZONES; i++)
-		m->node_pages += m->cfg.zone_bytes[i] / PAGE_SIZE;
-	m->nr_pages = m->node_pages * m->nr_nodes;
+	m->pcp_orders = m->cfg.pcp_disabled ? 0 : (1u << m->pageblock_order) |
+		((1u << (PAGE_ALLOC_COSTLY_ORDER + 1)) - 1);
+	m->pa = (m->cfg.pa_base | m->cfg.pa_on) & ~m->cfg.pa_off;
+	m->fast_id = m->cfg.pcp_disabled ? ~0ul : m->id;
+	m->defrag_mode = m->cfg.defrag_mode;
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		m->node0_pages += node_zone_pages(m, 0, i);
+		m->node_pages += node_zone_pages(m, 1, i);
+	}
+	m->nr_pages = m->node0_pages + m->node_pages * (unsigned long)(m->nr_nodes - 1);
 	m->nodes = calloc(m->nr_nodes, sizeof(*m->nodes));
 	m->cpus = aligned_alloc(64, sizeof(*m->cpus) * m->nr_cpus);
 	if (!m->nodes || !m->cpus)

@@ -266,6 +266,63 @@ static void test_fail_page_alloc_knobs(void)
 	mm_destroy(m);
 }
 
+/* Free the order-0 pages of an array and empty its slots. */
+static void free_array(struct mm *m, struct page **p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (p[i])
+			CHECK(mm_free_pages(m, p[i], 0) == 0);
+		p[i] = NULL;
+	}
+}
+
+/* alloc_pages_bulk asks fail_page_alloc where alloc_pages_bulk_noprof()'s
+ * prepare_alloc_pages() does - an injected failure adds no page ("goto
+ * out": the slots already filled are the answer) - and its single-page
+ * way (one slot left) asks again through __alloc_pages().  Order 0: only
+ * with min-order 0; sleeping requests only with ignore-gfp-wait 0.
+ * vmalloc (vm_area_alloc_pages()) goes on page by page after a short bulk
+ * call, so with times 1 it succeeds past the one injected failure. */
+static void test_fail_page_alloc_bulk(void)
+{
+	struct mm *m = ctest_machine("cpus=1 DMA=0 DMA32=0 NORMAL=64M");
+	unsigned long start = free_pages(m);
+	struct page *p[16] = { 0 };
+	void *v;
+
+	mm_fault_inject(m, "fail_page_alloc", "probability", 100);
+	mm_fault_inject(m, "fail_page_alloc", "times", -1);
+	mm_fault_inject(m, "fail_page_alloc", "verbose", 0);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC, 16, p) == 16);     /* min-order 1 */
+	free_array(m, p, 16);
+	mm_fault_inject(m, "fail_page_alloc", "min-order", 0);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_KERNEL, 16, p) == 16);     /* ignore-gfp-wait */
+	free_array(m, p, 16);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC, 16, p) == 0);
+	CHECK(mm_last_errno(m) == ENOMEM && mm_last_fault_injected(m) && !p[0]);
+	CHECK(knob(m, "fail_page_alloc", "injected") == 1);
+	CHECK((p[0] = mm_alloc_pages(m, GFP_KERNEL, 0)) != NULL);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC, 16, p) == 1 && !p[1]);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC, 2, p) == 1 && !p[1]);  /* __alloc_pages */
+	CHECK(mm_last_fault_injected(m) && knob(m, "fail_page_alloc", "injected") == 3);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC | __GFP_NOFAIL, 16, p) == 16);
+	free_array(m, p, 16);
+	mm_fault_inject(m, "fail_page_alloc", "times", 1);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC, 16, p) == 0 && mm_last_fault_injected(m));
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_ATOMIC, 16, p) == 16);     /* times ran out */
+	free_array(m, p, 16);
+	mm_fault_inject(m, "fail_page_alloc", "ignore-gfp-wait", 0);
+	mm_fault_inject(m, "fail_page_alloc", "times", 1);
+	CHECK((v = mm_vmalloc(m, 64 << 10)) != NULL);
+	CHECK(knob(m, "fail_page_alloc", "injected") == 5 && knob(m, "fail_page_alloc", "times") == 0);
+	CHECK(mm_vfree(m, v) == 0);
+	CHECK(mm_vmstat_read(m, "pgalloc_fail") == 0);
+	CHECK(mm_quiesce(m) == 0);
+	CHECK(free_pages(m) == start);
+	CHECK_VALID(m);
+	mm_destroy(m);
+}
+
 /* The draws follow the machine's seed. */
 static void fail_pattern(const char *cfg, char *out, int n)
 {
@@ -412,20 +469,28 @@ static void test_page_info(void)
 	mm_destroy(m);
 }
 
-/* quiesce: everything back to the quiet state, sheaves and vmalloc too */
+/* quiesce: everything back to the quiet state, sheaves and vmalloc too,
+ * and the per-CPU lists whatever their auto-tuned high (6.7+: 0 until a
+ * list is used, raised by runs of frees, decayed by the vmstat tick) */
 static void test_quiesce(void)
 {
 	struct mm *m = ctest_machine("cpus=2 DMA=0 DMA32=0 NORMAL=64M slub_sheaves=1");
 	unsigned long start = free_pages(m);
+	struct page *pages[500] = { 0 };
+	struct mm_pcp_info pcp;
 	void *objs[300], *v;
 
 	for (int i = 0; i < 300; i++)
 		objs[i] = mm_kmalloc(m, 32 + i, GFP_KERNEL);
 	v = mm_vmalloc(m, 1 << 20);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_KERNEL, 500, pages) == 500);
 	mm_cpu_bind(m, 1);
 	for (int i = 0; i < 300; i++)
 		mm_kfree(m, objs[i]);              /* into CPU 1's sheaves */
 	mm_vfree(m, v);
+	free_array(m, pages, 500);          /* a run of frees: CPU 1's high grows */
+	CHECK(mm_pcp_info(m, 1, 0, MM_ZONE_NORMAL, &pcp) == 0 && pcp.count > 0);
+	CHECK(mm_tick(m, 3) == 0);
 	CHECK(free_pages(m) < start);
 	CHECK(mm_quiesce(m) == 0);
 	CHECK(free_pages(m) == start);
@@ -443,6 +508,7 @@ int main(void)
 	test_fault_defaults();
 	test_fail_page_alloc_boot();
 	test_fail_page_alloc_knobs();
+	test_fail_page_alloc_bulk();
 	test_fault_deterministic();
 	test_failslab();
 	test_injected_beneath();
