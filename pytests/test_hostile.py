@@ -53,6 +53,18 @@ def test_orders_sizes_and_cpus_are_integers(small_machine, bad):
         m.free_pages(pfn, order=1.0)
     m.free_pages(pfn, order=Index(1), cpu=1)
     m.kfree(m.kmalloc(Index(100)))
+    if bad is not None:
+        with pytest.raises(TypeError):
+            m.alloc_pages_bulk(bad)
+        with pytest.raises(TypeError):
+            m.tick(bad)
+        c = m.kmem_cache_create("ratio", 64)
+        with pytest.raises(TypeError):
+            c.remote_node_defrag_ratio = bad
+        c.remote_node_defrag_ratio = Index(40)
+        assert c.remote_node_defrag_ratio == 40
+        c.destroy()
+    m.free_pages(m.alloc_pages_bulk(Index(1))[0])
 
 
 def test_cpu_to_node_of_a_missing_cpu(small_machine):

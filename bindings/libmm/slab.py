@@ -224,7 +224,7 @@ class KmemCache:
 
     @remote_node_defrag_ratio.setter
     def remote_node_defrag_ratio(self, value):
-        value = int(value)
+        value = ll.integer(value, "remote_node_defrag_ratio")
         if not 0 <= value <= 100:
             raise ValueError("remote_node_defrag_ratio %d is not 0..100" % value)
         lib.mm_kmem_cache_remote_node_defrag_ratio(self.handle, value)

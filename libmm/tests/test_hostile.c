@@ -52,6 +52,7 @@ static void test_null_pointers(void)
 	CHECK(mm_kmem_cache_sheaf_capacity(NULL) == 0 && mm_kmem_cache_stat(NULL, "x") == -1);
 	CHECK(mm_kmem_cache_stat(c, NULL) == -1);
 	CHECK(mm_kmem_cache_set_failslab(NULL, 1) == -EINVAL);
+	CHECK(mm_kmem_cache_remote_node_defrag_ratio(NULL, 50) == -EINVAL);
 	/* slab: NULL arrays */
 	CHECK(mm_kmem_cache_alloc_bulk(c, GFP_KERNEL, 2, NULL) == 0);
 	CHECK(mm_last_errno(m) == EINVAL && strstr(mm_last_error(m), "no array"));
@@ -92,6 +93,9 @@ static void test_null_pointers(void)
 	CHECK(mm_dump_page(NULL, 0) == NULL && mm_quiesce(NULL) == -EINVAL);
 	CHECK(mm_zone_info(m, 0, MM_ZONE_NORMAL, NULL) == -EINVAL);
 	CHECK(mm_pcp_info(m, 0, 0, MM_ZONE_NORMAL, NULL) == -EINVAL);
+	CHECK(mm_alloc_pages_bulk(NULL, -1, GFP_KERNEL, 2, (struct page **)p) == 0);
+	CHECK(mm_alloc_pages_bulk(m, -1, GFP_KERNEL, 2, NULL) == 0 && mm_last_errno(m) == EINVAL);
+	CHECK(mm_tick(NULL, 1) == -EINVAL);
 	CHECK(mm_gfp_parse("GFP_KERNEL", NULL, NULL, 0) == -EINVAL);
 	CHECK(mm_gfp_format(GFP_KERNEL, NULL, 0) > 0 && mm_vmstat_read(m, NULL) == -1);
 	CHECK(mm_kmem_cache_free(c, x) == 0 && mm_kmem_cache_destroy(c) == 0);
