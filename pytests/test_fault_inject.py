@@ -353,3 +353,19 @@ def test_mmbench_boot_keys_and_bad_lines(tmp_path):
                       ("fault_inject failslab", "expected NAME KNOB=VALUE")]:
         r = run("run", write(tmp_path, line + "\n", "bad.mmw"), check=1)
         assert "bad.mmw:1: " in r.stderr and msg in r.stderr, r.stderr
+
+
+def test_mmbench_fault_inject_streamed_and_repeated(tmp_path):
+    """The knobs are operations like any other: a stream cut into chunks of
+    4 operations applies them where they stand, and every --runs run (a
+    fresh machine: fresh knobs) injects the same failures; the pooled
+    counts are one run's."""
+    from mmbench_util import run_json, write
+    w = write(tmp_path, FAULTY_WORKLOAD)
+    whole = run_json(tmp_path, w, name="whole.json")
+    cut = run_json(tmp_path, w, "--buffer", "4", "--runs", "2", name="cut.json")
+    assert cut["input"]["streamed"]
+    for d in (whole, cut):
+        assert d["ops"]["kmalloc"]["injected"] == 3
+        assert d["ops"]["alloc_pages"]["injected"] == 2
+        assert d["fault_inject"]["failslab"]["injected"] == 3
