@@ -497,6 +497,13 @@ static void dump_ops(const struct mmb_prog *p)
 			printf("%u cpu %u\n", op->line, op->cpu);
 			continue;
 		}
+		if (op->kind == OP_FAULT_INJECT) {
+			char buf[96];
+
+			printf("%u fault_inject cpu=%u %s\n", op->line, op->cpu,
+			       mmb_fault_text(op, buf, sizeof(buf)));
+			continue;
+		}
 		printf("%u %s cpu=%u", op->line, mmb_op_names[op->kind], op->cpu);
 		if (op->kind == OP_CACHE_CREATE || op->kind == OP_CACHE_DESTROY)
 			printf(" cache=%s", p->caches[op->handle].name);
