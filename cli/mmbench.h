@@ -22,6 +22,9 @@ int mmb_cmd_info(int argc, char **argv);
 /* `mmbench run`: replay a workload or trace (run.c). */
 int mmb_cmd_run(int argc, char **argv);
 
+/* "0.1.0 (git REV, VARIANT build)" (report.c, where the revision is compiled in). */
+const char *mmb_version(void);
+
 /* Usage text: all commands, or just cmd when non-NULL. */
 void mmb_usage(FILE *f, const struct mmb_command *cmd);
 const struct mmb_command *mmb_find_command(const char *name);

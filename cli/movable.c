@@ -1,96 +1,52 @@
 /*
  * cli/movable.c - movable memory in a replay: the fault/unmap/pin/unpin/
- * compact operations, the replayer as the owner of the movable pages it
- * allocates, and compaction in the summary.
+ * compact operations, and compaction in the summary.
  *
  * Processes are made at their first operation (mm_process_create) and go
- * with the machine.  Operations the library refuses (a fault on a mapped
+ * with the machine (a run on a fresh machine starts without any:
+ * mmb_prog_rerun).  Operations the library refuses (a fault on a mapped
  * address, an unmap of a pinned folio, ...) count as failed; the library's
- * log says why.
+ * log says why.  In --threads mode a process's operations run in stream
+ * order whatever their CPUs (replay.c waits on the slot's `done`), so the
+ * first one, which makes the process, comes before the others.
  *
- * Movable pages: a sequential replay registers itself as a
- * movable_operations owner and marks every page it allocates with
- * __GFP_MOVABLE movable, its handle slot as the private word; migration
- * (compaction, migrate_pages) then moves them and rewrites the handle
- * table, so a trace's movable allocations are migratable without the trace
- * knowing.  --threads replays leave them unmovable: a handle may be in
- * flight on another replay thread while a migration would rewrite it.
+ * The replayer's own movable pages (alloc_pages with __GFP_MOVABLE) are
+ * replay.c's: it owns its handle table, which their migration rewrites.
  */
-#include <errno.h>
 #include <stdio.h>
 
 #include "workload.h"
-
-enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE };  /* as replay.c's */
 
 const char *const mmb_compact_names[MMB_NR_COMPACT] = {
 	"pgmigrate_success", "pgmigrate_fail", "compact_stall", "compact_success",
 	"compact_migrate_scanned", "compact_free_scanned",
 };
 
-static struct mm_process *proc_of(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
+int mmb_exec_movable(struct mm *m, struct mmb_proc *procs, const struct mmb_op *op)
 {
-	struct mmb_proc *pr = &p->procs[op->handle];
-
-	if (!pr->proc)
-		pr->proc = mm_process_create(m);
-	return pr->proc;
-}
-
-int mmb_exec_movable(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
-{
-	struct mm_process *proc;
+	struct mmb_proc *pr;
 	long rc;
 
 	if (op->kind == OP_COMPACT)
-		return mm_compact_memory(m, (int)op->size - 1) ? RES_FAIL : RES_OK;
-	proc = proc_of(m, p, op);
-	if (!proc)
-		return RES_FAIL;
+		return mm_compact_memory(m, (int)op->size - 1) ? -1 : 0;
+	pr = &procs[op->handle];
+	if (!pr->proc && !(pr->proc = mm_process_create(m)))
+		return -1;
 	switch (op->kind) {
 	case OP_FAULT:
-		rc = mm_process_fault(proc, op->size, op->order);
+		rc = mm_process_fault(pr->proc, op->size, op->order);
 		break;
 	case OP_UNMAP:
-		rc = mm_process_unmap(proc, op->size, (unsigned long)op->align * MM_PAGE_SIZE);
+		rc = mm_process_unmap(pr->proc, op->size, (unsigned long)op->align * MM_PAGE_SIZE);
 		break;
 	case OP_PIN:
-		rc = mm_process_pin(proc, op->size, op->flags);
+		rc = mm_process_pin(pr->proc, op->size, op->flags);
 		break;
 	default:
-		rc = mm_process_unpin(proc, op->size);
+		rc = mm_process_unpin(pr->proc, op->size);
 		break;
 	}
-	return rc < 0 ? RES_FAIL : RES_OK;
-}
-
-/* migrate_page of the replay's owner: the handle now holds dst. */
-static int replay_migrate_page(void *arg, struct page *dst, struct page *src,
-			       unsigned long slot, int mode)
-{
-	struct mmb_prog *p = arg;
-
-	(void)mode;
-	if (slot >= p->nhandles || p->handles[slot].ptr != src)
-		return -EINVAL;
-	p->handles[slot].ptr = dst;
-	return 0;
-}
-
-static const struct mm_movable_operations replay_mops = {
-	.migrate_page = replay_migrate_page,
-};
-
-int mmb_movable_begin(struct mm *m, struct mmb_prog *p)
-{
-	p->owner = mm_movable_owner_register(m, "mmbench", &replay_mops, p);
-	return p->owner ? 0 : -1;
-}
-
-void mmb_movable_end(struct mm *m, struct mmb_prog *p)
-{
-	(void)m;
-	p->owner = NULL;        /* the machine's destruction takes it */
+	return rc < 0 ? -1 : 0;
 }
 
 void mmb_summary_compaction(struct mm *m, FILE *f)

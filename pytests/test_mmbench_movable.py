@@ -8,7 +8,7 @@ import pytest
 
 from libmm import GFP
 from libmm.gfp import to_gfp
-from mmbench_util import TRACES, run, run_json, write
+from mmbench_util import TRACES, dump_ops, run, run_json, write
 
 # pcp=off: frees reach the buddy at once - 6.18's auto-tuned per-CPU high
 # (up to managed / 8 = 1024 pages here) would keep the holes these
@@ -103,13 +103,18 @@ def test_replay_movable_allocations_are_migrated_by_compaction(tmp_path):
     assert d["zones"][2]["free"] + sum(p["count"] for p in d["pcp"]) == d["zones"][2]["managed"]
 
 
-def test_threads_replay_leaves_movable_pages_unmovable(tmp_path):
-    body = [FRAG_MACHINE.replace("cpus=1", "cpus=2")]
+@pytest.mark.parametrize("machine, args", [("cpus=2", ("--threads",)),
+                                           ("cpus=1 kcompactd=thread", ())])
+def test_concurrent_replays_leave_movable_pages_unmovable(tmp_path, machine, args):
+    """The replayer owns its movable pages only when nothing else can
+    migrate them while it reads its handle table: not with --threads, nor
+    with kcompactd on a thread of its own."""
+    body = [FRAG_MACHINE.replace("cpus=1", machine)]
     body += ["alloc_pages p%d 0 GFP_HIGHUSER_MOVABLE\n" % i for i in range(512)]
     body += ["compact\n"]
     body += ["free_pages p%d\n" % i for i in range(512)]
     w = write(tmp_path, "".join(body))
-    d = run_json(tmp_path, w, "--threads", "--validate")
+    d = run_json(tmp_path, w, "--validate", *args)
     assert d["vmstat"]["pgmigrate_success"] == 0
     assert d["ops"]["free_pages"]["failed"] == 0
 
@@ -174,3 +179,82 @@ def test_tick_drives_kcompactd(tmp_path):
     assert d["compaction"][0]["runs"] == 1
     assert d["compaction"][0]["fragmentation_score"] < 100
     assert d["ops"]["alloc_pages"]["failed"] == 0
+
+
+def perf_line(pid, cpu, event, fields):
+    return "%16s %5d [%03d]  100.000000: %30s: %s\n" % ("a.out", pid, cpu, "kmem:" + event,
+                                                        fields)
+
+
+def user_page_trace(steps):
+    """PIDs 7 (CPU 0) and 8 (CPU 1) fault and free user pages, at most
+    three live each; every 50th step an order-2 folio too."""
+    out, alloc = [], "page=0x{0:x} pfn=0x{0:x} order={1} migratetype=1 " \
+                     "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO"
+    for i in range(steps):
+        for pid, cpu, base in ((7, 0, 0x1000), (8, 1, 0x2000)):
+            pfn = base + 4 * (i % 3)
+            order = 2 if i % 50 == 0 else 0
+            if i >= 3:
+                prev = 2 if (i - 3) % 50 == 0 else 0
+                out.append(perf_line(pid, cpu, "mm_page_free",
+                                     "page=0x%x pfn=0x%x order=%d" % (pfn, pfn, prev)))
+            out.append(perf_line(pid, cpu, "mm_page_alloc", alloc.format(pfn, order)))
+    return "".join(out)
+
+
+@pytest.mark.parametrize("args", [(), ("--buffer", "64"), ("--threads",),
+                                  ("--threads", "--buffer", "64", "--runs", "2")])
+def test_perf_user_addresses_are_reused(tmp_path, args):
+    """A process's unmapped folios leave their addresses to its next faults
+    of the same order: 6000 faults by two PIDs, never more than three
+    folios live each, fit a 2M task_size (512 pages) - streamed in chunks
+    of 64 operations, with --threads, with --runs, all alike."""
+    path = tmp_path / "u.perf"
+    path.write_text(user_page_trace(3000))
+    machine = ("--machine", "cpus=2 DMA=0 DMA32=0 NORMAL=32M task_size=2M")
+    d = run_json(tmp_path, path, "--validate", *machine, *args)
+    assert d["import"]["user_pages"] == 6000
+    assert d["ops"]["fault"]["count"] == 6000 and d["ops"]["fault"]["failed"] == 0
+    assert d["ops"]["unmap"]["count"] == 5994 and d["ops"]["unmap"]["failed"] == 0
+    ops, summary = dump_ops(path, *machine, *args)
+    assert summary["processes"] == 2 and summary["user_pages"] == 6000
+    faults = [f for _, kind, f in ops if kind == "fault"]
+    if faults:                          # a stream dumps no operations
+        assert max(int(f.get("size", 0)) for f in faults) < 16 << 12
+        assert {f["process"] for f in faults} == {"7", "8"}
+
+
+def test_process_and_cache_ops_with_threads_and_runs(tmp_path):
+    """Processes and caches in --threads mode, with --runs on fresh
+    machines (each run starts without processes or caches), parsed whole
+    and streamed: the same counts, nothing refused, validate clean."""
+    w = write(tmp_path, FRAG_MACHINE.replace("cpus=1", "cpus=2") + """
+cache_create c 192
+repeat 600 {
+  cpu 0
+  fault a ${i}M
+  cache_alloc o$i c
+  cpu 1
+  fault b ${i}M
+}
+repeat 600 {
+  cpu 1
+  unmap a ${i}M 4K
+  cache_free o$i
+}
+cpu 0
+pin b 0 longterm
+unpin b 0
+compact
+cache_destroy c
+""")
+    for args in (("--threads", "--runs", "2", "--warmup"),
+                 ("--threads", "--buffer", "100", "--runs", "2"), ("--runs", "2")):
+        d = run_json(tmp_path, w, "--validate", *args)
+        counts = {k: (v["count"], v["failed"], v["skipped"]) for k, v in d["ops"].items()}
+        assert counts["fault"] == (1200, 0, 0) and counts["unmap"] == (600, 0, 0), args
+        assert counts["pin"] == counts["unpin"] == counts["compact"] == (1, 0, 0), args
+        assert counts["cache_alloc"] == counts["cache_free"] == (600, 0, 0), args
+        assert counts["cache_destroy"] == (1, 0, 0), args
+        assert d["vmstat"]["pgmigrate_success"] > 0, args

@@ -16,7 +16,9 @@ MB2 = 2 << 20
 
 @pytest.fixture
 def m():
-    yield from checked_machine(**SMALL)
+    """validate() at teardown; no leak check: the processes a test leaves
+    keep their pages until the machine goes."""
+    yield from checked_machine(leak_check=False, **SMALL)
 
 
 # ---- faults, mappings, access ------------------------------------------------
@@ -286,6 +288,42 @@ def test_owner_misuse(m):
     assert m.migrate_pages([pfn])["failed"] == {"unmovable": 1}
     m.free_pages(pfn)
     pool.owner.unregister()
+
+
+def test_lifetime_and_integer_arguments():
+    """Process and owner calls enter the machine's gate: closing the
+    machine from an owner's callback (inside compact_memory) is refused,
+    calls after close raise ValueError and close()/unregister() are no-ops
+    then; addresses, orders and nodes are integers, never converted."""
+    m = libmm.Machine(**SMALL)
+    p = m.process()
+    p.fault(0)
+    for bad in (1.0, "0", True):
+        with pytest.raises(TypeError):
+            p.fault(bad)
+        with pytest.raises(TypeError):
+            m.compact_memory(node=bad)
+    with pytest.raises(TypeError):
+        p.fault(4096, order=1.0)
+    seen = []
+
+    def migrate(dst, src, private):
+        with pytest.raises(RuntimeError, match="inside one of its own calls"):
+            m.close()
+        seen.append((dst, src))
+        return 0
+    owner = m.movable_owner("gate", migrate)
+    pfn = m.alloc_pages(gfp="GFP_HIGHUSER_MOVABLE")
+    owner.set_movable(pfn)
+    assert m.migrate_pages([pfn])["succeeded"] == 1 and seen
+    m.close()
+    with pytest.raises(ValueError, match="closed"):
+        p.fault(4096)
+    with pytest.raises(ValueError, match="closed"):
+        m.compact_memory()
+    p.close()
+    owner.unregister()
+    assert p.closed
 
 
 def test_migrate_pages_arguments(m):

@@ -1,20 +1,25 @@
-"""The Pythonic ``Machine`` of SPEC §4: the page-allocator part.
+"""The Pythonic ``Machine``: the page-allocator part, taint, fault
+injection, page state and quiescing.
 
-A Machine owns one ``struct mm``.  PFNs, addresses and sizes are plain ints;
-zone names are the config's (``DMA``, ``DMA32``, ``NORMAL``, ``MOVABLE``),
-migratetype names the kernel's (``Unmovable``, ...).  Every allocator call
-binds the calling thread to the requested simulated CPU, runs, and unbinds.
-Out of memory is ``None``; misuse raises ValueError / CorruptionError and the
-machine stays usable.  close() is idempotent; a closed machine raises
-ValueError.
+A Machine owns one ``struct mm``.  PFNs, addresses and sizes are plain ints
+(a bool, float or str where an int is wanted is a TypeError, never
+converted); zone names are the config's (``DMA``, ``DMA32``, ``NORMAL``,
+``MOVABLE``), migratetype names the kernel's (``Unmovable``, ...).  Every
+allocator call binds the calling thread to a simulated CPU for its duration:
+``cpu=n``, else the CPU the thread holds in a ``with m.on_cpu(n):`` block,
+else CPU 0.  Out of memory is ``None``; misuse raises ValueError /
+CorruptionError and the machine stays usable.  Calls from several threads
+may overlap; close() waits for the calls in flight (_lifetime.py), is
+idempotent, and a closed machine raises ValueError.
 """
 import json
 
 from . import _lowlevel as ll
+from ._lifetime import Gate, gated
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 from .vmalloc import VmallocMixin
-from .slab import SlabMixin                 # slab/kmalloc (issue 4)
+from .slab import SlabMixin                 # slab/kmalloc
 from .process import MovableMixin           # processes, migration, compaction
 from .cma import CmaMixin                   # CMA, contiguous ranges
 
@@ -40,6 +45,18 @@ def build_config(config=None, **keywords):
     return " ".join(parts) if parts else None
 
 
+PAGE_STATES = ("buddy", "pcp", "allocated")
+
+#: fault injection knobs (the debugfs files, "_" for "-") per facility
+FAULT_KNOBS = {
+    "fail_page_alloc": ("probability", "interval", "times", "space", "verbose",
+                        "ignore_gfp_wait", "ignore_gfp_highmem", "min_order"),
+    "failslab": ("probability", "interval", "times", "space", "verbose",
+                 "ignore_gfp_wait", "cache_filter"),
+}
+_BOOL_KNOBS = ("ignore_gfp_wait", "ignore_gfp_highmem", "cache_filter")
+
+
 def _migratetype_arg(name):
     """-1 (the pageblocks' own type) for None, else the migratetype's index."""
     if name is None:
@@ -53,6 +70,8 @@ def _migratetype_arg(name):
 
 def zone_index(zone):
     """MM_ZONE_* index of a zone given by config name, kernel name or int."""
+    if isinstance(zone, bool):
+        raise TypeError("zone must be a name or an index, not bool")
     if isinstance(zone, int):
         if not 0 <= zone < len(ZONE_NAMES):
             raise ValueError("no zone index %d" % zone)
@@ -69,6 +88,8 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
 
     def __init__(self, config=None, **keywords):
         self._h = None
+        self._gate = Gate("machine")
+        self._caches = {}               # slab.py: handle -> its KmemCache objects
         self._movable_init()
         self._config_text = build_config(config, **keywords)
         self._h = ll.create(self._config_text)
@@ -85,16 +106,32 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return self._h
 
     def close(self):
-        h, self._h = self._h, None
-        if h is not None:
+        """Destroy the machine once the calls other threads have in flight
+        return; RuntimeError from inside one of its own calls."""
+        def destroy():
+            h, self._h = self._h, None
+            self._gate.closed = True
+            for caches in self._caches.values():
+                for c in list(caches.values()):
+                    c._h = None
+            self._caches.clear()
             for p in list(self._processes):      # freed with the machine
                 p._p = None
             self._owners.clear()
-            ll.destroy(h)
+            if h is not None:
+                ll.destroy(h)
+        if self._h is not None:
+            self._gate.exclusive(destroy)
 
     @property
     def closed(self):
         return self._h is None
+
+    def on_cpu(self, cpu):
+        """``with m.on_cpu(n):`` - the calls in the block run on CPU n (their
+        ``cpu=`` left out); the thread's previous binding comes back after.
+        The machine cannot be closed meanwhile."""
+        return _OnCpu(self, cpu)
 
     def __enter__(self):
         return self
@@ -128,7 +165,12 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         lambda self: ll.scalar(self.handle, "mm_pageblock_order"))
 
     def cpu_to_node(self, cpu):
-        return int(lib.mm_cpu_to_node(self.handle, int(cpu)))
+        """The node of a CPU; ValueError for a CPU the machine lacks."""
+        h = self.handle
+        node = lib.mm_cpu_to_node(h, ll.integer(cpu, "cpu"))
+        if node < 0:
+            raise ValueError(ll.last_error(h)[1])
+        return int(node)
 
     def gfp(self, text):
         """int value of GFP text such as "GFP_KERNEL|__GFP_ZERO"."""
@@ -136,14 +178,14 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
 
     # ---- page allocator -----------------------------------------------
 
-    def alloc_pages(self, order=0, gfp="GFP_KERNEL", cpu=0, node=None):
+    def alloc_pages(self, order=0, gfp="GFP_KERNEL", cpu=None, node=None):
         """PFN of a 2^order block, or None when it cannot be satisfied."""
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             page = ll.alloc_pages(h, g, order, node)
         return None if page is None else ll.page_to_pfn(h, page)
 
-    def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=0, node=None):
+    def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=None, node=None):
         """alloc_pages_bulk_node(): up to nr order-0 pages, from the CPU's
         per-CPU list; a list of PFNs (shorter when memory runs short)."""
         h, g = self.handle, to_gfp(gfp)
@@ -151,7 +193,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
             pages = ll.alloc_pages_bulk(h, g, nr, node)
         return [ll.page_to_pfn(h, p) for p in pages]
 
-    def free_pages(self, pfn, order=0, cpu=0):
+    def free_pages(self, pfn, order=0, cpu=None):
         h = self.handle
         page = ll.pfn_to_page(h, pfn)
         with ll.on_cpu(h, cpu):
@@ -221,7 +263,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return base
 
     def _check_span(self, addr, n):
-        addr, n = int(addr), int(n)
+        addr, n = ll.integer(addr, "address"), ll.integer(n, "length")
         if n < 0:
             raise ValueError("negative length %d" % n)
         base = self._need_backing("memory access")
@@ -295,6 +337,14 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         kcompactd wakes once (kcompactd=tick)."""
         ll.tick(self.handle, n)
 
+    def prefault_info(self, cpu=None):
+        """What populating simulated RAM ahead of use cost (``prefault=``):
+        {"mode", "pageblocks", "bytes", "ns", "minflt"}, for the whole machine
+        (boot included) or for what one CPU's allocations populated."""
+        p = ll.prefault_info(self.handle, -1 if cpu is None else cpu)
+        return {"mode": ("none", "pageblock", "boot")[p.mode], "pageblocks": p.pageblocks,
+                "bytes": p.bytes, "ns": p.ns, "minflt": p.minflt}
+
     # ---- reports and checks -------------------------------------------
 
     def vmstat(self):
@@ -317,7 +367,109 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return json.loads(ll.report_json(self.handle))
 
     def text(self, name):
+        """A report in the kernel's format: "buddyinfo", "pagetypeinfo",
+        "zoneinfo", "vmstat", "slabinfo", "vmallocinfo", "unusable_index",
+        "extfrag_index", "dmesg", "tainted"."""
         return ll.report_text(self.handle, name)
 
     def dmesg(self):
         return self.text("dmesg")
+
+    # ---- taint, fault injection ---------------------------------------
+
+    @property
+    def tainted(self):
+        """/proc/sys/kernel/tainted: bit 5 ('B') after any corruption report
+        or invalid free, bit 9 ('W') after a WARNING."""
+        return ll.tainted(self.handle)
+
+    def fault_inject(self, name, **knobs):
+        """Set fault injection knobs of "fail_page_alloc" or "failslab"
+        (probability, interval, times, space, verbose, ignore_gfp_wait, and
+        ignore_gfp_highmem, min_order / cache_filter); returns every knob's
+        value and "injected", the failures forced so far."""
+        h = self.handle
+        if name not in FAULT_KNOBS:
+            raise ValueError("no fault injection facility %r (one of %s)"
+                             % (name, ", ".join(FAULT_KNOBS)))
+        for knob, value in knobs.items():
+            if knob not in FAULT_KNOBS[name]:
+                raise ValueError("%s has no knob %r (one of %s)"
+                                 % (name, knob, ", ".join(FAULT_KNOBS[name])))
+            if knob in _BOOL_KNOBS and isinstance(value, bool):
+                value = int(value)
+            value = ll.integer(value, knob)
+            if not -2**63 <= value < 2**63:
+                raise ValueError("%s: %d out of range" % (knob, value))
+            ll.fault_inject(h, name, knob, value)
+        state = {k: ll.fault_inject_read(h, name, k) for k in FAULT_KNOBS[name]}
+        state["injected"] = ll.fault_inject_read(h, name, "injected")
+        return state
+
+    # ---- page state, quiescing ------------------------------------------
+
+    def page(self, pfn):
+        """A page frame's state, as dump_page() shows it: a dict with the
+        block it is part of (head_pfn, order, and state: "buddy", "pcp" or
+        "allocated"; head: is it the block's first frame), refcount,
+        migratetype (of its pageblock), node, zone, flags (kernel names),
+        cache (owning kmem_cache or None), pcp (on a per-CPU list), slab,
+        vmalloc, compound, and "dump", the kernel-format text."""
+        h = self.handle
+        info = ll.page_info(h, pfn)
+        flags = []
+        if info.compound and info.pfn == info.head_pfn:
+            flags.append("head")
+        if info.lru:
+            flags.append("lru")
+        if info.reserved:
+            flags.append("reserved")
+        if info.slab:                       # the slab folio's page_type
+            flags.append("slab")
+        elif info.pfn == info.head_pfn and info.state == 0:
+            flags.append("buddy")
+        return {
+            "pfn": int(info.pfn), "head_pfn": int(info.head_pfn),
+            "state": PAGE_STATES[info.state], "order": info.order,
+            "refcount": info.refcount, "migratetype": MIGRATETYPES[info.migratetype],
+            "node": info.node, "zone": ZONE_NAMES[info.zone_idx],
+            "compound": bool(info.compound), "slab": bool(info.slab),
+            "vmalloc": bool(info.vmalloc), "flags": flags,
+            "cache": ffi.string(info.cache).decode() or None,
+            "head": info.pfn == info.head_pfn, "pcp": info.state == 1,
+            "dump": ll.dump_page(h, pfn),
+        }
+
+    def quiesce(self, cpu=None):
+        """Shrink every cache (cpu slabs, sheaves, barns, empty slabs),
+        purge lazily freed vmalloc areas and drain every CPU's page lists:
+        free memory is then comparable with a fresh machine's.  Every other
+        CPU must be unbound (CPUBusyError)."""
+        h = self.handle
+        with ll.on_cpu(h, cpu):
+            ll.quiesce(h)
+
+
+class _OnCpu:
+    """Machine.on_cpu(): the gate is held for the block."""
+
+    def __init__(self, machine, cpu):
+        self._m = machine
+        self._inner = ll.on_cpu(machine.handle, ll.integer(cpu, "cpu"))
+
+    def __enter__(self):
+        self._m._gate.hold()
+        try:
+            return self._inner.__enter__()
+        except BaseException:
+            self._m._gate.release()
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            self._inner.__exit__(*exc)
+        finally:
+            self._m._gate.release()
+
+
+gated(Machine, skip=("close", "closed", "handle", "on_cpu"))

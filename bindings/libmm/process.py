@@ -12,7 +12,10 @@ Addresses given to a process are its user addresses (0 .. task_size).
 Out of memory is ``None``; misuse raises ValueError (unaligned, outside the
 address space, nothing mapped there, not pinned) or CPUBusyError-style
 ValueErrors with ``errno`` set (EBUSY for pinned folios).  A closed process
-or machine raises ValueError.
+or machine raises ValueError.  Addresses, orders, nodes and values are
+integers (TypeError for a float, str or bool).  Every call enters the
+machine's gate (_lifetime.py), so Machine.close() waits for the calls in
+flight and refuses (RuntimeError) from inside one - an owner's callback.
 """
 import errno as _errno
 import weakref
@@ -20,6 +23,7 @@ import weakref
 from . import _lowlevel as ll
 from ._errors import error_for
 from ._libmm import ffi, lib
+from ._lifetime import gated
 
 MIGRATE_MODES = {"ASYNC": lib.MM_MIGRATE_ASYNC, "SYNC_LIGHT": lib.MM_MIGRATE_SYNC_LIGHT,
                  "SYNC": lib.MM_MIGRATE_SYNC}
@@ -48,6 +52,10 @@ def _check(m, rc, what):
 
 def _addr(value, what="address"):
     return ll._uint(value, what, ll.ULONG_MAX)
+
+
+def _node(node):
+    return -1 if node is None else ll.integer(node, "node")
 
 
 def migrate_result(res, not_migrated=None):
@@ -85,11 +93,17 @@ class Process:
     def _m(self):
         return self._machine.handle
 
+    @property
+    def _gate(self):
+        return self._machine._gate
+
     def close(self, cpu=0):
-        """exit_mmap(): release every pin, unmap and free every page."""
-        if self._p is None:
-            return
-        if not self._machine.closed:
+        """exit_mmap(): release every pin, unmap and free every page
+        (nothing to do once the machine is closed: it freed them)."""
+        _machine_call(self._machine, self._close, cpu)
+
+    def _close(self, cpu):
+        if self._p is not None:
             with ll.on_cpu(self._m(), cpu):
                 lib.mm_process_destroy(self._p)
         self._p = None
@@ -232,13 +246,35 @@ class MovableOwner:
         h = self._machine.handle
         _check(h, lib.mm_page_clear_movable(h, ll.pfn_to_page(h, pfn)), "clear_movable")
 
+    @property
+    def _gate(self):
+        return self._machine._gate
+
     def unregister(self):
-        if self._o is None or self._machine.closed:
-            self._o = None
-            return
-        _check(self._machine.handle, lib.mm_movable_owner_unregister(self._o), "unregister")
+        """mm_movable_owner_unregister (nothing to do once the machine is
+        closed)."""
+        _machine_call(self._machine, self._unregister)
+
+    def _unregister(self):
+        if self._o is not None:
+            _check(self._machine.handle, lib.mm_movable_owner_unregister(self._o),
+                   "unregister")
         self._o = None
         self._machine._owners.discard(self)
+
+
+def _machine_call(machine, fn, *args):
+    """fn(*args) inside the machine's gate, unless the machine is closed
+    (then nothing: closing it freed everything)."""
+    gate = machine._gate
+    try:
+        gate.enter()
+    except ValueError:
+        return None                     # closed meanwhile
+    try:
+        return None if machine.closed else fn(*args)
+    finally:
+        gate.leave()
 
 
 class MovableMixin:
@@ -265,8 +301,7 @@ class MovableMixin:
         arr = ffi.new("unsigned long[]", [ll._uint(p, "pfn", ll.ULONG_MAX) for p in pfns] or [0])
         res = ffi.new("struct mm_migrate_result *")
         with ll.on_cpu(h, cpu):
-            rc = lib.mm_migrate_pages(h, arr, len(pfns), -1 if node is None else int(node),
-                                      MIGRATE_MODES[mode], res)
+            rc = lib.mm_migrate_pages(h, arr, len(pfns), _node(node), MIGRATE_MODES[mode], res)
         _check(h, rc, "migrate_pages")
         return migrate_result(res, int(rc))
 
@@ -275,8 +310,9 @@ class MovableMixin:
         from .machine import ZONE_NAMES, zone_index
         h = self.handle
         ci = ffi.new("struct mm_compact_info *")
-        _check(h, lib.mm_compact_info(h, int(node), zone_index(zone), ci), "compact_info")
-        return {"node": int(node), "zone": ZONE_NAMES[zone_index(zone)],
+        node = ll.integer(node, "node")
+        _check(h, lib.mm_compact_info(h, node, zone_index(zone), ci), "compact_info")
+        return {"node": node, "zone": ZONE_NAMES[zone_index(zone)],
                 "result": ffi.string(lib.mm_compact_result_name(ci.last_result)).decode(),
                 "runs": ci.runs, "order": ci.last_order, "migrate_scanned": ci.migrate_scanned,
                 "free_scanned": ci.free_scanned, "isolated": ci.isolated,
@@ -297,8 +333,7 @@ class MovableMixin:
         synchronous compaction; the per-zone results."""
         h = self.handle
         with ll.on_cpu(h, cpu):
-            _check(h, lib.mm_compact_memory(h, -1 if node is None else int(node)),
-                   "compact_memory")
+            _check(h, lib.mm_compact_memory(h, _node(node)), "compact_memory")
         return [self.compact_info(z["node"], z["name"]) for z in self.zones
                 if z["present"] and (node is None or z["node"] == node)]
 
@@ -313,7 +348,8 @@ class MovableMixin:
                 raise ValueError("unknown or write-only sysctl vm.%s" % name)
             return int(v)
         with ll.on_cpu(h, 0):
-            _check(h, lib.mm_sysctl_write(h, name.encode(), int(value)), "sysctl")
+            _check(h, lib.mm_sysctl_write(h, name.encode(), ll.integer(value, "value")),
+                   "sysctl")
         return None
 
     def kcompactd_run(self):
@@ -321,3 +357,8 @@ class MovableMixin:
         it)."""
         h = self.handle
         _check(h, lib.mm_kcompactd_run(h), "kcompactd_run")
+
+
+gated(Process, skip=("close", "closed", "handle"))
+gated(MovableOwner, skip=("unregister",))
+gated(MovableMixin)

@@ -79,6 +79,15 @@
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
  * CMA, ISOLATE) and another type.
  *
+ * A block leaving the lists for a caller passes expand(), which calls
+ * prefault_pageblock(): with prefault=pageblock the first one out of a
+ * pageblock populates it (machine.c), under zone->lock.  The two ways
+ * compaction takes blocks without expand() call it too: a capture in
+ * __free_one_page() (compaction_capture(); a block above pageblock_order
+ * can reach into a pageblock nothing was handed out of) and the free
+ * scanner's __isolate_free_page() (whose pageblocks, never wholly free,
+ * are populated already - the call keeps the rule without exception).
+ *
  * Locking: every function here expects zone->lock held, except
  * free_one_page(), rmqueue_buddy(), the highatomic functions and the
  * isolation entry points, which take it; they are named and commented so.
@@ -329,10 +338,14 @@ void free_one_page(struct zone *z, unsigned long pfn, unsigned order)
 /* ---- allocate ---------------------------------------------------------- */
 
 /* Split an order-high block down to order-low; the upper halves go back on
- * mt's lists, the caller keeps the lowest 2^low pages. */
+ * mt's lists, the caller keeps the lowest 2^low pages.  Every block handed
+ * out passes here first: with prefault=pageblock the first one out of a
+ * pageblock populates it, before the split writes struct pages. */
 static void expand(struct zone *z, struct page *page, unsigned low, unsigned high, int mt)
 {
 	unsigned long size = 1ul << high;
+
+	prefault_pageblock(z->mm, page_to_pfn(z->mm, page), low);
 
 	while (high > low) {
 		high--;
@@ -886,6 +899,7 @@ unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned or
 				 (long)zone_free_pages(z)))
 		return 0;
 	del_page_from_free_list(page, z, order);
+	prefault_pageblock(m, page_to_pfn(m, page), order);
 	WRITE_ONCE(page->private, (unsigned long)order);
 	if (order + 1 >= m->pageblock_order) {
 		unsigned long pfn = page_to_pfn(m, page), end = pfn + (1ul << order);

@@ -12,7 +12,8 @@
  *
  * CPU binding: cpu->owner holds a per-thread token (the address of a
  * thread-local byte) of the thread bound to it, 0 when free, 1 while another
- * thread drains it.  Bind is a compare-and-swap 0 -> token, so a CPU has at
+ * thread drains it or a whole-machine check (validate, quiesce) holds it;
+ * while such a check runs (m->stopping), binding waits.  Bind is a compare-and-swap 0 -> token, so a CPU has at
  * most one thread and a thread's per-CPU data is private to it.  Each thread
  * caches its bindings in mm_tls[] (most recent first); the machine id guards
  * against a destroyed machine's address being reused.
@@ -24,12 +25,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include "internal.h"
 
 __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 static __thread char tls_token;
 #define CPU_OWNER_DRAIN 1ul
+
+/* The machines that exist, for threads that exit while bound: their CPUs
+ * are released at thread exit (a pthread key destructor), and only if the
+ * machine still exists - the one process-wide list, touched by
+ * mm_create/mm_destroy and exiting threads, never by allocator calls. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mm *live_machines;
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
 /* ---- config ----------------------------------------------------------- */
 
@@ -175,6 +187,31 @@ static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, siz
 	if (n < 3)
 		return cfg_error(err, errlen,
 				 "lowmem_reserve_ratio=%s: expected 3 or 4 ratios a:b:c[:d]", v);
+	return 0;
+}
+
+static const char *const prefault_names[] = {
+	[MM_PREFAULT_NONE] = "none", [MM_PREFAULT_PAGEBLOCK] = "pageblock",
+	[MM_PREFAULT_BOOT] = "boot",
+};
+
+/* panic_on_taint=<hex mask>[,nousertaint] (kernel/panic.c) */
+static int parse_panic_on_taint(struct mm_config *c, const char *v, char *err, size_t errlen)
+{
+	unsigned long mask;
+	char *end;
+
+	errno = 0;
+	mask = strtoul(v, &end, 16);
+	if (errno || end == v || (*end && strcmp(end, ",nousertaint")) || v[0] == '-')
+		return cfg_error(err, errlen, "panic_on_taint=%s: expected a hex taint mask "
+				 "[,nousertaint]", v);
+	mask &= (1ul << MM_TAINT_FLAGS_COUNT) - 1;
+	if (!mask)
+		return cfg_error(err, errlen, "panic_on_taint=%s: no taint bit (0..%d) in the mask",
+				 v, MM_TAINT_FLAGS_COUNT - 1);
+	c->panic_on_taint = mask;
+	c->panic_on_taint_nousertaint = *end != '\0';
 	return 0;
 }
 
@@ -426,7 +463,14 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 		c->cma_spec[0] = d;
 		c->cma_default = true;
 	} else if (!strcmp(key, "cma_areas")) {
-		return parse_cma_area(c, v, true, err, errlen);
+		char list[512], *area, *save;
+
+		if (strlen(v) >= sizeof(list))
+			return cfg_error(err, errlen, "cma_areas=%s: too long", v);
+		strcpy(list, v);
+		for (area = strtok_r(list, ",", &save); area; area = strtok_r(NULL, ",", &save))
+			if (parse_cma_area(c, area, true, err, errlen))
+				return -EINVAL;
 	} else if (!strcmp(key, "cma_balance")) {
 		int i = parse_word(v, cma_balance_names, 3);
 
@@ -435,15 +479,29 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 					 "over half of the free pages, 5.7+), fallback (CMA only when "
 					 "the movable lists are empty) or first", v);
 		c->cma_balance = i;
+	} else if (!strcmp(key, "prefault")) {
+		int mode = parse_word(v, prefault_names, 3);
+
+		if (mode < 0)
+			return cfg_error(err, errlen, "prefault=%s: expected none, pageblock or boot", v);
+		c->prefault = mode;
 	} else if (!strcmp(key, "debug")) {
 		if (strlen(v) >= sizeof(c->debug))
 			return cfg_error(err, errlen, "debug=%s: too long", v);
 		strcpy(c->debug, v);
+	} else if (!strcmp(key, "fail_page_alloc") || !strcmp(key, "failslab")) {
+		if (fault_boot_parse(v, strcmp(key, "failslab") ? &c->fail_page_alloc : &c->failslab))
+			return cfg_error(err, errlen, "%s=%s: expected <interval>,<probability>,"
+					 "<space>,<times> (e.g. %s=1,100,0,3)", key, v, key);
+	} else if (!strcmp(key, "panic_on_taint")) {
+		return parse_panic_on_taint(c, v, err, errlen);
 	} else {
 		return cfg_error(err, errlen, "unknown machine option '%s'", key);
 	}
 	return 0;
 }
+
+#define MAX_BYTES (16ul << 40)        /* all nodes together */
 
 static int config_check(const struct mm_config *c, char *err, size_t errlen)
 {
@@ -457,7 +515,8 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 			return cfg_error(err, errlen,
 					 "%s=%luK: a zone must hold at least one pageblock (%luK)",
 					 names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
-		total += c->zone_bytes[i];
+		if (__builtin_add_overflow(total, c->zone_bytes[i], &total) || total > MAX_BYTES)
+			return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	}
 	if (!total)
 		return cfg_error(err, errlen, "the machine has no memory: every zone is 0");
@@ -465,22 +524,51 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 	    !c->zone_bytes[ZONE_MOVABLE])
 		return cfg_error(err, errlen, "lowzones=node0: nodes 1..%d would have no memory "
 				 "(NORMAL and MOVABLE are 0)", c->nodes - 1);
-	if (total / PAGE_SIZE * (unsigned long)c->nodes > (1ul << 32))
+	if (total / PAGE_SIZE * (unsigned long)c->nodes > MAX_BYTES / PAGE_SIZE)
 		return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	if (c->percpu_pagelist_high_fraction && c->percpu_pagelist_high_fraction < 8)
 		return cfg_error(err, errlen,
 				 "percpu_pagelist_high_fraction=%d: must be 0 or at least 8",
 				 c->percpu_pagelist_high_fraction);
+	if (c->prefault != MM_PREFAULT_NONE && c->backing_none)
+		return cfg_error(err, errlen, "prefault=%s: backing=none has no memory to populate",
+				 prefault_names[c->prefault]);
 	if (c->slub_sheaf_capacity && !c->slub_sheaves)
 		return cfg_error(err, errlen, "slub_sheaf_capacity=%d: there are no sheaves "
 				 "without slub_sheaves=1", c->slub_sheaf_capacity);
 	return 0;
 }
 
+/* The key a token sets, for duplicate detection (vmalloc= is vmalloc_size=). */
+static const char *canonical_key(const char *key)
+{
+	return strcmp(key, "vmalloc") ? key : "vmalloc_size";
+}
+
+/* One key=value: refused if malformed or if the key was given before. */
+static int config_token(struct mm_config *c, char *tok, char *seen, size_t seen_len,
+			char *err, size_t errlen)
+{
+	char *eq = strchr(tok, '='), key[80];
+
+	if (!eq || eq == tok || !eq[1])
+		return cfg_error(err, errlen, "'%s': expected key=value", tok);
+	*eq = '\0';
+	snprintf(key, sizeof(key), " %s ", canonical_key(tok));
+	if (strstr(seen, key))
+		return cfg_error(err, errlen, "'%s' is given twice (each key once: a later "
+				 "value would silently win)", tok);
+	if (strlen(seen) + strlen(key) < seen_len)
+		strcat(seen, key + 1);
+	return parse_kv(c, tok, eq + 1, err, errlen);
+}
+
+/* Keys are separated by blanks, or by commas when the next piece is a
+ * key=value too: "cpus=2,NORMAL=128M", while "fail_page_alloc=1,100,0,3"
+ * and "debug=FZ,kmalloc-64" keep their commas. */
 static int config_parse(struct mm_config *c, const char *text, char *err, size_t errlen)
 {
-	char *copy, *tok, *save;
-	bool cma_list = false;
+	char *copy, *tok, *save, seen[1024] = " ";
 	int ret = 0;
 
 	*c = default_config;
@@ -489,23 +577,22 @@ static int config_parse(struct mm_config *c, const char *text, char *err, size_t
 	copy = strdup(text);
 	if (!copy)
 		return cfg_error(err, errlen, "out of memory");
-	for (tok = strtok_r(copy, " \t\n,", &save); tok && !ret;
-	     tok = strtok_r(NULL, " \t\n,", &save)) {
-		char *eq = strchr(tok, '=');
+	for (tok = strtok_r(copy, " \t\n", &save); tok && !ret; tok = strtok_r(NULL, " \t\n", &save)) {
+		char *start = tok, *p = tok, *comma;
 
-		/* cma_areas=a:1M,b:2M: the areas after the first one */
-		if (!eq && cma_list) {
-			ret = parse_cma_area(c, tok, true, err, errlen);
-			continue;
+		while (!ret && (comma = strchr(p, ','))) {
+			char *after = comma + 1, *next = strchr(after, ',');
+			size_t n = next ? (size_t)(next - after) : strlen(after);
+
+			if (memchr(after, '=', n)) {    /* a new key=value */
+				*comma = '\0';
+				ret = config_token(c, start, seen, sizeof(seen), err, errlen);
+				start = after;
+			}
+			p = after;
 		}
-		cma_list = eq && (size_t)(eq - tok) == strlen("cma_areas") &&
-			   !strncmp(tok, "cma_areas", (size_t)(eq - tok));
-		if (!eq || eq == tok || !eq[1]) {
-			ret = cfg_error(err, errlen, "'%s': expected key=value", tok);
-			break;
-		}
-		*eq = '\0';
-		ret = parse_kv(c, tok, eq + 1, err, errlen);
+		if (!ret)
+			ret = config_token(c, start, seen, sizeof(seen), err, errlen);
 	}
 	free(copy);
 	return ret ? ret : config_check(c, err, errlen);
@@ -551,6 +638,8 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " backing=none");
 	if (c->pcp_disabled)
 		sb_puts(sb, " pcp=off");
+	if (c->prefault != MM_PREFAULT_NONE)
+		sb_printf(sb, " prefault=%s", prefault_names[c->prefault]);
 	if (c->percpu_pagelist_high_fraction)
 		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
 	if (c->debug[0])
@@ -625,6 +714,16 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 	}
 	if (c->cma_balance != d->cma_balance)
 		sb_printf(sb, " cma_balance=%s", cma_balance_names[c->cma_balance]);
+	if (c->fail_page_alloc.set)
+		sb_printf(sb, " fail_page_alloc=%lu,%lu,%d,%d", c->fail_page_alloc.interval,
+			  c->fail_page_alloc.probability, c->fail_page_alloc.space,
+			  c->fail_page_alloc.times);
+	if (c->failslab.set)
+		sb_printf(sb, " failslab=%lu,%lu,%d,%d", c->failslab.interval,
+			  c->failslab.probability, c->failslab.space, c->failslab.times);
+	if (c->panic_on_taint)
+		sb_printf(sb, " panic_on_taint=%#lx%s", c->panic_on_taint,
+			  c->panic_on_taint_nousertaint ? ",nousertaint" : "");
 	return 0;
 }
 
@@ -671,6 +770,240 @@ static void *map_aligned_memfd(int fd, size_t bytes, size_t align)
 	return p;
 }
 
+/* ---- prefault: populating the memfd ahead of use ----------------------------
+ *
+ * A first write to a never-touched memfd page is a host page fault (~12 us
+ * in a VM, ~0.5 us on bare metal); MADV_POPULATE_WRITE (Linux 5.14) over
+ * large ranges costs ~1 us a page.  Under shadow paging (a VM whose
+ * hypervisor keeps its own copy of the guest's page tables, e.g. PVM) the
+ * first user access to a populated page still exits to the hypervisor
+ * (~9 us), so each page is also read once; after that a page costs nothing.
+ * The
+ * kernel's RAM exists before it boots: prefault= moves the host's cost out
+ * of the allocations that would otherwise pay it.  boot populates all of it
+ * in mm_create (refused when it is more than the host has available);
+ * pageblock populates a pageblock the first time the buddy hands out a page
+ * of it (prefault_pageblock() in internal.h, called where a block leaves the
+ * free lists, under zone->lock), one bit per pageblock.  Memory once
+ * populated stays populated.  Each populating CPU accounts pageblocks, time
+ * and host faults in its mm_cpu (owner-written, read by anyone with
+ * READ_ONCE), so a replayer can take the time out of the operation that
+ * paid it.
+ */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define PREFAULT_CHUNK (64ul << 20)     /* bytes per madvise at boot */
+
+static unsigned long prefault_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * 1000000000ul + (unsigned long)ts.tv_nsec;
+}
+
+static long thread_minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : ru.ru_minflt;
+}
+
+/* Populates [p, p + len) (page aligned): 0 or -errno.  Without
+ * MADV_POPULATE_WRITE (EINVAL: Linux < 5.14) every page is touched with an
+ * atomic OR of 0, a write that changes nothing even when another CPU
+ * already uses a page next to it. */
+static int prefault_range(struct mm *m, char *p, size_t len)
+{
+	int ret = 0;
+
+	while (!READ_ONCE(m->prefault_touch) && madvise(p, len, MADV_POPULATE_WRITE)) {
+		if (errno == EINTR || errno == EAGAIN)
+			continue;
+		if (errno == EINVAL) {
+			WRITE_ONCE(m->prefault_touch, true);
+			break;
+		}
+		ret = -errno;
+		break;
+	}
+	if (!ret && READ_ONCE(m->prefault_touch))
+		for (size_t off = 0; off < len; off += PAGE_SIZE)
+			__atomic_fetch_or(p + off, 0, __ATOMIC_RELAXED);
+#if !defined(__SANITIZE_THREAD__)       /* a host matter, not a race to report */
+	else if (!ret)          /* the first user access is a fault too (shadow paging) */
+		for (size_t off = 0; off < len; off += PAGE_SIZE)
+			(void)*(volatile char *)(p + off);
+#endif
+	return ret;
+}
+
+/* Populates page frames [pfn, pfn + nr): their memory through the direct
+ * map, and the struct pages in mem_map (reserved, untouched until used:
+ * the kernel's exist from boot) of the whole MAX_PAGE_ORDER block around
+ * them, where splitting the block writes.  Accounts it in acct. */
+static int prefault_populate(struct mm *m, unsigned long pfn, unsigned long nr,
+			     struct mm_prefault_acct *acct)
+{
+	unsigned long bfirst = pfn & ~((1ul << m->max_order) - 1);
+	unsigned long blast = (pfn + nr + (1ul << m->max_order) - 1) & ~((1ul << m->max_order) - 1);
+	uintptr_t mb = (uintptr_t)(m->mem_map + bfirst) & ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t me = ((uintptr_t)(m->mem_map + (blast < m->nr_pages ? blast : m->nr_pages)) +
+			PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+	unsigned long t0 = prefault_now_ns();
+	long f0 = thread_minflt();
+	int ret;
+
+	ret = prefault_range(m, m->direct_map + pfn * PAGE_SIZE, nr * PAGE_SIZE);
+	if (!ret)
+		ret = prefault_range(m, (char *)mb, me - mb);
+	WRITE_ONCE(acct->ns, acct->ns + (prefault_now_ns() - t0));
+	WRITE_ONCE(acct->minflt, acct->minflt + (unsigned long)(thread_minflt() - f0));
+	return ret;
+}
+
+/* What the host can still give, in bytes: MemAvailable, less when this
+ * process's cgroup has a lower limit left.  0 if unknown. */
+static unsigned long host_available_bytes(void)
+{
+	char line[512], path[600];
+	unsigned long avail = 0, max, cur;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &avail) == 1) {
+			avail <<= 10;
+			break;
+		}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/cgroup", "r");
+	if (!f)
+		return avail;
+	while (fgets(line, sizeof(line), f)) {
+		FILE *g;
+
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
+		g = fopen(path, "r");
+		if (g && fscanf(g, "%lu", &max) == 1) {
+			fclose(g);
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", line + 3);
+			g = fopen(path, "r");
+			if (g && fscanf(g, "%lu", &cur) == 1 && max > cur &&
+			    (!avail || max - cur < avail))
+				avail = max - cur;
+		}
+		if (g)
+			fclose(g);
+	}
+	fclose(f);
+	return avail;
+}
+
+/* Before the memfd exists: prefault=boot must fit in what the host has. */
+static int prefault_check(struct mm *m, char *err, size_t errlen)
+{
+	unsigned long avail, bytes = m->nr_pages * PAGE_SIZE;
+
+	if (m->cfg.prefault != MM_PREFAULT_BOOT)
+		return 0;
+	avail = host_available_bytes();
+	if (avail && bytes > avail)
+		return cfg_error(err, errlen, "prefault=boot: the machine's %lu MiB of memory is "
+				 "more than the host has available (%lu MiB); use prefault=pageblock "
+				 "or a smaller machine", bytes >> 20, avail >> 20);
+	return 0;
+}
+
+static int prefault_init(struct mm *m, char *err, size_t errlen)
+{
+	unsigned long nr_pb;
+	int ret = 0;
+
+	switch (m->cfg.prefault) {
+	case MM_PREFAULT_PAGEBLOCK:
+		nr_pb = (m->nr_pages + m->pageblock_nr_pages - 1) >> m->pageblock_order;
+		m->prefault_bits = calloc((nr_pb + BITS_PER_LONG - 1) / BITS_PER_LONG,
+					  sizeof(unsigned long));
+		if (!m->prefault_bits)
+			return cfg_error(err, errlen, "out of memory");
+		return 0;
+	case MM_PREFAULT_BOOT:
+		for (unsigned long pfn = 0; pfn < m->nr_pages && !ret;) {
+			unsigned long nr = PREFAULT_CHUNK / PAGE_SIZE;
+
+			if (nr > m->nr_pages - pfn)
+				nr = m->nr_pages - pfn;
+			ret = prefault_populate(m, pfn, nr, &m->prefault_boot);
+			pfn += nr;
+		}
+		if (ret)
+			return cfg_error(err, errlen, "prefault=boot: cannot populate the machine's "
+					 "memory: %s", strerror(-ret));
+		m->prefault_boot.pageblocks = (m->nr_pages + m->pageblock_nr_pages - 1) >>
+					      m->pageblock_order;
+		return 0;
+	}
+	return 0;
+}
+
+/* The slow half of prefault_pageblock(): populates every pageblock of the
+ * order-`order` block at pfn whose bit this call sets.  Called with a zone
+ * lock held; a pageblock that straddles two zones is claimed by whichever
+ * zone's allocation gets there first (atomic OR).  A population that fails
+ * (the host is out of memory) is logged; the page is still handed out and
+ * the host faults it in on first use, as with prefault=none. */
+void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order)
+{
+	unsigned long first = pfn >> m->pageblock_order;
+	unsigned long last = (pfn + (1ul << order) - 1) >> m->pageblock_order;
+	struct mm_cpu *cpu = this_cpu(m);
+	struct mm_prefault_acct *acct = cpu ? &cpu->prefault : &m->prefault_boot;
+
+	for (unsigned long pb = first; pb <= last; pb++) {
+		unsigned long bit = 1ul << (pb % BITS_PER_LONG), start, nr;
+		int ret;
+
+		if (__atomic_fetch_or(&m->prefault_bits[pb / BITS_PER_LONG], bit,
+				      __ATOMIC_RELAXED) & bit)
+			continue;
+		start = pb << m->pageblock_order;
+		nr = m->pageblock_nr_pages;
+		if (nr > m->nr_pages - start)
+			nr = m->nr_pages - start;
+		ret = prefault_populate(m, start, nr, acct);
+		WRITE_ONCE(acct->pageblocks, acct->pageblocks + 1);
+		if (ret)
+			mm_printk(m, "prefault: cannot populate the pageblock at pfn %#lx: %s\n",
+				  start, strerror(-ret));
+	}
+}
+
+int mm_prefault_info(struct mm *m, int cpu, struct mm_prefault_info *out)
+{
+	const struct mm_prefault_acct *a;
+
+	if (!m || !out || cpu < -1 || cpu >= m->nr_cpus)
+		return m ? mm_error(m, EINVAL, "mm_prefault_info: bad CPU %d or no output", cpu)
+			 : -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->mode = m->cfg.prefault;
+	for (int c = cpu < 0 ? -1 : cpu; c < (cpu < 0 ? m->nr_cpus : cpu + 1); c++) {
+		a = c < 0 ? &m->prefault_boot : &m->cpus[c].prefault;
+		out->pageblocks += READ_ONCE(a->pageblocks);
+		out->ns += READ_ONCE(a->ns);
+		out->minflt += READ_ONCE(a->minflt);
+	}
+	out->bytes = out->pageblocks << (m->pageblock_order + PAGE_SHIFT);
+	if (out->bytes > m->direct_map_bytes)
+		out->bytes = m->direct_map_bytes;
+	return 0;
+}
+
 static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 {
 	size_t bytes = m->nr_pages * PAGE_SIZE;
@@ -683,6 +1016,8 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	m->memfd = -1;
 	if (m->cfg.backing_none)
 		return 0;
+	if (prefault_check(m, err, errlen))
+		return -EINVAL;
 	m->memfd = memfd_create("libmm-physmem", MFD_CLOEXEC);
 	if (m->memfd < 0)
 		return cfg_error(err, errlen, "memfd_create: %s", strerror(errno));
@@ -693,7 +1028,7 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	if (!m->direct_map)
 		return cfg_error(err, errlen, "cannot map physical memory: %s", strerror(errno));
 	m->direct_map_bytes = bytes;
-	return 0;
+	return prefault_init(m, err, errlen);
 }
 
 /* Pages of zone i on node n: every node has every zone, unless
@@ -739,12 +1074,59 @@ static void machine_setup_nodes(struct mm *m)
 	}
 }
 
+static void live_add(struct mm *m)
+{
+	pthread_mutex_lock(&live_lock);
+	m->live_next = live_machines;
+	live_machines = m;
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void live_del(struct mm *m)
+{
+	pthread_mutex_lock(&live_lock);
+	for (struct mm **p = &live_machines; *p; p = &(*p)->live_next)
+		if (*p == m) {
+			*p = m->live_next;
+			break;
+		}
+	pthread_mutex_unlock(&live_lock);
+}
+
+/* A thread exits: give back the CPUs it still holds in live machines. */
+static void thread_exit(void *unused)
+{
+	unsigned long token = (unsigned long)&tls_token;
+
+	(void)unused;
+	pthread_mutex_lock(&live_lock);
+	for (int i = 0; i < MM_TLS_SLOTS; i++) {
+		struct mm_tls_bind *b = &mm_tls[i];
+
+		for (struct mm *m = live_machines; b->m && m; m = m->live_next)
+			if (m == b->m && m->id == b->mm_id) {
+				__atomic_compare_exchange_n(&b->cpu->owner, &token, 0, false,
+							    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+				token = (unsigned long)&tls_token;
+				break;
+			}
+		memset(b, 0, sizeof(*b));
+	}
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void exit_key_create(void)
+{
+	pthread_key_create(&exit_key, thread_exit);
+}
+
 int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 {
 	static unsigned long next_id = 1;
 	int ret;
 
 	m->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	live_add(m);
 	m->memfd = -1;
 	mm_log_init(m);
 	pthread_mutex_init(&m->drain_mutex, NULL);
@@ -786,11 +1168,13 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 
 void machine_exit(struct mm *m)
 {
+	live_del(m);
 	/* forget this thread's binding; other threads' stale slots are
 	 * harmless (the id no longer matches any machine) */
 	for (int i = 0; i < MM_TLS_SLOTS; i++)
 		if (mm_tls[i].m == m)
 			memset(&mm_tls[i], 0, sizeof(mm_tls[i]));
+	free(m->prefault_bits);
 	if (m->direct_map)
 		munmap(m->direct_map, m->direct_map_bytes);
 	if (m->memfd >= 0)
@@ -860,6 +1244,9 @@ int mm_cpu_bind(struct mm *m, int cpu)
 					MM_TLS_SLOTS);
 	}
 	want = &m->cpus[cpu];
+	/* a whole-machine check is stopping the CPUs: wait until it is done */
+	while (__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+		sched_yield();
 	/* a remote drain holds an unbound CPU only briefly: wait for it */
 	while (!__atomic_compare_exchange_n(&want->owner, &expected, token, false,
 					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
@@ -877,6 +1264,9 @@ int mm_cpu_bind(struct mm *m, int cpu)
 	}
 	mm_tls[slot] = mm_tls[0];
 	mm_tls[0] = (struct mm_tls_bind){ .m = m, .mm_id = m->id, .cpu = want, .cpu_id = want->id };
+	pthread_once(&exit_once, exit_key_create);
+	if (!pthread_getspecific(exit_key))
+		pthread_setspecific(exit_key, &tls_token);     /* thread_exit() runs */
 	return 0;
 }
 
@@ -912,6 +1302,87 @@ void mm_cpu_release(struct mm_cpu *cpu)
 	__atomic_store_n(&cpu->owner, 0, __ATOMIC_RELEASE);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool bound_elsewhere(struct mm *m, struct mm_cpu *cpu)
+{
+	return cpu != this_cpu(m) && __atomic_load_n(&cpu->owner, __ATOMIC_ACQUIRE);
+}
+
+/* Stop the machine for a whole-machine check: hold every CPU but the
+ * caller's.  New binds wait meanwhile (m->stopping); a CPU another thread
+ * has bound is waited for up to timeout_ms (Python binds only for the
+ * length of a call), then left as it is.  held[] (MM_MAX_CPUS bits)
+ * records what mm_cpus_release() gives back. */
+void mm_cpus_hold(struct mm *m, int timeout_ms, unsigned long *held)
+{
+	double deadline = now_ms() + timeout_ms;
+	struct mm_cpu *me = this_cpu(m);
+	int left;
+
+	__atomic_add_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+	memset(held, 0, MM_MAX_CPUS / 8);
+	do {
+		left = 0;
+		for (int c = 0; c < m->nr_cpus; c++) {
+			if (&m->cpus[c] == me || (held[c / 64] >> (c % 64)) & 1)
+				continue;
+			if (mm_cpu_acquire(m, &m->cpus[c]))
+				held[c / 64] |= 1ul << (c % 64);
+			else
+				left++;
+		}
+		if (left)
+			sched_yield();
+	} while (left && now_ms() < deadline);
+}
+
+void mm_cpus_release(struct mm *m, const unsigned long *held)
+{
+	for (int c = 0; c < m->nr_cpus; c++)
+		if ((held[c / 64] >> (c % 64)) & 1)
+			mm_cpu_release(&m->cpus[c]);
+	mm_cpus_resume(m);
+}
+
+void mm_cpus_resume(struct mm *m)
+{
+	__atomic_sub_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Keep new binds waiting (until mm_cpus_resume()) and wait up to
+ * timeout_ms until no other thread has a CPU of m bound; the first CPU
+ * still bound elsewhere, or -1. */
+int mm_cpus_stop(struct mm *m, int timeout_ms)
+{
+	__atomic_add_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+	return mm_cpus_wait_unbound(m, timeout_ms);
+}
+
+/* Wait up to timeout_ms until no other thread has a CPU of m bound; the
+ * first CPU still bound elsewhere, or -1. */
+int mm_cpus_wait_unbound(struct mm *m, int timeout_ms)
+{
+	double deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		int busy = -1;
+
+		for (int c = 0; c < m->nr_cpus && busy < 0; c++)
+			if (bound_elsewhere(m, &m->cpus[c]))
+				busy = c;
+		if (busy < 0 || now_ms() >= deadline)
+			return busy;
+		sched_yield();
+	}
+}
+
 /* ---- public machine facts ------------------------------------------------ */
 
 int mm_nr_cpus(struct mm *m) { return m ? m->nr_cpus : 0; }
@@ -925,8 +1396,11 @@ int mm_cpu_to_node(struct mm *m, int cpu)
 {
 	if (!m)
 		return -EINVAL;
-	if (cpu < 0 || cpu >= m->nr_cpus)
-		return mm_error(m, EINVAL, "mm_cpu_to_node: CPU %d does not exist", cpu);
+	if (cpu < 0 || cpu >= m->nr_cpus) {
+		mm_error(m, EINVAL, "cpu_to_node: CPU %d does not exist (the machine has %d)", cpu,
+			 m->nr_cpus);
+		return MM_NUMA_NO_NODE;
+	}
 	return m->cpus[cpu].node;
 }
 

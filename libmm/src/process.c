@@ -9,7 +9,8 @@
  * 16G by default).  Two things describe what is mapped there:
  *   - its page table: a PMD-level array of task_size >> 21 pointers to PTE
  *     tables of 512 entries, allocated on first use and freed when empty
- *     (pte_used[] counts each table's present entries).  A PTE is
+ *     (each entry counts its table's present PTEs); the array is an
+ *     anonymous mapping, so only the pages of it in use cost host memory.  A PTE is
  *     (pfn << 1) | 1 or 0.  A folio of order n fills 2^n consecutive PTEs;
  *     its head page carries PG_anon with the process's owner and its user
  *     address (the reverse map, mm/rmap.c in spirit: one mapping per folio,
@@ -50,7 +51,7 @@
  * whose head is PG_anon, owned by this process, at the address of its
  * first PTE, and the folio's PTEs are consecutive frames; rss, the folio
  * count (the owner's nr_folios), pins (sum of _refcount - 1 - isolated),
- * pte_used[] and the table count match the tables.
+ * the PMD entries' counts and the table count match the tables.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -74,8 +75,10 @@ struct mm_process {
 	char *base;                     /* host reservation; NULL: backing=none */
 	unsigned long nr_pmd;           /* task_size >> PMD_SHIFT */
 	/* rmap_lock: */
-	unsigned long **pmd;            /* [nr_pmd] PTE tables or NULL */
-	unsigned short *pte_used;       /* [nr_pmd] present PTEs per table */
+	struct pmd {                    /* [nr_pmd], an anonymous mapping */
+		unsigned long *pte;     /* PTE table or NULL */
+		unsigned long used;     /* its present PTEs */
+	} *pmd;
 	unsigned long rss;              /* present PTEs */
 	unsigned long nr_pinned;        /* pins held */
 	unsigned long nr_pgtables;      /* PTE tables allocated */
@@ -111,7 +114,7 @@ bool folio_is_longterm_pinnable(struct mm *m, struct page *head)
 
 static inline unsigned long *pte_lookup(struct mm_process *p, unsigned long addr)
 {
-	unsigned long *t = p->pmd[addr >> PMD_SHIFT];
+	unsigned long *t = p->pmd[addr >> PMD_SHIFT].pte;
 
 	return t ? &t[(addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)] : NULL;
 }
@@ -130,13 +133,13 @@ static unsigned long *pte_alloc(struct mm_process *p, unsigned long addr)
 {
 	unsigned long i = addr >> PMD_SHIFT;
 
-	if (!p->pmd[i]) {
-		p->pmd[i] = calloc(PTRS_PER_PTE, sizeof(unsigned long));
-		if (!p->pmd[i])
+	if (!p->pmd[i].pte) {
+		p->pmd[i].pte = calloc(PTRS_PER_PTE, sizeof(unsigned long));
+		if (!p->pmd[i].pte)
 			return NULL;
 		p->nr_pgtables++;
 	}
-	return &p->pmd[i][(addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)];
+	return &p->pmd[i].pte[(addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)];
 }
 
 static void pte_set(struct mm_process *p, unsigned long addr, unsigned long pfn)
@@ -144,7 +147,7 @@ static void pte_set(struct mm_process *p, unsigned long addr, unsigned long pfn)
 	unsigned long *pte = pte_lookup(p, addr);
 
 	if (!(*pte & PTE_PRESENT)) {
-		p->pte_used[addr >> PMD_SHIFT]++;
+		p->pmd[addr >> PMD_SHIFT].used++;
 		p->rss++;
 	}
 	*pte = (pfn << 1) | PTE_PRESENT;
@@ -155,11 +158,11 @@ static void pte_clear(struct mm_process *p, unsigned long addr)
 {
 	unsigned long i = addr >> PMD_SHIFT;
 
-	p->pmd[i][(addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)] = 0;
+	p->pmd[i].pte[(addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)] = 0;
 	p->rss--;
-	if (!--p->pte_used[i]) {
-		free(p->pmd[i]);
-		p->pmd[i] = NULL;
+	if (!--p->pmd[i].used) {
+		free(p->pmd[i].pte);
+		p->pmd[i].pte = NULL;
 		p->nr_pgtables--;
 	}
 }
@@ -259,10 +262,14 @@ struct mm_process *mm_process_create(struct mm *m)
 	p->m = m;
 	p->task_size = m->cfg.task_size;
 	p->nr_pmd = p->task_size >> PMD_SHIFT;
-	p->pmd = calloc(p->nr_pmd, sizeof(*p->pmd));
-	p->pte_used = calloc(p->nr_pmd, sizeof(*p->pte_used));
-	if (!p->pmd || !p->pte_used)
+	/* zero pages until used: a process costs the host the pages of the
+	 * PMD array it touches, not 16 bytes per 2M of task_size up front */
+	p->pmd = mmap(NULL, p->nr_pmd * sizeof(*p->pmd), PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p->pmd == MAP_FAILED) {
+		p->pmd = NULL;
 		goto oom;
+	}
 	if (m->direct_map) {
 		p->base = mmap(NULL, p->task_size, PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -288,8 +295,8 @@ oom:
 	if (p) {
 		if (p->base)
 			munmap(p->base, p->task_size);
-		free(p->pmd);
-		free(p->pte_used);
+		if (p->pmd)
+			munmap(p->pmd, p->nr_pmd * sizeof(*p->pmd));
 		free(p);
 	}
 	mm_error(m, ENOMEM, "process_create: out of memory for an address space of %lu bytes",
@@ -299,13 +306,28 @@ oom:
 
 static void process_free(struct mm_process *p)
 {
-	for (unsigned long i = 0; i < p->nr_pmd; i++)
-		free(p->pmd[i]);
+	for (unsigned long i = 0; p->nr_pgtables && i < p->nr_pmd; i++)
+		if (p->pmd[i].pte) {
+			free(p->pmd[i].pte);
+			p->nr_pgtables--;
+		}
 	if (p->base)
 		munmap(p->base, p->task_size);
-	free(p->pmd);
-	free(p->pte_used);
+	munmap(p->pmd, p->nr_pmd * sizeof(*p->pmd));
 	free(p);
+}
+
+/* The folio mapped at the first mapped address of [*addr, end), *addr
+ * moved there; NULL when nothing is mapped in it.  rmap_lock held. */
+static struct page *next_folio(struct mm_process *p, unsigned long *addr, unsigned long end)
+{
+	for (; *addr < end; *addr += PAGE_SIZE) {
+		struct page *head = folio_at(p, *addr);
+
+		if (head)
+			return head;
+	}
+	return NULL;
 }
 
 /* Unmap and release every folio of [addr, end); rmap_lock held, the range
@@ -313,15 +335,11 @@ static void process_free(struct mm_process *p)
 static void __unmap_folios(struct mm_process *p, unsigned long addr, unsigned long end,
 			   bool drop_pins)
 {
-	while (addr < end) {
-		struct page *head = folio_at(p, addr);
-		unsigned long nr;
+	struct page *head;
 
-		if (!head) {
-			addr += PAGE_SIZE;
-			continue;
-		}
-		nr = 1ul << folio_order(head);
+	while ((head = next_folio(p, &addr, end))) {
+		unsigned long nr = 1ul << folio_order(head);
+
 		for (unsigned long i = 0; i < nr; i++)
 			pte_clear(p, head->index + i * PAGE_SIZE);
 		addr = head->index + nr * PAGE_SIZE;
@@ -466,15 +484,11 @@ int mm_process_fault(struct mm_process *p, unsigned long addr, unsigned order)
 static int unmap_check(struct mm_process *p, unsigned long addr, unsigned long end,
 		       unsigned long *bad)
 {
-	while (addr < end) {
-		struct page *head = folio_at(p, addr);
-		unsigned long fend;
+	struct page *head;
 
-		if (!head) {
-			addr += PAGE_SIZE;
-			continue;
-		}
-		fend = head->index + (PAGE_SIZE << folio_order(head));
+	while ((head = next_folio(p, &addr, end))) {
+		unsigned long fend = head->index + (PAGE_SIZE << folio_order(head));
+
 		*bad = head->index;
 		if (head->index < addr || fend > end)
 			return -EINVAL;
@@ -745,11 +759,11 @@ int mm_process_walk(struct mm_process *p,
 		unsigned n = 0;
 
 		rmap_lock(m);
-		for (unsigned long j = 0; p->pmd[i] && j < PTRS_PER_PTE; j++) {
+		for (unsigned long j = 0; p->pmd[i].pte && j < PTRS_PER_PTE; j++) {
 			unsigned long addr = (i << PMD_SHIFT) + (j << PAGE_SHIFT);
 			struct page *head;
 
-			if (!(p->pmd[i][j] & PTE_PRESENT) || (head = folio_at(p, addr))->index != addr)
+			if (!(p->pmd[i].pte[j] & PTE_PRESENT) || (head = folio_at(p, addr))->index != addr)
 				continue;
 			seen[n].addr = addr;
 			seen[n].pfn = page_to_pfn(m, head);
@@ -803,15 +817,15 @@ static int validate_one(struct mm_process *p, struct strbuf *err)
 	for (unsigned long i = 0; i < p->nr_pmd; i++) {
 		unsigned long used = 0;
 
-		if (!p->pmd[i]) {
-			if (p->pte_used[i])
-				FAIL(err, "process %d: table %lu is gone but counts %u PTEs", p->pid, i,
-				     p->pte_used[i]);
+		if (!p->pmd[i].pte) {
+			if (p->pmd[i].used)
+				FAIL(err, "process %d: table %lu is gone but counts %lu PTEs", p->pid, i,
+				     p->pmd[i].used);
 			continue;
 		}
 		tables++;
 		for (unsigned long j = 0; j < PTRS_PER_PTE; j++) {
-			unsigned long pte = p->pmd[i][j];
+			unsigned long pte = p->pmd[i].pte[j];
 
 			if (!(pte & PTE_PRESENT))
 				continue;
@@ -819,9 +833,9 @@ static int validate_one(struct mm_process *p, struct strbuf *err)
 			if (check_pte(p, (i << PMD_SHIFT) + (j << PAGE_SHIFT), pte, &folios, &pins, err))
 				return -1;
 		}
-		if (!used || used != p->pte_used[i])
-			FAIL(err, "process %d: PTE table %lu holds %lu present entries, counted %u",
-			     p->pid, i, used, p->pte_used[i]);
+		if (!used || used != p->pmd[i].used)
+			FAIL(err, "process %d: PTE table %lu holds %lu present entries, counted %lu",
+			     p->pid, i, used, p->pmd[i].used);
 		rss += used;
 	}
 	if (rss != p->rss || folios != p->owner->nr_folios || pins != p->nr_pinned ||

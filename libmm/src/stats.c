@@ -512,6 +512,12 @@ char *mm_report_text(struct mm *m, const char *name)
 		return mm_log_text(m);
 	sb_init(&sb);
 	sb_puts(&sb, "");
+	if (!strcmp(name, "tainted")) {         /* print_tainted() */
+		char t[64];
+
+		sb_printf(&sb, "%s\n", print_tainted(m, t, sizeof(t)));
+		return sb_finish(&sb);
+	}
 	if (!strcmp(name, "buddyinfo"))
 		walk_zones(m, &sb, false, frag_show);
 	else if (!strcmp(name, "pagetypeinfo"))
@@ -536,7 +542,7 @@ char *mm_report_text(struct mm *m, const char *name)
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
 			 "zoneinfo, vmstat, meminfo, unusable_index, extfrag_index, vmallocinfo, "
-			 "slabinfo, cma, dmesg)", name);
+			 "slabinfo, cma, dmesg, tainted)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -667,16 +673,21 @@ char *mm_report_json(struct mm *m)
 	if (!m)
 		return NULL;
 	struct strbuf sb;
+	struct mm_prefault_info pf;
 
 	sb_init(&sb);
 	sb_puts(&sb, "{\n  \"schema\": \"libmm-report/1\",\n  \"config\": \"");
 	mm_config_format(&m->cfg, &sb);
 	sb_printf(&sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
 		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
-		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s},\n  \"zones\": [",
+		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s, ",
 		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
 		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
 		  m->cfg.pcp_disabled ? "false" : "true");
+	mm_prefault_info(m, -1, &pf);
+	sb_printf(&sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
+		  "\n  \"zones\": [", pf.mode == MM_PREFAULT_BOOT ? "boot" :
+		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none", pf.pageblocks, pf.bytes);
 	walk_zones(m, &sb, true, json_zone);
 	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, &sb);
@@ -697,6 +708,6 @@ char *mm_report_json(struct mm *m)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_puts(&sb, "}\n}\n");
+	sb_printf(&sb, "},\n  \"tainted\": %lu\n}\n", mm_tainted(m));
 	return sb_finish(&sb);
 }

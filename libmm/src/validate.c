@@ -17,7 +17,9 @@
  *   2. a walk over every PFN of the zone finds each page in exactly one
  *      block - free, on a per-CPU list, or allocated (with compound tails
  *      pointing at their head) - and pages inside blocks carry no state;
- *      the free blocks found equal those on the lists;
+ *      the free blocks found equal those on the lists; with
+ *      prefault=pageblock, every block not free lies in a populated
+ *      pageblock;
  *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
  *      zone, and add up to pcp->count;
  *   4. every pageblock's byte is well formed (a migratetype, reported as
@@ -34,18 +36,28 @@
  * compaction_validate() (deferral state), contig_validate() (live
  * contiguous ranges against their pages) and cma_validate() (bitmaps
  * against the allocations, nothing unmovable in a CMA pageblock).
- * Per-CPU lists are read without their owners' cooperation: call
- * mm_validate when no other thread is inside the allocator.
+ * The machine is stopped while it is checked: mm_validate holds every CPU
+ * but the caller's (machine.c's mm_cpus_hold()), waiting up to
+ * VALIDATE_WAIT_MS for CPUs other threads have bound - Python binds only
+ * for the length of a call, and kcompactd=thread for the length of a pass,
+ * so a check running beside allocating threads sees a consistent machine.
+ * A CPU that stays bound longer is read as it is: call mm_validate while
+ * such threads are idle.  A broken invariant taints the machine 'B' and is
+ * an EFAULT error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
 #include "movable.h"
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
+
+/* How long mm_validate() waits for CPUs other threads have bound. */
+#define VALIDATE_WAIT_MS 50
 
 /* Freelist hygiene: the block at pfn, of this order, on the list of type t,
  * lies in pageblocks of type t only (isolation and HIGHATOMIC included). */
@@ -147,15 +159,31 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 	return 0;
 }
 
-/* Pages inside a block [pfn+1, pfn+2^order) carry no state of their own. */
-static int check_interior(struct zone *z, unsigned long pfn, unsigned order, bool compound,
-			  struct strbuf *err)
-{
-	struct mm *m = z->mm;
-	struct page *head = pfn_to_page(m, pfn);
+#define DESCS_PER_MAP_PAGE (PAGE_SIZE / sizeof(struct page))
 
-	for (unsigned long i = 1; i < 1ul << order; i++) {
+/* Pages inside a block [pfn+1, pfn+2^order) carry no state of their own.
+ * Parts of mem_map the host never populated (mincore()) hold only zeroes,
+ * a valid inside-a-block descriptor: they are skipped, so a huge
+ * backing=none machine's check reads what was touched, not 64 bytes a
+ * page frame. */
+static int check_interior_window(struct zone *z, unsigned long pfn, unsigned order,
+				 unsigned long first, unsigned long nr, bool compound,
+				 struct strbuf *err)
+{
+	struct page *head = pfn_to_page(z->mm, pfn);
+	unsigned char vec[(1ul << MM_MAX_ORDER_LIMIT) / DESCS_PER_MAP_PAGE + 2];
+	uintptr_t base = (uintptr_t)(head + first) & ~(PAGE_SIZE - 1);
+	bool sparse = nr > 2 * DESCS_PER_MAP_PAGE &&
+		      !mincore((void *)base, (uintptr_t)(head + first + nr) - base, vec);
+
+	for (unsigned long i = first; i < first + nr; i++) {
 		struct page *p = head + i;
+		size_t idx = ((uintptr_t)p - base) / PAGE_SIZE;
+
+		if (sparse && !(vec[idx] & 1)) {        /* never populated: zeroes */
+			i = (base + (idx + 1) * PAGE_SIZE - (uintptr_t)head) / sizeof(struct page) - 1;
+			continue;
+		}
 
 		if (compound ? p->compound_head != ((unsigned long)head | 1)
 			     : (p->compound_head & 1))
@@ -166,6 +194,20 @@ static int check_interior(struct zone *z, unsigned long pfn, unsigned order, boo
 			     "flags %#lx refcount %d (overlapping blocks)", pfn + i, order, pfn,
 			     p->flags, p->_refcount);
 	}
+	return 0;
+}
+
+/* ... in windows of at most 2^MM_MAX_ORDER_LIMIT descriptors (a gigantic
+ * page is larger). */
+static int check_interior(struct zone *z, unsigned long pfn, unsigned order, bool compound,
+			  struct strbuf *err)
+{
+	unsigned long n = 1ul << order, win = 1ul << MM_MAX_ORDER_LIMIT;
+
+	for (unsigned long first = 1; first < n; first += win)
+		if (check_interior_window(z, pfn, order, first, n - first < win ? n - first : win,
+					  compound, err))
+			return -1;
 	return 0;
 }
 
@@ -202,6 +244,9 @@ static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *fre
 		    pfn + (1ul << order) > end)
 			FAIL(err, "%s at pfn %#lx has order %u: misaligned or beyond zone %s",
 			     what, pfn, order, z->name);
+		if (m->prefault_bits && !(p->flags & PG_buddy) && !pageblock_populated(m, pfn))
+			FAIL(err, "%s at pfn %#lx was handed out of a pageblock prefault=pageblock "
+			     "never populated", what, pfn);
 		if (check_interior(z, pfn, order, p->flags & PG_head, err))
 			return -1;
 		pfn += 1ul << order;
@@ -316,6 +361,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 {
 	if (!m)
 		return -EINVAL;
+	unsigned long held[MM_MAX_CPUS / 64];
 	struct strbuf sb;
 	int ret = 0;
 
@@ -323,6 +369,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		err[0] = '\0';
 	sb_init(&sb);
 	sb_puts(&sb, "");
+	mm_cpus_hold(m, VALIDATE_WAIT_MS, held);
 	for (int id = 0; id < m->nr_zones && !ret; id++)
 		ret = validate_zone(zone_by_id(m, id), &sb);
 	if (!ret)
@@ -339,7 +386,11 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		ret = contig_validate(m, &sb);          /* live contiguous ranges */
 	if (!ret)
 		ret = cma_validate(m, &sb);             /* CMA bitmaps, CMA pageblocks */
+	mm_cpus_release(m, held);
+	mm_taint_panicked(m);                   /* a failed check fails anyway */
 	if (ret) {
+		add_taint(m, MM_TAINT_BAD_PAGE);
+		mm_taint_panicked(m);
 		char *msg = sb_finish(&sb);
 
 		mm_error(m, EFAULT, "mm_validate: %s", msg ? msg : "invariant broken");

@@ -61,6 +61,8 @@ struct page;    /* a page frame descriptor (opaque) */
  * max_page_order=10 seed=1" plus optional keys (README.md); NULL or "" is the
  * default machine.  On failure returns NULL and writes the reason to err. */
 struct mm *mm_create(const char *config, char *err, size_t errlen);
+/* Refused (EBUSY, logged) from inside a constructor or report callback of
+ * the machine itself. */
 void       mm_destroy(struct mm *m);
 
 /* The calling thread becomes CPU cpu (0 on success, -EBUSY if another thread
@@ -74,12 +76,35 @@ struct mm *mm_current(void);
 
 int           mm_nr_cpus(struct mm *m);
 int           mm_nr_nodes(struct mm *m);
-int           mm_cpu_to_node(struct mm *m, int cpu);
+int           mm_cpu_to_node(struct mm *m, int cpu); /* -1 (NUMA_NO_NODE), EINVAL: no such CPU */
 unsigned long mm_nr_pages(struct mm *m);    /* page frames, all nodes */
 unsigned      mm_max_order(struct mm *m);   /* max_page_order */
 unsigned      mm_pageblock_order(struct mm *m);
 void         *mm_direct_map_base(struct mm *m); /* NULL with backing=none */
 char         *mm_config_string(struct mm *m);   /* canonical config; mm_free_string */
+
+/* ---- simulated RAM on the host (prefault=) ----------------------------- */
+
+/* When the memfd behind the direct map is populated: never ahead of use
+ * (none, the default: a first write to a page takes a host page fault), a
+ * pageblock at a time the first time the buddy hands out a page from it
+ * (pageblock), or all of it at mm_create (boot). */
+#define MM_PREFAULT_NONE       0
+#define MM_PREFAULT_PAGEBLOCK  1
+#define MM_PREFAULT_BOOT       2
+
+struct mm_prefault_info {
+	int           mode;             /* MM_PREFAULT_* */
+	unsigned long pageblocks;       /* pageblocks populated ahead of use */
+	unsigned long bytes;            /* bytes populated ahead of use */
+	unsigned long ns;               /* time the population took */
+	unsigned long minflt;           /* host minor faults it took */
+};
+/* What populating cost: cpu >= 0 what that CPU's allocations populated (the
+ * CPU's own thread may read it at any time: the replayer takes it out of the
+ * operation that paid it), cpu -1 the whole machine, boot included.  0, or
+ * -EINVAL. */
+int mm_prefault_info(struct mm *m, int cpu, struct mm_prefault_info *out);
 
 /* ---- page allocator --------------------------------------------------- */
 
@@ -179,7 +204,8 @@ void        mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg);
 int   mm_validate(struct mm *m, char *err, size_t errlen); /* 0 = every invariant holds */
 char *mm_report_json(struct mm *m);
 /* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
- * "extfrag_index", "vmallocinfo", "dmesg"; NULL for an unknown name. */
+ * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted"; NULL for
+ * an unknown name. */
 char *mm_report_text(struct mm *m, const char *name);
 void  mm_free_string(char *s);
 /* one vmstat counter by its /proc/vmstat name; -1 if unknown */
@@ -194,6 +220,7 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 #include <libmm/vmalloc.h>
 #include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
 #include <libmm/migrate.h>  /* processes, pins, migration, compaction */
+#include <libmm/debug.h>    /* taint, fault injection, dump_page, quiesce */
 #include <libmm/cma.h>      /* CMA areas, alloc_contig_range, gigantic pages */
 
 #endif /* LIBMM_MM_H */
