@@ -348,6 +348,27 @@ def test_cma_alloc_misuse_is_refused(cam):
     cam.validate()
 
 
+@pytest.mark.parametrize("bad", [1.0, "1", True, None, b"1"])
+def test_counts_pfns_and_nodes_are_integers(cam, bad):
+    with pytest.raises(TypeError):
+        cam.cma_alloc("cam", bad)
+    if bad is not None:
+        with pytest.raises(TypeError):
+            cam.cma_alloc("cam", 1, align=bad)
+        with pytest.raises(TypeError):
+            cam.alloc_contig_pages(16, node=bad)
+    with pytest.raises(TypeError):
+        cam.cma_release("cam", bad, 1)
+    with pytest.raises(TypeError):
+        cam.alloc_contig_range(bad, 8)
+    with pytest.raises(TypeError):
+        cam.free_contig_range(0, bad)
+    with pytest.raises(TypeError):
+        cam.alloc_contig_pages(bad)
+    with pytest.raises(ValueError, match="name must be a str"):
+        cam.cma_alloc(b"cam", 1)
+
+
 # ---- alloc_contig_range, alloc_contig_pages ------------------------------------------
 
 def test_alloc_contig_range_movable_and_partial_free():

@@ -137,7 +137,7 @@ class CmaMixin:
         nr = ll._uint(nr, "nr", ll.ULONG_MAX)
         with ll.on_cpu(h, cpu):
             page = lib.mm_alloc_contig_pages(h, nr, to_gfp(gfp),
-                                             -1 if node is None else int(node))
+                                             -1 if node is None else ll.integer(node, "node"))
         if page == ffi.NULL:
             return self._contig_fail(None, "alloc_contig_pages")
         return ll.page_to_pfn(h, page)

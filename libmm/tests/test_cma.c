@@ -179,8 +179,32 @@ static void test_threads(void)
 	mm_destroy(m);
 }
 
+/* NULL machine, name, page or out pointer: refused, no crash */
+static void test_null_pointers(void)
+{
+	struct mm *m = mm_create(CFG, NULL, 0);
+	struct mm_cma_info in;
+
+	CHECK(mm_cma_area_count(NULL) == -EINVAL && mm_cma_area_index(NULL, "cam") == -EINVAL);
+	CHECK(mm_cma_area_info(NULL, 0, &in) == -EINVAL && mm_cma_area_info(m, 0, NULL) == -EINVAL);
+	CHECK(mm_cma_alloc(NULL, "cam", 1, 0, 0) == NULL);
+	CHECK(mm_cma_release(NULL, "cam", NULL, 1) == -EINVAL);
+	CHECK(mm_alloc_contig_range(NULL, 0, 1, MM_MIGRATE_MOVABLE, GFP_KERNEL) == -EINVAL);
+	CHECK(mm_free_contig_range(NULL, 0, 1) == -EINVAL);
+	CHECK(mm_alloc_contig_pages(NULL, 1, GFP_KERNEL, -1) == NULL);
+	CHECK(mm_contig_info(NULL, NULL) == -EINVAL && mm_contig_info(m, NULL) == -EINVAL);
+	mm_cpu_bind(m, 0);
+	CHECK_ERR(m, mm_cma_release(m, "cam", NULL, 1), EINVAL, "not inside the area");
+	CHECK(mm_cma_alloc(m, "cam", 1, 200, 0) == NULL && mm_last_errno(m) == EINVAL);
+	CHECK(mm_alloc_contig_pages(m, ~0ul, GFP_KERNEL | __GFP_NOWARN, -1) == NULL);
+	CHECK(mm_free_contig_range(m, 0, ~0ul) == -EINVAL);
+	CHECK_VALID(m);
+	mm_destroy(m);
+}
+
 int main(void)
 {
+	test_null_pointers();
 	test_boot_and_reports();
 	test_alloc_migrates_and_pin_fails();
 	test_contig_range_and_pages();
