@@ -497,6 +497,6 @@ unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
 
 /* ---- validate.c ------------------------------------------------------- */
-int validate_zone(struct zone *z, struct strbuf *err);
+int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig);
 
 #endif /* LIBMM_INTERNAL_H */

@@ -127,7 +127,8 @@ struct contig_result {
 };
 int  contig_init(struct mm *m);
 void contig_exit(struct mm *m);
-int  contig_validate(struct mm *m, struct strbuf *err);
+/* marked: the allocated heads the zone walks found marked PG_contig */
+int  contig_validate(struct mm *m, struct strbuf *err, unsigned long marked);
 /* alloc_contig_range() without argument checks or log lines: mode is
  * ISOLATE_MODE_*, area the CMA area index recorded with the range (-1:
  * none).  0, -EBUSY or -ENOMEM, r says why. */

@@ -212,7 +212,7 @@ static int check_interior(struct zone *z, unsigned long pfn, unsigned order, boo
 }
 
 static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *free_blocks,
-			  unsigned long *pcp_pages)
+			  unsigned long *pcp_pages, unsigned long *contig)
 {
 	struct mm *m = z->mm;
 	unsigned long pfn = z->zone_start_pfn, end = pfn + z->spanned_pages;
@@ -231,6 +231,7 @@ static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *fre
 			*pcp_pages += 1ul << order;
 		} else if (p->_refcount > 0) {
 			what = "allocated block";
+			*contig += (p->flags & PG_contig) != 0;
 		} else {
 			FAIL(err, "pfn %#lx in zone %s of node %d is neither free, on a per-CPU list, "
 			     "nor allocated (flags %#lx): a page was lost", pfn, z->name, z->node,
@@ -328,7 +329,8 @@ static int check_pageblocks(struct zone *z, struct strbuf *err)
 	return 0;
 }
 
-int validate_zone(struct zone *z, struct strbuf *err)
+/* *contig: the allocated heads marked PG_contig are added to it */
+int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig)
 {
 	unsigned long list_blocks = 0, walk_blocks, walk_pcp, pcp_pages;
 	int ret;
@@ -338,7 +340,7 @@ int validate_zone(struct zone *z, struct strbuf *err)
 	zone_lock(z);
 	ret = check_free_lists(z, err, &list_blocks);
 	if (!ret)
-		ret = walk_zone_pfns(z, err, &walk_blocks, &walk_pcp);
+		ret = walk_zone_pfns(z, err, &walk_blocks, &walk_pcp, contig);
 	if (!ret && walk_blocks != list_blocks) {
 		sb_printf(err, "%s zone node %d: %lu free blocks in mem_map but %lu on free lists",
 			  z->name, z->node, walk_blocks, list_blocks);
@@ -361,7 +363,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 {
 	if (!m)
 		return -EINVAL;
-	unsigned long held[MM_MAX_CPUS / 64];
+	unsigned long held[MM_MAX_CPUS / 64], contig = 0;
 	struct strbuf sb;
 	int ret = 0;
 
@@ -371,7 +373,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 	sb_puts(&sb, "");
 	mm_cpus_hold(m, VALIDATE_WAIT_MS, held);
 	for (int id = 0; id < m->nr_zones && !ret; id++)
-		ret = validate_zone(zone_by_id(m, id), &sb);
+		ret = validate_zone(zone_by_id(m, id), &sb, &contig);
 	if (!ret)
 		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
 	if (!ret)
@@ -383,7 +385,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 	if (!ret)
 		ret = compaction_validate(m, &sb);      /* deferral state */
 	if (!ret)
-		ret = contig_validate(m, &sb);          /* live contiguous ranges */
+		ret = contig_validate(m, &sb, contig);  /* live contiguous ranges */
 	if (!ret)
 		ret = cma_validate(m, &sb);             /* CMA bitmaps, CMA pageblocks */
 	mm_cpus_release(m, held);
