@@ -3,19 +3,23 @@
  * program (timed: parse_s), creates the machine, replays (replay_s), and
  * reports (summary on stdout, JSON with --json).
  *
- *   mmbench run WORKLOAD [--machine "CONFIG"] [--json FILE] [--seed N]
+ *   mmbench run WORKLOAD [--machine "CONFIG"] [--set KEY=VALUE ...]
+ *                        [--json FILE] [--seed N]
  *                        [--threads] [--quiet] [--backend libmm|malloc]
  *                        [--format mmw|mtrace|perf] [--timeline N]
  *
  * The machine: --machine, else the workload's `machine` line, else the
- * default; --seed N replaces its seed.  Traces: files whose name holds
+ * default; each --set KEY=VALUE and --seed N (seed=N) replaces that one key
+ * of it (config.c).  --machine replacing a workload's own line says so on
+ * stderr.  Traces: files whose name holds
  * ".mtrace" or ".perf" are read as such unless --format says otherwise;
  * ".gz" / ".xz" files are decompressed with gzip -dc / xz -dc.
  * Hidden options for tests and benchmarks: --validate (mm_validate at the
  * end, result in the summary and JSON; exit 3 if broken), --parse-only.
  *
  * Exit: 0 ok, 1 invalid workload (FILE:LINE: message), 2 usage (bad
- * options, unreadable file, bad --machine), 3 --validate found corruption.
+ * options, unreadable file, bad --machine or --set), 3 --validate found
+ * corruption.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,9 +32,14 @@
 #include "mmbench.h"
 #include "workload.h"
 
+#define RUN_MAX_SETS 64
+
 struct run_opts {
 	const char *file;               /* WORKLOAD */
 	const char *machine;            /* --machine, or NULL */
+	const char *sets[RUN_MAX_SETS + 1];     /* --set KEY=VALUE..., then seed=N */
+	int nsets;
+	char seed_set[32];              /* "seed=N" for --seed N */
 	const char *json;               /* --json FILE, or NULL */
 	const char *format;             /* mmw, mtrace, perf (--format or from the name) */
 	const char *backend;            /* libmm or malloc */
@@ -126,32 +135,6 @@ static const char *guess_format(const char *path)
 	return "mmw";
 }
 
-/* config with its seed= word replaced by (or extended with) seed=N. */
-static char *with_seed(const char *config, long seed)
-{
-	size_t n = config ? strlen(config) : 0;
-	char *out = mmb_xrealloc(NULL, n + 32), *o = out;
-	const char *s = config;
-
-	while (s && *s) {
-		const char *b, *e;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		b = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		e = s;
-		if (e > b && strncmp(b, "seed=", 5)) {
-			memcpy(o, b, (size_t)(e - b));
-			o += e - b;
-			*o++ = ' ';
-		}
-	}
-	sprintf(o, "seed=%ld", seed);
-	return out;
-}
-
 static const char *malloc_name(void)
 {
 	static char name[64];
@@ -192,6 +175,16 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		VALUE("--json", o->json)
 		VALUE("--format", o->format)
 		VALUE("--backend", o->backend)
+		if ((r = mmb_opt_value(argc, argv, &i, "--set", &v)) < 0)
+			return MMB_EXIT_USAGE;
+		if (r > 0) {
+			if (!mmb_config_word_ok(v))
+				return mmb_usage_error("run", "bad --set '%s' (expected KEY=VALUE)", v);
+			if (o->nsets == RUN_MAX_SETS)
+				return mmb_usage_error("run", "more than %d --set options", RUN_MAX_SETS);
+			o->sets[o->nsets++] = v;
+			continue;
+		}
 		if ((r = mmb_opt_value(argc, argv, &i, "--seed", &v)) < 0)
 			return MMB_EXIT_USAGE;
 		if (r > 0) {
@@ -228,7 +221,9 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			mmb_usage(stdout, mmb_find_command("run"));
 			printf("\noptions:\n"
-			       "  --machine \"CONFIG\"   machine config (default: the workload's machine line)\n"
+			       "  --machine \"CONFIG\"   machine config, replacing the workload's machine line\n"
+			       "  --set KEY=VALUE      one machine key, merged into the workload's machine line\n"
+			       "                       (or --machine, or the default machine); repeatable\n"
 			       "  --json FILE          write the JSON result (schema mmbench/1) to FILE (- = stdout)\n"
 			       "  --seed N             the machine's seed\n"
 			       "  --threads            one thread per CPU (each CPU's ops in file order)\n"
@@ -250,6 +245,10 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (!o->file)
 		return mmb_usage_error("run", "no workload given");
+	if (o->has_seed) {
+		snprintf(o->seed_set, sizeof(o->seed_set), "seed=%ld", o->seed);
+		o->sets[o->nsets++] = o->seed_set;
+	}
 	if (strcmp(o->backend, "libmm") && strcmp(o->backend, "malloc"))
 		return mmb_usage_error("run", "unknown backend '%s' (libmm or malloc)", o->backend);
 	if (!o->format)
@@ -282,21 +281,39 @@ static int parse_input(struct mmb_prog *p, const struct run_opts *o, double *par
 	return r ? MMB_EXIT_INVALID : 0;
 }
 
+/* The machine's config failed (err): blames --set when the base alone is
+ * fine, else --machine or the workload's machine line. */
+static int bad_config(struct mmb_prog *p, const struct run_opts *o, const char *base,
+		      const char *err)
+{
+	char err2[256];
+	struct mm *m = o->nsets ? mm_create(base, err2, sizeof(err2)) : NULL;
+
+	if (m) {
+		mm_destroy(m);
+		return mmb_usage_error("run", "bad --set: %s", err);
+	}
+	if (o->machine)
+		return mmb_usage_error("run", "bad --machine: %s", err);
+	fprintf(stderr, "%s:%u: bad machine config: %s\n", o->file, p->machine_line, err);
+	return MMB_EXIT_INVALID;
+}
+
 /* Creates the machine; traces' CPUs are folded onto the machine's. */
 static int make_machine(struct mmb_prog *p, const struct run_opts *o, struct mm **mp,
 			char **config)
 {
 	const char *base = o->machine ? o->machine : p->machine;
-	char err[256] = "", *cfg = o->has_seed ? with_seed(base, o->seed) : NULL;
-	struct mm *m = mm_create(cfg ? cfg : base, err, sizeof(err));
+	char err[256] = "", *cfg = mmb_config_merge(base, o->sets, o->nsets);
+	struct mm *m = mm_create(cfg, err, sizeof(err));
 
 	free(cfg);
-	if (!m) {
-		if (o->machine)
-			return mmb_usage_error("run", "bad --machine: %s", err);
-		fprintf(stderr, "%s:%u: bad machine config: %s\n", o->file, p->machine_line, err);
-		return MMB_EXIT_INVALID;
-	}
+	if (!m)
+		return bad_config(p, o, base, err);
+	if (o->machine && p->machine)
+		fprintf(stderr, "mmbench run: --machine replaces the machine line of %s:%u "
+			"(\"%s\"); --set KEY=VALUE changes single keys of it\n", o->file,
+			p->machine_line, p->machine);
 	*config = mm_config_string(m);
 	if (strcmp(p->format, "mmw")) {
 		for (size_t i = 0; i < p->nops; i++)

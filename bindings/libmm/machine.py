@@ -24,9 +24,12 @@ PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 def build_config(config=None, **keywords):
     """Config text from an optional string plus keywords, in call order.
 
-    Lists become "a:b:c" (lowmem_reserve_ratio); None values are skipped;
-    unknown keys are passed through for the C parser to reject."""
-    parts = [config.strip()] if config and config.strip() else []
+    A keyword replaces the string's word of the same key (as mmbench's
+    ``--set KEY=VALUE`` does), so ``Machine(workload_machine(path), pcp="off")``
+    is the workload's machine with one key changed.  Lists become "a:b:c"
+    (lowmem_reserve_ratio); None values are skipped; unknown keys are passed
+    through for the C parser to reject."""
+    sets = []
     for key, value in keywords.items():
         if value is None:
             continue
@@ -34,7 +37,10 @@ def build_config(config=None, **keywords):
             value = int(value)
         if isinstance(value, (list, tuple)):
             value = ":".join(str(v) for v in value)
-        parts.append("%s=%s" % (key, value))
+        sets.append("%s=%s" % (key, value))
+    overridden = {w.split("=", 1)[0] for w in sets}
+    parts = [w for w in (config or "").split() if w.split("=", 1)[0] not in overridden]
+    parts += sets
     return " ".join(parts) if parts else None
 
 
