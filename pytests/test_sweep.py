@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -244,6 +245,29 @@ def test_failures_are_rows(tmp_path, tiny, fake_mmbench):
     again = sweep.run([tiny, str(crash), str(hang)], {"pcp": ["on", "bogus"]}, out=out,
                       mmbench=fake_mmbench, timeout=1, plots=False)
     assert again.attrs["sweep"]["ran"] == 5 and again.attrs["sweep"]["skipped"] == 1
+
+
+def test_stopping_early_kills_running_points(tmp_path, tiny, fake_mmbench):
+    hang = tmp_path / "hang.mmw"
+    hang.write_text(TINY)
+    points = Spec([tiny, str(hang)], seeds=[1, 2]).points()
+    t0 = time.monotonic()
+    results = sweep.engines.local(points, 4, fake_mmbench)
+    first = [next(results), next(results)]
+    assert {p.workload for p, _ in first} == {tiny}
+    results.close()                     # the caller stops: the hanging two are killed
+    assert time.monotonic() - t0 < 10 and not sweep_task._running
+
+
+def test_one_sweep_at_a_time_per_directory(tmp_path, tiny):
+    held = sweep.store.OutDir(tmp_path / "out")
+    held.lock()
+    with pytest.raises(ValueError, match="another sweep is writing this directory"):
+        sweep.run([tiny], out=tmp_path / "out")
+    held.unlock()
+    assert len(sweep.run([tiny], out=tmp_path / "out", plots=False)) == 1
+    with pytest.raises(FileNotFoundError):
+        sweep.load(tmp_path / "nothing")
 
 
 def test_missing_mmbench_is_an_error_row_on_a_worker(tiny):

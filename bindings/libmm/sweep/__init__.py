@@ -125,6 +125,18 @@ def run(workloads=(), grid=None, seeds=None, runs=1, *, sets=None, timeout=None,
         mmbench = find_mmbench(mmbench)
     points = spec.points()
     od = store.OutDir(out) if out is not None else None
+    if od:
+        od.lock()
+        try:
+            return _run(spec, points, od, workers, scheduler, shared, mmbench, plots,
+                        metrics, progress)
+        finally:
+            od.unlock()
+    return _run(spec, points, None, workers, scheduler, shared, mmbench, plots, metrics,
+                progress)
+
+
+def _run(spec, points, od, workers, scheduler, shared, mmbench, plots, metrics, progress):
     rows = od.done() if od else {}
     todo = [p for p in points if p.id not in rows]
     report = _reporter(progress)
@@ -155,6 +167,7 @@ def run(workloads=(), grid=None, seeds=None, runs=1, *, sets=None, timeout=None,
     meta["run_s"] = round(time.monotonic() - t0, 3)
     df = table([rows[p.id] for p in points], list(spec.grid))
     meta["ran"] = len(todo)
+    meta["point_ids"] = [p.id for p in points]
     meta["failed"] = int((df["status"] != "ok").sum())
     if od:
         meta["table"] = od.write_table(df)
@@ -165,14 +178,14 @@ def run(workloads=(), grid=None, seeds=None, runs=1, *, sets=None, timeout=None,
 
 
 def load(out):
-    """The table of an output directory, as its last run() returned it."""
+    """The table of an output directory, as its last run() returned it
+    (from the journal; the workload files need not be there)."""
     import json
 
     od = store.OutDir(out)
     with open(od.file("sweep.json")) as f:
         meta = json.load(f)
-    spec = Spec(**meta["spec"])
     rows = od.rows()
-    df = table([rows[p.id] for p in spec.points() if p.id in rows], list(spec.grid))
+    df = table([rows[i] for i in meta["point_ids"] if i in rows], list(meta["spec"]["grid"]))
     df.attrs["sweep"] = meta
     return df

@@ -31,12 +31,19 @@ def _longest_first(points):
 
 
 def local(points, workers, mmbench=None):
-    """Yields (point, result) from a pool of `workers` concurrent mmbench runs."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
+    """Yields (point, result) from a pool of `workers` concurrent mmbench runs.
+    Stopped early (an exception in the caller, Ctrl-C), it hands out no more
+    points and kills the running ones."""
+    ex = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {ex.submit(task.run_point, p, None, None, mmbench): p
                    for p in _longest_first(points)}
         for f in concurrent.futures.as_completed(futures):
             yield futures[f], f.result()
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
+        task.kill_running()
+        ex.shutdown(wait=True)
 
 
 def _lost(point, exc):

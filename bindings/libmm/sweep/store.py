@@ -14,8 +14,10 @@ re-run skips it and runs the others (new points, and points that failed
 before).  Rows of points the current spec does not name stay in the
 journal but not in the table.  A journal line cut short by a crash is
 ignored (that point runs again).  Only the process driving the sweep writes
-here; workers never touch the directory.
+here, never the workers; it holds an flock on DIR/.lock meanwhile, so a
+second sweep into the same directory is refused instead of interleaving.
 """
+import fcntl
 import gzip
 import json
 import os
@@ -24,8 +26,22 @@ import os
 class OutDir:
     def __init__(self, path):
         self.path = str(path)
-        os.makedirs(os.path.join(self.path, "points"), exist_ok=True)
         self.journal = os.path.join(self.path, "points.jsonl")
+
+    def lock(self):
+        """Creates the directory and takes it for this sweep (ValueError if
+        another has it); released by unlock() or when the process ends."""
+        os.makedirs(os.path.join(self.path, "points"), exist_ok=True)
+        self._lock = open(self.file(".lock"), "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ValueError("%s: another sweep is writing this directory" % self.path) \
+                from None
+
+    def unlock(self):
+        self._lock.close()
 
     def file(self, name):
         return os.path.join(self.path, name)

@@ -19,9 +19,12 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_running = set()            # process groups of the mmbench runs of this process
+_running_lock = threading.Lock()
 
 
 def find_mmbench(explicit=None):
@@ -133,13 +136,29 @@ def _run(cmd, timeout):
     group (mmbench and any decompressor it started) is killed."""
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           start_new_session=True) as p:
+        with _running_lock:
+            _running.add(p.pid)
         try:
             out, err = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             p.communicate()
             raise
+        finally:
+            with _running_lock:
+                _running.discard(p.pid)
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
+def kill_running():
+    """Kills every mmbench this process is running (a sweep that stops early)."""
+    with _running_lock:
+        groups = list(_running)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def run_point(point, path=None, data=None, mmbench=None):
