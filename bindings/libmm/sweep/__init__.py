@@ -118,7 +118,7 @@ def run(workloads=(), grid=None, seeds=None, runs=1, *, sets=None, timeout=None,
                                                                       "status", "error"})
     if clash:
         raise ValueError("grid key(s) %s clash with table columns" % ", ".join(sorted(clash)))
-    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    workers = len(os.sched_getaffinity(0)) if workers is None else int(workers)
     if workers < 1:
         raise ValueError("workers: at least 1")
     if scheduler is None:           # Dask workers each find their own (task.find_mmbench)
