@@ -127,13 +127,12 @@ def run(workloads=(), grid=None, seeds=None, runs=1, *, sets=None, timeout=None,
     od = store.OutDir(out) if out is not None else None
     if od:
         od.lock()
-        try:
-            return _run(spec, points, od, workers, scheduler, shared, mmbench, plots,
-                        metrics, progress)
-        finally:
+    try:
+        return _run(spec, points, od, workers, scheduler, shared, mmbench, plots, metrics,
+                    progress)
+    finally:
+        if od:
             od.unlock()
-    return _run(spec, points, None, workers, scheduler, shared, mmbench, plots, metrics,
-                progress)
 
 
 def _run(spec, points, od, workers, scheduler, shared, mmbench, plots, metrics, progress):
