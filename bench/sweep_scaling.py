@@ -12,7 +12,9 @@ interleaved so that a change of load on the machine hits both sides.  Time is
 the sweep's own run_s (from the first point handed out to the last result;
 the LocalCluster's start-up is reported apart as connect_s) and the whole
 command's wall time.  Speed-up = time(1 worker) / time(2 workers), median
-over the rounds.  The load average before each run is printed: other jobs on
+over the rounds.  Printed with each run: the load average before it, and
+"others", the CPUs other processes kept busy meanwhile (machine busy time from
+/proc/stat minus the sweep's own CPU time, over the wall time): other jobs on
 the machine's two cores lower the speed-up.
 
 Also checks that the local and Dask tables are equal (libmm.sweep.comparable),
@@ -23,6 +25,7 @@ Output: a text report on stdout (results/sweep_scaling.txt under
 """
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,6 +39,18 @@ SWEEP = ["--workload", "workloads/traces/*.xz", "--grid", "pcp=on,off", "--seeds
 REPS = int(os.environ.get("SWEEP_REPS", "3"))
 
 
+def busy_cpu_s():
+    """CPU seconds the whole machine has been busy (all CPUs, /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def sweep(out, workers, dask):
     env = dict(os.environ, PYTHONPATH=os.path.join(BUILD, "python"),
                MMBENCH=os.path.join(BUILD, "bin", "mmbench"))
@@ -43,15 +58,17 @@ def sweep(out, workers, dask):
         ["--workers", str(workers), "--out", out, "-q", "--no-plots"] + \
         (["--scheduler", "local"] if dask else [])
     load = os.getloadavg()[0]
-    t0 = time.monotonic()
+    busy0, own0, t0 = busy_cpu_s(), own_cpu_s(), time.monotonic()
     p = subprocess.run(cmd, cwd=TOP, env=env, stdout=subprocess.PIPE, text=True)
     wall = time.monotonic() - t0
+    others = max(0.0, (busy_cpu_s() - busy0) - (own_cpu_s() - own0)) / wall
     if p.returncode:
         sys.exit("sweep failed (exit %d): %s\n%s" % (p.returncode, " ".join(cmd), p.stdout))
     with open(os.path.join(out, "sweep.json")) as f:
         meta = json.load(f)
     return {"engine": "dask" if dask else "local", "workers": workers, "load": load,
-            "run_s": meta["run_s"], "connect_s": meta.get("connect_s", 0.0), "wall_s": wall}
+            "others": round(others, 2), "run_s": meta["run_s"],
+            "connect_s": meta.get("connect_s", 0.0), "wall_s": round(wall, 3)}
 
 
 def markdown_table(df):
@@ -76,8 +93,8 @@ def main():
     runs = []
     print("sweep: python3 -m libmm.sweep %s --workers N [--scheduler local]"
           % " ".join("'%s'" % w if "*" in w else w for w in SWEEP))
-    print("%-4s %-6s %7s %6s %8s %10s %8s" % ("rep", "engine", "workers", "load", "run_s",
-                                             "connect_s", "wall_s"))
+    print("%-4s %-6s %7s %6s %7s %8s %10s %8s" % ("rep", "engine", "workers", "load", "others",
+                                                  "run_s", "connect_s", "wall_s"))
     for rep in range(REPS):
         for dask in (False, True):
             for workers in (1, 2):
@@ -85,9 +102,9 @@ def main():
                 r = sweep(out, workers, dask)
                 r["rep"] = rep
                 runs.append(r)
-                print("%-4d %-6s %7d %6.2f %8.2f %10.2f %8.2f" % (
-                    rep, r["engine"], workers, r["load"], r["run_s"], r["connect_s"],
-                    r["wall_s"]), flush=True)
+                print("%-4d %-6s %7d %6.2f %7.2f %8.2f %10.2f %8.2f" % (
+                    rep, r["engine"], workers, r["load"], r["others"], r["run_s"],
+                    r["connect_s"], r["wall_s"]), flush=True)
     summary = {}
     for engine in ("local", "dask"):
         for what in ("run_s", "wall_s"):

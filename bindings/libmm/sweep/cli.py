@@ -18,6 +18,7 @@ are separated by commas, or by semicolons when a value holds a comma.  Points
 already finished in --out are skipped: re-run the same command to resume or
 to add points.  --spec FILE (TOML or JSON) gives the same fields as the
 options (workloads, grid, seeds, runs, sets, timeout); options add to it.
+Exit status: 0 every point ok, 1 some failed (their rows say why), 2 usage.
 
 examples:
   python3 -m libmm.sweep --workload 'workloads/traces/*.xz' --grid pcp=on,off \\
