@@ -16,11 +16,16 @@
  *                      freed area's PROT_NONE mapping of the same frames +
  *                      mprotect(PROT_NONE) (what they do when the buddy hands
  *                      back the frames the range last mapped)
+ *   blocks             the bare vmalloc+vfree again on a machine with
+ *                      vmalloc_pages=blocks (high-order blocks instead of
+ *                      the kernel's order-0 bulk): what the per-page work
+ *                      of the kernel's way costs
  *   live areas         vmalloc+vfree of 4 KiB (touched) while L one-page
  *                      areas stay live, L = 100 .. 20000: must stay flat
  *   runs               vmap of 16 pages that are one contiguous run vs 16
- *                      scattered pages (16 mmaps): why vmalloc takes
- *                      high-order blocks
+ *                      scattered pages (16 mmaps): why vmalloc maps each
+ *                      contiguous run with one mapping, its frames in PFN
+ *                      order
  *   mappings           how many live one-page areas fit before the process
  *                      runs out of mappings (vm.max_map_count), and that
  *                      the next vmalloc fails cleanly (NULL, counted)
@@ -197,15 +202,16 @@ int main(void)
 	static const int live_counts[] = { 100, 1000, 5000, 10000, 20000 };
 	enum { NLIVE = sizeof(live_counts) / sizeof(live_counts[0]) };
 	double vm[2][3][REPS], an[2][3][REPS], fl[2][3][REPS], fs[2][3][REPS], fr[2][3][REPS];
-	double vmed[2][3], amed[2][3], fmed[2][3], smed[2][3], rmed[2][3];
+	double vb[3][REPS], vmed[2][3], amed[2][3], fmed[2][3], smed[2][3], rmed[2][3], bmed[3];
 	double live_ns[NLIVE], lr[NLIVE][REPS], runs[2][REPS], run_med[2];
-	struct mm *m = machine(NULL);
+	struct mm *m = machine(NULL), *mb = machine("vmalloc_pages=blocks");
 	long max_live = 0, fail_errno = 0, map_fail = 0;
 	void **keep;
 	FILE *j;
 
 	/* warm up: memfd pages and buddy state */
 	time_vmalloc(m, 1 << 20, 200, 1);
+	time_vmalloc(mb, 1 << 20, 200, 1);
 	time_mmap(1 << 20, 200, 1);
 	for (int r = 0; r < REPS; r++) {
 		for (int t = 0; t < 2; t++) {
@@ -217,6 +223,8 @@ int main(void)
 				fl[t][s][r] = time_floor(sizes[s], n, t, 0);
 				fs[t][s][r] = time_floor(sizes[s], n, t, 1);
 				fr[t][s][r] = time_floor(sizes[s], n, t, 2);
+				if (!t)
+					vb[s][r] = time_vmalloc(mb, sizes[s], n, 0);
 			}
 		}
 	}
@@ -227,6 +235,8 @@ int main(void)
 			fmed[t][s] = median(fl[t][s], REPS);
 			smed[t][s] = median(fs[t][s], REPS);
 			rmed[t][s] = median(fr[t][s], REPS);
+			if (!t)
+				bmed[s] = median(vb[s], REPS);
 		}
 
 	/* per-op time as the live areas grow */
@@ -277,7 +287,7 @@ int main(void)
 	{
 		char err[512];
 
-		if (mm_validate(m, err, sizeof(err))) {
+		if (mm_validate(m, err, sizeof(err)) || mm_validate(mb, err, sizeof(err))) {
 			fprintf(stderr, "validate: %s\n", err);
 			return 1;
 		}
@@ -305,6 +315,9 @@ int main(void)
 	for (int s = 0; s < 3; s++)
 		printf("  %-5s %12.0f %12s %6.2fx   %12.0f %12s %6.2fx\n", names[s], rmed[0][s], "",
 		       rmed[0][s] / amed[0][s], rmed[1][s], "", rmed[1][s] / amed[1][s]);
+	printf("  vmalloc_pages=blocks (bare; bulk / blocks):\n");
+	for (int s = 0; s < 3; s++)
+		printf("  %-5s %12.0f %12s %6.2fx\n", names[s], bmed[s], "", vmed[0][s] / bmed[s]);
 	printf("vmalloc+touch+vfree of 4 KiB with L live areas\n");
 	for (int k = 0; k < NLIVE; k++)
 		printf("  L=%-6d %8.0f ns  (%.2fx L=100)\n", live_counts[k], live_ns[k],
@@ -324,11 +337,11 @@ int main(void)
 				"\"vmalloc_touch\": %.0f, \"mmap_touch\": %.0f, \"ratio_touch\": %.3f, "
 				"\"floor\": %.0f, \"floor_touch\": %.0f, \"floor_slot\": %.0f, "
 				"\"floor_slot_touch\": %.0f, \"floor_revive\": %.0f, "
-				"\"floor_revive_touch\": %.0f}",
+				"\"floor_revive_touch\": %.0f, \"vmalloc_blocks\": %.0f}",
 				s ? ", " : "", names[s], vmed[0][s], amed[0][s],
 				vmed[0][s] / amed[0][s], vmed[1][s], amed[1][s],
 				vmed[1][s] / amed[1][s], fmed[0][s], fmed[1][s], smed[0][s],
-				smed[1][s], rmed[0][s], rmed[1][s]);
+				smed[1][s], rmed[0][s], rmed[1][s], bmed[s]);
 		fprintf(j, "},\n \"live_areas\": {");
 		for (int k = 0; k < NLIVE; k++)
 			fprintf(j, "%s\"%d\": %.0f", k ? ", " : "", live_counts[k], live_ns[k]);
@@ -339,6 +352,7 @@ int main(void)
 			"\"map_fail\": %ld}}\n", max_live, fail_errno, map_fail);
 		fclose(j);
 	}
+	mm_destroy(mb);
 	mm_destroy(m);
 	return 0;
 }

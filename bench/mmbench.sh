@@ -5,11 +5,14 @@
 #
 #   results/mmbench/hyperfine/NAME.json   hyperfine --export-json, one per input
 #   results/mmbench/json/NAME.ALLOC.json  one mmbench --json result per allocator
+#                                         (--runs N --warmup: replay mean +- sd)
+#   results/mmbench/json/NAME.libmm-prefault-none.json   kernel traces again with
+#                                         prefault=none: host faults in the timings
 #   results/mmbench/plots/*.png           libmm.plot pictures
 #   results/README.md                     the tables and pictures between the
 #                                         mmbench markers (bench/mmbench_report.py)
-# MMB_BENCH_RUNS (default 5) sets hyperfine's --runs; MMB_BENCH_INPUTS="a.mmw b.mmw"
-# replaces the list of inputs.
+# MMB_BENCH_RUNS (default 5) sets hyperfine's and mmbench's --runs;
+# MMB_BENCH_INPUTS="a.mmw b.mmw" replaces the list of inputs.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,11 +41,16 @@ for w in "${inputs[@]}"; do
     done
     echo "== $name"
     hyperfine "${args[@]}" | grep -E '^(Benchmark|  Time)' || true
-    "$mmb" run "$w" --quiet --json "$out/json/$name.libmm.json"
-    "$mmb" run "$w" --quiet --backend malloc --json "$out/json/$name.glibc.json"
+    multi=(--quiet --runs "$runs" --warmup)
+    "$mmb" run "$w" "${multi[@]}" --json "$out/json/$name.libmm.json"
+    "$mmb" run "$w" "${multi[@]}" --backend malloc --json "$out/json/$name.glibc.json"
     for a in "${allocs[@]}"; do
-        LD_PRELOAD=${a#*=} "$mmb" run "$w" --quiet --backend malloc \
+        LD_PRELOAD=${a#*=} "$mmb" run "$w" "${multi[@]}" --backend malloc \
             --json "$out/json/$name.${a%%=*}.json"
     done
+    if [[ $w == *.perf.* ]]; then
+        "$mmb" run "$w" "${multi[@]}" --machine prefault=none \
+            --json "$out/json/$name.libmm-prefault-none.json"
+    fi
 done
 "$py" bench/mmbench_report.py

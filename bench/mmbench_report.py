@@ -10,6 +10,7 @@ section when the markers are missing; everything else in the file is kept).
 import glob
 import json
 import os
+import statistics
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +23,8 @@ FRAG_PLOTS = None                       # every named workload
 HEAT_PLOTS = ["default", "thp_pressure", "dentry_inode_cycle"]
 CDF_PLOTS = ["default", "net_rx_burst", "fork_exec_storm", "python_json", "ls_usr_bin",
              "kernel_fork_exec"]
+MEMORY_PLOTS = ["default", "page_cache_churn", "python_json", "gcc_cc1", "sqlite_sql",
+                "kernel_tar_usr_include"]
 
 
 def load(path):
@@ -60,17 +63,127 @@ def wall_table(names):
     return "\n".join(rows), allocs
 
 
+def replay_ms(doc):
+    """Replay time (ms) mean +- sd over the result's runs."""
+    r = doc.get("runs")
+    if r:
+        return r["replay_mean_s"] * 1e3, r["replay_stddev_s"] * 1e3
+    return doc["replay_s"] * 1e3, 0.0
+
+
+def replay_median_ms(doc):
+    """Median replay time (ms) of the result's runs: what the ratio uses (a
+    run that another job on the machine slowed down moves the mean)."""
+    r = doc.get("runs")
+    return statistics.median(r["replay_runs_s"]) * 1e3 if r else doc["replay_s"] * 1e3
+
+
 def replay_table(names, allocs):
-    rows = ["| input | ops | " + " | ".join(allocs) + " |", "|---|---:|" + "---:|" * len(allocs)]
+    rows = ["| input | ops | " + " | ".join(allocs) + " | libmm / fastest malloc (medians) |",
+            "|---|---:|" + "---:|" * (len(allocs) + 1)]
     for n in names:
         rs = results(n)
         if "libmm" not in rs:
             continue
         ops = rs["libmm"]["ops_total"]
-        cells = ["%.1f" % (rs[a]["replay_s"] / max(1, rs[a]["ops_total"]) * 1e9) if a in rs
-                 else "" for a in allocs]
-        rows.append("| %s | %d | %s |" % (n, ops, " | ".join(cells)))
+        cells = []
+        for a in allocs:
+            if a not in rs:
+                cells.append("")
+                continue
+            m, sd = replay_ms(rs[a])
+            med = replay_median_ms(rs[a])
+            cells.append("%.2f ± %.2f ms, median %.2f (%.0f ns/op)" % (
+                m, sd, med, med * 1e6 / max(1, ops)))
+        mallocs = [replay_median_ms(rs[a]) for a in allocs if a != "libmm" and a in rs]
+        ratio = "%.2f" % (replay_median_ms(rs["libmm"]) / min(mallocs)) if mallocs else ""
+        rows.append("| %s | %d | %s | %s |" % (n, ops, " | ".join(cells), ratio))
     return "\n".join(rows)
+
+
+def host_table(names, allocs):
+    """Host page faults inside the timed operations, and what prefault did."""
+    rows = ["| input | " + " | ".join("%s faults in ops" % a for a in allocs) +
+            " | libmm prefault: pageblocks, ms (out of the timings) |",
+            "|---|" + "---:|" * (len(allocs) + 1)]
+    for n in names:
+        rs = results(n)
+        if "libmm" not in rs:
+            continue
+        cells = []
+        for a in allocs:
+            h = rs.get(a, {}).get("host")
+            if not h:
+                cells.append("")
+                continue
+            share = h["fault_s"] / max(1e-9, rs[a]["replay_s"])
+            cells.append("%d (~%.0f%%)" % (h["minflt"], 100 * share) if h["minflt"] else "0")
+        h = rs["libmm"]["host"]
+        rows.append("| %s | %s | %d, %.1f |" % (n, " | ".join(cells), h["prefault_pageblocks"],
+                                              h["prefault_s"] * 1e3))
+    return "\n".join(rows)
+
+
+def memory_table(names, allocs):
+    """What each allocator took from the host during the replay (peak RSS
+    minus RSS at its start: mmbench's own buffers are out) next to the
+    requested bytes; libmm's own view."""
+    mib = 1 / 2 ** 20
+    rows = ["| input | requested bytes live (peak) | " +
+            " | ".join("%s RSS peak (+growth)" % a for a in allocs) +
+            " | libmm pages in use / slab / pcp (peak) |",
+            "|---|---:|" + "---:|" * (len(allocs) + 1)]
+    for n in names:
+        rs = results(n)
+        if "libmm" not in rs:
+            continue
+        m = rs["libmm"]["memory"]
+        cells = ["%.1f (+%.1f) MiB" % (rs[a]["host"]["rss_replay_peak_kib"] / 1024,
+                                       (rs[a]["host"]["rss_replay_peak_kib"] -
+                                        rs[a]["host"]["rss_start_kib"]) / 1024)
+                 if a in rs else "" for a in allocs]
+        rows.append("| %s | %.1f MiB | %s | %.1f / %.1f / %.1f MiB |" % (
+            n, m["live_bytes_peak"] * mib, " | ".join(cells), m["used_pages_peak"] / 256,
+            m["slab_pages_peak"] / 256, m["pcp_pages_peak"] / 256))
+    return "\n".join(rows)
+
+
+def prefault_table(traces):
+    """Kernel traces: alloc_pages with and without prefault=pageblock."""
+    rows = ["| input | prefault | alloc_pages p50 ns | alloc_pages mean ns | host faults in ops "
+            "| replay ms |", "|---|---|---:|---:|---:|---:|"]
+    for n in traces:
+        for label, name in (("none", "%s.libmm-prefault-none.json" % n),
+                            ("pageblock (default)", "%s.libmm.json" % n)):
+            p = os.path.join(MM, "json", name)
+            if not os.path.exists(p):
+                continue
+            d = load(p)
+            o = d["ops"].get("alloc_pages")
+            if not o:
+                continue
+            rows.append("| %s | %s | %.0f | %.0f | %d | %.2f ± %.2f |" % (
+                n, label, o["ns_p50"], o["ns_mean"], d["host"]["minflt"], *replay_ms(d)))
+    return "\n".join(rows)
+
+
+def bigtrace_section():
+    p = os.path.join(RES, "bigtrace.json")
+    if not os.path.exists(p):
+        return "(bench/bigtrace.sh has not run)"
+    d = load(p)
+    return ("`bench/bigtrace.sh`: %d events (%d operations) of a generated mtrace (`%s`, %.0f MB "
+            "zstd; `workloads/gen/bigtrace.py --events %d | zstd -1`), read, decompressed, "
+            "parsed and replayed by one mmbench process on one core: **%.2f M events/s** end to "
+            "end (%.1f s wall; %.2f M events per CPU second; target ≥ 5 M/s), parse %.1f s + "
+            "replay %.1f s; peak RSS **%.0f MiB = %.0f MiB of populated simulated RAM + %.0f "
+            "MiB** (target ≤ 256 MiB beyond the populated memory; %.0f MiB requested bytes live "
+            "at most)." % (d["events"], d["ops"], d["trace"], d["trace_bytes"] / 1e6,
+                           d.get("generated_events", d["events"]), d["events_per_s"] / 1e6,
+                           d["wall_s"],
+                           d["events_per_cpu_s"] / 1e6, d["parse_s"], d["replay_s"],
+                           d["rss_peak_mib"], d["populated_mib"], d["rss_beyond_populated_mib"],
+                           d["live_bytes_peak_mib"]))
 
 
 def op_table(names, allocs, kinds=("kmalloc", "kfree")):
@@ -144,6 +257,9 @@ def plots(named, traces):
         if len(rs) > 1 and n in CDF_PLOTS:
             made.append(plot.plot_latency_cdf([rs[a] for a in ALLOCS if a in rs],
                                               os.path.join(pdir, n + "_latency_cdf.png")))
+        if len(rs) > 1 and n in MEMORY_PLOTS:
+            made.append(plot.plot_memory([rs[a] for a in ALLOCS if a in rs],
+                                         os.path.join(pdir, n + "_memory.png")))
     return [os.path.relpath(p, RES) for p in made if p]
 
 
@@ -161,15 +277,41 @@ def section(named, traces):
            "### Speed of mmbench itself", "", speed_section(), "",
            "### Whole run (hyperfine, ms, mean ± σ; parse + machine boot + replay + report)",
            "", wall, "",
-           "### Replay only (ns per operation, in-process `replay_s / ops`)", "",
+           "### Replay only (in-process `replay_s`, mean ± σ of %d runs on fresh machines "
+           "after a warm-up run)" % first.get("runs", {}).get("count", 1), "",
            replay_table(named + traces, allocs), "",
+           "Every operation is timed with one `rdtsc` in every column (its cost is in all of "
+           "them). The user-program traces (gcc_cc1, python_json, sqlite_sql): target libmm ≤ "
+           "1.5× the fastest malloc.", "",
+           "### Host page faults inside the timed operations", "",
+           "`host.minflt` (getrusage around the timed spans, the library's own populating "
+           "taken out) with its estimated share of the replay (faults × the measured cost of "
+           "one first-touch fault); libmm's machine is `prefault=pageblock` (mmbench's "
+           "default): a pageblock is populated the first time the buddy hands out a page of "
+           "it, outside the timings.", "",
+           host_table(named + traces, allocs), "",
+           "### Kernel traces: first-touch faults in or out of the timings", "",
+           prefault_table([t for t in traces if t.startswith("kernel_")]), "",
+           "Target (default mode): `alloc_pages` p50 ≤ 300 ns, mean ≤ 1 µs, host faults in the "
+           "timed region ≈ 0.", "",
+           "### Memory", "",
+           "The mmbench process's peak resident memory during the (first) replay (VmHWM, "
+           "restarted when the replay begins) and its growth over the replay's start. "
+           "mmbench's own buffers (the operations, ~40 bytes each, up to 40 MiB) are in every "
+           "column; with a malloc backend so is mmbench's own heap, whose memory freed after "
+           "parsing the allocator may hand out again during the replay (so growth understates "
+           "it); for libmm the growth is the simulated RAM it populated and "
+           "its `struct page`s. libmm's own view at the timeline samples: pages in use (managed "
+           "− free), slab pages, pages on per-CPU lists.", "",
+           memory_table(named + traces, allocs), "",
+           "### A trace of any length", "", bigtrace_section(), "",
            "### kmalloc / kfree latency (ns, p50 / p99)", "",
            op_table(named + traces, allocs), "",
            "### What libmm did (end of each replay)", "",
            libmm_table(named + traces), "",
-           "Latency resolution is one `rdtsc` read (~10 ns on this VM); the latency of "
-           "libmm operations includes first-touch page faults of the machine's memfd "
-           "(`__GFP_ZERO`, slab pages).", "", "### Pictures", ""]
+           "Latency resolution is one `rdtsc` read; the time libmm spends populating its "
+           "machine's memfd (`prefault=pageblock`) is taken out of the operation that paid "
+           "it.", "", "### Pictures", ""]
     for p in pics:
         out.append("![%s](%s)" % (os.path.basename(p)[:-4], p))
         out.append("")

@@ -1,7 +1,8 @@
 """bench/sweep_scaling.py - how libmm.sweep scales from 1 to 2 workers.
 
 The sweep: every checked-in trace (workloads/traces/*.xz) x pcp=on,off x
-seeds 1..5 = 50 mmbench runs, exactly as a user types it:
+seeds 1..5 (50 mmbench runs when results/ was measured with five traces; 70
+with the seven checked in now), exactly as a user types it:
 
     python3 -m libmm.sweep --workload 'workloads/traces/*.xz' --grid pcp=on,off \
         --seeds 1,2,3,4,5 --workers N [--scheduler local] --out DIR

@@ -7,7 +7,8 @@
  * the base's words in order, drops every one whose key a later word names,
  * and appends the overrides in order: a key appears once, its last value
  * wins, and everything the base said about other keys stays.  The library
- * judges the keys and values; this file only checks the KEY=VALUE shape.
+ * judges the keys and values; this file only checks the KEY=VALUE shape
+ * and finds a key's value (run.c asks whether the config says prefault=).
  */
 #include <string.h>
 
@@ -40,6 +41,22 @@ int mmb_config_word_ok(const char *w)
 	size_t k = strcspn(w, "=" CFG_BLANKS);
 
 	return k > 0 && w[k] == '=' && w[k + 1] && !w[k + 1 + strcspn(w + k + 1, CFG_BLANKS)];
+}
+
+const char *mmb_config_value(const char *config, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *s = config; s && *s;) {
+		size_t n;
+
+		s += strspn(s, CFG_BLANKS);
+		n = strcspn(s, CFG_BLANKS);
+		if (n > k && cfg_keylen(s, n) == k && !strncmp(s, key, k))
+			return s + k + 1;
+		s += n;
+	}
+	return NULL;
 }
 
 char *mmb_config_merge(const char *base, const char *const *sets, int nsets)

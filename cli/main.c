@@ -11,9 +11,10 @@
 static const struct mmb_command commands[] = {
 	{ "info", "[--machine \"CONFIG\"]",
 	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
-	{ "run", "WORKLOAD [--machine \"CONFIG\"] [--set KEY=VALUE ...] [--json FILE] [--seed N]\n"
+	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--set KEY=VALUE ...] [--json FILE] [--seed N]\n"
 	  "                   [--threads] [--quiet] [--backend libmm|malloc]\n"
-	  "                   [--format mmw|mtrace|perf] [--timeline N]",
+	  "                   [--format mmw|mtrace|perf] [--timeline N] [--tick N]\n"
+	  "                   [--runs N] [--warmup] [--progress SECONDS]",
 	  "replay a workload (or an mtrace / perf script trace) and report what the allocators did",
 	  mmb_cmd_run },
 };
@@ -39,7 +40,8 @@ void mmb_usage(FILE *f, const struct mmb_command *cmd)
 			commands[i].summary);
 	fprintf(f, "\nCONFIG is a machine description, e.g. \"cpus=4 nodes=1 DMA=16M "
 		"DMA32=240M NORMAL=768M MOVABLE=0 max_page_order=10 seed=1\"\n"
-		"(the default machine).  `mmbench COMMAND --help` describes one command.\n");
+		"(the default machine).  `mmbench COMMAND --help` describes one command;\n"
+		"`mmbench --version` tells the version, git revision and build variant.\n");
 }
 
 int mmb_usage_error(const char *cmd, const char *fmt, ...)
@@ -83,6 +85,10 @@ int main(int argc, char **argv)
 		return mmb_usage_error(NULL, "no command given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		mmb_usage(stdout, NULL);
+		return MMB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("mmbench %s\n", mmb_version());
 		return MMB_EXIT_OK;
 	}
 	cmd = mmb_find_command(argv[1]);

@@ -23,6 +23,9 @@ int mmb_cmd_info(int argc, char **argv);
 /* `mmbench run`: replay a workload or trace (run.c). */
 int mmb_cmd_run(int argc, char **argv);
 
+/* "0.1.0 (git REV, VARIANT build)" (report.c, where the revision is compiled in). */
+const char *mmb_version(void);
+
 /* Usage text: all commands, or just cmd when non-NULL. */
 void mmb_usage(FILE *f, const struct mmb_command *cmd);
 const struct mmb_command *mmb_find_command(const char *name);
@@ -47,5 +50,7 @@ int mmb_config_word_ok(const char *w);
  * merged in: a base word whose key a set names is dropped, the sets are
  * appended, the last of several sets of one key wins.  Caller frees. */
 char *mmb_config_merge(const char *base, const char *const *sets, int nsets);
+/* The value of key's first word in config (up to the next blank), or NULL. */
+const char *mmb_config_value(const char *config, const char *key);
 
 #endif /* MMBENCH_H */

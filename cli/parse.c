@@ -22,8 +22,18 @@
  * What only the run can know (an allocation failed, so its handle holds
  * nothing) is counted by the replayer as `skipped`.
  *
- * Speed: one pass over the text, words located in place; only words holding
- * a `$` are copied (expanded).  repeat bodies are re-read per iteration.
+ * Input comes line by line (input.c); a repeat's body is kept (up to
+ * REPEAT_BODY_MAX bytes) and re-read per iteration, words located in place;
+ * only words holding a `$` are copied (expanded).  A body without a single
+ * operation in it (blank, comments, empty repeats) is read once, not N
+ * times.  Work (lines read plus iterations) is capped: a workload cannot
+ * make the parser run forever.
+ *
+ * Memory: a handle name lives in the name map while its object does; a
+ * freed name is remembered (for "freed at line N") until dead names
+ * outnumber live ones (and DEAD_NAMES_MIN), then forgotten.  Handle slots
+ * are reused (prog.c), so the tables hold what is live, not what the file
+ * ever named.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -35,19 +45,21 @@
 #include "workload.h"
 
 /* Caps that keep hostile input (and the fuzzer) bounded. */
-size_t mmb_parse_max_ops = 50u * 1000 * 1000;
+size_t mmb_parse_max_ops = SIZE_MAX;
 unsigned long mmb_parse_max_lines = 500ul * 1000 * 1000;
 
 #define MAX_WORDS 12
 #define MAX_DEPTH 16
 #define EXPAND_MAX 4096
+#define REPEAT_BODY_MAX (64u << 20)
+#define DEAD_NAMES_MIN 65536
 
 struct word { const char *s; size_t n; };
 
 /* What a handle holds at this point of the file. */
 enum { HK_NONE, HK_PAGES, HK_KMALLOC, HK_CACHE, HK_VMALLOC };
 
-/* Parse-time state of a handle name. */
+/* Parse-time state of a handle slot. */
 struct hstate {
 	uint8_t  kind;          /* HK_*: HK_NONE = not live */
 	uint8_t  order;         /* alloc_pages order */
@@ -70,8 +82,13 @@ struct var { const char *name; size_t len; unsigned long val; };
 struct pstate {
 	struct mmb_prog *p;
 	const char *file;
+	struct mmb_input *in;
 	struct mmb_map names, cnames, gfps;
-	struct hstate *hs;
+	struct mmb_map_ent *cur;        /* the name of the handle being used */
+	struct mmb_slots slots;         /* free handle slots */
+	unsigned long live_names, dead_names;
+	int forgot;                     /* dead names were forgotten */
+	struct hstate *hs;              /* [nhandles] */
 	size_t hcap;
 	struct cstate *cs;
 	size_t ccap;
@@ -79,8 +96,10 @@ struct pstate {
 	int seen_op;            /* an operation came before (machine line) */
 	struct var vars[MAX_DEPTH];
 	int nvars;
-	unsigned long work;     /* lines read, repeats included */
+	unsigned long work;     /* lines read and iterations, repeats included */
 	unsigned line;          /* current line number */
+	char *body;             /* a top-level repeat's body text */
+	size_t body_len, body_cap;
 	char exp[MAX_WORDS][EXPAND_MAX];
 };
 
@@ -98,8 +117,8 @@ static int perr(struct pstate *ps, const char *fmt, ...)
 	if (ps->nvars) {
 		fprintf(stderr, " (");
 		for (int i = 0; i < ps->nvars; i++)
-			fprintf(stderr, "%s$%.*s=%lu", i ? ", " : "", (int)ps->vars[i].len,
-				ps->vars[i].name, ps->vars[i].val);
+			fprintf(stderr, "%s$" MMB_WFMT "=%lu", i ? ", " : "",
+				MMB_WARG(ps->vars[i].name, ps->vars[i].len), ps->vars[i].val);
 		fprintf(stderr, ")");
 	}
 	fputc('\n', stderr);
@@ -204,17 +223,17 @@ static int expand(struct pstate *ps, struct word *w, int slot)
 		for (e = b; e < w->n && (isalnum((unsigned char)w->s[e]) || w->s[e] == '_'); e++)
 			;
 		if (e == b)
-			return perr(ps, "'$' not followed by a variable name in '%.*s'",
-				    (int)w->n, w->s);
+			return perr(ps, "'$' not followed by a variable name in '" MMB_WFMT "'",
+				    MMB_WARG(w->s, w->n));
 		if (brace && (e >= w->n || w->s[e] != '}'))
-			return perr(ps, "missing '}' after '${%.*s'", (int)(e - b), w->s + b);
+			return perr(ps, "missing '}' after '${" MMB_WFMT "'", MMB_WARG(w->s + b, e - b));
 		int k;
 		for (k = ps->nvars - 1; k >= 0; k--)
 			if (ps->vars[k].len == e - b && !memcmp(ps->vars[k].name, w->s + b, e - b))
 				break;
 		if (k < 0)
-			return perr(ps, "unknown variable $%.*s (no enclosing repeat binds it)",
-				    (int)(e - b), w->s + b);
+			return perr(ps, "unknown variable $" MMB_WFMT " (no enclosing repeat binds it)",
+				    MMB_WARG(w->s + b, e - b));
 		if (o + 24 >= EXPAND_MAX)
 			return perr(ps, "word too long after expansion");
 		o += (size_t)sprintf(buf + o, "%lu", ps->vars[k].val);
@@ -251,22 +270,6 @@ static int split(struct pstate *ps, const char *s, const char *end, struct word 
 
 /* ---- slots --------------------------------------------------------------- */
 
-static uint32_t handle_slot(struct pstate *ps, struct word w)
-{
-	int created;
-	struct mmb_map_ent *e = mmb_map_get(&ps->names, w.s, w.n, &created);
-
-	if (created) {
-		e->val = ps->p->nhandles++;
-		if (e->val >= ps->hcap) {
-			ps->hcap = ps->hcap ? ps->hcap * 2 : 1024;
-			ps->hs = mmb_xrealloc(ps->hs, ps->hcap * sizeof(*ps->hs));
-		}
-		memset(&ps->hs[e->val], 0, sizeof(*ps->hs));
-	}
-	return e->val;
-}
-
 static uint32_t cache_slot(struct pstate *ps, struct word w)
 {
 	int created;
@@ -296,7 +299,7 @@ static int parse_gfp(struct pstate *ps, struct word w, uint32_t *out)
 	}
 	if (mm_gfp_parse(e->key, &gfp, err, sizeof(err))) {
 		e->val = UINT32_MAX;
-		return perr(ps, "bad GFP flags '%.*s': %s", (int)w.n, w.s, err);
+		return perr(ps, "bad GFP flags '" MMB_WFMT "': %s", MMB_WARG(w.s, w.n), err);
 	}
 	e->val = *out = gfp;
 	return 0;
@@ -316,49 +319,83 @@ static const char *kind_text(int kind)
 /* The handle must not be live: it is about to be allocated. */
 static int want_dead(struct pstate *ps, struct word w, uint32_t *slot)
 {
-	*slot = handle_slot(ps, w);
-	if (ps->hs[*slot].kind)
-		return perr(ps, "handle '%.*s' is already live (%s from line %u)", (int)w.n, w.s,
-			    kind_text(ps->hs[*slot].kind), ps->hs[*slot].line);
+	int created, fresh;
+	struct mmb_map_ent *e = mmb_map_get(&ps->names, w.s, w.n, &created);
+
+	if (e->val != UINT32_MAX)
+		return perr(ps, "handle '" MMB_WFMT "' is already live (%s from line %u)",
+			    MMB_WARG(w.s, w.n), kind_text(ps->hs[e->val].kind), ps->hs[e->val].line);
+	if (!created)
+		ps->dead_names--;
+	ps->live_names++;
+	*slot = e->val = mmb_slot_get(&ps->slots, ps->p, &fresh);
+	if (*slot >= ps->hcap) {
+		ps->hcap = ps->hcap ? ps->hcap * 2 : 1024;
+		ps->hs = mmb_xrealloc(ps->hs, ps->hcap * sizeof(*ps->hs));
+	}
+	if (fresh)
+		memset(&ps->hs[*slot], 0, sizeof(*ps->hs));
+	ps->cur = e;
 	return 0;
 }
 
 /* The handle must hold an object made by `kind`. */
 static int want_live(struct pstate *ps, struct word w, int kind, const char *op, uint32_t *slot)
 {
+	struct mmb_map_ent *e = mmb_map_find(&ps->names, w.s, w.n);
 	struct hstate *h;
 
-	*slot = handle_slot(ps, w);
+	if (!e && ps->forgot)
+		return perr(ps, "%s: handle '" MMB_WFMT "' is not live (never allocated, or freed "
+			    "long before)", op, MMB_WARG(w.s, w.n));
+	if (!e)
+		return perr(ps, "%s: handle '" MMB_WFMT "' was never allocated", op, MMB_WARG(w.s, w.n));
+	if (e->val == UINT32_MAX)
+		return perr(ps, "%s: handle '" MMB_WFMT "' is not live (freed at line %u)", op,
+			    MMB_WARG(w.s, w.n), e->aux);
+	*slot = e->val;
 	h = &ps->hs[*slot];
-	if (!h->kind && !h->line)
-		return perr(ps, "%s: handle '%.*s' was never allocated", op, (int)w.n, w.s);
-	if (!h->kind)
-		return perr(ps, "%s: handle '%.*s' is not live (freed at line %u)", op,
-			    (int)w.n, w.s, h->line);
 	if (h->kind != kind)
-		return perr(ps, "%s: handle '%.*s' holds %s (line %u), not %s", op, (int)w.n, w.s,
-			    kind_text(h->kind), h->line, kind_text(kind));
+		return perr(ps, "%s: handle '" MMB_WFMT "' holds %s (line %u), not %s", op,
+			    MMB_WARG(w.s, w.n), kind_text(h->kind), h->line, kind_text(kind));
+	ps->cur = e;
 	return 0;
+}
+
+static int keep_live_name(const struct mmb_map_ent *e)
+{
+	return e->val != UINT32_MAX;
 }
 
 static int emit(struct pstate *ps, struct mmb_op *op)
 {
-	if (ps->p->nops >= mmb_parse_max_ops)
+	if (ps->p->total >= mmb_parse_max_ops)
 		return perr(ps, "workload too large (more than %zu operations)", mmb_parse_max_ops);
 	op->cpu = (uint16_t)ps->cpu;
 	op->line = ps->line;
-	mmb_prog_add(ps->p, op);
 	ps->seen_op = 1;
-	return 0;
+	return mmb_prog_add(ps->p, op);
 }
 
-/* Records an operation on handle slot s, which then holds `kind` (HK_*). */
+/* Records an operation on handle slot s (named by ps->cur), which then
+ * holds `kind` (HK_*); HK_NONE frees the slot and the name. */
 static int emit_h(struct pstate *ps, struct mmb_op *op, uint32_t s, int kind)
 {
 	op->handle = s;
 	op->seq = ps->hs[s].nops++;
 	ps->hs[s].kind = (uint8_t)kind;
 	ps->hs[s].line = ps->line;
+	if (kind == HK_NONE) {
+		mmb_slot_put(&ps->slots, s);
+		ps->cur->val = UINT32_MAX;
+		ps->cur->aux = ps->line;
+		ps->live_names--;
+		if (++ps->dead_names > DEAD_NAMES_MIN && ps->dead_names > ps->live_names) {
+			mmb_map_filter(&ps->names, keep_live_name);
+			ps->dead_names = 0;
+			ps->forgot = 1;
+		}
+	}
 	return emit(ps, op);
 }
 
@@ -367,7 +404,7 @@ static int emit_h(struct pstate *ps, struct mmb_op *op, uint32_t s, int kind)
 static int nargs(struct pstate *ps, struct word *w, int nw, int min, int max, const char *usage)
 {
 	if (nw - 1 < min || nw - 1 > max)
-		return perr(ps, "%.*s: expected %s (got %d argument%s)", (int)w[0].n, w[0].s,
+		return perr(ps, MMB_WFMT ": expected %s (got %d argument%s)", MMB_WARG(w[0].s, w[0].n),
 			    usage, nw - 1, nw == 2 ? "" : "s");
 	return 0;
 }
@@ -375,8 +412,10 @@ static int nargs(struct pstate *ps, struct word *w, int nw, int min, int max, co
 static int get_size(struct pstate *ps, struct word w, const char *what, uint64_t *out)
 {
 	if (mmb_parse_size(w.s, w.n, out))
-		return perr(ps, "bad %s '%.*s' (a number of bytes, optionally with K, M or G)",
-			    what, (int)w.n, w.s);
+		return perr(ps, "bad %s '" MMB_WFMT "' (a number of bytes, optionally with K, M or G)",
+			    what, MMB_WARG(w.s, w.n));
+	if (*out > MMB_SIZE_MAX)
+		return perr(ps, "%s %llu is larger than 2^63 bytes", what, (unsigned long long)*out);
 	return 0;
 }
 
@@ -395,7 +434,7 @@ static int op_alloc_pages(struct pstate *ps, struct word *w, int nw)
 	if (nargs(ps, w, nw, 2, 3, "HANDLE ORDER [GFP]"))
 		return -1;
 	if (parse_uint(w[2], MM_MAX_ORDER_LIMIT, &order))
-		return perr(ps, "bad order '%.*s' (0..%d)", (int)w[2].n, w[2].s, MM_MAX_ORDER_LIMIT);
+		return perr(ps, "bad order '" MMB_WFMT "' (0..%d)", MMB_WARG(w[2].s, w[2].n), MM_MAX_ORDER_LIMIT);
 	if (get_gfp(ps, w, nw, 3, &op.flags) || want_dead(ps, w[1], &s))
 		return -1;
 	op.order = (uint8_t)order;
@@ -414,7 +453,7 @@ static int op_free_pages(struct pstate *ps, struct word *w, int nw)
 		return -1;
 	order = ps->hs[s].order;
 	if (nw > 2 && parse_uint(w[2], MM_MAX_ORDER_LIMIT, &order))
-		return perr(ps, "bad order '%.*s' (0..%d)", (int)w[2].n, w[2].s, MM_MAX_ORDER_LIMIT);
+		return perr(ps, "bad order '" MMB_WFMT "' (0..%d)", MMB_WARG(w[2].s, w[2].n), MM_MAX_ORDER_LIMIT);
 	op.order = (uint8_t)order;
 	return emit_h(ps, &op, s, 0);
 }
@@ -481,17 +520,16 @@ static int op_cache_create(struct pstate *ps, struct word *w, int nw)
 
 		free(txt);
 		if (r)
-			return perr(ps, "bad slab flags '%.*s': %s", (int)w[i].n, w[i].s, err);
+			return perr(ps, "bad slab flags '" MMB_WFMT "': %s", MMB_WARG(w[i].s, w[i].n), err);
 		i++;
 	}
 	if (i < nw)
-		return perr(ps, "cache_create: unexpected '%.*s' (ALIGN comes before FLAGS)",
-			    (int)w[i].n, w[i].s);
+		return perr(ps, "cache_create: unexpected '" MMB_WFMT "' (ALIGN comes before FLAGS)",
+			    MMB_WARG(w[i].s, w[i].n));
 	c = cache_slot(ps, w[1]);
 	struct cstate *cs = &ps->cs[c];
 	if (cs->live)
-		return perr(ps, "cache '%.*s' already exists (created at line %u)", (int)w[1].n,
-			    w[1].s, cs->line);
+		return perr(ps, "cache '" MMB_WFMT "' already exists (created at line %u)", MMB_WARG(w[1].s, w[1].n), cs->line);
 	op.handle = c;
 	op.align = (uint32_t)align;
 	op.cseq = cs->nops++;
@@ -510,13 +548,13 @@ static int want_cache(struct pstate *ps, struct word w, const char *op, uint32_t
 
 	if (created) {
 		e->val = UINT32_MAX;
-		return perr(ps, "%s: no cache named '%.*s'", op, (int)w.n, w.s);
+		return perr(ps, "%s: no cache named '" MMB_WFMT "'", op, MMB_WARG(w.s, w.n));
 	}
 	if (e->val == UINT32_MAX)
-		return perr(ps, "%s: no cache named '%.*s'", op, (int)w.n, w.s);
+		return perr(ps, "%s: no cache named '" MMB_WFMT "'", op, MMB_WARG(w.s, w.n));
 	*c = e->val;
 	if (!ps->cs[*c].live)
-		return perr(ps, "%s: cache '%.*s' was destroyed at line %u", op, (int)w.n, w.s,
+		return perr(ps, "%s: cache '" MMB_WFMT "' was destroyed at line %u", op, MMB_WARG(w.s, w.n),
 			    ps->cs[*c].line);
 	return 0;
 }
@@ -562,8 +600,8 @@ static int op_cache_destroy(struct pstate *ps, struct word *w, int nw)
 	if (nargs(ps, w, nw, 1, 1, "CACHE") || want_cache(ps, w[1], "cache_destroy", &c))
 		return -1;
 	if (ps->cs[c].objs)
-		return perr(ps, "cache_destroy: cache '%.*s' still has %u live object%s",
-			    (int)w[1].n, w[1].s, ps->cs[c].objs, ps->cs[c].objs == 1 ? "" : "s");
+		return perr(ps, "cache_destroy: cache '" MMB_WFMT "' still has %u live object%s",
+			    MMB_WARG(w[1].s, w[1].n), ps->cs[c].objs, ps->cs[c].objs == 1 ? "" : "s");
 	op.handle = c;
 	op.cseq = ps->cs[c].nops++;
 	ps->cs[c].live = 0;
@@ -599,7 +637,7 @@ static int op_cpu(struct pstate *ps, struct word *w, int nw)
 	if (nargs(ps, w, nw, 1, 1, "N"))
 		return -1;
 	if (parse_uint(w[1], MM_MAX_CPUS - 1, &cpu))
-		return perr(ps, "bad CPU '%.*s' (0..%d)", (int)w[1].n, w[1].s, MM_MAX_CPUS - 1);
+		return perr(ps, "bad CPU '" MMB_WFMT "' (0..%d)", MMB_WARG(w[1].s, w[1].n), MM_MAX_CPUS - 1);
 	if ((int)cpu != ps->cpu) {
 		struct mmb_op op = { .kind = OP_CPU };
 
@@ -632,67 +670,175 @@ static const char *line_end(const char *s, const char *end)
 static int parse_block(struct pstate *ps, const char *s, const char *end, unsigned line0,
 		       int depth);
 
-/* `repeat N [VAR] {` at w: finds the body, runs it N times.  *next is
- * advanced past the closing brace line, *lineno to its number. */
+/* Counts a unit of work (a line read or an iteration begun) against the cap. */
+static int work(struct pstate *ps)
+{
+	if (!(ps->work & 0xffff))
+		mmb_input_tick(ps->in);
+	if (++ps->work > mmb_parse_max_lines)
+		return perr(ps, "workload too large (more than %lu lines to read and iterations, "
+			    "repeats included)", mmb_parse_max_lines);
+	return 0;
+}
+
+/* `repeat N [VAR] {`: the count and the variable.  -1 after a message. */
+static int repeat_head(struct pstate *ps, struct word *w, int nw, int depth, unsigned long *n,
+		       struct word *var)
+{
+	var->s = "i";
+	var->n = 1;
+	if (nw < 3 || nw > 4 || !weq(w[nw - 1], "{"))
+		return perr(ps, "repeat: expected 'repeat N [VAR] {'");
+	if (parse_uint(w[1], 100000000ul, n))
+		return perr(ps, "repeat: bad count '" MMB_WFMT "' (0..100000000)",
+			    MMB_WARG(w[1].s, w[1].n));
+	if (nw == 4) {
+		*var = w[2];
+		for (size_t i = 0; i < var->n; i++)
+			if (!(isalnum((unsigned char)var->s[i]) || var->s[i] == '_'))
+				return perr(ps, "repeat: bad variable name '" MMB_WFMT "'",
+					    MMB_WARG(var->s, var->n));
+	}
+	if (depth >= MAX_DEPTH - 1)
+		return perr(ps, "repeat: nested more than %d deep", MAX_DEPTH - 1);
+	return 0;
+}
+
+/* Does the text hold an operation (anything but blank lines, comments,
+ * repeat heads and closing braces)?  A body that does not yields the same
+ * nothing every iteration, so it is read once. */
+static int has_ops(const char *s, const char *end)
+{
+	while (s < end) {
+		const char *e = line_end(s, end), *b;
+
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		for (b = s; s < e && !isspace((unsigned char)*s) && *s != '#'; s++)
+			;
+		if (s > b && !((s - b == 6 && !memcmp(b, "repeat", 6)) || (s - b == 1 && *b == '}')))
+			return 1;
+		s = e < end ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* Runs a repeat's body [body, close) (starting after line `start`) n times. */
+static int run_repeat(struct pstate *ps, unsigned long n, struct word var, const char *body,
+		      const char *close, unsigned start, int depth)
+{
+	unsigned long iters = n && !has_ops(body, close) ? 1 : n;
+	int ret = 0;
+
+	ps->vars[ps->nvars].name = var.s;
+	ps->vars[ps->nvars].len = var.n;
+	ps->nvars++;
+	for (unsigned long i = 0; i < iters && !ret; i++) {
+		ps->vars[ps->nvars - 1].val = i;
+		ret = work(ps) || parse_block(ps, body, close, start, depth + 1) ? -1 : 0;
+	}
+	ps->nvars--;
+	return ret;
+}
+
+/* The line closing a repeat (nest counts open blocks): 1, 0 if it is
+ * another line, -1 after a message. */
+static int closes(struct pstate *ps, struct word *lw, int lnw, int *nest)
+{
+	if (lnw && weq(lw[0], "repeat") && weq(lw[lnw - 1], "{"))
+		++*nest;
+	else if (lnw && weq(lw[0], "}") && --*nest == 0) {
+		if (lnw > 1)
+			return perr(ps, "unexpected '" MMB_WFMT "' after '}'", MMB_WARG(lw[1].s, lw[1].n));
+		return 1;
+	}
+	return 0;
+}
+
+/* A nested `repeat N [VAR] {` at w inside a body: finds its body in the
+ * text, runs it.  *next is advanced past the closing brace line, *lineno to
+ * its number. */
 static int do_repeat(struct pstate *ps, struct word *w, int nw, const char **next,
 		     const char *end, unsigned *lineno, int depth)
 {
 	unsigned long n;
-	struct word var = { "i", 1 };
+	struct word var;
 	unsigned start = *lineno, ln = *lineno;
-	int nest = 1;
+	int nest = 1, r = 0;
 	const char *body = *next, *s = *next, *close = NULL;
 
-	if (nw < 3 || nw > 4 || !weq(w[nw - 1], "{"))
-		return perr(ps, "repeat: expected 'repeat N [VAR] {'");
-	if (parse_uint(w[1], 100000000ul, &n))
-		return perr(ps, "repeat: bad count '%.*s' (0..100000000)", (int)w[1].n, w[1].s);
-	if (nw == 4) {
-		var = w[2];
-		for (size_t i = 0; i < var.n; i++)
-			if (!(isalnum((unsigned char)var.s[i]) || var.s[i] == '_'))
-				return perr(ps, "repeat: bad variable name '%.*s'", (int)var.n, var.s);
-	}
-	if (depth >= MAX_DEPTH - 1)
-		return perr(ps, "repeat: nested more than %d deep", MAX_DEPTH - 1);
-	/* find the matching close brace */
-	while (s < end) {
+	if (repeat_head(ps, w, nw, depth, &n, &var))
+		return -1;
+	while (s < end && !r) {
 		const char *e = line_end(s, end);
 		struct word lw[MAX_WORDS];
 		int lnw;
 
-		ln++;
-		if (split(ps, s, e, lw, &lnw))
+		ps->line = ++ln;
+		if (split(ps, s, e, lw, &lnw) || (r = closes(ps, lw, lnw, &nest)) < 0)
 			return -1;
-		if (lnw && weq(lw[0], "repeat") && weq(lw[lnw - 1], "{"))
-			nest++;
-		else if (lnw && weq(lw[0], "}") && --nest == 0) {
-			if (lnw > 1) {
-				ps->line = ln;
-				return perr(ps, "unexpected '%.*s' after '}'", (int)lw[1].n, lw[1].s);
-			}
+		if (r)
 			close = s;
-			s = e < end ? e + 1 : e;
-			break;
-		}
 		s = e < end ? e + 1 : e;
 	}
+	ps->line = start;
 	if (!close)
 		return perr(ps, "repeat: no closing '}' for the block opened here");
-	ps->vars[ps->nvars].name = var.s;
-	ps->vars[ps->nvars].len = var.n;
-	ps->nvars++;
-	for (unsigned long i = 0; i < n; i++) {
-		ps->vars[ps->nvars - 1].val = i;
-		if (parse_block(ps, body, close, start, depth + 1)) {
-			ps->nvars--;
-			return -1;
-		}
-	}
-	ps->nvars--;
+	if (run_repeat(ps, n, var, body, close, start, depth))
+		return -1;
 	*next = s;
 	*lineno = ln;
 	return 0;
+}
+
+/* A top-level repeat: its body comes from the input, is kept, and run. */
+static int top_repeat(struct pstate *ps, struct word *w, int nw)
+{
+	unsigned long n;
+	struct word var;
+	unsigned start = ps->line;
+	int nest = 1, r = 0;
+	char *line, *vname;
+	size_t len;
+
+	if (repeat_head(ps, w, nw, 0, &n, &var))
+		return -1;
+	vname = mmb_xstrndup(var.s, var.n);     /* the line buffer moves on */
+	var.s = vname;
+	ps->body_len = 0;
+	while (!r && (r = mmb_input_line(ps->in, &line, &len)) > 0) {
+		struct word lw[MAX_WORDS];
+		int lnw;
+
+		ps->line = (unsigned)mmb_input_lineno(ps->in);
+		if (split(ps, line, line + len, lw, &lnw) || (r = closes(ps, lw, lnw, &nest)) < 0) {
+			r = -1;
+			break;
+		}
+		if (r)
+			break;
+		if (ps->body_len + len + 1 > REPEAT_BODY_MAX) {
+			r = perr(ps, "repeat: body longer than %u bytes", REPEAT_BODY_MAX);
+			break;
+		}
+		if (ps->body_len + len + 1 > ps->body_cap) {
+			ps->body_cap = (ps->body_len + len + 1) * 2;
+			ps->body = mmb_xrealloc(ps->body, ps->body_cap);
+		}
+		memcpy(ps->body + ps->body_len, line, len);
+		ps->body_len += len;
+		ps->body[ps->body_len++] = '\n';
+	}
+	if (r == 0) {
+		ps->line = start;
+		r = perr(ps, "repeat: no closing '}' for the block opened here");
+	}
+	if (r > 0 && !ps->body_len)          /* an empty body (no buffer yet) */
+		r = run_repeat(ps, n, var, "", "", start, 0);
+	else if (r > 0)
+		r = run_repeat(ps, n, var, ps->body, ps->body + ps->body_len, start, 0);
+	free(vname);
+	return r;
 }
 
 static int parse_line(struct pstate *ps, struct word *w, int nw)
@@ -725,7 +871,7 @@ static int parse_line(struct pstate *ps, struct word *w, int nw)
 			return optab[k].fn(ps, w, nw);
 	if (weq(w[0], "}"))
 		return perr(ps, "'}' without a matching 'repeat N {'");
-	return perr(ps, "unknown operation '%.*s'", (int)w[0].n, w[0].s);
+	return perr(ps, "unknown operation '" MMB_WFMT "'", MMB_WARG(w[0].s, w[0].n));
 }
 
 static int parse_block(struct pstate *ps, const char *s, const char *end, unsigned line0,
@@ -738,12 +884,9 @@ static int parse_block(struct pstate *ps, const char *s, const char *end, unsign
 		struct word w[MAX_WORDS];
 		int nw;
 
-		ln++;
-		ps->line = ln;
-		if (++ps->work > mmb_parse_max_lines)
-			return perr(ps, "workload too large (more than %lu lines to read, repeats "
-				    "included)", mmb_parse_max_lines);
-		if (split(ps, s, e, w, &nw))
+		ps->line = ++ln;
+		ps->p->lines++;
+		if (work(ps) || split(ps, s, e, w, &nw))
 			return -1;
 		s = e < end ? e + 1 : e;
 		if (!nw)
@@ -759,34 +902,42 @@ static int parse_block(struct pstate *ps, const char *s, const char *end, unsign
 	return 0;
 }
 
-int mmb_parse_workload(struct mmb_prog *p, const char *file, const char *text, size_t len)
+int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in)
 {
 	struct pstate *ps = calloc(1, sizeof(*ps));
+	char *line;
+	size_t len;
 	int r;
 
 	if (!ps)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	ps->p = p;
-	ps->file = file;
+	ps->in = in;
+	ps->file = mmb_input_name(in);
 	mmb_map_init(&ps->names);
 	mmb_map_init(&ps->cnames);
 	mmb_map_init(&ps->gfps);
-	if (memchr(text, '\0', len)) {
-		ps->line = 1;
-		for (const char *c = text; c < text + len && *c; c++)
-			ps->line += *c == '\n';
-		r = perr(ps, "NUL byte in the workload (not a text file?)");
-	} else {
-		r = parse_block(ps, text, text + len, 0, 0);
+	while ((r = mmb_input_line(in, &line, &len)) > 0) {
+		struct word w[MAX_WORDS];
+		int nw;
+
+		ps->line = (unsigned)mmb_input_lineno(in);
+		p->lines++;
+		if (work(ps) || split(ps, line, line + len, w, &nw) ||
+		    (nw && (weq(w[0], "repeat") ? top_repeat(ps, w, nw) : parse_line(ps, w, nw)))) {
+			r = -1;
+			break;
+		}
 	}
-	p->lines = ps->work;
 	mmb_map_free(&ps->names);
 	mmb_map_free(&ps->cnames);
 	mmb_map_free(&ps->gfps);
+	mmb_slots_free(&ps->slots);
 	free(ps->hs);
 	free(ps->cs);
+	free(ps->body);
 	free(ps);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 int mmb_check_machine(struct mmb_prog *p, const char *file, int nr_cpus, unsigned max_order)

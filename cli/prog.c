@@ -1,12 +1,16 @@
 /*
  * cli/prog.c - the program that parse.c and trace.c build and replay.c runs:
- * a growing array of operations, the cache table, and two open-addressing
- * hash maps (names -> slots for the workload language, addresses -> slots for
- * the trace importers).  Nothing here knows the input syntax.
+ * the buffer of operations (handed to the sink whenever it is full, or
+ * grown when there is no sink; a sink's buffer is mmb_buffer_alloc()'s:
+ * huge pages where the host allows, so filling it costs few page faults), the cache table, the free handle slots, and
+ * two open-addressing hash maps (names -> slots for the workload language,
+ * addresses -> slots for the trace importers).  Nothing here knows the
+ * input syntax.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "workload.h"
 
@@ -18,14 +22,18 @@ const char *const mmb_op_names[OP_NR_KINDS] = {
 	[OP_VMALLOC] = "vmalloc", [OP_VFREE] = "vfree",
 };
 
+void mmb_oom(size_t size)
+{
+	fprintf(stderr, "mmbench: out of memory (%zu bytes)\n", size);
+	exit(3);
+}
+
 void *mmb_xrealloc(void *ptr, size_t size)
 {
 	void *n = realloc(ptr, size ? size : 1);
 
-	if (!n) {
-		fprintf(stderr, "mmbench: out of memory (%zu bytes)\n", size);
-		exit(3);
-	}
+	if (!n)
+		mmb_oom(size);
 	return n;
 }
 
@@ -49,36 +57,43 @@ void mmb_prog_free(struct mmb_prog *p)
 	for (uint32_t i = 0; i < p->ncaches; i++)
 		free(p->caches[i].name);
 	free(p->caches);
-	free(p->ops);
-	free(p->handles);
+	if (p->sink)
+		mmb_buffer_free(p->ops, p->ops_max * sizeof(*p->ops));
+	else
+		free(p->ops);
 	free(p->machine);
 	memset(p, 0, sizeof(*p));
 }
 
-struct mmb_op *mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op)
+int mmb_prog_flush(struct mmb_prog *p)
 {
-	if (p->nops == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 4096;
-		p->ops = mmb_xrealloc(p->ops, p->cap * sizeof(*p->ops));
+	if (p->stopped)
+		return -1;
+	if (p->sink && p->nops && p->sink(p, p->sink_arg)) {
+		p->stopped = 1;
+		return -1;
 	}
-	p->ops[p->nops] = *op;
-	if (op->cpu > p->max_cpu)
-		p->max_cpu = op->cpu;
-	return &p->ops[p->nops++];
+	if (p->sink)
+		p->nops = 0;
+	return 0;
 }
 
-void mmb_prog_ready(struct mmb_prog *p)
+int mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op)
 {
-	free(p->handles);
-	p->handles = calloc(p->nhandles ? p->nhandles : 1, sizeof(*p->handles));
-	if (!p->handles) {
-		fprintf(stderr, "mmbench: out of memory (%u handles)\n", p->nhandles);
-		exit(3);
+	if (p->nops == p->cap) {
+		if (p->sink && p->cap) {
+			if (mmb_prog_flush(p))
+				return -1;
+		} else {
+			p->cap = p->cap ? p->cap * 2 : 4096;
+			p->ops = mmb_xrealloc(p->ops, p->cap * sizeof(*p->ops));
+		}
 	}
-	for (uint32_t i = 0; i < p->ncaches; i++) {
-		p->caches[i].cache = NULL;
-		atomic_store(&p->caches[i].done, 0);
-	}
+	p->ops[p->nops++] = *op;
+	p->total++;
+	if (op->cpu > p->max_cpu)
+		p->max_cpu = op->cpu;
+	return 0;
 }
 
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
@@ -90,6 +105,55 @@ uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
 	memset(&p->caches[p->ncaches], 0, sizeof(p->caches[0]));
 	p->caches[p->ncaches].name = mmb_xstrndup(name, len);
 	return p->ncaches++;
+}
+
+/* ---- big buffers ----------------------------------------------------------------- */
+
+#define HUGE_ALIGN (2ul << 20)
+
+void *mmb_buffer_alloc(size_t bytes)
+{
+	size_t len = (bytes + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
+	char *p = mmap(NULL, len + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *a;
+
+	if (p == MAP_FAILED)
+		mmb_oom(len);
+	a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	munmap(a + len, (size_t)(p + len + HUGE_ALIGN - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE);         /* best effort */
+	return a;
+}
+
+void mmb_buffer_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, (bytes + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1));
+}
+
+/* ---- handle slots -------------------------------------------------------------- */
+
+uint32_t mmb_slot_get(struct mmb_slots *s, struct mmb_prog *p, int *fresh)
+{
+	*fresh = !s->n;
+	return s->n ? s->free[--s->n] : p->nhandles++;
+}
+
+void mmb_slot_put(struct mmb_slots *s, uint32_t slot)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->free = mmb_xrealloc(s->free, s->cap * sizeof(*s->free));
+	}
+	s->free[s->n++] = slot;
+}
+
+void mmb_slots_free(struct mmb_slots *s)
+{
+	free(s->free);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- string map ---------------------------------------------------------- */
@@ -110,7 +174,7 @@ void mmb_map_init(struct mmb_map *mp)
 	mp->used = 0;
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 }
 
 void mmb_map_free(struct mmb_map *mp)
@@ -130,7 +194,7 @@ static void map_grow(struct mmb_map *mp)
 	mp->cap *= 2;
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t j;
 
@@ -139,6 +203,45 @@ static void map_grow(struct mmb_map *mp)
 		for (j = old[i].hash & (mp->cap - 1); mp->ents[j].hash; j = (j + 1) & (mp->cap - 1))
 			;
 		mp->ents[j] = old[i];
+	}
+	free(old);
+}
+
+struct mmb_map_ent *mmb_map_find(struct mmb_map *mp, const char *key, size_t len)
+{
+	uint64_t h = map_hash(key, len);
+
+	for (size_t j = h & (mp->cap - 1); mp->ents[j].hash; j = (j + 1) & (mp->cap - 1)) {
+		struct mmb_map_ent *e = &mp->ents[j];
+
+		if (e->hash == h && e->klen == len && !memcmp(e->key, key, len))
+			return e;
+	}
+	return NULL;
+}
+
+void mmb_map_filter(struct mmb_map *mp, int (*keep)(const struct mmb_map_ent *e))
+{
+	struct mmb_map_ent *old = mp->ents;
+	size_t oldcap = mp->cap;
+
+	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
+	if (!mp->ents)
+		mmb_oom(0);
+	mp->used = 0;
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (!old[i].hash)
+			continue;
+		if (!keep(&old[i])) {
+			free(old[i].key);
+			continue;
+		}
+		for (j = old[i].hash & (mp->cap - 1); mp->ents[j].hash; j = (j + 1) & (mp->cap - 1))
+			;
+		mp->ents[j] = old[i];
+		mp->used++;
 	}
 	free(old);
 }
@@ -162,14 +265,19 @@ struct mmb_map_ent *mmb_map_get(struct mmb_map *mp, const char *key, size_t len,
 	mp->ents[j].key = mmb_xstrndup(key, len);
 	mp->ents[j].klen = (uint32_t)len;
 	mp->ents[j].val = UINT32_MAX;
+	mp->ents[j].aux = 0;
 	mp->used++;
 	*created = 1;
 	return &mp->ents[j];
 }
 
-/* ---- integer map (linear probing, tombstones) ------------------------------ */
+/* ---- integer map (linear probing, backward-shift deletion) ------------------
+ *
+ * At most half full; deleting moves the entries after the hole back into it
+ * (no tombstones), so probe sequences stay as short as the load allows
+ * however many deletions a trace makes. */
 
-enum { IM_EMPTY = 0, IM_FULL = 1, IM_DEAD = 2 };
+enum { IM_EMPTY = 0, IM_FULL = 1 };
 
 static size_t imap_slot(uint64_t key, size_t cap)
 {
@@ -182,10 +290,10 @@ static size_t imap_slot(uint64_t key, size_t cap)
 void mmb_imap_init(struct mmb_imap *mp)
 {
 	mp->cap = 1024;
-	mp->used = mp->tomb = 0;
+	mp->used = 0;
 	mp->ents = calloc(mp->cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(0);
 }
 
 void mmb_imap_free(struct mmb_imap *mp)
@@ -201,13 +309,12 @@ static void imap_rehash(struct mmb_imap *mp, size_t cap)
 
 	mp->ents = calloc(cap, sizeof(*mp->ents));
 	if (!mp->ents)
-		mmb_xrealloc(NULL, (size_t)-1);
+		mmb_oom(cap * sizeof(*mp->ents));
 	mp->cap = cap;
-	mp->tomb = 0;
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t j;
 
-		if (old[i].state != IM_FULL)
+		if (!old[i].state)
 			continue;
 		for (j = imap_slot(old[i].key, cap); mp->ents[j].state; j = (j + 1) & (cap - 1))
 			;
@@ -216,46 +323,65 @@ static void imap_rehash(struct mmb_imap *mp, size_t cap)
 	free(old);
 }
 
+/* The index holding key, or of the empty entry ending its probe sequence. */
+static inline size_t imap_probe(const struct mmb_imap *mp, uint64_t key)
+{
+	size_t j = imap_slot(key, mp->cap);
+
+	while (mp->ents[j].state && mp->ents[j].key != key)
+		j = (j + 1) & (mp->cap - 1);
+	return j;
+}
+
+void mmb_imap_prefetch(const struct mmb_imap *mp, uint64_t key)
+{
+	__builtin_prefetch(&mp->ents[imap_slot(key, mp->cap)]);
+}
+
 uint32_t *mmb_imap_find(struct mmb_imap *mp, uint64_t key)
 {
-	for (size_t j = imap_slot(key, mp->cap); mp->ents[j].state; j = (j + 1) & (mp->cap - 1))
-		if (mp->ents[j].state == IM_FULL && mp->ents[j].key == key)
-			return &mp->ents[j].val;
-	return NULL;
+	size_t j = imap_probe(mp, key);
+
+	return mp->ents[j].state ? &mp->ents[j].val : NULL;
 }
 
 void mmb_imap_put(struct mmb_imap *mp, uint64_t key, uint32_t val)
 {
-	uint32_t *v = mmb_imap_find(mp, key);
 	size_t j;
 
-	if (v) {
-		*v = val;
-		return;
+	if ((mp->used + 1) * 2 > mp->cap)
+		imap_rehash(mp, mp->cap * 2);
+	j = imap_probe(mp, key);
+	if (!mp->ents[j].state) {
+		mp->ents[j].key = key;
+		mp->ents[j].state = IM_FULL;
+		mp->used++;
 	}
-	if ((mp->used + mp->tomb + 1) * 4 > mp->cap * 3)
-		imap_rehash(mp, (mp->used + 1) * 4 > mp->cap * 2 ? mp->cap * 2 : mp->cap);
-	for (j = imap_slot(key, mp->cap); mp->ents[j].state == IM_FULL; j = (j + 1) & (mp->cap - 1))
-		;
-	if (mp->ents[j].state == IM_DEAD)
-		mp->tomb--;
-	mp->ents[j].key = key;
 	mp->ents[j].val = val;
-	mp->ents[j].state = IM_FULL;
-	mp->used++;
 }
 
 int mmb_imap_del(struct mmb_imap *mp, uint64_t key, uint32_t *val)
 {
-	uint32_t *v = mmb_imap_find(mp, key);
-	struct mmb_imap_ent *e;
+	size_t mask = mp->cap - 1, i = imap_probe(mp, key), j = i;
 
-	if (!v)
+	if (!mp->ents[i].state)
 		return 0;
-	e = (struct mmb_imap_ent *)((char *)v - offsetof(struct mmb_imap_ent, val));
-	*val = *v;
-	e->state = IM_DEAD;
+	*val = mp->ents[i].val;
+	/* shift back every entry after the hole whose home is not between the
+	 * hole and its place (cyclically) */
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!mp->ents[j].state)
+			break;
+		home = imap_slot(mp->ents[j].key, mp->cap);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			mp->ents[i] = mp->ents[j];
+			i = j;
+		}
+	}
+	mp->ents[i].state = IM_EMPTY;
 	mp->used--;
-	mp->tomb++;
 	return 1;
 }

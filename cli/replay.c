@@ -1,34 +1,50 @@
 /*
- * cli/replay.c - runs a program (workload.h) against a libmm machine or the
- * process's malloc, timing every operation.
+ * cli/replay.c - runs the operation stream (workload.h) against a libmm
+ * machine or the process's malloc, timing every operation.  The stream
+ * comes in chunks (whatever the program's buffer held when it was full, or
+ * the whole input when it fitted): mmb_replay_begin(), mmb_replay_chunk()
+ * per chunk, mmb_replay_end(); the run-time handle table grows with the
+ * program's handle slots and holds what is live.
  *
  * Sequential mode: one thread, bound to CPU 0 and moved by the `cpu` ops
- * (mm_cpu_bind), runs the operations in file order.  --threads: one thread
- * per CPU named in the program, each running its CPU's operations in file
- * order; an operation on a handle waits until the slot's sequence number
- * (struct mmb_handle.seq, release/acquire) reaches the op's `seq`, i.e. until
- * every earlier operation on that handle has run on whatever CPU; cache ops
- * wait on the cache's `done` count the same way (create and destroy wait for
- * every earlier op on the cache, alloc and free for the create).  The
- * earliest unfinished operation in file order can always run, so this never
- * deadlocks.
+ * (mm_cpu_bind), runs the operations in stream order.  --threads: one
+ * thread per CPU, each running its CPU's operations in stream order; an
+ * operation on a handle waits until the slot's sequence number
+ * (mmb_replay.seqs[slot], release/acquire) reaches the op's `seq`, i.e.
+ * until every earlier operation on that slot has run on whatever CPU; cache
+ * ops wait on the cache's `done` count the same way (create and destroy
+ * wait for every earlier op on the cache, alloc and free for the create).
+ * The earliest unfinished operation can always run, so this never
+ * deadlocks.  Cross-CPU ordering is bounded: the threads meet at every
+ * timeline point and at the end of every chunk (a barrier), so no CPU runs
+ * more than one timeline interval (or one chunk) ahead of another.
  *
- * Timing: the TSC is read once per operation (the end of one is the start of
- * the next), the difference goes to a log-linear histogram per kind (16
+ * Timing: the TSC is read once per operation (the end of one is the start
+ * of the next), the difference goes to a log-linear histogram per kind (16
  * sub-buckets per power of two, < 6.25% error); ticks become ns with the
- * TSC rate measured over the whole replay against CLOCK_MONOTONIC.
+ * TSC rate measured over the whole replay against CLOCK_MONOTONIC.  Time
+ * the library spent populating simulated RAM (prefault=pageblock) is taken
+ * out of the operation that paid it: an operation slower than SLOW_TICKS
+ * asks the library how long its CPU spent populating since the last ask.
+ * replay_s is the replay's wall time without that and without timeline
+ * sampling.
  *
- * Timeline: every `nops / timeline_points` operations (sequential mode: at
- * exactly those op counts, so the samples are deterministic) each zone's
- * free pages and buddyinfo are sampled with mm_zone_info(); in --threads
- * mode the first thread samples at its own boundaries.
+ * Timeline: a sample every `sample_every` operations, at exact operation
+ * counts (deterministic).  When the number of operations is known ahead
+ * (the input fitted one buffer) the spacing is ops / points; for a stream
+ * it starts at a power of two and doubles, every other sample dropped,
+ * whenever 2 * points samples are held.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -36,6 +52,9 @@
 #include "workload.h"
 
 enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE };
+
+#define SLOW_TICKS 20000u       /* a prefaulting op takes >= 50 us: >> this */
+#define STREAM_EVERY0 8192u     /* first spacing of a stream's timeline */
 
 double mmb_now(void)
 {
@@ -78,9 +97,8 @@ static void hist_range(unsigned b, double *lo, double *width)
 	*width = (double)(1ull << (msb - 4));
 }
 
-double mmb_stat_quantile(const struct mmb_run *r, int kind, double q)
+double mmb_stat_quantile(const struct mmb_stat *st, double ns_per_tick, double q)
 {
-	const struct mmb_stat *st = &r->stat[kind];
 	unsigned long want, seen = 0;
 	double lo, width;
 
@@ -93,65 +111,113 @@ double mmb_stat_quantile(const struct mmb_run *r, int kind, double q)
 		if (seen + st->hist[b] > want) {
 			hist_range(b, &lo, &width);
 			/* interpolate inside the bucket */
-			return (lo + width * ((double)(want - seen) + 0.5) / st->hist[b]) *
-			       r->ns_per_tick;
+			return (lo + width * ((double)(want - seen) + 0.5) / st->hist[b]) * ns_per_tick;
 		}
 		seen += st->hist[b];
 	}
 	return 0;
 }
 
+double mmb_stat_mean(const struct mmb_stat *st, double ns_per_tick)
+{
+	return st->timed ? (double)st->ticks * ns_per_tick / (double)st->timed : 0;
+}
+
+void mmb_stat_add(struct mmb_stat *d, const struct mmb_stat *s)
+{
+	d->count += s->count;
+	d->failed += s->failed;
+	d->skipped += s->skipped;
+	d->ticks += s->ticks;
+	d->timed += s->timed;
+	for (int b = 0; b < MMB_HIST_BUCKETS; b++)
+		d->hist[b] += s->hist[b];
+}
+
 /* ---- executing one operation ------------------------------------------------ */
 
+/* What an operation needs besides itself: the tables and where live
+ * requested bytes are counted (per thread). */
+struct exec_ctx {
+	struct mm *m;
+	struct mmb_handle *h;           /* the run's handle table */
+	struct mmb_cache *caches;       /* the program's cache table */
+	uint64_t live, peak;            /* requested bytes live, and the most */
+};
+
 static inline __attribute__((always_inline))
-int exec_libmm(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
+void live_add(struct exec_ctx *x, struct mmb_handle *h, uint64_t size)
 {
-	struct mmb_handle *h = &p->handles[op->handle];
+	h->size = size;
+	x->live += size;
+	if (x->live > x->peak)
+		x->peak = x->live;
+}
+
+static inline __attribute__((always_inline))
+int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
+{
+	struct mmb_handle *h = &x->h[op->handle];
+	struct mm *m = x->m;
 	void *q;
 
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
 		h->ptr = mm_alloc_pages(m, op->flags, op->order);
-		return h->ptr ? RES_OK : RES_FAIL;
+		if (!h->ptr)
+			return RES_FAIL;
+		live_add(x, h, MM_PAGE_SIZE << op->order);
+		return RES_OK;
 	case OP_FREE_PAGES:
 		if (!(q = h->ptr))
 			return RES_SKIP;
 		h->ptr = NULL;
+		x->live -= h->size;
 		return mm_free_pages(m, q, op->order) ? RES_FAIL : RES_OK;
 	case OP_KMALLOC:
 		h->ptr = mm_kmalloc(m, op->size, op->flags);
-		return h->ptr ? RES_OK : RES_FAIL;
+		if (!h->ptr)
+			return RES_FAIL;
+		live_add(x, h, op->size);
+		return RES_OK;
 	case OP_KREALLOC:
 		q = mm_krealloc(m, h->ptr, op->size, op->flags);
 		if (!q && op->size)
 			return RES_FAIL;          /* the old object stays */
+		x->live -= h->size;
 		h->ptr = q;
+		live_add(x, h, op->size);
 		return RES_OK;
 	case OP_KFREE:
 		if (!(q = h->ptr))
 			return RES_SKIP;
 		h->ptr = NULL;
+		x->live -= h->size;
 		return mm_kfree(m, q) ? RES_FAIL : RES_OK;
 	case OP_CACHE_CREATE: {
-		struct mmb_cache *c = &p->caches[op->handle];
+		struct mmb_cache *c = &x->caches[op->handle];
 
 		c->cache = mm_kmem_cache_create(m, c->name, op->size, op->align, op->flags, NULL);
 		return c->cache ? RES_OK : RES_FAIL;
 	}
 	case OP_CACHE_ALLOC:
-		if (!p->caches[op->cache].cache) {
+		if (!x->caches[op->cache].cache) {
 			h->ptr = NULL;
 			return RES_SKIP;
 		}
-		h->ptr = mm_kmem_cache_alloc(p->caches[op->cache].cache, op->flags);
-		return h->ptr ? RES_OK : RES_FAIL;
+		h->ptr = mm_kmem_cache_alloc(x->caches[op->cache].cache, op->flags);
+		if (!h->ptr)
+			return RES_FAIL;
+		live_add(x, h, op->size);
+		return RES_OK;
 	case OP_CACHE_FREE:
 		if (!(q = h->ptr))
 			return RES_SKIP;
 		h->ptr = NULL;
-		return mm_kmem_cache_free(p->caches[op->cache].cache, q) ? RES_FAIL : RES_OK;
+		x->live -= h->size;
+		return mm_kmem_cache_free(x->caches[op->cache].cache, q) ? RES_FAIL : RES_OK;
 	case OP_CACHE_DESTROY: {
-		struct mmb_cache *c = &p->caches[op->handle];
+		struct mmb_cache *c = &x->caches[op->handle];
 
 		if (!c->cache)
 			return RES_SKIP;
@@ -161,11 +227,15 @@ int exec_libmm(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
 	}
 	case OP_VMALLOC:
 		h->ptr = mm_vmalloc(m, op->size);
-		return h->ptr ? RES_OK : RES_FAIL;
+		if (!h->ptr)
+			return RES_FAIL;
+		live_add(x, h, op->size);
+		return RES_OK;
 	case OP_VFREE:
 		if (!(q = h->ptr))
 			return RES_SKIP;
 		h->ptr = NULL;
+		x->live -= h->size;
 		return mm_vfree(m, q) ? RES_FAIL : RES_OK;
 	case OP_CPU:
 		mm_cpu_bind(m, op->cpu);
@@ -177,41 +247,45 @@ int exec_libmm(struct mm *m, struct mmb_prog *p, const struct mmb_op *op)
 /* --backend malloc: the same stream through malloc/free (pages and vmalloc
  * areas as page-aligned / plain blocks of their size, __GFP_ZERO zeroes). */
 static inline __attribute__((always_inline))
-int exec_malloc(struct mmb_prog *p, const struct mmb_op *op)
+int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 {
-	struct mmb_handle *h = &p->handles[op->handle];
+	struct mmb_handle *h = &x->h[op->handle];
 	void *q;
 
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
-		if (posix_memalign(&h->ptr, MM_PAGE_SIZE, MM_PAGE_SIZE << op->order))
+		if (posix_memalign(&h->ptr, MM_PAGE_SIZE, MM_PAGE_SIZE << op->order)) {
 			h->ptr = NULL;
-		else if (op->flags & __GFP_ZERO)
+			return RES_FAIL;
+		}
+		if (op->flags & __GFP_ZERO)
 			memset(h->ptr, 0, MM_PAGE_SIZE << op->order);
-		return h->ptr ? RES_OK : RES_FAIL;
+		live_add(x, h, MM_PAGE_SIZE << op->order);
+		return RES_OK;
 	case OP_KMALLOC:
-		h->ptr = op->flags & __GFP_ZERO ? calloc(1, op->size) : malloc(op->size);
-		return h->ptr || !op->size ? RES_OK : RES_FAIL;
 	case OP_CACHE_ALLOC:
-		if (!p->caches[op->cache].cache) {
+	case OP_VMALLOC:
+		if (op->kind == OP_CACHE_ALLOC && !x->caches[op->cache].cache) {
 			h->ptr = NULL;
 			return RES_SKIP;
 		}
 		h->ptr = op->flags & __GFP_ZERO ? calloc(1, op->size) : malloc(op->size);
-		return h->ptr ? RES_OK : RES_FAIL;
-	case OP_VMALLOC:
-		h->ptr = malloc(op->size);
-		return h->ptr || !op->size ? RES_OK : RES_FAIL;
+		if (!h->ptr && op->size)
+			return RES_FAIL;
+		live_add(x, h, op->size);
+		return RES_OK;
 	case OP_KREALLOC:
 		if (!op->size) {        /* krealloc(p, 0): freed, ZERO_SIZE_PTR back */
 			free(h->ptr);
 			h->ptr = malloc(0);
-			return RES_OK;
+		} else {
+			q = realloc(h->ptr, op->size);
+			if (!q)
+				return RES_FAIL;
+			h->ptr = q;
 		}
-		q = realloc(h->ptr, op->size);
-		if (!q)
-			return RES_FAIL;
-		h->ptr = q;
+		x->live -= h->size;
+		live_add(x, h, op->size);
 		return RES_OK;
 	case OP_FREE_PAGES:
 	case OP_KFREE:
@@ -220,19 +294,87 @@ int exec_malloc(struct mmb_prog *p, const struct mmb_op *op)
 		if (!(q = h->ptr))
 			return RES_SKIP;        /* its allocation failed, as with libmm */
 		h->ptr = NULL;
+		x->live -= h->size;
 		free(q);
 		return RES_OK;
 	case OP_CACHE_CREATE:
 		/* a cache is its object size; any non-NULL token will do */
-		p->caches[op->handle].cache = &p->caches[op->handle].size;
+		x->caches[op->handle].cache = &x->caches[op->handle].size;
 		return RES_OK;
 	case OP_CACHE_DESTROY:
-		if (!p->caches[op->handle].cache)
+		if (!x->caches[op->handle].cache)
 			return RES_SKIP;
-		p->caches[op->handle].cache = NULL;
+		x->caches[op->handle].cache = NULL;
 		return RES_OK;
 	}
 	return RES_NONE;
+}
+
+static inline __attribute__((always_inline))
+void account(struct mmb_stat *st, int res, uint64_t dt)
+{
+	st->count++;
+	st->failed += res == RES_FAIL;
+	st->skipped += res == RES_SKIP;
+	st->ticks += dt;
+	st->timed++;
+	st->hist[hist_bucket(dt)]++;
+}
+
+/* ---- the replay's own state ------------------------------------------------------ */
+
+struct mmb_worker;
+
+/* The barrier the --threads workers meet at: main publishes a span (gen++),
+ * every worker runs its part and counts itself done. */
+struct span_sync {
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	unsigned long gen;              /* spans published */
+	int ndone;                      /* workers done with the current span */
+	int quit;
+	const struct mmb_op *ops;       /* the current span's operations */
+};
+
+struct mmb_replay {
+	struct exec_ctx x;              /* sequential mode's tables and live bytes */
+	int cpu;                        /* sequential: the CPU the replayer is bound to */
+	struct mmb_handle *handles;     /* run-time handle table [handles_cap] */
+	_Atomic uint32_t *seqs;         /* --threads: operations done per slot [handles_cap] */
+	uint32_t handles_cap;
+	size_t sample_every, next_sample;       /* timeline spacing (ops) */
+	size_t tick_left;               /* operations before the next mm_tick() */
+	double wall_s, sample_s;        /* replay wall time; time spent sampling */
+	uint64_t k0;                    /* TSC at the start */
+	double t0;                      /* clock at the start */
+	long ru_minflt, ru_majflt;      /* getrusage counts while replaying */
+	unsigned long rss_before_kib;   /* the process's peak RSS before the replay */
+	unsigned long pf0_ns, pf0_minflt, pf0_blocks;   /* the machine's at start */
+	unsigned long *pf_seen;         /* [cpu]: prefault ns already taken out */
+	struct mmb_worker **workers;    /* --threads: [MM_MAX_CPUS], by CPU */
+	int nworkers;
+	struct span_sync sync;
+};
+
+/* ---- prefault: taking the library's population time out ------------------------ */
+
+/* Ticks CPU cpu spent populating simulated RAM since the last call for it
+ * (at most dt: the operation's own duration).  now = the TSC. */
+static uint64_t prefault_ticks(struct mmb_run *r, int cpu, uint64_t now, uint64_t dt)
+{
+	struct mm_prefault_info pi;
+	double ns, rate;
+	uint64_t t;
+
+	struct mmb_replay *rp = r->priv;
+
+	if (!r->m || mm_prefault_info(r->m, cpu, &pi) || pi.ns == rp->pf_seen[cpu])
+		return 0;
+	ns = (double)(pi.ns - rp->pf_seen[cpu]);
+	rp->pf_seen[cpu] = pi.ns;
+	rate = (double)(now - rp->k0) / ((mmb_now() - rp->t0) * 1e9);  /* ticks per ns */
+	t = (uint64_t)(ns * rate);
+	return t < dt ? t : dt;
 }
 
 /* ---- timeline ------------------------------------------------------------------ */
@@ -251,146 +393,174 @@ int mmb_unusable_index(const unsigned long *nr_free, int max_order, int order)
 	return (int)((pages - (suitable << order)) * 1000 / pages);
 }
 
-static void sample(struct mmb_run *r, size_t op, double t0)
+static unsigned long rss_kib(void)
+{
+	static long page_kib;
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!page_kib)
+		page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (unsigned long)page_kib;
+}
+
+unsigned long mmb_proc_kib(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	size_t n = strlen(key);
+	unsigned long kib = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%lu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* The process's peak resident memory: VmHWM, not getrusage's ru_maxrss,
+ * which keeps the parent's from before exec. */
+static unsigned long rss_peak_kib(void)
+{
+	return mmb_proc_kib("/proc/self/status", "VmHWM");
+}
+
+/* The peak so far, then VmHWM restarted from the current RSS (Linux 4.0:
+ * "5" to clear_refs), so that the end of the replay reads its own peak. */
+static unsigned long rss_peak_restart(void)
+{
+	unsigned long peak = rss_peak_kib();
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {          /* failing (an old kernel): the process's peak at the end */
+		ssize_t w = write(fd, "5", 1);
+
+		(void)w;
+		close(fd);
+	}
+	return peak;
+}
+
+static uint64_t live_now(struct mmb_run *r);
+
+static void sample(struct mmb_run *r, double t_s)
 {
 	struct mmb_sample *s;
 	struct mm_zone_info zi;
-	int n = 0, cap;
+	double t0 = mmb_now();
+	int n = 0;
 
-	if (!r->m || !r->timeline_points)
+	if (!r->timeline_points)
 		return;
 	if (r->ntimeline == r->timeline_cap) {
 		r->timeline_cap = r->timeline_cap ? r->timeline_cap * 2 : 256;
 		r->timeline = mmb_xrealloc(r->timeline, r->timeline_cap * sizeof(*r->timeline));
 	}
 	s = &r->timeline[r->ntimeline++];
-	s->op = op;
-	s->t_s = mmb_now() - t0;
-	cap = mm_nr_nodes(r->m) * MM_MAX_NR_ZONES;
-	s->z = mmb_xrealloc(NULL, (size_t)cap * sizeof(*s->z));
-	for (int nid = 0; nid < mm_nr_nodes(r->m); nid++)
-		for (int zi_ = 0; zi_ < MM_MAX_NR_ZONES; zi_++) {
-			if (mm_zone_info(r->m, nid, zi_, &zi) || !zi.managed)
-				continue;
-			s->z[n].node = nid;
-			s->z[n].zone = zi_;
-			s->z[n].free = zi.free;
-			memcpy(s->z[n].nr_free, zi.nr_free, sizeof(zi.nr_free));
-			n++;
-		}
+	memset(s, 0, sizeof(*s));
+	s->op = r->done;
+	s->t_s = t_s;
+	s->live_bytes = live_now(r);
+	s->host_rss_kib = rss_kib();
+	if (r->m) {
+		int cap = mm_nr_nodes(r->m) * MM_MAX_NR_ZONES;
+
+		s->slab_pages = (unsigned long)(mm_vmstat_read(r->m, "nr_slab_reclaimable") +
+						mm_vmstat_read(r->m, "nr_slab_unreclaimable"));
+		s->z = mmb_xrealloc(NULL, (size_t)cap * sizeof(*s->z));
+		for (int nid = 0; nid < mm_nr_nodes(r->m); nid++)
+			for (int z = 0; z < MM_MAX_NR_ZONES; z++) {
+				struct mm_pcp_info pi;
+
+				if (mm_zone_info(r->m, nid, z, &zi) || !zi.managed)
+					continue;
+				for (int c = 0; c < mm_nr_cpus(r->m); c++)
+					if (!mm_pcp_info(r->m, c, nid, z, &pi))
+						s->pcp_pages += (unsigned long)pi.count;
+				s->z[n].node = nid;
+				s->z[n].zone = z;
+				s->z[n].free = zi.free;
+				memcpy(s->z[n].nr_free, zi.nr_free, sizeof(zi.nr_free));
+				n++;
+			}
+	}
 	s->nzones = n;
+	r->priv->sample_s += mmb_now() - t0;
 }
 
-static void progress(struct mmb_run *r, size_t done, double *last)
+/* The stream's timeline spacing doubles: every other sample goes. */
+static void thin_timeline(struct mmb_run *r)
 {
-	double t = mmb_now();
+	struct mmb_replay *rp = r->priv;
+	size_t k = 0;
 
-	if (!r->progress || t - *last < 0.25)
-		return;
-	*last = t;
-	fprintf(stderr, "\rmmbench: %zu/%zu operations (%.0f%%) ", done, r->prog->nops,
-		100.0 * (double)done / (double)(r->prog->nops ? r->prog->nops : 1));
+	rp->sample_every *= 2;
+	for (size_t i = 0; i < r->ntimeline; i++) {
+		if (r->timeline[i].op % rp->sample_every) {
+			free(r->timeline[i].z);
+			continue;
+		}
+		r->timeline[k++] = r->timeline[i];
+	}
+	r->ntimeline = k;
+	rp->next_sample = (r->done / rp->sample_every + 1) * rp->sample_every;
+}
+
+/* At a sample point (r->done == next_sample). */
+static void sample_point(struct mmb_run *r, double t_s)
+{
+	sample(r, t_s);
+	r->priv->next_sample += r->priv->sample_every;
+	if (!r->expect_ops && r->ntimeline > 2 * (size_t)r->timeline_points)
+		thin_timeline(r);
 }
 
 /* ---- sequential replay ------------------------------------------------------------ */
 
-static inline __attribute__((always_inline))
-void account(struct mmb_stat *st, int res, uint64_t dt)
+/* Runs ops[a, b) on one thread. */
+static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_t b)
 {
-	st->count++;
-	st->failed += res == RES_FAIL;
-	st->skipped += res == RES_SKIP;
-	st->ticks += dt;
-	st->timed++;
-	st->hist[hist_bucket(dt)]++;
-}
-
-static void run_chunk_libmm(struct mmb_run *r, size_t a, size_t b)
-{
-	struct mmb_prog *p = r->prog;
-	struct mm *m = r->m;
+	struct mmb_replay *rp = r->priv;
 	uint64_t t = ticks();
 
 	for (size_t i = a; i < b; i++) {
-		const struct mmb_op *op = &p->ops[i];
-		int res = exec_libmm(m, p, op);
-		uint64_t t2 = ticks();
+		const struct mmb_op *op = &ops[i];
+		int res = r->m ? exec_libmm(&rp->x, op) : exec_malloc(&rp->x, op);
+		uint64_t t2 = ticks(), dt = t2 - t;
 
-		account(&r->stat[op->kind], res, t2 - t);
+		if (op->kind == OP_CPU)
+			rp->cpu = op->cpu;
+		if (__builtin_expect(dt > SLOW_TICKS, 0))
+			dt -= prefault_ticks(r, rp->cpu, t2, dt);
+		account(&r->stat[op->kind], res, dt);
 		t = t2;
-	}
-}
-
-static void run_chunk_malloc(struct mmb_run *r, size_t a, size_t b)
-{
-	struct mmb_prog *p = r->prog;
-	uint64_t t = ticks();
-
-	for (size_t i = a; i < b; i++) {
-		const struct mmb_op *op = &p->ops[i];
-		int res = exec_malloc(p, op);
-		uint64_t t2 = ticks();
-
-		account(&r->stat[op->kind], res, t2 - t);
-		t = t2;
-	}
-}
-
-static size_t sample_every(struct mmb_run *r)
-{
-	size_t n = r->prog->nops;
-
-	if (!r->timeline_points || !r->m)
-		return n ? n : 1;
-	n = n / (size_t)r->timeline_points;
-	return n ? n : 1;
-}
-
-static void replay_sequential(struct mmb_run *r, double t0)
-{
-	size_t n = r->prog->nops, every = sample_every(r), next = every;
-	double last = 0;       /* the first boundary prints */
-
-	if (r->m)
-		mm_cpu_bind(r->m, 0);
-	sample(r, 0, t0);
-	for (size_t a = 0; a < n;) {
-		size_t b = a + 65536 < next ? a + 65536 : next;
-
-		if (b > n)
-			b = n;
-		if (r->m)
-			run_chunk_libmm(r, a, b);
-		else
-			run_chunk_malloc(r, a, b);
-		a = b;
-		if (a == next) {
-			if (a < n)
-				sample(r, a, t0);
-			next += every;
+		if (__builtin_expect(op->kind != OP_CPU && !--rp->tick_left, 0)) {
+			if (r->m)
+				mm_tick(r->m, 1);       /* vmstat_update's turn, untimed */
+			rp->tick_left = r->tick_every;
+			t = ticks();
 		}
-		progress(r, a, &last);
 	}
-	sample(r, n, t0);
-	if (r->m)
-		mm_cpu_unbind(r->m);
 }
 
-/* ---- --threads ----------------------------------------------------------------------- */
+/* ---- --threads -------------------------------------------------------------------- */
 
-struct worker {                         /* one replay thread = one CPU */
-	struct mmb_run *r;              /* the run (shared, read-only but the timeline) */
+struct mmb_worker {                     /* one replay thread = one CPU */
+	struct mmb_run *r;
 	int cpu;                        /* the CPU it binds */
-	int first;                      /* the thread that samples the timeline */
-	uint32_t *idx;                  /* this CPU's operations, file order */
-	size_t n;                       /* how many */
+	uint32_t *idx;                  /* this CPU's operations of the current span */
+	size_t n, cap;
+	struct exec_ctx x;
 	struct mmb_stat stat[OP_NR_KINDS + 1];  /* its own counters, summed at the end */
-	_Atomic size_t done;            /* operations done (timeline, progress) */
 	int err;                        /* could not bind its CPU */
 	pthread_t tid;
-	struct worker *all;             /* every worker (to sum `done`) */
-	int nworkers;
-	double t0;                      /* when the replay began */
 };
 
 static inline void spin_until(int (*ready)(const void *, uint32_t), const void *obj, uint32_t v)
@@ -403,9 +573,9 @@ static inline void spin_until(int (*ready)(const void *, uint32_t), const void *
 	}
 }
 
-static int handle_ready(const void *h, uint32_t v)
+static int handle_ready(const void *seq, uint32_t v)
 {
-	return atomic_load_explicit(&((const struct mmb_handle *)h)->seq, memory_order_acquire) == v;
+	return atomic_load_explicit((_Atomic uint32_t *)seq, memory_order_acquire) == v;
 }
 
 static int cache_eq(const void *c, uint32_t v)
@@ -418,158 +588,386 @@ static int cache_ge(const void *c, uint32_t v)
 	return atomic_load_explicit(&((const struct mmb_cache *)c)->done, memory_order_acquire) >= v;
 }
 
-static size_t workers_done(struct worker *w)
+static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 {
-	size_t s = 0;
-
-	for (int i = 0; i < w->nworkers; i++)
-		s += atomic_load_explicit(&w->all[i].done, memory_order_relaxed);
-	return s;
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
 	struct mmb_run *r = w->r;
-	struct mmb_prog *p = r->prog;
-	size_t every = sample_every(r), next = every;
-	double last = 0;
 
-	if (r->m && mm_cpu_bind(r->m, w->cpu)) {
-		w->err = 1;
-		return NULL;
-	}
 	for (size_t k = 0; k < w->n; k++) {
-		const struct mmb_op *op = &p->ops[w->idx[k]];
-		struct mmb_handle *h = &p->handles[op->handle];
+		const struct mmb_op *op = &ops[w->idx[k]];
+		_Atomic uint32_t *seq = &r->priv->seqs[op->handle];
 		struct mmb_cache *c = NULL;
 		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY;
 
 		if (hop)
-			spin_until(handle_ready, h, op->seq);
-		if (op->kind == OP_CACHE_CREATE || op->kind == OP_CACHE_DESTROY) {
-			c = &p->caches[op->handle];
+			spin_until(handle_ready, seq, op->seq);
+		if (!hop) {
+			c = &w->x.caches[op->handle];
 			spin_until(cache_eq, c, op->cseq);
 		} else if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CACHE_FREE) {
-			c = &p->caches[op->cache];
+			c = &w->x.caches[op->cache];
 			spin_until(cache_ge, c, op->cseq);
 		}
 		uint64_t t = ticks();
-		int res = r->m ? exec_libmm(r->m, p, op) : exec_malloc(p, op);
-		account(&w->stat[op->kind], res, ticks() - t);
+		int res = r->m ? exec_libmm(&w->x, op) : exec_malloc(&w->x, op);
+		uint64_t t2 = ticks(), dt = t2 - t;
+
+		if (__builtin_expect(dt > SLOW_TICKS, 0))
+			dt -= prefault_ticks(r, w->cpu, t2, dt);
+		account(&w->stat[op->kind], res, dt);
 		if (hop)
-			atomic_store_explicit(&h->seq, op->seq + 1, memory_order_release);
+			atomic_store_explicit(seq, op->seq + 1, memory_order_release);
 		if (c)
 			atomic_fetch_add_explicit(&c->done, 1, memory_order_release);
-		atomic_store_explicit(&w->done, k + 1, memory_order_relaxed);
-		if (w->first && k + 1 == next) {
-			sample(r, workers_done(w), w->t0);
-			progress(r, workers_done(w), &last);
-			next += every;
-		}
 	}
-	if (r->m)
+}
+
+static void *worker_main(void *arg)
+{
+	struct mmb_worker *w = arg;
+	struct mmb_run *r = w->r;
+	struct span_sync *sy = &r->priv->sync;
+	unsigned long seen = 0;
+
+	if (r->m && mm_cpu_bind(r->m, w->cpu))
+		w->err = 1;
+	pthread_mutex_lock(&sy->lock);
+	for (;;) {
+		while (sy->gen == seen && !sy->quit)
+			pthread_cond_wait(&sy->go, &sy->lock);
+		if (sy->quit)
+			break;
+		seen = sy->gen;
+		pthread_mutex_unlock(&sy->lock);
+		if (!w->err)
+			worker_span(w, sy->ops);
+		pthread_mutex_lock(&sy->lock);
+		if (++sy->ndone == r->priv->nworkers)
+			pthread_cond_signal(&sy->done);
+	}
+	pthread_mutex_unlock(&sy->lock);
+	if (r->m && !w->err)
 		mm_cpu_unbind(r->m);
 	return NULL;
 }
 
-static int replay_threads(struct mmb_run *r, double t0)
+/* Threads for CPUs 0..ncpu-1 (more when the stream names more). */
+static void add_workers(struct mmb_run *r, int ncpu)
 {
-	struct mmb_prog *p = r->prog;
-	int ncpu = p->max_cpu + 1, nw = 0, err = 0;
-	size_t *count = calloc((size_t)ncpu, sizeof(size_t));
-	struct worker *w = calloc((size_t)ncpu, sizeof(*w));
-	int *slot = calloc((size_t)ncpu, sizeof(int));
+	struct mmb_replay *rp = r->priv;
 
-	if (!count || !w || !slot)
-		mmb_xrealloc(NULL, (size_t)-1);
-	for (size_t i = 0; i < p->nops; i++)
-		if (p->ops[i].kind != OP_CPU)
-			count[p->ops[i].cpu]++;
-	for (int c = 0; c < ncpu; c++) {
-		slot[c] = -1;
-		if (!count[c])
-			continue;
-		slot[c] = nw;
-		w[nw].r = r;
-		w[nw].cpu = c;
-		w[nw].first = nw == 0;
-		w[nw].idx = mmb_xrealloc(NULL, count[c] * sizeof(uint32_t));
-		w[nw].all = w;
-		w[nw].t0 = t0;
-		nw++;
-	}
-	for (int i = 0; i < nw; i++)
-		w[i].nworkers = nw;
-	for (size_t i = 0; i < p->nops; i++)
-		if (p->ops[i].kind != OP_CPU) {
-			struct worker *x = &w[slot[p->ops[i].cpu]];
+	for (int c = rp->nworkers; c < ncpu && c < MM_MAX_CPUS; c++) {
+		struct mmb_worker *w = calloc(1, sizeof(*w));
 
-			x->idx[x->n++] = (uint32_t)i;
-		}
-	sample(r, 0, t0);
-	for (int i = 0; i < nw; i++)
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i])) {
+		if (!w)
+			mmb_oom(0);
+		w->r = r;
+		w->cpu = c;
+		w->x.m = r->m;
+		rp->workers[c] = w;
+		pthread_mutex_lock(&rp->sync.lock);
+		rp->nworkers++;
+		pthread_mutex_unlock(&rp->sync.lock);
+		if (pthread_create(&w->tid, NULL, worker_main, w)) {
 			fprintf(stderr, "mmbench: cannot create a thread\n");
 			exit(3);
 		}
-	for (int i = 0; i < nw; i++) {
-		pthread_join(w[i].tid, NULL);
-		err |= w[i].err;
-		for (int k = 0; k <= OP_NR_KINDS; k++) {
-			struct mmb_stat *d = &r->stat[k], *s = &w[i].stat[k];
-
-			d->count += s->count;
-			d->failed += s->failed;
-			d->skipped += s->skipped;
-			d->ticks += s->ticks;
-			d->timed += s->timed;
-			for (int b = 0; b < MMB_HIST_BUCKETS; b++)
-				d->hist[b] += s->hist[b];
-		}
-		free(w[i].idx);
 	}
-	sample(r, p->nops, t0);
-	free(count);
-	free(w);
-	free(slot);
-	if (err)
-		fprintf(stderr, "mmbench: a replay thread could not bind its CPU\n");
+}
+
+/* Runs ops[a, b) on the workers and waits for all of them. */
+static int run_threads(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_t b)
+{
+	struct mmb_replay *rp = r->priv;
+	struct span_sync *sy = &rp->sync;
+	int err = 0;
+
+	for (int c = 0; c < rp->nworkers; c++) {
+		rp->workers[c]->n = 0;
+		rp->workers[c]->x.h = rp->handles;
+		rp->workers[c]->x.caches = r->prog->caches;
+	}
+	for (size_t i = a; i < b; i++) {
+		struct mmb_worker *w;
+
+		if (ops[i].kind == OP_CPU)
+			continue;
+		w = rp->workers[ops[i].cpu];
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 4096;
+			w->idx = mmb_xrealloc(w->idx, w->cap * sizeof(*w->idx));
+		}
+		w->idx[w->n++] = (uint32_t)i;
+	}
+	pthread_mutex_lock(&sy->lock);
+	sy->ops = ops;
+	sy->ndone = 0;
+	sy->gen++;
+	pthread_cond_broadcast(&sy->go);
+	while (sy->ndone < rp->nworkers)
+		pthread_cond_wait(&sy->done, &sy->lock);
+	pthread_mutex_unlock(&sy->lock);
+	for (int c = 0; c < rp->nworkers; c++)
+		err |= rp->workers[c]->err;
 	return err ? -1 : 0;
 }
 
-int mmb_replay(struct mmb_run *r)
+/* Joins the workers and sums their counters into the run's. */
+static int stop_workers(struct mmb_run *r)
 {
-	double t0, t1;
-	uint64_t k0, k1;
+	struct mmb_replay *rp = r->priv;
+	struct span_sync *sy = &rp->sync;
+	int err = 0;
+
+	pthread_mutex_lock(&sy->lock);
+	sy->quit = 1;
+	pthread_cond_broadcast(&sy->go);
+	pthread_mutex_unlock(&sy->lock);
+	for (int c = 0; c < rp->nworkers; c++) {
+		struct mmb_worker *w = rp->workers[c];
+
+		pthread_join(w->tid, NULL);
+		for (int k = 0; k <= OP_NR_KINDS; k++)
+			mmb_stat_add(&r->stat[k], &w->stat[k]);
+		r->live_bytes += w->x.live;     /* modulo 2^64: frees on other CPUs */
+		err |= w->err;
+		free(w->idx);
+		free(w);
+		rp->workers[c] = NULL;
+	}
+	rp->nworkers = 0;
+	return err;
+}
+
+/* ---- the replay ------------------------------------------------------------------------ */
+
+static uint64_t live_now(struct mmb_run *r)
+{
+	struct mmb_replay *rp = r->priv;
+	uint64_t s = 0;
+
+	if (!r->threads)
+		return rp->x.live;
+	if (!rp->nworkers)
+		return r->live_bytes;           /* summed when the workers stopped */
+	for (int c = 0; c < rp->nworkers; c++)
+		s += rp->workers[c]->x.live;
+	return s;
+}
+
+static void rusage_counts(long *minflt, long *majflt)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*minflt = ru.ru_minflt;
+	*majflt = ru.ru_majflt;
+}
+
+int mmb_replay_begin(struct mmb_run *r)
+{
+	int ncpu = r->m ? mm_nr_cpus(r->m) : MM_MAX_CPUS;
+	struct mmb_replay *rp = calloc(1, sizeof(*rp));
+	struct mm_prefault_info pi;
+
+	if (!rp)
+		mmb_oom(0);
+	r->priv = rp;
+	memset(r->stat, 0, sizeof(r->stat));
+	memset(&r->host, 0, sizeof(r->host));
+	r->done = 0;
+	r->replay_s = 0;
+	r->live_bytes = r->peak_live_bytes = 0;
+	rp->pf_seen = calloc((size_t)ncpu, sizeof(*rp->pf_seen));
+	if (!rp->pf_seen)
+		mmb_oom(0);
+	for (int c = 0; r->m && c < ncpu; c++)
+		if (!mm_prefault_info(r->m, c, &pi))
+			rp->pf_seen[c] = pi.ns;
+	if (r->m && !mm_prefault_info(r->m, -1, &pi)) {
+		rp->pf0_ns = pi.ns;
+		rp->pf0_minflt = pi.minflt;
+		rp->pf0_blocks = pi.pageblocks;
+	}
+	rp->x.m = r->m;
+	rp->sample_every = !r->expect_ops ? STREAM_EVERY0 :
+			   r->expect_ops / (size_t)(r->timeline_points ? r->timeline_points : 1);
+	if (!rp->sample_every)
+		rp->sample_every = 1;
+	rp->next_sample = rp->sample_every;
+	rp->tick_left = r->tick_every ? r->tick_every : (size_t)-1;
+	rp->rss_before_kib = rss_peak_restart();
+	r->host.rss_start_kib = rss_kib();
+	rp->t0 = mmb_now();
+	rp->k0 = ticks();
+	sample(r, 0);
+	if (r->threads) {
+		rp->workers = calloc(MM_MAX_CPUS, sizeof(*rp->workers));
+		if (!rp->workers)
+			mmb_oom(0);
+		pthread_mutex_init(&rp->sync.lock, NULL);
+		pthread_cond_init(&rp->sync.go, NULL);
+		pthread_cond_init(&rp->sync.done, NULL);
+		add_workers(r, r->m ? ncpu : r->prog->max_cpu + 1);
+	} else if (r->m) {
+		mm_cpu_bind(r->m, 0);
+	}
+	return 0;
+}
+
+/* The handle table covers every slot the program made so far. */
+static void grow_handles(struct mmb_run *r)
+{
+	struct mmb_replay *rp = r->priv;
+	uint32_t n = r->prog->nhandles, cap = rp->handles_cap;
+
+	if (n <= cap && rp->handles)
+		return;
+	while (cap < n)
+		cap = cap ? cap * 2 : 4096;
+	if (!cap)
+		cap = 4096;
+	rp->handles = mmb_xrealloc(rp->handles, (size_t)cap * sizeof(*rp->handles));
+	memset(rp->handles + rp->handles_cap, 0,
+	       (size_t)(cap - rp->handles_cap) * sizeof(*rp->handles));
+	if (r->threads) {
+		rp->seqs = mmb_xrealloc(rp->seqs, (size_t)cap * sizeof(*rp->seqs));
+		memset(rp->seqs + rp->handles_cap, 0,
+		       (size_t)(cap - rp->handles_cap) * sizeof(*rp->seqs));
+	}
+	rp->handles_cap = cap;
+	rp->x.h = rp->handles;
+}
+
+int mmb_replay_chunk(struct mmb_run *r)
+{
+	struct mmb_replay *rp = r->priv;
+	struct mmb_prog *p = r->prog;
+	const struct mmb_op *ops = p->ops;
+	size_t n = p->nops, i = 0;
+	long mf0, mj0, mf1, mj1;
+	double c0 = mmb_now(), wall0 = rp->wall_s;
 	int ret = 0;
 
-	memset(r->stat, 0, sizeof(r->stat));
-	mmb_prog_ready(r->prog);
+	grow_handles(r);
+	rp->x.caches = p->caches;
+	if (r->threads && !r->m && p->max_cpu >= rp->nworkers)
+		add_workers(r, p->max_cpu + 1);
+	while (i < n && !ret) {
+		size_t b = n - i, until = rp->next_sample - r->done;
+
+		if (r->timeline_points && b > until)
+			b = until;
+		if (!r->threads && b > 65536)
+			b = 65536;
+		rusage_counts(&mf0, &mj0);
+		if (r->threads)
+			ret = run_threads(r, ops, i, i + b);
+		else
+			run_seq(r, ops, i, i + b);
+		rusage_counts(&mf1, &mj1);
+		rp->ru_minflt += mf1 - mf0;
+		rp->ru_majflt += mj1 - mj0;
+		i += b;
+		r->done += b;
+		if (r->timeline_points && r->done == rp->next_sample)
+			sample_point(r, wall0 + mmb_now() - c0 - rp->sample_s);
+		if (r->tick && (r->done >> 16) != ((r->done - b) >> 16))
+			r->tick(r->tick_arg, r->done);
+	}
+	rp->wall_s += mmb_now() - c0;
+	return ret;
+}
+
+/* The cost of one first-touch page fault on this host, ns: 64 fresh pages
+ * of a memfd (libmm's memory) or of anonymous memory (malloc's). */
+static double fault_cost_ns(int memfd)
+{
+	enum { PAGES = 64 };
+	size_t len = PAGES * 4096ul;
+	int fd = memfd ? memfd_create("mmbench-fault-probe", MFD_CLOEXEC) : -1;
+	char *p;
+	double t0, t1;
+
+	if (memfd && (fd < 0 || ftruncate(fd, (off_t)len))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, memfd ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS,
+		 fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (p == MAP_FAILED)
+		return 0;
 	t0 = mmb_now();
-	k0 = ticks();
-	if (r->threads)
-		ret = replay_threads(r, t0);
-	else
-		replay_sequential(r, t0);
+	for (size_t off = 0; off < len; off += 4096)
+		((volatile char *)p)[off] = 1;
+	t1 = mmb_now();
+	munmap(p, len);
+	return (t1 - t0) * 1e9 / PAGES;
+}
+
+int mmb_replay_end(struct mmb_run *r)
+{
+	struct mmb_replay *rp = r->priv;
+	struct mm_prefault_info pi;
+	uint64_t k1;
+	double t1;
+	int err = 0;
+
+	if (r->threads) {
+		err = stop_workers(r);
+		if (err)
+			fprintf(stderr, "mmbench: a replay thread could not bind its CPU\n");
+	} else {
+		r->live_bytes = rp->x.live;
+		r->peak_live_bytes = rp->x.peak;
+		if (r->m)
+			mm_cpu_unbind(r->m);
+	}
+	if (!r->ntimeline || r->timeline[r->ntimeline - 1].op != r->done)
+		sample(r, rp->wall_s - rp->sample_s);
+	for (size_t i = 0; r->threads && i < r->ntimeline; i++)   /* at the barriers */
+		if (r->timeline[i].live_bytes > r->peak_live_bytes)
+			r->peak_live_bytes = r->timeline[i].live_bytes;
 	k1 = ticks();
 	t1 = mmb_now();
-	r->replay_s = t1 - t0;
-	r->ns_per_tick = k1 > k0 ? (t1 - t0) * 1e9 / (double)(k1 - k0) : 1.0;
-	if (r->progress)
-		fprintf(stderr, "\r%60s\r", "");
-	return ret;
+	r->ns_per_tick = k1 > rp->k0 ? (t1 - rp->t0) * 1e9 / (double)(k1 - rp->k0) : 1.0;
+	if (r->m && !mm_prefault_info(r->m, -1, &pi)) {
+		r->host.prefault_s = (double)(pi.ns - rp->pf0_ns) * 1e-9;
+		r->host.prefault_minflt = pi.minflt - rp->pf0_minflt;
+		r->host.prefault_pageblocks = pi.pageblocks - rp->pf0_blocks;
+	}
+	r->host.minflt = (unsigned long)rp->ru_minflt > r->host.prefault_minflt ?
+			 (unsigned long)rp->ru_minflt - r->host.prefault_minflt : 0;
+	r->host.majflt = (unsigned long)rp->ru_majflt;
+	if (r->host.minflt)
+		r->host.fault_ns = fault_cost_ns(r->m != NULL);
+	r->host.rss_replay_peak_kib = rss_peak_kib();
+	r->host.rss_peak_kib = r->host.rss_replay_peak_kib > rp->rss_before_kib ?
+			       r->host.rss_replay_peak_kib : rp->rss_before_kib;
+	r->replay_s = rp->wall_s - rp->sample_s - r->host.prefault_s;
+	if (r->replay_s < 0)
+		r->replay_s = 0;
+	if (r->threads) {
+		pthread_mutex_destroy(&rp->sync.lock);
+		pthread_cond_destroy(&rp->sync.go);
+		pthread_cond_destroy(&rp->sync.done);
+		free(rp->workers);
+		rp->workers = NULL;
+	}
+	return err ? -1 : 0;
 }
 
 void mmb_free_objects(struct mmb_run *r)
 {
-	struct mmb_prog *p = r->prog;
+	struct mmb_replay *rp = r->priv;
 
-	if (r->m)
+	if (r->m || !rp)
 		return;         /* mm_destroy() takes everything back */
-	for (uint32_t i = 0; i < p->nhandles; i++) {
-		free(p->handles[i].ptr);
-		p->handles[i].ptr = NULL;
+	for (uint32_t i = 0; i < rp->handles_cap; i++) {
+		free(rp->handles[i].ptr);
+		rp->handles[i].ptr = NULL;
 	}
 }
 
@@ -579,5 +977,12 @@ void mmb_run_free(struct mmb_run *r)
 		free(r->timeline[i].z);
 	free(r->timeline);
 	r->timeline = NULL;
-	r->ntimeline = 0;
+	r->ntimeline = r->timeline_cap = 0;
+	if (r->priv) {
+		free(r->priv->handles);
+		free(r->priv->seqs);
+		free(r->priv->pf_seen);
+		free(r->priv);
+		r->priv = NULL;
+	}
 }

@@ -8,15 +8,18 @@
  * (config, machine, zones, pcp, vmstat, and slab/vmalloc when the library
  * reports them) with its "schema" renamed "report_schema".
  *
- * Timing members are exactly the keys ending in "_s" and the keys starting
- * with "ns_": strip those and two runs of the same workload, config and seed
- * (sequential mode) give identical JSON.
+ * What depends on the host is exactly the keys ending in "_s", the keys
+ * starting with "ns_" and the keys starting with "host" (the "host"
+ * object: faults, peak RSS; "host_rss_kib" in the timeline): strip those and
+ * two runs of the same workload, config and seed (sequential mode) give
+ * identical JSON.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmbench.h"
 #include "workload.h"
 
 #ifndef MMB_GIT_REV
@@ -25,6 +28,14 @@
 #ifndef MMB_VARIANT
 #define MMB_VARIANT "unknown"
 #endif
+#ifndef MMB_VERSION
+#define MMB_VERSION "unknown"
+#endif
+
+const char *mmb_version(void)
+{
+	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
+}
 
 static const char *const zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 
@@ -48,11 +59,27 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static double total_ticks_ns(const struct mmb_run *r, int k)
+static double q(const struct mmb_run *r, int k, double quantile)
 {
-	const struct mmb_stat *st = &r->stat[k];
+	return mmb_stat_quantile(&r->stat[k], r->ns_per_tick, quantile);
+}
 
-	return st->timed ? (double)st->ticks * r->ns_per_tick / (double)st->timed : 0;
+static double mean_ns(const struct mmb_run *r, int k)
+{
+	return mmb_stat_mean(&r->stat[k], r->ns_per_tick);
+}
+
+/* Mean and standard deviation (n - 1) of v[0..n). */
+static void mean_sd(const double *v, int n, size_t stride, double *mean, double *sd)
+{
+	double s = 0, ss = 0;
+
+	for (int i = 0; i < n; i++)
+		s += v[(size_t)i * stride];
+	*mean = n ? s / n : 0;
+	for (int i = 0; i < n; i++)
+		ss += (v[(size_t)i * stride] - *mean) * (v[(size_t)i * stride] - *mean);
+	*sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
 }
 
 /* The latency distribution as [ns, fraction <= ns] points, one per
@@ -98,9 +125,8 @@ static void json_ops(FILE *f, const struct mmb_run *r)
 		fprintf(f, "%s\n    \"%s\": {\"count\": %lu, \"failed\": %lu, \"skipped\": %lu, "
 			"\"ns_mean\": %.1f, \"ns_p50\": %.1f, \"ns_p90\": %.1f, \"ns_p99\": %.1f, "
 			"\"ns_p999\": %.1f, \"ns_cdf\": ", first ? "" : ",", mmb_op_names[k],
-			st->count, st->failed, st->skipped, total_ticks_ns(r, k),
-			mmb_stat_quantile(r, k, 0.5), mmb_stat_quantile(r, k, 0.9),
-			mmb_stat_quantile(r, k, 0.99), mmb_stat_quantile(r, k, 0.999));
+			st->count, st->failed, st->skipped, mean_ns(r, k), q(r, k, 0.5), q(r, k, 0.9),
+			q(r, k, 0.99), q(r, k, 0.999));
 		json_cdf(f, r, k);
 		fputc('}', f);
 		first = 0;
@@ -116,8 +142,13 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 	for (size_t i = 0; i < r->ntimeline; i++) {
 		const struct mmb_sample *s = &r->timeline[i];
 
-		fprintf(f, "%s\n    {\"op\": %zu, \"t_s\": %.6f, \"zones\": [", i ? "," : "", s->op,
-			s->t_s);
+		fprintf(f, "%s\n    {\"op\": %zu, \"t_s\": %.6f, \"live_bytes\": %llu, "
+			"\"host_rss_kib\": %lu, ", i ? "," : "", s->op, s->t_s,
+			(unsigned long long)s->live_bytes, s->host_rss_kib);
+		if (r->m)
+			fprintf(f, "\"slab_pages\": %lu, \"pcp_pages\": %lu, ", s->slab_pages,
+				s->pcp_pages);
+		fprintf(f, "\"zones\": [");
 		for (int z = 0; z < s->nzones; z++) {
 			const struct mmb_zsample *zs = &s->z[z];
 
@@ -162,16 +193,115 @@ static void json_library(FILE *f, struct mm *m)
 	mm_free_string(js);
 }
 
-int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, const char *path)
+/* Pages the machine manages, all zones (0 with the malloc backend). */
+static unsigned long managed_pages(struct mm *m)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct mm_zone_info z;
+	unsigned long n = 0;
+
+	for (int nid = 0; m && nid < mm_nr_nodes(m); nid++)
+		for (int zi = 0; zi < MM_MAX_NR_ZONES; zi++)
+			if (!mm_zone_info(m, nid, zi, &z))
+				n += z.managed;
+	return n;
+}
+
+/* Peaks over the timeline: [0] used pages (managed - free), [1] slab
+ * pages, [2] pcp pages, [3] the process's RSS (KiB). */
+static void timeline_peaks(const struct mmb_run *r, unsigned long peak[4])
+{
+	unsigned long managed = managed_pages(r->m);
+
+	memset(peak, 0, 4 * sizeof(*peak));
+	for (size_t i = 0; i < r->ntimeline; i++) {
+		const struct mmb_sample *s = &r->timeline[i];
+		unsigned long free = 0;
+
+		for (int z = 0; z < s->nzones; z++)
+			free += s->z[z].free;
+		if (r->m && managed - free > peak[0])
+			peak[0] = managed - free;
+		if (s->slab_pages > peak[1])
+			peak[1] = s->slab_pages;
+		if (s->pcp_pages > peak[2])
+			peak[2] = s->pcp_pages;
+		if (s->host_rss_kib > peak[3])
+			peak[3] = s->host_rss_kib;
+	}
+}
+
+static void json_memory(FILE *f, const struct mmb_run *r)
+{
+	unsigned long peak[4];
+
+	timeline_peaks(r, peak);
+	fprintf(f, "  \"memory\": {\"live_bytes_end\": %llu, \"live_bytes_peak\": %llu",
+		(unsigned long long)r->live_bytes, (unsigned long long)r->peak_live_bytes);
+	if (r->m)
+		fprintf(f, ", \"used_pages_peak\": %lu, \"slab_pages_peak\": %lu, "
+			"\"pcp_pages_peak\": %lu", peak[0], peak[1], peak[2]);
+	fprintf(f, ", \"host_rss_peak_kib\": %lu},\n", peak[3]);
+}
+
+static double fault_s(const struct mmb_host *h)
+{
+	return (double)h->minflt * h->fault_ns * 1e-9;
+}
+
+static void json_host(FILE *f, const struct mmb_run *r)
+{
+	const struct mmb_host *h = &r->host;
+
+	fprintf(f, "  \"host\": {\"minflt\": %lu, \"majflt\": %lu, \"rss_peak_kib\": %lu, "
+		"\"rss_start_kib\": %lu, \"rss_replay_peak_kib\": %lu, \"fault_s\": %.6f, "
+		"\"ns_per_fault\": %.1f, \"prefault_pageblocks\": %lu, \"prefault_minflt\": %lu, "
+		"\"prefault_s\": %.6f},\n", h->minflt, h->majflt, h->rss_peak_kib, h->rss_start_kib,
+		h->rss_replay_peak_kib, fault_s(h), h->fault_ns, h->prefault_pageblocks,
+		h->prefault_minflt, h->prefault_s);
+}
+
+static void json_numbers(FILE *f, const double *v, int n, size_t stride, const char *fmt)
+{
+	fputc('[', f);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		fprintf(f, fmt, v[(size_t)i * stride]);
+	}
+	fputc(']', f);
+}
+
+static void json_runs(FILE *f, const struct mmb_run *r, const struct mmb_runs *rs)
+{
+	double mean, sd;
+	int first = 1;
+
+	mean_sd(rs->replay_s, rs->n, 1, &mean, &sd);
+	fprintf(f, "  \"runs\": {\"count\": %d, \"warmup\": %s, \"replay_mean_s\": %.6f, "
+		"\"replay_stddev_s\": %.6f, \"replay_runs_s\": ", rs->n, rs->warmup ? "true" : "false",
+		mean, sd);
+	json_numbers(f, rs->replay_s, rs->n, 1, "%.6f");
+	fprintf(f, ", \"ops\": {");
+	for (int k = 0; k < OP_NR_KINDS; k++) {
+		if (!r->stat[k].count)
+			continue;
+		fprintf(f, "%s\n    \"%s\": {\"ns_p50_runs\": ", first ? "" : ",", mmb_op_names[k]);
+		json_numbers(f, &rs->p50[0][k], rs->n, OP_NR_KINDS, "%.1f");
+		fprintf(f, ", \"ns_p99_runs\": ");
+		json_numbers(f, &rs->p99[0][k], rs->n, OP_NR_KINDS, "%.1f");
+		fprintf(f, ", \"ns_mean_runs\": ");
+		json_numbers(f, &rs->mean[0][k], rs->n, OP_NR_KINDS, "%.1f");
+		fputc('}', f);
+		first = 0;
+	}
+	fprintf(f, "}},\n");
+}
+
+int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f)
+{
 	const struct mmb_import *im = &r->prog->import;
 	unsigned long total = 0;
 
-	if (!f) {
-		perror(path);
-		return -1;
-	}
 	for (int k = 0; k < OP_NR_KINDS; k++)
 		total += r->stat[k].count;
 	fprintf(f, "{\n  \"schema\": \"mmbench/1\",\n  \"workload\": ");
@@ -183,20 +313,26 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, co
 	json_str(f, MMB_VARIANT);
 	fprintf(f, ",\n  \"git\": ");
 	json_str(f, MMB_GIT_REV);
-	fprintf(f, ",\n  \"seed\": %ld,\n  \"threads\": %s,\n  \"machine_config\": ", ri->seed,
-		r->threads ? "true" : "false");
+	fprintf(f, ",\n  \"seed\": %ld,\n  \"threads\": %s,\n  \"tick_every\": %zu,"
+		"\n  \"machine_config\": ", ri->seed, r->threads ? "true" : "false", r->tick_every);
 	if (ri->machine_config)
 		json_str(f, ri->machine_config);
 	else
 		fputs("null", f);
+	fprintf(f, ",\n  \"input\": {\"codec\": \"%s\", \"streamed\": %s}", ri->codec,
+		ri->streamed ? "true" : "false");
 	fprintf(f, ",\n  \"elapsed_s\": %.6f,\n  \"parse_s\": %.6f,\n  \"replay_s\": %.6f,\n",
 		ri->elapsed_s, ri->parse_s, r->replay_s);
 	fprintf(f, "  \"lines\": %lu,\n  \"ops_total\": %lu,\n", r->prog->lines, total);
 	json_ops(f, r);
+	if (ri->runs)
+		json_runs(f, r, ri->runs);
 	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
 		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu},\n",
 		im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
 		im->failed_realloc, im->caches);
+	json_memory(f, r);
+	json_host(f, r);
 	fprintf(f, "  \"validate\": ");
 	if (!ri->validate_done)
 		fputs("null", f);
@@ -209,11 +345,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, co
 	else
 		fprintf(f, ",\n  \"machine\": null");
 	fprintf(f, "\n}\n");
-	if (f != stdout && fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
+	return ferror(f) ? -1 : 0;
 }
 
 /* ---- human summary ---------------------------------------------------------------------- */
@@ -300,6 +432,47 @@ static void summary_zones(struct mm *m, FILE *f)
 		managed ? 100.0 * (double)free / (double)managed : 0.0);
 }
 
+/* Runs, host and memory lines of the summary. */
+static void summary_runs(const struct mmb_run *r, const struct mmb_runs *rs, FILE *f)
+{
+	double mean, sd, m50, s50;
+
+	mean_sd(rs->replay_s, rs->n, 1, &mean, &sd);
+	fprintf(f, "runs: %d on fresh machines%s; replay %.3f ms +- %.3f ms (mean +- sd)\n",
+		rs->n, rs->warmup ? " after a warm-up run" : "", mean * 1e3, sd * 1e3);
+	for (int k = 0; k < OP_NR_KINDS; k++) {
+		if (!r->stat[k].count)
+			continue;
+		mean_sd(&rs->p50[0][k], rs->n, OP_NR_KINDS, &m50, &s50);
+		fprintf(f, "  %-14s p50 %.0f +- %.0f ns across runs\n", mmb_op_names[k], m50, s50);
+	}
+}
+
+static void summary_host(const struct mmb_run *r, FILE *f)
+{
+	const struct mmb_host *h = &r->host;
+	unsigned long peak[4];
+
+	fprintf(f, "host: %lu minor / %lu major page faults inside the timed operations", h->minflt,
+		h->majflt);
+	if (h->minflt && r->replay_s > 0)
+		fprintf(f, " (~%.1f%% of the replay at %.1f us each)",
+			100.0 * fault_s(h) / r->replay_s, h->fault_ns / 1e3);
+	fprintf(f, "; peak RSS %.1f MiB (replay: from %.1f to at most %.1f MiB)\n",
+		h->rss_peak_kib / 1024.0, h->rss_start_kib / 1024.0, h->rss_replay_peak_kib / 1024.0);
+	if (h->prefault_pageblocks)
+		fprintf(f, "prefault: %lu pageblocks populated in %.2f ms (%lu host faults), "
+			"taken out of the timings\n", h->prefault_pageblocks, h->prefault_s * 1e3,
+			h->prefault_minflt);
+	timeline_peaks(r, peak);
+	fprintf(f, "memory: requested bytes live %.1f MiB at the end, %.1f MiB at most",
+		r->live_bytes / 1048576.0, r->peak_live_bytes / 1048576.0);
+	if (r->m)
+		fprintf(f, "; at most %.1f MiB of pages in use, %.1f MiB in slabs, %.1f MiB on "
+			"per-CPU lists", peak[0] / 256.0, peak[1] / 256.0, peak[2] / 256.0);
+	fputc('\n', f);
+}
+
 void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f)
 {
 	const struct mmb_import *im = &r->prog->import;
@@ -314,8 +487,9 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	fmt_time(pt, sizeof(pt), ri->parse_s);
 	fmt_time(rt, sizeof(rt), r->replay_s);
 	fmt_time(et, sizeof(et), ri->elapsed_s);
-	fprintf(f, "mmbench run %s (%s): %lu operations from %lu lines\n", ri->workload, ri->format,
-		total, r->prog->lines);
+	fprintf(f, "mmbench run %s (%s%s%s): %lu operations from %lu lines\n", ri->workload,
+		ri->format, strcmp(ri->codec, "text") ? ", " : "",
+		strcmp(ri->codec, "text") ? ri->codec : "", total, r->prog->lines);
 	if (r->m)
 		fprintf(f, "machine: %s\n", ri->machine_config);
 	fprintf(f, "backend: %s%s%s, %s\n",
@@ -323,14 +497,18 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 		r->backend == MMB_BACKEND_MALLOC ? ri->malloc_name : "",
 		r->backend == MMB_BACKEND_MALLOC ? ")" : "",
 		r->threads ? "one thread per CPU" : "one thread");
-	fprintf(f, "parse %s (%.2f M lines/s), replay %s (%.2f M ops/s), total %s\n", pt,
-		ri->parse_s > 0 ? r->prog->lines / ri->parse_s / 1e6 : 0.0, rt,
+	fprintf(f, "parse %s (%.2f M lines/s%s), replay %s (%.2f M ops/s), total %s\n", pt,
+		ri->parse_s > 0 ? r->prog->lines / ri->parse_s / 1e6 : 0.0,
+		ri->streamed ? ", streamed with the replay" : "", rt,
 		r->replay_s > 0 ? total / r->replay_s / 1e6 : 0.0, et);
+	if (ri->runs && ri->runs->n > 1)
+		summary_runs(r, ri->runs, f);
 	if (im->events)
 		fprintf(f, "trace: %lu events; skipped %lu frees of objects from before the trace, "
 			"%lu NULL frees, %lu batched repeats, %lu other events; %lu caches made\n",
 			im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
 			im->caches);
+	summary_host(r, f);
 	fprintf(f, "\n%-14s %10s %8s %8s %9s %9s %9s\n", "operation", "count", "failed", "skipped",
 		"p50 ns", "p99 ns", "mean ns");
 	for (int k = 0; k < OP_NR_KINDS; k++) {
@@ -339,8 +517,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 		if (!st->count)
 			continue;
 		fprintf(f, "%-14s %10lu %8lu %8lu %9.0f %9.0f %9.1f\n", mmb_op_names[k], st->count,
-			st->failed, st->skipped, mmb_stat_quantile(r, k, 0.5),
-			mmb_stat_quantile(r, k, 0.99), total_ticks_ns(r, k));
+			st->failed, st->skipped, q(r, k, 0.5), q(r, k, 0.99), mean_ns(r, k));
 	}
 	fprintf(f, "%-14s %10lu %8lu %8lu\n", "total", total, failed, skipped);
 	if (failed)

@@ -29,7 +29,14 @@
  * frees of objects allocated before the trace began are counted as skipped;
  * failed allocations (ptr=(nil), page=(nil)) are counted as ignored.
  * GFP words go through mm_gfp_parse(): an unknown one is an error
- * (FILE:LINE: message) so that missing names get noticed.
+ * (FILE:LINE: message) so that missing names get noticed.  So are sizes
+ * above 2^63 (no allocation of that size succeeds: the line is corrupt),
+ * orders above 15 and cache object sizes outside 1..1G; a size or order
+ * field that is absent makes the event unusable (counted as ignored).
+ *
+ * Lines come one at a time (input.c); the importers keep only what is live:
+ * the address and PFN maps and the handle slots of live objects, reused
+ * once freed.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -41,12 +48,12 @@
 
 struct imp {
 	struct mmb_prog *p;
+	struct mmb_input *in;
 	const char *file;
 	unsigned line;
 	struct mmb_imap ptrs;           /* object address -> handle slot */
 	struct mmb_imap pfns;           /* first PFN -> handle slot */
-	uint32_t *free_slots;           /* handle slots free for reuse */
-	size_t nfree, free_cap;
+	struct mmb_slots slots;         /* handle slots free for reuse */
 	uint32_t *seq;                  /* per slot: operations so far (op.seq) */
 	uint8_t *kind;                  /* per slot: the op that made it live */
 	uint32_t *cache;                /* per slot: cache of a cache object */
@@ -70,11 +77,12 @@ static int ierr(struct imp *im, const char *fmt, ...)
 	return -1;
 }
 
-static void imp_init(struct imp *im, struct mmb_prog *p, const char *file)
+static void imp_init(struct imp *im, struct mmb_prog *p, struct mmb_input *in)
 {
 	memset(im, 0, sizeof(*im));
 	im->p = p;
-	im->file = file;
+	im->in = in;
+	im->file = mmb_input_name(in);
 	mmb_imap_init(&im->ptrs);
 	mmb_imap_init(&im->pfns);
 	mmb_map_init(&im->caches);
@@ -87,29 +95,55 @@ static void imp_done(struct imp *im)
 	mmb_imap_free(&im->pfns);
 	mmb_map_free(&im->caches);
 	mmb_map_free(&im->gfps);
-	free(im->free_slots);
+	mmb_slots_free(&im->slots);
 	free(im->seq);
 	free(im->kind);
 	free(im->cache);
 }
 
-static void set_cpu(struct imp *im, int cpu)
+/* Every line of the input through fn (then fn with s == NULL at the end);
+ * 0, or -1 after a message. */
+static int import_lines(struct mmb_prog *p, struct mmb_input *in,
+			int (*fn)(struct imp *im, void *arg, const char *s, const char *e), void *arg)
+{
+	struct imp im;
+	char *line;
+	size_t len;
+	int r;
+
+	imp_init(&im, p, in);
+	while ((r = mmb_input_line(in, &line, &len)) > 0) {
+		im.line = (unsigned)mmb_input_lineno(in);
+		p->lines++;
+		if (fn(&im, arg, line, line + len)) {
+			r = -1;
+			break;
+		}
+	}
+	if (r == 0 && fn(&im, arg, NULL, NULL))
+		r = -1;
+	imp_done(&im);
+	return r < 0 ? -1 : 0;
+}
+
+static int set_cpu(struct imp *im, int cpu)
 {
 	if (cpu != im->cpu) {
 		struct mmb_op op = { .kind = OP_CPU, .cpu = (uint16_t)cpu, .line = im->line };
 
 		im->cpu = cpu;
-		mmb_prog_add(im->p, &op);
+		return mmb_prog_add(im->p, &op);
 	}
+	return 0;
 }
 
 static uint32_t new_slot(struct imp *im)
 {
-	uint32_t s;
+	int fresh;
+	uint32_t s = mmb_slot_get(&im->slots, im->p, &fresh);
 
-	if (im->nfree)
-		return im->free_slots[--im->nfree];
-	s = im->p->nhandles++;
+	if (!fresh)
+		return s;
 	if (s >= im->slot_cap) {
 		im->slot_cap = im->slot_cap ? im->slot_cap * 2 : 4096;
 		im->seq = mmb_xrealloc(im->seq, im->slot_cap * sizeof(*im->seq));
@@ -122,56 +156,47 @@ static uint32_t new_slot(struct imp *im)
 	return s;
 }
 
-static void put_slot(struct imp *im, uint32_t s)
-{
-	if (im->nfree == im->free_cap) {
-		im->free_cap = im->free_cap ? im->free_cap * 2 : 1024;
-		im->free_slots = mmb_xrealloc(im->free_slots, im->free_cap * sizeof(uint32_t));
-	}
-	im->free_slots[im->nfree++] = s;
-}
-
 /* Emits op on slot s (seq filled in). */
-static void emit(struct imp *im, struct mmb_op *op, uint32_t s)
+static int emit(struct imp *im, struct mmb_op *op, uint32_t s)
 {
 	op->handle = s;
 	op->seq = im->seq[s]++;
 	op->cpu = (uint16_t)im->cpu;
 	op->line = im->line;
-	mmb_prog_add(im->p, op);
 	im->p->import.events++;
+	return mmb_prog_add(im->p, op);
 }
 
-/* A new object at key in map: a fresh slot holding it. */
-static void alloc_at(struct imp *im, struct mmb_imap *map, uint64_t key, struct mmb_op *op)
+/* A new object at key in map: a fresh slot holding it.  An object still
+ * recorded at key is one whose free the trace missed: it leaks, as it did. */
+static int alloc_at(struct imp *im, struct mmb_imap *map, uint64_t key, struct mmb_op *op)
 {
-	uint32_t *old = mmb_imap_find(map, key), s = new_slot(im);
+	uint32_t s = new_slot(im);
 
-	(void)old;      /* a free the trace missed: the old object leaks, as it did */
 	im->kind[s] = op->kind;
 	if (op->kind == OP_CACHE_ALLOC)
 		im->cache[s] = op->cache;
-	emit(im, op, s);
 	mmb_imap_put(map, key, s);
+	return emit(im, op, s);
 }
 
 /* Frees the object at key with the free matching its allocation. */
-static void free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned order)
+static int free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned order)
 {
 	struct mmb_op op = { 0 };
 	uint32_t s;
 
 	if (!mmb_imap_del(map, key, &s)) {
 		im->p->import.skipped_free++;
-		return;
+		return 0;
 	}
 	switch (im->kind[s]) {
 	case OP_ALLOC_PAGES: op.kind = OP_FREE_PAGES; op.order = (uint8_t)order; break;
 	case OP_CACHE_ALLOC: op.kind = OP_CACHE_FREE; op.cache = im->cache[s]; op.cseq = 1; break;
 	default: op.kind = OP_KFREE; break;
 	}
-	emit(im, &op, s);
-	put_slot(im, s);
+	mmb_slot_put(&im->slots, s);
+	return emit(im, &op, s);
 }
 
 /* ---- words ------------------------------------------------------------------- */
@@ -196,6 +221,14 @@ static int tokens(const char *s, const char *e, struct tok *t, int max)
 	return n;
 }
 
+/* 1 + the value of each hex digit, 0 for anything else. */
+static const unsigned char hexdigit[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* Hex with an optional 0x, at most 16 digits. */
 static int hexval(struct tok t, uint64_t *v)
 {
 	uint64_t x = 0;
@@ -206,109 +239,208 @@ static int hexval(struct tok t, uint64_t *v)
 	if (i == t.n || t.n - i > 16)
 		return -1;
 	for (; i < t.n; i++) {
-		char c = t.s[i];
+		unsigned d = hexdigit[(unsigned char)t.s[i]];
 
-		if (c >= '0' && c <= '9')
-			x = x * 16 + (uint64_t)(c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			x = x * 16 + (uint64_t)((c | 0x20) - 'a' + 10);
-		else
+		if (!d)
 			return -1;
+		x = x << 4 | (d - 1);
 	}
 	*v = x;
 	return 0;
 }
 
-static const char *line_end(const char *s, const char *end)
+/* Decimal, or hex with 0x: -1 if malformed or above 2^64 - 1. */
+static int num(struct tok t, uint64_t *v)
 {
-	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	uint64_t x = 0;
 
-	return nl ? nl : end;
+	if (!t.s || !t.n)
+		return -1;
+	if (t.n > 2 && t.s[0] == '0' && (t.s[1] | 0x20) == 'x')
+		return hexval(t, v);
+	for (size_t i = 0; i < t.n; i++) {
+		uint64_t d = (uint64_t)(t.s[i] - '0');
+
+		if (t.s[i] < '0' || t.s[i] > '9' || x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return 0;
 }
 
 /* ---- mtrace ------------------------------------------------------------------- */
 
-int mmb_import_mtrace(struct mmb_prog *p, const char *file, const char *text, size_t len)
+/* A size word of a trace: hex (mtrace) or decimal/hex (perf), at most
+ * 2^63 (beyond it no allocation succeeds: the line is corrupt). */
+static int trace_size(struct imp *im, struct tok t, const char *what, uint64_t *v, int hex)
 {
-	struct imp im;
-	const char *s = text, *end = text + len;
-	uint64_t pending = 0;
-	int has_pending = 0, ret = 0;
+	if (hex ? hexval(t, v) : num(t, v))
+		return ierr(im, "bad %s '" MMB_WFMT "'", what, MMB_WARG(t.s, t.n));
+	if (*v > MMB_SIZE_MAX)
+		return ierr(im, "%s %llu is larger than 2^63 bytes: not an allocation that succeeded",
+			    what, (unsigned long long)*v);
+	return 0;
+}
 
-	imp_init(&im, p, file);
-	while (s < end && !ret) {
-		const char *e = line_end(s, end);
-		struct tok t[16];
-		int n = tokens(s, e, t, 16), k = 0;
-		uint64_t addr, size;
+/* One mtrace event, decoded (the map work comes later, a batch at a time,
+ * so that the hash slots it will touch are prefetched meanwhile). */
+struct mtrace_ev {
+	char op;                        /* + - < > ! */
+	unsigned line;
+	uint64_t addr, size;
+};
 
-		im.line++;
-		p->lines++;
-		s = e < end ? e + 1 : e;
-		if (!n)
-			continue;
-		if (t[0].n == 1 && t[0].s[0] == '@')    /* "@ caller": find the event */
-			for (k = 1; k < n && t[k].n != 1; k++)
-				;
-		if (k >= n || t[k].n != 1 || t[0].s[0] == '=') {
-			p->import.ignored++;
-			continue;
-		}
-		switch (t[k].s[0]) {
-		case '+':
-		case '>':
-			if (k + 2 >= n || hexval(t[k + 1], &addr) || hexval(t[k + 2], &size)) {
-				ret = ierr(&im, "mtrace: expected '%c ADDR SIZE'", t[k].s[0]);
-				break;
-			}
-			if (t[k].s[0] == '>' && has_pending) {
-				uint32_t slot;
+#define MTRACE_BATCH 32
 
-				has_pending = 0;
-				if (mmb_imap_del(&im.ptrs, pending, &slot)) {
-					struct mmb_op op = { .kind = OP_KREALLOC, .size = size,
-							     .flags = GFP_KERNEL };
+struct mtrace_state {
+	uint64_t pending;               /* address of the last `<` */
+	int has_pending;
+	struct mtrace_ev ev[MTRACE_BATCH];
+	int nev;
+};
 
-					emit(&im, &op, slot);
-					mmb_imap_put(&im.ptrs, addr, slot);
-					break;
-				}
-				p->import.skipped_free++;
-			}
-			{
-				struct mmb_op op = { .kind = OP_KMALLOC, .size = size,
-						     .flags = GFP_KERNEL };
+/* Hex digits at *p (advanced past them) into *v: how many (0: none, or
+ * more than 16). */
+static size_t hex_run(const char **p, const char *e, uint64_t *v)
+{
+	const char *b = *p;
+	uint64_t x = 0;
+	unsigned d;
 
-				alloc_at(&im, &im.ptrs, addr, &op);
-			}
-			break;
-		case '-':
-			if (k + 1 >= n || hexval(t[k + 1], &addr)) {
-				ret = ierr(&im, "mtrace: expected '- ADDR'");
-				break;
-			}
-			if (!addr)
-				p->import.null_free++;
-			else
-				free_at(&im, &im.ptrs, addr, 0);
-			break;
-		case '<':
-			if (k + 1 >= n || hexval(t[k + 1], &pending)) {
-				ret = ierr(&im, "mtrace: expected '< ADDR'");
-				break;
-			}
-			has_pending = 1;
-			break;
-		case '!':
-			p->import.failed_realloc++;
-			has_pending = 0;
-			break;
-		default:
-			p->import.ignored++;
-		}
+	while (*p < e && (d = hexdigit[(unsigned char)**p])) {
+		x = x << 4 | (d - 1);
+		++*p;
 	}
-	imp_done(&im);
-	return ret;
+	*v = x;
+	return (size_t)(*p - b) <= 16 ? (size_t)(*p - b) : 0;
+}
+
+/* The common shapes, "+ 0xADDR 0xSIZE" (also >) and "- 0xADDR" (also <),
+ * read without tokenizing the line: 1 when ev is filled, 0 for the general
+ * path (which reports what is wrong). */
+static int mtrace_fast(struct mtrace_ev *ev, const char *s, const char *e)
+{
+	const char *p = s + 4;
+	int sized = s[0] == '+' || s[0] == '>';
+
+	if (e - s < 5 || s[1] != ' ' || s[2] != '0' || s[3] != 'x' ||
+	    !(sized || s[0] == '-' || s[0] == '<') || !hex_run(&p, e, &ev->addr))
+		return 0;
+	ev->size = 0;
+	if (!sized)
+		return p == e;
+	if (e - p < 4 || p[0] != ' ' || p[1] != '0' || p[2] != 'x')
+		return 0;
+	p += 3;
+	return hex_run(&p, e, &ev->size) && p == e && ev->size <= MMB_SIZE_MAX;
+}
+
+/* A line into ms->ev[] (or counted as ignored): 0, or -1 after a message. */
+static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s, const char *e)
+{
+	struct mtrace_ev *ev = &ms->ev[ms->nev];
+	struct tok t[16];
+	int n, k = 0;
+
+	if (mtrace_fast(ev, s, e)) {
+		ev->op = s[0];
+		ev->line = im->line;
+		mmb_imap_prefetch(&im->ptrs, ev->addr);
+		ms->nev++;
+		return 0;
+	}
+	n = tokens(s, e, t, 16);
+	if (!n)
+		return 0;
+	if (t[0].n == 1 && t[0].s[0] == '@')    /* "@ caller": find the event */
+		for (k = 1; k < n && t[k].n != 1; k++)
+			;
+	if (k >= n || t[k].n != 1 || t[0].s[0] == '=' ||
+	    (t[k].s[0] != '+' && t[k].s[0] != '-' && t[k].s[0] != '<' && t[k].s[0] != '>' &&
+	     t[k].s[0] != '!')) {
+		im->p->import.ignored++;
+		return 0;
+	}
+	ev->op = t[k].s[0];
+	ev->line = im->line;
+	if (ev->op == '!') {
+		ms->nev++;
+		return 0;
+	}
+	if (k + 1 >= n || hexval(t[k + 1], &ev->addr) ||
+	    ((ev->op == '+' || ev->op == '>') && k + 2 >= n))
+		return ierr(im, ev->op == '+' || ev->op == '>' ? "mtrace: expected '%c ADDR SIZE'" :
+			    "mtrace: expected '%c ADDR'", ev->op);
+	if ((ev->op == '+' || ev->op == '>') && trace_size(im, t[k + 2], "size", &ev->size, 1))
+		return -1;
+	mmb_imap_prefetch(&im->ptrs, ev->addr);
+	ms->nev++;
+	return 0;
+}
+
+static int mtrace_apply(struct imp *im, struct mtrace_state *ms, const struct mtrace_ev *ev)
+{
+	struct mmb_prog *p = im->p;
+	struct mmb_op op = { .size = ev->size, .flags = GFP_KERNEL };
+	uint32_t slot;
+
+	im->line = ev->line;
+	switch (ev->op) {
+	case '+':
+	case '>':
+		if (ev->op == '>' && ms->has_pending) {
+			ms->has_pending = 0;
+			if (mmb_imap_del(&im->ptrs, ms->pending, &slot)) {
+				op.kind = OP_KREALLOC;
+				mmb_imap_put(&im->ptrs, ev->addr, slot);
+				return emit(im, &op, slot);
+			}
+			p->import.skipped_free++;
+		}
+		op.kind = OP_KMALLOC;
+		return alloc_at(im, &im->ptrs, ev->addr, &op);
+	case '-':
+		if (!ev->addr) {
+			p->import.null_free++;
+			return 0;
+		}
+		return free_at(im, &im->ptrs, ev->addr, 0);
+	case '<':
+		ms->pending = ev->addr;
+		ms->has_pending = 1;
+		return 0;
+	}
+	p->import.failed_realloc++;             /* '!' */
+	ms->has_pending = 0;
+	return 0;
+}
+
+static int mtrace_flush(struct imp *im, struct mtrace_state *ms)
+{
+	int n = ms->nev;
+
+	ms->nev = 0;
+	for (int i = 0; i < n; i++)
+		if (mtrace_apply(im, ms, &ms->ev[i]))
+			return -1;
+	return 0;
+}
+
+static int mtrace_line(struct imp *im, void *arg, const char *s, const char *e)
+{
+	struct mtrace_state *ms = arg;
+
+	if (!s)                         /* the end of the input */
+		return mtrace_flush(im, ms);
+	return mtrace_decode(im, ms, s, e) || (ms->nev == MTRACE_BATCH && mtrace_flush(im, ms));
+}
+
+int mmb_import_mtrace(struct mmb_prog *p, struct mmb_input *in)
+{
+	struct mtrace_state ms = { 0 };
+
+	return import_lines(p, in, mtrace_line, &ms);
 }
 
 /* ---- perf script ----------------------------------------------------------------- */
@@ -347,7 +479,7 @@ static int get_gfp(struct imp *im, struct tok t, uint32_t *out)
 		return 0;
 	}
 	if (mm_gfp_parse(e->key, &gfp, err, sizeof(err)))
-		return ierr(im, "bad gfp_flags '%.*s': %s", (int)t.n, t.s, err);
+		return ierr(im, "bad gfp_flags '" MMB_WFMT "': %s", MMB_WARG(t.s, t.n), err);
 	*out = e->val = gfp;
 	return 0;
 }
@@ -359,24 +491,11 @@ static int is_nil(struct tok t)
 	return !t.s || (t.n == 5 && !memcmp(t.s, "(nil)", 5)) || (!hexval(t, &v) && v == 0);
 }
 
-static int num(struct tok t, uint64_t *v)
-{
-	uint64_t x = 0;
 
-	if (!t.s || !t.n)
-		return -1;
-	if (t.n > 2 && t.s[0] == '0' && (t.s[1] | 0x20) == 'x')
-		return hexval(t, v);
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.s[i] < '0' || t.s[i] > '9')
-			return -1;
-		x = x * 10 + (uint64_t)(t.s[i] - '0');
-	}
-	*v = x;
-	return 0;
-}
-
-static uint32_t trace_cache(struct imp *im, struct tok name, uint64_t req, uint64_t alloc)
+/* The cache of a kmem_cache_alloc, created on first sight (-1 after a
+ * message: an object size outside 1..1G). */
+static int trace_cache(struct imp *im, struct tok name, uint64_t req, uint64_t alloc,
+		       uint32_t *slot)
 {
 	char buf[64];
 	struct tok key = name;
@@ -392,13 +511,47 @@ static uint32_t trace_cache(struct imp *im, struct tok name, uint64_t req, uint6
 		struct mmb_op op = { .kind = OP_CACHE_CREATE, .size = req ? req : alloc,
 				     .cpu = (uint16_t)im->cpu, .line = im->line };
 
+		if (!op.size || op.size > (1u << 30)) {
+			e->val = UINT32_MAX;
+			return ierr(im, "kmem_cache_alloc: object size %llu out of range (1..1G)",
+				    (unsigned long long)op.size);
+		}
 		e->val = mmb_prog_cache(im->p, key.s, key.n);
 		im->p->caches[e->val].size = op.size;
 		op.handle = e->val;
-		mmb_prog_add(im->p, &op);
 		im->p->import.caches++;
+		if (mmb_prog_add(im->p, &op))
+			return -1;
 	}
-	return e->val;
+	if (e->val == UINT32_MAX)
+		return ierr(im, "kmem_cache_alloc: cache '" MMB_WFMT "' was refused before",
+			    MMB_WARG(key.s, key.n));
+	*slot = e->val;
+	return 0;
+}
+
+/* An optional size field: absent -1 (the event cannot be used), present and
+ * good 0, present and bad -2 after a message. */
+static int size_field(struct imp *im, const char *f, const char *e, const char *key, uint64_t *v)
+{
+	struct tok t = field(f, e, key);
+
+	if (!t.s)
+		return -1;
+	return trace_size(im, t, key, v, 0) ? -2 : 0;
+}
+
+/* The order= field: absent -1, 0..MM_MAX_ORDER_LIMIT 0, else -2 after a message. */
+static int order_field(struct imp *im, const char *f, const char *e, uint64_t *v)
+{
+	struct tok t = field(f, e, "order");
+
+	if (!t.s)
+		return -1;
+	if (num(t, v) || *v > MM_MAX_ORDER_LIMIT)
+		return ierr(im, "bad order '" MMB_WFMT "' (0..%d)", MMB_WARG(t.s, t.n),
+			    MM_MAX_ORDER_LIMIT) - 1;
+	return 0;
 }
 
 static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f, const char *e)
@@ -406,64 +559,74 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 	struct mmb_prog *p = im->p;
 	struct mmb_op op = { 0 };
 	uint64_t a, b, c;
+	int r;
 
 #define IS(name) (evn == strlen(name) && !memcmp(ev, name, evn))
 	if (IS("kmalloc") || IS("kmalloc_node")) {
 		struct tok ptr = field(f, e, "ptr");
 
-		if (is_nil(ptr) || hexval(ptr, &a) || num(field(f, e, "bytes_req"), &b)) {
+		if (is_nil(ptr) || hexval(ptr, &a) || (r = size_field(im, f, e, "bytes_req", &b)) == -1) {
 			p->import.ignored++;
 			return 0;
 		}
+		if (r)
+			return -1;
 		op.kind = OP_KMALLOC;
 		op.size = b;
 		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags))
 			return -1;
-		alloc_at(im, &im->ptrs, a, &op);
+		return alloc_at(im, &im->ptrs, a, &op);
 	} else if (IS("kmem_cache_alloc") || IS("kmem_cache_alloc_node")) {
 		struct tok ptr = field(f, e, "ptr");
 
-		if (is_nil(ptr) || hexval(ptr, &a) || num(field(f, e, "bytes_alloc"), &c)) {
+		if (is_nil(ptr) || hexval(ptr, &a) || (r = size_field(im, f, e, "bytes_alloc", &c)) == -1) {
 			p->import.ignored++;
 			return 0;
 		}
-		if (num(field(f, e, "bytes_req"), &b))
+		if (r || (r = size_field(im, f, e, "bytes_req", &b)) == -2)
+			return -1;
+		if (r)
 			b = c;
 		op.kind = OP_CACHE_ALLOC;
-		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags))
+		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags) ||
+		    trace_cache(im, field(f, e, "name"), b, c, &op.cache))
 			return -1;
-		op.cache = trace_cache(im, field(f, e, "name"), b, c);
 		op.size = p->caches[op.cache].size;
 		op.cseq = 1;
-		alloc_at(im, &im->ptrs, a, &op);
+		return alloc_at(im, &im->ptrs, a, &op);
 	} else if (IS("kfree") || IS("kmem_cache_free")) {
 		struct tok ptr = field(f, e, "ptr");
 
 		if (is_nil(ptr))
 			p->import.null_free++;
 		else if (hexval(ptr, &a))
-			return ierr(im, "%.*s: bad ptr '%.*s'", (int)evn, ev, (int)ptr.n, ptr.s);
+			return ierr(im, MMB_WFMT ": bad ptr '" MMB_WFMT "'", MMB_WARG(ev, evn),
+				    MMB_WARG(ptr.s, ptr.n));
 		else
-			free_at(im, &im->ptrs, a, 0);
+			return free_at(im, &im->ptrs, a, 0);
 	} else if (IS("mm_page_alloc")) {
 		struct tok page = field(f, e, "page");
 
 		if ((page.s && is_nil(page)) || num(field(f, e, "pfn"), &a) ||
-		    num(field(f, e, "order"), &b) || b > MM_MAX_ORDER_LIMIT) {
+		    (r = order_field(im, f, e, &b)) == -1) {
 			p->import.ignored++;
 			return 0;
 		}
+		if (r)
+			return -1;
 		op.kind = OP_ALLOC_PAGES;
 		op.order = (uint8_t)b;
 		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags))
 			return -1;
-		alloc_at(im, &im->pfns, a, &op);
+		return alloc_at(im, &im->pfns, a, &op);
 	} else if (IS("mm_page_free")) {
-		if (num(field(f, e, "pfn"), &a) || num(field(f, e, "order"), &b)) {
+		if (num(field(f, e, "pfn"), &a) || (r = order_field(im, f, e, &b)) == -1) {
 			p->import.ignored++;
 			return 0;
 		}
-		free_at(im, &im->pfns, a, (unsigned)b);
+		if (r)
+			return -1;
+		return free_at(im, &im->pfns, a, (unsigned)b);
 	} else if (IS("mm_page_free_batched")) {
 		p->import.batched_dup++;
 	} else {
@@ -473,47 +636,52 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 	return 0;
 }
 
-int mmb_import_perf(struct mmb_prog *p, const char *file, const char *text, size_t len)
+/* The [CPU] column: digits after '[' (out of range: CPU 0). */
+static int perf_cpu(const char *s, const char *e)
 {
-	struct imp im;
-	const char *s = text, *end = text + len;
-	int ret = 0;
+	int cpu = 0;
 
-	imp_init(&im, p, file);
-	while (s < end && !ret) {
-		const char *e = line_end(s, end), *k, *ev, *evend, *br;
-		size_t n = (size_t)(e - s);
-
-		im.line++;
-		p->lines++;
-		/* "COMM PID [CPU] TIME: kmem:EVENT: FIELDS" */
-		k = n > 6 ? memmem(s, n, " kmem:", 6) : NULL;
-		if (!k) {
-			if (n && s[0] != '#')
-				p->import.ignored++;
-			s = e < end ? e + 1 : e;
-			continue;
-		}
-		ev = k + 6;
-		evend = memchr(ev, ':', (size_t)(e - ev));
-		if (!evend) {
-			p->import.ignored++;
-			s = e < end ? e + 1 : e;
-			continue;
-		}
-		for (br = k; br > s && *br != '['; br--)
-			;
-		if (*br == '[') {
-			int cpu = atoi(br + 1);
-
-			set_cpu(&im, cpu >= 0 && cpu < MM_MAX_CPUS ? cpu : 0);
-		}
-		const char *f = evend + 1;
-		while (f < e && *f == ' ')
-			f++;
-		ret = perf_event(&im, ev, (size_t)(evend - ev), f, e);
-		s = e < end ? e + 1 : e;
+	for (; s < e && *s >= '0' && *s <= '9'; s++) {
+		cpu = cpu * 10 + (*s - '0');
+		if (cpu >= MM_MAX_CPUS)
+			return 0;
 	}
-	imp_done(&im);
-	return ret;
+	return cpu;
+}
+
+/* "COMM PID [CPU] TIME: kmem:EVENT: FIELDS" */
+static int perf_line(struct imp *im, const char *s, const char *e)
+{
+	size_t n = (size_t)(e - s);
+	const char *k = n > 6 ? memmem(s, n, " kmem:", 6) : NULL, *ev, *evend, *br, *f;
+
+	if (!k) {
+		if (n && s[0] != '#')
+			im->p->import.ignored++;
+		return 0;
+	}
+	ev = k + 6;
+	evend = memchr(ev, ':', (size_t)(e - ev));
+	if (!evend) {
+		im->p->import.ignored++;
+		return 0;
+	}
+	for (br = k; br > s && *br != '['; br--)
+		;
+	if (*br == '[' && set_cpu(im, perf_cpu(br + 1, k)))
+		return -1;
+	for (f = evend + 1; f < e && *f == ' '; f++)
+		;
+	return perf_event(im, ev, (size_t)(evend - ev), f, e);
+}
+
+static int perf_each(struct imp *im, void *arg, const char *s, const char *e)
+{
+	(void)arg;
+	return s ? perf_line(im, s, e) : 0;
+}
+
+int mmb_import_perf(struct mmb_prog *p, struct mmb_input *in)
+{
+	return import_lines(p, in, perf_each, NULL);
 }

@@ -61,11 +61,12 @@ ADDRESS_KEYS = {("vmalloc", "start"), ("vmalloc", "end")}
 
 
 def strip_timing(obj, parent=None):
-    """obj without timing members (keys ending in _s or starting with ns_)
-    and without process addresses."""
+    """obj without what depends on the host: timing members (keys ending in
+    _s or starting with ns_), host measurements (keys starting with host) and
+    process addresses."""
     if isinstance(obj, dict):
         return {k: strip_timing(v, k) for k, v in obj.items()
-                if not (k.endswith("_s") or k.startswith("ns_")
+                if not (k.endswith("_s") or k.startswith("ns_") or k.startswith("host")
                         or (parent, k) in ADDRESS_KEYS)}
     if isinstance(obj, list):
         return [strip_timing(v, parent) for v in obj]
@@ -111,6 +112,17 @@ ZONE = {"node": int, "zone": _zone_name, "name": str, "free": int, "managed": in
         "unusable_index": [NUM], "extfrag_index": [NUM], "lowmem_reserve": [int]}
 TIMELINE_ZONE = {"node": int, "zone": _zone_name, "free": int, "buddyinfo": [int],
                  "unusable_index": [NUM]}
+HOST = {"minflt": int, "majflt": int, "rss_peak_kib": int, "rss_start_kib": int,
+        "rss_replay_peak_kib": int, "fault_s": NUM,
+        "ns_per_fault": NUM, "prefault_pageblocks": int, "prefault_minflt": int,
+        "prefault_s": NUM}
+MEMORY = {"live_bytes_end": int, "live_bytes_peak": int, "host_rss_peak_kib": int,
+          "used_pages_peak?": int, "slab_pages_peak?": int, "pcp_pages_peak?": int}
+RUNS = {"count": int, "warmup": bool, "replay_mean_s": NUM, "replay_stddev_s": NUM,
+        "replay_runs_s": [NUM],
+        "ops": lambda v: None if isinstance(v, dict) and all(
+            set(o) == {"ns_p50_runs", "ns_p99_runs", "ns_mean_runs"} for o in v.values())
+        else "runs.ops"}
 RESULT = {
     "schema": lambda v: None if v == "mmbench/1" else "schema %r" % (v,),
     "workload": str, "format": lambda v: None if v in ("mmw", "mtrace", "perf") else "format",
@@ -122,7 +134,11 @@ RESULT = {
     "import": {"events": int, "skipped_free": int, "null_free": int, "batched_dup": int,
                "ignored": int, "failed_realloc": int, "caches": int},
     "validate": (str, type(None)),
-    "timeline": [{"op": int, "t_s": NUM, "zones": [TIMELINE_ZONE]}],
+    "input": {"codec": lambda v: None if v in ("text", "xz", "gzip", "zstd") else "codec",
+              "streamed": bool},
+    "memory": MEMORY, "host": HOST, "runs?": RUNS,
+    "timeline": [{"op": int, "t_s": NUM, "live_bytes": int, "host_rss_kib": int,
+                  "slab_pages?": int, "pcp_pages?": int, "zones": [TIMELINE_ZONE]}],
     "machine": (dict, type(None)),
     "zones?": [ZONE], "pcp?": (list, dict), "vmstat?": dict, "slab?": [dict],
     "vmalloc?": dict, "config?": str, "report_schema?": str,
@@ -179,4 +195,8 @@ def check_result(doc):
     ops = [s["op"] for s in doc["timeline"]]
     if ops != sorted(ops):
         return "$.timeline: op counts not increasing"
+    if doc["memory"]["live_bytes_peak"] < doc["memory"]["live_bytes_end"]:
+        return "$.memory: live bytes at the end above the peak"
+    if "runs" in doc and len(doc["runs"]["replay_runs_s"]) != doc["runs"]["count"]:
+        return "$.runs: replay_runs_s is not one per run"
     return None

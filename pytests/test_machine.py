@@ -302,3 +302,30 @@ def test_calls_inside_a_held_binding_keep_it(small_machine):
     assert pcp_total(m) == 0
     for pfn in held:
         m.free_pages(pfn, cpu=1)
+
+
+def test_lowzones_node0_is_the_x86_layout():
+    """lowzones=node0: DMA and DMA32 exist on node 0 only (the first 4 GiB of
+    an x86 machine), the other nodes start at their NORMAL zone; a GFP_DMA32
+    request from node 1 comes from node 0, and node 1's NORMAL zone gets no
+    ALLOC_NOFRAGMENT (alloc_flags_nofragment: no DMA32 below it)."""
+    with Machine(cpus=2, nodes=2, DMA="16M", DMA32="64M", NORMAL="128M",
+                 lowzones="node0") as m:
+        assert "lowzones=node0" in m.config
+        zones = {(z["node"], z["name"]): z for z in m.zones}
+        assert zones[(0, "DMA")]["present"] == 4096 and zones[(1, "DMA")]["present"] == 0
+        assert zones[(1, "DMA32")]["present"] == 0
+        assert zones[(1, "NORMAL")]["start_pfn"] == zones[(0, "NORMAL")]["start_pfn"] + 32768
+        assert m.nr_pages == 4096 + 16384 + 2 * 32768
+        pfn = m.alloc_pages(gfp="GFP_DMA32", cpu=1)
+        assert (m.page_node(pfn), m.page_zone(pfn)) == (0, "DMA32")
+        pfn1 = m.alloc_pages(gfp="GFP_KERNEL", cpu=1)
+        assert (m.page_node(pfn1), m.page_zone(pfn1)) == (1, "NORMAL")
+        assert m.page_node(m.nr_pages - 1) == 1
+        m.free_pages(pfn, cpu=1)
+        m.free_pages(pfn1, cpu=1)
+        m.validate()
+    with pytest.raises(ValueError, match="lowzones=node0: nodes 1..1 would have no memory"):
+        Machine(nodes=2, NORMAL=0, lowzones="node0")
+    with pytest.raises(ValueError, match="expected node0"):
+        Machine(lowzones="node1")

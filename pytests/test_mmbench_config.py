@@ -10,7 +10,7 @@ import os
 import pytest
 
 import libmm
-from libmm import Machine, workload_machine
+from libmm import Machine, mmbench, workload_machine
 from mmbench_util import TRACES, WORKLOADS, run, run_json, write
 
 OOM = os.path.join(WORKLOADS, "towards_oom.mmw")
@@ -48,6 +48,12 @@ def test_machine_on_a_workload_without_a_line_is_silent(tmp_path):
     assert p.stderr == ""
 
 
+def test_machine_note_once_over_runs(tmp_path):
+    p = run("run", OOM, "--quiet", "--runs", "2", "--warmup", "--machine", "NORMAL=64M",
+            check=0)
+    assert p.stderr.count("--machine replaces the machine line") == 1
+
+
 def test_set_replaces_a_key_once_last_wins(tmp_path):
     doc = run_json(tmp_path, OOM, "--set", "NORMAL=64M", "--set", "cpus=1", "--set", "cpus=2",
                    "--set", "NORMAL=48M")
@@ -60,8 +66,24 @@ def test_set_replaces_a_key_once_last_wins(tmp_path):
 def test_set_on_a_trace_merges_into_the_default(tmp_path):
     doc = run_json(tmp_path, TRACE, "--set", "pcp=off", "--set", "NORMAL=128M")
     assert doc["machine_config"] == ("cpus=4 nodes=1 DMA=16M DMA32=240M NORMAL=128M MOVABLE=0 "
-                                     "max_page_order=10 seed=1 pcp=off")
+                                     "max_page_order=10 seed=1 pcp=off prefault=pageblock")
     assert doc["vmstat"]["pcp_alloc_hit"] == 0
+
+
+@pytest.mark.parametrize("args,mode,config_tail", [
+    ((), "pageblock", "seed=1 prefault=pageblock"),
+    (("--set", "prefault=none"), "none", "seed=1"),
+    (("--set", "backing=none"), "none", "seed=1 backing=none"),
+    (("--set", "prefault=boot", "--set", "NORMAL=64M"), "boot", "seed=1 prefault=boot"),
+    (("--machine", "prefault=boot", "--set", "prefault=none"), "none", "seed=1"),
+    # the final config decides: a later --set takes backing=none back
+    (("--set", "backing=none", "--set", "backing=memfd"), "pageblock",
+     "seed=1 prefault=pageblock"),
+])
+def test_default_prefault_follows_the_merged_config(tmp_path, args, mode, config_tail):
+    doc = run_json(tmp_path, TRACE, *args)
+    assert doc["machine"]["prefault"]["mode"] == mode
+    assert doc["machine_config"].endswith(config_tail)
 
 
 def test_set_merges_into_machine_option(tmp_path):
@@ -72,7 +94,7 @@ def test_set_merges_into_machine_option(tmp_path):
 def test_seed_is_a_set_of_seed(tmp_path):
     w = write(tmp_path, "machine cpus=2 NORMAL=64M seed=9\nkmalloc a 8\n")
     doc = run_json(tmp_path, w, "--set", "seed=7")
-    assert doc["seed"] == 7 and doc["machine_config"].endswith("seed=7")
+    assert doc["seed"] == 7 and "seed=7" in doc["machine_config"].split()
     doc = run_json(tmp_path, w, "--set", "seed=7", "--seed", "3")     # --seed comes last
     assert doc["seed"] == 3
 
@@ -93,7 +115,9 @@ def test_bad_set_is_a_usage_error(tmp_path, word, message):
 
 def test_set_needs_a_value():
     p = run("run", OOM, "--set", check=2)
-    assert "--set needs a value" in p.stderr
+    assert "option '--set' needs a value" in p.stderr
+    p = run("run", OOM, "--machine", check=2)
+    assert "option '--machine' needs a value" in p.stderr
 
 
 def test_bad_machine_line_is_blamed_not_the_set(tmp_path):
@@ -107,6 +131,7 @@ def test_bad_machine_line_is_blamed_not_the_set(tmp_path):
 def test_help_documents_set():
     p = run("run", "--help", check=0)
     assert "--set KEY=VALUE" in p.stdout and "merged into the workload's machine line" in p.stdout
+    assert "[--set KEY=VALUE ...]" in p.stdout.splitlines()[0]      # the synopsis
 
 
 # ---- Python ---------------------------------------------------------------
@@ -127,9 +152,24 @@ def test_workload_machine_reads_the_line(tmp_path):
 
 def test_machine_with_overrides_matches_mmbench_set(tmp_path):
     doc = run_json(tmp_path, OOM, "--set", "slub_sheaves=1", "--set", "NORMAL=64M")
-    with Machine(workload_machine(OOM), slub_sheaves=1, NORMAL="64M") as m:
+    # mmbench adds prefault=pageblock (the config says no prefault=)
+    with Machine(workload_machine(OOM), slub_sheaves=1, NORMAL="64M",
+                 prefault="pageblock") as m:
         assert m.config == doc["machine_config"]
         assert m.nr_cpus == 2
+
+
+def test_python_runner_takes_sets(tmp_path):
+    want = run_json(tmp_path, OOM, "--set", "slub_sheaves=1", "--set", "NORMAL=64M",
+                    "--seed", "5")["machine_config"]
+    assert mmbench.run(OOM, sets={"slub_sheaves": True, "NORMAL": "64M"},
+                       seed=5)["machine_config"] == want
+    assert mmbench.run(OOM, sets=["slub_sheaves=1", "NORMAL=64M", "seed=5"])["machine_config"] \
+        == want
+    with pytest.raises(mmbench.MmbenchError) as e:
+        mmbench.run(OOM, sets={"pcp": "maybe"})
+    assert e.value.returncode == 2 and e.value.status == "mmbench exited 2"
+    assert "bad --set: pcp=maybe: expected on or off" in str(e.value)
 
 
 def test_build_config_overrides_replace_words():

@@ -76,10 +76,12 @@ def to_mmw(ops):
     return "\n".join(out) + "\n"
 
 
-def run_python(ops):
+def run_python(ops, tick=0):
     m = Machine(**dict(kv.split("=") for kv in CONFIG.split()))
     objs, caches = {}, {}
-    for cpu, kind, h, arg in ops:
+    for n, (cpu, kind, h, arg) in enumerate(ops, 1):
+        if tick and n > 1 and (n - 1) % tick == 0:
+            m.tick()
         if kind == "cache_create":
             caches[h] = m.kmem_cache_create(h, arg)
         elif kind == "alloc_pages":
@@ -100,6 +102,8 @@ def run_python(ops):
             objs[h] = m.vmalloc(arg, cpu=cpu)
         elif kind == "vfree":
             m.vfree(objs.pop(h), cpu=cpu)
+    if tick and len(ops) % tick == 0:
+        m.tick()
     return m
 
 
@@ -140,7 +144,7 @@ def test_seed_and_machine_options(tmp_path):
     assert run_json(tmp_path, w)["seed"] == 9
     doc = run_json(tmp_path, w, "--machine", "cpus=3 NORMAL=32M")
     assert doc["machine"]["cpus"] == 3 and doc["seed"] == 1
-    assert run_json(tmp_path, w, "--seed", "4")["machine_config"].endswith("seed=4")
+    assert "seed=4" in run_json(tmp_path, w, "--seed", "4")["machine_config"].split()
 
 
 CROSS = """\
@@ -264,3 +268,23 @@ def test_progress_line_only_on_a_terminal(tmp_path):
     assert p.returncode == 0
     assert b"operations (" in err and b"mmbench:" in err
     assert b"mmbench:" not in p.stdout.split(b"\n", 1)[1]      # summary stays on stdout
+
+
+def test_tick_every_n_operations_equals_python_ticks(tmp_path):
+    """--tick N runs mm_tick() after every N operations of the sequential
+    replay (CPU switches do not count): the same as m.tick() after every
+    N calls through the Python API."""
+    ops = random_ops(3, n=1500)
+    doc = run_json(tmp_path, write(tmp_path, to_mmw(ops)), "--tick", "50", "--validate")
+    assert doc["tick_every"] == 50 and doc["validate"] == "ok"
+    m = run_python(ops, tick=50)
+    try:
+        got = {(z["node"], z["zone"]): z["buddyinfo"] for z in doc["zones"] if z["managed"]}
+        assert got == {k: list(v) for k, v in m.buddyinfo().items() if k in got}
+        assert [(p["cpu"], p["count"], p["high"]) for p in doc["pcp"]] == \
+            [(c, m.pcp(c, z["node"], z["name"])["count"], m.pcp(c, z["node"], z["name"])["high"])
+             for c in range(m.nr_cpus) for z in m.zones if z["present"]]
+    finally:
+        m.close()
+    r = run("run", write(tmp_path, to_mmw(ops[:10])), "--tick", "5", "--threads", check=2)
+    assert "--tick works with the sequential replay" in r.stderr

@@ -100,10 +100,13 @@ def test_inner_repeat_shadows_i(tmp_path):
 repeat 2 {
   repeat 2 {
     kmalloc a$i 8
+  }
+  repeat 2 {
     kfree a$i
   }
 }
 """))
+    # a0, a1 on each outer iteration (not a0 twice): two slots, reused
     assert summary["handles"] == 2 and len(ops) == 8
 
 

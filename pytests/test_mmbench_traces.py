@@ -166,8 +166,8 @@ __GFP_NORETRY __GFP_COMP __GFP_ZERO __GFP_NOMEMALLOC __GFP_MEMALLOC __GFP_HARDWA
 __GFP_THISNODE __GFP_RECLAIMABLE __GFP_MOVABLE __GFP_ACCOUNT __GFP_WRITE __GFP_RECLAIM
 __GFP_DIRECT_RECLAIM __GFP_KSWAPD_RECLAIM __GFP_ZEROTAGS __GFP_SKIP_ZERO __GFP_SKIP_KASAN
 none""".split()
-# Printed by some 6.x kernels but not (yet) known to libmm: 6.0-6.2 with
-# CONFIG_KASAN_HW_TAGS, and 6.10+ with memory allocation profiling.
+# Printed by some 6.x kernels: 6.0-6.2 with CONFIG_KASAN_HW_TAGS, and 6.10+
+# with slab object extensions (memcg, allocation profiling).
 GFP_NAMES_OTHER_VERSIONS = ["__GFP_SKIP_KASAN_POISON", "__GFP_SKIP_KASAN_UNPOISON", "__GFP_NO_OBJ_EXT"]
 
 

@@ -1,17 +1,21 @@
 """Stateful property test of the page allocator against a pure-Python model.
 
 Random allocations (random order, GFP from a set of legal combinations,
-random CPU), frees (on any CPU), drains and refused bad frees, on the small
-machine.  After every step: live blocks never overlap, each is aligned to
-2^order and lies in a zone its GFP allows (gfp_zone), block contents are
-intact, validate() passes, and free pages (buddy + per-CPU lists) equal the
-managed pages minus the model's live pages.  Teardown frees everything,
+random CPU), frees (on any CPU), drains, vmstat ticks, pageblock isolation
+and its undo, and refused bad frees, on the small machine - under the 6.18
+policy, the 6.5 one, 6.5 with freelist hygiene (6.10-6.14's fallback) and
+6.18 with defrag_mode.  After every step: live blocks never overlap, each
+is aligned to 2^order and lies in a zone its GFP allows (gfp_zone) and
+outside isolated pageblocks, block contents are intact, validate() passes
+(with freelist hygiene: every free block on its pageblock type's list), and
+free pages (buddy + per-CPU lists + isolated) equal the managed pages minus
+the model's live pages.  Teardown frees everything, undoes the isolations,
 drains, and demands the boot-time buddyinfo back (exactly, unless a
-HIGHATOMIC reserve legitimately keeps one pageblock apart).
+HIGHATOMIC reserve legitimately keeps a pageblock apart).
 """
 import bisect
 
-from hypothesis import strategies as st
+from hypothesis import settings, strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant,
                                  precondition, rule)
 
@@ -22,21 +26,24 @@ GFPS = ["GFP_KERNEL", "GFP_ATOMIC", "GFP_DMA", "GFP_KERNEL|GFP_DMA32",
         "GFP_HIGHUSER_MOVABLE", "GFP_KERNEL|__GFP_RECLAIMABLE",
         "GFP_KERNEL|__GFP_ZERO", "GFP_KERNEL|__GFP_COMP", "GFP_ATOMIC|__GFP_ZERO",
         "GFP_HIGHUSER_MOVABLE|__GFP_ZERO", "GFP_KERNEL|GFP_DMA|__GFP_COMP",
-        "GFP_NOWAIT|__GFP_MOVABLE", "GFP_USER|__GFP_NOWARN"]
+        "GFP_NOWAIT|__GFP_MOVABLE", "GFP_USER|__GFP_NOWARN", "GFP_ATOMIC|__GFP_NOWARN"]
 ORDERS = st.one_of(st.integers(0, 3), st.integers(0, 10))
 CPUS = st.integers(0, 1)
 REQUESTS = st.lists(st.tuples(ORDERS, st.sampled_from(GFPS), CPUS), max_size=40)
 
 
 class PageAllocModel(RuleBasedStateMachine):
+    POLICY = {}
+
     def __init__(self):
         super().__init__()
-        self.m = Machine(**SMALL_CONFIG)
+        self.m = Machine(**dict(SMALL_CONFIG, **self.POLICY))
         self.boot = self.m.buddyinfo()
         self.total = managed_total(self.m)
         self.live = {}            # pfn -> (order, gfp text)
         self.starts = []          # sorted live pfns
         self.live_pages = 0
+        self.isolated = set()     # isolated pageblock numbers (one zone each)
 
     # ---- model helpers ------------------------------------------------
 
@@ -64,6 +71,7 @@ class PageAllocModel(RuleBasedStateMachine):
         assert self.m.page_zone(pfn) in allowed_zones(self.m.gfp(gfp)), (pfn, gfp)
         assert self.m.page_zone(pfn + (1 << order) - 1) == self.m.page_zone(pfn)
         assert not self._overlaps(pfn, order), (pfn, order)
+        assert pfn >> self.m.pageblock_order not in self.isolated, (pfn, "isolated")
         first, last = self._ends(pfn, order)
         if "__GFP_ZERO" in gfp:
             assert self.m.read(first, 4096 << order) == bytes(4096 << order)
@@ -124,17 +132,48 @@ class PageAllocModel(RuleBasedStateMachine):
     def drain(self):
         self.m.drain_pages()
 
+    @rule(n=st.integers(1, 12))
+    def tick(self, n):
+        self.m.tick(n)
+
+    @rule(data=st.data())
+    def isolate(self, data):
+        """Isolate one pageblock; refused (EBUSY) when it holds an
+        unmovable page, then nothing changes."""
+        pb = data.draw(st.integers(0, (self.m.nr_pages >> self.m.pageblock_order) - 1))
+        start = pb << self.m.pageblock_order
+        if pb in self.isolated:
+            return
+        try:
+            self.m.start_isolate_page_range(start, start + 1)
+        except ValueError:
+            return
+        self.isolated.add(pb)
+
+    @precondition(lambda self: self.isolated)
+    @rule(data=st.data())
+    def undo_isolate(self, data):
+        pb = data.draw(st.sampled_from(sorted(self.isolated)))
+        self.m.undo_isolate_page_range(pb << self.m.pageblock_order,
+                                       (pb << self.m.pageblock_order) + 1)
+        self.isolated.discard(pb)
+
     # ---- invariants ---------------------------------------------------
 
     @invariant()
     def consistent(self):
         self.m.validate()
-        assert free_total(self.m) == self.total - self.live_pages
+        isolated = sum(sum(n << o for o, n in enumerate(z["nr_free_mt"]["Isolate"]))
+                       for z in self.m.zones if z["present"])
+        assert free_total(self.m) + isolated == self.total - self.live_pages
 
     def teardown(self):
         try:
             for pfn, (order, _) in list(self.live.items()):
                 self.m.free_pages(pfn, order=order)
+            for pb in self.isolated:
+                self.m.undo_isolate_page_range(pb << self.m.pageblock_order,
+                                               (pb << self.m.pageblock_order) + 1)
             self.m.drain_pages()
             self.m.validate()
             assert free_total(self.m) == self.total
@@ -149,3 +188,27 @@ class PageAllocModel(RuleBasedStateMachine):
 
 
 TestPageAlloc = PageAllocModel.TestCase
+
+
+# the other policies share most of their code with 6.18's: fewer examples
+FEWER = settings(settings.default, max_examples=min(settings.default.max_examples, 30))
+
+
+@FEWER
+class PageAllocModel65(PageAllocModel):
+    POLICY = dict(page_alloc_policy="6.5")
+
+
+@FEWER
+class PageAllocModel610(PageAllocModel):
+    POLICY = dict(page_alloc_policy="6.5", pa_freelist_hygiene=1)
+
+
+@FEWER
+class PageAllocModelDefrag(PageAllocModel):
+    POLICY = dict(defrag_mode=1)
+
+
+TestPageAlloc65 = PageAllocModel65.TestCase
+TestPageAlloc610 = PageAllocModel610.TestCase
+TestPageAllocDefrag = PageAllocModelDefrag.TestCase

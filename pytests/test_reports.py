@@ -221,3 +221,52 @@ def test_same_config_same_ops_same_bytes():
                                              "vmstat", "unusable_index", "extfrag_index")]
                         + [str(m.report())])
     assert outs[0] == outs[1]
+
+
+def test_zoneinfo_per_node_stats_and_6_18_fields():
+    """zoneinfo_show_print() of 6.18: the node's counters once, in its first
+    populated zone ("per-node stats"), nr_free_pages_blocks after
+    nr_free_pages (pages in free blocks of at least a pageblock), and each
+    pageset's high_min and high_max."""
+    with Machine(cpus=2, nodes=2, DMA="16M", DMA32="32M", NORMAL="64M", lowzones="node0") as m:
+        a = m.kmalloc(100, cpu=1)                       # a slab page on node 1
+        text = m.text("zoneinfo")
+        blocks = _zoneinfo_blocks(text)
+        firsts = [b.split("\n")[0] for b in blocks if "\n  per-node stats\n" in b]
+        assert firsts == ["Node 0, zone      DMA", "Node 1, zone   Normal"]
+        node1 = next(b for b in blocks if b.startswith("Node 1, zone   Normal"))
+        assert re.search(r"^      nr_slab_unreclaimable 1$", node1, re.M)
+        names = re.findall(r"^      (\S+) +\d+$", node1.split("\n  pages free")[0], re.M)
+        assert names[:7] == ["nr_inactive_anon", "nr_active_anon", "nr_inactive_file",
+                             "nr_active_file", "nr_unevictable", "nr_slab_reclaimable",
+                             "nr_slab_unreclaimable"] and names[-1] == "nr_kernel_file_pages"
+        for z, block in zip(m.zones, blocks):
+            if not z["present"]:
+                continue
+            blk = sum(n << o for o, n in enumerate(z["nr_free"]) if o >= m.pageblock_order)
+            assert re.search(r"^      nr_free_pages %d\n      nr_free_pages_blocks %d$"
+                             % (z["free"], blk), block, re.M)
+            for cpu, high_min, high_max in re.findall(
+                    r"cpu: (\d+)\n.*\n.*\n.*\n +high_min: +(\d+)\n +high_max: +(\d+)", block):
+                p = m.pcp(int(cpu), z["node"], z["name"])
+                assert (int(high_min), int(high_max)) == (p["high_min"], p["high_max"])
+        m.kfree(a, cpu=1)
+
+
+def test_vmstat_field_order_is_the_kernels():
+    """/proc/vmstat of 6.18: zone counters, NUMA events, node counters, the
+    writeback thresholds, the events (pgalloc_* after pswpout), nr_unstable
+    last - and libmm's own counters only after it."""
+    with Machine(cpus=1) as m:
+        names = [l.split()[0] for l in m.text("vmstat").splitlines()]
+        assert names[:3] == ["nr_free_pages", "nr_free_pages_blocks", "nr_zone_inactive_anon"]
+        assert names.index("numa_hit") < names.index("nr_inactive_anon") < \
+            names.index("nr_dirty_threshold") < names.index("pgpgin")
+        i = names.index("pswpout")
+        assert names[i + 1:i + 6] == ["pgalloc_dma", "pgalloc_dma32", "pgalloc_normal",
+                                      "pgalloc_movable", "pgalloc_device"]
+        last = names.index("nr_unstable")
+        assert "pgfree" in names[:last] and "compact_stall" in names[:last]
+        assert {"pgalloc_extfrag", "pcp_refill", "pgalloc_retry"} <= set(names[last + 1:])
+        assert len(names) == len(set(names))
+        assert m.vmstat_read("compact_stall") == 0      # a kernel field libmm has no model for

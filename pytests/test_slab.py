@@ -25,34 +25,33 @@ def fls(x):
 
 # ---- reference §5.3/§5.4 restated ----------------------------------------
 
-def slab_order(size, min_objects, max_order, fract):
-    order = max(0, fls(min_objects * size - 1) - 12)
-    while order <= max_order:
-        slab = 4096 << order
-        if slab >= min_objects * size and slab % size <= slab // fract:
-            break
+def get_order(size):
+    return max(0, fls((size - 1) >> 12))
+
+
+def calc_slab_order(size, min_order, max_order, fract):
+    """calc_slab_order() of 6.8+"""
+    order = min_order
+    while order <= max_order and (4096 << order) % size > (4096 << order) // fract:
         order += 1
     return order
 
 
 def calculate_order(size, cpus, max_order=3):
-    min_objects = 4 * (fls(cpus) + 1)
-    min_objects = min(min_objects, (4096 << max_order) // size)
-    while min_objects > 1:
-        for fract in (16, 8, 4):
-            order = slab_order(size, min_objects, max_order, fract)
-            if order <= max_order:
-                return order
-        min_objects -= 1
-    order = slab_order(size, 1, max_order, 1)
-    if order <= max_order:
-        return order
-    return slab_order(size, 1, 10, 1)
+    """calculate_order() of 6.8+: from the order holding min_objects,
+    accepting 1/16, 1/8, 1/4 and then 1/2 of the slab wasted."""
+    min_objects = min(4 * (fls(cpus) + 1), max((4096 << max_order) // size, 1))
+    min_order = get_order(min_objects * size)
+    for fract in (16, 8, 4, 2):
+        order = calc_slab_order(size, min_order, max_order, fract)
+        if order <= max_order:
+            return order
+    return get_order(size)
 
 
 @pytest.mark.parametrize("cpus", [1, 4, 8])
 @pytest.mark.parametrize("size", [8, 24, 40, 100, 200, 300, 700, 1000, 1500, 2100, 3000,
-                                  5000, 9000, 20000, 40000])
+                                  5000, 9000, 12000, 20000, 40000])
 def test_order_and_objects(cpus, size):
     with Machine(cpus=cpus, DMA="16M", DMA32="64M", NORMAL="64M") as m:
         c = m.kmem_cache_create("t", size, flags="SLAB_NO_MERGE")
@@ -62,6 +61,18 @@ def test_order_and_objects(cpus, size):
         assert c.objects_per_slab == (4096 << c.order) // slot
         # free pointer in the middle of the object (5.7+)
         assert c.offset == size // 2 // WORD * WORD
+        c.destroy()
+
+
+def test_6_8_slab_order():
+    """calculate_order() of 6.8+ on 4 CPUs: min_objects 16, at most 2
+    12000-byte objects fit in order 3 (slub_max_order), so min_order =
+    get_order(24000) = 3; its leftover 8768 passes only the last fraction,
+    1/2: order 3, 2 objects (the book-era loop gave order 2 and 1)."""
+    assert calculate_order(12000, 4) == 3
+    with Machine(cpus=4) as m:
+        c = m.kmem_cache_create("t12000", 12000, flags="SLAB_NO_MERGE")
+        assert (c.order, c.objects_per_slab) == (3, 2)
         c.destroy()
 
 
@@ -427,3 +438,54 @@ def test_asan_sees_use_after_free():
                        timeout=120)
     assert r.returncode != 0
     assert "use-after-poison" in r.stderr
+
+
+def test_first_slab_order_is_opportunistic():
+    """allocate_slab(): above the minimum order the preferred order is asked
+    for with (gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM; on a machine
+    without a free order-2 block kmalloc-1k (order 2 on 2 CPUs) falls back to
+    an order-0 slab (order_fallback), quietly, without a round of the slow
+    path's retries and without draining anyone's per-CPU lists."""
+    with Machine(cpus=2, DMA=0, DMA32=0, NORMAL="16M", pcp="off") as m:
+        held = []
+        for gfp in ("GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER_MOVABLE|__GFP_MEMALLOC"):
+            while (p := m.alloc_pages(0, gfp + "|__GFP_NOWARN")) is not None:
+                held.append(p)
+        for p in sorted(held)[1::2][:300]:   # 300 order-0 holes, no order-1 block
+            m.free_pages(p)
+        before = m.vmstat()
+        a = m.kmalloc(1024)
+        after = m.vmstat()
+        c = m.kmem_cache("kmalloc-1k")
+        assert a is not None and c.order == 2 and c.stat("order_fallback") == 1
+        assert after["pgalloc_retry"] == before["pgalloc_retry"]
+        assert after["pcp_drain"] == before["pcp_drain"]
+        assert "page allocation failure" not in m.dmesg()
+        m.kfree(a)
+        m.validate()
+
+
+@pytest.mark.parametrize("partials, ratio, remote", [(5, 100, False), (6, 100, True),
+                                                     (6, 0, False)])
+def test_get_any_partial(partials, ratio, remote):
+    """get_any_partial(): a CPU of node 0 with no partial slab at home takes
+    one of node 1's only when node 1 has more than min_partial (5 for
+    256-byte objects) and remote_node_defrag_ratio allows it."""
+    with Machine(cpus=2, nodes=2, DMA=0, DMA32=0, NORMAL="64M") as m:
+        c = m.kmem_cache_create("remote", 256, flags="SLAB_NO_MERGE")
+        c.remote_node_defrag_ratio = ratio
+        assert c.remote_node_defrag_ratio == ratio
+        per = c.objects_per_slab
+        objs = [c.alloc(cpu=1) for _ in range(per * partials)]
+        assert {m.page_node(m.pfn_of(a)) for a in objs} == {1}
+        for a in objs[::per]:               # one object back from each slab
+            c.free(a, cpu=1)
+        c.shrink()                          # cpu slabs and partials to node 1
+        got = c.alloc(cpu=0)
+        assert (m.page_node(m.pfn_of(got)) == 1) == remote
+        c.free(got, cpu=0)
+        for a in objs:
+            if (objs.index(a)) % per:
+                c.free(a, cpu=1)
+        c.destroy()
+        m.validate()

@@ -13,10 +13,10 @@ import time
 
 import pytest
 
+import libmm.mmbench
 import libmm.sweep as sweep
 from libmm.sweep import Spec, comparable
 from libmm.sweep import cli as sweep_cli
-from libmm.sweep import task as sweep_task
 from mmbench_util import MMBENCH, TRACES
 
 # distributed 2022.12 on Python 3.11 starts its event loop the deprecated way
@@ -152,11 +152,11 @@ def test_find_mmbench(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="no such executable"):
         sweep.find_mmbench(str(tmp_path / "nope"))
     monkeypatch.setenv("MMBENCH", MMBENCH)
-    assert sweep.find_mmbench() == os.path.abspath(MMBENCH)
+    assert sweep.find_mmbench() == MMBENCH
     # the build tree: build/V/python/libmm beside build/V/bin/mmbench
     monkeypatch.delenv("MMBENCH")
     monkeypatch.setenv("PATH", str(tmp_path))
-    pkg = os.path.dirname(os.path.dirname(os.path.abspath(sweep_task.__file__)))
+    pkg = os.path.dirname(os.path.abspath(libmm.mmbench.__file__))
     beside = os.path.normpath(os.path.join(pkg, "..", "..", "bin", "mmbench"))
     if os.path.exists(beside):
         assert sweep.find_mmbench() == beside
@@ -165,7 +165,7 @@ def test_find_mmbench(tmp_path, monkeypatch):
     (prefix / "lib" / "python3" / "dist-packages" / "libmm").mkdir(parents=True)
     (prefix / "bin").mkdir()
     os.symlink(MMBENCH, prefix / "bin" / "mmbench")
-    monkeypatch.setattr(sweep_task, "_PKG",
+    monkeypatch.setattr(libmm.mmbench, "_PKG",
                         str(prefix / "lib" / "python3" / "dist-packages" / "libmm"))
     assert sweep.find_mmbench() == str(prefix / "bin" / "mmbench")
     os.unlink(prefix / "bin" / "mmbench")
@@ -184,8 +184,8 @@ def test_local_sweep_table(tmp_path, tiny):
     assert list(df["pcp"]) == ["on", "on", "off", "off"] * 2
     assert list(df["seed"]) == [1, 2] * 4 and set(df["run"]) == {0}
     for _, r in df.iterrows():
-        assert r["machine_config"].endswith("seed=%d%s" % (r["seed"],
-                                                           " pcp=off" if r["pcp"] == "off" else ""))
+        assert r["machine_config"].endswith("seed=%d%s prefault=pageblock" % (
+            r["seed"], " pcp=off" if r["pcp"] == "off" else ""))
         assert r["git"] and r["variant"] == os.environ.get("LIBMM_VARIANT", r["variant"])
     tiny_rows = df[df["workload"] == tiny]
     assert tiny_rows["machine_config"].str.startswith("cpus=2 nodes=1 DMA=0 DMA32=0 NORMAL=8M").all()
@@ -193,6 +193,14 @@ def test_local_sweep_table(tmp_path, tiny):
     # the policy's expected sign: no per-CPU lists, no pcp hits
     assert (df[df["pcp"] == "off"]["vmstat.pcp_alloc_hit"] == 0).all()
     assert (tiny_rows[tiny_rows["pcp"] == "on"]["vmstat.pcp_alloc_hit"] > 0).all()
+    # mmbench's memory, host and input sections; the host's figures are not comparable
+    assert (tiny_rows["memory.live_bytes_end"] == 0).all()
+    assert (tiny_rows["memory.used_pages_peak"] > 0).all()
+    assert (df["input.codec"] == ["text"] * 4 + ["xz"] * 4).all()
+    assert df["host.minflt"].notna().all() and df["host.prefault_s"].notna().all()
+    kept = comparable(df).columns
+    assert "memory.live_bytes_peak" in kept and "vmstat.pgfree" in kept
+    assert not [c for c in kept if c.startswith("host") or c.endswith("_s") or "rss" in c]
     # the output directory
     assert sweep.load(out).equals(df)
     doc = json.load(gzip.open(out / "points" / (df["point"][0] + ".json.gz")))
@@ -256,7 +264,7 @@ def test_stopping_early_kills_running_points(tmp_path, tiny, fake_mmbench):
     first = [next(results), next(results)]
     assert {p.workload for p, _ in first} == {tiny}
     results.close()                     # the caller stops: the hanging two are killed
-    assert time.monotonic() - t0 < 10 and not sweep_task._running
+    assert time.monotonic() - t0 < 10 and not libmm.mmbench._running
 
 
 def test_one_sweep_at_a_time_per_directory(tmp_path, tiny):

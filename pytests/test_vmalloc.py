@@ -241,3 +241,42 @@ def test_two_threads(small_machine):
         t.join()
     assert not errors
     assert m.vmallocinfo() == []
+
+
+def test_pages_come_from_the_bulk_allocator():
+    """vm_area_alloc_pages() of 6.18: order-0 pages from alloc_pages_bulk,
+    100 a call, off the CPU's list, which its refills keep in PFN order -
+    a 1 MiB area is 256 contiguous frames, mapped with one mmap;
+    vmalloc_pages=blocks asks for a high-order block instead."""
+    for blocks in (False, True):
+        with Machine(cpus=2, vmalloc_pages="blocks" if blocks else "bulk") as m:
+            before = m.vmstat()
+            v = m.vmalloc(1 << 20)
+            rep = m.report()["vmalloc"]
+            assert (rep["high_order_blocks"] > 0) == blocks
+            assert rep["mmaps"] == 1
+            pfns = [m.vmalloc_to_pfn(v + i * 4096) for i in range(256)]
+            assert pfns == list(range(pfns[0], pfns[0] + 256))
+            refills = m.vmstat()["pcp_refill_pages"] - before["pcp_refill_pages"]
+            assert (refills == 0) == blocks           # bulk: 63+126+252 > 256
+            m.vfree(v)
+            m.validate()
+
+
+def test_reused_frames_go_back_in_pfn_order():
+    """vfree gives the frames back to the CPU's list in area order, so the
+    LIFO list hands them out again highest first; the area puts them in PFN
+    order, so the second 64 KiB area is again one run (one mapping, or the
+    freed area's mapping revived) instead of 15 single-page mappings."""
+    with Machine(cpus=1) as m:
+        v = m.vmalloc(64 << 10)
+        first = [m.vmalloc_to_pfn(v + i * 4096) for i in range(15)]
+        m.vfree(v)
+        before = m.report()["vmalloc"]["mmaps"]
+        w = m.vmalloc(64 << 10)
+        again = [m.vmalloc_to_pfn(w + i * 4096) for i in range(15)]
+        assert sorted(again) == sorted(first)
+        assert again == list(range(again[0], again[0] + 15))
+        assert m.report()["vmalloc"]["mmaps"] - before <= 1
+        m.vfree(w)
+        m.validate()

@@ -108,7 +108,7 @@ def test_memalloc_takes_everything_once_highatomic_is_given_back():
     once the reclaim retries are spent; order 0 is not costly) and retries
     with ALLOC_NO_WATERMARKS again (reserve_flags are re-applied on every
     retry of __alloc_pages_slowpath), so every page can go."""
-    with Machine(**ONE_ZONE) as m:
+    with Machine(cpus=2, DMA=0, DMA32=0, NORMAL="256M") as m:  # 1% > a pageblock
         exhaust(m, MOVABLE_KERNEL, order=4)
         exhaust(m, "GFP_ATOMIC|__GFP_MOVABLE", order=4)   # reserves a pageblock
         z = zone_of(m, "NORMAL")
@@ -125,9 +125,13 @@ def test_order0_gfp_kernel_fails_at_min_and_atomic_goes_deeper():
         z = zone_of(m, "NORMAL")
         got = exhaust(m, "GFP_KERNEL")
         free = zone_of(m, "NORMAL")["free"]
+        batch = m.pcp(0)["batch"]
         assert free <= z["min"]                     # the failing check
-        assert free >= z["min"] - 64                # at most a pcp refill below
-        assert pcp_total(m) == 0                    # the slow path drained them
+        # at most a pcp refill below: nr_pcp_alloc() takes up to batch << 5
+        assert free >= z["min"] - (batch << 5)
+        # pages left on the CPU's list stay there: no reclaim progress, so
+        # no drain_all_pages()
+        assert pcp_total(m) < batch << 5
         atomic = exhaust(m, "GFP_ATOMIC")
         assert atomic, "GFP_ATOMIC must still succeed below GFP_KERNEL's limit"
         assert zone_of(m, "NORMAL")["free"] <= reserve_mark(z["min"], GFP.GFP_ATOMIC)
@@ -171,3 +175,26 @@ def test_watermark_boundary_is_strict():
         z = zone_of(m, "NORMAL")
         exhaust(m, MOVABLE_KERNEL)
         assert zone_of(m, "NORMAL")["free"] == z["min"]
+
+
+def test_thp_raises_min_free_kbytes_like_khugepaged():
+    """set_recommended_min_free_kbytes() with THP enabled: 3 zones x (2 +
+    3 x 3) pageblocks = 16896 pages, under 5% of nr_free_buffer_pages():
+    min_free_kbytes 67584.  The zones of a real 6.18 x86-64 machine's
+    zoneinfo (DMA 3840, DMA32 772918, Normal 524288 managed pages, 2 CPUs)
+    get its exact numbers: min/low/high 49/61/73, 10037/12546/15055,
+    6808/8510/10212, high_min 30/6273/4255, high_max 240/48307/32768.
+    thp=never keeps sqrt(16 * lowmem kbytes)."""
+    sizes = dict(cpus=2, DMA="15M", DMA32="%dK" % (772918 * 4), NORMAL="2G")
+    want = {"DMA": (49, 61, 73, 30, 240), "DMA32": (10037, 12546, 15055, 6273, 48307),
+            "NORMAL": (6808, 8510, 10212, 4255, 32768)}
+    for thp in ("always", "madvise"):
+        with Machine(thp=thp, **sizes) as m:
+            assert m.report()["machine"]["min_free_kbytes"] == 67584
+            for name, w in want.items():
+                z, p = zone_of(m, name), m.pcp(0, 0, name)
+                assert (z["min"], z["low"], z["high"], p["high_min"], p["high_max"]) == w, name
+    with Machine(thp="never", **sizes) as m:
+        assert m.report()["machine"]["min_free_kbytes"] == default_min_free_kbytes(m.zones)
+    with Machine(thp="always", min_free_kbytes=1024, **sizes) as m:   # the user's sysctl wins
+        assert m.report()["machine"]["min_free_kbytes"] == 1024

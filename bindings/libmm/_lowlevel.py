@@ -121,6 +121,17 @@ def alloc_pages(m, gfp, order, node=None):
     return page
 
 
+def alloc_pages_bulk(m, gfp, nr, node=None):
+    """alloc_pages_bulk_node(): the pages obtained (maybe fewer than nr)."""
+    nr = _uint(nr, "nr_pages", 1 << 32)
+    array = ffi.new("struct page *[]", max(nr, 1))
+    gfp = _uint(gfp, "gfp")
+    got = lib.mm_alloc_pages_bulk(m, -1 if node is None else int(node), gfp, nr, array)
+    if got == 0 and nr and lib.mm_last_errno(m) != _errno.ENOMEM:
+        _raise_last(m, "alloc_pages_bulk")      # refused: bad flags or node
+    return [array[i] for i in range(got)]
+
+
 def free_pages(m, page, order):
     _check_rc(m, lib.mm_free_pages(m, page, _uint(order, "order")))
 
@@ -166,6 +177,10 @@ def drain_local_pages(m):
     lib.mm_drain_local_pages(m)
 
 
+def tick(m, n):
+    _check_rc(m, lib.mm_tick(m, _uint(n, "tick count", 1 << 40)))
+
+
 def pfn_zone(m, pfn):
     node, zone = ffi.new("int *"), ffi.new("int *")
     _check_rc(m, lib.mm_pfn_zone(m, _uint(pfn, "pfn", ULONG_MAX), node, zone))
@@ -183,6 +198,12 @@ def zone_info(m, node, zone_idx):
 def pcp_info(m, cpu, node, zone_idx):
     out = ffi.new("struct mm_pcp_info *")
     _check_rc(m, lib.mm_pcp_info(m, int(cpu), int(node), int(zone_idx), out))
+    return out
+
+
+def prefault_info(m, cpu):
+    out = ffi.new("struct mm_prefault_info *")
+    _check_rc(m, lib.mm_prefault_info(m, int(cpu), out))
     return out
 
 

@@ -44,6 +44,17 @@ def build_config(config=None, **keywords):
     return " ".join(parts) if parts else None
 
 
+def _migratetype_arg(name):
+    """-1 (the pageblocks' own type) for None, else the migratetype's index."""
+    if name is None:
+        return -1
+    try:
+        return MIGRATETYPES.index(name)
+    except ValueError:
+        raise ValueError("unknown migratetype %r (one of %s)"
+                         % (name, ", ".join(MIGRATETYPES[:3]))) from None
+
+
 def zone_index(zone):
     """MM_ZONE_* index of a zone given by config name, kernel name or int."""
     if isinstance(zone, int):
@@ -131,6 +142,14 @@ class Machine(VmallocMixin, SlabMixin):
             page = ll.alloc_pages(h, g, order, node)
         return None if page is None else ll.page_to_pfn(h, page)
 
+    def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=0, node=None):
+        """alloc_pages_bulk_node(): up to nr order-0 pages, from the CPU's
+        per-CPU list; a list of PFNs (shorter when memory runs short)."""
+        h, g = self.handle, to_gfp(gfp)
+        with ll.on_cpu(h, cpu):
+            pages = ll.alloc_pages_bulk(h, g, nr, node)
+        return [ll.page_to_pfn(h, p) for p in pages]
+
     def free_pages(self, pfn, order=0, cpu=0):
         h = self.handle
         page = ll.pfn_to_page(h, pfn)
@@ -141,16 +160,19 @@ class Machine(VmallocMixin, SlabMixin):
         """Return every CPU's per-CPU pages to the buddy lists."""
         ll.drain_all_pages(self.handle)
 
-    def start_isolate_page_range(self, start_pfn, end_pfn, migratetype="Movable"):
+    def start_isolate_page_range(self, start_pfn, end_pfn, migratetype=None):
         """Isolate the pageblocks covering [start_pfn, end_pfn): their free
         pages leave the free count and are never allocated.  ValueError
-        (errno EBUSY) when a pageblock holds an unmovable page."""
+        (errno EBUSY) when a pageblock holds an unmovable page; the blocks
+        isolated by then get their type back (or migratetype)."""
         ll.start_isolate_page_range(self.handle, start_pfn, end_pfn,
-                                    MIGRATETYPES.index(migratetype))
+                                    _migratetype_arg(migratetype))
 
-    def undo_isolate_page_range(self, start_pfn, end_pfn, migratetype="Movable"):
+    def undo_isolate_page_range(self, start_pfn, end_pfn, migratetype=None):
+        """Undo the isolation: each pageblock has its own type back (it is
+        kept while isolated), or migratetype when given."""
         ll.undo_isolate_page_range(self.handle, start_pfn, end_pfn,
-                                   MIGRATETYPES.index(migratetype))
+                                   _migratetype_arg(migratetype))
 
     def test_pages_isolated(self, start_pfn, end_pfn):
         """True when every page of the range is free and isolated."""
@@ -222,6 +244,9 @@ class Machine(VmallocMixin, SlabMixin):
             "min": info.min, "low": info.low, "high": info.high,
             "boost": info.boost,
             "nr_reserved_highatomic": info.nr_reserved_highatomic,
+            "nr_free_highatomic": info.nr_free_highatomic,
+            "nr_free_pages_blocks": info.nr_free_pages_blocks,
+            "below_high": bool(info.below_high),
             "lowmem_reserve": list(info.lowmem_reserve),
             "nr_free": list(info.nr_free)[:orders],
             "nr_free_mt": {mt: list(info.nr_free_mt[i])[:orders]
@@ -251,9 +276,24 @@ class Machine(VmallocMixin, SlabMixin):
                 for z in self.zones if z["present"]}
 
     def pcp(self, cpu=0, node=0, zone="NORMAL"):
-        """{"count", "high", "batch"} of one CPU's list for one zone."""
+        """{"count", "high", "batch", "high_min", "high_max"} of one CPU's
+        lists for one zone (an auto-tuned high is 0 until first used)."""
         p = ll.pcp_info(self.handle, cpu, node, zone_index(zone))
-        return {"count": p.count, "high": p.high, "batch": p.batch}
+        return {"count": p.count, "high": p.high, "batch": p.batch,
+                "high_min": p.high_min, "high_max": p.high_max}
+
+    def tick(self, n=1):
+        """Run n vmstat ticks (the kernel's once-a-second vmstat_update) on
+        every CPU: per-CPU high marks decay, idle remote lists drain."""
+        ll.tick(self.handle, n)
+
+    def prefault_info(self, cpu=None):
+        """What populating simulated RAM ahead of use cost (``prefault=``):
+        {"mode", "pageblocks", "bytes", "ns", "minflt"}, for the whole machine
+        (boot included) or for what one CPU's allocations populated."""
+        p = ll.prefault_info(self.handle, -1 if cpu is None else cpu)
+        return {"mode": ("none", "pageblock", "boot")[p.mode], "pageblocks": p.pageblocks,
+                "bytes": p.bytes, "ns": p.ns, "minflt": p.minflt}
 
     # ---- reports and checks -------------------------------------------
 

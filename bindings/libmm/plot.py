@@ -13,9 +13,13 @@ With two or more results (e.g. libmm and malloc backends on one workload):
   NAME_latency_cdf.png    latency CDF per allocator (the results' "malloc"
                           field: libmm, glibc, jemalloc, ...) for each
                           operation kind they share
+  NAME_memory.png         memory over the replay: each allocator's resident
+                          set (RSS) against the requested bytes live; for
+                          libmm, pages in use, in slabs and on per-CPU lists
 NAME defaults to the first result's workload file name.  matplotlib with the
 Agg backend: no display needed.  The functions plot_fragmentation,
-plot_buddyinfo and plot_latency_cdf take loaded JSON (dicts) and a path.
+plot_buddyinfo, plot_latency_cdf and plot_memory take loaded JSON (dicts)
+and a path.
 """
 import argparse
 import json
@@ -150,6 +154,53 @@ def plot_latency_cdf(docs, path, ops=None):
     return path
 
 
+def plot_memory(docs, path):
+    """RSS of each allocator against live requested bytes over the replay;
+    libmm's pages in use, in slabs and on per-CPU lists below."""
+    docs = [d for d in docs if d.get("timeline")]
+    if not docs:
+        return None
+    mib = 1 / (1 << 20)
+    libmm = [d for d in docs if d.get("backend") == "libmm" and "slab_pages" in d["timeline"][0]]
+    fig, axes = plt.subplots(2 if libmm else 1, 1, figsize=(9, 6.4 if libmm else 3.4),
+                             sharex=True, squeeze=False)
+    ax = axes[0, 0]
+    first = docs[0]["timeline"]
+    ax.plot([s["op"] for s in first], [s["live_bytes"] * mib for s in first], "k--",
+            label="requested bytes live")
+    for d in docs:
+        tl = d["timeline"]
+        ax.plot([s["op"] for s in tl], [s["host_rss_kib"] / 1024 for s in tl],
+                label="RSS " + d.get("malloc", "?"))
+    ax.set_ylabel("MiB")
+    ax.set_title("process resident memory (libmm: simulated RAM populated + its metadata)",
+                 fontsize=9, loc="left")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if libmm:
+        d = libmm[0]
+        managed = sum(z["managed"] for z in d.get("zones", []))
+        page = 4096 * mib
+        tl = d["timeline"]
+        xs = [s["op"] for s in tl]
+        ax = axes[1, 0]
+        ax.plot(xs, [s["live_bytes"] * mib for s in tl], "k--", label="requested bytes live")
+        ax.plot(xs, [(managed - sum(z["free"] for z in s["zones"])) * page for s in tl],
+                label="pages in use (managed - free)")
+        ax.plot(xs, [s["slab_pages"] * page for s in tl], label="slab pages")
+        ax.plot(xs, [s["pcp_pages"] * page for s in tl], label="pages on per-CPU lists")
+        ax.set_ylabel("MiB")
+        ax.set_title("libmm: where the machine's memory is", fontsize=9, loc="left")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel("operations replayed")
+    fig.suptitle("memory: " + os.path.basename(docs[0].get("workload", "?")), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m libmm.plot",
                                  description="plots of mmbench JSON results")
@@ -164,7 +215,7 @@ def main(argv=None):
     name = a.name or os.path.basename(docs[0].get("workload", "mmbench")).split(".")[0]
     os.makedirs(a.outdir, exist_ok=True)
     written = []
-    libmm_docs = [d for d in docs if d.get("timeline")]
+    libmm_docs = [d for d in docs if d.get("timeline") and d.get("backend", "libmm") == "libmm"]
     for i, d in enumerate(libmm_docs):
         suffix = "" if i == 0 else "_%d" % i
         written.append(plot_fragmentation(d, os.path.join(a.outdir, "%s%s_fragmentation.png"
@@ -174,6 +225,7 @@ def main(argv=None):
     if len(docs) > 1:
         written.append(plot_latency_cdf(docs, os.path.join(a.outdir,
                                                            "%s_latency_cdf.png" % name)))
+    written.append(plot_memory(docs, os.path.join(a.outdir, "%s_memory.png" % name)))
     for w in written:
         if w:
             print(w)

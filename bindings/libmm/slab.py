@@ -169,6 +169,18 @@ class KmemCache:
         lambda self: int(lib.mm_kmem_cache_sheaf_capacity(self.handle)))
 
     @property
+    def remote_node_defrag_ratio(self):
+        """/sys/kernel/slab/<cache>/remote_node_defrag_ratio (0..100)."""
+        return int(lib.mm_kmem_cache_remote_node_defrag_ratio(self.handle, -1))
+
+    @remote_node_defrag_ratio.setter
+    def remote_node_defrag_ratio(self, value):
+        value = int(value)
+        if not 0 <= value <= 100:
+            raise ValueError("remote_node_defrag_ratio %d is not 0..100" % value)
+        lib.mm_kmem_cache_remote_node_defrag_ratio(self.handle, value)
+
+    @property
     def destroyed(self):
         return self._h is None
 

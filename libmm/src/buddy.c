@@ -1,23 +1,69 @@
 /*
  * buddy.c - the buddy allocator proper: per-zone free_area[order] lists per
- * migratetype, split (expand) and merge (__free_one_page), pageblock
- * migratetypes, the fallback/steal rules and the HIGHATOMIC reserve
- * (mm/page_alloc.c, 6.5-era logic).
+ * migratetype, split (expand, page_del_and_expand) and merge
+ * (__free_one_page), pageblock migratetypes, the fallback between
+ * migratetypes, the HIGHATOMIC reserve and pageblock isolation
+ * (mm/page_alloc.c and mm/page_isolation.c of Linux 6.18; the 6.5 logic
+ * stays behind the policy switches of struct mm.pa, each tested where its
+ * decision is made).
+ *
+ * Fallback.  __rmqueue() runs modes in order of fragmentation risk, as
+ * 6.15+: NORMAL (__rmqueue_smallest of the requested type), CMA (no CMA
+ * areas yet: the mode exists for them), CLAIM (__rmqueue_claim: from the top
+ * order down while should_try_claim_block() allows, try_to_claim_block()
+ * counts the pageblock's free and compatible pages first and moves and
+ * retypes it only when they reach half of it - else it moves nothing) and
+ * STEAL (__rmqueue_steal: the smallest fallback block, split with its
+ * remainders left on the fallback type's lists; never with
+ * ALLOC_NOFRAGMENT).  rmqueue_bulk() passes the mode from one call to the
+ * next, so a refill does not search again what it found empty.  Without
+ * pa_claim_steal the CLAIM step is __rmqueue_fallback() of 4.13-6.14: the
+ * largest fallback block (the smallest for MOVABLE requests that could not
+ * claim) - in 6.5 with every free block of its pageblock moved to the
+ * requester's lists before the half-a-pageblock test, with freelist hygiene
+ * (6.10-6.14) counted first and split on its own type's lists when not
+ * claimed.
+ *
+ * Freelist hygiene (pa_freelist_hygiene, 6.10+).  Every free block sits on
+ * the list of its pageblock's type (get_pageblock_migratetype(): Isolate
+ * while the pageblock is isolated, else its migratetype bits):
+ * merging at >= pageblock_order retypes the buddy's pageblocks to the
+ * freeing block's type ("match buddy type"), per-CPU pages return to the
+ * buddy under their pageblock's type as it is at drain time, and a free
+ * above pageblock_order goes back one pageblock at a time
+ * (split_large_buddy()).  6.5 merged without retyping and drained under the
+ * type cached when the page reached the per-CPU list, so blocks could sit
+ * on another type's list.
+ *
+ * HIGHATOMIC.  After a high-order ALLOC_HIGHATOMIC allocation its pageblock
+ * is reserved, up to ALIGN(managed / 100, pageblock_nr_pages) pages and
+ * none when 1% of the zone is less than a pageblock (pa_highatomic_cap,
+ * 6.8; 6.5: managed / 100 + a pageblock).  nr_free_highatomic counts the
+ * pages on the HIGHATOMIC lists (the watermark check's subtraction,
+ * pa_highatomic_free).  unreserve_highatomic_pageblock() gives one back.
  *
  * Invariants (checked by validate.c), all under zone->lock:
  *   - a free block of order o starts at a PFN aligned to 2^o, lies in one
  *     zone, has PG_buddy, private == o, index == the migratetype of the
  *     list it is on; the pages inside it have no flags;
+ *   - with freelist hygiene, that list is its pageblocks' type (all of
+ *     them for a block above pageblock_order); in any case Isolate lists
+ *     hold exactly the free blocks of isolated pageblocks;
  *   - free_area[o].nr_free == sum(nr_free_mt[]) == blocks on its lists;
- *   - nr_free_pages == sum of 2^o over blocks on every list but ISOLATE;
- *   - a block on the ISOLATE list lies in an isolated pageblock.
+ *   - nr_free_pages == pages on every list but ISOLATE; nr_free_highatomic
+ *     == pages on the HIGHATOMIC lists;
+ *   - nr_reserved_highatomic == pageblocks typed HIGHATOMIC * their size.
  * Merging: buddy PFN = pfn ^ (1 << order); never across the zone's span,
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
  * ISOLATE) and another type.
  *
+ * A block leaving the lists for a caller passes expand(), which calls
+ * prefault_pageblock(): with prefault=pageblock the first one out of a
+ * pageblock populates it (machine.c), under zone->lock.
+ *
  * Locking: every function here expects zone->lock held, except
- * free_one_page(), rmqueue_buddy() and the highatomic functions, which take
- * it; they are named and commented so.
+ * free_one_page(), rmqueue_buddy(), the highatomic functions and the
+ * isolation entry points, which take it; they are named and commented so.
  */
 #include "internal.h"
 
@@ -34,10 +80,19 @@ static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
 
 /* ---- free list primitives (zone->lock held) ----------------------------- */
 
+/* NR_FREE_PAGES and nr_free_highatomic follow every block that joins or
+ * leaves a list (account_freepages() of 6.10+).  NR_FREE_PAGES_BLOCKS is
+ * summed from the per-list counts when it is read (mm_zone_info). */
 static inline void account_freepages(struct zone *z, long nr, int mt)
 {
-	if (mt != MIGRATE_ISOLATE)
+	if (likely(mt < MIGRATE_HIGHATOMIC)) {
 		WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
+		return;
+	}
+	if (mt == MIGRATE_ISOLATE)
+		return;
+	WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
+	WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
 }
 
 static inline void add_to_free_list(struct page *page, struct zone *z, unsigned order,
@@ -87,9 +142,22 @@ static inline struct page *get_page_from_free_area(struct free_area *area, int m
 	return list_first_entry(&area->free_list[mt], struct page, lru);
 }
 
+/* The migratetype bits of a pageblock; an isolated one stays isolated. */
 static void set_pageblock_migratetype(struct zone *z, unsigned long pfn, int mt)
 {
-	z->pageblock_mt[(pfn >> z->mm->pageblock_order) - z->pb_base] = (unsigned char)mt;
+	unsigned char *pb = pageblock_byte(z, pfn);
+	int eff = (*pb & PB_EFFECTIVE) == MIGRATE_ISOLATE ? MIGRATE_ISOLATE : mt;
+
+	*pb = (unsigned char)(mt << PB_MT_SHIFT | eff);
+}
+
+/* change_pageblock_range(): every pageblock of the order-`order` block at pfn. */
+static void change_pageblock_range(struct zone *z, unsigned long pfn, unsigned order, int mt)
+{
+	unsigned long n = 1ul << order;
+
+	for (unsigned long p = pfn; p < pfn + n; p += z->mm->pageblock_nr_pages)
+		set_pageblock_migratetype(z, p, mt);
 }
 
 /* The buddy of the order-o block at pfn, if it is a free block of order o
@@ -169,12 +237,22 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 
 		if (!buddy)
 			break;
-		if (unlikely(order >= m->pageblock_order)) {
+		if (unlikely(order >= z->pageblock_order)) {
 			int buddy_mt = get_pageblock_migratetype(z, buddy_pfn);
 
-			if (mt != buddy_mt &&
-			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
-				break;
+			if (mt != buddy_mt) {
+				if (!migratetype_is_mergeable(mt) ||
+				    !migratetype_is_mergeable(buddy_mt))
+					break;
+				/* Match buddy type, so that an expand() later
+				 * puts the halves on their pageblocks' lists.
+				 * (The kernel retypes the buddy's first
+				 * pageblock; a buddy above pageblock_order,
+				 * possible with max_page_order >
+				 * pageblock_order + 1, has more.) */
+				if (m->pa & PA_FREELIST_HYGIENE)
+					change_pageblock_range(z, buddy_pfn, order, mt);
+			}
 		}
 		del_page_from_free_list(buddy, z, order);
 		combined = buddy_pfn & pfn;
@@ -186,27 +264,55 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	add_to_free_list(page, z, order, mt, to_tail);
 }
 
-/* Takes zone->lock: __free_pages_ok() for blocks that bypass the pcp. */
-void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigned order)
+/* Takes zone->lock: __free_pages_ok() for blocks that bypass the pcp.  With
+ * freelist hygiene a block above pageblock_order goes back a pageblock at a
+ * time, each under its own pageblock's type (split_large_buddy()); 6.5 read
+ * the first pageblock's type for the whole block. */
+static __noinline void split_large_buddy(struct zone *z, unsigned long pfn, unsigned order)
+{
+	unsigned long end = pfn + (1ul << order);
+
+	for (; pfn < end; pfn += 1ul << z->pageblock_order)
+		__free_one_page(z, pfn_to_page(z->mm, pfn), pfn, z->pageblock_order,
+				get_pageblock_migratetype(z, pfn));
+}
+
+void free_one_page(struct zone *z, unsigned long pfn, unsigned order)
 {
 	zone_lock(z);
-	__free_one_page(z, page, pfn, order, get_pageblock_migratetype(z, pfn));
+	if (likely(order <= z->pageblock_order) || !(z->mm->pa & PA_FREELIST_HYGIENE))
+		__free_one_page(z, pfn_to_page(z->mm, pfn), pfn, order,
+				get_pageblock_migratetype(z, pfn));
+	else
+		split_large_buddy(z, pfn, order);
 	zone_unlock(z);
 }
 
 /* ---- allocate ---------------------------------------------------------- */
 
 /* Split an order-high block down to order-low; the upper halves go back on
- * the lists, the caller keeps the lowest 2^low pages. */
+ * mt's lists, the caller keeps the lowest 2^low pages.  Every block handed
+ * out passes here first: with prefault=pageblock the first one out of a
+ * pageblock populates it, before the split writes struct pages. */
 static void expand(struct zone *z, struct page *page, unsigned low, unsigned high, int mt)
 {
 	unsigned long size = 1ul << high;
+
+	prefault_pageblock(z->mm, page_to_pfn(z->mm, page), low);
 
 	while (high > low) {
 		high--;
 		size >>= 1;
 		add_to_free_list(&page[size], z, high, mt, false);
 	}
+}
+
+/* Take an order-high free block off its list and keep its first 2^low pages. */
+static void page_del_and_expand(struct zone *z, struct page *page, unsigned low,
+				unsigned high, int mt)
+{
+	del_page_from_free_list(page, z, high);
+	expand(z, page, low, high, mt);
 }
 
 static struct page *__rmqueue_smallest(struct zone *z, unsigned order, int mt)
@@ -216,131 +322,277 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned order, int mt)
 
 		if (!page)
 			continue;
-		del_page_from_free_list(page, z, o);
-		expand(z, page, order, o, mt);
+		page_del_and_expand(z, page, order, o, mt);
 		page->index = (unsigned long)mt;   /* set_pcppage_migratetype */
 		return page;
 	}
 	return NULL;
 }
 
-static bool can_steal_fallback(struct mm *m, unsigned order, int start_mt)
+/* ---- moving a pageblock's free pages ------------------------------------- */
+
+/* prep_move_freepages_block(): the first pfn of the pageblock holding pfn,
+ * if the whole pageblock lies in the zone; with num_free, its free pages and
+ * its allocated pages that could be migrated (PageLRU: movable contents). */
+static bool prep_move_freepages_block(struct zone *z, unsigned long pfn, unsigned long *start,
+				      unsigned long *num_free, unsigned long *num_movable)
+{
+	struct mm *m = z->mm;
+	unsigned long end;
+
+	*start = pfn & ~(m->pageblock_nr_pages - 1);
+	end = *start + m->pageblock_nr_pages;
+	if (!zone_spans_pfn(z, *start) || !zone_spans_pfn(z, end - 1))
+		return false;
+	if (!num_free)
+		return true;
+	*num_free = *num_movable = 0;
+	for (pfn = *start; pfn < end;) {
+		struct page *page = pfn_to_page(m, pfn);
+
+		if (READ_ONCE(page->flags) & PG_buddy) {
+			*num_free += 1ul << page->private;
+			pfn += 1ul << page->private;
+			continue;
+		}
+		/* PageLRU() of a tail page asks its head */
+		if (READ_ONCE(compound_head(page)->flags) & PG_lru)
+			(*num_movable)++;
+		pfn++;
+	}
+	return true;
+}
+
+/* __move_freepages_block(): every free block of the pageblock at start onto
+ * mt's lists; the pages moved. */
+static unsigned long __move_freepages_block(struct zone *z, unsigned long start, int mt)
+{
+	struct mm *m = z->mm;
+	unsigned long moved = 0;
+
+	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages;) {
+		struct page *page = pfn_to_page(m, pfn);
+		unsigned order;
+
+		if (!(READ_ONCE(page->flags) & PG_buddy)) {
+			pfn++;
+			continue;
+		}
+		order = (unsigned)page->private;
+		move_to_free_list(page, z, order, mt);
+		pfn += 1ul << order;
+		moved += 1ul << order;
+	}
+	return moved;
+}
+
+/* move_freepages_block(): retype the pageblock holding pfn to mt and move
+ * its free blocks there; the pages moved, -1 if it straddles the zone. */
+static long move_freepages_block(struct zone *z, unsigned long pfn, int mt)
+{
+	unsigned long start, moved;
+
+	if (!prep_move_freepages_block(z, pfn, &start, NULL, NULL))
+		return -1;
+	moved = __move_freepages_block(z, start, mt);
+	set_pageblock_migratetype(z, start, mt);
+	return (long)moved;
+}
+
+/* ---- fallback: claim, then steal (6.15+) ---------------------------------- */
+
+/* should_try_claim_block() (6.5: can_steal_fallback()): is it worth
+ * claiming the whole pageblock of a fallback block of this order?  Always
+ * for large blocks and for unmovable/reclaimable requests, which would
+ * otherwise pollute it; movable requests only steal small blocks. */
+static bool should_try_claim_block(const struct mm *m, unsigned order, int start_mt)
 {
 	return order >= m->pageblock_order || order >= m->pageblock_order / 2 ||
 	       start_mt == MIGRATE_RECLAIMABLE || start_mt == MIGRATE_UNMOVABLE ||
 	       m->page_group_by_mobility_disabled;
 }
 
-static int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool *can_steal)
+/* find_suitable_fallback(): the first fallback type with a free block of
+ * this order; -1 if none, -2 when claimable and claiming is not worth it
+ * at this order (the claim's downward search stops there). */
+static int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool claimable)
 {
 	struct free_area *area = &z->free_area[order];
 
-	*can_steal = false;
+	if (claimable && !should_try_claim_block(z->mm, order, mt))
+		return -2;
 	if (!area->nr_free)
 		return -1;
-	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
-		int fmt = fallbacks[mt][i];
-
-		if (list_empty(&area->free_list[fmt]))
-			continue;
-		*can_steal = can_steal_fallback(z->mm, order, mt);
-		return fmt;
-	}
+	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++)
+		if (!list_empty(&area->free_list[fallbacks[mt][i]]))
+			return fallbacks[mt][i];
 	return -1;
 }
 
-/* Move the free blocks of the pageblock holding pfn to mt's lists; count
- * the allocated movable pages in it.  0 if the pageblock leaves the zone. */
-static unsigned long move_freepages_block(struct zone *z, unsigned long pfn, int mt,
-					  unsigned long *num_movable)
+/* How many allocated pages of a pageblock of block_mt suit start_mt: for
+ * movable requests the movable ones; unmovable/reclaimable requests count
+ * every non-movable page of a MOVABLE pageblock, and none of the other
+ * non-movable type (they cannot be told apart). */
+static unsigned long alike_pages(const struct mm *m, int start_mt, int block_mt,
+				 unsigned long free, unsigned long movable)
 {
-	struct mm *m = z->mm;
-	unsigned long start = pfn & ~(m->pageblock_nr_pages - 1);
-	unsigned long end = start + m->pageblock_nr_pages - 1, moved = 0;
-
-	if (num_movable)
-		*num_movable = 0;
-	if (!zone_spans_pfn(z, start))
-		start = pfn;
-	if (!zone_spans_pfn(z, end))
-		return 0;
-	for (pfn = start; pfn <= end;) {
-		struct page *page = pfn_to_page(m, pfn);
-
-		unsigned long flags = READ_ONCE(page->flags);
-
-		if (!(flags & PG_buddy)) {
-			if (num_movable && (flags & PG_lru))
-				(*num_movable)++;
-			pfn++;
-			continue;
-		}
-		move_to_free_list(page, z, (unsigned)page->private, mt);
-		moved += 1ul << page->private;
-		pfn += 1ul << page->private;
-	}
-	return moved;
+	if (start_mt == MIGRATE_MOVABLE)
+		return movable;
+	if (block_mt == MIGRATE_MOVABLE)
+		return m->pageblock_nr_pages - (free + movable);
+	return 0;
 }
 
-/* Take a fallback block for start_mt, claiming its whole pageblock when the
- * kernel's rules allow: the block is >= pageblock_order, or at least half of
- * the pageblock is free or compatible. */
-static void steal_suitable_fallback(struct zone *z, struct page *page, int start_mt,
-				    bool whole_block, struct mm_cpu *cpu)
+/* try_to_claim_block(): take the fallback block's pageblock(s) for
+ * start_mt - all of them for a block >= pageblock_order, else only when
+ * free + compatible pages reach half a pageblock, counted before anything
+ * moves.  The page for the request, or NULL with nothing changed. */
+static struct page *try_to_claim_block(struct zone *z, struct page *page, unsigned cur,
+				       unsigned order, int start_mt, int block_mt,
+				       struct mm_cpu *cpu)
 {
 	struct mm *m = z->mm;
-	unsigned long pfn = page_to_pfn(m, page), free, movable, alike;
-	unsigned order = (unsigned)page->private;
+	unsigned long pfn = page_to_pfn(m, page), start, free, movable;
+
+	if (cur >= m->pageblock_order) {
+		del_page_from_free_list(page, z, cur);
+		change_pageblock_range(z, pfn, cur, start_mt);
+		expand(z, page, order, cur, start_mt);
+		count_vm_events(cpu, PGALLOC_EXTFRAG_CLAIMED, 1);
+		return page;
+	}
+	if (!prep_move_freepages_block(z, pfn, &start, &free, &movable))
+		return NULL;
+	if (free + alike_pages(m, start_mt, block_mt, free, movable) < m->pageblock_nr_pages / 2 &&
+	    !m->page_group_by_mobility_disabled)
+		return NULL;
+	__move_freepages_block(z, start, start_mt);
+	set_pageblock_migratetype(z, start, start_mt);
+	count_vm_events(cpu, PGALLOC_EXTFRAG_CLAIMED, 1);
+	return __rmqueue_smallest(z, order, start_mt);
+}
+
+/* __rmqueue_claim(): the largest fallback block whose pageblock can be
+ * claimed (from the top order down; only whole pageblocks with
+ * ALLOC_NOFRAGMENT).  It approximates "the pageblock with the most free
+ * pages". */
+static struct page *__rmqueue_claim(struct zone *z, unsigned order, int start_mt,
+				    unsigned alloc_flags, struct mm_cpu *cpu)
+{
+	struct mm *m = z->mm;
+	int min_order = (int)order;
+
+	if (order < m->pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = (int)m->pageblock_order;
+	for (int cur = (int)m->max_order; cur >= min_order; cur--) {
+		int fmt = find_suitable_fallback(z, (unsigned)cur, start_mt, true);
+		struct page *page;
+
+		if (fmt == -1)
+			continue;
+		if (fmt == -2)          /* too small to be worth claiming */
+			break;
+		page = get_page_from_free_area(&z->free_area[cur], fmt);
+		page = try_to_claim_block(z, page, (unsigned)cur, order, start_mt, fmt, cpu);
+		if (page) {
+			count_vm_events(cpu, PGALLOC_EXTFRAG, 1);
+			return page;
+		}
+	}
+	return NULL;
+}
+
+/* __rmqueue_steal(): one block of another type, the smallest there is,
+ * split on the fallback type's lists: its pageblock keeps its type. */
+static struct page *__rmqueue_steal(struct zone *z, unsigned order, int start_mt,
+				    struct mm_cpu *cpu)
+{
+	for (unsigned cur = order; cur < z->mm->nr_orders; cur++) {
+		int fmt = find_suitable_fallback(z, cur, start_mt, false);
+		struct page *page;
+
+		if (fmt < 0)
+			continue;
+		page = get_page_from_free_area(&z->free_area[cur], fmt);
+		page_del_and_expand(z, page, order, cur, fmt);
+		page->index = (unsigned long)fmt;
+		count_vm_events(cpu, PGALLOC_EXTFRAG, 1);
+		return page;
+	}
+	return NULL;
+}
+
+/* ---- fallback before 6.15 (without pa_claim_steal) ------------------------ */
+
+/* steal_suitable_fallback(): the found block's pageblock becomes start_mt's
+ * when the block is >= pageblock_order, or half of the pageblock is free
+ * or compatible (whole_block: only when should_try_claim_block() said so).
+ * 6.5 moved every free block of the pageblock to start_mt's lists before
+ * that test and left them there when it failed (or moved just the found
+ * block, not claiming at all); with freelist hygiene (6.10-6.14) it counts
+ * first, and a block it does not claim is split on its own type's lists.
+ * Returns the page for the request. */
+static struct page *steal_suitable_fallback(struct zone *z, struct page *page, unsigned cur,
+					    unsigned order, int start_mt, bool whole_block,
+					    struct mm_cpu *cpu)
+{
+	struct mm *m = z->mm;
+	unsigned long pfn = page_to_pfn(m, page), start, free, movable;
 	int old_mt = get_pageblock_migratetype(z, pfn);
+	bool hygiene = m->pa & PA_FREELIST_HYGIENE;
 
 	if (old_mt == MIGRATE_HIGHATOMIC)
 		goto single_page;
-	if (order >= m->pageblock_order) {
-		for (unsigned long p = pfn; p < pfn + (1ul << order); p += m->pageblock_nr_pages)
-			set_pageblock_migratetype(z, p, start_mt);
+	if (cur >= m->pageblock_order) {
+		change_pageblock_range(z, pfn, cur, start_mt);
 		count_vm_events(cpu, PGALLOC_EXTFRAG_CLAIMED, 1);
-		goto single_page;
+		move_to_free_list(page, z, cur, start_mt);
+		return __rmqueue_smallest(z, order, start_mt);
 	}
-	if (!whole_block)
+	if (!whole_block || !prep_move_freepages_block(z, pfn, &start, &free, &movable))
 		goto single_page;
-	free = move_freepages_block(z, pfn, start_mt, &movable);
-	if (!free)
-		goto single_page;
-	if (start_mt == MIGRATE_MOVABLE)
-		alike = movable;
-	else if (old_mt == MIGRATE_MOVABLE)
-		alike = m->pageblock_nr_pages - (free + movable);
-	else
-		alike = 0;
-	if (free + alike >= m->pageblock_nr_pages / 2 || m->page_group_by_mobility_disabled) {
+	if (!hygiene)
+		free = __move_freepages_block(z, start, start_mt);
+	if (free + alike_pages(m, start_mt, old_mt, free, movable) >= m->pageblock_nr_pages / 2 ||
+	    m->page_group_by_mobility_disabled) {
+		if (hygiene)
+			__move_freepages_block(z, start, start_mt);
 		set_pageblock_migratetype(z, pfn, start_mt);
 		count_vm_events(cpu, PGALLOC_EXTFRAG_CLAIMED, 1);
 	}
-	return;
+	if (!hygiene)
+		return __rmqueue_smallest(z, order, start_mt);
+	if (get_pageblock_migratetype(z, pfn) == start_mt)
+		return __rmqueue_smallest(z, order, start_mt);
 single_page:
-	move_to_free_list(page, z, order, start_mt);
+	if (hygiene) {
+		page_del_and_expand(z, page, order, cur, old_mt);
+		page->index = (unsigned long)old_mt;
+		return page;
+	}
+	move_to_free_list(page, z, cur, start_mt);
+	return __rmqueue_smallest(z, order, start_mt);
 }
 
-/* __rmqueue_fallback(): search the fallback types from the largest block
- * down (MOVABLE requests that could not claim a block take the smallest
- * one instead).  ALLOC_NOFRAGMENT only steals whole pageblocks. */
-static bool __rmqueue_fallback(struct zone *z, unsigned order, int start_mt,
-			       unsigned alloc_flags, struct mm_cpu *cpu)
+/* __rmqueue_fallback() (4.13-6.14): the largest fallback block - for a
+ * movable request that may not claim it, the smallest instead - stolen by
+ * steal_suitable_fallback().  ALLOC_NOFRAGMENT only takes whole pageblocks. */
+static struct page *__rmqueue_fallback(struct zone *z, unsigned order, int start_mt,
+				       unsigned alloc_flags, struct mm_cpu *cpu)
 {
 	struct mm *m = z->mm;
-	unsigned min_order = order;
-	int cur, fmt = -1;
-	bool can_steal = false;
+	int cur, fmt = -1, min_order = (int)order;
 
 	if (order < m->pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
-		min_order = m->pageblock_order;
-	for (cur = (int)m->max_order; cur >= (int)min_order; cur--) {
-		fmt = find_suitable_fallback(z, (unsigned)cur, start_mt, &can_steal);
+		min_order = (int)m->pageblock_order;
+	for (cur = (int)m->max_order; cur >= min_order; cur--) {
+		fmt = find_suitable_fallback(z, (unsigned)cur, start_mt, false);
 		if (fmt < 0)
 			continue;
-		if (!can_steal && start_mt == MIGRATE_MOVABLE && cur > (int)order) {
+		if (!should_try_claim_block(m, (unsigned)cur, start_mt) &&
+		    start_mt == MIGRATE_MOVABLE && cur > (int)order) {
 			for (cur = (int)order; cur <= (int)m->max_order; cur++) {
-				fmt = find_suitable_fallback(z, (unsigned)cur, start_mt, &can_steal);
+				fmt = find_suitable_fallback(z, (unsigned)cur, start_mt, false);
 				if (fmt >= 0)
 					break;
 			}
@@ -348,39 +600,90 @@ static bool __rmqueue_fallback(struct zone *z, unsigned order, int start_mt,
 		break;
 	}
 	if (fmt < 0)
-		return false;
-	steal_suitable_fallback(z, get_page_from_free_area(&z->free_area[cur], fmt), start_mt,
-				can_steal, cpu);
+		return NULL;
 	count_vm_events(cpu, PGALLOC_EXTFRAG, 1);
-	return true;
+	return steal_suitable_fallback(z, get_page_from_free_area(&z->free_area[cur], fmt),
+				       (unsigned)cur, order, start_mt,
+				       should_try_claim_block(m, (unsigned)cur, start_mt), cpu);
 }
 
-/* zone->lock held */
-struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
-		       struct mm_cpu *cpu)
+/* ---- __rmqueue ------------------------------------------------------------- */
+
+/* The modes after RMQUEUE_NORMAL, or all of them after a refill that
+ * ended in one of them (each falls through to the next). */
+static __noinline struct page *rmqueue_fallback_modes(struct zone *z, unsigned order, int mt,
+						      unsigned alloc_flags,
+						      enum rmqueue_mode *mode, struct mm_cpu *cpu)
 {
 	struct page *page;
 
-	lockdep_assert_zone_held(z);
-	while (!(page = __rmqueue_smallest(z, order, mt))) {
-		if (!__rmqueue_fallback(z, order, mt, alloc_flags, cpu))
-			return NULL;
+	switch (*mode) {
+	case RMQUEUE_NORMAL:            /* its lists were empty */
+		/* fall through */
+	case RMQUEUE_CMA:               /* MIGRATE_CMA lists: none yet */
+		/* fall through */
+	case RMQUEUE_CLAIM:
+		if (!(z->mm->pa & PA_CLAIM_STEAL))
+			return __rmqueue_fallback(z, order, mt, alloc_flags, cpu);
+		page = __rmqueue_claim(z, order, mt, alloc_flags, cpu);
+		if (page) {
+			*mode = RMQUEUE_NORMAL;    /* the preferred lists are full again */
+			return page;
+		}
+		/* fall through */
+	case RMQUEUE_STEAL:
+		if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+			page = __rmqueue_steal(z, order, mt, cpu);
+			if (page) {
+				*mode = RMQUEUE_STEAL;
+				return page;
+			}
+		}
 	}
-	return page;
+	return NULL;
 }
 
-/* Takes zone->lock: one block straight from the buddy lists. */
+/* zone->lock held.  One block of the requested order, the cheapest way
+ * first; *mode remembers where the last call found one (rmqueue_bulk()
+ * keeps it across a refill, everyone else starts at RMQUEUE_NORMAL).
+ * The requested type's own lists are tried inline. */
+static inline struct page *rmqueue_modes(struct zone *z, unsigned order, int mt,
+					 unsigned alloc_flags, enum rmqueue_mode *mode,
+					 struct mm_cpu *cpu)
+{
+	if (likely(*mode == RMQUEUE_NORMAL)) {
+		struct page *page = __rmqueue_smallest(z, order, mt);
+
+		if (likely(page))
+			return page;
+	}
+	return rmqueue_fallback_modes(z, order, mt, alloc_flags, mode, cpu);
+}
+
+struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		       enum rmqueue_mode *mode, struct mm_cpu *cpu)
+{
+	lockdep_assert_zone_held(z);
+	return rmqueue_modes(z, order, mt, alloc_flags, mode, cpu);
+}
+
+/* Takes zone->lock: one block straight from the buddy lists.  ALLOC_HIGHATOMIC
+ * requests try the reserve first; when everything else fails, OOM victims -
+ * and with pa_highatomic_order0 any request that cannot block - take it. */
 struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
 			   struct mm_cpu *cpu)
 {
+	unsigned last_resort = ALLOC_OOM |
+			       ((z->mm->pa & PA_HIGHATOMIC_ORDER0) ? ALLOC_NON_BLOCK : 0);
+	enum rmqueue_mode mode = RMQUEUE_NORMAL;
 	struct page *page = NULL;
 
 	zone_lock(z);
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		page = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
 	if (!page) {
-		page = __rmqueue(z, order, mt, alloc_flags, cpu);
-		if (!page && (alloc_flags & ALLOC_OOM))
+		page = rmqueue_modes(z, order, mt, alloc_flags, &mode, cpu);
+		if (!page && (alloc_flags & last_resort))
 			page = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
 	}
 	zone_unlock(z);
@@ -389,13 +692,28 @@ struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned allo
 
 /* ---- the HIGHATOMIC reserve ---------------------------------------------- */
 
+/* The most a zone may reserve: ALIGN(managed / 100, pageblock) and nothing
+ * when 1% of it is under a pageblock (6.8+); 6.5: managed / 100 + one
+ * pageblock, checked before adding. */
+static unsigned long highatomic_max(const struct zone *z)
+{
+	const struct mm *m = z->mm;
+	unsigned long pct = z->managed_pages / 100;
+
+	if (!(m->pa & PA_HIGHATOMIC_CAP))
+		return pct + m->pageblock_nr_pages;
+	if (pct < m->pageblock_nr_pages)
+		return 0;
+	return (pct + m->pageblock_nr_pages - 1) & ~(m->pageblock_nr_pages - 1);
+}
+
 /* Takes zone->lock.  After a high-order atomic allocation, reserve its
- * pageblock (up to ~1% of the zone) for later ones. */
-void reserve_highatomic_pageblock(struct zone *z, struct page *page, struct mm_cpu *cpu)
+ * pageblock (the whole range for a block >= pageblock_order) for later ones. */
+void reserve_highatomic_pageblock(struct zone *z, struct page *page, unsigned order,
+				  struct mm_cpu *cpu)
 {
 	struct mm *m = z->mm;
-	unsigned long max_managed = z->managed_pages / 100 + m->pageblock_nr_pages;
-	unsigned long pfn = page_to_pfn(m, page);
+	unsigned long max_managed = highatomic_max(z), pfn = page_to_pfn(m, page);
 	int mt;
 
 	if (READ_ONCE(z->nr_reserved_highatomic) >= max_managed)
@@ -404,14 +722,57 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, struct mm_c
 	if (z->nr_reserved_highatomic >= max_managed)
 		goto out;
 	mt = get_pageblock_migratetype(z, pfn);
-	if (migratetype_is_mergeable(mt)) {
-		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic + m->pageblock_nr_pages);
+	if (!migratetype_is_mergeable(mt))
+		goto out;
+	if (order >= m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE)) {
+		change_pageblock_range(z, pfn, order, MIGRATE_HIGHATOMIC);
+		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic + (1ul << order));
+	} else {
+		if (move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC) < 0 &&
+		    (m->pa & PA_FREELIST_HYGIENE))
+			goto out;
 		set_pageblock_migratetype(z, pfn, MIGRATE_HIGHATOMIC);
-		move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC, NULL);
-		count_vm_events(cpu, HIGHATOMIC_RESERVE, 1);
+		WRITE_ONCE(z->nr_reserved_highatomic,
+			   z->nr_reserved_highatomic + m->pageblock_nr_pages);
 	}
+	count_vm_events(cpu, HIGHATOMIC_RESERVE, 1);
 out:
 	zone_unlock(z);
+}
+
+/* Give back the reserved pageblock of the first free HIGHATOMIC block of
+ * one zone, typed mt; zone->lock held.  6.5 decremented only when the
+ * block's pageblock still was HIGHATOMIC (drained per-CPU pages could sit
+ * on the HIGHATOMIC lists elsewhere). */
+static bool __unreserve_one(struct zone *z, int mt)
+{
+	struct mm *m = z->mm;
+
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		struct page *page = get_page_from_free_area(&z->free_area[o], MIGRATE_HIGHATOMIC);
+		unsigned long pfn, size = m->pageblock_nr_pages;
+
+		if (!page)
+			continue;
+		pfn = page_to_pfn(m, page);
+		if (m->pa & PA_FREELIST_HYGIENE) {
+			if (o > m->pageblock_order)
+				size = 1ul << o;
+		} else if (get_pageblock_migratetype(z, pfn) != MIGRATE_HIGHATOMIC) {
+			size = 0;
+		}
+		if (size > z->nr_reserved_highatomic)
+			size = z->nr_reserved_highatomic;
+		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic - size);
+		if (o >= m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE)) {
+			move_to_free_list(page, z, o, mt);
+			change_pageblock_range(z, pfn, o, mt);
+			return true;
+		}
+		if (move_freepages_block(z, pfn, mt) > 0)
+			return true;
+	}
+	return false;
 }
 
 /* Takes each zone's lock.  Give a reserved pageblock back to mt when an
@@ -422,47 +783,35 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 {
 	for (struct zone **zp = zonelist; *zp; zp++) {
 		struct zone *z = *zp;
+		bool done;
 
 		if (z->idx > highest_zoneidx)
 			continue;
 		if (!force && READ_ONCE(z->nr_reserved_highatomic) <= m->pageblock_nr_pages)
 			continue;
 		zone_lock(z);
-		for (unsigned o = 0; o < m->nr_orders; o++) {
-			struct page *page = get_page_from_free_area(&z->free_area[o], MIGRATE_HIGHATOMIC);
-			unsigned long pfn;
-
-			if (!page)
-				continue;
-			pfn = page_to_pfn(m, page);
-			if (get_pageblock_migratetype(z, pfn) == MIGRATE_HIGHATOMIC) {
-				unsigned long dec = z->nr_reserved_highatomic < m->pageblock_nr_pages
-						  ? z->nr_reserved_highatomic : m->pageblock_nr_pages;
-
-				WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic - dec);
-			}
-			set_pageblock_migratetype(z, pfn, mt);
-			if (move_freepages_block(z, pfn, mt, NULL)) {
-				zone_unlock(z);
-				count_vm_events(cpu, HIGHATOMIC_UNRESERVE, 1);
-				return true;
-			}
-		}
+		done = __unreserve_one(z, mt);
 		zone_unlock(z);
+		if (done) {
+			count_vm_events(cpu, HIGHATOMIC_UNRESERVE, 1);
+			return true;
+		}
 	}
 	return false;
 }
 
 /* ---- page isolation (mm/page_isolation.c) -------------------------------
- * A pageblock becomes MIGRATE_ISOLATE: its free blocks move to the ISOLATE
- * lists (and stop counting as free), blocks freed into it later bypass the
- * per-CPU lists and join them, nothing is allocated from it.  Undo gives the
- * free blocks back to a migratetype, merging them with their buddies.
+ * A pageblock is marked isolated (6.16+: a bit of its own, so the
+ * migratetype bits stay): its free blocks move to the ISOLATE lists (and
+ * stop counting as free), blocks freed into it later bypass the per-CPU
+ * lists and join them, nothing is allocated from it.  Undo clears the bit,
+ * so the pageblock has its old type back (or the one the caller names),
+ * and re-frees the free blocks so they merge with their buddies.
  */
 
 /* A free block larger than a pageblock that covers pfn is split into
- * pageblock-sized blocks, so that one pageblock can change type alone. */
-static void split_large_buddy(struct zone *z, unsigned long pfn)
+ * pageblock-sized blocks, so that one pageblock can change lists alone. */
+static void isolate_split_buddy(struct zone *z, unsigned long pfn)
 {
 	struct mm *m = z->mm;
 
@@ -521,24 +870,31 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start)
 		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
 				"holds an unmovable page at pfn %#lx", start, bad);
 	}
-	split_large_buddy(z, start);
-	move_freepages_block(z, start, MIGRATE_ISOLATE, NULL);
-	set_pageblock_migratetype(z, start, MIGRATE_ISOLATE);
+	isolate_split_buddy(z, start);
+	__move_freepages_block(z, start, MIGRATE_ISOLATE);
+	*pageblock_byte(z, start) = (unsigned char)((*pageblock_byte(z, start) & ~PB_EFFECTIVE) |
+						    MIGRATE_ISOLATE);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
 	zone_unlock(z);
 	return 0;
 }
 
+/* mt < 0: the pageblock's own type comes back (6.16+); else it becomes mt,
+ * as callers of the older undo_isolate_page_range() asked. */
 static void unset_migratetype_isolate(struct zone *z, unsigned long start, int mt)
 {
 	struct mm *m = z->mm;
+	unsigned char *pb = pageblock_byte(z, start);
 
 	zone_lock(z);
-	if (get_pageblock_migratetype(z, start) != MIGRATE_ISOLATE) {
+	if ((*pb & PB_EFFECTIVE) != MIGRATE_ISOLATE) {
 		zone_unlock(z);
 		return;
 	}
-	set_pageblock_migratetype(z, start, mt);
+	*pb = (unsigned char)((*pb & ~PB_EFFECTIVE) | (*pb >> PB_MT_SHIFT));
+	if (mt >= 0)
+		set_pageblock_migratetype(z, start, mt);
+	mt = get_pageblock_migratetype(z, start);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock - 1);
 	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
@@ -565,9 +921,9 @@ static struct zone *isolate_range_zone(struct mm *m, const char *fn, unsigned lo
 			 fn, *start, *end, m->nr_pages);
 		return NULL;
 	}
-	if (mt < 0 || mt >= MIGRATE_PCPTYPES) {
-		mm_error(m, EINVAL, "%s: migratetype %d is not Unmovable, Movable or Reclaimable",
-			 fn, mt);
+	if (mt < -1 || mt >= MIGRATE_PCPTYPES) {
+		mm_error(m, EINVAL, "%s: migratetype %d is not Unmovable, Movable or Reclaimable "
+			 "(or -1: the pageblocks' own)", fn, mt);
 		return NULL;
 	}
 	*start &= ~(m->pageblock_nr_pages - 1);

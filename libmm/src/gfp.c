@@ -48,9 +48,7 @@ static const struct flag_name gfp_names[] = {
 	{ "__GFP_DIRECT_RECLAIM", __GFP_DIRECT_RECLAIM },
 	{ "__GFP_KSWAPD_RECLAIM", __GFP_KSWAPD_RECLAIM },
 	{ "__GFP_ZEROTAGS", __GFP_ZEROTAGS },
-	{ "__GFP_SKIP_ZERO", __GFP_SKIP_ZERO },
-	{ "__GFP_SKIP_KASAN", __GFP_SKIP_KASAN },
-	{ "__GFP_NOLOCKDEP", __GFP_NOLOCKDEP },
+	{ "__GFP_NO_OBJ_EXT", __GFP_NO_OBJ_EXT },
 };
 
 /* Accepted on input only. */
@@ -58,9 +56,12 @@ static const struct flag_name gfp_aliases[] = {
 	{ "__GFP_DMA", __GFP_DMA },
 	{ "__GFP_DMA32", __GFP_DMA32 },
 	{ "__GFP_ATOMIC", 0 },     /* removed in 6.3; printed by 4.x-6.2 kernels */
+	/* 0 on x86-64 6.18 (KASAN_HW_TAGS, LOCKDEP), printed by other builds */
+	{ "__GFP_SKIP_ZERO", __GFP_SKIP_ZERO },
+	{ "__GFP_SKIP_KASAN", __GFP_SKIP_KASAN },
+	{ "__GFP_NOLOCKDEP", __GFP_NOLOCKDEP },
 	{ "__GFP_SKIP_KASAN_POISON", __GFP_SKIP_KASAN },    /* 6.0-6.2, KASAN HW tags */
 	{ "__GFP_SKIP_KASAN_UNPOISON", __GFP_SKIP_KASAN },
-	{ "__GFP_NO_OBJ_EXT", 0 }, /* 6.10+: no slab object extension; nothing here */
 	{ "none", 0 },
 };
 

@@ -60,6 +60,13 @@ int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const
 		      char *buf, size_t len);
 
 /* ---- machine.c: config, memory, CPUs ---------------------------------- */
+#define NR_PA_SWITCHES 8
+struct pa_switch_name {
+	const char *name;               /* pa_<name>= */
+	unsigned bit;                   /* enum pa_switch */
+};
+extern const struct pa_switch_name pa_switch_names[NR_PA_SWITCHES];
+
 int  machine_init(struct mm *m, const char *config, char *err, size_t errlen);
 void machine_exit(struct mm *m);
 struct mm_cpu *this_cpu_slow(struct mm *m);
@@ -67,6 +74,29 @@ bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu);   /* for remote drains */
 void mm_cpu_release(struct mm_cpu *cpu);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
+void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order);
+
+#define BITS_PER_LONG (8 * (int)sizeof(unsigned long))
+
+/* prefault=pageblock: has the pageblock holding pfn been populated? */
+static inline bool pageblock_populated(struct mm *m, unsigned long pfn)
+{
+	unsigned long pb = pfn >> m->pageblock_order;
+
+	return (READ_ONCE(m->prefault_bits[pb / BITS_PER_LONG]) >> (pb % BITS_PER_LONG)) & 1;
+}
+
+/* Where a block of 2^order pages at pfn leaves the buddy lists: with
+ * prefault=pageblock, the first block handed out of a pageblock populates
+ * it (machine.c).  One test when the mode is off, a bit test when it is on. */
+static inline void prefault_pageblock(struct mm *m, unsigned long pfn, unsigned order)
+{
+	if (likely(!m->prefault_bits))
+		return;
+	if (order <= m->pageblock_order && pageblock_populated(m, pfn))
+		return;
+	machine_prefault_pageblocks(m, pfn, order);
+}
 
 /* The calling thread's CPU in machine m, or NULL when it is not bound. */
 static inline struct mm_cpu *this_cpu(struct mm *m)
@@ -86,14 +116,22 @@ static inline unsigned long page_to_pfn(struct mm *m, const struct page *page)
 	return (unsigned long)(page - m->mem_map);
 }
 
+/* Nodes follow each other in PFN order; all but node 0 have the same size
+ * (node 0 alone holds DMA and DMA32 with lowzones=node0). */
+static inline int pfn_to_nid(const struct mm *m, unsigned long pfn)
+{
+	if (pfn < m->node0_pages)
+		return 0;
+	return (int)(1 + (pfn - m->node0_pages) / m->node_pages);
+}
+
 static inline struct zone *pfn_zone(struct mm *m, unsigned long pfn)
 {
-	unsigned long nid = pfn / m->node_pages, off = pfn % m->node_pages;
-	int i = 0;
+	struct zone *z = m->nodes[pfn_to_nid(m, pfn)].node_zones;
 
-	while (off >= m->zone_end_off[i])
-		i++;
-	return &m->nodes[nid].node_zones[i];
+	while (pfn >= z->zone_start_pfn + z->spanned_pages)
+		z++;
+	return z;
 }
 
 static inline struct zone *page_zone(struct mm *m, const struct page *page)
@@ -193,24 +231,68 @@ static inline unsigned long wmark_pages(const struct zone *z, int i)
 	return z->_watermark[i] + z->watermark_boost;
 }
 
+/* What the watermark checks hold back for HIGHATOMIC allocations from
+ * callers without reserve rights: the free pages on its lists (6.12+,
+ * pa_highatomic_free), 6.5: every reserved pageblock. */
+static inline long highatomic_unusable(const struct zone *z)
+{
+	return (long)READ_ONCE(*z->highatomic_unusable);
+}
+
+/* ZONE_BELOW_HIGH, and with it the watermark the fast path checks. */
+static inline void zone_set_below_high(struct zone *z, int below)
+{
+	WRITE_ONCE(z->below_high, below);
+	WRITE_ONCE(z->fast_wmark, &z->_watermark[below || !(z->mm->pa & PA_PCP_AUTOTUNE)
+						 ? WMARK_LOW : WMARK_HIGH]);
+}
+
 /* ---- buddy.c: free lists, split/merge, migratetypes --------------------- */
 extern const char *const migratetype_names[MIGRATE_TYPES];
 void buddy_init_zone(struct zone *z);   /* boot: all memory free, MOVABLE */
 void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 		     unsigned order, int mt);
-void free_one_page(struct zone *z, struct page *page, unsigned long pfn, unsigned order);
+void free_one_page(struct zone *z, unsigned long pfn, unsigned order);
+/* __rmqueue()'s fallback modes, in order of fragmentation risk; a caller
+ * allocating several blocks under one lock (rmqueue_bulk) passes the mode
+ * the last call ended in. */
+enum rmqueue_mode {
+	RMQUEUE_NORMAL,         /* the requested migratetype's lists */
+	RMQUEUE_CMA,            /* MIGRATE_CMA (none yet) */
+	RMQUEUE_CLAIM,          /* claim a fallback type's pageblock */
+	RMQUEUE_STEAL,          /* take one block of another type */
+};
 struct page *__rmqueue(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
-		       struct mm_cpu *cpu);
+		       enum rmqueue_mode *mode, struct mm_cpu *cpu);
 struct page *rmqueue_buddy(struct zone *z, unsigned order, int mt, unsigned alloc_flags,
 			   struct mm_cpu *cpu);
-void reserve_highatomic_pageblock(struct zone *z, struct page *page, struct mm_cpu *cpu);
+void reserve_highatomic_pageblock(struct zone *z, struct page *page, unsigned order,
+				  struct mm_cpu *cpu);
 bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 				    int highest_zoneidx, int mt, bool force,
 				    struct mm_cpu *cpu);
 
+/* A pageblock's byte: its migratetype bits in the high nibble - kept while
+ * it is isolated, isolation being a bit of its own as in 6.16+ - and in the
+ * low nibble what get_pageblock_migratetype() reports: the migratetype, or
+ * MIGRATE_ISOLATE while the pageblock is isolated (one mask on hot paths). */
+#define PB_MT_SHIFT 4
+#define PB_EFFECTIVE 0x0f
+
+static inline unsigned char *pageblock_byte(const struct zone *z, unsigned long pfn)
+{
+	return &z->pageblock_mt[(pfn >> z->pageblock_order) - z->pb_base];
+}
+
 static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
 {
-	return z->pageblock_mt[(pfn >> z->mm->pageblock_order) - z->pb_base];
+	return *pageblock_byte(z, pfn) & PB_EFFECTIVE;
+}
+
+/* The migratetype bits, isolated or not. */
+static inline int get_pageblock_type_bits(const struct zone *z, unsigned long pfn)
+{
+	return *pageblock_byte(z, pfn) >> PB_MT_SHIFT;
 }
 
 static inline bool migratetype_is_mergeable(int mt)
@@ -227,9 +309,10 @@ void free_unref_page(struct zone *z, struct page *page, unsigned long pfn,
 		     unsigned order, struct mm_cpu *cpu);
 void drain_all_pages(struct mm *m);
 
+/* pcp_allowed_order(), and the machine has per-CPU lists at all */
 static inline bool pcp_allowed_order(const struct mm *m, unsigned order)
 {
-	return order <= PAGE_ALLOC_COSTLY_ORDER || order == m->pageblock_order;
+	return (m->pcp_orders >> order) & 1;
 }
 
 /* ---- stats.c: counters and reports ------------------------------------ */

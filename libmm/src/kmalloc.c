@@ -122,7 +122,8 @@ static __noinline void *kmalloc_large(struct mm *m, size_t size, gfp_t gfp)
 	if (!page)
 		return NULL;
 	page->slab_cache = &m->slab->large_kmalloc;
-	__atomic_add_fetch(&m->slab->nr_slab_unreclaimable, 1ul << order, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->slab->nr_slab_unreclaimable[pfn_to_nid(m, page_to_pfn(m, page))],
+			   1ul << order, __ATOMIC_RELAXED);
 	return m->direct_map + page_to_pfn(m, page) * PAGE_SIZE;
 }
 
@@ -255,7 +256,8 @@ static int free_large_kmalloc(struct mm *m, struct page *page)
 	unsigned order = (unsigned)page->private;
 
 	page->slab_cache = NULL;
-	__atomic_sub_fetch(&m->slab->nr_slab_unreclaimable, 1ul << order, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&m->slab->nr_slab_unreclaimable[pfn_to_nid(m, page_to_pfn(m, page))],
+			   1ul << order, __ATOMIC_RELAXED);
 	return mm_free_pages(m, page, order);
 }
 

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include "internal.h"
 
@@ -46,7 +48,11 @@ static const struct mm_config default_config = {
 	.slab_hardened = 1,
 	.slub_max_order = 3,
 	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
+	.pa_base = PA_POLICY_6_18,
+	.thp = THP_NEVER,
+	.cpu_cache_slice = 2ul << 20,
 };
+
 
 static int cfg_error(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -162,13 +168,89 @@ static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, siz
 	return 0;
 }
 
+static const char *const prefault_names[] = {
+	[MM_PREFAULT_NONE] = "none", [MM_PREFAULT_PAGEBLOCK] = "pageblock",
+	[MM_PREFAULT_BOOT] = "boot",
+};
+
+/* The page allocator's policy switches by name: pa_<name>=0|1. */
+const struct pa_switch_name pa_switch_names[NR_PA_SWITCHES] = {
+	{ "freelist_hygiene", PA_FREELIST_HYGIENE },
+	{ "claim_steal", PA_CLAIM_STEAL },
+	{ "pcp_autotune", PA_PCP_AUTOTUNE },
+	{ "pcp_thp_split", PA_PCP_THP_SPLIT },
+	{ "highatomic_cap", PA_HIGHATOMIC_CAP },
+	{ "highatomic_free", PA_HIGHATOMIC_FREE },
+	{ "highatomic_order0", PA_HIGHATOMIC_ORDER0 },
+	{ "highatomic_gfp_high", PA_HIGHATOMIC_GFP_HIGH },
+};
+
+static const char *const thp_names[] = { "never", "madvise", "always" };
+
+/* One choice of a fixed list of words: its index, or -1. */
+static int parse_word(const char *v, const char *const *words, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, words[i]))
+			return i;
+	return -1;
+}
+
+/* page_alloc_policy=, defrag_mode=, pa_<switch>=: 1 if key was one of
+ * them (0 or an error from cfg_error then), 0 if not. */
+static int parse_policy_kv(struct mm_config *c, const char *key, const char *v,
+			   char *err, size_t errlen, int *ret)
+{
+	*ret = 0;
+	if (!strcmp(key, "page_alloc_policy")) {
+		if (!strcmp(v, "6.18"))
+			c->pa_base = PA_POLICY_6_18;
+		else if (!strcmp(v, "6.5"))
+			c->pa_base = PA_POLICY_6_5;
+		else
+			*ret = cfg_error(err, errlen, "page_alloc_policy=%s: expected 6.18 or 6.5", v);
+		return 1;
+	}
+	if (!strcmp(key, "defrag_mode")) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			*ret = cfg_error(err, errlen, "defrag_mode=%s: expected 0 or 1", v);
+		c->defrag_mode = !strcmp(v, "1");
+		return 1;
+	}
+	if (strncmp(key, "pa_", 3))
+		return 0;
+	for (int i = 0; i < NR_PA_SWITCHES; i++) {
+		unsigned bit = pa_switch_names[i].bit;
+
+		if (strcmp(key + 3, pa_switch_names[i].name))
+			continue;
+		if (strcmp(v, "0") && strcmp(v, "1")) {
+			*ret = cfg_error(err, errlen, "%s=%s: expected 0 or 1", key, v);
+		} else if (!strcmp(v, "1")) {
+			c->pa_on |= bit;
+			c->pa_off &= ~bit;
+		} else {
+			c->pa_off |= bit;
+			c->pa_on &= ~bit;
+		}
+		return 1;
+	}
+	*ret = cfg_error(err, errlen, "unknown machine option '%s' (page allocator switches: "
+			 "pa_freelist_hygiene, pa_claim_steal, pa_pcp_autotune, pa_pcp_thp_split, "
+			 "pa_highatomic_cap, pa_highatomic_free, pa_highatomic_order0, "
+			 "pa_highatomic_gfp_high)", key);
+	return 1;
+}
+
 static int parse_kv(struct mm_config *c, const char *key, const char *v,
 		    char *err, size_t errlen)
 {
 	unsigned long bytes;
 	long n;
-	int z = zone_key(key);
+	int z = zone_key(key), ret;
 
+	if (parse_policy_kv(c, key, v, err, errlen, &ret))
+		return ret;
 	if (z >= 0 || !strcmp(key, "HIGHMEM")) {
 		if (parse_size(v, &bytes))
 			return cfg_error(err, errlen, "%s=%s: bad size (use bytes or K/M/G/T)", key, v);
@@ -228,6 +310,32 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "%s=%s: expected a size from 1M to 64T, a "
 					 "multiple of the %lu-byte page", key, v, PAGE_SIZE);
 		c->vmalloc_size = bytes;
+	} else if (!strcmp(key, "thp")) {
+		int t = parse_word(v, thp_names, 3);
+
+		if (t < 0)
+			return cfg_error(err, errlen, "thp=%s: expected always, madvise or never", v);
+		c->thp = t;
+	} else if (!strcmp(key, "lowzones")) {
+		if (strcmp(v, "node0") && strcmp(v, "all"))
+			return cfg_error(err, errlen, "lowzones=%s: expected node0 (DMA and DMA32 on "
+					 "node 0 only, as on x86) or all (every node)", v);
+		c->lowzones_node0 = !strcmp(v, "node0");
+	} else if (!strcmp(key, "cpu_cache_slice")) {
+		if (parse_size(v, &bytes) || bytes > (1ul << 40))
+			return cfg_error(err, errlen, "cpu_cache_slice=%s: expected a size "
+					 "(bytes or K/M/G)", v);
+		c->cpu_cache_slice = bytes;
+	} else if (!strcmp(key, "vmalloc_pages")) {
+		if (strcmp(v, "bulk") && strcmp(v, "blocks"))
+			return cfg_error(err, errlen, "vmalloc_pages=%s: expected bulk or blocks", v);
+		c->vmalloc_blocks = !strcmp(v, "blocks");
+	} else if (!strcmp(key, "prefault")) {
+		int mode = parse_word(v, prefault_names, 3);
+
+		if (mode < 0)
+			return cfg_error(err, errlen, "prefault=%s: expected none, pageblock or boot", v);
+		c->prefault = mode;
 	} else if (!strcmp(key, "debug")) {
 		if (strlen(v) >= sizeof(c->debug))
 			return cfg_error(err, errlen, "debug=%s: too long", v);
@@ -254,12 +362,19 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 	}
 	if (!total)
 		return cfg_error(err, errlen, "the machine has no memory: every zone is 0");
+	if (c->lowzones_node0 && c->nodes > 1 && !c->zone_bytes[ZONE_NORMAL] &&
+	    !c->zone_bytes[ZONE_MOVABLE])
+		return cfg_error(err, errlen, "lowzones=node0: nodes 1..%d would have no memory "
+				 "(NORMAL and MOVABLE are 0)", c->nodes - 1);
 	if (total / PAGE_SIZE * (unsigned long)c->nodes > (1ul << 32))
 		return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	if (c->percpu_pagelist_high_fraction && c->percpu_pagelist_high_fraction < 8)
 		return cfg_error(err, errlen,
 				 "percpu_pagelist_high_fraction=%d: must be 0 or at least 8",
 				 c->percpu_pagelist_high_fraction);
+	if (c->prefault != MM_PREFAULT_NONE && c->backing_none)
+		return cfg_error(err, errlen, "prefault=%s: backing=none has no memory to populate",
+				 prefault_names[c->prefault]);
 	if (c->slub_sheaf_capacity && !c->slub_sheaves)
 		return cfg_error(err, errlen, "slub_sheaf_capacity=%d: there are no sheaves "
 				 "without slub_sheaves=1", c->slub_sheaf_capacity);
@@ -332,6 +447,8 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " backing=none");
 	if (c->pcp_disabled)
 		sb_puts(sb, " pcp=off");
+	if (c->prefault != MM_PREFAULT_NONE)
+		sb_printf(sb, " prefault=%s", prefault_names[c->prefault]);
 	if (c->percpu_pagelist_high_fraction)
 		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
 	if (c->debug[0])
@@ -358,6 +475,24 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc (issue 5) */
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);
+	}
+	if (c->vmalloc_blocks)
+		sb_puts(sb, " vmalloc_pages=blocks");
+	if (c->pa_base != d->pa_base)
+		sb_puts(sb, " page_alloc_policy=6.5");
+	for (int i = 0; i < NR_PA_SWITCHES; i++)
+		if ((c->pa_on | c->pa_off) & pa_switch_names[i].bit)
+			sb_printf(sb, " pa_%s=%d", pa_switch_names[i].name,
+				  !!(c->pa_on & pa_switch_names[i].bit));
+	if (c->defrag_mode)
+		sb_puts(sb, " defrag_mode=1");
+	if (c->thp != d->thp)
+		sb_printf(sb, " thp=%s", thp_names[c->thp]);
+	if (c->lowzones_node0)
+		sb_puts(sb, " lowzones=node0");
+	if (c->cpu_cache_slice != d->cpu_cache_slice) {
+		sb_puts(sb, " cpu_cache_slice=");
+		format_size(sb, c->cpu_cache_slice);
 	}
 	return 0;
 }
@@ -405,6 +540,240 @@ static void *map_aligned_memfd(int fd, size_t bytes, size_t align)
 	return p;
 }
 
+/* ---- prefault: populating the memfd ahead of use ----------------------------
+ *
+ * A first write to a never-touched memfd page is a host page fault (~12 us
+ * in a VM, ~0.5 us on bare metal); MADV_POPULATE_WRITE (Linux 5.14) over
+ * large ranges costs ~1 us a page.  Under shadow paging (a VM whose
+ * hypervisor keeps its own copy of the guest's page tables, e.g. PVM) the
+ * first user access to a populated page still exits to the hypervisor
+ * (~9 us), so each page is also read once; after that a page costs nothing.
+ * The
+ * kernel's RAM exists before it boots: prefault= moves the host's cost out
+ * of the allocations that would otherwise pay it.  boot populates all of it
+ * in mm_create (refused when it is more than the host has available);
+ * pageblock populates a pageblock the first time the buddy hands out a page
+ * of it (prefault_pageblock() in internal.h, called where a block leaves the
+ * free lists, under zone->lock), one bit per pageblock.  Memory once
+ * populated stays populated.  Each populating CPU accounts pageblocks, time
+ * and host faults in its mm_cpu (owner-written, read by anyone with
+ * READ_ONCE), so a replayer can take the time out of the operation that
+ * paid it.
+ */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define PREFAULT_CHUNK (64ul << 20)     /* bytes per madvise at boot */
+
+static unsigned long prefault_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * 1000000000ul + (unsigned long)ts.tv_nsec;
+}
+
+static long thread_minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : ru.ru_minflt;
+}
+
+/* Populates [p, p + len) (page aligned): 0 or -errno.  Without
+ * MADV_POPULATE_WRITE (EINVAL: Linux < 5.14) every page is touched with an
+ * atomic OR of 0, a write that changes nothing even when another CPU
+ * already uses a page next to it. */
+static int prefault_range(struct mm *m, char *p, size_t len)
+{
+	int ret = 0;
+
+	while (!READ_ONCE(m->prefault_touch) && madvise(p, len, MADV_POPULATE_WRITE)) {
+		if (errno == EINTR || errno == EAGAIN)
+			continue;
+		if (errno == EINVAL) {
+			WRITE_ONCE(m->prefault_touch, true);
+			break;
+		}
+		ret = -errno;
+		break;
+	}
+	if (!ret && READ_ONCE(m->prefault_touch))
+		for (size_t off = 0; off < len; off += PAGE_SIZE)
+			__atomic_fetch_or(p + off, 0, __ATOMIC_RELAXED);
+#if !defined(__SANITIZE_THREAD__)       /* a host matter, not a race to report */
+	else if (!ret)          /* the first user access is a fault too (shadow paging) */
+		for (size_t off = 0; off < len; off += PAGE_SIZE)
+			(void)*(volatile char *)(p + off);
+#endif
+	return ret;
+}
+
+/* Populates page frames [pfn, pfn + nr): their memory through the direct
+ * map, and the struct pages in mem_map (reserved, untouched until used:
+ * the kernel's exist from boot) of the whole MAX_PAGE_ORDER block around
+ * them, where splitting the block writes.  Accounts it in acct. */
+static int prefault_populate(struct mm *m, unsigned long pfn, unsigned long nr,
+			     struct mm_prefault_acct *acct)
+{
+	unsigned long bfirst = pfn & ~((1ul << m->max_order) - 1);
+	unsigned long blast = (pfn + nr + (1ul << m->max_order) - 1) & ~((1ul << m->max_order) - 1);
+	uintptr_t mb = (uintptr_t)(m->mem_map + bfirst) & ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t me = ((uintptr_t)(m->mem_map + (blast < m->nr_pages ? blast : m->nr_pages)) +
+			PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+	unsigned long t0 = prefault_now_ns();
+	long f0 = thread_minflt();
+	int ret;
+
+	ret = prefault_range(m, m->direct_map + pfn * PAGE_SIZE, nr * PAGE_SIZE);
+	if (!ret)
+		ret = prefault_range(m, (char *)mb, me - mb);
+	WRITE_ONCE(acct->ns, acct->ns + (prefault_now_ns() - t0));
+	WRITE_ONCE(acct->minflt, acct->minflt + (unsigned long)(thread_minflt() - f0));
+	return ret;
+}
+
+/* What the host can still give, in bytes: MemAvailable, less when this
+ * process's cgroup has a lower limit left.  0 if unknown. */
+static unsigned long host_available_bytes(void)
+{
+	char line[512], path[600];
+	unsigned long avail = 0, max, cur;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &avail) == 1) {
+			avail <<= 10;
+			break;
+		}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/cgroup", "r");
+	if (!f)
+		return avail;
+	while (fgets(line, sizeof(line), f)) {
+		FILE *g;
+
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
+		g = fopen(path, "r");
+		if (g && fscanf(g, "%lu", &max) == 1) {
+			fclose(g);
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", line + 3);
+			g = fopen(path, "r");
+			if (g && fscanf(g, "%lu", &cur) == 1 && max > cur &&
+			    (!avail || max - cur < avail))
+				avail = max - cur;
+		}
+		if (g)
+			fclose(g);
+	}
+	fclose(f);
+	return avail;
+}
+
+/* Before the memfd exists: prefault=boot must fit in what the host has. */
+static int prefault_check(struct mm *m, char *err, size_t errlen)
+{
+	unsigned long avail, bytes = m->nr_pages * PAGE_SIZE;
+
+	if (m->cfg.prefault != MM_PREFAULT_BOOT)
+		return 0;
+	avail = host_available_bytes();
+	if (avail && bytes > avail)
+		return cfg_error(err, errlen, "prefault=boot: the machine's %lu MiB of memory is "
+				 "more than the host has available (%lu MiB); use prefault=pageblock "
+				 "or a smaller machine", bytes >> 20, avail >> 20);
+	return 0;
+}
+
+static int prefault_init(struct mm *m, char *err, size_t errlen)
+{
+	unsigned long nr_pb;
+	int ret = 0;
+
+	switch (m->cfg.prefault) {
+	case MM_PREFAULT_PAGEBLOCK:
+		nr_pb = (m->nr_pages + m->pageblock_nr_pages - 1) >> m->pageblock_order;
+		m->prefault_bits = calloc((nr_pb + BITS_PER_LONG - 1) / BITS_PER_LONG,
+					  sizeof(unsigned long));
+		if (!m->prefault_bits)
+			return cfg_error(err, errlen, "out of memory");
+		return 0;
+	case MM_PREFAULT_BOOT:
+		for (unsigned long pfn = 0; pfn < m->nr_pages && !ret;) {
+			unsigned long nr = PREFAULT_CHUNK / PAGE_SIZE;
+
+			if (nr > m->nr_pages - pfn)
+				nr = m->nr_pages - pfn;
+			ret = prefault_populate(m, pfn, nr, &m->prefault_boot);
+			pfn += nr;
+		}
+		if (ret)
+			return cfg_error(err, errlen, "prefault=boot: cannot populate the machine's "
+					 "memory: %s", strerror(-ret));
+		m->prefault_boot.pageblocks = (m->nr_pages + m->pageblock_nr_pages - 1) >>
+					      m->pageblock_order;
+		return 0;
+	}
+	return 0;
+}
+
+/* The slow half of prefault_pageblock(): populates every pageblock of the
+ * order-`order` block at pfn whose bit this call sets.  Called with a zone
+ * lock held; a pageblock that straddles two zones is claimed by whichever
+ * zone's allocation gets there first (atomic OR).  A population that fails
+ * (the host is out of memory) is logged; the page is still handed out and
+ * the host faults it in on first use, as with prefault=none. */
+void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order)
+{
+	unsigned long first = pfn >> m->pageblock_order;
+	unsigned long last = (pfn + (1ul << order) - 1) >> m->pageblock_order;
+	struct mm_cpu *cpu = this_cpu(m);
+	struct mm_prefault_acct *acct = cpu ? &cpu->prefault : &m->prefault_boot;
+
+	for (unsigned long pb = first; pb <= last; pb++) {
+		unsigned long bit = 1ul << (pb % BITS_PER_LONG), start, nr;
+		int ret;
+
+		if (__atomic_fetch_or(&m->prefault_bits[pb / BITS_PER_LONG], bit,
+				      __ATOMIC_RELAXED) & bit)
+			continue;
+		start = pb << m->pageblock_order;
+		nr = m->pageblock_nr_pages;
+		if (nr > m->nr_pages - start)
+			nr = m->nr_pages - start;
+		ret = prefault_populate(m, start, nr, acct);
+		WRITE_ONCE(acct->pageblocks, acct->pageblocks + 1);
+		if (ret)
+			mm_printk(m, "prefault: cannot populate the pageblock at pfn %#lx: %s\n",
+				  start, strerror(-ret));
+	}
+}
+
+int mm_prefault_info(struct mm *m, int cpu, struct mm_prefault_info *out)
+{
+	const struct mm_prefault_acct *a;
+
+	if (!m || !out || cpu < -1 || cpu >= m->nr_cpus)
+		return m ? mm_error(m, EINVAL, "mm_prefault_info: bad CPU %d or no output", cpu)
+			 : -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->mode = m->cfg.prefault;
+	for (int c = cpu < 0 ? -1 : cpu; c < (cpu < 0 ? m->nr_cpus : cpu + 1); c++) {
+		a = c < 0 ? &m->prefault_boot : &m->cpus[c].prefault;
+		out->pageblocks += READ_ONCE(a->pageblocks);
+		out->ns += READ_ONCE(a->ns);
+		out->minflt += READ_ONCE(a->minflt);
+	}
+	out->bytes = out->pageblocks << (m->pageblock_order + PAGE_SHIFT);
+	if (out->bytes > m->direct_map_bytes)
+		out->bytes = m->direct_map_bytes;
+	return 0;
+}
+
 static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 {
 	size_t bytes = m->nr_pages * PAGE_SIZE;
@@ -417,6 +786,8 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	m->memfd = -1;
 	if (m->cfg.backing_none)
 		return 0;
+	if (prefault_check(m, err, errlen))
+		return -EINVAL;
 	m->memfd = memfd_create("libmm-physmem", MFD_CLOEXEC);
 	if (m->memfd < 0)
 		return cfg_error(err, errlen, "memfd_create: %s", strerror(errno));
@@ -427,36 +798,41 @@ static int machine_map_memory(struct mm *m, char *err, size_t errlen)
 	if (!m->direct_map)
 		return cfg_error(err, errlen, "cannot map physical memory: %s", strerror(errno));
 	m->direct_map_bytes = bytes;
-	return 0;
+	return prefault_init(m, err, errlen);
+}
+
+/* Pages of zone i on node n: every node has every zone, unless
+ * lowzones=node0 keeps DMA and DMA32 on node 0 (the x86 layout: they are the
+ * first 4 GiB of physical memory). */
+static unsigned long node_zone_pages(const struct mm *m, int n, int i)
+{
+	if (n && m->cfg.lowzones_node0 && i <= ZONE_DMA32)
+		return 0;
+	return m->cfg.zone_bytes[i] / PAGE_SIZE;
 }
 
 static void machine_setup_nodes(struct mm *m)
 {
-	unsigned long off = 0;
+	unsigned long start = 0;
 
-	for (int i = 0; i < MAX_NR_ZONES; i++) {
-		off += m->cfg.zone_bytes[i] / PAGE_SIZE;
-		m->zone_end_off[i] = off;
-	}
 	for (int n = 0; n < m->nr_nodes; n++) {
 		struct pglist_data *pg = &m->nodes[n];
-		unsigned long start = n * m->node_pages;
 
 		pg->node_id = n;
 		pg->node_start_pfn = start;
-		pg->node_spanned_pages = m->node_pages;
+		pg->node_spanned_pages = n ? m->node_pages : m->node0_pages;
 		for (int i = 0; i < MAX_NR_ZONES; i++) {
 			struct zone *z = &pg->node_zones[i];
-			unsigned long zstart = start + (i ? m->zone_end_off[i - 1] : 0);
 
 			z->mm = m;
 			z->node = n;
 			z->idx = i;
 			z->id = n * MAX_NR_ZONES + i;
 			z->name = zone_name(i);
-			z->zone_start_pfn = zstart;
-			z->spanned_pages = start + m->zone_end_off[i] - zstart;
+			z->zone_start_pfn = start;
+			z->spanned_pages = node_zone_pages(m, n, i);
 			z->present_pages = z->managed_pages = z->spanned_pages;
+			start += z->spanned_pages;
 		}
 	}
 	for (int c = 0; c < m->nr_cpus; c++) {
@@ -487,9 +863,16 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->nr_orders = m->max_order + 1;
 	m->pageblock_order = m->max_order < HUGETLB_PAGE_ORDER ? m->max_order : HUGETLB_PAGE_ORDER;
 	m->pageblock_nr_pages = 1ul << m->pageblock_order;
-	for (int i = 0; i < MAX_NR_ZONES; i++)
-		m->node_pages += m->cfg.zone_bytes[i] / PAGE_SIZE;
-	m->nr_pages = m->node_pages * m->nr_nodes;
+	m->pcp_orders = m->cfg.pcp_disabled ? 0 : (1u << m->pageblock_order) |
+		((1u << (PAGE_ALLOC_COSTLY_ORDER + 1)) - 1);
+	m->pa = (m->cfg.pa_base | m->cfg.pa_on) & ~m->cfg.pa_off;
+	m->fast_id = m->cfg.pcp_disabled ? ~0ul : m->id;
+	m->defrag_mode = m->cfg.defrag_mode;
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		m->node0_pages += node_zone_pages(m, 0, i);
+		m->node_pages += node_zone_pages(m, 1, i);
+	}
+	m->nr_pages = m->node0_pages + m->node_pages * (unsigned long)(m->nr_nodes - 1);
 	m->nodes = calloc(m->nr_nodes, sizeof(*m->nodes));
 	m->cpus = aligned_alloc(64, sizeof(*m->cpus) * m->nr_cpus);
 	if (!m->nodes || !m->cpus)
@@ -512,6 +895,7 @@ void machine_exit(struct mm *m)
 	for (int i = 0; i < MM_TLS_SLOTS; i++)
 		if (mm_tls[i].m == m)
 			memset(&mm_tls[i], 0, sizeof(mm_tls[i]));
+	free(m->prefault_bits);
 	if (m->direct_map)
 		munmap(m->direct_map, m->direct_map_bytes);
 	if (m->memfd >= 0)

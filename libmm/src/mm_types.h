@@ -39,7 +39,10 @@
 #define MIGRATE_TYPES      MM_MIGRATE_TYPES
 #define PAGE_ALLOC_COSTLY_ORDER 3
 #define NR_LOWORDER_PCP_LISTS   (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
-#define NR_PCP_LISTS            (NR_LOWORDER_PCP_LISTS + 1)   /* + the THP list */
+#define NR_PCP_THP              2     /* THP lists: non-movable, movable (6.11+;
+                                         one list before: pa_pcp_thp_split) */
+#define NR_PCP_LISTS            (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
+#define PCP_BATCH_SCALE_MAX     5     /* CONFIG_PCP_BATCH_SCALE_MAX */
 #define HUGETLB_PAGE_ORDER      9
 
 enum migratetype {
@@ -57,6 +60,30 @@ enum zone_type {
 
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 
+/* ---- page allocator policy ------------------------------------------------
+ * The page allocator's decisions that changed between Linux 6.5 and 6.18,
+ * one bit each, tested where the decision is made (struct mm.pa).
+ * page_alloc_policy=6.18 (the default) sets every bit, =6.5 none, and
+ * pa_<name>=0|1 flips one (machine.c's pa_switches[] names them; README.md
+ * "Page allocator policies" says which kernel brought each).
+ */
+enum pa_switch {
+	PA_FREELIST_HYGIENE  = 1u << 0, /* 6.10: free blocks always on their
+	                                   pageblock type's list */
+	PA_CLAIM_STEAL       = 1u << 1, /* 6.15: __rmqueue NORMAL/CLAIM/STEAL */
+	PA_PCP_AUTOTUNE      = 1u << 2, /* 6.7: high_min..high_max, alloc_factor,
+	                                   free_count, decay, ZONE_BELOW_HIGH */
+	PA_PCP_THP_SPLIT     = 1u << 3, /* 6.11: NR_PCP_THP = 2 */
+	PA_HIGHATOMIC_CAP    = 1u << 4, /* 6.8: ALIGN(managed/100) cap */
+	PA_HIGHATOMIC_FREE   = 1u << 5, /* 6.12: watermarks subtract free
+	                                   highatomic pages */
+	PA_HIGHATOMIC_ORDER0 = 1u << 6, /* 6.13: order-0 ALLOC_NON_BLOCK may use
+	                                   the reserve */
+	PA_HIGHATOMIC_GFP_HIGH = 1u << 7, /* 2025: only __GFP_HIGH reserves */
+	PA_POLICY_6_18       = (1u << 8) - 1,
+	PA_POLICY_6_5        = 0,
+};
+
 /* ---- struct page ---------------------------------------------------------
  * State of a page frame, by its flags and _refcount:
  *   head of a free buddy block:  PG_buddy, private = order, on a free list
@@ -73,13 +100,21 @@ enum pageflags {
 	PG_head     = 1u << 2,   /* head of a compound (__GFP_COMP) page */
 	PG_lru      = 1u << 3,   /* movable contents (allocated with __GFP_MOVABLE):
 	                            counted as movable when stealing a pageblock */
-	PG_slab     = 1u << 4,   /* owned by the slab allocator */
-	PG_reserved = 1u << 5,   /* never handed out */
-	PG_vmalloc  = 1u << 6,   /* backs a vmalloc area */
-	PG_slab_oo  = 1u << 7,   /* every page (head and tails) of a slab of its
+	PG_reclaimable = 1u << 4, /* allocated with __GFP_RECLAIMABLE: with
+	                            PG_lru, the allocation's migratetype, as
+	                            page_owner records it (mixed pageblocks) */
+	PG_slab     = 1u << 5,   /* owned by the slab allocator */
+	PG_reserved = 1u << 6,   /* never handed out */
+	PG_vmalloc  = 1u << 7,   /* backs a vmalloc area */
+	PG_slab_oo  = 1u << 8,   /* every page (head and tails) of a slab of its
 	                            cache's preferred order, slab_cache set on
 	                            each: kfree finds the cache without the head */
 };
+/* An allocated head's migratetype bits are the GFP mobility bits themselves,
+ * so prep_new_page() sets them with one AND. */
+#define PG_MT_MASK (PG_lru | PG_reclaimable)
+_Static_assert(PG_lru == __GFP_MOVABLE && PG_reclaimable == __GFP_RECLAIMABLE,
+	       "PG_lru/PG_reclaimable must equal the GFP mobility bits");
 
 struct page {
 	unsigned long flags;            /* PG_*; owner of the block's state */
@@ -93,7 +128,10 @@ struct page {
 	unsigned long private;          /* order of a free or allocated head */
 	void *freelist;                 /* slab: first free object */
 	union {
-		unsigned long index;    /* pcp: migratetype cached at refill */
+		unsigned long index;    /* free block: its list's migratetype;
+		                           pcp: the migratetype cached when it got
+		                           there (read back at drain without
+		                           freelist hygiene) */
 		unsigned long counters; /* slab: inuse/objects/frozen, packed */
 	};
 	void *slab_cache;               /* slab: owning struct kmem_cache */
@@ -114,13 +152,36 @@ struct free_area {                      /* all under zone->lock */
 
 /* ---- per-CPU page lists ------------------------------------------------- */
 
+enum {
+	PCPF_PREV_FREE_HIGH_ORDER = 1u << 0,  /* the last free was of order 1..3 */
+};
+
 struct per_cpu_pages {                  /* owned by the bound thread */
 	int count;                      /* base pages on all lists */
-	int high;                       /* free to the buddy at count >= high */
+	int high;                       /* free to the buddy at count >= high;
+	                                   autotuned: floats in [high_min,
+	                                   high_max], 0 until first used */
 	int batch;                      /* refill / drain unit */
-	int free_factor;                /* grows with consecutive frees (6.x) */
+	int high_min, high_max;         /* zone_highsize() of the low watermark
+	                                   and of managed/8 (equal when tuned by
+	                                   percpu_pagelist_high_fraction) */
+	short free_count;               /* autotuned: pages freed since the last
+	                                   allocations (halved by each one),
+	                                   capped at batch << 5; 6.5: free_factor,
+	                                   the spill's doubling exponent (also
+	                                   halved by each allocation) */
+	short free_count_max;           /* batch << 5 */
+	unsigned char alloc_factor;     /* autotuned: refill = batch << alloc_factor */
+	unsigned char flags;            /* PCPF_* */
+	unsigned char expire;           /* remote zone: ticks left before the
+	                                   idle list is drained (NUMA) */
+	bool free_high_batch;           /* PCPF_FREE_HIGH_BATCH: the CPU's cache
+	                                   slice holds more than 3 batches */
+	bool stat_dirty;                /* refilled or spilled since the last
+	                                   vmstat tick (a vm_stat_diff) */
 	struct list_head lists[NR_PCP_LISTS];
 } __cacheline_aligned;
+_Static_assert(sizeof(struct per_cpu_pages) == 256, "one shift indexes the pcp array");
 
 /* ---- counters -----------------------------------------------------------
  * One X-macro list defines every event counter: its enum and its vmstat
@@ -140,6 +201,7 @@ struct per_cpu_pages {                  /* owned by the bound thread */
 	X(HIGHATOMIC_RESERVE, "highatomic_reserve")            \
 	X(HIGHATOMIC_UNRESERVE, "highatomic_unreserve")        \
 	X(PGALLOC_NOWMARK, "pgalloc_no_watermarks")            \
+	X(PGALLOC_RETRY, "pgalloc_retry")                      \
 	X(PCP_ALLOC_HIT, "pcp_alloc_hit")                      \
 	X(PCP_FREE_HIT, "pcp_free_hit")                        \
 	X(PCP_REFILL, "pcp_refill")                            \
@@ -176,19 +238,36 @@ struct zone {
 	unsigned long managed_pages;
 	unsigned long _watermark[NR_WMARK];
 	unsigned long watermark_boost;  /* always 0: no kswapd to reset it */
+	int below_high;                 /* ZONE_BELOW_HIGH (pa_pcp_autotune): the
+	                                   high watermark check failed; set by
+	                                   allocations, cleared by a spill that
+	                                   brings the zone back above it
+	                                   (relaxed accesses, like set_bit) */
+	const unsigned long *fast_wmark; /* the watermark the fast path checks:
+	                                   _watermark[HIGH] while below_high is
+	                                   clear with pa_pcp_autotune, else LOW
+	                                   (zone_set_below_high()) */
+	const unsigned long *highatomic_unusable; /* what watermark checks hold
+	                                   back from callers without reserves:
+	                                   &nr_free_highatomic (pa_highatomic_free)
+	                                   or &nr_reserved_highatomic */
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long pb_base;          /* zone_start_pfn >> pageblock_order */
+	unsigned pageblock_order;       /* mm->pageblock_order, one load less */
 	struct per_cpu_pages *pcp;      /* [nr_cpus]; pcp[c] owned by CPU c */
 
 	/* zone->lock and what it guards */
 	pthread_mutex_t lock __cacheline_aligned;
 	pthread_t lock_owner;           /* debug variants: who holds lock */
 	struct free_area free_area[MM_NR_ORDERS_MAX];
-	unsigned char *pageblock_mt;    /* migratetype of each pageblock */
+	unsigned char *pageblock_mt;    /* each pageblock's migratetype and
+	                                   isolation (pageblock_byte()) */
 	unsigned long nr_reserved_highatomic;
+	unsigned long nr_free_highatomic; /* pages on the HIGHATOMIC lists */
 	unsigned long nr_isolate_pageblock;
 	unsigned long nr_free_pages;    /* NR_FREE_PAGES: written under the
 	                                   lock, read with relaxed loads */
+
 } ;
 
 static inline bool populated_zone(const struct zone *z)
@@ -216,15 +295,24 @@ struct pglist_data {
 
 /* ---- CPU ------------------------------------------------------------------ */
 
+/* What populating the memfd ahead of use cost (prefault=, machine.c). */
+struct mm_prefault_acct {
+	unsigned long pageblocks;       /* pageblocks populated */
+	unsigned long ns;               /* time spent in madvise / touching */
+	unsigned long minflt;           /* host minor faults taken by it */
+};
+
 struct mm_cpu {
 	unsigned long owner;            /* atomic: bound thread's token, 0 = none,
 	                                   1 = held by a remote drain */
 	int id;
 	int node;
 	int drain_pending;              /* atomic: drain_all_pages asked while bound */
+	unsigned long tick_pending;     /* atomic: vmstat ticks asked while bound */
 	struct zone *preferred[2][MAX_NR_ZONES]; /* = nodes[node].preferred */
 	unsigned long ev[NR_VM_EVENT_ITEMS];     /* vm events, owner-written */
 	unsigned long *numa_ev;         /* [nr_zones][NR_NUMA_STAT_ITEMS] */
+	struct mm_prefault_acct prefault;        /* owner-written (WRITE_ONCE) */
 } __cacheline_aligned;
 
 /* ---- the machine ---------------------------------------------------------- */
@@ -252,7 +340,18 @@ struct mm_config {
 	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
 	/* vmalloc (issue 5) */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
+	/* page allocator policy and the boot parameters around it */
+	unsigned pa_base;               /* page_alloc_policy=: PA_POLICY_6_18/6_5 */
+	unsigned pa_on, pa_off;         /* pa_<switch>=1 / =0 overrides */
+	int defrag_mode;                /* vm.defrag_mode (6.15) */
+	int thp;                        /* transparent_hugepage: THP_NEVER.. */
+	bool lowzones_node0;            /* DMA and DMA32 on node 0 only (x86) */
+	unsigned long cpu_cache_slice;  /* data cache bytes per CPU */
+	int vmalloc_blocks;             /* vmalloc_pages=blocks: high orders first */
+	int prefault;                   /* MM_PREFAULT_*: when the memfd is populated */
 };
+
+enum { THP_NEVER, THP_MADVISE, THP_ALWAYS };
 
 #define MM_TLS_SLOTS 4
 
@@ -268,24 +367,43 @@ struct mm_tls_bind {
 
 struct mm {
 	unsigned long id;               /* unique per machine in this process */
+	unsigned long fast_id;          /* id, or ~0 with pcp=off: what the
+	                                   allocation fast path compares the
+	                                   caller's binding with, so a machine
+	                                   without per-CPU lists never takes it
+	                                   (one compare for both) */
+	unsigned pa;                    /* enum pa_switch bits in force (next to
+	                                   id: the fast paths read both) */
+	unsigned pcp_orders;            /* bit o: order o lives on the per-CPU
+	                                   lists (0..3 and pageblock_order;
+	                                   none with pcp=off) */
+	bool defrag_mode;               /* vm.defrag_mode */
 	struct mm_config cfg;
 	int nr_cpus, nr_nodes, nr_zones;      /* nr_zones = nodes * MAX_NR_ZONES */
 	unsigned max_order;             /* highest order (MAX_PAGE_ORDER) */
 	unsigned nr_orders;             /* max_order + 1 */
 	unsigned pageblock_order;
 	unsigned long pageblock_nr_pages;
-	unsigned long node_pages;       /* page frames per node */
-	unsigned long zone_end_off[MAX_NR_ZONES]; /* end of zone i within a node */
+	unsigned long node_pages;       /* page frames per node (nodes >= 1) */
+	unsigned long node0_pages;      /* page frames of node 0 (== node_pages
+	                                   unless lowzones=node0) */
 	unsigned long nr_pages;         /* all nodes */
 	bool page_group_by_mobility_disabled;
 	unsigned long min_free_kbytes;
 	unsigned long totalreserve_pages;
+	unsigned long tick;             /* vmstat ticks run (mm_tick) */
 
 	struct page *mem_map;           /* [nr_pages] */
 	size_t mem_map_bytes;
 	int memfd;                      /* physical memory, -1 with backing=none */
 	char *direct_map;               /* page_address(pfn) = direct_map + pfn*4K */
 	size_t direct_map_bytes;
+	/* prefault=pageblock: bit pfn >> pageblock_order is set (atomic OR, any
+	 * zone lock) when the buddy first hands out a page of that pageblock and
+	 * the pageblock is populated; NULL in the other modes */
+	unsigned long *prefault_bits;
+	bool prefault_touch;            /* no MADV_POPULATE_WRITE: touch pages */
+	struct mm_prefault_acct prefault_boot;  /* prefault=boot, at mm_create */
 
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */

@@ -13,7 +13,12 @@
  *     frozen partial slabs (c->partial, cpu_partial_slabs long);
  *   - each node has a list of partial slabs under n->list_lock; empty slabs
  *     stay there while nr_partial < min_partial, the rest go back to the
- *     page allocator;
+ *     page allocator; a CPU that finds none at home takes another node's
+ *     only from one holding more than min_partial, and only as often as
+ *     remote_node_defrag_ratio allows (get_any_partial, 6.18);
+ *   - a new slab's pages come at the cache's preferred order (calculate_order
+ *     of 6.8+) asked for opportunistically - no reclaim, no reserves -
+ *     falling back to the order of one object (allocate_slab);
  *   - full slabs are on no list (debug caches keep them on n->full).
  *   - slab->freelist + slab->counters (inuse:16 objects:15 frozen:1 and the
  *     owning CPU + 1 in bits 32..47) form one 16-byte word changed with
@@ -169,7 +174,7 @@ static inline unsigned slab_order_of(const struct page *slab)
 
 static inline int slab_nid(struct mm *m, const struct page *slab)
 {
-	return (int)(page_to_pfn(m, slab) / m->node_pages);
+	return pfn_to_nid(m, page_to_pfn(m, slab));
 }
 
 static inline unsigned order_objects(unsigned order, unsigned size)
@@ -610,9 +615,10 @@ static void account_slab(struct kmem_cache *s, struct page *slab, long sign)
 {
 	struct slab_state *st = s->mm->slab;
 	unsigned long pages = 1ul << slab_order_of(slab);
-	struct kmem_cache_node *n = &s->node[slab_nid(s->mm, slab)];
-	unsigned long *ctr = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &st->nr_slab_reclaimable
-							       : &st->nr_slab_unreclaimable;
+	int nid = slab_nid(s->mm, slab);
+	struct kmem_cache_node *n = &s->node[nid];
+	unsigned long *ctr = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &st->nr_slab_reclaimable[nid]
+							       : &st->nr_slab_unreclaimable[nid];
 
 	__atomic_add_fetch(ctr, sign * (long)pages, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&n->nr_slabs, sign, __ATOMIC_RELAXED);
@@ -654,27 +660,31 @@ static void *build_freelist(struct kmem_cache *s, char *start, unsigned objects)
 	return head;
 }
 
-/* allocate_slab(): pages for a slab (preferred order, then the minimum),
- * objects initialised.  Returns the slab with its freelist built in
- * slab->freelist, counters inuse 0, not frozen. */
+/* allocate_slab(): pages for a slab, objects initialised.  The preferred
+ * order is asked for without a warning or retries - and, when it is above
+ * the minimum, opportunistically: no direct reclaim, no reserves
+ * ((gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM) - so a fragmented machine
+ * falls back to the minimum order (with the caller's own flags) instead of
+ * pressing the page allocator for it.  Returns the slab with its freelist
+ * built in slab->freelist, counters inuse 0, not frozen. */
 static struct page *new_slab(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_cpu *c)
 {
 	struct mm *m = s->mm;
 	gfp_t base = (gfp & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | s->allocflags;
-	struct page *slab = NULL;
+	gfp_t first = (base | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	struct page *slab;
 	unsigned order = s->order, objects;
 	char *start;
 
-	if (s->order > s->min_order)
-		slab = mm_alloc_pages(m, ((base | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL) |
-				      __GFP_COMP, s->order);
+	if ((first & __GFP_DIRECT_RECLAIM) && s->order > s->min_order)
+		first = (first | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+	slab = mm_alloc_pages(m, first | (order ? __GFP_COMP : 0), order);
 	if (!slab) {
 		order = s->min_order;
 		slab = mm_alloc_pages(m, base | (order ? __GFP_COMP : 0), order);
 		if (!slab)
 			return NULL;
-		if (order != s->order)
-			slab_stat(c, ORDER_FALLBACK);
+		slab_stat(c, ORDER_FALLBACK);
 	}
 	objects = order_objects(order, s->size);
 	start = slab_address(m, slab);
@@ -995,6 +1005,39 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
 	return object;
 }
 
+/* get_any_partial(): a partial slab of another node, in zonelist order -
+ * only from nodes with more partial slabs than min_partial, and only when
+ * the remote_node_defrag_ratio draw allows (the kernel draws get_cycles()
+ * % 1024 against the ratio, 1000 by default; here a per-cache counter,
+ * hashed, keeps runs reproducible). */
+static void *get_any_partial(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_cpu *c,
+			     struct mm_cpu *cpu)
+{
+	struct mm *m = s->mm;
+	int highest = ((gfp | s->allocflags) & __GFP_DMA) ? ZONE_DMA :
+		      ((gfp | s->allocflags) & __GFP_DMA32) ? ZONE_DMA32 : ZONE_NORMAL;
+	unsigned long draw = __atomic_add_fetch(&s->defrag_draws, 1, __ATOMIC_RELAXED);
+
+	if (!s->remote_node_defrag_ratio ||
+	    ((draw * 0x9E3779B97F4A7C15ul) >> 54) > s->remote_node_defrag_ratio)
+		return NULL;
+	for (int d = 1; d < m->nr_nodes; d++) {
+		int nid = (cpu->node + d) % m->nr_nodes;
+		struct kmem_cache_node *n = &s->node[nid];
+		bool eligible = false;
+		void *object;
+
+		for (int i = 0; i <= highest; i++)
+			eligible |= populated_zone(&m->nodes[nid].node_zones[i]);
+		if (!eligible || READ_ONCE(n->nr_partial) <= s->min_partial)
+			continue;
+		object = get_partial_node(s, n, c, cpu->id);
+		if (object)
+			return object;
+	}
+	return NULL;
+}
+
 /* Report a free pointer that does not point into its slab, and stop using
  * the rest of the chain (the objects on it are lost, not handed out). */
 static __noinline void freelist_corrupt(struct kmem_cache *s, struct page *slab, void *object,
@@ -1063,9 +1106,8 @@ static __noinline void *__slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned l
 		goto check_head;
 	}
 	freelist = get_partial_node(s, &s->node[cpu->node], c, cpu->id);
-	for (int i = 0; !freelist && i < m->nr_nodes; i++)
-		if (i != cpu->node)
-			freelist = get_partial_node(s, &s->node[i], c, cpu->id);
+	if (!freelist && m->nr_nodes > 1)
+		freelist = get_any_partial(s, gfp, c, cpu);
 	if (freelist)
 		goto check_head;
 	slab = new_slab(s, gfp, c);
@@ -1733,54 +1775,58 @@ static unsigned fls_u(unsigned long x)
 	return x ? 64u - (unsigned)__builtin_clzl(x) : 0;
 }
 
-static unsigned calc_slab_order(unsigned size, unsigned min_objects, unsigned max_order,
-				unsigned fract_leftover, unsigned min_order)
+/* get_order(): the smallest order whose block holds size bytes */
+static unsigned get_order(unsigned long size)
+{
+	return size > PAGE_SIZE ? fls_u((size - 1) >> PAGE_SHIFT) : 0;
+}
+
+/* calc_slab_order() (6.8+): the smallest order from min_order up to
+ * max_order whose leftover is at most 1/fract_leftover of the slab
+ * (max_order + 1 when none is). */
+static unsigned calc_slab_order(unsigned size, unsigned min_order, unsigned max_order,
+				unsigned fract_leftover)
 {
 	unsigned order;
 
-	if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE)
-		return fls_u((unsigned long)size * MAX_OBJS_PER_PAGE - 1) - PAGE_SHIFT - 1;
-	order = fls_u((unsigned long)min_objects * size - 1);
-	order = order > PAGE_SHIFT ? order - PAGE_SHIFT : 0;
-	if (order < min_order)
-		order = min_order;
-	for (; order <= max_order; order++) {
+	for (order = min_order; order <= max_order; order++) {
 		unsigned long slab_size = PAGE_SIZE << order;
-		unsigned long rem = slab_size % size;
 
-		if (slab_size < (unsigned long)min_objects * size)
-			continue;
-		if (rem <= slab_size / fract_leftover)
+		if (slab_size % size <= slab_size / fract_leftover)
 			break;
 	}
 	return order;
 }
 
-/* calculate_order() of the book-era SLUB (reference §5.4). */
+/* calculate_order() (6.8+): start at the order holding min_objects
+ * (4 * (fls(cpus) + 1), at most what slub_max_order holds) and accept
+ * 1/16, 1/8, 1/4, then 1/2 of the slab wasted, the smallest order within
+ * slub_max_order first; beyond it, the order of one object. */
 static int calculate_order(struct mm *m, unsigned size)
 {
-	unsigned max_order = (unsigned)m->cfg.slub_max_order, min_order = (unsigned)m->cfg.slub_min_order;
-	unsigned min_objects, max_objects, order;
+	unsigned max_order = (unsigned)m->cfg.slub_max_order;
+	unsigned min_objects, max_objects, min_order, order;
 
 	if (max_order > m->max_order)
 		max_order = m->max_order;
 	min_objects = m->cfg.slub_min_objects ? (unsigned)m->cfg.slub_min_objects
 					      : 4 * (fls_u((unsigned long)m->nr_cpus) + 1);
 	max_objects = order_objects(max_order, size);
+	if (max_objects < 1)
+		max_objects = 1;
 	if (min_objects > max_objects)
 		min_objects = max_objects;
-	while (min_objects > 1) {
-		for (unsigned fraction = 16; fraction >= 4; fraction /= 2) {
-			order = calc_slab_order(size, min_objects, max_order, fraction, min_order);
-			if (order <= max_order)
-				return (int)order;
-		}
-		min_objects--;
+	min_order = get_order((unsigned long)min_objects * size);
+	if (min_order < (unsigned)m->cfg.slub_min_order)
+		min_order = (unsigned)m->cfg.slub_min_order;
+	if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE)
+		return (int)get_order((unsigned long)size * MAX_OBJS_PER_PAGE) - 1;
+	for (unsigned fraction = 16; fraction > 1; fraction /= 2) {
+		order = calc_slab_order(size, min_order, max_order, fraction);
+		if (order <= max_order)
+			return (int)order;
 	}
-	order = calc_slab_order(size, 1, max_order, 1, min_order);
-	if (order <= max_order)
-		return (int)order;
-	order = calc_slab_order(size, 1, m->max_order, 1, min_order);
+	order = get_order(size);
 	if (order <= m->max_order)
 		return (int)order;
 	return -ENOSYS;
@@ -1982,6 +2028,7 @@ static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size
 	}
 	s->reciprocal_size = ~0ul / s->size + 1;       /* ceil(2^64 / size) */
 	s->oo_mask = (PAGE_SIZE << s->order) - 1;
+	s->remote_node_defrag_ratio = 1000;
 	s->min_partial = ilog2_u(s->size) / 2;
 	if (s->min_partial < MIN_PARTIAL)
 		s->min_partial = MIN_PARTIAL;
@@ -2631,6 +2678,18 @@ slab_flags_t mm_kmem_cache_flags(struct kmem_cache *s) { return s->flags; }
 int mm_kmem_cache_refcount(struct kmem_cache *s) { return s->refcount; }
 unsigned mm_kmem_cache_sheaf_capacity(struct kmem_cache *s) { return s->sheaf_capacity; }
 
+int mm_kmem_cache_remote_node_defrag_ratio(struct kmem_cache *s, int ratio)
+{
+	if (!s)
+		return -EINVAL;
+	if (ratio > 100)
+		return mm_error(s->mm, EINVAL, "remote_node_defrag_ratio of %s: %d is not a "
+				"percentage (0..100)", s->name, ratio);
+	if (ratio >= 0)
+		WRITE_ONCE(s->remote_node_defrag_ratio, (unsigned)ratio * 10);
+	return (int)(READ_ONCE(s->remote_node_defrag_ratio) / 10);
+}
+
 size_t slab_ksize(const struct kmem_cache *s)
 {
 	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
@@ -2847,12 +2906,17 @@ void slab_report_json(struct mm *m, struct strbuf *sb)
 	sb_puts(sb, "\n  ]");
 }
 
-unsigned long slab_nr_pages(struct mm *m, bool reclaimable)
+unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable)
 {
+	unsigned long sum = 0;
+
 	if (!m->slab)
 		return 0;
-	return __atomic_load_n(reclaimable ? &m->slab->nr_slab_reclaimable
-					   : &m->slab->nr_slab_unreclaimable, __ATOMIC_RELAXED);
+	for (int n = node < 0 ? 0 : node; n < (node < 0 ? m->nr_nodes : node + 1); n++)
+		sum += __atomic_load_n(reclaimable ? &m->slab->nr_slab_reclaimable[n]
+						   : &m->slab->nr_slab_unreclaimable[n],
+				       __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* ---- boot and teardown ------------------------------------------------------------------ */

@@ -141,6 +141,9 @@ struct kmem_cache {
 	unsigned int order, objects;    /* oo: preferred slab order, objects in it */
 	unsigned int min_order, min_objects; /* min: fallback when memory is tight */
 	unsigned int min_partial;       /* empty slabs kept per node */
+	unsigned int remote_node_defrag_ratio; /* 0..1000: how often other nodes'
+	                                   partial slabs are taken (sysfs / 10) */
+	unsigned long defrag_draws;     /* atomic: get_any_partial() draws */
 	unsigned int cpu_partial_slabs; /* per-CPU partial list limit, 0 = off */
 	gfp_t allocflags;               /* GFP_DMA, __GFP_RECLAIMABLE, __GFP_COMP */
 	void (*ctor)(void *);
@@ -163,8 +166,9 @@ struct slab_state {
 	char debug_caches[64];          /* ",name,name," or "" for every cache */
 	bool nomerge;
 	struct kmem_cache *kmalloc_caches[3][MM_KMALLOC_SHIFT_HIGH + 1]; /* [type][index] */
-	unsigned long nr_slab_reclaimable;      /* atomic, pages */
-	unsigned long nr_slab_unreclaimable;    /* atomic, pages (large kmalloc too) */
+	unsigned long nr_slab_reclaimable[MM_MAX_NODES];   /* atomic, pages per node */
+	unsigned long nr_slab_unreclaimable[MM_MAX_NODES]; /* atomic, pages per node
+	                                                      (large kmalloc too) */
 	unsigned long errors;           /* atomic: reports + fixes */
 	unsigned long track_clock;      /* atomic: owner-tracking "time" */
 	unsigned long rnd_caches;       /* caches created: seeds their randoms */
@@ -189,7 +193,8 @@ size_t slab_ksize(const struct kmem_cache *s);
 int  slab_validate(struct mm *m, struct strbuf *err);
 void slab_report_text(struct mm *m, struct strbuf *sb);
 void slab_report_json(struct mm *m, struct strbuf *sb);
-unsigned long slab_nr_pages(struct mm *m, bool reclaimable);
+/* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
+unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable);
 void slab_count_error(struct mm *m);
 
 /* ---- the fast paths, inlined into slab.c and kmalloc.c --------------------

@@ -47,6 +47,75 @@ unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_
 	return s;
 }
 
+/* /proc/vmstat's fields of a Linux 6.18 x86-64 kernel, in its order: the
+ * zone counters, the NUMA events, the node counters, then (tail) the
+ * writeback thresholds, the vm events and nr_unstable.  libmm prints them
+ * all - 0 where it models nothing - and its own counters after them. */
+static const char *const kernel_zone_stats[] = {
+	"nr_free_pages", "nr_free_pages_blocks", "nr_zone_inactive_anon",
+	"nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file",
+	"nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock", "nr_zspages",
+	"nr_free_cma",
+};
+static const char *const kernel_node_stats[] = {
+	"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+	"nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+	"nr_isolated_anon", "nr_isolated_file", "workingset_nodes",
+	"workingset_refault_anon", "workingset_refault_file", "workingset_activate_anon",
+	"workingset_activate_file", "workingset_restore_anon", "workingset_restore_file",
+	"workingset_nodereclaim", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+	"nr_dirty", "nr_writeback", "nr_shmem", "nr_shmem_hugepages",
+	"nr_shmem_pmdmapped", "nr_file_hugepages", "nr_file_pmdmapped",
+	"nr_anon_transparent_hugepages", "nr_vmscan_write",
+	"nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written",
+	"nr_throttled_written", "nr_kernel_misc_reclaimable", "nr_foll_pin_acquired",
+	"nr_foll_pin_released", "nr_kernel_stack", "nr_page_table_pages",
+	"nr_sec_page_table_pages", "nr_iommu_pages", "nr_swapcached",
+	"pgpromote_success", "pgpromote_candidate", "pgpromote_candidate_nrl",
+	"pgdemote_kswapd", "pgdemote_direct", "pgdemote_khugepaged",
+	"pgdemote_proactive", "nr_hugetlb", "nr_balloon_pages", "nr_kernel_file_pages",
+};
+static const char *const kernel_vmstat_tail[] = {
+	"nr_dirty_threshold", "nr_dirty_background_threshold", "nr_memmap_pages",
+	"nr_memmap_boot_pages", "pgpgin", "pgpgout", "pswpin", "pswpout", "pgalloc_dma",
+	"pgalloc_dma32", "pgalloc_normal", "pgalloc_movable", "pgalloc_device",
+	"allocstall_dma", "allocstall_dma32", "allocstall_normal", "allocstall_movable",
+	"allocstall_device", "pgskip_dma", "pgskip_dma32", "pgskip_normal",
+	"pgskip_movable", "pgskip_device", "pgfree", "pgactivate", "pgdeactivate",
+	"pglazyfree", "pgfault", "pgmajfault", "pglazyfreed", "pgrefill", "pgreuse",
+	"pgsteal_kswapd", "pgsteal_direct", "pgsteal_khugepaged", "pgsteal_proactive",
+	"pgscan_kswapd", "pgscan_direct", "pgscan_khugepaged", "pgscan_proactive",
+	"pgscan_direct_throttle", "pgscan_anon", "pgscan_file", "pgsteal_anon",
+	"pgsteal_file", "zone_reclaim_success", "zone_reclaim_failed", "pginodesteal",
+	"slabs_scanned", "kswapd_inodesteal", "kswapd_low_wmark_hit_quickly",
+	"kswapd_high_wmark_hit_quickly", "pageoutrun", "pgrotated", "drop_pagecache",
+	"drop_slab", "oom_kill", "numa_pte_updates", "numa_huge_pte_updates",
+	"numa_hint_faults", "numa_hint_faults_local", "numa_pages_migrated",
+	"pgmigrate_success", "pgmigrate_fail", "thp_migration_success",
+	"thp_migration_fail", "thp_migration_split", "compact_migrate_scanned",
+	"compact_free_scanned", "compact_isolated", "compact_stall", "compact_fail",
+	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned",
+	"compact_daemon_free_scanned", "htlb_buddy_alloc_success",
+	"htlb_buddy_alloc_fail", "unevictable_pgs_culled", "unevictable_pgs_scanned",
+	"unevictable_pgs_rescued", "unevictable_pgs_mlocked",
+	"unevictable_pgs_munlocked", "unevictable_pgs_cleared",
+	"unevictable_pgs_stranded", "thp_fault_alloc", "thp_fault_fallback",
+	"thp_fault_fallback_charge", "thp_collapse_alloc", "thp_collapse_alloc_failed",
+	"thp_file_alloc", "thp_file_fallback", "thp_file_fallback_charge",
+	"thp_file_mapped", "thp_split_page", "thp_split_page_failed",
+	"thp_deferred_split_page", "thp_underused_split_page", "thp_split_pmd",
+	"thp_scan_exceed_none_pte", "thp_scan_exceed_swap_pte",
+	"thp_scan_exceed_share_pte", "thp_split_pud", "thp_zero_page_alloc",
+	"thp_zero_page_alloc_failed", "thp_swpout", "thp_swpout_fallback",
+	"balloon_inflate", "balloon_deflate", "balloon_migrate", "swap_ra",
+	"swap_ra_hit", "swpin_zero", "swpout_zero", "ksm_swpin_copy", "cow_ksm",
+	"zswpin", "zswpout", "zswpwb", "direct_map_level2_splits",
+	"direct_map_level3_splits", "direct_map_level2_collapses",
+	"direct_map_level3_collapses", "nr_unstable",
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static unsigned long global_free_pages(struct mm *m)
 {
 	unsigned long s = 0;
@@ -56,16 +125,48 @@ static unsigned long global_free_pages(struct mm *m)
 	return s;
 }
 
+static unsigned long global_free_pages_blocks(struct mm *m)
+{
+	unsigned long s = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++) {
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct mm_zone_info zi;
+
+			mm_zone_info(m, n, i, &zi);
+			s += zi.nr_free_pages_blocks;
+		}
+	}
+	return s;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return true;
+	return false;
+}
+
+/* A node counter of one node (node >= 0) or of all (-1): the slab pages;
+ * 0 for the ones libmm has nothing behind (LRU, page tables, ...). */
+static unsigned long node_stat(struct mm *m, int node, const char *name)
+{
+	if (!strcmp(name, "nr_slab_reclaimable"))
+		return slab_nr_pages(m, node, true);
+	if (!strcmp(name, "nr_slab_unreclaimable"))
+		return slab_nr_pages(m, node, false);
+	return 0;
+}
+
 long mm_vmstat_read(struct mm *m, const char *name)
 {
-	if (!m)
+	if (!m || !name)
 		return -1;
 	if (!strcmp(name, "nr_free_pages"))
 		return (long)global_free_pages(m);
-	if (!strcmp(name, "nr_slab_reclaimable"))            /* slab (issue 4) */
-		return (long)slab_nr_pages(m, true);
-	if (!strcmp(name, "nr_slab_unreclaimable"))
-		return (long)slab_nr_pages(m, false);
+	if (!strcmp(name, "nr_free_pages_blocks"))
+		return (long)global_free_pages_blocks(m);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		if (!strcmp(name, vm_event_names[i]))
 			return (long)sum_vm_event(m, (enum vm_event_item)i);
@@ -78,6 +179,11 @@ long mm_vmstat_read(struct mm *m, const char *name)
 			return (long)s;
 		}
 	}
+	if (in_list(kernel_node_stats, ARRAY_LEN(kernel_node_stats), name))
+		return (long)node_stat(m, -1, name);
+	if (in_list(kernel_zone_stats, ARRAY_LEN(kernel_zone_stats), name) ||
+	    in_list(kernel_vmstat_tail, ARRAY_LEN(kernel_vmstat_tail), name))
+		return 0;
 	return -1;
 }
 
@@ -206,11 +312,26 @@ static int stat_threshold(struct mm *m, const struct mm_zone_info *zi)
 	return t > 125 ? 125 : t;
 }
 
+/* is_zone_first_populated() */
+static bool first_populated_zone(struct mm *m, const struct mm_zone_info *zi)
+{
+	for (int i = 0; i < zi->zone_idx; i++)
+		if (populated_zone(&m->nodes[zi->node].node_zones[i]))
+			return false;
+	return zi->present != 0;
+}
+
 static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
 
 	sb_printf(sb, "Node %d, zone %8s", zi->node, zi->name);
+	if (first_populated_zone(m, zi)) {
+		sb_puts(sb, "\n  per-node stats");
+		for (size_t i = 0; i < ARRAY_LEN(kernel_node_stats); i++)
+			sb_printf(sb, "\n      %-12s %lu", kernel_node_stats[i],
+				  node_stat(m, zi->node, kernel_node_stats[i]));
+	}
 	sb_printf(sb, "\n  pages free     %lu\n        boost    %lu\n        min      %lu"
 		  "\n        low      %lu\n        high     %lu\n        promo    %lu"
 		  "\n        spanned  %lu\n        present  %lu\n        managed  %lu"
@@ -225,8 +346,11 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		sb_puts(sb, "\n");
 		return;
 	}
-	sb_printf(sb, "\n      %-12s %lu", "nr_free_pages", zi->free);
-	sb_printf(sb, "\n      %-12s %lu", "nr_free_cma", 0ul);
+	for (size_t i = 0; i < ARRAY_LEN(kernel_zone_stats); i++)
+		sb_printf(sb, "\n      %-12s %lu", kernel_zone_stats[i],
+			  !strcmp(kernel_zone_stats[i], "nr_free_pages") ? zi->free :
+			  !strcmp(kernel_zone_stats[i], "nr_free_pages_blocks")
+			  ? zi->nr_free_pages_blocks : 0ul);
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "\n      %-12s %lu", numa_stat_names[i],
 			  sum_numa_event(m, z, (enum numa_stat_item)i));
@@ -238,7 +362,7 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		sb_printf(sb, "\n    cpu: %i\n              count:    %i\n              high:     %i"
 			  "\n              batch:    %i\n              high_min: %i"
 			  "\n              high_max: %i\n  vm stats threshold: %d",
-			  c, p.count, p.high, p.batch, p.high, p.high, stat_threshold(m, zi));
+			  c, p.count, p.high, p.batch, p.high_min, p.high_max, stat_threshold(m, zi));
 	}
 	sb_printf(sb, "\n  node_unreclaimable:  %u\n  start_pfn:           %lu\n", 0u, zi->start_pfn);
 }
@@ -275,13 +399,20 @@ static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_i
 
 static void vmstat_text(struct mm *m, struct strbuf *sb)
 {
-	sb_printf(sb, "nr_free_pages %lu\n", global_free_pages(m));
-	sb_printf(sb, "nr_slab_reclaimable %lu\n", slab_nr_pages(m, true));     /* slab (issue 4) */
-	sb_printf(sb, "nr_slab_unreclaimable %lu\n", slab_nr_pages(m, false));
+	for (size_t i = 0; i < ARRAY_LEN(kernel_zone_stats); i++)
+		sb_printf(sb, "%s %ld\n", kernel_zone_stats[i], mm_vmstat_read(m, kernel_zone_stats[i]));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "%s %ld\n", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
+	for (size_t i = 0; i < ARRAY_LEN(kernel_node_stats); i++)
+		sb_printf(sb, "%s %lu\n", kernel_node_stats[i], node_stat(m, -1, kernel_node_stats[i]));
+	for (size_t i = 0; i < ARRAY_LEN(kernel_vmstat_tail); i++)
+		sb_printf(sb, "%s %ld\n", kernel_vmstat_tail[i],
+			  mm_vmstat_read(m, kernel_vmstat_tail[i]));
+	/* libmm's own counters, after the kernel's */
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		sb_printf(sb, "%s %lu\n", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+		if (!in_list(kernel_vmstat_tail, ARRAY_LEN(kernel_vmstat_tail), vm_event_names[i]))
+			sb_printf(sb, "%s %lu\n", vm_event_names[i],
+				  sum_vm_event(m, (enum vm_event_item)i));
 }
 
 char *mm_report_text(struct mm *m, const char *name)
@@ -333,6 +464,42 @@ static void json_ulongs(struct strbuf *sb, const unsigned long *v, unsigned n)
 	sb_puts(sb, "]");
 }
 
+/* pagetypeinfo_showmixedcount_print() without page_owner: pageblocks
+ * holding an allocation whose migratetype (the GFP mobility bits kept in
+ * its head page's flags) is not the pageblock's, per pageblock type. */
+static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[MIGRATE_TYPES])
+{
+	unsigned long end = z->zone_start_pfn + z->spanned_pages;
+
+	memset(count, 0, sizeof(unsigned long) * MIGRATE_TYPES);
+	zone_lock(z);
+	for (unsigned long pb = z->zone_start_pfn; pb < end; pb = (pb | (m->pageblock_nr_pages - 1)) + 1) {
+		unsigned long pb_end = (pb | (m->pageblock_nr_pages - 1)) + 1;
+		int pb_mt = get_pageblock_migratetype(z, pb);
+
+		for (unsigned long pfn = pb; pfn < pb_end && pfn < end;) {
+			struct page *p = pfn_to_page(m, pfn);
+			unsigned long flags = READ_ONCE(p->flags);
+			int mt;
+
+			if (!(flags & (PG_buddy | PG_pcp)) && READ_ONCE(p->_refcount) <= 0) {
+				pfn++;
+				continue;
+			}
+			pfn += 1ul << READ_ONCE(p->private);
+			if (flags & (PG_buddy | PG_pcp))
+				continue;
+			mt = (flags & PG_lru) ? MIGRATE_MOVABLE :
+			     (flags & PG_reclaimable) ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+			if (mt != pb_mt) {
+				count[pb_mt]++;
+				break;
+			}
+		}
+	}
+	zone_unlock(z);
+}
+
 static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
@@ -359,6 +526,14 @@ static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 	for (int t = 0; t < MIGRATE_TYPES; t++)
 		sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t],
 			  zi->nr_pageblocks[t]);
+	if (zi->present) {
+		unsigned long mixed[MIGRATE_TYPES];
+
+		mixed_pageblocks(m, z, mixed);
+		sb_puts(sb, "}, \"mixed_pageblocks\": {");
+		for (int t = 0; t < MIGRATE_TYPES; t++)
+			sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], mixed[t]);
+	}
 	sb_puts(sb, "}, \"unusable_index\": [");
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		fill_contig_page_info(zi, m->nr_orders, o, &info);
@@ -404,16 +579,21 @@ char *mm_report_json(struct mm *m)
 	if (!m)
 		return NULL;
 	struct strbuf sb;
+	struct mm_prefault_info pf;
 
 	sb_init(&sb);
 	sb_puts(&sb, "{\n  \"schema\": \"libmm-report/1\",\n  \"config\": \"");
 	mm_config_format(&m->cfg, &sb);
 	sb_printf(&sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
 		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
-		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s},\n  \"zones\": [",
+		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s, ",
 		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
 		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
 		  m->cfg.pcp_disabled ? "false" : "true");
+	mm_prefault_info(m, -1, &pf);
+	sb_printf(&sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
+		  "\n  \"zones\": [", pf.mode == MM_PREFAULT_BOOT ? "boot" :
+		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none", pf.pageblocks, pf.bytes);
 	walk_zones(m, &sb, true, json_zone);
 	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, &sb);
@@ -421,9 +601,10 @@ char *mm_report_json(struct mm *m)
 	vmalloc_json(m, &sb);
 	sb_puts(&sb, ",\n  \"slab\": ");            /* slab (issue 4) */
 	slab_report_json(m, &sb);
-	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu", global_free_pages(m));
+	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu",
+		  global_free_pages(m), global_free_pages_blocks(m));
 	sb_printf(&sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
-		  slab_nr_pages(m, true), slab_nr_pages(m, false));
+		  slab_nr_pages(m, -1, true), slab_nr_pages(m, -1, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)

@@ -5,17 +5,24 @@
  * Per zone, under zone->lock:
  *   1. every free list is a well-linked list whose blocks are aligned to
  *      their order, inside the zone, PG_buddy with private == order and
- *      index == the list's migratetype, never on ISOLATE lists outside an
- *      isolated pageblock (nor the other way round); list lengths equal
- *      nr_free_mt[], their sum nr_free; nr_free_pages equals the pages on
- *      non-isolate lists;
+ *      index == the list's migratetype; with freelist hygiene every block
+ *      is on its pageblocks' type's list (get_pageblock_migratetype(), so
+ *      Isolate for isolated pageblocks and HighAtomic for reserved ones,
+ *      every pageblock of a block above pageblock_order), without it at
+ *      least never on ISOLATE lists outside an isolated pageblock nor the
+ *      other way round; list lengths equal nr_free_mt[], their sum
+ *      nr_free; nr_free_pages equals the pages on non-isolate lists,
+ *      nr_free_highatomic those on HIGHATOMIC lists;
  *   2. a walk over every PFN of the zone finds each page in exactly one
  *      block - free, on a per-CPU list, or allocated (with compound tails
  *      pointing at their head) - and pages inside blocks carry no state;
- *      the free blocks found equal those on the lists;
+ *      the free blocks found equal those on the lists; with
+ *      prefault=pageblock, every block not free lies in a populated
+ *      pageblock;
  *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
  *      zone, and add up to pcp->count;
- *   4. the HIGHATOMIC reserve is a whole number of pageblocks.
+ *   4. the HIGHATOMIC reserve is a whole number of pageblocks, exactly
+ *      the pageblocks typed HighAtomic.
  * Then the layers above check their own: vmalloc_validate() (vmalloc.c) and
  * slab_validate() (slab.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
@@ -32,10 +39,38 @@
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
+/* Freelist hygiene: the block at pfn, of this order, on the list of type t,
+ * lies in pageblocks of type t only (isolation and HIGHATOMIC included). */
+static int check_block_type(struct zone *z, unsigned long pfn, unsigned order, int t,
+			    struct strbuf *err)
+{
+	struct mm *m = z->mm;
+	unsigned long end = pfn + (1ul << order);
+
+	if (!(m->pa & PA_FREELIST_HYGIENE)) {
+		int mt = get_pageblock_migratetype(z, pfn);
+
+		if ((t == MIGRATE_ISOLATE) != (mt == MIGRATE_ISOLATE))
+			FAIL(err, "free block pfn %#lx is on the %s list of a %s pageblock",
+			     pfn, migratetype_names[t], migratetype_names[mt]);
+		return 0;
+	}
+	for (unsigned long p = pfn; p < end; p += m->pageblock_nr_pages) {
+		int mt = get_pageblock_migratetype(z, p);
+
+		if (mt != t)
+			FAIL(err, "freelist hygiene: the order-%u free block at pfn %#lx is on the "
+			     "%s list, but the pageblock at pfn %#lx is %s", order, pfn,
+			     migratetype_names[t], p & ~(m->pageblock_nr_pages - 1),
+			     migratetype_names[mt]);
+	}
+	return 0;
+}
+
 static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *blocks_out)
 {
 	struct mm *m = z->mm;
-	unsigned long free_pages = 0, blocks = 0;
+	unsigned long free_pages = 0, blocks = 0, highatomic = 0;
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		struct free_area *area = &z->free_area[o];
@@ -67,14 +102,13 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 					FAIL(err, "free block pfn %#lx on list [order %u][%s] has flags %#lx "
 					     "order %lu type %lu", pfn, o, migratetype_names[t],
 					     p->flags, p->private, p->index);
-				if ((t == MIGRATE_ISOLATE) !=
-				    (get_pageblock_migratetype(z, pfn) == MIGRATE_ISOLATE))
-					FAIL(err, "free block pfn %#lx is on the %s list of a %s pageblock",
-					     pfn, migratetype_names[t],
-					     migratetype_names[get_pageblock_migratetype(z, pfn)]);
+				if (check_block_type(z, pfn, o, t, err))
+					return -1;
 				n++;
 				if (t != MIGRATE_ISOLATE)
 					free_pages += 1ul << o;
+				if (t == MIGRATE_HIGHATOMIC)
+					highatomic += 1ul << o;
 			}
 			if (n != area->nr_free_mt[t])
 				FAIL(err, "%s zone node %d: free_list[order %u][%s] holds %lu blocks, "
@@ -90,6 +124,9 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 	if (free_pages != z->nr_free_pages)
 		FAIL(err, "%s zone node %d: free lists hold %lu pages, NR_FREE_PAGES says %lu",
 		     z->name, z->node, free_pages, z->nr_free_pages);
+	if (highatomic != z->nr_free_highatomic)
+		FAIL(err, "%s zone node %d: HighAtomic lists hold %lu pages, nr_free_highatomic "
+		     "says %lu", z->name, z->node, highatomic, z->nr_free_highatomic);
 	*blocks_out = blocks;
 	return 0;
 }
@@ -145,6 +182,9 @@ static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *fre
 		    pfn + (1ul << order) > end)
 			FAIL(err, "%s at pfn %#lx has order %u: misaligned or beyond zone %s",
 			     what, pfn, order, z->name);
+		if (m->prefault_bits && !(p->flags & PG_buddy) && !pageblock_populated(m, pfn))
+			FAIL(err, "%s at pfn %#lx was handed out of a pageblock prefault=pageblock "
+			     "never populated", what, pfn);
 		if (check_interior(z, pfn, order, p->flags & PG_head, err))
 			return -1;
 		pfn += 1ul << order;
@@ -162,7 +202,7 @@ static int check_pcp(struct zone *z, struct strbuf *err, unsigned long *pages_ou
 		unsigned long count = 0;
 
 		for (int i = 0; i < NR_PCP_LISTS; i++) {
-			unsigned order = i == NR_LOWORDER_PCP_LISTS ? m->pageblock_order
+			unsigned order = i >= NR_LOWORDER_PCP_LISTS ? m->pageblock_order
 								    : (unsigned)(i / MIGRATE_PCPTYPES);
 			struct list_head *e;
 			unsigned long n = 0;
@@ -185,6 +225,23 @@ static int check_pcp(struct zone *z, struct strbuf *err, unsigned long *pages_ou
 			     c, z->name, z->node, count, pcp->count);
 		*pages_out += count;
 	}
+	return 0;
+}
+
+/* nr_reserved_highatomic == the pages of the pageblocks typed HighAtomic */
+static int check_highatomic_reserve(struct zone *z, struct strbuf *err)
+{
+	struct mm *m = z->mm;
+	unsigned long end = z->zone_start_pfn + z->spanned_pages, typed = 0;
+
+	for (unsigned long pfn = z->zone_start_pfn; pfn < end;
+	     pfn = (pfn | (m->pageblock_nr_pages - 1)) + 1)
+		if (get_pageblock_type_bits(z, pfn) == MIGRATE_HIGHATOMIC)
+			typed += m->pageblock_nr_pages;
+	if (typed != z->nr_reserved_highatomic)
+		FAIL(err, "%s zone node %d: nr_reserved_highatomic is %lu but %lu pages of "
+		     "pageblocks are HighAtomic", z->name, z->node, z->nr_reserved_highatomic,
+		     typed);
 	return 0;
 }
 
@@ -211,11 +268,8 @@ int validate_zone(struct zone *z, struct strbuf *err)
 			  z->name, z->node, walk_pcp, pcp_pages);
 		ret = -1;
 	}
-	if (!ret && z->nr_reserved_highatomic % z->mm->pageblock_nr_pages) {
-		sb_printf(err, "%s zone: nr_reserved_highatomic %lu is not whole pageblocks",
-			  z->name, z->nr_reserved_highatomic);
-		ret = -1;
-	}
+	if (!ret)
+		ret = check_highatomic_reserve(z, err);
 	zone_unlock(z);
 	return ret;
 }

@@ -80,16 +80,21 @@
  * every lazy area is merged into the free tree in one pass under the lock.
  * A failed range search purges and retries once, like alloc_vmap_area().
  *
- * Pages.  vm_area_alloc_pages: blocks from the page allocator, largest
- * order first (at most pageblock_order, never more than what is left),
- * asked for opportunistically (no reclaim, no reserves, no warning) and
- * falling back an order at a time down to order 0 with the caller's GFP
- * (one call per block: the bulk comes from the blocks, a 1 MiB area is one
- * order-8 call where the kernel's alloc_pages_bulk would hand out 256 pages).
- * Blocks stay whole (not split): pages[] lists every 4K frame, the head
- * page of each block carries PG_vmalloc (so mm_free_pages refuses it) and
- * its order in private; vfree clears PG_vmalloc and frees each block with
- * its order.  Physically contiguous frames (one block, or blocks the buddy
+ * Pages.  vm_area_alloc_pages as 6.18: order-0 pages from the bulk
+ * allocator (mm_alloc_pages_bulk: this CPU's per-CPU list, refilled in
+ * PFN order, so runs of neighbours are common), 100 a call, then one at a
+ * time.  The frames then go into the area in PFN order (va_sort_frames):
+ * the kernel keeps the order the bulk allocator returned, which after a
+ * vfree is the reverse of the area's (the per-CPU lists are LIFO) - free
+ * for page tables, one mapping per page here.  vmalloc_pages=blocks keeps libmm's earlier way: blocks from the
+ * page allocator, largest order first (at most pageblock_order, never more
+ * than what is left), asked for opportunistically (no reclaim, no reserves,
+ * no warning) and falling back an order at a time down to order 0 with the
+ * caller's GFP (a 1 MiB area is one order-8 call): fewer mappings, and a
+ * different fragmentation of the buddy lists.  Blocks stay whole (not
+ * split): pages[] lists every 4K frame, the head page of each block
+ * carries PG_vmalloc (so mm_free_pages refuses it) and its order in
+ * private; vfree clears PG_vmalloc and frees each block with its order.  Physically contiguous frames (one block, or blocks the buddy
  * handed out next to each other) are mapped with one mmap.  Any failure
  * part way (pages, mapping) undoes everything: the mapped prefix is
  * remapped PROT_NONE, the pages go back, the range goes back to the free
@@ -696,14 +701,84 @@ static void va_free_pages(struct mm *m, struct page **pages, unsigned long nr)
 	}
 }
 
+static int va_cmp_page(const void *a, const void *b)
+{
+	const struct page *x = *(struct page *const *)a, *y = *(struct page *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Put an area's frames in PFN order, so that neighbours are mapped as one
+ * run: a per-CPU list is LIFO, so the frames a vfree gave back (in area
+ * order) come out of it again highest first.  Usually already in order or
+ * exactly reversed; anything else is sorted. */
+static void va_sort_frames(struct page **pages, unsigned long nr)
+{
+	unsigned long up = 0, down = 0;
+
+	for (unsigned long i = 1; i < nr; i++) {
+		up += pages[i] > pages[i - 1];
+		down += pages[i] < pages[i - 1];
+	}
+	if (!down)
+		return;
+	if (!up) {
+		for (unsigned long i = 0, j = nr - 1; i < j; i++, j--) {
+			struct page *t = pages[i];
+
+			pages[i] = pages[j];
+			pages[j] = t;
+		}
+		return;
+	}
+	qsort(pages, nr, sizeof(*pages), va_cmp_page);
+}
+
 /*
- * vm_area_alloc_pages(): nr frames into pages[], largest blocks first.
- * Returns how many were allocated (nr on success).
+ * vm_area_alloc_pages() of 6.18: order-0 pages from the bulk allocator,
+ * at most 100 a call (without __GFP_NOFAIL), then one page at a time with
+ * the caller's GFP when a call comes back short.  Returns how many were
+ * allocated (nr on success).
+ */
+static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, struct page **pages,
+					 unsigned long nr)
+{
+	unsigned long done = 0;
+
+	memset(pages, 0, nr * sizeof(*pages));
+	while (done < nr) {
+		unsigned long want = nr - done < 100 ? nr - done : 100;
+		unsigned long got = mm_alloc_pages_bulk(m, node, gfp & ~(__GFP_NOFAIL | __GFP_COMP),
+							want, pages + done);
+
+		done += got;
+		if (got != want)
+			break;
+	}
+	while (done < nr) {
+		struct page *page = mm_alloc_pages_node(m, node, gfp & ~__GFP_COMP, 0);
+
+		if (!page)
+			break;
+		pages[done++] = page;
+	}
+	va_sort_frames(pages, done);
+	for (unsigned long i = 0; i < done; i++)
+		WRITE_ONCE(pages[i]->flags, pages[i]->flags | PG_vmalloc);
+	return done;
+}
+
+/*
+ * The older libmm way (vmalloc_pages=blocks): nr frames into pages[],
+ * largest blocks first.  Returns how many were allocated (nr on success).
  */
 static unsigned long va_alloc_pages(struct mm *m, gfp_t gfp, int node, struct page **pages,
 				    unsigned long nr)
 {
 	struct vmap_state *st = m->vmap;
+
+	if (!m->cfg.vmalloc_blocks)
+		return va_alloc_pages_bulk(m, gfp, node, pages, nr);
 	gfp_t base = gfp & ~__GFP_COMP;
 	gfp_t opportunistic = (base | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC) &
 			      ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL);
@@ -1597,7 +1672,7 @@ static void va_show_numa(struct mm *m, struct strbuf *sb, const struct vmap_area
 	unsigned long counts[MM_MAX_NODES] = { 0 };
 
 	for (unsigned long i = 0; i < va->nr_pages; i++)
-		counts[page_to_pfn(m, va->pages[i]) / m->node_pages]++;
+		counts[pfn_to_nid(m, page_to_pfn(m, va->pages[i]))]++;
 	for (int n = 0; n < m->nr_nodes; n++)
 		if (counts[n])
 			sb_printf(sb, " N%d=%lu", n, counts[n]);

@@ -3,6 +3,9 @@
  * watermark check (mm/page_alloc.c: __setup_per_zone_wmarks,
  * setup_per_zone_lowmem_reserve, build_zonelists, __zone_watermark_ok).
  *
+ * min_free_kbytes: sqrt(lowmem_kbytes * 16) clamped to [128, 262144]
+ * (calculate_min_free_kbytes), raised with THP enabled to khugepaged's
+ * recommendation (set_recommended_min_free_kbytes), or the user's value.
  * Watermarks (pages), per zone, from min_free_kbytes:
  *   tmp   = pages_min * managed / lowmem_pages     (lowmem: all but MOVABLE)
  *   min   = tmp, or clamp(managed/1024, 32, 128) for MOVABLE
@@ -96,6 +99,42 @@ static void setup_per_zone_wmarks(struct mm *m)
 		z->watermark_boost = 0;
 		z->_watermark[WMARK_LOW] = z->_watermark[WMARK_MIN] + delta;
 		z->_watermark[WMARK_HIGH] = z->_watermark[WMARK_LOW] + delta;
+	}
+}
+
+/* nr_free_buffer_pages(): managed pages above the high watermark in the
+ * zones GFP_USER may use (every node's DMA, DMA32 and NORMAL). */
+static unsigned long nr_free_buffer_pages(struct mm *m)
+{
+	unsigned long sum = 0;
+	struct zone *z;
+
+	for_each_zone(m, z)
+		if (z->idx <= ZONE_NORMAL && z->managed_pages > z->_watermark[WMARK_HIGH])
+			sum += z->managed_pages - z->_watermark[WMARK_HIGH];
+	return sum;
+}
+
+/* set_recommended_min_free_kbytes() (mm/khugepaged.c): with THP enabled,
+ * room for 2 free pageblocks per zone plus one of each pcp migratetype
+ * falling back to each other (MIGRATE_PCPTYPES^2), capped at 5% of
+ * nr_free_buffer_pages(); min_free_kbytes only ever grows here. */
+static void set_recommended_min_free_kbytes(struct mm *m)
+{
+	unsigned long nr_zones = 0, recommended;
+	struct zone *z;
+
+	for_each_zone(m, z)
+		if (populated_zone(z) && z->idx <= ZONE_NORMAL)
+			nr_zones++;
+	recommended = m->pageblock_nr_pages * nr_zones * 2 +
+		      m->pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
+	if (recommended > nr_free_buffer_pages(m) / 20)
+		recommended = nr_free_buffer_pages(m) / 20;
+	recommended <<= PAGE_SHIFT - 10;
+	if (recommended > m->min_free_kbytes) {
+		m->min_free_kbytes = recommended;
+		setup_per_zone_wmarks(m);
 	}
 }
 
@@ -195,6 +234,10 @@ int zones_init(struct mm *m)
 		m->zone_table[z->id] = z;
 		pthread_mutex_init(&z->lock, NULL);
 		z->pb_base = first;
+		z->pageblock_order = m->pageblock_order;
+		z->highatomic_unusable = (m->pa & PA_HIGHATOMIC_FREE) ? &z->nr_free_highatomic
+								       : &z->nr_reserved_highatomic;
+		zone_set_below_high(z, 0);
 		z->pageblock_mt = calloc(last - first + 1, 1);
 		if (!z->pageblock_mt)
 			return -ENOMEM;
@@ -205,6 +248,10 @@ int zones_init(struct mm *m)
 	m->min_free_kbytes = m->cfg.min_free_kbytes >= 0 ? (unsigned long)m->cfg.min_free_kbytes
 							 : calculate_min_free_kbytes(m);
 	setup_per_zone_wmarks(m);
+	/* khugepaged's start (thp=always|madvise); a min_free_kbytes= set by
+	 * the user is a sysctl written later, and wins */
+	if (m->cfg.thp != THP_NEVER && m->cfg.min_free_kbytes < 0)
+		set_recommended_min_free_kbytes(m);
 	setup_per_zone_lowmem_reserve(m);
 	calculate_totalreserve_pages(m);
 	/* page_group_by_mobility_disabled: too little memory to group */
@@ -244,7 +291,7 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 
 	free_pages -= (1l << order) - 1;
 	if (likely(!(alloc_flags & ALLOC_RESERVES)))
-		free_pages -= (long)READ_ONCE(z->nr_reserved_highatomic);
+		free_pages -= highatomic_unusable(z);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -294,17 +341,23 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	zone_lock(z);
 	out->free = z->nr_free_pages;
 	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
+	out->nr_free_highatomic = z->nr_free_highatomic;
+
+	out->below_high = READ_ONCE(z->below_high);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		out->nr_free[o] = z->free_area[o].nr_free;
-		for (int t = 0; t < MIGRATE_TYPES; t++)
+		for (int t = 0; t < MIGRATE_TYPES; t++) {
 			out->nr_free_mt[t][o] = z->free_area[o].nr_free_mt[t];
+			if (o >= m->pageblock_order && t != MIGRATE_ISOLATE)    /* NR_FREE_PAGES_BLOCKS */
+				out->nr_free_pages_blocks += z->free_area[o].nr_free_mt[t] << o;
+		}
 	}
 	if (populated_zone(z)) {
 		unsigned long first = z->pb_base;
 		unsigned long last = (z->zone_start_pfn + z->spanned_pages - 1) >> m->pageblock_order;
 
 		for (unsigned long b = first; b <= last; b++)
-			out->nr_pageblocks[z->pageblock_mt[b - first]]++;
+			out->nr_pageblocks[get_pageblock_migratetype(z, b << m->pageblock_order)]++;
 	}
 	zone_unlock(z);
 	return 0;

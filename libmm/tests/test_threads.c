@@ -169,6 +169,13 @@ static void test_remote_drain(void)
 	mm_drain_all_pages(m);                     /* CPU 1 is held: only requested */
 	mm_pcp_info(m, 1, 0, MM_ZONE_NORMAL, &pi);
 	CHECK(pi.count > 0);
+	{
+		struct mm_pcp_info before = pi;
+
+		CHECK(mm_tick(m, 3) == 0);         /* held: the ticks are requested too */
+		mm_pcp_info(m, 1, 0, MM_ZONE_NORMAL, &pi);
+		CHECK(pi.high == before.high && pi.count == before.count);
+	}
 	pthread_mutex_lock(&hold_lock);
 	hold_stage = 2;
 	pthread_cond_broadcast(&hold_cond);
@@ -184,20 +191,27 @@ static void test_remote_drain(void)
 
 static void test_batch_high(void)
 {
-	/* default machine, 4 CPUs: kernel zone_batchsize / zone_highsize */
+	/* default machine, 4 CPUs: kernel zone_batchsize, zone_highsize of
+	 * the low watermark (high_min) and of managed / 8 (high_max); an
+	 * auto-tuned high is 0 until first used (6.7+), 6.5's is high_min */
 	struct mm *d = mm_create(NULL, NULL, 0);
 	struct mm_pcp_info pi;
-	static const int want[3][2] = { { 1, 5 }, { 15, 75 }, { 63, 252 } };
+	static const int want[3][3] = { { 1, 5, 128 }, { 15, 75, 1920 }, { 63, 252, 6144 } };
 
 	for (int z = 0; z < 3; z++) {
 		CHECK(mm_pcp_info(d, 3, 0, z, &pi) == 0);
-		CHECK(pi.batch == want[z][0] && pi.high == want[z][1]);
+		CHECK(pi.batch == want[z][0] && pi.high_min == want[z][1] &&
+		      pi.high_max == want[z][2] && pi.high == 0);
 	}
 	CHECK(mm_pcp_info(d, 4, 0, 0, &pi) == -EINVAL);
 	mm_destroy(d);
+	d = mm_create("page_alloc_policy=6.5", NULL, 0);
+	mm_pcp_info(d, 1, 0, MM_ZONE_NORMAL, &pi);
+	CHECK(pi.high == 252 && pi.high_min == 252);
+	mm_destroy(d);
 	d = mm_create("percpu_pagelist_high_fraction=8", NULL, 0);
 	mm_pcp_info(d, 0, 0, MM_ZONE_NORMAL, &pi);
-	CHECK(pi.high == 196608 / 8 / 4);
+	CHECK(pi.high_min == 196608 / 8 / 4 && pi.high_max == pi.high_min);
 	mm_destroy(d);
 	d = mm_create("pcp=off", NULL, 0);
 	mm_cpu_bind(d, 0);

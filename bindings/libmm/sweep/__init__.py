@@ -18,9 +18,10 @@ error, the metrics of mmbench's JSON (task.metrics), and where it came from
 code, wall time).  With ``out`` the run is resumable and the table, JSON
 lines and summary plots are written there (store.py, plots.py).
 
-Columns that are timings or name the host (TIMING_COLUMNS and any ``ns_``
-latency) differ between two runs of the same sweep; ``comparable(df)`` drops
-them, and what is left is the same wherever and however the sweep ran.
+Columns that are timings or figures of the host (TIMING_COLUMNS, mmbench's
+``host.*`` and ``runs.replay_*``, any ``ns_`` latency) differ between two
+runs of the same sweep; ``comparable(df)`` drops them, and what is left is
+the same wherever and however the sweep ran.
 
 Modules: spec (what to run), task (one point; all a Dask worker imports),
 engines (local pool, Dask), store (output directory), plots.
@@ -42,7 +43,9 @@ __all__ = ["run", "load", "comparable", "table", "Spec", "Point", "find_mmbench"
 SUMMARY_COLUMNS = ["ops_total", "failed_total", "unusable_index", "slab_pages",
                    "elapsed_s", "parse_s", "replay_s"]
 TAIL_COLUMNS = ["format", "machine_config", "git", "variant", "exit_code", "host", "wall_s"]
-TIMING_COLUMNS = ["elapsed_s", "parse_s", "replay_s", "wall_s", "host"]
+TIMING_COLUMNS = ["elapsed_s", "parse_s", "replay_s", "wall_s", "host",
+                  "memory.host_rss_peak_kib"]
+HOST_PREFIXES = ("host.", "runs.replay_")     # mmbench's host figures, replay times
 
 
 def _lead(grid_keys):
@@ -67,7 +70,8 @@ def table(rows, grid_keys):
 
 def comparable(df):
     """df without the columns that differ from run to run (timings, host)."""
-    drop = [c for c in df.columns if c in TIMING_COLUMNS or ".ns_" in c]
+    drop = [c for c in df.columns
+            if c in TIMING_COLUMNS or c.startswith(HOST_PREFIXES) or ".ns_" in c]
     return df.drop(columns=drop).reset_index(drop=True)
 
 

@@ -24,6 +24,7 @@ import logging
 import os
 
 from . import task
+from ..mmbench import kill_running
 
 
 def _longest_first(points):
@@ -42,7 +43,7 @@ def local(points, workers, mmbench=None):
             yield futures[f], f.result()
     finally:
         ex.shutdown(wait=False, cancel_futures=True)
-        task.kill_running()
+        kill_running()
         ex.shutdown(wait=True)
 
 

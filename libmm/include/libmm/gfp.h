@@ -1,7 +1,13 @@
 /*
  * libmm/gfp.h - GFP ("get free pages") flags, with the kernel's names and
- * bit values (Linux 6.4-6.6 layout, include/linux/gfp_types.h; bit 0x200,
- * the old __GFP_ATOMIC, is unused as in 6.3+).
+ * the bit values of a Linux 6.18 x86-64 kernel (include/linux/gfp_types.h
+ * numbers the bits with an enum: 0x200 is unused since 6.3, and the
+ * configuration decides the top ones - x86-64 has no KASAN_HW_TAGS, a
+ * distribution kernel no LOCKDEP and SLAB_OBJ_EXT with memcg, so
+ * __GFP_SKIP_ZERO, __GFP_SKIP_KASAN and __GFP_NOLOCKDEP are 0 and
+ * __GFP_NO_OBJ_EXT is the bit after __GFP_ZEROTAGS).  Values written by
+ * such a kernel - "gfp_flags=0x..." in a trace - mean the same here, and
+ * every name the kernel's %pGg prints parses to them.
  *
  * Zone modifiers pick the highest zone an allocation may use (gfp_zone()),
  * the mobility bits pick the migratetype (gfp_migratetype()), and the
@@ -37,11 +43,12 @@ typedef unsigned int gfp_t;
 #define __GFP_THISNODE        0x200000u
 #define __GFP_ACCOUNT         0x400000u
 #define __GFP_ZEROTAGS        0x800000u
-#define __GFP_SKIP_ZERO       0x1000000u
-#define __GFP_SKIP_KASAN      0x2000000u
-#define __GFP_NOLOCKDEP       0x4000000u
+#define __GFP_NO_OBJ_EXT      0x1000000u    /* CONFIG_SLAB_OBJ_EXT */
+#define __GFP_SKIP_ZERO       0u            /* CONFIG_KASAN_HW_TAGS only */
+#define __GFP_SKIP_KASAN      0u
+#define __GFP_NOLOCKDEP       0u            /* CONFIG_LOCKDEP only */
 
-#define __GFP_BITS_SHIFT      27
+#define __GFP_BITS_SHIFT      25
 #define __GFP_BITS_MASK       ((1u << __GFP_BITS_SHIFT) - 1u)
 /* Bits libmm accepts: every defined bit (0x200 is a hole since 6.3). */
 #define __GFP_VALID_MASK      (__GFP_BITS_MASK & ~0x200u)

@@ -82,6 +82,18 @@ static inline void free_pages(unsigned long addr, unsigned int order)
 
 #define free_page(addr) free_pages((addr), 0)
 
+static inline unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
+					     struct page **page_array)
+{
+	return mm_alloc_pages_bulk(mm_current(), -1, gfp, nr_pages, page_array);
+}
+
+static inline unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid, unsigned long nr_pages,
+						  struct page **page_array)
+{
+	return mm_alloc_pages_bulk(mm_current(), nid, gfp, nr_pages, page_array);
+}
+
 static inline void drain_all_pages(void)
 {
 	mm_drain_all_pages(mm_current());

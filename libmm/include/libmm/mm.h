@@ -79,6 +79,29 @@ unsigned      mm_pageblock_order(struct mm *m);
 void         *mm_direct_map_base(struct mm *m); /* NULL with backing=none */
 char         *mm_config_string(struct mm *m);   /* canonical config; mm_free_string */
 
+/* ---- simulated RAM on the host (prefault=) ----------------------------- */
+
+/* When the memfd behind the direct map is populated: never ahead of use
+ * (none, the default: a first write to a page takes a host page fault), a
+ * pageblock at a time the first time the buddy hands out a page from it
+ * (pageblock), or all of it at mm_create (boot). */
+#define MM_PREFAULT_NONE       0
+#define MM_PREFAULT_PAGEBLOCK  1
+#define MM_PREFAULT_BOOT       2
+
+struct mm_prefault_info {
+	int           mode;             /* MM_PREFAULT_* */
+	unsigned long pageblocks;       /* pageblocks populated ahead of use */
+	unsigned long bytes;            /* bytes populated ahead of use */
+	unsigned long ns;               /* time the population took */
+	unsigned long minflt;           /* host minor faults it took */
+};
+/* What populating cost: cpu >= 0 what that CPU's allocations populated (the
+ * CPU's own thread may read it at any time: the replayer takes it out of the
+ * operation that paid it), cpu -1 the whole machine, boot included.  0, or
+ * -EINVAL. */
+int mm_prefault_info(struct mm *m, int cpu, struct mm_prefault_info *out);
+
 /* ---- page allocator --------------------------------------------------- */
 
 struct page  *mm_alloc_pages(struct mm *m, gfp_t gfp, unsigned order);
@@ -89,15 +112,23 @@ unsigned long mm_page_to_pfn(struct mm *m, const struct page *page);
 struct page  *mm_pfn_to_page(struct mm *m, unsigned long pfn);
 void         *mm_page_address(struct mm *m, const struct page *page);
 struct page  *mm_virt_to_page(struct mm *m, const void *addr);
+/* alloc_pages_bulk_node(): fill the NULL slots of page_array[0..nr_pages)
+ * with order-0 pages from this CPU's per-CPU list (node -1: this CPU's);
+ * fewer when memory runs short.  Returns the slots filled (the ones that
+ * were filled already included). */
+unsigned long mm_alloc_pages_bulk(struct mm *m, int nid, gfp_t gfp, unsigned long nr_pages,
+				  struct page **page_array);
 void          mm_drain_all_pages(struct mm *m);
 void          mm_drain_local_pages(struct mm *m);
 
 /* Page isolation (mm/page_isolation.c): the pageblocks covering
- * [start_pfn, end_pfn) (one zone) become MIGRATE_ISOLATE - their free pages
+ * [start_pfn, end_pfn) (one zone) are marked isolated - their free pages
  * leave the free count and nothing is allocated from them - or -EBUSY when
- * one holds an unmovable allocated page (nothing changed then).  Undo gives
- * them back to migratetype.  test: 0 when every page of the range is free
- * and isolated, else -EBUSY. */
+ * one holds an unmovable allocated page (the ones isolated by then are
+ * undone).  Isolation is a pageblock bit of its own, as in 6.16+: undo
+ * gives each pageblock back its type, or migratetype when it is >= 0 (as
+ * the older kernel API asked); -1 keeps the types.  test: 0 when every page
+ * of the range is free and isolated, else -EBUSY. */
 int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
 				int migratetype);
 int mm_undo_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
@@ -122,6 +153,9 @@ struct mm_zone_info {
 	unsigned long nr_free[MM_NR_ORDERS_MAX];   /* free blocks per order */
 	unsigned long nr_free_mt[MM_MIGRATE_TYPES][MM_NR_ORDERS_MAX];
 	unsigned long nr_pageblocks[MM_MIGRATE_TYPES]; /* pageblocks of each type */
+	unsigned long nr_free_highatomic;       /* free pages on HighAtomic lists */
+	unsigned long nr_free_pages_blocks;     /* free pages in blocks >= a pageblock */
+	int below_high;                         /* ZONE_BELOW_HIGH */
 };
 /* 0 on success; -EINVAL for a node/zone that does not exist.  Empty zones
  * exist (spanned == 0). */
@@ -129,10 +163,20 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 
 struct mm_pcp_info {
 	int count;      /* pages on this CPU's lists for the zone */
-	int high;       /* free back to the buddy when count reaches high */
+	int high;       /* free back to the buddy when count reaches high
+	                   (auto-tuned: 0 until the list is first used) */
 	int batch;      /* pages moved per refill / drain */
+	int high_min;   /* the range high is tuned in (equal: no tuning) */
+	int high_max;
 };
 int mm_pcp_info(struct mm *m, int cpu, int node, int zone_idx, struct mm_pcp_info *out);
+
+/* n ticks of the vmstat worker (the kernel's once-a-second vmstat_update)
+ * on every CPU: per-CPU list high marks decay (decay_pcp_high) and idle
+ * lists of remote zones drain.  Deterministic: nothing ticks on its own.
+ * A CPU bound to another thread runs its ticks at its next refill or
+ * spill.  0, or -EINVAL. */
+int mm_tick(struct mm *m, unsigned long n);
 
 /* ---- GFP text --------------------------------------------------------- */
 

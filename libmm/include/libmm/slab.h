@@ -101,6 +101,12 @@ unsigned     mm_kmem_cache_sheaf_capacity(struct kmem_cache *s);
 /* One CONFIG_SLUB_STATS-style counter ("alloc_fastpath", ...) summed over
  * the CPUs; -1 for an unknown name. */
 long         mm_kmem_cache_stat(struct kmem_cache *s, const char *name);
+/* /sys/kernel/slab/<cache>/remote_node_defrag_ratio: how often (0..100,
+ * percent of 1024 draws, 100 by default) an allocation that finds no
+ * partial slab on its node takes one of another node's (get_any_partial,
+ * only from nodes holding more than min_partial of them).  ratio < 0 only
+ * reads; returns the value in force, or -EINVAL. */
+int mm_kmem_cache_remote_node_defrag_ratio(struct kmem_cache *s, int ratio);
 /* The cache named `name` (or one of its aliases), NULL if none. */
 struct kmem_cache *mm_kmem_cache_find(struct mm *m, const char *name);
 

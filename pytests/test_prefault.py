@@ -1,0 +1,118 @@
+"""prefault= from Python: when simulated RAM is populated on the host.
+
+none (the default) populates nothing ahead of use; pageblock populates a
+pageblock the first time the buddy hands out a page of it (exactly the
+distinct pageblocks of the pages handed out, with pcp=off); boot populates
+everything at creation and refuses a machine larger than the host has
+available.  Residency is read with mincore() on the direct map.
+"""
+import ctypes
+import mmap
+
+import pytest
+
+from libmm import Machine
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+SMALL = dict(cpus=2, DMA="0", DMA32="0", NORMAL="32M")
+
+
+def resident(m, first_pfn, n):
+    """Pages of [first_pfn, first_pfn + n) present in the memfd."""
+    vec = (ctypes.c_ubyte * n)()
+    addr = m.page_address(first_pfn)
+    rc = LIBC.mincore(ctypes.c_void_p(addr), ctypes.c_size_t(n * mmap.PAGESIZE), vec)
+    assert rc == 0, ctypes.get_errno()
+    return sum(b & 1 for b in vec)
+
+
+def nr_pages(m):
+    return sum(z["spanned"] for z in m.zones)
+
+
+def test_default_is_none():
+    with Machine(**SMALL) as m:
+        pfn = m.alloc_pages(order=2)
+        assert resident(m, pfn, 4) == 0
+        assert m.prefault_info() == dict(mode="none", pageblocks=0, bytes=0, ns=0, minflt=0)
+        assert "prefault" not in m.config
+        assert m.report()["machine"]["prefault"] == {"mode": "none", "pageblocks": 0,
+                                                      "bytes": 0}
+        m.free_pages(pfn, order=2)
+
+
+def test_pageblock_populates_exactly_the_pageblocks_handed_out():
+    with Machine(pcp="off", prefault="pageblock", **SMALL) as m:
+        assert "prefault=pageblock" in m.config
+        assert resident(m, 0, nr_pages(m)) == 0
+        pfns = [m.alloc_pages(order=o, cpu=1) for o in (0, 0, 3, 9, 0, 10)]
+        blocks = set()
+        for pfn, o in zip(pfns, (0, 0, 3, 9, 0, 10)):
+            blocks.update(range(pfn >> 9, ((pfn + (1 << o) - 1) >> 9) + 1))
+        info = m.prefault_info()
+        assert info["pageblocks"] == len(blocks) and info["bytes"] == len(blocks) << 21
+        assert info["ns"] > 0 and info["minflt"] >= 512 * len(blocks)
+        assert m.prefault_info(cpu=1)["pageblocks"] == len(blocks)
+        assert m.prefault_info(cpu=0)["pageblocks"] == 0
+        assert resident(m, 0, nr_pages(m)) == 512 * len(blocks)
+        for b in blocks:
+            assert resident(m, b << 9, 512) == 512
+        assert m.report()["machine"]["prefault"]["pageblocks"] == len(blocks)
+        m.validate()
+        for pfn, o in zip(pfns, (0, 0, 3, 9, 0, 10)):
+            m.free_pages(pfn, order=o, cpu=1)
+        again = m.alloc_pages(order=10)                 # populated already
+        assert m.prefault_info()["pageblocks"] == len(blocks)
+        m.free_pages(again, order=10)
+
+
+def test_slab_and_vmalloc_pages_are_populated_too():
+    with Machine(prefault="pageblock", **SMALL) as m:
+        a = m.kmalloc(100)
+        v = m.vmalloc(64 << 10)
+        m.write(v, b"x" * 100)
+        assert m.prefault_info()["pageblocks"] >= 1
+        assert resident(m, m.pfn_of(a), 1) == 1
+        assert resident(m, m.vmalloc_to_pfn(v), 1) == 1
+        m.kfree(a)
+        m.vfree(v)
+        m.validate()
+
+
+def test_boot_populates_everything():
+    with Machine(cpus=1, DMA="0", DMA32="16M", NORMAL="16M", prefault="boot") as m:
+        n = nr_pages(m)
+        assert resident(m, 0, n) == n
+        info = m.prefault_info()
+        assert info["mode"] == "boot" and info["bytes"] == n * 4096
+        assert info["pageblocks"] == n // 512 and m.prefault_info(cpu=0)["pageblocks"] == 0
+
+
+def mem_available():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) << 10
+    pytest.skip("no MemAvailable")
+
+
+def test_boot_larger_than_the_host_is_refused():
+    too_big = ((mem_available() >> 30) + 2)
+    with pytest.raises(ValueError, match="more than the host has available"):
+        Machine(cpus=1, NORMAL="%dG" % too_big, prefault="boot")
+
+
+@pytest.mark.parametrize("kw,needle", [
+    (dict(prefault="always"), "expected none, pageblock or boot"),
+    (dict(prefault="boot", backing="none"), "backing=none has no memory to populate"),
+    (dict(prefault="pageblock", backing="none"), "backing=none has no memory to populate"),
+])
+def test_bad_prefault_configs(kw, needle):
+    with pytest.raises(ValueError, match=needle):
+        Machine(**kw)
+
+
+def test_prefault_info_bad_cpu():
+    with Machine(**SMALL) as m:
+        with pytest.raises(ValueError):
+            m.prefault_info(cpu=2)
