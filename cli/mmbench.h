@@ -44,13 +44,15 @@ int mmb_usage_error(const char *cmd, const char *fmt, ...)
 
 /* ---- config.c: machine config text ------------------------------------ */
 
-/* Is w one KEY=VALUE word (non-empty key and value, no blanks)? */
+/* Is w one KEY=VALUE word (non-empty key and value, no blanks, not two
+ * joined by a comma)? */
 int mmb_config_word_ok(const char *w);
 /* base (NULL = the default machine) with the KEY=VALUE words sets[0..nsets)
  * merged in: a base word whose key a set names is dropped, the sets are
- * appended, the last of several sets of one key wins.  Caller frees. */
+ * appended, the last of several sets of one key wins; words come out
+ * blank-separated.  Caller frees. */
 char *mmb_config_merge(const char *base, const char *const *sets, int nsets);
-/* The value of key's first word in config (up to the next blank), or NULL. */
-const char *mmb_config_value(const char *config, const char *key);
+/* The value of key's first word in config (*len bytes), or NULL. */
+const char *mmb_config_value(const char *config, const char *key, size_t *len);
 
 #endif /* MMBENCH_H */

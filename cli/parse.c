@@ -647,6 +647,29 @@ static int op_cpu(struct pstate *ps, struct word *w, int nw)
 	return 0;
 }
 
+/* fault_inject NAME KNOB=VALUE...: one OP_FAULT_INJECT per knob (fault.c) */
+static int op_fault_inject(struct pstate *ps, struct word *w, int nw)
+{
+	int facility = nw > 1 ? mmb_fault_facility(w[1].s, w[1].n) : -1;
+	char err[160];
+
+	if (nw < 3)
+		return perr(ps, "fault_inject: expected NAME KNOB=VALUE... (e.g. fault_inject "
+			    "failslab probability=100 times=3)");
+	if (facility < 0)
+		return perr(ps, "fault_inject: no facility '%.*s' (fail_page_alloc or failslab)",
+			    (int)(w[1].n < 40 ? w[1].n : 40), w[1].s);
+	for (int i = 2; i < nw; i++) {
+		struct mmb_op op = { 0 };
+
+		if (mmb_fault_knob(facility, w[i].s, w[i].n, &op, err, sizeof(err)))
+			return perr(ps, "%s", err);
+		if (emit(ps, &op))
+			return -1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct pstate *, struct word *, int);
@@ -656,6 +679,7 @@ static const struct {
 	{ "cache_create", op_cache_create }, { "cache_alloc", op_cache_alloc },
 	{ "cache_free", op_cache_free }, { "cache_destroy", op_cache_destroy },
 	{ "vmalloc", op_vmalloc }, { "vfree", op_vfree }, { "cpu", op_cpu },
+	{ "fault_inject", op_fault_inject },
 };
 
 /* ---- lines and blocks -------------------------------------------------------- */

@@ -51,7 +51,7 @@
 
 #include "workload.h"
 
-enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE };
+enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE, RES_INJECTED };
 
 #define SLOW_TICKS 20000u       /* a prefaulting op takes >= 50 us: >> this */
 #define STREAM_EVERY0 8192u     /* first spacing of a stream's timeline */
@@ -127,6 +127,7 @@ void mmb_stat_add(struct mmb_stat *d, const struct mmb_stat *s)
 {
 	d->count += s->count;
 	d->failed += s->failed;
+	d->injected += s->injected;
 	d->skipped += s->skipped;
 	d->ticks += s->ticks;
 	d->timed += s->timed;
@@ -240,6 +241,9 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_CPU:
 		mm_cpu_bind(m, op->cpu);
 		return RES_NONE;
+	case OP_FAULT_INJECT:
+		mmb_fault_apply(m, op);
+		return RES_NONE;
 	}
 	return RES_NONE;
 }
@@ -315,10 +319,18 @@ void account(struct mmb_stat *st, int res, uint64_t dt)
 {
 	st->count++;
 	st->failed += res == RES_FAIL;
+	st->injected += res == RES_INJECTED;
 	st->skipped += res == RES_SKIP;
 	st->ticks += dt;
 	st->timed++;
 	st->hist[hist_bucket(dt)]++;
+}
+
+/* A failure fault injection forced counts apart (fault.c). */
+static inline __attribute__((always_inline)) int injected(struct mm *m, int res)
+{
+	return __builtin_expect(res == RES_FAIL, 0) && m && mm_last_fault_injected(m) ? RES_INJECTED
+									       : res;
 }
 
 /* ---- the replay's own state ------------------------------------------------------ */
@@ -532,7 +544,7 @@ static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_
 
 	for (size_t i = a; i < b; i++) {
 		const struct mmb_op *op = &ops[i];
-		int res = r->m ? exec_libmm(&rp->x, op) : exec_malloc(&rp->x, op);
+		int res = r->m ? injected(r->m, exec_libmm(&rp->x, op)) : exec_malloc(&rp->x, op);
 		uint64_t t2 = ticks(), dt = t2 - t;
 
 		if (op->kind == OP_CPU)
@@ -541,7 +553,8 @@ static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_
 			dt -= prefault_ticks(r, rp->cpu, t2, dt);
 		account(&r->stat[op->kind], res, dt);
 		t = t2;
-		if (__builtin_expect(op->kind != OP_CPU && !--rp->tick_left, 0)) {
+		/* counted operations only: not cpu switches nor fault_inject knobs */
+		if (__builtin_expect(op->kind < OP_NR_KINDS && !--rp->tick_left, 0)) {
 			if (r->m)
 				mm_tick(r->m, 1);       /* vmstat_update's turn, untimed */
 			rp->tick_left = r->tick_every;
@@ -558,7 +571,7 @@ struct mmb_worker {                     /* one replay thread = one CPU */
 	uint32_t *idx;                  /* this CPU's operations of the current span */
 	size_t n, cap;
 	struct exec_ctx x;
-	struct mmb_stat stat[OP_NR_KINDS + 1];  /* its own counters, summed at the end */
+	struct mmb_stat stat[OP_NR_KINDS + 2];  /* its own counters, summed at the end */
 	int err;                        /* could not bind its CPU */
 	pthread_t tid;
 };
@@ -596,11 +609,12 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 		const struct mmb_op *op = &ops[w->idx[k]];
 		_Atomic uint32_t *seq = &r->priv->seqs[op->handle];
 		struct mmb_cache *c = NULL;
-		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY;
+		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY &&
+			  op->kind < OP_NR_KINDS;
 
 		if (hop)
 			spin_until(handle_ready, seq, op->seq);
-		if (!hop) {
+		if (op->kind == OP_CACHE_CREATE || op->kind == OP_CACHE_DESTROY) {
 			c = &w->x.caches[op->handle];
 			spin_until(cache_eq, c, op->cseq);
 		} else if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CACHE_FREE) {
@@ -608,7 +622,7 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 			spin_until(cache_ge, c, op->cseq);
 		}
 		uint64_t t = ticks();
-		int res = r->m ? exec_libmm(&w->x, op) : exec_malloc(&w->x, op);
+		int res = r->m ? injected(r->m, exec_libmm(&w->x, op)) : exec_malloc(&w->x, op);
 		uint64_t t2 = ticks(), dt = t2 - t;
 
 		if (__builtin_expect(dt > SLOW_TICKS, 0))
@@ -726,7 +740,7 @@ static int stop_workers(struct mmb_run *r)
 		struct mmb_worker *w = rp->workers[c];
 
 		pthread_join(w->tid, NULL);
-		for (int k = 0; k <= OP_NR_KINDS; k++)
+		for (int k = 0; k < OP_NR_KINDS + 2; k++)
 			mmb_stat_add(&r->stat[k], &w->stat[k]);
 		r->live_bytes += w->x.live;     /* modulo 2^64: frees on other CPUs */
 		err |= w->err;
@@ -969,6 +983,11 @@ void mmb_free_objects(struct mmb_run *r)
 		free(rp->handles[i].ptr);
 		rp->handles[i].ptr = NULL;
 	}
+}
+
+void *mmb_replay_handle(const struct mmb_run *r, uint32_t slot)
+{
+	return r->priv && slot < r->priv->handles_cap ? r->priv->handles[slot].ptr : NULL;
 }
 
 void mmb_run_free(struct mmb_run *r)

@@ -122,11 +122,11 @@ static void json_ops(FILE *f, const struct mmb_run *r)
 
 		if (!st->count)
 			continue;
-		fprintf(f, "%s\n    \"%s\": {\"count\": %lu, \"failed\": %lu, \"skipped\": %lu, "
-			"\"ns_mean\": %.1f, \"ns_p50\": %.1f, \"ns_p90\": %.1f, \"ns_p99\": %.1f, "
-			"\"ns_p999\": %.1f, \"ns_cdf\": ", first ? "" : ",", mmb_op_names[k],
-			st->count, st->failed, st->skipped, mean_ns(r, k), q(r, k, 0.5), q(r, k, 0.9),
-			q(r, k, 0.99), q(r, k, 0.999));
+		fprintf(f, "%s\n    \"%s\": {\"count\": %lu, \"failed\": %lu, \"injected\": %lu, "
+			"\"skipped\": %lu, \"ns_mean\": %.1f, \"ns_p50\": %.1f, \"ns_p90\": %.1f, "
+			"\"ns_p99\": %.1f, \"ns_p999\": %.1f, \"ns_cdf\": ", first ? "" : ",",
+			mmb_op_names[k], st->count, st->failed, st->injected, st->skipped, mean_ns(r, k),
+			q(r, k, 0.5), q(r, k, 0.9), q(r, k, 0.99), q(r, k, 0.999));
 		json_cdf(f, r, k);
 		fputc('}', f);
 		first = 0;
@@ -327,6 +327,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 	json_ops(f, r);
 	if (ri->runs)
 		json_runs(f, r, ri->runs);
+	mmb_fault_json(r, f);
 	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
 		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu},\n",
 		im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
@@ -522,6 +523,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	fprintf(f, "%-14s %10lu %8lu %8lu\n", "total", total, failed, skipped);
 	if (failed)
 		fprintf(f, "(failed: allocations that returned NULL or frees the allocator refused)\n");
+	mmb_fault_summary(r, f);
 	if (skipped)
 		fprintf(f, "(skipped: frees of handles whose allocation had failed)\n");
 	if (r->m) {

@@ -364,12 +364,13 @@ static void json_discard(struct json_out *jo)
 static char *run_config(const char *base, const char *const *sets, int nsets)
 {
 	char *cfg = mmb_config_merge(base, sets, nsets);
-	const char *backing = mmb_config_value(cfg, "backing");
 	static const char *const prefault[] = { "prefault=pageblock" };
+	size_t np, nb;
+	const char *backing = mmb_config_value(cfg, "backing", &nb);
 	char *out;
 
-	if (mmb_config_value(cfg, "prefault") ||
-	    (backing && !strncmp(backing, "none", 4) && (!backing[4] || backing[4] == ' ')))
+	if (mmb_config_value(cfg, "prefault", &np) ||
+	    (backing && nb == 4 && !strncmp(backing, "none", 4)))
 		return cfg;
 	out = mmb_config_merge(cfg, prefault, 1);
 	free(cfg);
@@ -518,6 +519,13 @@ static void dump_ops(const struct mmb_prog *p)
 
 		if (op->kind == OP_CPU) {
 			printf("%u cpu %u\n", op->line, op->cpu);
+			continue;
+		}
+		if (op->kind == OP_FAULT_INJECT) {
+			char buf[96];
+
+			printf("%u fault_inject cpu=%u %s\n", op->line, op->cpu,
+			       mmb_fault_text(op, buf, sizeof(buf)));
 			continue;
 		}
 		printf("%u %s cpu=%u", op->line, mmb_op_names[op->kind], op->cpu);

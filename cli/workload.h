@@ -56,6 +56,7 @@ enum mmb_op_kind {
 	OP_VFREE,
 	OP_NR_KINDS,            /* kinds above are counted and timed */
 	OP_CPU = OP_NR_KINDS,   /* switch the replaying thread to CPU `cpu` */
+	OP_FAULT_INJECT,        /* set a fault injection knob (fault.c) */
 };
 extern const char *const mmb_op_names[OP_NR_KINDS];
 
@@ -229,6 +230,16 @@ int mmb_parse_size(const char *s, size_t len, uint64_t *out);
 int mmb_import_mtrace(struct mmb_prog *p, struct mmb_input *in);
 int mmb_import_perf(struct mmb_prog *p, struct mmb_input *in);
 
+/* ---- fault.c: the fault_inject operation ------------------------------ */
+
+/* The facility index of a name ("fail_page_alloc", "failslab"), or -1. */
+int mmb_fault_facility(const char *s, size_t n);
+/* "KNOB=VALUE" of facility into op (OP_FAULT_INJECT); -1 with err set. */
+int mmb_fault_knob(int facility, const char *kv, size_t n, struct mmb_op *op, char *err,
+		   size_t errlen);
+int mmb_fault_apply(struct mm *m, const struct mmb_op *op);
+const char *mmb_fault_text(const struct mmb_op *op, char *buf, size_t len);
+
 /* ---- replay.c --------------------------------------------------------- */
 
 #define MMB_HIST_SUB    16      /* sub-buckets per power of two */
@@ -237,6 +248,8 @@ int mmb_import_perf(struct mmb_prog *p, struct mmb_input *in);
 /* Per-kind latency and outcome counters. */
 struct mmb_stat {
 	unsigned long count, failed, skipped;
+	unsigned long injected;                 /* failures fault injection forced
+	                                           (not in failed) */
 	uint64_t ticks;                         /* sum of timed ticks */
 	unsigned long timed;                    /* operations timed */
 	uint32_t hist[MMB_HIST_BUCKETS];        /* log-linear histogram of ticks */
@@ -289,7 +302,7 @@ struct mmb_run {
 	size_t tick_every;              /* mm_tick() every N operations (0 = never;
 	                                   sequential replay) */
 	/* outputs */
-	struct mmb_stat stat[OP_NR_KINDS + 1];  /* [OP_CPU]: not reported */
+	struct mmb_stat stat[OP_NR_KINDS + 2];  /* [OP_CPU], [OP_FAULT_INJECT]: not reported */
 	struct mmb_sample *timeline;
 	size_t ntimeline, timeline_cap;
 	double replay_s;                /* replay time, prefault and sampling out */
@@ -312,6 +325,8 @@ double mmb_stat_quantile(const struct mmb_stat *st, double ns_per_tick, double q
 double mmb_stat_mean(const struct mmb_stat *st, double ns_per_tick);
 void mmb_stat_add(struct mmb_stat *d, const struct mmb_stat *s);
 void mmb_free_objects(struct mmb_run *r);       /* frees what the replay left live */
+/* The object handle slot `slot` holds (NULL: none), until mmb_run_free(). */
+void *mmb_replay_handle(const struct mmb_run *r, uint32_t slot);
 void mmb_run_free(struct mmb_run *r);           /* timeline, tables */
 /* The kernel's unusable free space index (x1000) of order `order`. */
 int mmb_unusable_index(const unsigned long *nr_free, int max_order, int order);
@@ -342,6 +357,9 @@ struct mmb_report_info {
 /* Writes the JSON to f (already open; the caller makes it appear whole). */
 int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
 void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
+/* fault.c: the injected failures in the summary and the JSON */
+void mmb_fault_summary(const struct mmb_run *r, FILE *f);
+void mmb_fault_json(const struct mmb_run *r, FILE *f);
 
 /* ---- progress.c ---------------------------------------------------------- */
 

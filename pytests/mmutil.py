@@ -1,12 +1,12 @@
 """Test helpers: the kernel's formulas restated in Python, and state probes.
 
-Everything a test compares the library against is computed here from
-reference/kernel.md rather than pasted: gfp_zone() (§1.3), watermarks and
-lowmem_reserve (§2.4, §2.5), the boot-time buddy layout (§3.2), the
-fragmentation indices (§7.6), the /proc text layouts (§7.1, §7.2), and
-kmalloc's size classes with 7.0's sheaf capacities.  Also the validating
-machine fixtures, and their classic/sheaves parametrization for the slab
-suites.
+Everything a test compares the library against is computed here from the
+kernel's rules rather than pasted: gfp_zone(), watermarks and
+lowmem_reserve, the boot-time buddy layout, the fragmentation indices, the
+/proc text layouts, and kmalloc's size classes with 7.0's sheaf
+capacities.  The free-memory
+probes and the validating machines are libmm.testing's (shipped with the
+package); here their classic/sheaves parametrization for the slab suites.
 """
 import math
 import threading
@@ -14,9 +14,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from libmm import GFP, MIGRATETYPES, ZONE_NAMES, Machine, _lowlevel as ll
+from libmm import GFP, MIGRATETYPES, ZONE_NAMES
+from libmm.testing import SMALL_CONFIG, checked_machine, free_total, pcp_total
+from libmm.testing import snapshot as _snapshot
 
-SMALL_CONFIG = dict(cpus=2, DMA="16M", DMA32="64M", NORMAL="128M")
+__all__ = ["SMALL_CONFIG", "checked_machine", "free_total", "pcp_total"]
 SHEAVES = dict(slub_sheaves=1)
 KERNEL_ZONE = {"DMA": "DMA", "DMA32": "DMA32", "NORMAL": "Normal",
                "MOVABLE": "Movable"}
@@ -39,26 +41,14 @@ def allowed_zones(gfp):
 
 # ---- machine state probes ----------------------------------------------
 
-def pcp_total(m):
-    """Pages sitting on every CPU's per-CPU lists, all zones."""
-    return sum(m.pcp(c, z["node"], z["name"])["count"]
-               for c in range(m.nr_cpus) for z in m.zones if z["present"])
-
-
-def free_total(m):
-    """Free pages: the buddy's NR_FREE_PAGES plus the per-CPU lists."""
-    return sum(z["free"] for z in m.zones) + pcp_total(m)
-
-
 def managed_total(m):
     return sum(z["managed"] for z in m.zones)
 
 
 def snapshot(m):
-    """Everything a refused call must leave unchanged."""
-    return (m.buddyinfo(), m.pagetypeinfo(), [z["free"] for z in m.zones],
-            [m.pcp(c, z["node"], z["name"]) for c in range(m.nr_cpus)
-             for z in m.zones if z["present"]])
+    """Everything a refused call must leave unchanged (as it is: no
+    quiesce)."""
+    return _snapshot(m, quiesce=False)
 
 
 def zone_of(m, name, node=0):
@@ -229,19 +219,7 @@ def pagetypeinfo_text(pageblock_order, pagetypes, pageblocks):
     return "".join(out)
 
 
-# ---- validating machines; the slab suites' classic / sheaves runs -----------
-
-def checked_machine(**config):
-    """Generator for a fixture: a Machine(**config) that must pass validate()
-    at teardown (unless the test closed it)."""
-    m = Machine(**config)
-    try:
-        yield m
-        if not m.closed:
-            m.validate()
-    finally:
-        m.close()
-
+# ---- the slab suites' classic / sheaves runs ----------------------------------
 
 def slab_mode_fixtures():
     """``machine`` and ``small_machine`` fixtures, each run twice: on SLUB as
@@ -252,13 +230,25 @@ def slab_mode_fixtures():
 
     @pytest.fixture(params=modes)
     def machine(request):
-        yield from checked_machine(**request.param)
+        yield from checked_machine(leak_check=False, **request.param)
 
     @pytest.fixture(params=modes)
     def small_machine(request):
-        yield from checked_machine(**SMALL_CONFIG, **request.param)
+        yield from checked_machine(leak_check=False, **SMALL_CONFIG, **request.param)
 
     return machine, small_machine
+
+
+def scribble_free_pointer(m, cache):
+    """Objects a, b, d of cache; d then b freed (this CPU's freelist: b -> d),
+    then one bit of b's stored (hardened) free pointer flipped.  Returns
+    (a, b, d, the stored pointer before)."""
+    a, b, d = cache.alloc(), cache.alloc(), cache.alloc()
+    cache.free(d)
+    cache.free(b)
+    raw = int.from_bytes(m.read(b + cache.offset, 8), "little")
+    m.write(b + cache.offset + 7, bytes([(raw >> 56) ^ 0x40]))
+    return a, b, d, raw
 
 
 def classic_only(cache, reason):
@@ -312,7 +302,7 @@ def cpu_held_by_thread(m, cpu):
     bound, release = threading.Event(), threading.Event()
 
     def hold():
-        with ll.on_cpu(m.handle, cpu):
+        with m.on_cpu(cpu):
             bound.set()
             release.wait(30)
 

@@ -271,7 +271,7 @@ def test_calls_inside_a_held_binding_keep_it(small_machine):
 
     def owner():
         try:
-            with ll.on_cpu(m.handle, 1):
+            with m.on_cpu(1):
                 pfns = [m.alloc_pages(cpu=1) for _ in range(20)]
                 for pfn in pfns[:10]:
                     m.free_pages(pfn, cpu=1)

@@ -86,6 +86,20 @@ def test_default_prefault_follows_the_merged_config(tmp_path, args, mode, config
     assert doc["machine_config"].endswith(config_tail)
 
 
+def test_words_split_as_the_library_splits_them(tmp_path):
+    # commas between KEY=VALUEs separate words: each key stays given once
+    doc = run_json(tmp_path, TRACE, "--machine", "cpus=2,NORMAL=64M,prefault=none",
+                   "--set", "NORMAL=48M", "--set", "fail_page_alloc=10,100,0,3")
+    assert doc["machine"]["cpus"] == 2 and doc["machine"]["prefault"]["mode"] == "none"
+    assert "NORMAL=48M" in doc["machine_config"].split()
+    assert "fail_page_alloc=10,100,0,3" in doc["machine_config"].split()
+    # vmalloc= is vmalloc_size= to the library
+    doc = run_json(tmp_path, TRACE, "--machine", "vmalloc_size=128M", "--set", "vmalloc=64M")
+    assert doc["vmalloc"]["total"] == 64 << 20
+    p = run("run", OOM, "--quiet", "--set", "cpus=2,NORMAL=64M", check=2)
+    assert "bad --set 'cpus=2,NORMAL=64M' (expected KEY=VALUE)" in p.stderr
+
+
 def test_set_merges_into_machine_option(tmp_path):
     doc = run_json(tmp_path, TRACE, "--machine", "cpus=2 NORMAL=64M", "--set", "cpus=3")
     assert doc["machine"]["cpus"] == 3 and "NORMAL=64M" in doc["machine_config"]
@@ -176,4 +190,8 @@ def test_build_config_overrides_replace_words():
     assert libmm.build_config("cpus=2 NORMAL=32M seed=4", NORMAL="64M", pcp="off") == \
         "cpus=2 seed=4 NORMAL=64M pcp=off"
     assert libmm.build_config("cpus=2", cpus=None) == "cpus=2"
+    assert libmm.build_config("cpus=2,NORMAL=64M,fail_page_alloc=1,100,0,3", NORMAL="32M",
+                              vmalloc="64M") == \
+        "cpus=2 fail_page_alloc=1,100,0,3 NORMAL=32M vmalloc=64M"
+    assert libmm.build_config("vmalloc_size=128M", vmalloc="64M") == "vmalloc=64M"
     assert libmm.build_config(None) is None

@@ -272,11 +272,17 @@ def test_progress_line_only_on_a_terminal(tmp_path):
 
 def test_tick_every_n_operations_equals_python_ticks(tmp_path):
     """--tick N runs mm_tick() after every N operations of the sequential
-    replay (CPU switches do not count): the same as m.tick() after every
-    N calls through the Python API."""
+    replay (CPU switches and fault_inject knob lines do not count): the
+    same as m.tick() after every N calls through the Python API."""
     ops = random_ops(3, n=1500)
-    doc = run_json(tmp_path, write(tmp_path, to_mmw(ops)), "--tick", "50", "--validate")
+    lines = to_mmw(ops).splitlines()
+    last = len(lines) - 1
+    for i in range(last, 0, -7):                # knob lines that change nothing
+        lines.insert(i, "fault_inject failslab verbose=%d" % (i % 3))
+    doc = run_json(tmp_path, write(tmp_path, "\n".join(lines) + "\n"), "--tick", "50",
+                   "--validate")
     assert doc["tick_every"] == 50 and doc["validate"] == "ok"
+    assert doc["fault_inject"]["failslab"]["verbose"] == last % 3   # the last line's
     m = run_python(ops, tick=50)
     try:
         got = {(z["node"], z["zone"]): z["buddyinfo"] for z in doc["zones"] if z["managed"]}

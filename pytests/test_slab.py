@@ -11,7 +11,7 @@ import re
 import pytest
 
 from libmm import CacheBusyError, CorruptionError, Machine
-from mmutil import classic_only, slab_mode_fixtures
+from mmutil import classic_only, scribble_free_pointer, slab_mode_fixtures
 
 ASAN = os.environ.get("LIBMM_VARIANT") == "asan"
 WORD = 8
@@ -309,14 +309,10 @@ def test_consistency_checks_refuse_bad_frees():
 def test_hardened_freelist_pointer(machine):
     c = machine.kmem_cache_create("hard", 128, flags="SLAB_NO_MERGE")
     classic_only(c, "frees go to the sheaves, which write no free pointer")
-    a, b, d = c.alloc(), c.alloc(), c.alloc()
-    c.free(d)
-    c.free(b)                                # freelist: b -> d
-    raw = int.from_bytes(machine.read(b + c.offset, 8), "little")
+    a, b, d, raw = scribble_free_pointer(machine, c)   # freelist: b -> d
     assert raw != d                          # obfuscated
     with pytest.raises(CorruptionError, match="double free"):
         c.free(b)
-    machine.write(b + c.offset + 7, bytes([(raw >> 56) ^ 0x40]))
     e0 = machine.slab_errors
     assert c.alloc() == b                    # b comes back; its bad link is not followed
     assert machine.slab_errors > e0

@@ -6,7 +6,8 @@
         m.free_pages(pfn, order=2)
 
 Layers: _libmm (cffi, generated from the C headers) -> _lowlevel (1:1 calls,
-errno -> exceptions) -> machine (the Pythonic Machine of SPEC §4).
+errno -> exceptions) -> machine (the Pythonic Machine); libmm.testing: the
+fixtures, checks and hypothesis strategies for property tests.
 """
 from ._errors import CorruptionError, CPUBusyError
 from .gfp import GFP, gfp_text

@@ -9,6 +9,7 @@ state; the Pythonic classes live in machine.py.
 """
 import contextlib
 import errno as _errno
+import operator
 import os
 
 from ._errors import CorruptionError, error_for
@@ -43,8 +44,20 @@ def _check_rc(m, rc):
     return rc
 
 
+def integer(value, what):
+    """value as an int: an int or anything with __index__ (numpy integers),
+    never a bool, float or str (TypeError: no silent conversion)."""
+    if isinstance(value, bool):
+        raise TypeError("%s must be an integer, not bool" % what)
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError("%s must be an integer, not %s"
+                        % (what, type(value).__name__)) from None
+
+
 def _uint(value, what, limit=0xFFFFFFFF):
-    value = int(value)
+    value = integer(value, what)
     if value < 0 or value > limit:
         raise ValueError("%s out of range: %d" % (what, value))
     return value
@@ -77,27 +90,42 @@ def destroy(m):
 
 
 def cpu_bind(m, cpu):
-    _check_rc(m, lib.mm_cpu_bind(m, int(cpu)))
+    _check_rc(m, lib.mm_cpu_bind(m, integer(cpu, "cpu")))
 
 
 def cpu_unbind(m):
     lib.mm_cpu_unbind(m)
 
 
-@contextlib.contextmanager
-def on_cpu(m, cpu):
-    """Run the body with the calling thread bound to simulated CPU cpu, then
-    restore the thread's previous binding (none, or another CPU)."""
-    prev = lib.mm_cpu_current(m)
-    if prev == cpu:
-        yield
-        return
-    cpu_bind(m, cpu)
-    try:
-        yield
-    finally:
-        if prev < 0 or lib.mm_cpu_bind(m, prev) < 0:
-            cpu_unbind(m)
+class on_cpu:
+    """Run the body with the calling thread bound to simulated CPU cpu (None:
+    the CPU it holds already, else 0), then restore the thread's previous
+    binding (none, or another CPU).  A class, not a generator: it wraps
+    every allocator call."""
+
+    __slots__ = ("_m", "_cpu", "_prev")
+
+    def __init__(self, m, cpu=None):
+        self._m, self._cpu = m, cpu
+
+    def __enter__(self):
+        m = self._m
+        prev = self._prev = lib.mm_cpu_current(m)
+        cpu = self._cpu
+        if cpu is None:
+            cpu = prev if prev >= 0 else 0
+        if cpu != prev:
+            cpu_bind(m, cpu)
+        else:
+            self._prev = None           # nothing to restore
+        return cpu
+
+    def __exit__(self, *exc):
+        prev = self._prev
+        if prev is None:
+            return
+        if prev < 0 or lib.mm_cpu_bind(self._m, prev) < 0:
+            cpu_unbind(self._m)
 
 
 def config_string(m):
@@ -113,7 +141,7 @@ def alloc_pages(m, gfp, order, node=None):
     if node is None:
         page = lib.mm_alloc_pages(m, gfp, order)
     else:
-        page = lib.mm_alloc_pages_node(m, int(node), gfp, order)
+        page = lib.mm_alloc_pages_node(m, integer(node, "node"), gfp, order)
     if page == ffi.NULL:
         if lib.mm_last_errno(m) == _errno.ENOMEM:
             return None
@@ -191,13 +219,14 @@ def pfn_zone(m, pfn):
 
 def zone_info(m, node, zone_idx):
     out = ffi.new("struct mm_zone_info *")
-    _check_rc(m, lib.mm_zone_info(m, int(node), int(zone_idx), out))
+    _check_rc(m, lib.mm_zone_info(m, integer(node, "node"), zone_idx, out))
     return out
 
 
 def pcp_info(m, cpu, node, zone_idx):
     out = ffi.new("struct mm_pcp_info *")
-    _check_rc(m, lib.mm_pcp_info(m, int(cpu), int(node), int(zone_idx), out))
+    _check_rc(m, lib.mm_pcp_info(m, integer(cpu, "cpu"), integer(node, "node"),
+                                zone_idx, out))
     return out
 
 
@@ -294,7 +323,7 @@ def ptr_of(addr):
 
 def size_arg(size, what="size"):
     """A non-negative size that fits an unsigned long, or ValueError."""
-    size = int(size)
+    size = integer(size, what)
     if size < 0:
         raise ValueError("negative %s %d" % (what, size))
     if size > ULONG_MAX:
@@ -310,3 +339,33 @@ def address_result(m, p, what):
     if err == _errno.ENOMEM:
         return None
     raise error_for(err or _errno.EINVAL, text or what + " failed")
+
+
+# ---- taint, fault injection, page state, quiesce ----------------------------
+
+def tainted(m):
+    return int(lib.mm_tainted(m))
+
+
+def fault_inject(m, name, knob, value):
+    _check_rc(m, lib.mm_fault_inject(m, name.encode(), knob.encode(), value))
+
+
+def fault_inject_read(m, name, knob):
+    out = ffi.new("long *")
+    _check_rc(m, lib.mm_fault_inject_read(m, name.encode(), knob.encode(), out))
+    return int(out[0])
+
+
+def page_info(m, pfn):
+    out = ffi.new("struct mm_page_info *")
+    _check_rc(m, lib.mm_page_info(m, _uint(pfn, "pfn", ULONG_MAX), out))
+    return out
+
+
+def dump_page(m, pfn):
+    return take_string(lib.mm_dump_page(m, _uint(pfn, "pfn", ULONG_MAX)))
+
+
+def quiesce(m):
+    _check_rc(m, lib.mm_quiesce(m))

@@ -6,6 +6,7 @@ API takes a gfp argument it accepts an int (or GFP member) or the kernel's
 text form ``"GFP_KERNEL|__GFP_ZERO"`` parsed by mm_gfp_parse().
 """
 import enum
+import functools
 import re
 
 from . import _lowlevel as ll
@@ -22,11 +23,16 @@ GFP = enum.IntFlag(
 GFP.__doc__ = "Every GFP flag and composite of libmm/gfp.h."
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(text):
+    return ll.gfp_parse(text)
+
+
 def to_gfp(value):
-    """int for a gfp argument given as str, int or GFP."""
+    """int for a gfp argument given as str, int or GFP (not bool)."""
     if isinstance(value, str):
-        return ll.gfp_parse(value)
-    if isinstance(value, int):
+        return _parse(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     raise TypeError("gfp must be str or int, not %s" % type(value).__name__)
 

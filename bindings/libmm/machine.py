@@ -1,24 +1,52 @@
-"""The Pythonic ``Machine`` of SPEC §4: the page-allocator part.
+"""The Pythonic ``Machine``: the page-allocator part, taint, fault
+injection, page state and quiescing.
 
-A Machine owns one ``struct mm``.  PFNs, addresses and sizes are plain ints;
-zone names are the config's (``DMA``, ``DMA32``, ``NORMAL``, ``MOVABLE``),
-migratetype names the kernel's (``Unmovable``, ...).  Every allocator call
-binds the calling thread to the requested simulated CPU, runs, and unbinds.
-Out of memory is ``None``; misuse raises ValueError / CorruptionError and the
-machine stays usable.  close() is idempotent; a closed machine raises
-ValueError.
+A Machine owns one ``struct mm``.  PFNs, addresses and sizes are plain ints
+(a bool, float or str where an int is wanted is a TypeError, never
+converted); zone names are the config's (``DMA``, ``DMA32``, ``NORMAL``,
+``MOVABLE``), migratetype names the kernel's (``Unmovable``, ...).  Every
+allocator call binds the calling thread to a simulated CPU for its duration:
+``cpu=n``, else the CPU the thread holds in a ``with m.on_cpu(n):`` block,
+else CPU 0.  Out of memory is ``None``; misuse raises ValueError /
+CorruptionError and the machine stays usable.  Calls from several threads
+may overlap; close() waits for the calls in flight (_lifetime.py), is
+idempotent, and a closed machine raises ValueError.
 """
 import json
 
 from . import _lowlevel as ll
+from ._lifetime import Gate, gated
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 from .vmalloc import VmallocMixin
-from .slab import SlabMixin                 # slab/kmalloc (issue 4)
+from .slab import SlabMixin                 # slab/kmalloc
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
+
+
+def config_words(config):
+    """The KEY=VALUE words of config text as the library splits them: at
+    blanks, and at a comma followed by another KEY=VALUE ("cpus=2,NORMAL=64M"
+    is two words, "fail_page_alloc=1,100,0,3" one)."""
+    words = []
+    for token in (config or "").split():
+        pieces = token.split(",")
+        word = pieces[0]
+        for piece in pieces[1:]:
+            if "=" in piece:
+                words.append(word)
+                word = piece
+            else:
+                word += "," + piece
+        words.append(word)
+    return words
+
+
+def _config_key(word):
+    key = word.split("=", 1)[0]
+    return "vmalloc_size" if key == "vmalloc" else key     # one key to the library
 
 
 def build_config(config=None, **keywords):
@@ -28,7 +56,8 @@ def build_config(config=None, **keywords):
     ``--set KEY=VALUE`` does), so ``Machine(workload_machine(path), pcp="off")``
     is the workload's machine with one key changed.  Lists become "a:b:c"
     (lowmem_reserve_ratio); None values are skipped; unknown keys are passed
-    through for the C parser to reject."""
+    through for the C parser to reject, and so is a key the string itself
+    gives twice."""
     sets = []
     for key, value in keywords.items():
         if value is None:
@@ -38,10 +67,22 @@ def build_config(config=None, **keywords):
         if isinstance(value, (list, tuple)):
             value = ":".join(str(v) for v in value)
         sets.append("%s=%s" % (key, value))
-    overridden = {w.split("=", 1)[0] for w in sets}
-    parts = [w for w in (config or "").split() if w.split("=", 1)[0] not in overridden]
+    overridden = {_config_key(w) for w in sets}
+    parts = [w for w in config_words(config) if _config_key(w) not in overridden]
     parts += sets
     return " ".join(parts) if parts else None
+
+
+PAGE_STATES = ("buddy", "pcp", "allocated")
+
+#: fault injection knobs (the debugfs files, "_" for "-") per facility
+FAULT_KNOBS = {
+    "fail_page_alloc": ("probability", "interval", "times", "space", "verbose",
+                        "ignore_gfp_wait", "ignore_gfp_highmem", "min_order"),
+    "failslab": ("probability", "interval", "times", "space", "verbose",
+                 "ignore_gfp_wait", "cache_filter"),
+}
+_BOOL_KNOBS = ("ignore_gfp_wait", "ignore_gfp_highmem", "cache_filter")
 
 
 def _migratetype_arg(name):
@@ -57,6 +98,8 @@ def _migratetype_arg(name):
 
 def zone_index(zone):
     """MM_ZONE_* index of a zone given by config name, kernel name or int."""
+    if isinstance(zone, bool):
+        raise TypeError("zone must be a name or an index, not bool")
     if isinstance(zone, int):
         if not 0 <= zone < len(ZONE_NAMES):
             raise ValueError("no zone index %d" % zone)
@@ -73,6 +116,8 @@ class Machine(VmallocMixin, SlabMixin):
 
     def __init__(self, config=None, **keywords):
         self._h = None
+        self._gate = Gate("machine")
+        self._caches = {}               # slab.py: handle -> its KmemCache objects
         self._config_text = build_config(config, **keywords)
         self._h = ll.create(self._config_text)
         self._max_order = ll.scalar(self._h, "mm_max_order")
@@ -87,13 +132,29 @@ class Machine(VmallocMixin, SlabMixin):
         return self._h
 
     def close(self):
-        h, self._h = self._h, None
-        if h is not None:
-            ll.destroy(h)
+        """Destroy the machine once the calls other threads have in flight
+        return; RuntimeError from inside one of its own calls."""
+        def destroy():
+            h, self._h = self._h, None
+            self._gate.closed = True
+            for caches in self._caches.values():
+                for c in list(caches.values()):
+                    c._h = None
+            self._caches.clear()
+            if h is not None:
+                ll.destroy(h)
+        if self._h is not None:
+            self._gate.exclusive(destroy)
 
     @property
     def closed(self):
         return self._h is None
+
+    def on_cpu(self, cpu):
+        """``with m.on_cpu(n):`` - the calls in the block run on CPU n (their
+        ``cpu=`` left out); the thread's previous binding comes back after.
+        The machine cannot be closed meanwhile."""
+        return _OnCpu(self, cpu)
 
     def __enter__(self):
         return self
@@ -127,7 +188,12 @@ class Machine(VmallocMixin, SlabMixin):
         lambda self: ll.scalar(self.handle, "mm_pageblock_order"))
 
     def cpu_to_node(self, cpu):
-        return int(lib.mm_cpu_to_node(self.handle, int(cpu)))
+        """The node of a CPU; ValueError for a CPU the machine lacks."""
+        h = self.handle
+        node = lib.mm_cpu_to_node(h, ll.integer(cpu, "cpu"))
+        if node < 0:
+            raise ValueError(ll.last_error(h)[1])
+        return int(node)
 
     def gfp(self, text):
         """int value of GFP text such as "GFP_KERNEL|__GFP_ZERO"."""
@@ -135,14 +201,14 @@ class Machine(VmallocMixin, SlabMixin):
 
     # ---- page allocator -----------------------------------------------
 
-    def alloc_pages(self, order=0, gfp="GFP_KERNEL", cpu=0, node=None):
+    def alloc_pages(self, order=0, gfp="GFP_KERNEL", cpu=None, node=None):
         """PFN of a 2^order block, or None when it cannot be satisfied."""
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             page = ll.alloc_pages(h, g, order, node)
         return None if page is None else ll.page_to_pfn(h, page)
 
-    def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=0, node=None):
+    def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=None, node=None):
         """alloc_pages_bulk_node(): up to nr order-0 pages, from the CPU's
         per-CPU list; a list of PFNs (shorter when memory runs short)."""
         h, g = self.handle, to_gfp(gfp)
@@ -150,7 +216,7 @@ class Machine(VmallocMixin, SlabMixin):
             pages = ll.alloc_pages_bulk(h, g, nr, node)
         return [ll.page_to_pfn(h, p) for p in pages]
 
-    def free_pages(self, pfn, order=0, cpu=0):
+    def free_pages(self, pfn, order=0, cpu=None):
         h = self.handle
         page = ll.pfn_to_page(h, pfn)
         with ll.on_cpu(h, cpu):
@@ -220,7 +286,7 @@ class Machine(VmallocMixin, SlabMixin):
         return base
 
     def _check_span(self, addr, n):
-        addr, n = int(addr), int(n)
+        addr, n = ll.integer(addr, "address"), ll.integer(n, "length")
         if n < 0:
             raise ValueError("negative length %d" % n)
         base = self._need_backing("memory access")
@@ -317,7 +383,109 @@ class Machine(VmallocMixin, SlabMixin):
         return json.loads(ll.report_json(self.handle))
 
     def text(self, name):
+        """A report in the kernel's format: "buddyinfo", "pagetypeinfo",
+        "zoneinfo", "vmstat", "slabinfo", "vmallocinfo", "unusable_index",
+        "extfrag_index", "dmesg", "tainted"."""
         return ll.report_text(self.handle, name)
 
     def dmesg(self):
         return self.text("dmesg")
+
+    # ---- taint, fault injection ---------------------------------------
+
+    @property
+    def tainted(self):
+        """/proc/sys/kernel/tainted: bit 5 ('B') after any corruption report
+        or invalid free, bit 9 ('W') after a WARNING."""
+        return ll.tainted(self.handle)
+
+    def fault_inject(self, name, **knobs):
+        """Set fault injection knobs of "fail_page_alloc" or "failslab"
+        (probability, interval, times, space, verbose, ignore_gfp_wait, and
+        ignore_gfp_highmem, min_order / cache_filter); returns every knob's
+        value and "injected", the failures forced so far."""
+        h = self.handle
+        if name not in FAULT_KNOBS:
+            raise ValueError("no fault injection facility %r (one of %s)"
+                             % (name, ", ".join(FAULT_KNOBS)))
+        for knob, value in knobs.items():
+            if knob not in FAULT_KNOBS[name]:
+                raise ValueError("%s has no knob %r (one of %s)"
+                                 % (name, knob, ", ".join(FAULT_KNOBS[name])))
+            if knob in _BOOL_KNOBS and isinstance(value, bool):
+                value = int(value)
+            value = ll.integer(value, knob)
+            if not -2**63 <= value < 2**63:
+                raise ValueError("%s: %d out of range" % (knob, value))
+            ll.fault_inject(h, name, knob, value)
+        state = {k: ll.fault_inject_read(h, name, k) for k in FAULT_KNOBS[name]}
+        state["injected"] = ll.fault_inject_read(h, name, "injected")
+        return state
+
+    # ---- page state, quiescing ------------------------------------------
+
+    def page(self, pfn):
+        """A page frame's state, as dump_page() shows it: a dict with the
+        block it is part of (head_pfn, order, and state: "buddy", "pcp" or
+        "allocated"; head: is it the block's first frame), refcount,
+        migratetype (of its pageblock), node, zone, flags (kernel names),
+        cache (owning kmem_cache or None), pcp (on a per-CPU list), slab,
+        vmalloc, compound, and "dump", the kernel-format text."""
+        h = self.handle
+        info = ll.page_info(h, pfn)
+        flags = []
+        if info.compound and info.pfn == info.head_pfn:
+            flags.append("head")
+        if info.lru:
+            flags.append("lru")
+        if info.reserved:
+            flags.append("reserved")
+        if info.slab:                       # the slab folio's page_type
+            flags.append("slab")
+        elif info.pfn == info.head_pfn and info.state == 0:
+            flags.append("buddy")
+        return {
+            "pfn": int(info.pfn), "head_pfn": int(info.head_pfn),
+            "state": PAGE_STATES[info.state], "order": info.order,
+            "refcount": info.refcount, "migratetype": MIGRATETYPES[info.migratetype],
+            "node": info.node, "zone": ZONE_NAMES[info.zone_idx],
+            "compound": bool(info.compound), "slab": bool(info.slab),
+            "vmalloc": bool(info.vmalloc), "flags": flags,
+            "cache": ffi.string(info.cache).decode() or None,
+            "head": info.pfn == info.head_pfn, "pcp": info.state == 1,
+            "dump": ll.dump_page(h, pfn),
+        }
+
+    def quiesce(self, cpu=None):
+        """Shrink every cache (cpu slabs, sheaves, barns, empty slabs),
+        purge lazily freed vmalloc areas and drain every CPU's page lists:
+        free memory is then comparable with a fresh machine's.  Every other
+        CPU must be unbound (CPUBusyError)."""
+        h = self.handle
+        with ll.on_cpu(h, cpu):
+            ll.quiesce(h)
+
+
+class _OnCpu:
+    """Machine.on_cpu(): the gate is held for the block."""
+
+    def __init__(self, machine, cpu):
+        self._m = machine
+        self._inner = ll.on_cpu(machine.handle, ll.integer(cpu, "cpu"))
+
+    def __enter__(self):
+        self._m._gate.hold()
+        try:
+            return self._inner.__enter__()
+        except BaseException:
+            self._m._gate.release()
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            self._inner.__exit__(*exc)
+        finally:
+            self._m._gate.release()
+
+
+gated(Machine, skip=("close", "closed", "handle", "on_cpu"))

@@ -1,4 +1,4 @@
-"""The slab/kmalloc part of SPEC §4, mixed into ``Machine``.
+"""The slab/kmalloc part of ``Machine``.
 
     c = m.kmem_cache_create("dentry", 192, align=0, flags="SLAB_HWCACHE_ALIGN")
     a = c.alloc()                      # int address, or None when memory runs out
@@ -14,12 +14,20 @@ Addresses are ints; gfp and slab flags take ints or the kernel's text
 is ``None``; bad arguments raise ValueError; invalid frees and detected
 corruption raise CorruptionError with the kernel-style report; destroying a
 cache that still has objects raises CacheBusyError (the cache is kept).
-Every call binds the calling thread to CPU ``cpu`` for its duration.
+Every call binds the calling thread to a CPU for its duration (machine.py).
+
+Every KmemCache of a C cache (m.kmem_cache_create(), m.kmem_cache(name),
+m.kmalloc_cache(size)) is registered with its Machine; when a destroy frees
+the C cache - its last reference, through whichever object - all of them
+become destroyed and raise ValueError, never touch freed memory.  A
+constructor that raises fails the allocation that ran it, with its error.
 """
 import errno as _errno
+import weakref
 
 from . import _lowlevel as ll
 from ._errors import error_for
+from ._lifetime import gated
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 
@@ -84,7 +92,15 @@ class KmemCache:
         self._m = machine
         self._h = handle
         self._ctor = ctor            # keeps the cffi callback alive
+        self._ctor_error = None      # what the constructor raised
         self.requested_name = requested_name
+        key = int(ffi.cast("uintptr_t", handle))
+        # by identity: objects of one cache compare equal
+        machine._caches.setdefault(key, weakref.WeakValueDictionary())[id(self)] = self
+
+    @property
+    def _gate(self):
+        return self._m._gate
 
     @property
     def handle(self):
@@ -96,50 +112,73 @@ class KmemCache:
     def _on(self, cpu):
         return ll.on_cpu(self._m.handle, cpu)
 
+    def _check_ctor(self, addrs):
+        """The constructor raised during this call: the objects go back and
+        its exception is raised."""
+        err, self._ctor_error = self._ctor_error, None
+        if err is None:
+            return
+        for a in addrs:
+            if a:
+                lib.mm_kmem_cache_free(self._h, _ptr(a))
+        raise err
+
     # ---- objects -------------------------------------------------------
 
-    def alloc(self, gfp="GFP_KERNEL", cpu=0):
+    def alloc(self, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with self._on(cpu):
-            return _result(self._m.handle, lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp")),
-                           "kmem_cache_alloc")
+            p = lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp"))
+            self._check_ctor([_addr(p)] if p != ffi.NULL else [])
+        return _result(self._m.handle, p, "kmem_cache_alloc")
 
-    def free(self, addr, cpu=0):
+    def free(self, addr, cpu=None):
         h = self.handle
         with self._on(cpu):
             _rc(self._m.handle, lib.mm_kmem_cache_free(h, _ptr(addr)))
 
-    def alloc_bulk(self, n, gfp="GFP_KERNEL", cpu=0):
+    def alloc_bulk(self, n, gfp="GFP_KERNEL", cpu=None):
         """n addresses, or None (all or nothing) when memory runs out."""
         h, g, n = self.handle, to_gfp(gfp), _size(n, "count")
         arr = ffi.new("void *[]", max(n, 1))
         with self._on(cpu):
             got = lib.mm_kmem_cache_alloc_bulk(h, ll._uint(g, "gfp"), n, arr)
+            self._check_ctor([_addr(arr[i]) for i in range(got)])
         if got == 0 and n:
             return _result(self._m.handle, ffi.NULL, "kmem_cache_alloc_bulk")
         return [_addr(arr[i]) for i in range(n)]
 
-    def free_bulk(self, addrs, cpu=0):
+    def free_bulk(self, addrs, cpu=None):
         h = self.handle
         addrs = list(addrs)
         arr = ffi.new("void *[]", [_ptr(a) for a in addrs] or [ffi.NULL])
         with self._on(cpu):
             _rc(self._m.handle, lib.mm_kmem_cache_free_bulk(h, len(addrs), arr))
 
-    def shrink(self, cpu=0):
+    def shrink(self, cpu=None):
         """Give every empty slab back; the number of slabs freed."""
         h = self.handle
         with self._on(cpu):
             return _rc(self._m.handle, lib.mm_kmem_cache_shrink(h))
 
-    def destroy(self, cpu=0):
-        """Drop this reference; CacheBusyError if objects are still live."""
-        h = self.handle
-        with self._on(cpu):
-            _rc(self._m.handle, lib.mm_kmem_cache_destroy(h))
-        self._h = None
+    def destroy(self, cpu=None):
+        """Drop this reference; CacheBusyError if objects are still live.
+        Waits for calls other threads have in flight; RuntimeError from
+        inside a call on the machine (a constructor, an on_cpu block)."""
+        def destroy():
+            h = self.handle
+            refs = lib.mm_kmem_cache_refcount(h)
+            with self._on(cpu):
+                _rc(self._m.handle, lib.mm_kmem_cache_destroy(h))
+            key = int(ffi.cast("uintptr_t", h))
+            if refs <= 1:               # the C cache is gone: all its objects too
+                for c in list(self._m._caches.pop(key, {}).values()):
+                    c._h = None
+            self._h = None
+        self.handle                     # ValueError if destroyed or closed
+        self._m._gate.exclusive(destroy, holds=False)
 
-    def validate(self, cpu=0):
+    def validate(self, cpu=None):
         """SLUB's validate_slab_cache(): check and repair; errors found."""
         h = self.handle
         with self._on(cpu):
@@ -169,13 +208,23 @@ class KmemCache:
         lambda self: int(lib.mm_kmem_cache_sheaf_capacity(self.handle)))
 
     @property
+    def failslab(self):
+        """/sys/kernel/slab/<cache>/failslab: SLAB_FAILSLAB, which failslab's
+        cache_filter selects (not settable on a merged cache)."""
+        return bool(lib.mm_kmem_cache_flags(self.handle) & lib.SLAB_FAILSLAB)
+
+    @failslab.setter
+    def failslab(self, on):
+        _rc(self._m.handle, lib.mm_kmem_cache_set_failslab(self.handle, 1 if on else 0))
+
+    @property
     def remote_node_defrag_ratio(self):
         """/sys/kernel/slab/<cache>/remote_node_defrag_ratio (0..100)."""
         return int(lib.mm_kmem_cache_remote_node_defrag_ratio(self.handle, -1))
 
     @remote_node_defrag_ratio.setter
     def remote_node_defrag_ratio(self, value):
-        value = int(value)
+        value = ll.integer(value, "remote_node_defrag_ratio")
         if not 0 <= value <= 100:
             raise ValueError("remote_node_defrag_ratio %d is not 0..100" % value)
         lib.mm_kmem_cache_remote_node_defrag_ratio(self.handle, value)
@@ -215,17 +264,26 @@ class SlabMixin:
         """A KmemCache.  ctor: None or a callable taking the object's int
         address, run once per object when a slab is populated."""
         h = self.handle
-        cb = ffi.NULL
+        cb, box = ffi.NULL, []
         if ctor is not None:
             if not callable(ctor):
                 raise TypeError("ctor must be callable")
-            cb = ffi.callback("void(void *)", lambda p: ctor(_addr(p)))
+
+            def run_ctor(p):
+                try:
+                    ctor(_addr(p))
+                except BaseException as e:  # noqa: B902 - re-raised by the alloc
+                    if box and box[0]._ctor_error is None:
+                        box[0]._ctor_error = e
+            cb = ffi.callback("void(void *)", run_ctor)
         s = lib.mm_kmem_cache_create(h, str(name).encode(), _size(size),
                                      _size(align, "align"), slab_flags(flags), cb)
         if s == ffi.NULL:
             err, text = ll.last_error(h)
             raise error_for(err or _errno.EINVAL, text)
-        return KmemCache(self, s, str(name), cb if ctor is not None else None)
+        cache = KmemCache(self, s, str(name), cb if ctor is not None else None)
+        box.append(cache)
+        return cache
 
     def kmem_cache(self, name):
         """The existing cache (or alias) called name, e.g. "kmalloc-64"."""
@@ -241,35 +299,35 @@ class SlabMixin:
             return None
         return KmemCache(self, s, ffi.string(lib.mm_kmem_cache_name(s)).decode())
 
-    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=0):
+    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kmalloc(h, _size(size), ll._uint(g, "gfp")), "kmalloc")
 
-    def kzalloc(self, size, gfp="GFP_KERNEL", cpu=0):
+    def kzalloc(self, size, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kzalloc(h, _size(size), ll._uint(g, "gfp")), "kzalloc")
 
-    def kcalloc(self, n, size, gfp="GFP_KERNEL", cpu=0):
+    def kcalloc(self, n, size, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kcalloc(h, _size(n, "count"), _size(size),
                                              ll._uint(g, "gfp")), "kcalloc")
 
-    def kmalloc_array(self, n, size, gfp="GFP_KERNEL", cpu=0):
+    def kmalloc_array(self, n, size, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kmalloc_array(h, _size(n, "count"), _size(size),
                                                    ll._uint(g, "gfp")), "kmalloc_array")
 
-    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=0):
+    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_krealloc(h, _ptr(addr), _size(size),
                                               ll._uint(g, "gfp")), "krealloc")
 
-    def kfree(self, addr, cpu=0):
+    def kfree(self, addr, cpu=None):
         """kfree(0) / kfree(None) / kfree(ZERO_SIZE_PTR) do nothing."""
         if not addr:
             return
@@ -277,23 +335,26 @@ class SlabMixin:
         with ll.on_cpu(h, cpu):
             _rc(h, lib.mm_kfree(h, _ptr(addr)))
 
-    def ksize(self, addr):
+    def ksize(self, addr, cpu=None):
+        """The object's usable size; CorruptionError for a pointer inside an
+        object, or to an object that is free (as far as CPU cpu sees)."""
         h = self.handle
         if not addr or addr == ZERO_SIZE_PTR:
             return 0
-        n = lib.mm_ksize(h, _ptr(addr))
+        with ll.on_cpu(h, cpu):
+            n = lib.mm_ksize(h, _ptr(addr))
         if n == 0:
             err, text = ll.last_error(h)
             raise error_for(err or _errno.EFAULT, text)
         return int(n)
 
-    def kmemdup(self, data, gfp="GFP_KERNEL", cpu=0):
+    def kmemdup(self, data, gfp="GFP_KERNEL", cpu=None):
         h, g, data = self.handle, to_gfp(gfp), bytes(data)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kmemdup(h, data, len(data), ll._uint(g, "gfp")),
                            "kmemdup")
 
-    def kstrdup(self, text, gfp="GFP_KERNEL", cpu=0):
+    def kstrdup(self, text, gfp="GFP_KERNEL", cpu=None):
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kstrdup(h, str(text).encode(), ll._uint(g, "gfp")),
@@ -307,3 +368,7 @@ class SlabMixin:
     def slab_errors(self):
         """Slab corruption reports and fixes so far (slub_kunit's counter)."""
         return int(lib.mm_slab_errors(self.handle))
+
+
+gated(KmemCache, skip=("destroy", "destroyed", "handle"))
+gated(SlabMixin)

@@ -1,4 +1,4 @@
-"""The vmalloc part of SPEC §4, mixed into ``Machine``.
+"""The vmalloc part of ``Machine``.
 
     v = m.vmalloc(64 << 10)            # int address, or None when it fails
     m.write(v, b"hello")               # read/write accept vmalloc addresses
@@ -15,6 +15,7 @@ import errno as _errno
 
 from . import _lowlevel as ll
 from ._errors import error_for
+from ._lifetime import gated
 from ._libmm import ffi, lib
 from .gfp import to_gfp
 
@@ -34,7 +35,7 @@ NUMA_NO_NODE = int(lib.MM_NUMA_NO_NODE)
 def vmalloc_node(m, size, align=0, gfp=None, node=None):
     """mm___vmalloc_node: the general form."""
     g = lib.GFP_KERNEL if gfp is None else ll._uint(gfp, "gfp")
-    nid = NUMA_NO_NODE if node is None else int(node)
+    nid = NUMA_NO_NODE if node is None else ll.integer(node, "node")
     p = lib.mm___vmalloc_node(m, _size(size), ll._uint(align, "align", ll.ULONG_MAX),
                               g, nid)
     return _alloc_result(m, p, "vmalloc")
@@ -102,28 +103,28 @@ def parse_vmallocinfo(text, unpurged=False):
 class VmallocMixin:
     """vmalloc methods of Machine (needs self.handle and ll.on_cpu)."""
 
-    def vmalloc(self, size, gfp="GFP_KERNEL", cpu=0, node=None, align=0):
+    def vmalloc(self, size, gfp="GFP_KERNEL", cpu=None, node=None, align=0):
         """Address of a virtually contiguous area of size bytes, or None."""
         h, g = self.handle, to_gfp(gfp)
-        nid = NUMA_NO_NODE if node is None else int(node)
+        nid = NUMA_NO_NODE if node is None else ll.integer(node, "node")
         with ll.on_cpu(h, cpu):
             if g == int(lib.GFP_KERNEL) and not align:
                 return _alloc_result(h, lib.mm_vmalloc_node(h, _size(size), nid), "vmalloc")
             return vmalloc_node(h, size, align, g, node)
 
-    def vzalloc(self, size, cpu=0, node=None):
+    def vzalloc(self, size, cpu=None, node=None):
         h = self.handle
-        nid = NUMA_NO_NODE if node is None else int(node)
+        nid = NUMA_NO_NODE if node is None else ll.integer(node, "node")
         with ll.on_cpu(h, cpu):
             return _alloc_result(h, lib.mm_vzalloc_node(h, _size(size), nid), "vzalloc")
 
-    def vmalloc_32(self, size, cpu=0):
+    def vmalloc_32(self, size, cpu=None):
         """Pages from ZONE_DMA32 or below (GFP_KERNEL|GFP_DMA32)."""
         h = self.handle
         with ll.on_cpu(h, cpu):
             return _alloc_result(h, lib.mm_vmalloc_32(h, _size(size)), "vmalloc_32")
 
-    def vfree(self, addr, cpu=0):
+    def vfree(self, addr, cpu=None):
         if addr is None or int(addr) == 0:
             return
         h = self.handle
@@ -167,3 +168,6 @@ class VmallocMixin:
         """Does [addr, addr + n) lie in the mapped part of one live area?"""
         area = find_vm_area(self.handle, addr)
         return area is not None and addr + max(n, 1) <= area[0] + area[1]
+
+
+gated(VmallocMixin)

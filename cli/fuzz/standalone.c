@@ -3,7 +3,9 @@
  * runs LLVMFuzzerTestOneInput on every file named (directories: every file
  * in them; no argument: cli/fuzz/corpus) and then on N random mutations of
  * them (byte flips, insertions of workload-language words, truncation,
- * splicing, line duplication), N = $MMB_FUZZ_RUNS (default 30000).
+ * splicing, line duplication), N = $MMB_FUZZ_RUNS (default MMB_FUZZ_RUNS:
+ * 30000, fewer for the replay target; no argument: MMB_FUZZ_CORPUS, or an
+ * even sample of MMB_FUZZ_MAX_FILES of it).
  * Deterministic (fixed seed), so a failure reproduces.
  */
 #include <dirent.h>
@@ -37,12 +39,20 @@ static void add_file(const char *path)
 	inputs[ninputs++] = in;
 }
 
-static void add_path(const char *path)
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A file, or a directory's files in name order - every one, or with
+ * max_files an even sample of that many (the same ones every run). */
+static void add_path(const char *path, size_t max_files)
 {
 	struct stat st;
 	DIR *d;
 	struct dirent *e;
-	char buf[4096];
+	char buf[4096], **names = NULL;
+	size_t n = 0, step;
 
 	if (stat(path, &st))
 		return;
@@ -54,11 +64,21 @@ static void add_path(const char *path)
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(buf, sizeof(buf), "%s/%s", path, e->d_name);
-		add_file(buf);
+		names = realloc(names, (n + 1) * sizeof(*names));
+		names[n++] = strdup(e->d_name);
 	}
 	if (d)
 		closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	step = max_files && n > max_files ? (n + max_files - 1) / max_files : 1;
+	for (size_t i = 0; i < n; i++) {
+		if (i % step == 0) {
+			snprintf(buf, sizeof(buf), "%s/%s", path, names[i]);
+			add_file(buf);
+		}
+		free(names[i]);
+	}
+	free(names);
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -137,19 +157,29 @@ static size_t mutate(unsigned char *buf, size_t size, size_t cap)
 	return size;
 }
 
+#ifndef MMB_FUZZ_CORPUS
+#define MMB_FUZZ_CORPUS "cli/fuzz/corpus"
+#endif
+#ifndef MMB_FUZZ_RUNS
+#define MMB_FUZZ_RUNS 30000
+#endif
+#ifndef MMB_FUZZ_MAX_FILES
+#define MMB_FUZZ_MAX_FILES 0            /* 0: the whole default corpus */
+#endif
+
 int main(int argc, char **argv)
 {
 	const char *runs_env = getenv("MMB_FUZZ_RUNS");
-	long runs = runs_env ? atol(runs_env) : 30000;
+	long runs = runs_env ? atol(runs_env) : MMB_FUZZ_RUNS;
 	size_t cap = 1 << 16;
 	unsigned char *buf = malloc(cap);
 
 	if (!getenv("MMB_FUZZ_VERBOSE") && !freopen("/dev/null", "w", stderr))
 		return 1;
 	for (int i = 1; i < argc; i++)
-		add_path(argv[i]);
+		add_path(argv[i], 0);
 	if (argc < 2)
-		add_path("cli/fuzz/corpus");
+		add_path(MMB_FUZZ_CORPUS, MMB_FUZZ_MAX_FILES);
 	if (!ninputs) {
 		printf("standalone: no inputs\n");
 		return 1;

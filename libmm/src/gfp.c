@@ -81,9 +81,9 @@ int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
 	gfp_t gfp = 0;
 	const char *p = text;
 
-	if (!text || !*text) {
+	if (!text || !*text || !out) {
 		if (err && errlen)
-			snprintf(err, errlen, "empty GFP flags");
+			snprintf(err, errlen, !out ? "no place for the GFP value" : "empty GFP flags");
 		return -EINVAL;
 	}
 	while (*p) {
@@ -147,6 +147,8 @@ int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const
 	}
 	if (v)
 		sb_printf(&sb, "%s%#x", sb.len ? "|" : "", v);
+	if (!buf)
+		len = 0;                /* only the length is wanted */
 	if (!sb_finish(&sb)) {
 		if (len)
 			buf[0] = '\0';

@@ -1,7 +1,9 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
- * layer's init in bottom-up order (machine -> zones -> buddy -> pcp), like
- * the kernel's mm_core_init(), and their exits in reverse.  Nothing else
+ * layer's init in bottom-up order (machine -> fault injection -> zones ->
+ * buddy -> pcp -> vmalloc -> slab), like the kernel's mm_core_init(), and
+ * their exits in reverse.  A destroy from inside one of the machine's own
+ * constructors or report callbacks is refused.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
  */
 #include <stdlib.h>
@@ -14,10 +16,16 @@ void mm_destroy(struct mm *m)
 {
 	if (!m)
 		return;
+	if (mm_in_callback(m)) {        /* the call it came from still runs */
+		mm_error(m, EBUSY, "mm_destroy: called from a constructor or report callback of "
+			 "the machine: refused");
+		return;
+	}
 	slab_exit(m);
 	vmalloc_exit(m);
 	pcp_exit(m);
 	zones_exit(m);
+	fault_inject_exit(m);
 	machine_exit(m);
 	free(m);
 }
@@ -35,6 +43,7 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	}
 	if (machine_init(m, config, err, errlen))
 		goto fail;
+	fault_inject_init(m);
 	if (zones_init(m) || pcp_init(m)) {
 		if (err && errlen)
 			strncpy(err, "out of memory for zone structures", errlen - 1);

@@ -14,6 +14,14 @@
 /* Relaxed single-copy accesses for fields read without their lock. */
 #define READ_ONCE(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+/* A flag another thread may flip, tested on a fast path: a plain load the
+ * compiler folds into the test (an atomic load costs an instruction),
+ * the marked load under TSan, so the benign race is not reported. */
+#if defined(__SANITIZE_THREAD__)
+#define READ_FLAG(x)     READ_ONCE(x)
+#else
+#define READ_FLAG(x)     (x)
+#endif
 
 #ifndef MM_DEBUG
 #define MM_DEBUG 0
@@ -27,6 +35,10 @@
 			mm_bug((m), __FILE__, __LINE__, #cond);                \
 	} while (0)
 
+/* GFP_ZONE_BAD: bit n set = zone-modifier combination n (gfp &
+ * GFP_ZONEMASK) is impossible (include/linux/gfp.h) */
+#define GFP_ZONE_BAD 0xe8e8u
+
 /* ---- printk.c: the machine log, errors ------------------------------- */
 void mm_printk(struct mm *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record a refused operation: sets the calling thread's last error, logs
@@ -37,6 +49,54 @@ void mm_bug(struct mm *m, const char *file, int line, const char *cond) __attrib
 void mm_log_init(struct mm *m);
 void mm_log_free(struct mm *m);
 char *mm_log_text(struct mm *m);
+/* A failure forced by fault injection: ENOMEM, mm_last_fault_injected(). */
+void mm_set_errno_injected(struct mm *m, const char *what);
+/* add_taint(): set taint bit flag (MM_TAINT_*); with panic_on_taint
+ * covering it, the calling thread's current call must fail: entry points
+ * that can detect corruption ask mm_taint_panicked() (which clears it). */
+void add_taint(struct mm *m, unsigned flag);
+bool mm_taint_panicked(struct mm *m);
+int  mm_taint_refusal(struct mm *m, int rc, unsigned flag);   /* returns rc */
+const char *print_tainted(struct mm *m, char *buf, size_t len);  /* >= 32 bytes */
+/* Constructors and report callbacks run through these, so that a destroy
+ * from inside one is refused (mm_in_callback()). */
+void mm_run_ctor(struct mm *m, void (*ctor)(void *), void *obj);
+bool mm_in_callback(struct mm *m);
+
+/* libmm locks that a report line may be logged under are taken with
+ * mm_mutex_lock(): the report callback waits until the thread holds none
+ * (printk.c), so it can call back into libmm.  (Nothing is logged under
+ * zone->lock or the vmalloc lock, which stay plain.) */
+struct report_line;
+extern __thread int mm_lock_depth __attribute__((tls_model("initial-exec")));
+extern __thread struct report_line *mm_report_queue __attribute__((tls_model("initial-exec")));
+void mm_report_flush(void);
+
+static inline void mm_mutex_lock(pthread_mutex_t *l)
+{
+	pthread_mutex_lock(l);
+	mm_lock_depth++;
+}
+
+static inline void mm_mutex_unlock(pthread_mutex_t *l)
+{
+	pthread_mutex_unlock(l);
+	if (!--mm_lock_depth && unlikely(mm_report_queue != NULL))
+		mm_report_flush();
+}
+
+/* ---- fault_inject.c: fail_page_alloc, failslab ------------------------ */
+void fault_inject_init(struct mm *m);
+void fault_inject_exit(struct mm *m);
+/* "<interval>,<probability>,<space>,<times>" (setup_fault_attr()) */
+int  fault_boot_parse(const char *v, struct fault_boot *out);
+bool should_fail_alloc_page(struct mm *m, gfp_t gfp, unsigned order);
+bool should_failslab(struct mm *m, unsigned long cache_flags, unsigned object_size, gfp_t gfp);
+
+static inline bool failslab_armed(const struct mm *m)
+{
+	return READ_ONCE(m->fault.slab.probability) != 0;
+}
 
 /* ---- strbuf.c: growable strings for reports ---------------------------- */
 struct strbuf {
@@ -72,6 +132,11 @@ void machine_exit(struct mm *m);
 struct mm_cpu *this_cpu_slow(struct mm *m);
 bool mm_cpu_acquire(struct mm *m, struct mm_cpu *cpu);   /* for remote drains */
 void mm_cpu_release(struct mm_cpu *cpu);
+void mm_cpus_hold(struct mm *m, int timeout_ms, unsigned long *held);  /* validate */
+void mm_cpus_release(struct mm *m, const unsigned long *held);
+int  mm_cpus_stop(struct mm *m, int timeout_ms);                       /* quiesce */
+void mm_cpus_resume(struct mm *m);
+int  mm_cpus_wait_unbound(struct mm *m, int timeout_ms);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order);

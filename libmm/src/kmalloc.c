@@ -17,8 +17,13 @@
  *
  * kmalloc(0) returns ZERO_SIZE_PTR (16); kfree(NULL) and kfree(ZERO_SIZE_PTR)
  * do nothing.  kfree of anything else that is not a live kmalloc object is
- * refused with a report (-EFAULT).  The caches are created at boot, never
- * merged with each other and never destroyed before the machine.
+ * refused with a report (-EFAULT, taint 'B'); ksize and krealloc also
+ * refuse a pointer inside an object, and ksize a free one.  Sizes above
+ * KMALLOC_MAX_SIZE (up to SIZE_MAX) are refused before any order is
+ * computed, with the kernel's WARNING (taint 'W'); GFP that alloc_pages
+ * refuses (impossible zone modifiers, movable + reclaimable) is refused
+ * here too - the common GFP takes one test.  The caches are created at
+ * boot, never merged with each other and never destroyed before the machine.
  * No locks of its own: slab.c and the page allocator do the locking.
  */
 #include <stdio.h>
@@ -97,25 +102,63 @@ int kmalloc_init(struct mm *m)
 
 static __noinline void *kmalloc_refuse(struct mm *m, int err, const char *what, size_t size)
 {
-	if (!m->slab || !m->direct_map)
+	if (!m->slab || !m->direct_map) {
 		mm_error(m, ENXIO, "%s: the machine has no memory behind its pages (backing=none): "
 			 "slab needs backing=memfd", what);
-	else if (err == ENOMEM)
+	} else if (err == ENOMEM) {     /* the kernel's WARN_ON_ONCE: taints 'W' */
 		mm_printk(m, "WARNING: %s: size %zu is above KMALLOC_MAX_SIZE (%lu)", what, size,
-			  PAGE_SIZE << m->max_order), mm_set_errno(m, ENOMEM);
-	else
+			  PAGE_SIZE << m->max_order);
+		add_taint(m, MM_TAINT_WARN);
+		if (mm_taint_panicked(m))
+			mm_error(m, EFAULT, "%s: panic_on_taint: size %zu is above KMALLOC_MAX_SIZE",
+				 what, size);
+		else
+			mm_set_errno(m, ENOMEM);
+	} else {
 		mm_error(m, err, "%s: %zu bytes", what, size);
+	}
+	return NULL;
+}
+
+/* The order of a large kmalloc of size bytes, or max_order + 1 when it is
+ * above KMALLOC_MAX_SIZE (sizes up to SIZE_MAX: no shift beyond 63). */
+static unsigned large_order(const struct mm *m, size_t size)
+{
+	unsigned order = 0;
+
+	if (size > PAGE_SIZE << m->max_order)
+		return m->max_order + 1;
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* An impossible zone-modifier combination, or __GFP_MOVABLE with
+ * __GFP_RECLAIMABLE: what alloc_pages refuses, kmalloc refuses too. */
+static bool kmalloc_gfp_bad(gfp_t gfp)
+{
+	return ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
+	       (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK;
+}
+
+static __noinline void *kmalloc_bad_gfp(struct mm *m, gfp_t gfp)
+{
+	char text[256];
+
+	mm_gfp_format(gfp, text, sizeof(text));
+	mm_error(m, EINVAL, "kmalloc: GFP %#x (%s) is an impossible zone/mobility combination",
+		 gfp, text);
 	return NULL;
 }
 
 /* kmalloc_large(): whole compound pages. */
 static __noinline void *kmalloc_large(struct mm *m, size_t size, gfp_t gfp)
 {
-	unsigned order = 0;
+	unsigned order = large_order(m, size);
 	struct page *page;
 
-	while ((PAGE_SIZE << order) < size)
-		order++;
+	if (kmalloc_gfp_bad(gfp))
+		return kmalloc_bad_gfp(m, gfp);
 	if (order > m->max_order)
 		return kmalloc_refuse(m, ENOMEM, "kmalloc", size);
 	page = mm_alloc_pages(m, gfp | __GFP_COMP, order);
@@ -127,10 +170,18 @@ static __noinline void *kmalloc_large(struct mm *m, size_t size, gfp_t gfp)
 	return m->direct_map + page_to_pfn(m, page) * PAGE_SIZE;
 }
 
+#define KMALLOC_GFP_BAD ((struct kmem_cache *)1)
+
+/* The kmalloc cache for size and gfp: NULL when there is no such class
+ * (tiny max_page_order), KMALLOC_GFP_BAD for an impossible GFP.  Every
+ * possibly impossible combination holds __GFP_DMA or __GFP_HIGHMEM, so
+ * the common case is one test. */
 static inline struct kmem_cache *kmalloc_slab(struct mm *m, size_t size, gfp_t gfp)
 {
-	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE))))
+	if (likely(!(gfp & (__GFP_DMA | __GFP_HIGHMEM | __GFP_RECLAIMABLE))))
 		return m->slab->kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)];
+	if (unlikely(kmalloc_gfp_bad(gfp)))
+		return KMALLOC_GFP_BAD;
 	return m->slab->kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)];
 }
 
@@ -139,6 +190,8 @@ static inline void *__kmalloc(struct mm *m, size_t size, gfp_t gfp, unsigned lon
 	struct kmem_cache *s;
 	void *p;
 
+	if (unlikely(!m))
+		return NULL;
 	if (unlikely(!size || size > MM_KMALLOC_MAX_CACHE_SIZE || !m->slab)) {
 		if (!m->slab || !m->direct_map)
 			return kmalloc_refuse(m, ENXIO, "kmalloc", size);
@@ -147,29 +200,31 @@ static inline void *__kmalloc(struct mm *m, size_t size, gfp_t gfp, unsigned lon
 		return kmalloc_large(m, size, gfp);
 	}
 	s = kmalloc_slab(m, size, gfp);
-	if (unlikely(!s))
-		return kmalloc_large(m, size, gfp);
+	if (unlikely((uintptr_t)s <= (uintptr_t)KMALLOC_GFP_BAD))
+		return s ? kmalloc_bad_gfp(m, gfp) : kmalloc_large(m, size, gfp);
 	p = slab_alloc(s, gfp, caller, size);
 	return p;
 }
 
 struct kmem_cache *mm_kmalloc_cache(struct mm *m, size_t size, gfp_t gfp)
 {
-	if (!m->slab || !m->direct_map || !size || size > MM_KMALLOC_MAX_CACHE_SIZE)
+	struct kmem_cache *s;
+
+	if (!m || !m->slab || !m->direct_map || !size || size > MM_KMALLOC_MAX_CACHE_SIZE)
 		return NULL;
-	return kmalloc_slab(m, size, gfp);
+	s = kmalloc_slab(m, size, gfp);
+	return s == KMALLOC_GFP_BAD ? NULL : s;
 }
 
 size_t mm_kmalloc_size_roundup(struct mm *m, size_t size)
 {
-	unsigned order = 0;
+	unsigned order;
 
-	if (!size)
+	if (!size || !m)
 		return 0;
 	if (size <= MM_KMALLOC_MAX_CACHE_SIZE)
 		return index_size(kmalloc_index(size));
-	while ((PAGE_SIZE << order) < size)
-		order++;
+	order = large_order(m, size);
 	return order > m->max_order ? size : PAGE_SIZE << order;
 }
 
@@ -187,6 +242,8 @@ void *mm_kmalloc_array(struct mm *m, size_t n, size_t size, gfp_t gfp)
 {
 	size_t bytes;
 
+	if (!m)
+		return NULL;
 	if (__builtin_mul_overflow(n, size, &bytes)) {
 		mm_error(m, EOVERFLOW, "kmalloc_array: %zu * %zu bytes overflows size_t", n, size);
 		return NULL;
@@ -198,6 +255,8 @@ void *mm_kcalloc(struct mm *m, size_t n, size_t size, gfp_t gfp)
 {
 	size_t bytes;
 
+	if (!m)
+		return NULL;
 	if (__builtin_mul_overflow(n, size, &bytes)) {
 		mm_error(m, EOVERFLOW, "kcalloc: %zu * %zu bytes overflows size_t", n, size);
 		return NULL;
@@ -207,8 +266,8 @@ void *mm_kcalloc(struct mm *m, size_t n, size_t size, gfp_t gfp)
 
 /* What p is: a slab object of a kmalloc cache (*sp set), a large kmalloc
  * (*pagep set), or neither (refused with a report; returns -EFAULT). */
-static int kmalloc_lookup(struct mm *m, const void *p, const char *who, struct kmem_cache **sp,
-			  struct page **pagep)
+static int __kmalloc_lookup(struct mm *m, const void *p, const char *who, struct kmem_cache **sp,
+			    struct page **pagep)
 {
 	struct page *page;
 
@@ -251,6 +310,24 @@ static int kmalloc_lookup(struct mm *m, const void *p, const char *who, struct k
 			"not allocated");
 }
 
+static int kmalloc_lookup(struct mm *m, const void *p, const char *who, struct kmem_cache **sp,
+			  struct page **pagep)
+{
+	return mm_taint_refusal(m, __kmalloc_lookup(m, p, who, sp, pagep), MM_TAINT_BAD_PAGE);
+}
+
+/* ksize()/krealloc(): p must also be an object start, and - ksize - not
+ * a free object. */
+static int kmalloc_lookup_object(struct mm *m, const void *p, const char *who, bool check_free,
+				 struct kmem_cache **sp, struct page **pagep)
+{
+	int rc = kmalloc_lookup(m, p, who, sp, pagep);
+
+	if (rc || !*sp)
+		return rc;
+	return slab_check_object(*sp, slab_virt_to_head(m, p), p, who, check_free);
+}
+
 static int free_large_kmalloc(struct mm *m, struct page *page)
 {
 	unsigned order = (unsigned)page->private;
@@ -283,11 +360,14 @@ static __noinline int kfree_slow(struct mm *m, const void *p, unsigned long call
  * kfree_slow. */
 int mm_kfree(struct mm *m, const void *p)
 {
-	uintptr_t a = (uintptr_t)p - (uintptr_t)m->direct_map;
+	uintptr_t a;
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmem_cache *s;
 	struct page *page;
 
+	if (unlikely(!m))
+		return -EINVAL;
+	a = (uintptr_t)p - (uintptr_t)m->direct_map;
 	if (unlikely(a >= m->direct_map_bytes))
 		return kfree_slow(m, p, caller);
 	page = pfn_to_page(m, a >> PAGE_SHIFT);
@@ -309,9 +389,9 @@ size_t mm_ksize(struct mm *m, const void *p)
 	struct kmem_cache *s;
 	struct page *page;
 
-	if (ZERO_OR_NULL_PTR(p))
+	if (!m || ZERO_OR_NULL_PTR(p))
 		return 0;
-	if (kmalloc_lookup(m, p, "ksize", &s, &page))
+	if (kmalloc_lookup_object(m, p, "ksize", true, &s, &page))
 		return 0;
 	if (page)
 		return PAGE_SIZE << page->private;
@@ -327,14 +407,18 @@ void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
 	size_t ks, orig = 0;
 	void *ret;
 
+	if (!m)
+		return NULL;
 	if (ZERO_OR_NULL_PTR(p))
 		return __kmalloc(m, new_size, gfp, caller);
 	if (!new_size) {
 		mm_kfree(m, p);
 		return ZERO_SIZE_PTR;
 	}
-	if (kmalloc_lookup(m, p, "krealloc", &s, &page))
+	if (kmalloc_lookup_object(m, p, "krealloc", false, &s, &page))
 		return NULL;
+	if (kmalloc_gfp_bad(gfp))
+		return kmalloc_bad_gfp(m, gfp);
 	if (page) {
 		ks = PAGE_SIZE << page->private;
 		orig = ks;
@@ -363,7 +447,13 @@ void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
 
 void *mm_kmemdup(struct mm *m, const void *src, size_t len, gfp_t gfp)
 {
-	void *p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));
+	void *p;
+
+	if (m && !src && len) {
+		mm_error(m, EINVAL, "kmemdup: no source for %zu bytes", len);
+		return NULL;
+	}
+	p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));
 
 	if (p && !ZERO_OR_NULL_PTR(p))
 		memcpy(p, src, len);
@@ -375,7 +465,7 @@ char *mm_kstrdup(struct mm *m, const char *s, gfp_t gfp)
 	size_t len;
 	char *p;
 
-	if (!s)
+	if (!m || !s)
 		return NULL;
 	len = strlen(s) + 1;
 	p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));

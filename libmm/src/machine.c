@@ -12,7 +12,8 @@
  *
  * CPU binding: cpu->owner holds a per-thread token (the address of a
  * thread-local byte) of the thread bound to it, 0 when free, 1 while another
- * thread drains it.  Bind is a compare-and-swap 0 -> token, so a CPU has at
+ * thread drains it or a whole-machine check (validate, quiesce) holds it;
+ * while such a check runs (m->stopping), binding waits.  Bind is a compare-and-swap 0 -> token, so a CPU has at
  * most one thread and a thread's per-CPU data is private to it.  Each thread
  * caches its bindings in mm_tls[] (most recent first); the machine id guards
  * against a destroyed machine's address being reused.
@@ -32,6 +33,15 @@
 __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 static __thread char tls_token;
 #define CPU_OWNER_DRAIN 1ul
+
+/* The machines that exist, for threads that exit while bound: their CPUs
+ * are released at thread exit (a pthread key destructor), and only if the
+ * machine still exists - the one process-wide list, touched by
+ * mm_create/mm_destroy and exiting threads, never by allocator calls. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mm *live_machines;
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
 /* ---- config ----------------------------------------------------------- */
 
@@ -172,6 +182,26 @@ static const char *const prefault_names[] = {
 	[MM_PREFAULT_NONE] = "none", [MM_PREFAULT_PAGEBLOCK] = "pageblock",
 	[MM_PREFAULT_BOOT] = "boot",
 };
+
+/* panic_on_taint=<hex mask>[,nousertaint] (kernel/panic.c) */
+static int parse_panic_on_taint(struct mm_config *c, const char *v, char *err, size_t errlen)
+{
+	unsigned long mask;
+	char *end;
+
+	errno = 0;
+	mask = strtoul(v, &end, 16);
+	if (errno || end == v || (*end && strcmp(end, ",nousertaint")) || v[0] == '-')
+		return cfg_error(err, errlen, "panic_on_taint=%s: expected a hex taint mask "
+				 "[,nousertaint]", v);
+	mask &= (1ul << MM_TAINT_FLAGS_COUNT) - 1;
+	if (!mask)
+		return cfg_error(err, errlen, "panic_on_taint=%s: no taint bit (0..%d) in the mask",
+				 v, MM_TAINT_FLAGS_COUNT - 1);
+	c->panic_on_taint = mask;
+	c->panic_on_taint_nousertaint = *end != '\0';
+	return 0;
+}
 
 /* The page allocator's policy switches by name: pa_<name>=0|1. */
 const struct pa_switch_name pa_switch_names[NR_PA_SWITCHES] = {
@@ -340,11 +370,19 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 		if (strlen(v) >= sizeof(c->debug))
 			return cfg_error(err, errlen, "debug=%s: too long", v);
 		strcpy(c->debug, v);
+	} else if (!strcmp(key, "fail_page_alloc") || !strcmp(key, "failslab")) {
+		if (fault_boot_parse(v, strcmp(key, "failslab") ? &c->fail_page_alloc : &c->failslab))
+			return cfg_error(err, errlen, "%s=%s: expected <interval>,<probability>,"
+					 "<space>,<times> (e.g. %s=1,100,0,3)", key, v, key);
+	} else if (!strcmp(key, "panic_on_taint")) {
+		return parse_panic_on_taint(c, v, err, errlen);
 	} else {
 		return cfg_error(err, errlen, "unknown machine option '%s'", key);
 	}
 	return 0;
 }
+
+#define MAX_BYTES (16ul << 40)        /* all nodes together */
 
 static int config_check(const struct mm_config *c, char *err, size_t errlen)
 {
@@ -358,7 +396,8 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 			return cfg_error(err, errlen,
 					 "%s=%luK: a zone must hold at least one pageblock (%luK)",
 					 names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
-		total += c->zone_bytes[i];
+		if (__builtin_add_overflow(total, c->zone_bytes[i], &total) || total > MAX_BYTES)
+			return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	}
 	if (!total)
 		return cfg_error(err, errlen, "the machine has no memory: every zone is 0");
@@ -366,7 +405,7 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 	    !c->zone_bytes[ZONE_MOVABLE])
 		return cfg_error(err, errlen, "lowzones=node0: nodes 1..%d would have no memory "
 				 "(NORMAL and MOVABLE are 0)", c->nodes - 1);
-	if (total / PAGE_SIZE * (unsigned long)c->nodes > (1ul << 32))
+	if (total / PAGE_SIZE * (unsigned long)c->nodes > MAX_BYTES / PAGE_SIZE)
 		return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	if (c->percpu_pagelist_high_fraction && c->percpu_pagelist_high_fraction < 8)
 		return cfg_error(err, errlen,
@@ -381,9 +420,36 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The key a token sets, for duplicate detection (vmalloc= is vmalloc_size=). */
+static const char *canonical_key(const char *key)
+{
+	return strcmp(key, "vmalloc") ? key : "vmalloc_size";
+}
+
+/* One key=value: refused if malformed or if the key was given before. */
+static int config_token(struct mm_config *c, char *tok, char *seen, size_t seen_len,
+			char *err, size_t errlen)
+{
+	char *eq = strchr(tok, '='), key[80];
+
+	if (!eq || eq == tok || !eq[1])
+		return cfg_error(err, errlen, "'%s': expected key=value", tok);
+	*eq = '\0';
+	snprintf(key, sizeof(key), " %s ", canonical_key(tok));
+	if (strstr(seen, key))
+		return cfg_error(err, errlen, "'%s' is given twice (each key once: a later "
+				 "value would silently win)", tok);
+	if (strlen(seen) + strlen(key) < seen_len)
+		strcat(seen, key + 1);
+	return parse_kv(c, tok, eq + 1, err, errlen);
+}
+
+/* Keys are separated by blanks, or by commas when the next piece is a
+ * key=value too: "cpus=2,NORMAL=128M", while "fail_page_alloc=1,100,0,3"
+ * and "debug=FZ,kmalloc-64" keep their commas. */
 static int config_parse(struct mm_config *c, const char *text, char *err, size_t errlen)
 {
-	char *copy, *tok, *save;
+	char *copy, *tok, *save, seen[1024] = " ";
 	int ret = 0;
 
 	*c = default_config;
@@ -392,16 +458,22 @@ static int config_parse(struct mm_config *c, const char *text, char *err, size_t
 	copy = strdup(text);
 	if (!copy)
 		return cfg_error(err, errlen, "out of memory");
-	for (tok = strtok_r(copy, " \t\n,", &save); tok && !ret;
-	     tok = strtok_r(NULL, " \t\n,", &save)) {
-		char *eq = strchr(tok, '=');
+	for (tok = strtok_r(copy, " \t\n", &save); tok && !ret; tok = strtok_r(NULL, " \t\n", &save)) {
+		char *start = tok, *p = tok, *comma;
 
-		if (!eq || eq == tok || !eq[1]) {
-			ret = cfg_error(err, errlen, "'%s': expected key=value", tok);
-			break;
+		while (!ret && (comma = strchr(p, ','))) {
+			char *after = comma + 1, *next = strchr(after, ',');
+			size_t n = next ? (size_t)(next - after) : strlen(after);
+
+			if (memchr(after, '=', n)) {    /* a new key=value */
+				*comma = '\0';
+				ret = config_token(c, start, seen, sizeof(seen), err, errlen);
+				start = after;
+			}
+			p = after;
 		}
-		*eq = '\0';
-		ret = parse_kv(c, tok, eq + 1, err, errlen);
+		if (!ret)
+			ret = config_token(c, start, seen, sizeof(seen), err, errlen);
 	}
 	free(copy);
 	return ret ? ret : config_check(c, err, errlen);
@@ -494,6 +566,16 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " cpu_cache_slice=");
 		format_size(sb, c->cpu_cache_slice);
 	}
+	if (c->fail_page_alloc.set)
+		sb_printf(sb, " fail_page_alloc=%lu,%lu,%d,%d", c->fail_page_alloc.interval,
+			  c->fail_page_alloc.probability, c->fail_page_alloc.space,
+			  c->fail_page_alloc.times);
+	if (c->failslab.set)
+		sb_printf(sb, " failslab=%lu,%lu,%d,%d", c->failslab.interval,
+			  c->failslab.probability, c->failslab.space, c->failslab.times);
+	if (c->panic_on_taint)
+		sb_printf(sb, " panic_on_taint=%#lx%s", c->panic_on_taint,
+			  c->panic_on_taint_nousertaint ? ",nousertaint" : "");
 	return 0;
 }
 
@@ -844,12 +926,59 @@ static void machine_setup_nodes(struct mm *m)
 	}
 }
 
+static void live_add(struct mm *m)
+{
+	pthread_mutex_lock(&live_lock);
+	m->live_next = live_machines;
+	live_machines = m;
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void live_del(struct mm *m)
+{
+	pthread_mutex_lock(&live_lock);
+	for (struct mm **p = &live_machines; *p; p = &(*p)->live_next)
+		if (*p == m) {
+			*p = m->live_next;
+			break;
+		}
+	pthread_mutex_unlock(&live_lock);
+}
+
+/* A thread exits: give back the CPUs it still holds in live machines. */
+static void thread_exit(void *unused)
+{
+	unsigned long token = (unsigned long)&tls_token;
+
+	(void)unused;
+	pthread_mutex_lock(&live_lock);
+	for (int i = 0; i < MM_TLS_SLOTS; i++) {
+		struct mm_tls_bind *b = &mm_tls[i];
+
+		for (struct mm *m = live_machines; b->m && m; m = m->live_next)
+			if (m == b->m && m->id == b->mm_id) {
+				__atomic_compare_exchange_n(&b->cpu->owner, &token, 0, false,
+							    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+				token = (unsigned long)&tls_token;
+				break;
+			}
+		memset(b, 0, sizeof(*b));
+	}
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void exit_key_create(void)
+{
+	pthread_key_create(&exit_key, thread_exit);
+}
+
 int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 {
 	static unsigned long next_id = 1;
 	int ret;
 
 	m->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	live_add(m);
 	m->memfd = -1;
 	mm_log_init(m);
 	pthread_mutex_init(&m->drain_mutex, NULL);
@@ -890,6 +1019,7 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 
 void machine_exit(struct mm *m)
 {
+	live_del(m);
 	/* forget this thread's binding; other threads' stale slots are
 	 * harmless (the id no longer matches any machine) */
 	for (int i = 0; i < MM_TLS_SLOTS; i++)
@@ -964,6 +1094,9 @@ int mm_cpu_bind(struct mm *m, int cpu)
 					MM_TLS_SLOTS);
 	}
 	want = &m->cpus[cpu];
+	/* a whole-machine check is stopping the CPUs: wait until it is done */
+	while (__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+		sched_yield();
 	/* a remote drain holds an unbound CPU only briefly: wait for it */
 	while (!__atomic_compare_exchange_n(&want->owner, &expected, token, false,
 					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
@@ -981,6 +1114,9 @@ int mm_cpu_bind(struct mm *m, int cpu)
 	}
 	mm_tls[slot] = mm_tls[0];
 	mm_tls[0] = (struct mm_tls_bind){ .m = m, .mm_id = m->id, .cpu = want, .cpu_id = want->id };
+	pthread_once(&exit_once, exit_key_create);
+	if (!pthread_getspecific(exit_key))
+		pthread_setspecific(exit_key, &tls_token);     /* thread_exit() runs */
 	return 0;
 }
 
@@ -1016,6 +1152,87 @@ void mm_cpu_release(struct mm_cpu *cpu)
 	__atomic_store_n(&cpu->owner, 0, __ATOMIC_RELEASE);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool bound_elsewhere(struct mm *m, struct mm_cpu *cpu)
+{
+	return cpu != this_cpu(m) && __atomic_load_n(&cpu->owner, __ATOMIC_ACQUIRE);
+}
+
+/* Stop the machine for a whole-machine check: hold every CPU but the
+ * caller's.  New binds wait meanwhile (m->stopping); a CPU another thread
+ * has bound is waited for up to timeout_ms (Python binds only for the
+ * length of a call), then left as it is.  held[] (MM_MAX_CPUS bits)
+ * records what mm_cpus_release() gives back. */
+void mm_cpus_hold(struct mm *m, int timeout_ms, unsigned long *held)
+{
+	double deadline = now_ms() + timeout_ms;
+	struct mm_cpu *me = this_cpu(m);
+	int left;
+
+	__atomic_add_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+	memset(held, 0, MM_MAX_CPUS / 8);
+	do {
+		left = 0;
+		for (int c = 0; c < m->nr_cpus; c++) {
+			if (&m->cpus[c] == me || (held[c / 64] >> (c % 64)) & 1)
+				continue;
+			if (mm_cpu_acquire(m, &m->cpus[c]))
+				held[c / 64] |= 1ul << (c % 64);
+			else
+				left++;
+		}
+		if (left)
+			sched_yield();
+	} while (left && now_ms() < deadline);
+}
+
+void mm_cpus_release(struct mm *m, const unsigned long *held)
+{
+	for (int c = 0; c < m->nr_cpus; c++)
+		if ((held[c / 64] >> (c % 64)) & 1)
+			mm_cpu_release(&m->cpus[c]);
+	mm_cpus_resume(m);
+}
+
+void mm_cpus_resume(struct mm *m)
+{
+	__atomic_sub_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Keep new binds waiting (until mm_cpus_resume()) and wait up to
+ * timeout_ms until no other thread has a CPU of m bound; the first CPU
+ * still bound elsewhere, or -1. */
+int mm_cpus_stop(struct mm *m, int timeout_ms)
+{
+	__atomic_add_fetch(&m->stopping, 1, __ATOMIC_ACQ_REL);
+	return mm_cpus_wait_unbound(m, timeout_ms);
+}
+
+/* Wait up to timeout_ms until no other thread has a CPU of m bound; the
+ * first CPU still bound elsewhere, or -1. */
+int mm_cpus_wait_unbound(struct mm *m, int timeout_ms)
+{
+	double deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		int busy = -1;
+
+		for (int c = 0; c < m->nr_cpus && busy < 0; c++)
+			if (bound_elsewhere(m, &m->cpus[c]))
+				busy = c;
+		if (busy < 0 || now_ms() >= deadline)
+			return busy;
+		sched_yield();
+	}
+}
+
 /* ---- public machine facts ------------------------------------------------ */
 
 int mm_nr_cpus(struct mm *m) { return m ? m->nr_cpus : 0; }
@@ -1029,8 +1246,11 @@ int mm_cpu_to_node(struct mm *m, int cpu)
 {
 	if (!m)
 		return -EINVAL;
-	if (cpu < 0 || cpu >= m->nr_cpus)
-		return mm_error(m, EINVAL, "mm_cpu_to_node: CPU %d does not exist", cpu);
+	if (cpu < 0 || cpu >= m->nr_cpus) {
+		mm_error(m, EINVAL, "cpu_to_node: CPU %d does not exist (the machine has %d)", cpu,
+			 m->nr_cpus);
+		return MM_NUMA_NO_NODE;
+	}
 	return m->cpus[cpu].node;
 }
 

@@ -4,11 +4,15 @@
  * Ownership and locking (the numbered lock order; take them in this order):
  *   1. mm->drain_mutex      serialises drain_all_pages()
  *   2. zone->lock           the buddy lists of one zone: free_area[][],
+ *                           (nothing is logged under it)
  *                           pageblock migratetypes, nr_reserved_highatomic,
  *                           and NR_FREE_PAGES (written under the lock, read
  *                           locklessly with relaxed loads for the watermark
  *                           check, like zone_page_state())
  *   3. mm->log_lock         the machine's kernel log and its last error
+ *                           (the report callback runs outside every lock)
+ *   (fault_state.lock, fault_inject.c: knob writes; a leaf, nothing is
+ *    taken under it but the slab cache list when failslab knobs change)
  *   (vmap->lock, vmalloc.c: the vmap_area trees; held across no call into
  *    the page allocator or the log, no other lock is taken under it)
  * Per-CPU state (struct mm_cpu and each zone's per_cpu_pages) belongs to the
@@ -317,6 +321,13 @@ struct mm_cpu {
 
 /* ---- the machine ---------------------------------------------------------- */
 
+/* fail_page_alloc= / failslab=<interval>,<probability>,<space>,<times> */
+struct fault_boot {
+	bool set;
+	unsigned long interval, probability;
+	int space, times;
+};
+
 struct mm_config {
 	int cpus, nodes;
 	unsigned long zone_bytes[MAX_NR_ZONES]; /* per node */
@@ -349,6 +360,39 @@ struct mm_config {
 	unsigned long cpu_cache_slice;  /* data cache bytes per CPU */
 	int vmalloc_blocks;             /* vmalloc_pages=blocks: high orders first */
 	int prefault;                   /* MM_PREFAULT_*: when the memfd is populated */
+	/* fault injection and taint: the boot parameters */
+	struct fault_boot fail_page_alloc, failslab;
+	unsigned long panic_on_taint;   /* panic_on_taint=MASK (hex) */
+	bool panic_on_taint_nousertaint;
+};
+
+/* ---- fault injection (fault_inject.c) -----------------------------------
+ * struct fault_attr of lib/fault-inject.c.  Knobs are written under
+ * fault_state.lock and read without it (relaxed loads, as the kernel reads
+ * its debugfs values); the counters are atomics. */
+struct fault_attr {
+	const char *name;               /* "fail_page_alloc", "failslab" */
+	unsigned long probability;      /* percent: fails when > a draw in 0..99 */
+	unsigned long interval;         /* only every interval-th eligible call */
+	unsigned long verbose;          /* 1: log each failure, 2: and a stack */
+	int times;                      /* atomic: failures left, -1: no limit */
+	int space;                      /* atomic: bytes let through first */
+	unsigned long count;            /* atomic: eligible calls (interval) */
+	unsigned long injected;         /* atomic: failures forced */
+	unsigned long draws;            /* atomic: random draws so far */
+	unsigned long salt;             /* seed ^ name: the draws' stream */
+};
+
+struct fault_state {
+	pthread_mutex_t lock;           /* serialises knob writes */
+	struct fault_attr page_alloc;   /* fail_page_alloc */
+	bool pa_ignore_gfp_reclaim;     /* ignore-gfp-wait */
+	bool pa_ignore_gfp_highmem;     /* ignore-gfp-highmem */
+	unsigned int pa_min_order;      /* min-order */
+	struct fault_attr slab;         /* failslab */
+	bool slab_ignore_gfp_reclaim;   /* ignore-gfp-wait */
+	bool slab_cache_filter;         /* cache-filter */
+	void (*failslab_changed)(struct mm *m); /* the slab layer's hook */
 };
 
 enum { THP_NEVER, THP_MADVISE, THP_ALWAYS };
@@ -367,17 +411,19 @@ struct mm_tls_bind {
 
 struct mm {
 	unsigned long id;               /* unique per machine in this process */
-	unsigned long fast_id;          /* id, or ~0 with pcp=off: what the
-	                                   allocation fast path compares the
-	                                   caller's binding with, so a machine
-	                                   without per-CPU lists never takes it
-	                                   (one compare for both) */
+	unsigned long fast_id;          /* id, or ~0 with pcp=off or while
+	                                   fail_page_alloc may fail order 0: what
+	                                   the allocation fast path compares the
+	                                   caller's binding with, so such a
+	                                   machine never takes it (one compare
+	                                   for both; fault_inject.c rewrites it) */
 	unsigned pa;                    /* enum pa_switch bits in force (next to
 	                                   id: the fast paths read both) */
 	unsigned pcp_orders;            /* bit o: order o lives on the per-CPU
 	                                   lists (0..3 and pageblock_order;
 	                                   none with pcp=off) */
 	bool defrag_mode;               /* vm.defrag_mode */
+	struct mm *live_next;           /* machine.c's list of live machines */
 	struct mm_config cfg;
 	int nr_cpus, nr_nodes, nr_zones;      /* nr_zones = nodes * MAX_NR_ZONES */
 	unsigned max_order;             /* highest order (MAX_PAGE_ORDER) */
@@ -413,6 +459,11 @@ struct mm {
 	                                   areas; NULL with backing=none */
 
 	pthread_mutex_t drain_mutex;
+	int stopping;                   /* atomic: validate/quiesce under way,
+	                                   mm_cpu_bind waits (machine.c) */
+
+	unsigned long tainted;          /* atomic: taint bits (kernel's numbers) */
+	struct fault_state fault;       /* fault_inject.c */
 
 	pthread_mutex_t log_lock;       /* guards everything below */
 	char *log;                      /* ring buffer, MM_LOG_SIZE */

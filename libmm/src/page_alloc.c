@@ -3,14 +3,22 @@
  * Linux 6.18): GFP -> (highest zone, zonelist, migratetype) -> zonelist walk
  * with the watermark checks -> per-CPU list or buddy -> prep_new_page; the
  * slow path; the bulk allocator; and __free_pages with its refusal of bad
- * frees.
+ * frees (bad_page(): taint 'B').
  *
  * Fast path (alloc_pages with a non-empty pcp list): one zone, one
  * watermark check on a relaxed read of NR_FREE_PAGES (against the high
  * watermark until the zone has been seen below it - ZONE_BELOW_HIGH - then
  * the low one; always the low one without pa_pcp_autotune), a list pop,
  * counters in the bound CPU's own memory.  No lock, no atomic instruction.
- * All argument checks are folded into one unlikely() test in front of it.
+ * All argument checks are folded into one unlikely() test in front of it;
+ * m->fast_id (~0 with pcp=off or while fail_page_alloc may fail order 0)
+ * turns it off in the same compare.
+ *
+ * Entry (after the argument checks, as prepare_alloc_pages()):
+ * should_fail_alloc_page() of fault_inject.c while fail_page_alloc is armed,
+ * for alloc_pages and alloc_pages_bulk alike; an injected failure is
+ * NULL/ENOMEM (the bulk call: nothing added) flagged as injected, with no
+ * warning and no pgalloc_fail, as the kernel's.
  *
  * Slow path (__alloc_pages_slowpath with nothing to reclaim): min watermark
  * with the caller's reserve rights (gfp_to_alloc_flags), __GFP_MEMALLOC's
@@ -44,7 +52,6 @@ static const signed char gfp_zone_table[16] = {
 	[0x8] = ZONE_NORMAL, [0x9] = ZONE_DMA, [0xa] = ZONE_MOVABLE, [0xb] = -1,
 	[0xc] = ZONE_DMA32, [0xd] = -1, [0xe] = -1, [0xf] = -1,
 };
-#define GFP_ZONE_BAD 0xe8e8u   /* bit n set: combination n is illegal */
 
 struct alloc_context {
 	struct zone **zonelist;
@@ -404,6 +411,27 @@ static __noinline struct page *__alloc_pages_general(struct mm *m, gfp_t gfp, un
 	return page;
 }
 
+/* prepare_alloc_pages()'s should_fail_alloc_page() (fault_inject.c): true
+ * when fail_page_alloc fails this request, errno flagged as injected. */
+static inline bool alloc_should_fail(struct mm *m, gfp_t gfp, unsigned order, const char *what)
+{
+	if (likely(!READ_ONCE(m->fault.page_alloc.probability)) ||
+	    !should_fail_alloc_page(m, gfp, order))
+		return false;
+	mm_set_errno_injected(m, what);
+	return true;
+}
+
+/* __alloc_pages_noprof() on checked arguments: fail_page_alloc, then the
+ * general path. */
+static struct page *__alloc_pages_noprof(struct mm *m, gfp_t gfp, unsigned order, int nid,
+					 struct mm_cpu *cpu)
+{
+	if (alloc_should_fail(m, gfp, order, "alloc_pages"))
+		return NULL;
+	return __alloc_pages_general(m, gfp, order, nid, cpu);
+}
+
 /* Everything but the fast path: argument checks, then the general path. */
 static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsigned order,
 						  int nid)
@@ -418,7 +446,7 @@ static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsig
 		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
 		return alloc_pages_misuse(m, gfp, order, nid, cpu);
-	return __alloc_pages_general(m, gfp, order, nid < 0 ? cpu->node : nid, cpu);
+	return __alloc_pages_noprof(m, gfp, order, nid < 0 ? cpu->node : nid, cpu);
 }
 
 /*
@@ -439,7 +467,7 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	struct zone *z;
 	int hz;
 
-	if (unlikely(!m || mm_tls[0].mm_id != m->fast_id || order || nid >= 0 ||
+	if (unlikely(!m || mm_tls[0].mm_id != READ_FLAG(m->fast_id) || order || nid >= 0 ||
 		     (gfp & (~__GFP_VALID_MASK | __GFP_ZERO | __GFP_THISNODE)) ||
 		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
 		return __alloc_pages_slow(m, gfp, order, nid);
@@ -495,8 +523,10 @@ struct page *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned orde
  * CPU's list of the first zone (of the preferred node) that passes the low
  * watermark raised by the pages asked for, refilling the list as it runs
  * dry; stop early when the buddy has no more; one page or a failure to
- * find such a zone takes the ordinary allocator, once.  Returns how many
- * slots are filled. */
+ * find such a zone takes the ordinary allocator, once.  fail_page_alloc is
+ * asked where prepare_alloc_pages() asks it (an injected failure adds
+ * nothing) and again by the ordinary allocator.  Returns how many slots
+ * are filled. */
 static unsigned long __alloc_pages_bulk(struct mm *m, gfp_t gfp, int nid, unsigned long nr_pages,
 					struct page **page_array, struct mm_cpu *cpu)
 {
@@ -512,6 +542,8 @@ static unsigned long __alloc_pages_bulk(struct mm *m, gfp_t gfp, int nid, unsign
 		return nr_populated;
 	if (nr_pages - nr_populated == 1)
 		goto failed;
+	if (alloc_should_fail(m, gfp, 0, "alloc_pages_bulk"))
+		return nr_populated;     /* prepare_alloc_pages() said no */
 	alloc_flags = prepare_alloc_pages(m, gfp, nid, &ac);
 	if (!ac.preferred_zone)
 		goto failed;
@@ -548,7 +580,7 @@ static unsigned long __alloc_pages_bulk(struct mm *m, gfp_t gfp, int nid, unsign
 		zone_statistics(cpu, ac.preferred_zone, z);
 	return nr_populated;
 failed:
-	page = __alloc_pages_general(m, gfp, 0, nid, cpu);
+	page = __alloc_pages_noprof(m, gfp, 0, nid, cpu);
 	if (page)
 		page_array[nr_populated++] = page;
 	return nr_populated;
@@ -683,8 +715,9 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 	cpu = this_cpu(m);
 
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
-	    (page->flags & ~(PG_head | PG_MT_MASK)))
-		return free_pages_misuse(m, page, order, cpu);
+	    (page->flags & ~(PG_head | PG_MT_MASK)))    /* bad_page(): taints 'B' */
+		return mm_taint_refusal(m, free_pages_misuse(m, page, order, cpu),
+					MM_TAINT_BAD_PAGE);
 	if (page->flags & PG_head)
 		for (unsigned long i = 1; i < 1ul << order; i++)
 			page[i].compound_head = 0;

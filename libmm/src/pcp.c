@@ -539,6 +539,8 @@ int mm_pcp_info(struct mm *m, int cpu, int node, int zone_idx, struct mm_pcp_inf
 	    zone_idx < 0 || zone_idx >= MAX_NR_ZONES)
 		return mm_error(m, EINVAL, "pcp_info: no CPU %d / node %d / zone %d",
 				cpu, node, zone_idx);
+	if (!out)
+		return mm_error(m, EINVAL, "pcp_info: no place for the answer");
 	pcp = &m->nodes[node].node_zones[zone_idx].pcp[cpu];
 	out->count = READ_ONCE(pcp->count);
 	out->high = READ_ONCE(pcp->high);

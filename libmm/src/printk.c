@@ -1,12 +1,30 @@
 /*
- * printk.c - the machine's kernel log ("dmesg") and error reporting.
+ * printk.c - the machine's kernel log ("dmesg"), error reporting and taint
+ * (kernel/printk, kernel/panic.c).
  *
  * Every refused operation and every warning (page allocation failure, slab
  * corruption report, ...) becomes a line in a per-machine ring buffer of
  * MM_LOG_SIZE bytes, is handed to the report callback if one is set, and -
  * for refused operations - becomes the calling thread's last error
  * (mm_last_errno()/mm_last_error()).  The last error is kept thread-locally
- * (so concurrent CPUs do not overwrite each other's) and in the machine.
+ * (so concurrent CPUs do not overwrite each other's) and in the machine,
+ * with whether fault injection forced it.
+ *
+ * The report callback runs outside every libmm lock, so it may call back
+ * into libmm: a line logged while the thread holds a lock taken through
+ * mm_mutex_lock() (zone->lock, the slab's list and cache locks) waits in a
+ * thread-local queue until the thread's last such lock is released
+ * (mm_mutex_unlock()); otherwise the callback runs at once, after log_lock
+ * is dropped.  While a callback or a constructor runs, mm_in_callback()
+ * tells mm_destroy() and kmem_cache_destroy() to refuse.
+ *
+ * Taint (add_taint()): the kernel's bit numbers in mm->tainted, the
+ * kernel's letters in print_tainted().  panic_on_taint=MASK: a taint whose
+ * bit is in MASK logs the kernel's "Kernel panic - not syncing" line and
+ * marks the calling thread's current call as failed; the library's entry
+ * points that can detect corruption ask mm_taint_panicked() before they
+ * return, and fail with EFAULT.  Unlike the kernel, the mask stays armed
+ * and the machine keeps running.
  *
  * Locking: mm->log_lock guards the ring, the callback and the machine's copy
  * of the last error.  It is the innermost lock.
@@ -19,8 +37,85 @@
 static __thread struct {
 	unsigned long mm_id;
 	int err;
+	bool injected;                  /* forced by fault injection */
+	unsigned long panic_mm_id;      /* panic_on_taint hit in this call */
 	char msg[1024];
 } tls_err;
+
+/* ---- report callbacks outside the locks ------------------------------------ */
+
+__thread int mm_lock_depth __attribute__((tls_model("initial-exec")));
+__thread struct report_line *mm_report_queue __attribute__((tls_model("initial-exec")));
+static __thread unsigned long tls_callback_mm;  /* machine whose callback/ctor runs */
+
+struct report_line {
+	struct report_line *next;
+	unsigned long mm_id;
+	mm_report_fn fn;
+	void *arg;
+	char text[];
+};
+
+/* Run fn as a callback of machine m (mm_in_callback() true meanwhile). */
+static void run_callback(unsigned long mm_id, mm_report_fn fn, void *arg, const char *text)
+{
+	unsigned long prev = tls_callback_mm;
+
+	tls_callback_mm = mm_id;
+	fn(arg, text);
+	tls_callback_mm = prev;
+}
+
+void mm_run_ctor(struct mm *m, void (*ctor)(void *), void *obj)
+{
+	unsigned long prev = tls_callback_mm;
+
+	tls_callback_mm = m->id;
+	ctor(obj);
+	tls_callback_mm = prev;
+}
+
+bool mm_in_callback(struct mm *m)
+{
+	return tls_callback_mm == m->id;
+}
+
+/* The thread dropped its last libmm lock: deliver the lines it queued,
+ * oldest first. */
+void mm_report_flush(void)
+{
+	while (mm_report_queue && !mm_lock_depth) {
+		struct report_line *l = mm_report_queue;
+
+		mm_report_queue = l->next;
+		run_callback(l->mm_id, l->fn, l->arg, l->text);
+		free(l);
+	}
+}
+
+static void report(struct mm *m, mm_report_fn fn, void *arg, const char *line)
+{
+	size_t n = strlen(line) + 1;
+	struct report_line *l, **tail = &mm_report_queue;
+
+	if (!mm_lock_depth) {
+		run_callback(m->id, fn, arg, line);
+		return;
+	}
+	l = malloc(sizeof(*l) + n);
+	if (!l)
+		return;
+	l->next = NULL;
+	l->mm_id = m->id;
+	l->fn = fn;
+	l->arg = arg;
+	memcpy(l->text, line, n);
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = l;
+}
+
+/* ---- the log -------------------------------------------------------------------- */
 
 void mm_log_init(struct mm *m)
 {
@@ -54,25 +149,34 @@ static void log_append(struct mm *m, const char *line)
 	}
 }
 
+static void set_tls_error(struct mm *m, int err, bool injected, const char *msg)
+{
+	tls_err.mm_id = m->id;
+	tls_err.err = err;
+	tls_err.injected = injected;
+	snprintf(tls_err.msg, sizeof(tls_err.msg), "%s", msg);
+}
+
 static void vlog(struct mm *m, int err, const char *fmt, va_list ap)
 {
 	char line[1024];
+	mm_report_fn fn;
+	void *arg;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (err) {
-		tls_err.mm_id = m->id;
-		tls_err.err = err;
-		snprintf(tls_err.msg, sizeof(tls_err.msg), "%s", line);
-	}
+	if (err)
+		set_tls_error(m, err, false, line);
 	pthread_mutex_lock(&m->log_lock);
 	if (err) {
 		m->last_errno = err;
 		snprintf(m->last_error, sizeof(m->last_error), "%s", line);
 	}
 	log_append(m, line);
-	if (m->report_fn)
-		m->report_fn(m->report_arg, line);
+	fn = m->report_fn;
+	arg = m->report_arg;
 	pthread_mutex_unlock(&m->log_lock);
+	if (fn)
+		report(m, fn, arg, line);
 }
 
 void mm_printk(struct mm *m, const char *fmt, ...)
@@ -97,9 +201,21 @@ int mm_error(struct mm *m, int err, const char *fmt, ...)
 /* An error without a log line (out of memory is counted, not logged here). */
 void mm_set_errno(struct mm *m, int err)
 {
-	tls_err.mm_id = m->id;
-	tls_err.err = err;
-	snprintf(tls_err.msg, sizeof(tls_err.msg), "%s", strerror(err));
+	set_tls_error(m, err, false, strerror(err));
+}
+
+/* A failure forced by fault injection: ENOMEM, flagged as injected. */
+void mm_set_errno_injected(struct mm *m, const char *what)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "%s: failure injected (%s)", what, strerror(ENOMEM));
+	set_tls_error(m, ENOMEM, true, msg);
+}
+
+int mm_last_fault_injected(struct mm *m)
+{
+	return m && tls_err.mm_id == m->id && tls_err.injected;
 }
 
 void mm_bug(struct mm *m, const char *file, int line, const char *cond)
@@ -158,4 +274,65 @@ void mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg)
 	m->report_fn = fn;
 	m->report_arg = arg;
 	pthread_mutex_unlock(&m->log_lock);
+}
+
+/* ---- taint (kernel/panic.c) --------------------------------------------------- */
+
+/* taint_flags[]: the letter when set and when clear, by bit number. */
+static const char taint_chars[MM_TAINT_FLAGS_COUNT][2] = {
+	{ 'P', 'G' }, { 'F', ' ' }, { 'S', ' ' }, { 'R', ' ' }, { 'M', ' ' },
+	{ 'B', ' ' }, { 'U', ' ' }, { 'D', ' ' }, { 'A', ' ' }, { 'W', ' ' },
+	{ 'C', ' ' }, { 'I', ' ' }, { 'O', ' ' }, { 'E', ' ' }, { 'L', ' ' },
+	{ 'K', ' ' }, { 'X', ' ' }, { 'T', ' ' }, { 'N', ' ' }, { 'J', ' ' },
+};
+
+unsigned long mm_tainted(struct mm *m)
+{
+	return m ? __atomic_load_n(&m->tainted, __ATOMIC_RELAXED) : 0;
+}
+
+/* print_tainted(): "Not tainted" or "Tainted: " and one letter per flag. */
+const char *print_tainted(struct mm *m, char *buf, size_t len)
+{
+	unsigned long t = mm_tainted(m);
+	size_t n;
+
+	if (!t) {
+		snprintf(buf, len, "Not tainted");
+		return buf;
+	}
+	n = (size_t)snprintf(buf, len, "Tainted: ");
+	for (int i = 0; i < MM_TAINT_FLAGS_COUNT && n + 1 < len; i++)
+		buf[n++] = taint_chars[i][(t >> i) & 1 ? 0 : 1];
+	buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+void add_taint(struct mm *m, unsigned flag)
+{
+	__atomic_fetch_or(&m->tainted, 1ul << flag, __ATOMIC_RELAXED);
+	if (m->cfg.panic_on_taint & (1ul << flag)) {
+		mm_printk(m, "Kernel panic - not syncing: panic_on_taint set ...");
+		tls_err.panic_mm_id = m->id;
+	}
+}
+
+bool mm_taint_panicked(struct mm *m)
+{
+	if (likely(tls_err.panic_mm_id != m->id))
+		return false;
+	tls_err.panic_mm_id = 0;
+	return true;
+}
+
+/* A refused call (rc == -EFAULT: an invalid free, detected corruption)
+ * taints the machine with flag; it fails anyway, so a panic_on_taint hit
+ * needs nothing more. */
+int mm_taint_refusal(struct mm *m, int rc, unsigned flag)
+{
+	if (rc == -EFAULT) {
+		add_taint(m, flag);
+		mm_taint_panicked(m);
+	}
+	return rc;
 }

@@ -433,6 +433,18 @@ bool sheaves_used(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	return s->sheaf_capacity && (c->main->size || c->spare);
 }
 
+/* Does the CPU's main or spare sheaf hold x (ksize()'s free check)? */
+bool sheaves_hold(struct kmem_cache *s, struct kmem_cache_cpu *c, const void *x)
+{
+	const struct slab_sheaf *sh[2] = { c->main, c->spare };
+
+	for (int i = 0; s->sheaf_capacity && i < 2; i++)
+		for (unsigned j = 1; sh[i] && j <= sh[i]->size; j++)
+			if (sh[i]->slots[j] == x)
+				return true;
+	return false;
+}
+
 /* pcs_flush_all(): cpu's spare flushed and freed, its main flushed. */
 void pcs_flush_all(struct kmem_cache *s, struct mm_cpu *cpu)
 {

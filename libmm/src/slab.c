@@ -75,6 +75,20 @@
  * the checks of alloc/free_debug_processing.  The fast paths have no trace
  * of debugging: a debug cache's c->freelist is always NULL.
  *
+ * Reports taint the machine 'B' (slab_count_error(): every BUG report,
+ * fix and refused free, as slab_err()/object_err() do); the BUG header
+ * prints print_tainted() as it was before the report.  With panic_on_taint
+ * covering 'B', an allocation that found corruption fails with EFAULT and
+ * gives its object back (slab_alloc_panic()); refused frees fail anyway.
+ * They and every other line logged under n->list_lock or slab_state.mutex
+ * (taken with mm_mutex_lock()) reach the report callback only once the
+ * thread holds neither, so a callback may call back into the slab.
+ *
+ * failslab (fault_inject.c): slab_alloc_slow() asks should_failslab() - the
+ * fast paths get there because s->slow_bits has bit 31 set while failslab
+ * may fail the cache (slab_failslab_changed(), the hook fault_inject.c
+ * calls) - and kmem_cache_alloc_bulk() asks once per call.
+ *
  * Hardening: free pointers are stored as ptr ^ s->random ^ bswap(slot
  * address) (CONFIG_SLAB_FREELIST_HARDENED) and read only through
  * get_freepointer/set_freepointer; every pointer popped is range-checked
@@ -213,27 +227,30 @@ static bool check_valid_pointer(struct kmem_cache *s, struct page *slab, void *o
 
 /* ---- reports ------------------------------------------------------------- */
 
+/* Every report and fix counts (slub_kunit's error count) and taints the
+ * machine 'B', as slab_err()/object_err() do with add_taint(). */
 void slab_count_error(struct mm *m)
 {
 	__atomic_fetch_add(&m->slab->errors, 1, __ATOMIC_RELAXED);
+	add_taint(m, MM_TAINT_BAD_PAGE);
 }
 
 unsigned long mm_slab_errors(struct mm *m)
 {
-	return m->slab ? __atomic_load_n(&m->slab->errors, __ATOMIC_RELAXED) : 0;
+	return m && m->slab ? __atomic_load_n(&m->slab->errors, __ATOMIC_RELAXED) : 0;
 }
 
 static void slab_bug(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void slab_bug(struct kmem_cache *s, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[512], taint[64];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	mm_printk(s->mm, "=============================================================================");
-	mm_printk(s->mm, "BUG %s (Not tainted): %s", s->name, buf);
+	mm_printk(s->mm, "BUG %s (%s): %s", s->name, print_tainted(s->mm, taint, sizeof(taint)), buf);
 	mm_printk(s->mm, "-----------------------------------------------------------------------------");
 	mm_printk(s->mm, "%s", "");
 }
@@ -707,7 +724,7 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_
 				memset(get_track(s, obj, TRACK_ALLOC), 0, 2 * sizeof(struct track));
 		}
 		if (s->ctor)
-			s->ctor(obj);
+			mm_run_ctor(m, s->ctor, obj);
 	}
 	slab->freelist = build_freelist(s, start, objects);
 #if MM_ASAN
@@ -832,7 +849,7 @@ static void unfreeze_slab(struct kmem_cache *s, struct page *slab, void *head, v
 	void *fo;
 	unsigned long co, cn;
 
-	pthread_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock);
 	do {
 		fo = slab_freelist(slab);
 		co = slab_counters(slab);
@@ -850,7 +867,7 @@ static void unfreeze_slab(struct kmem_cache *s, struct page *slab, void *head, v
 	} else {
 		slab_stat(c, DEACTIVATE_FULL);
 	}
-	pthread_mutex_unlock(&n->list_lock);
+	mm_mutex_unlock(&n->list_lock);
 }
 
 static void unfreeze_partials(struct kmem_cache *s, struct kmem_cache_cpu *c)
@@ -979,7 +996,7 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
 
 	if (!READ_ONCE(n->nr_partial))
 		return NULL;
-	pthread_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock);
 	while (!list_empty(&n->partial)) {
 		struct page *slab = list_first_entry(&n->partial, struct page, lru);
 
@@ -1001,7 +1018,7 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
 		if (!s->cpu_partial_slabs || filled > s->cpu_partial_slabs / 2)
 			break;
 	}
-	pthread_mutex_unlock(&n->list_lock);
+	mm_mutex_unlock(&n->list_lock);
 	return object;
 }
 
@@ -1111,9 +1128,8 @@ static __noinline void *__slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned l
 	if (freelist)
 		goto check_head;
 	slab = new_slab(s, gfp, c);
-	if (!slab) {
+	if (!slab) {                    /* errno: the page allocator's */
 		slab_stat(c, ALLOC_FAILED);
-		mm_set_errno(m, ENOMEM);
 		return NULL;
 	}
 	freelist = slab->freelist;
@@ -1139,11 +1155,30 @@ load_freelist:
 }
 
 /* The fast path's bad-pointer branch: report, isolate, carry on. */
-__noinline void *slab_alloc_bad_next(struct kmem_cache *s, struct kmem_cache_cpu *c,
-				     void *obj, void *next)
+/* panic_on_taint: the allocation that detected corruption fails (EFAULT)
+ * and gives back what it got. */
+static __noinline void *slab_alloc_panic(struct kmem_cache *s, void *obj)
+{
+	if (obj)
+		slab_free(s, obj, 0, "kmem_cache_alloc");
+	mm_error(s->mm, EFAULT, "kmem_cache_alloc(%s): panic_on_taint: the allocation found "
+		 "corrupted objects (see the BUG report in dmesg)", s->name);
+	return NULL;
+}
+
+static void *bad_next(struct kmem_cache *s, struct kmem_cache_cpu *c, void *obj, void *next)
 {
 	freelist_corrupt(s, c->slab, obj, next);
 	c->freelist = NULL;
+	return obj;
+}
+
+__noinline void *slab_alloc_bad_next(struct kmem_cache *s, struct kmem_cache_cpu *c,
+				     void *obj, void *next)
+{
+	bad_next(s, c, obj, next);
+	if (unlikely(mm_taint_panicked(s->mm)))
+		return slab_alloc_panic(s, obj);
 	return obj;
 }
 
@@ -1177,19 +1212,39 @@ void *slab_alloc_from_slabs(struct kmem_cache *s, gfp_t gfp, unsigned long calle
 	return __slab_alloc(s, gfp, caller, orig_size, cpu);
 }
 
-__noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
-				 size_t orig_size)
+/* The slow allocation without the failslab test (bulk asks once). */
+static void *slab_alloc_nofail(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
+			       size_t orig_size)
 {
 	struct mm_cpu *cpu = this_cpu(s->mm);
 	void *obj;
 
 	if (s->sheaf_capacity && cpu && !(gfp & ~__GFP_VALID_MASK))
-		return sheaf_alloc_slow(s, gfp, caller, orig_size, cpu);
-	obj = __slab_alloc(s, gfp, caller, orig_size, cpu);
-
-	if (obj && !s->debug)
+		obj = sheaf_alloc_slow(s, gfp, caller, orig_size, cpu);
+	else if ((obj = __slab_alloc(s, gfp, caller, orig_size, cpu)) && !s->debug)
 		slab_post_alloc(s, obj, gfp);
+	if (unlikely(mm_taint_panicked(s->mm)))
+		return slab_alloc_panic(s, obj);
 	return obj;
+}
+
+/* slab_pre_alloc_hook()'s should_failslab() (fault_inject.c): the fast
+ * paths come here while failslab may fail this cache (s->slow_bits). */
+static __noinline bool slab_alloc_failslab(struct kmem_cache *s, gfp_t gfp)
+{
+	if ((gfp & ~__GFP_VALID_MASK) || !this_cpu(s->mm) ||     /* refused first */
+	    !should_failslab(s->mm, s->flags, s->object_size, gfp))
+		return false;
+	mm_set_errno_injected(s->mm, "kmem_cache_alloc");
+	return true;
+}
+
+__noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
+				 size_t orig_size)
+{
+	if (unlikely(failslab_armed(s->mm)) && slab_alloc_failslab(s, gfp))
+		return NULL;
+	return slab_alloc_nofail(s, gfp, caller, orig_size);
 }
 
 void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size)
@@ -1199,6 +1254,8 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller, s
 
 void *mm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
+	if (unlikely(!s))
+		return NULL;
 	return slab_alloc(s, gfp, (unsigned long)__builtin_return_address(0), 0);
 }
 
@@ -1217,6 +1274,7 @@ __noinline int slab_free_refused(struct kmem_cache *s, struct kmem_cache_cpu *c,
 		slab_stat(c, FREE_REFUSED);
 	if (err == EFAULT)
 		slab_count_error(s->mm);
+	mm_taint_panicked(s->mm);       /* refused anyway */
 	return mm_error(s->mm, err, "%s", buf);
 }
 
@@ -1256,6 +1314,72 @@ static struct page *free_lookup(struct kmem_cache *s, const void *x, const char 
 
 static int slab_free_debug(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
 			   struct mm_cpu *cpu, struct kmem_cache_cpu *c, const char *who);
+
+/* Is x on the freelist that starts at fp (a chain of slab's objects)?
+ * The slab's own freelist takes remote frees meanwhile (cmpxchg, no lock):
+ * a link read as it changes is range-checked like any other and at worst
+ * ends the walk early - a benign race, so TSan is not told about these
+ * reads (raw loads, decoded as get_freepointer() does). */
+#if defined(__SANITIZE_THREAD__)
+__attribute__((no_sanitize_thread))
+#endif
+static __mm_no_asan bool chain_holds(struct kmem_cache *s, struct page *slab, void *fp,
+				     const void *x)
+{
+	for (unsigned i = 0, n = cnt_objects(slab_counters(slab)); fp && i <= n; i++) {
+		unsigned long addr = (unsigned long)fp + s->offset;
+
+		if (fp == x)
+			return true;
+		if (!check_valid_pointer(s, slab, fp))
+			return false;
+		fp = (void *)freelist_ptr_encode(s, (void *)*(volatile unsigned long *)addr, addr);
+	}
+	return false;
+}
+
+/* Is x free where this thread can see it: on its slab's freelist, or this
+ * CPU's cpu freelist or sheaves?  (Debug caches keep all their free
+ * objects on the slab's freelist, under n->list_lock.)  Objects free on
+ * another CPU's private lists are not seen. */
+static bool object_seen_free(struct kmem_cache *s, struct page *slab, const void *x)
+{
+	struct kmem_cache_node *n = s->debug ? get_node(s, slab) : NULL;
+	struct mm_cpu *cpu = this_cpu(s->mm);
+	bool found;
+
+	if (n)
+		mm_mutex_lock(&n->list_lock);
+	found = chain_holds(s, slab, slab_freelist(slab), x);
+	if (n)
+		mm_mutex_unlock(&n->list_lock);
+	if (!found && cpu && !s->debug) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
+
+		found = (c->slab == slab && chain_holds(s, slab, c->freelist, x)) ||
+			sheaves_hold(s, c, x);
+	}
+	return found;
+}
+
+/* ksize()/krealloc() of x in slab (cache s): an object start, and with
+ * check_free not a free object?  0, or -EFAULT with a report. */
+int slab_check_object(struct kmem_cache *s, struct page *slab, const void *x, const char *who,
+		      bool check_free)
+{
+	char *start = slab_address(s->mm, slab) + s->red_left_pad;
+	uintptr_t off = (uintptr_t)x - (uintptr_t)start;
+
+	if (off >= (uintptr_t)cnt_objects(slab_counters(slab)) * s->size ||
+	    !slot_exact(s, off))
+		return slab_free_refused(s, NULL, EFAULT, "%s(%s): Invalid object pointer %p (not "
+					 "the start of an object of slab %p)", who, s->name, x,
+					 (void *)slab);
+	if (check_free && object_seen_free(s, slab, x))
+		return slab_free_refused(s, NULL, EFAULT, "%s(%s): object %p is free (use after "
+					 "free)", who, s->name, x);
+	return 0;
+}
 
 /* __slab_free(): everything but a push onto this CPU's own cpu slab. */
 static __always_inline int __slab_free_slab(struct kmem_cache *s, struct page *slab, void *x,
@@ -1301,7 +1425,7 @@ static __noinline int __slab_free_list(struct kmem_cache *s, struct page *slab, 
 	slab_stat(c, FREE_SLOWPATH);
 	do {
 		if (n) {
-			pthread_mutex_unlock(&n->list_lock);
+			mm_mutex_unlock(&n->list_lock);
 			n = NULL;
 		}
 		prior = slab_freelist(slab);
@@ -1318,7 +1442,7 @@ static __noinline int __slab_free_list(struct kmem_cache *s, struct page *slab, 
 				cn = mkcnt(cnt_inuse(cn), cnt_objects(co), true, cpu->id);
 			} else {
 				n = get_node(s, slab);
-				pthread_mutex_lock(&n->list_lock);
+				mm_mutex_lock(&n->list_lock);
 			}
 		}
 		mm_track_free(x, s->object_size);
@@ -1341,7 +1465,7 @@ static __noinline int __slab_free_list(struct kmem_cache *s, struct page *slab, 
 			remove_partial(n, slab);
 			slab_stat(c, FREE_REMOVE_PARTIAL);
 		}
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 		discard_slab(s, slab, c);
 		return 0;
 	}
@@ -1349,7 +1473,7 @@ static __noinline int __slab_free_list(struct kmem_cache *s, struct page *slab, 
 		add_partial(n, slab, true);
 		slab_stat(c, FREE_ADD_PARTIAL);
 	}
-	pthread_mutex_unlock(&n->list_lock);
+	mm_mutex_unlock(&n->list_lock);
 	return 0;
 }
 
@@ -1452,6 +1576,8 @@ __noinline int slab_free_known_slow(struct kmem_cache *s, struct page *slab, voi
 
 int mm_kmem_cache_free(struct kmem_cache *s, void *obj)
 {
+	if (unlikely(!s))
+		return -EINVAL;
 	return slab_free(s, obj, (unsigned long)__builtin_return_address(0), "kmem_cache_free");
 }
 
@@ -1557,31 +1683,34 @@ static void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, unsigned long cal
 	for (int i = 0; i < m->nr_nodes && !obj; i++) {
 		struct kmem_cache_node *n = &s->node[(cpu->node + i) % m->nr_nodes];
 
-		pthread_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock);
 		obj = alloc_from_node_debug(s, n, gfp, caller, orig_size, cpu);
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 	}
 	if (!obj) {
 		struct kmem_cache_node *n;
 
 		slab = new_slab(s, gfp, c);
-		if (!slab) {
+		if (!slab) {            /* errno: the page allocator's */
 			slab_stat(c, ALLOC_FAILED);
-			mm_set_errno(m, ENOMEM);
 			return NULL;
 		}
 		n = get_node(s, slab);
-		pthread_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock);
 		add_partial(n, slab, false);
 		obj = alloc_from_node_debug(s, n, gfp, caller, orig_size, cpu);
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 		if (!obj) {
 			mm_set_errno(m, ENOMEM);
 			return NULL;
 		}
 	}
+	/* slab_post_alloc_hook(): a kmalloc object's red zone [orig_size,
+	 * object_size) is painted, not zeroed */
 	if (want_init_on_alloc(s, gfp))
-		memset(obj, 0, s->object_size);
+		memset(obj, 0, (s->flags & (SLAB_STORE_USER | SLAB_RED_ZONE)) &&
+			       (s->flags & SLAB_KMALLOC) && orig_size && orig_size < s->object_size
+			       ? orig_size : s->object_size);
 	return obj;
 }
 
@@ -1592,7 +1721,7 @@ static int slab_free_debug(struct kmem_cache *s, struct page *slab, void *x, uns
 	unsigned long co;
 	bool discard = false;
 
-	pthread_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock);
 	co = slab->counters;
 	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(s, slab))
 		goto refused;
@@ -1625,14 +1754,15 @@ static int slab_free_debug(struct kmem_cache *s, struct page *slab, void *x, uns
 		remove_partial(n, slab);
 		discard = true;
 	}
-	pthread_mutex_unlock(&n->list_lock);
+	mm_mutex_unlock(&n->list_lock);
 	if (discard)
 		discard_slab(s, slab, c);
 	return 0;
 refused:
 	slab_fix(s, "Object at %p not freed", x);
-	pthread_mutex_unlock(&n->list_lock);
+	mm_mutex_unlock(&n->list_lock);
 	slab_stat(c, FREE_REFUSED);
+	mm_taint_panicked(s->mm);       /* refused anyway */
 	return mm_error(s->mm, EFAULT, "%s(%s): invalid free of object %p refused "
 			"(see the BUG report in dmesg)", who, s->name, x);
 }
@@ -1660,7 +1790,7 @@ int slab_alloc_bulk_slabs(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
 			void *next = get_freepointer(s, obj);
 
 			if (unlikely((uintptr_t)next - (uintptr_t)c->base >= c->span && next))
-				obj = slab_alloc_bad_next(s, c, obj, next);
+				obj = bad_next(s, c, obj, next);  /* panic: the caller */
 			else
 				c->freelist = next;
 			slab_stat(c, ALLOC_FASTPATH);
@@ -1692,13 +1822,21 @@ void slab_free_to_slabs(struct kmem_cache *s, size_t n, void **p, struct mm_cpu 
 
 int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 {
-	struct mm_cpu *cpu = this_cpu(s->mm);
+	struct mm_cpu *cpu;
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	size_t i = 0;
 
+	if (!s)
+		return 0;
+	if (n && !p)
+		return mm_error(s->mm, EINVAL, "kmem_cache_alloc_bulk(%s): no array for the "
+				"objects", s->name), 0;
+	cpu = this_cpu(s->mm);
+	if (unlikely(failslab_armed(s->mm)) && slab_alloc_failslab(s, gfp))
+		return 0;               /* one should_failslab() per bulk call */
 	if (!cpu || s->debug || (gfp & ~__GFP_VALID_MASK)) {
 		for (i = 0; i < n; i++) {
-			p[i] = slab_alloc(s, gfp, caller, 0);
+			p[i] = slab_alloc_nofail(s, gfp, caller, 0);
 			if (!p[i])
 				goto error;
 		}
@@ -1708,18 +1846,24 @@ int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p
 		i = sheaf_alloc_bulk(s, n, p, cpu);
 	if (i < n && !slab_alloc_bulk_slabs(s, gfp, n - i, p + i, cpu, caller)) {
 		slab_free_to_slabs(s, i, p, cpu, caller);
-		mm_set_errno(s->mm, ENOMEM);
-		return 0;
+		if (mm_taint_panicked(s->mm))
+			return mm_error(s->mm, EFAULT, "kmem_cache_alloc_bulk(%s): panic_on_taint: "
+					"corrupted objects found", s->name), 0;
+		return 0;               /* errno: the page allocator's */
 	}
 	if (unlikely((gfp & __GFP_ZERO) || s->init_hooks || MM_ASAN))
 		for (i = 0; i < n; i++)
 			slab_post_alloc(s, p[i], gfp);
+	if (unlikely(mm_taint_panicked(s->mm))) {
+		mm_kmem_cache_free_bulk(s, n, p);
+		return mm_error(s->mm, EFAULT, "kmem_cache_alloc_bulk(%s): panic_on_taint: "
+				"corrupted objects found", s->name), 0;
+	}
 	return (int)n;
 error:
 	for (size_t j = 0; j < i; j++)
 		mm_track_alloc(p[j], s->object_size);
-	mm_kmem_cache_free_bulk(s, i, p);
-	mm_set_errno(s->mm, ENOMEM);
+	mm_kmem_cache_free_bulk(s, i, p);       /* errno: the failed allocation's */
 	return 0;
 }
 
@@ -1733,6 +1877,12 @@ int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 	unsigned long fast = 0;
 	void *head;
 	int first = 0;
+
+	if (!s)
+		return -EINVAL;
+	if (n && !p)
+		return mm_error(s->mm, EINVAL, "kmem_cache_free_bulk(%s): no array of objects",
+				s->name);
 
 	if (!bound_fast(s) || s->init_on_free || s->sheaf_capacity) {
 		for (size_t i = 0; i < n; i++) {
@@ -1992,6 +2142,55 @@ static unsigned long name_hash(const char *s)
 	return h;
 }
 
+/* GFP bit 31 sends every allocation of s to slab_alloc_slow(): for the
+ * init_on_alloc/free hooks, and while failslab may fail the cache. */
+static gfp_t cache_slow_bits(const struct kmem_cache *s)
+{
+	struct mm *m = s->mm;
+	bool failslab = failslab_armed(m) &&
+			(!READ_ONCE(m->fault.slab_cache_filter) || (s->flags & SLAB_FAILSLAB));
+
+	return s->init_hooks || failslab ? 1u << 31 : 0;
+}
+
+/* fault_inject.c's hook: failslab knobs changed. */
+static void slab_failslab_changed(struct mm *m)
+{
+	struct list_head *e;
+
+	if (!m->slab)
+		return;
+	mm_mutex_lock(&m->slab->mutex);
+	list_for_each(e, &m->slab->caches) {
+		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
+
+		WRITE_ONCE(s->slow_bits, cache_slow_bits(s));
+	}
+	mm_mutex_unlock(&m->slab->mutex);
+}
+
+/* /sys/kernel/slab/<cache>/failslab (failslab_store()): not for a cache
+ * that others were merged into. */
+int mm_kmem_cache_set_failslab(struct kmem_cache *s, int on)
+{
+	struct mm *m;
+	int rc = 0;
+
+	if (!s)
+		return -EINVAL;
+	m = s->mm;
+	mm_mutex_lock(&m->slab->mutex);
+	if (s->refcount > 1)
+		rc = mm_error(m, EINVAL, "failslab: %s is shared by %d merged caches", s->name,
+			      s->refcount);
+	else
+		WRITE_ONCE(s->flags, on ? s->flags | SLAB_FAILSLAB : s->flags & ~SLAB_FAILSLAB);
+	mm_mutex_unlock(&m->slab->mutex);
+	if (!rc)
+		slab_failslab_changed(m);
+	return rc;
+}
+
 /* kmem_cache_open(); slab_state.mutex held. */
 static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size, size_t align,
 				     slab_flags_t flags, void (*ctor)(void *))
@@ -2044,7 +2243,7 @@ static struct kmem_cache *cache_open(struct mm *m, const char *name, size_t size
 	s->init_on_free = m->cfg.init_on_free && !(flags & (SLAB_POISON | SLAB_TYPESAFE_BY_RCU));
 	s->sheaf_fast_free = s->init_on_free ? 0 : s->sheaf_capacity;
 	s->init_hooks = s->init_on_alloc || s->init_on_free;
-	s->slow_bits = s->init_hooks ? 1u << 31 : 0;
+	s->slow_bits = cache_slow_bits(s);
 	seed = m->cfg.seed ^ name_hash(name) ^ (unsigned long)m->slab->rnd_caches++ << 48;
 	if (m->cfg.slab_hardened) {
 		s->hardened = true;
@@ -2076,7 +2275,7 @@ struct kmem_cache *slab_create_cache(struct mm *m, const char *name, size_t size
 	struct kmem_cache *s;
 
 	flags = kmem_cache_flags(m, name, flags);
-	pthread_mutex_lock(&st->mutex);
+	mm_mutex_lock(&st->mutex);
 	s = kmalloc ? NULL : find_mergeable(m, (unsigned)size, (unsigned)align, flags, ctor);
 	if (s) {
 		s->refcount++;
@@ -2091,7 +2290,7 @@ struct kmem_cache *slab_create_cache(struct mm *m, const char *name, size_t size
 		if (s && kmalloc)
 			s->refcount = 1;
 	}
-	pthread_mutex_unlock(&st->mutex);
+	mm_mutex_unlock(&st->mutex);
 	return s;
 }
 
@@ -2250,7 +2449,7 @@ static int cache_shrink(struct kmem_cache *s)
 
 		INIT_LIST_HEAD(&discard);
 		INIT_LIST_HEAD(&sorted);
-		pthread_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock);
 		while (!list_empty(&n->partial)) {
 			struct page *slab = list_first_entry(&n->partial, struct page, lru);
 			struct list_head *pos;
@@ -2275,10 +2474,23 @@ static int cache_shrink(struct kmem_cache *s)
 			list_del(&slab->lru);
 			list_add_tail(&slab->lru, &n->partial);
 		}
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 		discard_list(s, &discard, c);
 	}
 	return freed;
+}
+
+/* Every cache shrunk (mm_quiesce): the caller is bound. */
+void slab_shrink_all(struct mm *m)
+{
+	struct list_head *e;
+
+	if (!m->slab)
+		return;
+	mm_mutex_lock(&m->slab->mutex);
+	list_for_each(e, &m->slab->caches)
+		cache_shrink(list_entry(e, struct kmem_cache, list));
+	mm_mutex_unlock(&m->slab->mutex);
 }
 
 int mm_kmem_cache_shrink(struct kmem_cache *s)
@@ -2325,21 +2537,24 @@ int mm_kmem_cache_destroy(struct kmem_cache *s)
 	rc = need_cpu(s, "kmem_cache_destroy");
 	if (rc)
 		return rc;
-	pthread_mutex_lock(&st->mutex);
+	if (mm_in_callback(m))          /* a ctor of this cache may be running */
+		return mm_error(m, EBUSY, "kmem_cache_destroy(%s): called from a constructor or "
+				"report callback: refused", s->name);
+	mm_mutex_lock(&st->mutex);
 	if ((s->flags & SLAB_KMALLOC) && s->refcount <= 1) {
-		pthread_mutex_unlock(&st->mutex);
+		mm_mutex_unlock(&st->mutex);
 		return mm_error(m, EINVAL, "kmem_cache_destroy(%s): kmalloc caches live as long as "
 				"the machine", s->name);
 	}
 	if (--s->refcount > 0) {
 		if (s->nr_aliases)
 			free(s->aliases[--s->nr_aliases]);
-		pthread_mutex_unlock(&st->mutex);
+		mm_mutex_unlock(&st->mutex);
 		return 0;
 	}
 	if (flush_all(s)) {
 		s->refcount = 1;
-		pthread_mutex_unlock(&st->mutex);
+		mm_mutex_unlock(&st->mutex);
 		return mm_error(m, EBUSY, "kmem_cache_destroy(%s): a CPU bound to another thread "
 				"still holds slabs of the cache; unbind it first", s->name);
 	}
@@ -2349,13 +2564,14 @@ int mm_kmem_cache_destroy(struct kmem_cache *s)
 		slab_err(s, NULL, "Objects remaining in %s on __kmem_cache_shutdown()", s->name);
 		for_each_slab_page(m, leak_one_slab, &w);
 		s->refcount = 1;
-		pthread_mutex_unlock(&st->mutex);
-		return mm_error(m, EBUSY, "kmem_cache_destroy %s: Slab cache still has objects "
+		mm_mutex_unlock(&st->mutex);
+		return mm_error(m, mm_taint_panicked(m) ? EFAULT : EBUSY,
+				"kmem_cache_destroy %s: Slab cache still has objects "
 				"(%lu objects left in %lu slabs); the cache is kept", s->name,
 				w.leaked, cache_nr_slabs(s));
 	}
 	list_del(&s->list);
-	pthread_mutex_unlock(&st->mutex);
+	mm_mutex_unlock(&st->mutex);
 	free_cache(s);
 	return 0;
 }
@@ -2398,7 +2614,7 @@ static int cache_validate(struct kmem_cache *s)
 		struct list_head *e;
 		unsigned long count = 0;
 
-		pthread_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock);
 		for (e = n->partial.next; e != &n->partial; ) {
 			struct page *slab = list_entry(e, struct page, lru);
 
@@ -2420,14 +2636,22 @@ static int cache_validate(struct kmem_cache *s)
 		}
 		list_for_each(e, &n->full)
 			validate_slab(s, list_entry(e, struct page, lru));
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 	}
 	return (int)(mm_slab_errors(m) - before);
 }
 
 int mm_kmem_cache_validate(struct kmem_cache *s)
 {
-	return s ? cache_validate(s) : -EINVAL;
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	rc = cache_validate(s);
+	if (mm_taint_panicked(s->mm))
+		return mm_error(s->mm, EFAULT, "kmem_cache_validate(%s): panic_on_taint: %d "
+				"errors found", s->name, rc);
+	return rc;
 }
 
 struct census {
@@ -2509,7 +2733,7 @@ static int validate_cache_lists(struct kmem_cache *s, struct strbuf *err)
 		struct list_head *e;
 		unsigned long count = 0;
 
-		pthread_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock);
 		list_for_each(e, &n->partial) {
 			struct page *slab = list_entry(e, struct page, lru);
 			unsigned long co = slab_counters(slab);
@@ -2533,7 +2757,7 @@ static int validate_cache_lists(struct kmem_cache *s, struct strbuf *err)
 				  s->name, i, count, n->nr_partial);
 			ret = -1;
 		}
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 	}
 	for (int i = 0; i < m->nr_cpus && !ret; i++) {
 		struct kmem_cache_cpu *c = &s->cpu_slab[i];
@@ -2591,7 +2815,7 @@ int slab_validate(struct mm *m, struct strbuf *err)
 
 	if (!st)
 		return 0;
-	pthread_mutex_lock(&st->mutex);
+	mm_mutex_lock(&st->mutex);
 	list_for_each(e, &st->caches)
 		cs.nr++;
 	cs.caches = calloc((size_t)cs.nr + 1, sizeof(*cs.caches));
@@ -2656,7 +2880,7 @@ int slab_validate(struct mm *m, struct strbuf *err)
 		}
 	}
 out:
-	pthread_mutex_unlock(&st->mutex);
+	mm_mutex_unlock(&st->mutex);
 	free(cs.caches);
 	free(cs.slabs);
 	free(cs.objects);
@@ -2666,17 +2890,18 @@ out:
 
 /* ---- attributes ---------------------------------------------------------------------- */
 
-struct mm *mm_kmem_cache_machine(struct kmem_cache *s) { return s->mm; }
-const char *mm_kmem_cache_name(struct kmem_cache *s) { return s->name; }
-size_t mm_kmem_cache_object_size(struct kmem_cache *s) { return s->object_size; }
-size_t mm_kmem_cache_size(struct kmem_cache *s) { return s->size; }
-size_t mm_kmem_cache_align(struct kmem_cache *s) { return s->align; }
-unsigned mm_kmem_cache_objects_per_slab(struct kmem_cache *s) { return s->objects; }
-unsigned mm_kmem_cache_order(struct kmem_cache *s) { return s->order; }
-unsigned mm_kmem_cache_offset(struct kmem_cache *s) { return s->offset; }
-slab_flags_t mm_kmem_cache_flags(struct kmem_cache *s) { return s->flags; }
-int mm_kmem_cache_refcount(struct kmem_cache *s) { return s->refcount; }
-unsigned mm_kmem_cache_sheaf_capacity(struct kmem_cache *s) { return s->sheaf_capacity; }
+/* The cache's attributes; 0 / NULL for a NULL cache. */
+struct mm *mm_kmem_cache_machine(struct kmem_cache *s) { return s ? s->mm : NULL; }
+const char *mm_kmem_cache_name(struct kmem_cache *s) { return s ? s->name : NULL; }
+size_t mm_kmem_cache_object_size(struct kmem_cache *s) { return s ? s->object_size : 0; }
+size_t mm_kmem_cache_size(struct kmem_cache *s) { return s ? s->size : 0; }
+size_t mm_kmem_cache_align(struct kmem_cache *s) { return s ? s->align : 0; }
+unsigned mm_kmem_cache_objects_per_slab(struct kmem_cache *s) { return s ? s->objects : 0; }
+unsigned mm_kmem_cache_order(struct kmem_cache *s) { return s ? s->order : 0; }
+unsigned mm_kmem_cache_offset(struct kmem_cache *s) { return s ? s->offset : 0; }
+slab_flags_t mm_kmem_cache_flags(struct kmem_cache *s) { return s ? s->flags : 0; }
+int mm_kmem_cache_refcount(struct kmem_cache *s) { return s ? s->refcount : 0; }
+unsigned mm_kmem_cache_sheaf_capacity(struct kmem_cache *s) { return s ? s->sheaf_capacity : 0; }
 
 int mm_kmem_cache_remote_node_defrag_ratio(struct kmem_cache *s, int ratio)
 {
@@ -2701,6 +2926,8 @@ size_t slab_ksize(const struct kmem_cache *s)
 
 long mm_kmem_cache_stat(struct kmem_cache *s, const char *name)
 {
+	if (!s || !name)
+		return -1;
 	for (int i = 0; i < NR_SLUB_STAT_ITEMS; i++) {
 		long sum = 0;
 
@@ -2718,9 +2945,9 @@ struct kmem_cache *mm_kmem_cache_find(struct mm *m, const char *name)
 	struct kmem_cache *found = NULL;
 	struct list_head *e;
 
-	if (!m->slab || !name)
+	if (!m || !m->slab || !name)
 		return NULL;
-	pthread_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 
@@ -2732,7 +2959,7 @@ struct kmem_cache *mm_kmem_cache_find(struct mm *m, const char *name)
 		if (found)
 			break;
 	}
-	pthread_mutex_unlock(&m->slab->mutex);
+	mm_mutex_unlock(&m->slab->mutex);
 	return found;
 }
 
@@ -2824,13 +3051,13 @@ static void cache_row(struct kmem_cache *s, struct slab_row *r)
 		struct kmem_cache_node *n = &s->node[i];
 		struct list_head *e;
 
-		pthread_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock);
 		list_for_each(e, &n->partial) {
 			unsigned long co = slab_counters(list_entry(e, struct page, lru));
 
 			nr_free += cnt_objects(co) - cnt_inuse(co);
 		}
-		pthread_mutex_unlock(&n->list_lock);
+		mm_mutex_unlock(&n->list_lock);
 	}
 	r->num_slabs = cache_nr_slabs(s);
 	r->num_objs = cache_total_objects(s);
@@ -2847,7 +3074,7 @@ void slab_report_text(struct mm *m, struct strbuf *sb)
 		"<active_slabs> <num_slabs> <sharedavail>\n");
 	if (!m->slab)
 		return;
-	pthread_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 		struct slab_row r;
@@ -2858,7 +3085,7 @@ void slab_report_text(struct mm *m, struct strbuf *sb)
 		sb_printf(sb, " : tunables %4u %4u %4u", 0u, 0u, 0u);
 		sb_printf(sb, " : slabdata %6lu %6lu %6lu\n", r.num_slabs, r.num_slabs, 0ul);
 	}
-	pthread_mutex_unlock(&m->slab->mutex);
+	mm_mutex_unlock(&m->slab->mutex);
 }
 
 void slab_report_json(struct mm *m, struct strbuf *sb)
@@ -2871,7 +3098,7 @@ void slab_report_json(struct mm *m, struct strbuf *sb)
 		sb_puts(sb, "]");
 		return;
 	}
-	pthread_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 		struct slab_row r;
@@ -2902,7 +3129,7 @@ void slab_report_json(struct mm *m, struct strbuf *sb)
 		sb_puts(sb, "}}");
 		first = false;
 	}
-	pthread_mutex_unlock(&m->slab->mutex);
+	mm_mutex_unlock(&m->slab->mutex);
 	sb_puts(sb, "\n  ]");
 }
 
@@ -2957,8 +3184,8 @@ static int parse_debug(struct slab_state *st, const char *v, char *err, size_t e
 	}
 	if (!any)       /* ",cache,..." alone: the default set */
 		flags = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER;
-	st->debug_flags = flags & ~SLAB_FAILSLAB;
-	if (*p && p[1]) {       /* ",a,b" or ":a:b" (',' separates config keys) */
+	st->debug_flags = flags;        /* 'A': SLAB_FAILSLAB, failslab's cache filter */
+	if (*p && p[1]) {       /* ",a,b" or ":a:b" */
 		if (strlen(p) + 2 > sizeof(st->debug_caches)) {
 			if (err && errlen)
 				snprintf(err, errlen, "debug=%s: cache list too long", v);
@@ -2986,6 +3213,7 @@ int slab_init(struct mm *m, char *err, size_t errlen)
 	INIT_LIST_HEAD(&st->caches);
 	st->nomerge = m->cfg.slab_nomerge;
 	m->slab = st;
+	m->fault.failslab_changed = slab_failslab_changed;
 	if (parse_debug(st, m->cfg.debug, err, errlen))
 		return -EINVAL;
 	if (!m->direct_map) {   /* backing=none: slab refuses every request */

@@ -129,7 +129,8 @@ struct kmem_cache {
 	bool debug;                     /* any of F Z P U T: locked slow path */
 	bool init_on_alloc, init_on_free;
 	bool init_hooks;                /* either of them: the post-alloc hook runs */
-	gfp_t slow_bits;                /* 1 << 31 with init_hooks: no fast alloc */
+	gfp_t slow_bits;                /* 1 << 31 with init_hooks or failslab:
+	                                   no fast alloc (relaxed atomic) */
 	unsigned int sheaf_capacity;    /* objects per sheaf, 0: no sheaves */
 	unsigned int sheaf_fast_free;   /* sheaf_capacity, 0 with init_on_free:
 	                                   a full main sheaf for the fast path */
@@ -187,6 +188,8 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 			size_t orig_size);
 int  slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
 struct page *slab_virt_to_head(struct mm *m, const void *x);
+int  slab_check_object(struct kmem_cache *s, struct page *slab, const void *x, const char *who,
+		       bool check_free);
 void slab_set_orig_size(struct kmem_cache *s, void *obj, size_t orig);
 size_t slab_get_orig_size(struct kmem_cache *s, void *obj);
 size_t slab_ksize(const struct kmem_cache *s);
@@ -196,6 +199,7 @@ void slab_report_json(struct mm *m, struct strbuf *sb);
 /* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
 unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable);
 void slab_count_error(struct mm *m);
+void slab_shrink_all(struct mm *m);
 
 /* ---- the fast paths, inlined into slab.c and kmalloc.c --------------------
  * No lock, no atomic: the per-CPU structures belong to the bound thread.
@@ -263,7 +267,8 @@ static __always_inline bool bound_fast(const struct kmem_cache *s)
 }
 
 /* GFP bits that send an allocation to the slow path: unknown bits,
- * __GFP_ZERO, and bit 31, which s->slow_bits sets for init_on_alloc/free */
+ * __GFP_ZERO, and bit 31, which s->slow_bits sets for init_on_alloc/free
+ * and while failslab may fail the cache */
 #define SLAB_GFP_SLOW (~__GFP_VALID_MASK | __GFP_ZERO)
 
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size);
@@ -287,7 +292,7 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 		struct slab_sheaf *sh = c->main;
 		unsigned n = sh->size;
 
-		if (unlikely(!n || ((gfp | s->slow_bits) & SLAB_GFP_SLOW)))
+		if (unlikely(!n || ((gfp | READ_FLAG(s->slow_bits)) & SLAB_GFP_SLOW)))
 			return slab_alloc_slow(s, gfp, caller, orig_size);
 		obj = sh->slots[n];
 		sh->size = n - 1;
@@ -296,7 +301,7 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigne
 		return obj;
 	}
 	obj = c->freelist;
-	if (unlikely(!obj || ((gfp | s->slow_bits) & SLAB_GFP_SLOW)))
+	if (unlikely(!obj || ((gfp | READ_FLAG(s->slow_bits)) & SLAB_GFP_SLOW)))
 		return slab_alloc_slow(s, gfp, caller, orig_size);
 	next = get_freepointer(s, obj);
 	if (unlikely((uintptr_t)next - (uintptr_t)c->base >= c->span && next))
@@ -435,6 +440,7 @@ void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, si
 int  sheaf_free_cpu(struct kmem_cache *s, void *x, struct mm_cpu *cpu, const char *who);
 size_t sheaf_alloc_bulk(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu);
 bool sheaves_used(struct kmem_cache *s, struct kmem_cache_cpu *c);
+bool sheaves_hold(struct kmem_cache *s, struct kmem_cache_cpu *c, const void *x);
 void pcs_flush_all(struct kmem_cache *s, struct mm_cpu *cpu);
 void barn_shrink(struct kmem_cache *s, struct mm_cpu *cpu);
 int  sheaves_validate(struct kmem_cache *s, struct strbuf *err);

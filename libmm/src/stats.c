@@ -429,6 +429,12 @@ char *mm_report_text(struct mm *m, const char *name)
 		return mm_log_text(m);
 	sb_init(&sb);
 	sb_puts(&sb, "");
+	if (!strcmp(name, "tainted")) {         /* print_tainted() */
+		char t[64];
+
+		sb_printf(&sb, "%s\n", print_tainted(m, t, sizeof(t)));
+		return sb_finish(&sb);
+	}
 	if (!strcmp(name, "buddyinfo"))
 		walk_zones(m, &sb, false, frag_show);
 	else if (!strcmp(name, "pagetypeinfo"))
@@ -448,7 +454,8 @@ char *mm_report_text(struct mm *m, const char *name)
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
-			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg)", name);
+			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg, "
+			 "tainted)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -609,6 +616,6 @@ char *mm_report_json(struct mm *m)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_puts(&sb, "}\n}\n");
+	sb_printf(&sb, "},\n  \"tainted\": %lu\n}\n", mm_tainted(m));
 	return sb_finish(&sb);
 }

@@ -27,17 +27,26 @@
  * slab_validate() (slab.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
  * validate_slab_cache does, and any damage found fails the check).
- * Per-CPU lists are read without their owners' cooperation: call
- * mm_validate when no other thread is inside the allocator.
+ * The machine is stopped while it is checked: mm_validate holds every CPU
+ * but the caller's (machine.c's mm_cpus_hold()), waiting up to
+ * VALIDATE_WAIT_MS for CPUs other threads have bound - Python binds only
+ * for the length of a call, so a check running beside allocating threads
+ * sees a consistent machine.  A CPU that stays bound longer is read as it
+ * is: call mm_validate while such threads are idle.  A broken invariant
+ * taints the machine 'B' and is an EFAULT error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
+
+/* How long mm_validate() waits for CPUs other threads have bound. */
+#define VALIDATE_WAIT_MS 50
 
 /* Freelist hygiene: the block at pfn, of this order, on the list of type t,
  * lies in pageblocks of type t only (isolation and HIGHATOMIC included). */
@@ -131,15 +140,31 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 	return 0;
 }
 
-/* Pages inside a block [pfn+1, pfn+2^order) carry no state of their own. */
+#define DESCS_PER_MAP_PAGE (PAGE_SIZE / sizeof(struct page))
+
+/* Pages inside a block [pfn+1, pfn+2^order) carry no state of their own.
+ * Parts of mem_map the host never populated (mincore()) hold only zeroes,
+ * a valid inside-a-block descriptor: they are skipped, so a huge
+ * backing=none machine's check reads what was touched, not 64 bytes a
+ * page frame. */
 static int check_interior(struct zone *z, unsigned long pfn, unsigned order, bool compound,
 			  struct strbuf *err)
 {
 	struct mm *m = z->mm;
 	struct page *head = pfn_to_page(m, pfn);
+	unsigned char vec[(1ul << MM_MAX_ORDER_LIMIT) / DESCS_PER_MAP_PAGE + 2];
+	uintptr_t base = (uintptr_t)head & ~(PAGE_SIZE - 1);
+	bool sparse = (1ul << order) > 2 * DESCS_PER_MAP_PAGE &&
+		      !mincore((void *)base, (uintptr_t)(head + (1ul << order)) - base, vec);
 
 	for (unsigned long i = 1; i < 1ul << order; i++) {
 		struct page *p = head + i;
+		size_t idx = ((uintptr_t)p - base) / PAGE_SIZE;
+
+		if (sparse && !(vec[idx] & 1)) {        /* never populated: zeroes */
+			i = (base + (idx + 1) * PAGE_SIZE - (uintptr_t)head) / sizeof(struct page) - 1;
+			continue;
+		}
 
 		if (compound ? p->compound_head != ((unsigned long)head | 1)
 			     : (p->compound_head & 1))
@@ -278,6 +303,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 {
 	if (!m)
 		return -EINVAL;
+	unsigned long held[MM_MAX_CPUS / 64];
 	struct strbuf sb;
 	int ret = 0;
 
@@ -285,13 +311,18 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		err[0] = '\0';
 	sb_init(&sb);
 	sb_puts(&sb, "");
+	mm_cpus_hold(m, VALIDATE_WAIT_MS, held);
 	for (int id = 0; id < m->nr_zones && !ret; id++)
 		ret = validate_zone(zone_by_id(m, id), &sb);
 	if (!ret)
 		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
 	if (!ret)
 		ret = slab_validate(m, &sb);            /* slab (issue 4) */
+	mm_cpus_release(m, held);
+	mm_taint_panicked(m);                   /* a failed check fails anyway */
 	if (ret) {
+		add_taint(m, MM_TAINT_BAD_PAGE);
+		mm_taint_panicked(m);
 		char *msg = sb_finish(&sb);
 
 		mm_error(m, EFAULT, "mm_validate: %s", msg ? msg : "invariant broken");

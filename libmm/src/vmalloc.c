@@ -493,6 +493,21 @@ static int va_unmap_range(unsigned long addr, unsigned long len)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	if (p != MAP_FAILED)
 		return 0;
+	if (errno == ENOMEM) {
+		/* at vm.max_map_count the kernel refuses every mmap, even one
+		 * that would free VMAs; munmap of whole VMAs needs no split.
+		 * The reservation goes back at once; if another thread's mmap
+		 * took the hole meanwhile, the range is lost to vmalloc. */
+		if (!munmap((void *)addr, len)) {
+			p = mmap((void *)addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+				 MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == (void *)addr)
+				return 0;
+			if (p != MAP_FAILED)
+				munmap(p, len);
+			return -EEXIST;
+		}
+	}
 	/* no mapping slot for the replacement: at least shut the door */
 	return mprotect((void *)addr, len, PROT_NONE) ? -errno : 0;
 }
@@ -503,33 +518,46 @@ static int va_unmap_range(unsigned long addr, unsigned long len)
  * out meanwhile.  A failed mmap (no mapping slot for a split) leaves the
  * block as it was - PROT_NONE either way. */
 static void __va_flush_tree(struct vmap_state *st, struct vmap_area *n, bool all,
-			    unsigned long *calls)
+			    unsigned long *calls, unsigned long *failed)
 {
 	if (!n)
 		return;
-	__va_flush_tree(st, n->left, all, calls);
-	if ((n->stale || all) &&
-	    mmap((void *)n->va_start, va_size(n), PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED) {
-		st->stale_maps -= n->stale;
-		n->stale = 0;
-		(*calls)++;
+	__va_flush_tree(st, n->left, all, calls, failed);
+	if (n->stale || all) {
+		if (mmap((void *)n->va_start, va_size(n), PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			st->stale_maps -= n->stale;
+			n->stale = 0;
+			(*calls)++;
+		} else {
+			(*failed)++;
+		}
 	}
-	__va_flush_tree(st, n->right, all, calls);
+	__va_flush_tree(st, n->right, all, calls, failed);
 }
 
-/* Purge, then flush the free tree.  Lock held. */
+/* Purge, then flush the free tree.  Lock held.  A block whose mapping
+ * needs a VMA split the exhausted process cannot make keeps its stale
+ * mappings, and map_pressure stays on: vfree then replaces each area's
+ * own VMAs exactly (va_revoke), which needs no split and gives VMAs back,
+ * until a flush of every block succeeds. */
 static void __va_flush(struct vmap_state *st, bool all)
 {
-	unsigned long calls = 0;
+	unsigned long calls = 0, failed = 0;
 
 	__va_purge(st);
 	st->stale_made = 0;
 	memset(st->slots, 0, sizeof(st->slots));
-	if (!st->stale_maps && !all)
+	if (!st->stale_maps && !all) {
+		WRITE_ONCE(st->map_pressure, false);    /* nothing is stuck */
 		return;
-	__va_flush_tree(st, st->free.root, all, &calls);
+	}
+	__va_flush_tree(st, st->free.root, all, &calls, &failed);
 	va_count(st, VA_FLUSHES, 1);
+	if (failed)
+		WRITE_ONCE(st->map_pressure, true);
+	else if (all || !st->stale_maps)
+		WRITE_ONCE(st->map_pressure, false);
 }
 
 /* Map pages[0..nr) at addr, one mmap per physically contiguous run.
@@ -593,7 +621,10 @@ static int va_map_area(struct mm *m, struct vmap_area *va, struct page **pages,
 	va_lock(st);
 	__va_flush(st, true);
 	va_unlock(st);
-	return va_map_pages(m, va->va_start, pages, nr, mapped, &va->nr_maps);
+	err = va_map_pages(m, va->va_start, pages, nr, mapped, &va->nr_maps);
+	if (err == -ENOMEM)
+		WRITE_ONCE(st->map_pressure, true);
+	return err;
 }
 
 /* ---- address ranges ------------------------------------------------------ */
@@ -822,6 +853,8 @@ static bool va_unbound(struct mm *m, const char *fn)
 
 static bool va_no_backing(struct mm *m, const char *fn)
 {
+	if (!m)
+		return true;            /* no machine to tell */
 	if (m->vmap)
 		return false;
 	mm_error(m, ENXIO, "%s: the machine has no memory behind its pages (backing=none): "
@@ -833,8 +866,11 @@ static bool va_no_backing(struct mm *m, const char *fn)
 static int vmalloc_check(struct mm *m, unsigned long size, unsigned long align, int node,
 			 gfp_t gfp, const char *fn)
 {
-	struct vmap_state *st = m->vmap;
+	struct vmap_state *st;
 
+	if (!m)
+		return -EINVAL;
+	st = m->vmap;
 	if (va_no_backing(m, fn) || va_unbound(m, fn))
 		return -mm_last_errno(m);
 	if (!size)
@@ -869,7 +905,7 @@ static void *vmalloc_fail(struct mm *m, gfp_t gfp, unsigned long size, const cha
 static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long align,
 			    gfp_t gfp, int node, const void *caller, const char *entry)
 {
-	struct vmap_state *st = m->vmap;
+	struct vmap_state *st;
 	unsigned long nr, mapped, got;
 	struct vmap_area *va;
 	struct page **pages;
@@ -877,6 +913,7 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 
 	if (vmalloc_check(m, size, align, node, gfp, entry))
 		return NULL;
+	st = m->vmap;
 	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	nr = size >> PAGE_SHIFT;
 	if (align < PAGE_SIZE)
@@ -894,13 +931,18 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 	}
 	got = va_alloc_pages(m, gfp, node, pages, nr);
 	if (got < nr) {
+		bool injected = mm_last_fault_injected(m);     /* fail_page_alloc */
+
 		err = mm_last_errno(m);
 		va_free_pages(m, pages, got);
 		va_release(st, va);
 		free(pages);
 		if (err != ENOMEM)             /* the page allocator refused the GFP: */
 			return NULL;           /* its error stands */
-		return vmalloc_fail(m, gfp, size, "failed to allocate pages", VA_PAGE_FAIL);
+		vmalloc_fail(m, gfp, size, "failed to allocate pages", VA_PAGE_FAIL);
+		if (injected)
+			mm_set_errno_injected(m, "vmalloc");
+		return NULL;
 	}
 	err = va_map_area(m, va, pages, nr, &mapped);
 	if (err) {
@@ -1021,13 +1063,16 @@ static void va_explain_bad_free(struct vmap_state *st, unsigned long addr, const
  * no VMA made or torn down), so any access faults from here on; they stay
  * behind as the area's stale mappings (va->stale: its runs and its guard's
  * VMA) until a later area's MAP_FIXED replaces them or a flush does.  When
- * mprotect fails, the replacement by the reservation is made now.
+ * mprotect fails, or the process is out of mappings (map_pressure), the
+ * replacement by the reservation is made now: one MAP_FIXED over exactly
+ * the area's own VMAs needs no split, so it works at vm.max_map_count and
+ * gives the VMAs back.
  */
-static int va_revoke(const struct vmap_area *va, unsigned long *stale)
+static int va_revoke(struct vmap_state *st, const struct vmap_area *va, unsigned long *stale)
 {
 	unsigned long len = va->nr_pages * PAGE_SIZE;
 
-	if (!mprotect((void *)va->va_start, len, PROT_NONE)) {
+	if (!READ_ONCE(st->map_pressure) && !mprotect((void *)va->va_start, len, PROT_NONE)) {
 		*stale = va->nr_maps + 1;
 		return 0;
 	}
@@ -1057,22 +1102,24 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 
 		va_explain_bad_free(st, addr, fn, msg, sizeof(msg));
 		va_unlock(st);
-		*err = mm_error(m, EFAULT, "%s", msg);
+		/* the kernel's WARN(): taints 'W' */
+		*err = mm_taint_refusal(m, mm_error(m, EFAULT, "%s", msg), MM_TAINT_WARN);
 		return NULL;
 	}
 	va->flags |= VM_FREEING;
 	va_unlock(st);
 
-	ret = va_revoke(va, &stale);
+	ret = va_revoke(st, va, &stale);
 	va_lock(st);
-	if (ret) {
+	if (ret && ret != -EEXIST) {
 		va->flags &= ~VM_FREEING;
 		va_unlock(st);
 		*err = mm_error(m, -ret, "%s: cannot unmap the area at %#lx: %s; it stays live",
 				fn, addr, strerror(-ret));
 		return NULL;
 	}
-	va_tree_remove(&st->busy, va);
+	if (!ret)
+		va_tree_remove(&st->busy, va);
 	if (kind == VM_ALLOC) {
 		st->nr_vmalloc--;
 		st->vmalloc_pages -= va->nr_pages;
@@ -1091,13 +1138,22 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 	}
 	va->pages = NULL;
 	va->nr_pages = 0;
+	if (ret) {                      /* lost: stays busy, never looked at */
+		va->flags = VM_UNINITIALIZED | VM_FREEING;
+		va_unlock(st);
+		mm_printk(m, "%s: the range %#lx-%#lx went to another mapping of the process "
+			  "while vm.max_map_count was reached; it is not reused", fn,
+			  va->va_start, va->va_end);
+		return pages;
+	}
 	va->flags = 0;
 	va->stale = stale;
 	va_tree_insert(&st->lazy, va);
 	st->lazy_maps += va->stale;
 	st->stale_maps += va->stale;
 	st->stale_made += va->stale;
-	if (st->stale_made > st->stale_max_maps || st->stale_maps > st->stale_max_maps)
+	if (st->stale_made > st->stale_max_maps || st->stale_maps > st->stale_max_maps ||
+	    READ_ONCE(st->map_pressure))
 		__va_flush(st, false);
 	else if (st->lazy.pages > st->lazy_max_pages || st->lazy_maps > st->lazy_max_maps)
 		__va_purge(st);
@@ -1112,11 +1168,14 @@ int mm_vfree(struct mm *m, const void *addr)
 	unsigned long nr;
 	int err = 0;
 
+	if (!m)
+		return -EINVAL;
 	if (!addr)
 		return 0;
 	if (!m->vmap)
-		return mm_error(m, EFAULT, "Trying to vfree() nonexistent vm area (%p): the "
-				"machine has no vmalloc range (backing=none)", addr);
+		return mm_taint_refusal(m, mm_error(m, EFAULT, "Trying to vfree() nonexistent vm "
+						    "area (%p): the machine has no vmalloc range "
+						    "(backing=none)", addr), MM_TAINT_WARN);
 	if (va_unbound(m, "vfree"))
 		return -EINVAL;
 	pages = va_remove(m, (unsigned long)addr, VM_ALLOC, &nr, &err, "vfree");
@@ -1133,11 +1192,14 @@ int mm_vunmap(struct mm *m, const void *addr)
 	unsigned long nr;
 	int err = 0;
 
+	if (!m)
+		return -EINVAL;
 	if (!addr)
 		return 0;
 	if (!m->vmap)
-		return mm_error(m, EFAULT, "Trying to vunmap() nonexistent vm area (%p): the "
-				"machine has no vmalloc range (backing=none)", addr);
+		return mm_taint_refusal(m, mm_error(m, EFAULT, "Trying to vunmap() nonexistent vm "
+						    "area (%p): the machine has no vmalloc range "
+						    "(backing=none)", addr), MM_TAINT_WARN);
 	pages = va_remove(m, (unsigned long)addr, VM_MAP, &nr, &err, "vunmap");
 	if (!pages)
 		return err;
@@ -1186,7 +1248,7 @@ static bool va_page_allocated(struct mm *m, const struct page *page)
 
 void *mm_vmap(struct mm *m, struct page **pages, unsigned int count)
 {
-	struct vmap_state *st = m->vmap;
+	struct vmap_state *st;
 	unsigned long size = (unsigned long)count * PAGE_SIZE, mapped;
 	struct page **copy;
 	struct vmap_area *va;
@@ -1194,6 +1256,7 @@ void *mm_vmap(struct mm *m, struct page **pages, unsigned int count)
 
 	if (va_no_backing(m, "vmap"))
 		return NULL;
+	st = m->vmap;
 	if (!pages || !count) {
 		mm_error(m, EINVAL, "vmap: %s", !pages ? "no pages array" : "count 0");
 		return NULL;
@@ -1270,13 +1333,14 @@ static struct vmap_area *va_find_live(struct vmap_state *st, unsigned long addr)
 
 struct page *mm_vmalloc_to_page(struct mm *m, const void *addr)
 {
-	struct vmap_state *st = m->vmap;
+	struct vmap_state *st;
 	unsigned long a = (unsigned long)addr;
 	struct vmap_area *va;
 	struct page *page = NULL;
 
 	if (va_no_backing(m, "vmalloc_to_page"))
 		return NULL;
+	st = m->vmap;
 	va_lock(st);
 	va = va_find_live(st, a);
 	if (va && a - va->va_start < va->nr_pages * PAGE_SIZE)
@@ -1300,12 +1364,12 @@ int mm_is_vmalloc_addr(struct mm *m, const void *addr)
 {
 	unsigned long a = (unsigned long)addr;
 
-	return m->vmap && a >= m->vmap->start && a < m->vmap->end;
+	return m && m->vmap && a >= m->vmap->start && a < m->vmap->end;
 }
 
 int mm_find_vm_area(struct mm *m, const void *addr, struct mm_vm_area *out)
 {
-	struct vmap_state *st = m->vmap;
+	struct vmap_state *st = m ? m->vmap : NULL;
 	struct vmap_area *va;
 	int ret = -ENOENT;
 
@@ -1328,17 +1392,17 @@ int mm_find_vm_area(struct mm *m, const void *addr, struct mm_vm_area *out)
 
 unsigned long mm_vmalloc_start(struct mm *m)
 {
-	return m->vmap ? m->vmap->start : 0;
+	return m && m->vmap ? m->vmap->start : 0;
 }
 
 unsigned long mm_vmalloc_end(struct mm *m)
 {
-	return m->vmap ? m->vmap->end : 0;
+	return m && m->vmap ? m->vmap->end : 0;
 }
 
 void mm_vm_unmap_aliases(struct mm *m)
 {
-	if (!m->vmap)
+	if (!m || !m->vmap)
 		return;
 	va_lock(m->vmap);
 	__va_flush(m->vmap, true);

@@ -102,6 +102,8 @@ struct vmap_state {
 	unsigned long lazy_maps;          /* sum of stale over the lazy tree */
 	unsigned long stale_maps;         /* sum of stale over all three trees */
 	unsigned long stale_made;         /* stale mappings made since the last flush */
+	bool map_pressure;                /* the process ran out of mappings: vfree
+	                                     gives its VMAs back at once (relaxed) */
 	struct va_slot slots[VA_SLOTS];   /* recent one-run stale mappings */
 	unsigned int slot_next;           /* next to overwrite */
 

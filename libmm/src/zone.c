@@ -328,6 +328,8 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 
 	if (node < 0 || node >= m->nr_nodes || zone_idx < 0 || zone_idx >= MAX_NR_ZONES)
 		return mm_error(m, EINVAL, "zone_info: no zone %d on node %d", zone_idx, node);
+	if (!out)
+		return mm_error(m, EINVAL, "zone_info: no place for the answer");
 	z = &m->nodes[node].node_zones[zone_idx];
 	*out = (struct mm_zone_info){
 		.node = node, .zone_idx = zone_idx, .name = z->name,

@@ -7,6 +7,7 @@
 #define LIBMM_CTEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libmm/mm.h>
 
@@ -44,6 +45,38 @@ static inline int ctest_done(const char *name)
 {
 	printf("%s: %d checks, %d failed\n", name, ctest_checks, ctest_failures);
 	return ctest_failures ? 1 : 0;
+}
+
+/* A machine from cfg with the calling thread bound to CPU 0; exits on a
+ * bad config. */
+static inline struct mm *ctest_machine(const char *cfg)
+{
+	char err[256];
+	struct mm *m = mm_create(cfg, err, sizeof(err));
+
+	if (!m) {
+		fprintf(stderr, "mm_create(%s): %s\n", cfg, err);
+		exit(2);
+	}
+	CHECK(mm_cpu_bind(m, 0) == 0);
+	return m;
+}
+
+/* Reads and writes into free objects on purpose (ASan would stop them). */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define NO_ASAN
+#endif
+
+static inline NO_ASAN void ctest_poke(void *p, size_t off, unsigned char v)
+{
+	((volatile unsigned char *)p)[off] = v;
+}
+
+static inline NO_ASAN unsigned char ctest_peek(const void *p, size_t off)
+{
+	return ((const volatile unsigned char *)p)[off];
 }
 
 /* A copy of buddyinfo text, to compare machine state before and after. */

@@ -15,36 +15,6 @@
 #include "ctest.h"
 #include <libmm/kernel.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_ASAN __attribute__((no_sanitize_address))
-#else
-#define NO_ASAN
-#endif
-
-/* Writes into free objects on purpose (ASan would stop a plain store). */
-static NO_ASAN void poke(void *p, size_t off, unsigned char v)
-{
-	((volatile unsigned char *)p)[off] = v;
-}
-
-static NO_ASAN unsigned char peek(const void *p, size_t off)
-{
-	return ((const volatile unsigned char *)p)[off];
-}
-
-static struct mm *machine(const char *cfg)
-{
-	char err[256];
-	struct mm *m = mm_create(cfg, err, sizeof(err));
-
-	if (!m) {
-		fprintf(stderr, "mm_create(%s): %s\n", cfg, err);
-		exit(2);
-	}
-	CHECK(mm_cpu_bind(m, 0) == 0);
-	return m;
-}
-
 static int dmesg_has(struct mm *m, const char *what)
 {
 	char *log = mm_report_text(m, "dmesg");
@@ -65,7 +35,7 @@ static char *settled_buddyinfo(struct mm *m)
 
 static void test_layout(void)
 {
-	struct mm *m = machine("cpus=8");
+	struct mm *m = ctest_machine("cpus=8");
 	static const struct { size_t size; unsigned objs, order; } ex[] = {
 		{ 96, 42, 0 }, { 192, 21, 0 }, { 256, 32, 1 }, { 1024, 32, 3 }, { 4096, 8, 3 },
 	};
@@ -107,7 +77,7 @@ static void ctor(void *p)
 
 static void test_lifecycle(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	char *before = settled_buddyinfo(m), *after;
 	struct kmem_cache *s = mm_kmem_cache_create(m, "life", 24, 8, 0, ctor);
 	enum { N = 3000 };
@@ -153,7 +123,7 @@ static void test_lifecycle(void)
 
 static void test_bulk_and_merge(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	struct kmem_cache *a = mm_kmem_cache_create(m, "a64", 64, 0, 0, NULL);
 	struct kmem_cache *b = mm_kmem_cache_create(m, "b60", 60, 0, 0, NULL);
 	struct kmem_cache *c = mm_kmem_cache_create(m, "c64", 64, 0, SLAB_NO_MERGE, NULL);
@@ -174,7 +144,7 @@ static void test_bulk_and_merge(void)
 	CHECK_VALID(m);
 	mm_destroy(m);
 
-	m2 = machine("slab_nomerge=1");
+	m2 = ctest_machine("slab_nomerge=1");
 	a = mm_kmem_cache_create(m2, "a64", 64, 0, 0, NULL);
 	b = mm_kmem_cache_create(m2, "b64", 64, 0, 0, NULL);
 	CHECK(a && b && a != b);
@@ -206,7 +176,7 @@ static unsigned expect_class(size_t n)
 
 static void test_kmalloc(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	char *before = settled_buddyinfo(m), *after, *p, *q;
 	size_t sizes[] = { 1, 7, 8, 9, 16, 17, 24, 32, 33, 64, 65, 96, 97, 128, 129, 192, 193,
 			   256, 257, 511, 512, 513, 1024, 1025, 2048, 4095, 4096, 4097, 8191, 8192 };
@@ -298,14 +268,14 @@ static void clobber_free_object(struct mm *m, const char *name, slab_flags_t fla
 	unsigned char *p = mm_kmem_cache_alloc(s, GFP_KERNEL);
 
 	mm_kmem_cache_free(s, p);
-	poke(p, off, v);
+	ctest_poke(p, off, v);
 	CHECK(mm_kmem_cache_validate(s) == 2);
 	CHECK(mm_kmem_cache_destroy(s) == 0);
 }
 
 static void test_kunit(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	unsigned long e0;
 	struct kmem_cache *s;
 	unsigned char *p;
@@ -356,7 +326,7 @@ static void test_kunit(void)
 /* kmalloc redzones need the kmalloc caches debugged: debug=ZU machine-wide */
 static void test_kunit_kmalloc(void)
 {
-	struct mm *m = machine("debug=FZPU:kmalloc-32:kmalloc-64:kmalloc-128");
+	struct mm *m = ctest_machine("debug=FZPU:kmalloc-32:kmalloc-64:kmalloc-128");
 	unsigned char *p, *q;
 	int ok = 1;
 
@@ -434,7 +404,7 @@ static void test_kunit_kmalloc(void)
 
 static void test_hardening(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	struct kmem_cache *s = mm_kmem_cache_create(m, "hard", 128, 0, SLAB_NO_MERGE, NULL);
 	unsigned char *a, *b, *c;
 	unsigned off = mm_kmem_cache_offset(s);
@@ -447,10 +417,10 @@ static void test_hardening(void)
 	mm_kmem_cache_free(s, c);
 	mm_kmem_cache_free(s, b);               /* freelist: b -> c -> ... */
 	for (int i = 0; i < 8; i++)
-		raw |= (unsigned long)peek(b, off + (size_t)i) << (8 * i);
+		raw |= (unsigned long)ctest_peek(b, off + (size_t)i) << (8 * i);
 	CHECK(raw != (unsigned long)c);         /* obfuscated, not the plain pointer */
 	CHECK(mm_kmem_cache_free(s, b) == -EFAULT);     /* naive double free check */
-	poke(b, off + 7, (unsigned char)(peek(b, off + 7) ^ 0x5a));
+	ctest_poke(b, off + 7, (unsigned char)(ctest_peek(b, off + 7) ^ 0x5a));
 	CHECK(mm_kmem_cache_alloc(s, GFP_KERNEL) == b); /* pops b; its link is bad */
 	CHECK(dmesg_has(m, "Freepointer corrupt"));
 	for (int i = 0; i < 40; i++) {          /* the machine goes on */
@@ -465,7 +435,7 @@ static void test_hardening(void)
 	mm_destroy(m);
 
 	/* freelist randomisation: two fresh slabs are not handed out in address order */
-	m = machine(NULL);
+	m = ctest_machine(NULL);
 	s = mm_kmem_cache_create(m, "rnd", 64, 0, SLAB_NO_MERGE, NULL);
 	{
 		int ascending = 0;
@@ -480,7 +450,7 @@ static void test_hardening(void)
 		CHECK(ascending < 25);
 	}
 	mm_destroy(m);
-	m = machine("slab_hardened=0");
+	m = ctest_machine("slab_hardened=0");
 	s = mm_kmem_cache_create(m, "plain", 64, 0, SLAB_NO_MERGE, NULL);
 	{
 		char *x = mm_kmem_cache_alloc(s, GFP_KERNEL), *y = mm_kmem_cache_alloc(s, GFP_KERNEL);
@@ -561,7 +531,7 @@ static void test_threads(const char *config)
 	void *ra, *rb;
 	char *before;
 
-	tm = machine(config);
+	tm = ctest_machine(config);
 	ring_head = ring_tail = 0;
 	before = settled_buddyinfo(tm);
 	ts = mm_kmem_cache_create(tm, "xfer", 40, 0, SLAB_NO_MERGE, NULL);
@@ -629,7 +599,7 @@ static void test_threads_swap(const char *config)
 	void *rc[3];
 	char *before, *after;
 
-	tm = machine(config);
+	tm = ctest_machine(config);
 	memset(slots, 0, sizeof(slots));
 	before = settled_buddyinfo(tm);
 	mm_cpu_unbind(tm);
@@ -658,7 +628,7 @@ static void test_threads_swap(const char *config)
 
 static void test_reports(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	void *p = mm_kmalloc(m, 100, GFP_KERNEL);
 	char *t = mm_report_text(m, "slabinfo"), *j = mm_report_json(m);
 	slab_flags_t f;
@@ -682,7 +652,7 @@ struct inode_like { long ino; char name[40]; };
 
 static void test_kernel_h(void)
 {
-	struct mm *m = machine(NULL);
+	struct mm *m = ctest_machine(NULL);
 	struct kmem_cache *cache = kmem_cache_create("inode_like", sizeof(struct inode_like), 0,
 						     SLAB_HWCACHE_ALIGN, NULL);
 	struct inode_like *in = kmem_cache_zalloc(cache, GFP_KERNEL);
@@ -712,7 +682,7 @@ static void test_free_paths(void)
 	static const char *const cfgs[] = { NULL, "init_on_free=1" };
 
 	for (int k = 0; k < 2; k++) {
-		struct mm *m = machine(cfgs[k]);
+		struct mm *m = ctest_machine(cfgs[k]);
 		struct kmem_cache *s = mm_kmem_cache_create(m, "frees", 64, 0, SLAB_NO_MERGE, NULL);
 		unsigned per = mm_kmem_cache_objects_per_slab(s);
 		unsigned n = per * 8;

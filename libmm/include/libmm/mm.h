@@ -59,6 +59,8 @@ struct page;    /* a page frame descriptor (opaque) */
  * max_page_order=10 seed=1" plus optional keys (README.md); NULL or "" is the
  * default machine.  On failure returns NULL and writes the reason to err. */
 struct mm *mm_create(const char *config, char *err, size_t errlen);
+/* Refused (EBUSY, logged) from inside a constructor or report callback of
+ * the machine itself. */
 void       mm_destroy(struct mm *m);
 
 /* The calling thread becomes CPU cpu (0 on success, -EBUSY if another thread
@@ -72,7 +74,7 @@ struct mm *mm_current(void);
 
 int           mm_nr_cpus(struct mm *m);
 int           mm_nr_nodes(struct mm *m);
-int           mm_cpu_to_node(struct mm *m, int cpu);
+int           mm_cpu_to_node(struct mm *m, int cpu); /* -1 (NUMA_NO_NODE), EINVAL: no such CPU */
 unsigned long mm_nr_pages(struct mm *m);    /* page frames, all nodes */
 unsigned      mm_max_order(struct mm *m);   /* max_page_order */
 unsigned      mm_pageblock_order(struct mm *m);
@@ -197,7 +199,8 @@ void        mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg);
 int   mm_validate(struct mm *m, char *err, size_t errlen); /* 0 = every invariant holds */
 char *mm_report_json(struct mm *m);
 /* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
- * "extfrag_index", "vmallocinfo", "dmesg"; NULL for an unknown name. */
+ * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted"; NULL for
+ * an unknown name. */
 char *mm_report_text(struct mm *m, const char *name);
 void  mm_free_string(char *s);
 /* one vmstat counter by its /proc/vmstat name; -1 if unknown */
@@ -211,5 +214,6 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 
 #include <libmm/vmalloc.h>
 #include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
+#include <libmm/debug.h>    /* taint, fault injection, dump_page, quiesce */
 
 #endif /* LIBMM_MM_H */

@@ -44,7 +44,7 @@ typedef unsigned int slab_flags_t;
 #define SLAB_TRACE              0x00200000u  /* slub_debug T: log every op */
 #define SLAB_NOLEAKTRACE        0x00800000u
 #define SLAB_NO_MERGE           0x01000000u  /* never merge this cache */
-#define SLAB_FAILSLAB           0x02000000u  /* accepted, ignored */
+#define SLAB_FAILSLAB           0x02000000u  /* failslab's cache-filter picks it */
 #define SLAB_ACCOUNT            0x04000000u
 #define SLAB_NO_USER_FLAGS      0x10000000u  /* machine-wide debug= skips it */
 #define SLAB_SKIP_KFENCE        0x20000000u

@@ -1,0 +1,3 @@
+# libmm.testing's fixtures (machine, make_machine) for the examples' tests,
+# the way a user's suite gets them.
+pytest_plugins = ["libmm.testing"]
