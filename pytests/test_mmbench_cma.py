@@ -117,3 +117,15 @@ def test_balancing_rule_ab_on_one_workload(tmp_path):
     assert half["vmstat"]["pgmigrate_success"] == 3808
     assert fallback["vmstat"]["pgmigrate_success"] == 0
     assert half["ops"]["cma_alloc"]["failed"] == fallback["ops"]["cma_alloc"]["failed"] == 0
+
+
+def test_balancing_rule_with_set(tmp_path):
+    """mmbench run --set cma_balance=fallback on a workload whose machine
+    line has the area: the same numbers as the --machine A/B."""
+    w = write(tmp_path, MACHINE + faults(24000) + "cma_alloc f cam 8192\n")
+    half = run_json(tmp_path, w, name="h.json")
+    fallback = run_json(tmp_path, w, "--set", "cma_balance=fallback", name="f.json")
+    assert fallback["config"].endswith("cma_areas=cam:32M cma_balance=fallback")
+    assert "cma_balance" not in half["config"]
+    assert half["vmstat"]["pgmigrate_success"] == 3808
+    assert fallback["vmstat"]["pgmigrate_success"] == 0
