@@ -938,7 +938,10 @@ static void isolate_split_buddy(struct zone *z, unsigned long pfn, bool only_iso
 		struct page *hp = pfn_to_page(m, head);
 		int mt;
 
-		if (!zone_spans_pfn(z, head) || !(hp->flags & PG_buddy) || hp->private != o)
+		/* a page on a per-CPU list of a CPU that has not drained yet
+		 * may be changing: only PG_buddy (zone->lock) decides */
+		if (!zone_spans_pfn(z, head) || !(READ_ONCE(hp->flags) & PG_buddy) ||
+		    READ_ONCE(hp->private) != o)
 			continue;
 		mt = (int)hp->index;
 		if (only_isolated && mt != MIGRATE_ISOLATE)
@@ -1028,7 +1031,7 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long start, int m
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned order;
 
-		if (!(p->flags & PG_buddy) || p->index != MIGRATE_ISOLATE)
+		if (!(READ_ONCE(p->flags) & PG_buddy) || p->index != MIGRATE_ISOLATE)
 			continue;
 		order = (unsigned)p->private;
 		del_page_from_free_list(p, z, order);
@@ -1108,7 +1111,7 @@ unsigned long test_pages_isolated(struct mm *m, unsigned long start, unsigned lo
 	for (pfn = start; pfn < end;) {
 		struct page *p = pfn_to_page(m, pfn);
 
-		if (!zone_spans_pfn(z, pfn) || !(p->flags & PG_buddy) ||
+		if (!zone_spans_pfn(z, pfn) || !(READ_ONCE(p->flags) & PG_buddy) ||
 		    p->index != MIGRATE_ISOLATE)
 			break;
 		pfn += 1ul << p->private;
