@@ -454,7 +454,7 @@ struct mm {
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
-	struct slab_state *slab;        /* slab.c: caches, kmalloc tables */
+	struct slab_state *slab;        /* slab_common.c: caches, kmalloc tables */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
 
