@@ -455,6 +455,8 @@ struct mm {
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
 	struct slab_state *slab;        /* slab_common.c: caches, kmalloc tables */
+	void (*slab_tick)(struct mm *m);        /* the slab allocator's tick hook
+	                                   (SLAB's cache_reap), run by mm_tick */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
 

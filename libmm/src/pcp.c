@@ -313,6 +313,8 @@ int mm_tick(struct mm *m, unsigned long n)
 		WRITE_ONCE(m->tick, m->tick + 1);
 	}
 	pthread_mutex_unlock(&m->drain_mutex);
+	for (unsigned long t = 0; m->slab_tick && t < n; t++)
+		m->slab_tick(m);        /* the hook the slab layer registered */
 	return 0;
 }
 

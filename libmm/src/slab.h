@@ -16,6 +16,7 @@
  *   sheaf.c          per-CPU sheaves and the barn, over the slabs
  *   slub_core.c      slab pages, cpu slabs, partial lists, lockless frees
  *   slub_debug.c     debug checks (red zones, poison, tracks) and reports
+ *   slab_classic.c   SLAB (mm/slab.c of v6.7): slab_classic_ops, slab=slab
  *
  * Every allocation and free enters through the inlined fast paths of
  * slub.h (slab_alloc(), slab_free(), and kfree's slab_free_oo() and
@@ -108,9 +109,12 @@ struct slab_ops {
 	/* mm_validate()'s part (takes the mutex): every cache and slab page;
 	 * 0, or -1 with the first problem in err */
 	int   (*validate)(struct mm *m, struct strbuf *err);
+	/* mm_tick's hook (one tick = one second), or NULL */
+	void  (*tick)(struct mm *m);
 };
 
-extern const struct slab_ops slub_ops;
+extern const struct slab_ops slub_ops;          /* slub.c: slab=slub */
+extern const struct slab_ops slab_classic_ops;  /* slab_classic.c: slab=slab */
 
 #define MAX_ALIASES 8
 
@@ -152,6 +156,7 @@ struct kmem_cache {
 	unsigned long rnd_ctr;          /* atomic: draws for random starts */
 	struct kmem_cache_node *node;   /* SLUB: [nr_nodes] */
 	const struct slab_ops *ops;     /* the machine's allocator */
+	void *priv;                     /* the other allocators' own state */
 
 	/* slab_state.mutex */
 	char *name;
