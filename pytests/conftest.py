@@ -25,6 +25,11 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slub_only: a test of SLUB's own behaviour; skipped on "
+                            "the slab=slab machines of slab_mode_fixtures()")
+
+
 @pytest.fixture
 def machine():
     """The default machine; validate() must pass at teardown."""

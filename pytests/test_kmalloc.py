@@ -157,6 +157,7 @@ def test_kfree_refuses_foreign_pointers(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_cross_cpu_kfree(small_machine):
     m = small_machine
     ps = [m.kmalloc(100, cpu=0) for _ in range(500)]

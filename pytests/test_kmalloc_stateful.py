@@ -118,5 +118,10 @@ class SheafKmallocModel(KmallocModel):
     CONFIG = dict(SMALL_CONFIG, **SHEAVES)
 
 
+class ClassicKmallocModel(KmallocModel):
+    CONFIG = dict(SMALL_CONFIG, slab="slab")
+
+
 TestKmalloc = KmallocModel.TestCase
+TestKmallocSLAB = ClassicKmallocModel.TestCase
 TestKmallocSheaves = SheafKmallocModel.TestCase

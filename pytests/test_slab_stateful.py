@@ -173,5 +173,10 @@ class SheafSlabCacheModel(SlabCacheModel):
     CONFIG = dict(SMALL_CONFIG, **SHEAVES)
 
 
+class ClassicSlabCacheModel(SlabCacheModel):
+    CONFIG = dict(SMALL_CONFIG, slab="slab")
+
+
 TestSlabCache = SlabCacheModel.TestCase
+TestSlabCacheSLAB = ClassicSlabCacheModel.TestCase
 TestSlabCacheSheaves = SheafSlabCacheModel.TestCase

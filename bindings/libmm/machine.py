@@ -323,6 +323,12 @@ class Machine(VmallocMixin, SlabMixin):
         every CPU: per-CPU high marks decay, idle remote lists drain."""
         ll.tick(self.handle, n)
 
+    def slabinfo_write(self, line, cpu=0):
+        """Write "name limit batchcount shared" to /proc/slabinfo: SLAB's
+        tunables (slab=slab machines only), from CPU cpu."""
+        with self.on_cpu(cpu):
+            ll.slabinfo_write(self.handle, line)
+
     def prefault_info(self, cpu=None):
         """What populating simulated RAM ahead of use cost (``prefault=``):
         {"mode", "pageblocks", "bytes", "ns", "minflt"}, for the whole machine

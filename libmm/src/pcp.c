@@ -302,19 +302,20 @@ static void ask_tick(struct mm_cpu *cpu)
 }
 
 /* mm_tick(): n vmstat ticks (the kernel's vmstat_update, every second) on
- * every CPU in turn. */
+ * every CPU in turn; after each, the slab allocator's tick hook (SLAB's
+ * cache_reap), outside drain_mutex. */
 int mm_tick(struct mm *m, unsigned long n)
 {
 	if (!m)
 		return -EINVAL;
-	pthread_mutex_lock(&m->drain_mutex);
 	for (unsigned long t = 0; t < n; t++) {
+		pthread_mutex_lock(&m->drain_mutex);
 		pcp_each_cpu(m, pcp_tick_cpu, ask_tick);
 		WRITE_ONCE(m->tick, m->tick + 1);
+		pthread_mutex_unlock(&m->drain_mutex);
+		if (m->slab_tick)
+			m->slab_tick(m);        /* the hook the slab layer registered */
 	}
-	pthread_mutex_unlock(&m->drain_mutex);
-	for (unsigned long t = 0; m->slab_tick && t < n; t++)
-		m->slab_tick(m);        /* the hook the slab layer registered */
 	return 0;
 }
 

@@ -964,20 +964,25 @@ static void do_drain(struct kmem_cache *s, struct mm_cpu *cpu, void *arg)
 	drain_array(s, SC(s)->cpu[cpu->id].ac, true, cpu);
 }
 
-/* The shared and alien arrays of every node back to the slabs */
+/* The alien arrays of every node (into their nodes' shared arrays or
+ * slabs), then the shared arrays, back to the slabs */
 static void drain_node_arrays(struct kmem_cache *s, struct mm_cpu *me)
 {
 	struct mm *m = s->mm;
 
 	for (int i = 0; i < m->nr_nodes; i++) {
 		struct slab_node *n = &SC(s)->node[i];
-		struct list_head list;
 
 		for (int j = 0; n->alien && j < m->nr_nodes; j++) {
 			mm_mutex_lock(&n->alien[j].lock);
 			drain_alien(s, n->alien[j].ac, j, me);
 			mm_mutex_unlock(&n->alien[j].lock);
 		}
+	}
+	for (int i = 0; i < m->nr_nodes; i++) {
+		struct slab_node *n = &SC(s)->node[i];
+		struct list_head list;
+
 		INIT_LIST_HEAD(&list);
 		mm_mutex_lock(&n->list_lock);
 		if (n->shared && n->shared->avail) {
