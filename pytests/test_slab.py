@@ -119,6 +119,7 @@ def test_backing_none_refuses():
             m.kmalloc(64)
 
 
+@pytest.mark.not_slob
 def test_ctor_runs_once_per_object(machine):
     calls = []
     c = machine.kmem_cache_create("ctor", 48, ctor=lambda a: calls.append(a))

@@ -177,6 +177,11 @@ class ClassicSlabCacheModel(SlabCacheModel):
     CONFIG = dict(SMALL_CONFIG, slab="slab")
 
 
+class SlobSlabCacheModel(SlabCacheModel):
+    CONFIG = dict(SMALL_CONFIG, slab="slob")
+
+
 TestSlabCache = SlabCacheModel.TestCase
 TestSlabCacheSLAB = ClassicSlabCacheModel.TestCase
+TestSlabCacheSLOB = SlobSlabCacheModel.TestCase
 TestSlabCacheSheaves = SheafSlabCacheModel.TestCase

@@ -77,6 +77,7 @@ int kmalloc_init(struct mm *m)
 					      type_flags[t] | SLAB_KMALLOC, NULL, true);
 			if (!s)
 				return -ENOMEM;
+			s->kmalloc_id = (unsigned)t * 32 + idx;
 			m->slab->kmalloc_caches[t][idx] = s;
 		}
 	}
@@ -378,7 +379,7 @@ size_t mm_ksize(struct mm *m, const void *p)
 		return 0;
 	if (page)
 		return PAGE_SIZE << page->private;
-	return s->ops->ksize(s);
+	return s->ops->ksize(s, p);
 }
 
 /* __do_krealloc(): in place when ksize allows, else allocate, copy, free. */
@@ -406,7 +407,7 @@ void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
 		ks = PAGE_SIZE << page->private;
 		orig = ks;
 	} else {
-		ks = s->ops->ksize(s);
+		ks = s->ops->ksize(s, p);
 		orig = s->ops->get_orig_size(s, (void *)p);
 	}
 	if (new_size <= ks && (page || new_size <= MM_KMALLOC_MAX_CACHE_SIZE)) {

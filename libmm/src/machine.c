@@ -331,8 +331,8 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "pcp=%s: expected on or off", v);
 		c->pcp_disabled = !strcmp(v, "off");
 	} else if (!strcmp(key, "slab")) {
-		if (strcmp(v, "slub") && strcmp(v, "slab"))
-			return cfg_error(err, errlen, "slab=%s: expected slub or slab", v);
+		if (strcmp(v, "slub") && strcmp(v, "slab") && strcmp(v, "slob"))
+			return cfg_error(err, errlen, "slab=%s: expected slub, slab or slob", v);
 		snprintf(c->slab, sizeof(c->slab), "%s", v);
 	} else if (!strcmp(key, "vmalloc_size") || !strcmp(key, "vmalloc")) {
 		/* vmalloc (issue 5); vmalloc= is the kernel's boot parameter */

@@ -17,6 +17,7 @@
  *   slub_core.c      slab pages, cpu slabs, partial lists, lockless frees
  *   slub_debug.c     debug checks (red zones, poison, tracks) and reports
  *   slab_classic.c   SLAB (mm/slab.c of v6.7): slab_classic_ops, slab=slab
+ *   slob.c           SLOB (mm/slob.c of v6.3): slob_ops, slab=slob
  *
  * Every allocation and free enters through the inlined fast paths of
  * slub.h (slab_alloc(), slab_free(), and kfree's slab_free_oo() and
@@ -74,6 +75,9 @@ struct slabinfo {
 struct slab_ops {
 	const char *name;                       /* the slab= machine key's value */
 	bool fast_path;                         /* SLUB's inlined per-CPU fast path */
+	/* the machine's own state (slab_state.priv), or NULL */
+	int   (*init)(struct mm *m);
+	void  (*exit)(struct mm *m);
 	/* __kmem_cache_create() (mutex): layout (size, objects, order, offset,
 	 * align), per-CPU and per-node state.  0, or -errno (release() cleans). */
 	int   (*create)(struct kmem_cache *s);
@@ -95,7 +99,7 @@ struct slab_ops {
 	 * check_free, not free)?  0 or a refusal */
 	int   (*check_object)(struct kmem_cache *s, struct page *slab, const void *x,
 			      const char *who, bool check_free);
-	size_t (*ksize)(const struct kmem_cache *s);
+	size_t (*ksize)(struct kmem_cache *s, const void *x);
 	void  (*set_orig_size)(struct kmem_cache *s, void *obj, size_t orig);
 	size_t (*get_orig_size)(struct kmem_cache *s, void *obj);
 	/* get_slabinfo() */
@@ -115,6 +119,7 @@ struct slab_ops {
 
 extern const struct slab_ops slub_ops;          /* slub.c: slab=slub */
 extern const struct slab_ops slab_classic_ops;  /* slab_classic.c: slab=slab */
+extern const struct slab_ops slob_ops;          /* slob.c: slab=slob */
 
 #define MAX_ALIASES 8
 
@@ -157,6 +162,7 @@ struct kmem_cache {
 	struct kmem_cache_node *node;   /* SLUB: [nr_nodes] */
 	const struct slab_ops *ops;     /* the machine's allocator */
 	void *priv;                     /* the other allocators' own state */
+	unsigned int kmalloc_id;        /* kmalloc caches: type * 32 + index */
 
 	/* slab_state.mutex */
 	char *name;
@@ -170,6 +176,7 @@ struct slab_state {
 	pthread_mutex_t mutex;          /* slab_mutex: the cache list, refcounts */
 	struct list_head caches;
 	const struct slab_ops *ops;     /* slab=: the machine's allocator */
+	void *priv;                     /* the allocator's machine-wide state */
 	slab_flags_t debug_flags;       /* machine-wide debug= (slub_debug=) */
 	char debug_caches[64];          /* ",name,name," or "" for every cache */
 	bool nomerge;

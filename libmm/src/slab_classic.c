@@ -1354,8 +1354,9 @@ static unsigned long slab_classic_stat(struct kmem_cache *s, int item)
 	return sum;
 }
 
-static size_t slab_classic_ksize(const struct kmem_cache *s)
+static size_t slab_classic_ksize(struct kmem_cache *s, const void *x)
 {
+	(void)x;
 	return s->object_size;
 }
 

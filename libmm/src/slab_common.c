@@ -18,7 +18,8 @@
  * kmalloc caches (kmalloc.c) are created here too and never destroyed.
  *
  * The allocator: struct slab_ops (slab.h), chosen at boot by the machine
- * key slab= (slub: slub_ops, the default; slab: slab_classic_ops).  Its
+ * key slab= (slub: slub_ops, the default; slab: slab_classic_ops; slob:
+ * slob_ops).  Its
  * tick hook, if any, is registered as m->slab_tick for mm_tick.  Every object operation enters through the
  * inlined fast paths of slub.h; slab_alloc_slow()/slab_free_slow() here
  * ask failslab (should_failslab(), slab_pre_alloc_hook()'s test) and
@@ -758,10 +759,16 @@ int slab_init(struct mm *m, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&st->mutex, NULL);
 	INIT_LIST_HEAD(&st->caches);
-	st->ops = strcmp(m->cfg.slab, "slab") ? &slub_ops : &slab_classic_ops;
+	st->ops = !strcmp(m->cfg.slab, "slab") ? &slab_classic_ops :
+		  !strcmp(m->cfg.slab, "slob") ? &slob_ops : &slub_ops;
 	st->nomerge = m->cfg.slab_nomerge;
 	m->slab = st;
 	m->slab_tick = st->ops->tick;
+	if (st->ops->init && st->ops->init(m)) {
+		if (err && errlen)
+			snprintf(err, errlen, "out of memory for the slab allocator");
+		return -ENOMEM;
+	}
 	m->fault.failslab_changed = slab_failslab_changed;
 	if (parse_debug(st, m->cfg.debug, err, errlen))
 		return -EINVAL;
@@ -798,6 +805,8 @@ void slab_exit(struct mm *m)
 		list_del(&s->list);
 		free_cache(s);
 	}
+	if (st->ops->exit)
+		st->ops->exit(m);
 	pthread_mutex_destroy(&st->mutex);
 	free(st);
 	m->slab = NULL;

@@ -761,8 +761,9 @@ static unsigned long slub_stat(struct kmem_cache *s, int item)
 	return sum;
 }
 
-static size_t slub_ksize(const struct kmem_cache *s)
+static size_t slub_ksize(struct kmem_cache *s, const void *x)
 {
+	(void)x;
 	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
 		return s->object_size;
 	if (s->flags & SLAB_STORE_USER)
