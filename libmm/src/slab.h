@@ -88,7 +88,8 @@ struct slab_ops {
 	int   (*shutdown)(struct kmem_cache *s);
 	/* __kmem_cache_shrink() (caller bound): flush, free empty slabs; slabs freed */
 	int   (*shrink)(struct kmem_cache *s);
-	/* the slow entries behind the fast paths (failslab already asked) */
+	/* the slow entries behind the fast paths (failslab already asked; alloc
+	 * only for a bound caller with valid GFP bits) */
 	void *(*alloc)(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size);
 	int   (*free)(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
 	/* n objects, all or nothing (failslab asked once); 0 or n */

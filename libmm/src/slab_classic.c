@@ -716,16 +716,6 @@ static void *slab_classic_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long c
 
 	(void)caller;
 	(void)orig_size;
-	if (!cpu) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): this thread is not bound to a CPU of the "
-			 "machine (call mm_cpu_bind first)", s->name);
-		return NULL;
-	}
-	if (gfp & ~__GFP_VALID_MASK) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): unknown GFP bits %#x", s->name,
-			 gfp & ~__GFP_VALID_MASK);
-		return NULL;
-	}
 	obj = cache_alloc(s, gfp, cpu);
 	if (!obj) {                     /* errno: the page allocator's */
 		stat(&SC(s)->cpu[cpu->id], STAT_ALLOC_FAILED);

@@ -60,12 +60,32 @@ static __noinline bool slab_alloc_failslab(struct kmem_cache *s, gfp_t gfp)
 	return true;
 }
 
+/* The allocator's slow entry, once the caller is known to be bound and the
+ * GFP bits valid: every allocator is called with a CPU. */
+static void *slab_alloc_checked(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
+				size_t orig_size)
+{
+	struct mm *m = s->mm;
+
+	if (!this_cpu(m)) {
+		mm_error(m, EINVAL, "kmem_cache_alloc(%s): this thread is not bound to a CPU of the "
+			 "machine (call mm_cpu_bind first)", s->name);
+		return NULL;
+	}
+	if (gfp & ~__GFP_VALID_MASK) {
+		mm_error(m, EINVAL, "kmem_cache_alloc(%s): unknown GFP bits %#x", s->name,
+			 gfp & ~__GFP_VALID_MASK);
+		return NULL;
+	}
+	return s->ops->alloc(s, gfp, caller, orig_size);
+}
+
 __noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 				 size_t orig_size)
 {
 	if (unlikely(failslab_armed(s->mm)) && slab_alloc_failslab(s, gfp))
 		return NULL;
-	return s->ops->alloc(s, gfp, caller, orig_size);
+	return slab_alloc_checked(s, gfp, caller, orig_size);
 }
 
 void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size)
@@ -115,7 +135,7 @@ int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p
 	if (this_cpu(s->mm) && !s->debug && !(gfp & ~__GFP_VALID_MASK) && s->ops->alloc_bulk)
 		return s->ops->alloc_bulk(s, gfp, n, p, caller);
 	for (i = 0; i < n; i++) {
-		p[i] = s->ops->alloc(s, gfp, caller, 0);
+		p[i] = slab_alloc_checked(s, gfp, caller, 0);
 		if (!p[i])
 			goto error;
 	}

@@ -399,16 +399,6 @@ static void *slob_ops_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long calle
 	void *ret;
 
 	(void)caller;
-	if (!this_cpu(m)) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): this thread is not bound to a CPU of the "
-			 "machine (call mm_cpu_bind first)", s->name);
-		return NULL;
-	}
-	if (gfp & ~__GFP_VALID_MASK) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): unknown GFP bits %#x", s->name,
-			 gfp & ~__GFP_VALID_MASK);
-		return NULL;
-	}
 	gfp |= s->allocflags;
 	if (s->flags & SLAB_KMALLOC) {          /* __do_kmalloc_node() */
 		if (size < PAGE_SIZE - MINALIGN) {

@@ -402,13 +402,14 @@ __noinline void *slab_alloc_bad_next(struct kmem_cache *s, struct kmem_cache_cpu
 	return obj;
 }
 
-/* ops->alloc: the sheaves, or ___slab_alloc() and the post-alloc hook */
+/* ops->alloc (the caller bound, its GFP bits valid): the sheaves, or
+ * ___slab_alloc() and the post-alloc hook */
 static void *slub_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size)
 {
 	struct mm_cpu *cpu = this_cpu(s->mm);
 	void *obj;
 
-	if (s->sheaf_capacity && cpu && !(gfp & ~__GFP_VALID_MASK))
+	if (s->sheaf_capacity)
 		obj = sheaf_alloc_slow(s, gfp, caller, orig_size, cpu);
 	else if ((obj = slab_alloc_refill(s, gfp, caller, orig_size, cpu)) && !s->debug)
 		slab_post_alloc(s, obj, gfp);

@@ -443,16 +443,6 @@ __noinline void *slab_alloc_refill(struct kmem_cache *s, gfp_t gfp, unsigned lon
 	struct page *slab;
 	void *freelist, *next;
 
-	if (!cpu) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): this thread is not bound to a CPU of the "
-			 "machine (call mm_cpu_bind first)", s->name);
-		return NULL;
-	}
-	if (gfp & ~__GFP_VALID_MASK) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): unknown GFP bits %#x", s->name,
-			 gfp & ~__GFP_VALID_MASK);
-		return NULL;
-	}
 	c = &s->cpu_slab[cpu->id];
 	if (s->debug)
 		return slab_alloc_debug(s, gfp, caller, orig_size, cpu, c);
