@@ -69,12 +69,18 @@ def plot(results, path):
     traces = list(results)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     width = 0.8 / len(ALLOCATORS)
-    for k, metric, title in ((0, "ns_per_op", "time per operation (ns)"),
-                             (1, "overhead", "slab memory / live bytes, at peak")):
+    for k, metric, title in ((0, "ns_per_op", "time per operation (ns, log scale)"),
+                             (1, "slab_bytes_peak", "slab memory at its peak, SLUB = 1")):
         ax = axes[k]
         for i, (name, _) in enumerate(ALLOCATORS):
             xs = [t + i * width for t in range(len(traces))]
-            ax.bar(xs, [results[t][name][metric] for t in traces], width, label=name)
+            ys = [results[t][name][metric] / (results[t]["SLUB"][metric] if k else 1)
+                  for t in traces]
+            ax.bar(xs, ys, width, label=name)
+        if k == 0:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, 1.6)
         ax.set_xticks([t + width for t in range(len(traces))])
         ax.set_xticklabels([t.split(".")[0] for t in traces], rotation=20, ha="right",
                            fontsize=8)
@@ -100,11 +106,19 @@ def table(results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--replot", action="store_true", help="only redraw OUT.png and OUT.md "
+                    "from OUT.json")
     ap.add_argument("--mmbench", default=os.path.join(TOP, "build/release/bin/mmbench"))
     ap.add_argument("--out", default=os.path.join(TOP, "results/slab_allocators"))
     ap.add_argument("--runs", type=int, default=3, help="replays per trace and allocator "
                     "(after one warm-up run; operation times pooled)")
     args = ap.parse_args()
+    if args.replot:
+        results = json.load(open(args.out + ".json"))["results"]
+        with open(args.out + ".md", "w") as f:
+            f.write(table(results))
+        plot(results, args.out + ".png")
+        return 0
     results = {}
     for trace in sorted(glob.glob(os.path.join(TOP, "workloads/traces/*.xz"))):
         name = os.path.basename(trace)
