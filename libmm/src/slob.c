@@ -18,9 +18,9 @@
  *
  * slob_alloc(): walk the list for the size; in each page with enough free
  * units try slob_page_alloc() - first fit within the page, alignment
- * honoured by splitting off a leading fragment - and on success move that
- * page to the front of the list (next-fit: the next search starts where
- * this one succeeded, Knuth vol. 1 2.5).  No page fits: a new page.
+ * honoured by splitting off a leading fragment - and on success rotate the
+ * list so that page is first (list_rotate_to_front(): next fit, the next
+ * search starts where this one succeeded, Knuth vol. 1 2.5).  No page fits: a new page.
  * slob_free(): a block that empties its page returns the page to the page
  * allocator at once; one that makes a full page partially free puts it on
  * the list for the freed size; otherwise it is inserted in address order
@@ -229,10 +229,12 @@ static void *slob_alloc(struct mm *m, size_t size, gfp_t gfp, size_t align, size
 		b = slob_page_alloc(sp, size, align, align_offset, &removed);
 		if (!b)
 			continue;
-		/* next-fit: start the next search at this page */
+		/* next-fit: the next search starts at this page -
+		 * list_rotate_to_front(): the list turns, in its order,
+		 * until sp is first (the pages before it go to the tail) */
 		if (!removed && slob_list->next != &sp->lru) {
-			list_del(&sp->lru);
-			list_add(&sp->lru, slob_list);
+			list_del(slob_list);
+			list_add_tail(slob_list, &sp->lru);
 		}
 		break;
 	}
