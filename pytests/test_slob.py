@@ -81,6 +81,24 @@ def test_next_fit_rotation(m):
         m.kfree(x)
 
 
+def test_rotation_keeps_the_list_order(m):
+    """list_rotate_to_front() turns the list, it does not just move one page:
+    with pages [C, B, A] (newest first), a request served by B leaves
+    [B, A, C], so the next request B cannot hold is served by A, not C."""
+    per_page = PAGE // (200 + HDR)
+    a, b, c = ([m.kmalloc(200) for _ in range(per_page)] for _ in range(3))
+    assert len({page(x[0]) for x in (a, b, c)}) == 3
+    m.kfree(b[3])                               # a 104-unit hole in B
+    first = m.kmalloc(150)                      # 79 units: C's tail (72) is too small
+    assert page(first) == page(b[0])
+    m.kfree(a[3])
+    m.kfree(c[3])                               # holes in A and C too
+    second = m.kmalloc(150)                     # B has 25 + 72 units: no room
+    assert page(second) == page(a[0])
+    for x in a[:3] + a[4:] + b[:3] + b[4:] + c[:3] + c[4:] + [first, second]:
+        m.kfree(x)
+
+
 def test_coalescing(m):
     """Freeing two neighbouring blocks makes one free block: a request of
     their combined size then fits exactly where the first was (first fit)."""
