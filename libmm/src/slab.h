@@ -75,6 +75,9 @@ struct slabinfo {
 struct slab_ops {
 	const char *name;                       /* the slab= machine key's value */
 	bool fast_path;                         /* SLUB's inlined per-CPU fast path */
+	bool no_kmalloc_merge;                  /* SLOB: kmalloc caches are only names
+	                                           (objects carry a header): never a
+	                                           merge target */
 	/* the machine's own state (slab_state.priv), or NULL */
 	int   (*init)(struct mm *m);
 	void  (*exit)(struct mm *m);

@@ -1384,7 +1384,7 @@ struct array_census {
 
 static int census_add(struct array_census *ac, struct array_cache *a)
 {
-	if (!a)
+	if (!a || !a->avail)
 		return 0;
 	if (ac->nr + a->avail > ac->cap) {
 		size_t cap = (ac->nr + a->avail) * 2 + 64;
@@ -1465,7 +1465,8 @@ static int validate_cache(struct kmem_cache *s, struct strbuf *err, unsigned lon
 		sb_printf(err, "slab: out of memory for validation");
 		goto out;
 	}
-	qsort(cs.objs, cs.nr, sizeof(void *), cmp_ptr);
+	if (cs.nr)
+		qsort(cs.objs, cs.nr, sizeof(void *), cmp_ptr);
 	for (size_t i = 1; i < cs.nr; i++)
 		if (cs.objs[i] == cs.objs[i - 1]) {
 			sb_printf(err, "cache %s: object %p is in the array caches twice", s->name,

@@ -218,7 +218,8 @@ static struct kmem_cache *find_mergeable(struct mm *m, unsigned size, unsigned a
 	for (e = st->caches.next; e != &st->caches; e = e->next) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 
-		if (s->ctor || (s->flags & SLAB_NEVER_MERGE) || s->refcount < 0)
+		if (s->ctor || (s->flags & SLAB_NEVER_MERGE) || s->refcount < 0 ||
+		    (st->ops->no_kmalloc_merge && (s->flags & SLAB_KMALLOC)))
 			continue;
 		if (size > s->size)
 			continue;

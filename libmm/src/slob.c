@@ -713,6 +713,7 @@ static void slob_exit(struct mm *m)
 const struct slab_ops slob_ops = {
 	.name = "slob",
 	.fast_path = false,
+	.no_kmalloc_merge = true,
 	.init = slob_init,
 	.exit = slob_exit,
 	.create = slob_ops_create,
