@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "slab.h"
 #include "vmalloc.h"
+#include "movable.h"
 
 void mm_destroy(struct mm *m)
 {
@@ -23,6 +24,9 @@ void mm_destroy(struct mm *m)
 			 "the machine: refused");
 		return;
 	}
+	compaction_exit(m);
+	process_exit_all(m);
+	migrate_exit(m);
 	slab_exit(m);
 	vmalloc_exit(m);
 	pcp_exit(m);
@@ -60,6 +64,11 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	if (m->slab && kmalloc_init(m)) {
 		if (err && errlen)
 			snprintf(err, errlen, "cannot create the kmalloc caches");
+		goto fail;
+	}
+	if (migrate_init(m) || compaction_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for migration and compaction state", errlen - 1);
 		goto fail;
 	}
 	return m;

@@ -30,7 +30,8 @@
  * CPU - only once a batch is kept), at most batch << 5 pages.  The vmstat
  * tick (mm_tick) decays high by an eighth towards high_min and frees what
  * is above it (decay_pcp_high), and drains a remote node's lists after 3
- * ticks without refills or spills (drain_zone_pages).
+ * ticks without refills or spills (drain_zone_pages); then kcompactd wakes
+ * (m->kcompactd_tick, compaction.c).
  * 6.5 (without the switch): high is fixed at high_min; a refill takes
  * max(batch >> order, 2); a free reaching high returns batch << free_factor
  * (free_factor grows per spill, halves per allocation), between batch and
@@ -302,8 +303,10 @@ static void ask_tick(struct mm_cpu *cpu)
 }
 
 /* mm_tick(): n vmstat ticks (the kernel's vmstat_update, every second) on
- * every CPU in turn; after each, the slab allocator's tick hook (SLAB's
- * cache_reap), outside drain_mutex. */
+ * every CPU in turn; after each, the hooks other layers registered, outside
+ * drain_mutex (their locks come before it): kcompactd's wake-up
+ * (compaction.c, kcompactd=tick) and the slab allocator's tick (SLAB's
+ * cache_reap). */
 int mm_tick(struct mm *m, unsigned long n)
 {
 	if (!m)
@@ -315,6 +318,8 @@ int mm_tick(struct mm *m, unsigned long n)
 		pthread_mutex_unlock(&m->drain_mutex);
 		if (m->slab_tick)
 			m->slab_tick(m);        /* the hook the slab layer registered */
+		if (m->kcompactd_tick)
+			m->kcompactd_tick(m);
 	}
 	return 0;
 }
