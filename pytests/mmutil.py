@@ -226,19 +226,29 @@ def pagetypeinfo_text(pageblock_order, pagetypes, pageblocks):
 # ---- the slab suites' classic / sheaves runs ----------------------------------
 
 def slab_mode_fixtures():
-    """``machine`` and ``small_machine`` fixtures, each run twice: on SLUB as
-    6.18 has it ("classic") and with per-CPU sheaves ("sheaves").  A test
-    module overrides conftest's with ``machine, small_machine =
+    """``machine`` and ``small_machine`` fixtures, each run three times: on
+    SLUB as 6.18 has it ("classic"), with per-CPU sheaves ("sheaves"), and
+    on SLAB (slab=slab) and SLOB (slab=slob).  Tests of SLUB's own behaviour (its layout, debug
+    reports, statistics) carry ``@pytest.mark.slub_only`` and skip on SLAB.
+    A test module overrides conftest's with ``machine, small_machine =
     slab_mode_fixtures()``."""
-    modes = [pytest.param({}, id="classic"), pytest.param(SHEAVES, id="sheaves")]
+    modes = [pytest.param({}, id="classic"), pytest.param(SHEAVES, id="sheaves"),
+             pytest.param({"slab": "slab"}, id="slab"), pytest.param({"slab": "slob"}, id="slob")]
+
+    def checked(request, **config):
+        if config.get("slab") in ("slab", "slob") and request.node.get_closest_marker("slub_only"):
+            pytest.skip("SLUB's own behaviour")
+        if config.get("slab") == "slob" and request.node.get_closest_marker("not_slob"):
+            pytest.skip("SLOB has no per-cache slabs or size classes")
+        yield from checked_machine(leak_check=False, **config)
 
     @pytest.fixture(params=modes)
     def machine(request):
-        yield from checked_machine(leak_check=False, **request.param)
+        yield from checked(request, **request.param)
 
     @pytest.fixture(params=modes)
     def small_machine(request):
-        yield from checked_machine(leak_check=False, **SMALL_CONFIG, **request.param)
+        yield from checked(request, **SMALL_CONFIG, **request.param)
 
     return machine, small_machine
 

@@ -367,6 +367,12 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         kcompactd wakes once (kcompactd=tick)."""
         ll.tick(self.handle, n)
 
+    def slabinfo_write(self, line, cpu=0):
+        """Write "name limit batchcount shared" to /proc/slabinfo: SLAB's
+        tunables (slab=slab machines only), from CPU cpu."""
+        with self.on_cpu(cpu):
+            ll.slabinfo_write(self.handle, line)
+
     def prefault_info(self, cpu=None):
         """What populating simulated RAM ahead of use cost (``prefault=``):
         {"mode", "pageblocks", "bytes", "ns", "minflt"}, for the whole machine

@@ -1,12 +1,14 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
  * layer's init in bottom-up order (machine -> fault injection -> zones ->
- * buddy -> CMA areas -> pcp -> vmalloc -> slab), like the kernel's
- * mm_core_init() (CMA areas activated right after the buddy lists exist),
- * and their exits in reverse.  A destroy from inside one of the machine's
- * own constructors or report callbacks is refused.  Nothing else
+ * buddy -> CMA areas -> pcp -> vmalloc -> slab -> kmalloc caches), like
+ * the kernel's mm_core_init() (CMA areas activated right after the buddy
+ * lists exist) and kmem_cache_init()'s create_kmalloc_caches(), and their
+ * exits in reverse.  A destroy from inside one of the machine's own
+ * constructors or report callbacks is refused.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -70,6 +72,11 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 		goto fail;
 	if (slab_init(m, err, errlen))
 		goto fail;
+	if (m->slab && kmalloc_init(m)) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot create the kmalloc caches");
+		goto fail;
+	}
 	if (migrate_init(m) || compaction_init(m)) {
 		if (err && errlen)
 			strncpy(err, "out of memory for migration and compaction state", errlen - 1);

@@ -407,8 +407,9 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "pcp=%s: expected on or off", v);
 		c->pcp_disabled = !strcmp(v, "off");
 	} else if (!strcmp(key, "slab")) {
-		if (strcmp(v, "slub"))
-			return cfg_error(err, errlen, "slab=%s: the only slab backend is slub", v);
+		if (strcmp(v, "slub") && strcmp(v, "slab") && strcmp(v, "slob"))
+			return cfg_error(err, errlen, "slab=%s: expected slub, slab or slob", v);
+		snprintf(c->slab, sizeof(c->slab), "%s", v);
 	} else if (!strcmp(key, "vmalloc_size") || !strcmp(key, "vmalloc")) {
 		/* vmalloc (issue 5); vmalloc= is the kernel's boot parameter */
 		if (parse_size(v, &bytes) || bytes % PAGE_SIZE || bytes < (1ul << 20) ||
@@ -645,6 +646,8 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 	if (c->debug[0])
 		sb_printf(sb, " debug=%s", c->debug);
 	/* slab (issue 4) */
+	if (strcmp(c->slab, d->slab))
+		sb_printf(sb, " slab=%s", c->slab);
 	if (c->slab_nomerge)
 		sb_puts(sb, " slab_nomerge=1");
 	if (c->init_on_alloc)

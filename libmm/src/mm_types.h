@@ -528,7 +528,9 @@ struct mm {
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
-	struct slab_state *slab;        /* slab.c: caches, kmalloc tables */
+	struct slab_state *slab;        /* slab_common.c: caches, kmalloc tables */
+	void (*slab_tick)(struct mm *m);        /* the slab allocator's tick hook
+	                                   (SLAB's cache_reap), run by mm_tick */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
 	struct migrate_state *migrate;  /* migrate.c: owners, processes */

@@ -28,7 +28,8 @@
  *      reserve is a whole number of pageblocks, exactly the pageblocks
  *      typed HighAtomic; cma_pages the pages of the pageblocks typed CMA.
  * Then the layers above check their own: vmalloc_validate() (vmalloc.c),
- * slab_validate() (slab.c: every cache's lists, freelists and counters, a
+ * slab_validate() (slab_common.c, on to the allocator's checker - SLUB's in
+ * slub_validate.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
  * validate_slab_cache does, and any damage found fails the check),
  * migrate_validate() (movable owners and isolated folios),
