@@ -494,7 +494,13 @@ class CmaModel(RuleBasedStateMachine):
     def pin(self, slot, longterm):
         if slot not in self.data or self.pins.get(slot, 0) >= 2:
             return
-        pfn = self.p.pin(slot * 4096, longterm=longterm)
+        try:
+            pfn = self.p.pin(slot * 4096, longterm=longterm)
+        except ValueError:
+            # a FOLL_LONGTERM pin must first migrate the folio out of CMA,
+            # which an earlier pin on it forbids: refused, nothing changed
+            assert longterm and self.pins.get(slot)
+            return
         if longterm:    # folio_is_longterm_pinnable(): never in CMA
             assert not any(self._in(n, pfn) for n in self.area)
         self.pins[slot] = self.pins.get(slot, 0) + 1
