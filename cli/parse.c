@@ -1,5 +1,5 @@
 /*
- * cli/parse.c - the workload language (SPEC §5) into a program (workload.h).
+ * cli/parse.c - the workload language into a program (workload.h).
  *
  *   machine cpus=2 NORMAL=256M          optional, before any operation
  *   cpu N                               following operations run as CPU N

@@ -1,4 +1,4 @@
-"""kmalloc (issue 4): the size classes at every boundary, the DMA and
+"""kmalloc: the size classes at every boundary, the DMA and
 reclaimable cache families, large kmalloc from compound pages, krealloc in
 place and moving, kzalloc/kcalloc/kmalloc_array with overflow checks,
 kmemdup/kstrdup, and kfree refusing whatever is not a live kmalloc object.

@@ -1,4 +1,4 @@
-"""SLUB caches (issue 4): layout and order against the kernel's rules, merging,
+"""SLUB caches: layout and order against the kernel's rules, merging,
 shrink/destroy, statistics, the slub_debug detections in the spirit of
 lib/slub_kunit.c (corrupt for real, check the report and the error count,
 the machine keeps working), hardening, and the slabinfo/JSON reports.
@@ -23,7 +23,7 @@ def fls(x):
     return x.bit_length()
 
 
-# ---- reference §5.3/§5.4 restated ----------------------------------------
+# ---- the kernel's rules restated ------------------------------------------
 
 def get_order(size):
     return max(0, fls((size - 1) >> 12))
@@ -209,7 +209,7 @@ def test_destroy_with_live_objects_refuses(machine):
     c.destroy()
 
 
-# ---- slub_debug: the slub_kunit scenarios (reference §8.2) ---------------------
+# ---- slub_debug: the slub_kunit scenarios ---------------------
 
 def kunit_cache(m, name, size, flags):
     return m.kmem_cache_create(name, size, flags=flags + "|SLAB_NO_USER_FLAGS")

@@ -57,7 +57,7 @@ static const struct mm_config default_config = {
 	.slab = "slub",
 	.slab_hardened = 1,
 	.slub_max_order = 3,
-	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
+	.vmalloc_size = 4ul << 30,      /* vmalloc */
 	.pa_base = PA_POLICY_6_18,
 	.thp = THP_NEVER,
 	.cpu_cache_slice = 2ul << 20,
@@ -147,7 +147,7 @@ static const struct int_key int_keys[] = {
 	{ "watermark_scale_factor", 1, 3000, offsetof(struct mm_config, watermark_scale_factor) },
 	{ "percpu_pagelist_high_fraction", 0, 1 << 30,
 	  offsetof(struct mm_config, percpu_pagelist_high_fraction) },
-	/* slab (issue 4) */
+	/* slab */
 	{ "slab_nomerge", 0, 1, offsetof(struct mm_config, slab_nomerge) },
 	{ "init_on_alloc", 0, 1, offsetof(struct mm_config, init_on_alloc) },
 	{ "init_on_free", 0, 1, offsetof(struct mm_config, init_on_free) },
@@ -411,7 +411,7 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "slab=%s: expected slub, slab or slob", v);
 		snprintf(c->slab, sizeof(c->slab), "%s", v);
 	} else if (!strcmp(key, "vmalloc_size") || !strcmp(key, "vmalloc")) {
-		/* vmalloc (issue 5); vmalloc= is the kernel's boot parameter */
+		/* vmalloc; vmalloc= is the kernel's boot parameter */
 		if (parse_size(v, &bytes) || bytes % PAGE_SIZE || bytes < (1ul << 20) ||
 		    bytes > (64ul << 40))
 			return cfg_error(err, errlen, "%s=%s: expected a size from 1M to 64T, a "
@@ -645,7 +645,7 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
 	if (c->debug[0])
 		sb_printf(sb, " debug=%s", c->debug);
-	/* slab (issue 4) */
+	/* slab */
 	if (strcmp(c->slab, d->slab))
 		sb_printf(sb, " slab=%s", c->slab);
 	if (c->slab_nomerge)
@@ -666,7 +666,7 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " slub_sheaves=1");
 	if (c->slub_sheaf_capacity)
 		sb_printf(sb, " slub_sheaf_capacity=%d", c->slub_sheaf_capacity);
-	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc (issue 5) */
+	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc */
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);
 	}

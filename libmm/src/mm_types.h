@@ -391,7 +391,7 @@ struct mm_config {
 	int percpu_pagelist_high_fraction;
 	char slab[16];
 	char debug[64];
-	/* slab (issue 4): 0/1 switches and SLUB boot parameters */
+	/* slab: 0/1 switches and SLUB boot parameters */
 	int slab_nomerge;               /* slab_nomerge: never merge caches */
 	int init_on_alloc, init_on_free;
 	int slab_hardened;              /* FREELIST_HARDENED + FREELIST_RANDOM, default 1 */
@@ -399,7 +399,7 @@ struct mm_config {
 	int slub_min_order, slub_max_order;
 	int slub_sheaves;               /* per-CPU sheaves over the cpu slabs (7.0) */
 	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
-	/* vmalloc (issue 5) */
+	/* vmalloc */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
 	/* page allocator policy and the boot parameters around it */
 	unsigned pa_base;               /* page_alloc_policy=: PA_POLICY_6_18/6_5 */

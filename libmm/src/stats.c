@@ -524,11 +524,11 @@ char *mm_report_text(struct mm *m, const char *name)
 		pagetypeinfo(m, &sb);
 	else if (!strcmp(name, "zoneinfo"))
 		walk_zones(m, &sb, true, zoneinfo_show);
-	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc (issue 5) */
+	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc */
 		vmallocinfo_show(m, &sb);
 	else if (!strcmp(name, "vmstat"))
 		vmstat_text(m, &sb);
-	else if (!strcmp(name, "slabinfo"))           /* slab (issue 4) */
+	else if (!strcmp(name, "slabinfo"))           /* slab */
 		slab_report_text(m, &sb);
 	else if (!strcmp(name, "unusable_index"))
 		walk_zones(m, &sb, false, unusable_show);
@@ -691,9 +691,9 @@ char *mm_report_json(struct mm *m)
 	walk_zones(m, &sb, true, json_zone);
 	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, &sb);
-	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
+	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc */
 	vmalloc_json(m, &sb);
-	sb_puts(&sb, ",\n  \"slab\": ");            /* slab (issue 4) */
+	sb_puts(&sb, ",\n  \"slab\": ");            /* slab */
 	slab_report_json(m, &sb);
 	sb_puts(&sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
 	compaction_json(m, &sb);

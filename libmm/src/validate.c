@@ -376,9 +376,9 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 	for (int id = 0; id < m->nr_zones && !ret; id++)
 		ret = validate_zone(zone_by_id(m, id), &sb, &contig);
 	if (!ret)
-		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
+		ret = vmalloc_validate(m, &sb);         /* vmalloc */
 	if (!ret)
-		ret = slab_validate(m, &sb);            /* slab (issue 4) */
+		ret = slab_validate(m, &sb);            /* slab */
 	if (!ret)
 		ret = migrate_validate(m, &sb);         /* owners, isolation */
 	if (!ret)

@@ -218,7 +218,7 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 #endif
 
 #include <libmm/vmalloc.h>
-#include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
+#include <libmm/slab.h>     /* SLUB and kmalloc */
 #include <libmm/migrate.h>  /* processes, pins, migration, compaction */
 #include <libmm/debug.h>    /* taint, fault injection, dump_page, quiesce */
 #include <libmm/cma.h>      /* CMA areas, alloc_contig_range, gigantic pages */
