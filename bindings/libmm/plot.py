@@ -21,7 +21,7 @@ With two or more results (e.g. libmm and malloc backends on one workload):
 NAME defaults to the first result's workload file name.  matplotlib with the
 Agg backend: no display needed.  The functions plot_fragmentation,
 plot_buddyinfo, plot_latency_cdf and plot_memory take loaded JSON (dicts)
-and a path.
+and a path; ZONE_ORDER is the order zones are drawn in.
 """
 import argparse
 import json
@@ -34,6 +34,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+#: the order zones are drawn in (kernel order)
 ZONE_ORDER = ["DMA", "DMA32", "NORMAL", "MOVABLE"]
 
 
@@ -232,6 +233,8 @@ def plot_memory(docs, path):
 
 
 def main(argv=None):
+    """The command line: python3 -m libmm.plot RESULT.json ... (argv: its
+    arguments); prints the files written, returns the exit status."""
     ap = argparse.ArgumentParser(prog="python3 -m libmm.plot",
                                  description="plots of mmbench JSON results")
     ap.add_argument("results", nargs="+")

@@ -1,0 +1,123 @@
+"""The documentation in the repository: README.md and docs/*.md.
+
+- every public Python name of the libmm package has a docstring (a constant:
+  a "#:" comment or its module's docstring), and docs/python-api.md is what
+  scripts/apidocs.py generates from them today;
+- docs/c-api.md is what the script generates from the public headers, and
+  names every mm_* function they declare;
+- every relative link (and #anchor) in README.md and docs/*.md resolves;
+- the docs cite nothing outside the repository.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+import apidocs  # noqa: E402
+
+DOCS = [os.path.join(TOP, "README.md")] + sorted(
+    os.path.join(TOP, "docs", f) for f in os.listdir(os.path.join(TOP, "docs"))
+    if f.endswith(".md"))
+LINK = re.compile(r"!?\[(?:[^\]\[]|\[[^\]]*\])*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def _prose(text):
+    """The text without fenced code blocks and inline code spans."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def _anchors(path):
+    """GitHub's heading anchors of a markdown file (duplicates get -1, -2, ...)."""
+    seen, out = {}, set()
+    with open(path) as f:
+        text = re.sub(r"^```.*?^```", "", f.read(), flags=re.S | re.M)
+    for line in text.splitlines():
+        mo = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if not mo:
+            continue
+        base = apidocs.slug(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", mo.group(1)))
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.add(base if n == 0 else "%s-%d" % (base, n))
+    return out
+
+
+def test_every_public_python_name_has_a_docstring():
+    assert apidocs.missing_docstrings() == []
+
+
+def test_python_api_md_is_current():
+    with open(apidocs.PY_DOC) as f:
+        assert f.read() == apidocs.python_api(), \
+            "docs/python-api.md is stale: run scripts/apidocs.py"
+
+
+def test_c_api_md_is_current():
+    with open(apidocs.C_DOC) as f:
+        assert f.read() == apidocs.c_api(), "docs/c-api.md is stale: run scripts/apidocs.py"
+
+
+def test_c_api_md_names_every_public_function():
+    with open(apidocs.C_DOC) as f:
+        doc = f.read()
+    declared = []
+    for h in os.listdir(apidocs.HEADERS):
+        with open(os.path.join(apidocs.HEADERS, h)) as f:
+            declared += apidocs.header_functions(f.read())
+    assert len(declared) > 120
+    missing = [fn for fn in declared if "[`%s`](#" % fn not in doc]
+    assert missing == []
+
+
+def test_header_functions_sees_declarations_only():
+    text = ("/* mm_in_comment(m) */\nint mm_one(struct mm *m);\n"
+            "static inline int two(void)\n{\n\treturn mm_three(mm_current());\n}\n"
+            "#define four(x) mm_four(x)\nvoid\t\t*mm_five(struct mm *m, size_t n);\n")
+    assert apidocs.header_functions(text) == ["mm_one", "mm_five"]
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: os.path.relpath(p, TOP))
+def test_relative_links_resolve(path):
+    with open(path) as f:
+        text = _prose(f.read())
+    bad = []
+    for target in LINK.findall(text):
+        if re.match(r"^[a-z]+:", target):          # http:, https:, mailto:
+            continue
+        file_part, _, anchor = target.partition("#")
+        dest = os.path.normpath(os.path.join(os.path.dirname(path), file_part)) \
+            if file_part else path
+        if not dest.startswith(TOP + os.sep) and dest != TOP:
+            bad.append("%s: outside the repository" % target)
+        elif not os.path.exists(dest):
+            bad.append("%s: no such file" % target)
+        elif anchor and dest.endswith(".md") and anchor not in _anchors(dest):
+            bad.append("%s: no heading #%s in %s" % (target, anchor,
+                                                     os.path.relpath(dest, TOP)))
+    assert bad == []
+
+
+def test_link_checker_finds_broken_links(tmp_path):
+    """The checker's own parts: slugs as GitHub makes them, links found in
+    prose and not in code."""
+    assert apidocs.slug("Call sites: page_owner and allocation tags") == \
+        "call-sites-page_owner-and-allocation-tags"
+    assert apidocs.slug("`<libmm/mm.h>`") == "libmmmmh"
+    md = tmp_path / "x.md"
+    md.write_text("# One\n## One\n[a](x.md#one-1) `[b](nowhere.md)`\n"
+                  "```\n[c](nowhere.md)\n```\n![d](pic.png \"title\")\n")
+    assert _anchors(str(md)) == {"one", "one-1"}
+    assert LINK.findall(_prose(md.read_text())) == ["x.md#one-1", "pic.png"]
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: os.path.relpath(p, TOP))
+def test_docs_cite_nothing_outside_the_repository(path):
+    with open(path) as f:
+        text = f.read()
+    pattern = re.compile(r"\bSPEC\b|ARCHITECTURE\.md|\.\./shared|§|\([Ii]ssue \d+\)|"
+                         r"\b[Ii]ssue \d+\b|reference/")
+    assert [m.group(0) for m in pattern.finditer(text)] == []
