@@ -121,3 +121,20 @@ def test_docs_cite_nothing_outside_the_repository(path):
     pattern = re.compile(r"\bSPEC\b|ARCHITECTURE\.md|\.\./shared|§|\([Ii]ssue \d+\)|"
                          r"\b[Ii]ssue \d+\b|reference/")
     assert [m.group(0) for m in pattern.finditer(text)] == []
+
+
+def _mmw_examples():
+    with open(os.path.join(TOP, "docs", "workloads.md")) as f:
+        return re.findall(r"^```mmw\n(.*?)^```", f.read(), flags=re.S | re.M)
+
+
+@pytest.mark.parametrize("index", range(len(_mmw_examples())))
+def test_workload_examples_run(index):
+    """Every ```mmw block of docs/workloads.md replays and validates."""
+    import subprocess
+    mmbench = os.environ.get("MMBENCH") or os.path.join(TOP, "build", "release", "bin",
+                                                        "mmbench")
+    r = subprocess.run([mmbench, "run", "-", "--format", "mmw", "--quiet", "--validate"],
+                       input=_mmw_examples()[index], text=True, capture_output=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
