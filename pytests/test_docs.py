@@ -149,3 +149,34 @@ def test_call_table_is_current():
         text = f.read()
     assert callgraph.updated_doc(text, callgraph.table(callgraph.graph(callgraph.objects()))) \
         == text, "docs/architecture.md: the call table is stale: run scripts/callgraph.py"
+
+
+def test_json_md_names_every_field(tmp_path):
+    """Every member name of a real mmbench result (and so of the library report
+    inside it) appears in docs/json.md - counters named by the kernel (vmstat,
+    slab statistics) and operation names excepted."""
+    import json
+    import subprocess
+    mmbench = os.environ.get("MMBENCH") or os.path.join(TOP, "build", "release", "bin",
+                                                        "mmbench")
+    out = tmp_path / "r.json"
+    r = subprocess.run([mmbench, "run", os.path.join(TOP, "workloads", "towards_oom.mmw"),
+                        "--quiet", "--json", str(out), "--set", "cma=8M", "--timeline", "5",
+                        "--runs", "2", "--warmup", "--validate"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    names = set()
+
+    def walk(x, parent):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if parent not in ("vmstat", "stats", "ops"):
+                    names.add(k)
+                walk(v, k)
+        elif isinstance(x, list):
+            for v in x[:1]:
+                walk(v, parent)
+    walk(json.loads(out.read_text()), "")
+    with open(os.path.join(TOP, "docs", "json.md")) as f:
+        doc = f.read()
+    assert sorted(n for n in names if not re.search(r"`%s(\[\])?`" % re.escape(n), doc)) == []
