@@ -73,16 +73,19 @@ def header_functions(text):
 
 
 def _opening_comment(lines):
-    """The header's first comment as text, and the index of the line after it."""
+    """The header's first comment as text (after any // lines: the license
+    line), and the index of the line after it."""
+    first = 0
+    while first < len(lines) and (lines[first].startswith("//") or not lines[first].strip()):
+        first += 1
+    if first == len(lines) or not lines[first].startswith("/*"):
+        return "", first
     out = []
-    for i, line in enumerate(lines):
-        s = line.strip()
-        if i == 0 and s.startswith("/*"):
-            continue
-        if s.startswith("*/"):
+    for i in range(first + 1, len(lines)):
+        if lines[i].strip().startswith("*/"):
             return "\n".join(out).strip("\n"), i + 1
-        out.append(re.sub(r"^ \* ?|^ \*$", "", line).rstrip())
-    return "", 0
+        out.append(re.sub(r"^ \* ?|^ \*$", "", lines[i]).rstrip())
+    return "", first
 
 
 def _sections(lines):
