@@ -180,3 +180,21 @@ def test_json_md_names_every_field(tmp_path):
     with open(os.path.join(TOP, "docs", "json.md")) as f:
         doc = f.read()
     assert sorted(n for n in names if not re.search(r"`%s(\[\])?`" % re.escape(n), doc)) == []
+
+
+def _python_blocks(path):
+    with open(path) as f:
+        return re.findall(r"^```python\n(.*?)^```", f.read(), flags=re.S | re.M)
+
+
+@pytest.mark.parametrize("path", [os.path.join(TOP, "README.md"),
+                                  os.path.join(TOP, "docs", "tutorial-student.md")],
+                         ids=lambda p: os.path.relpath(p, TOP))
+def test_tour_python_runs(path):
+    """The README's tour and the student tutorial run as written (the
+    tutorial's blocks in order, as one session)."""
+    import subprocess
+    code = "\n".join(_python_blocks(path))
+    r = subprocess.run([sys.executable, "-c", code], cwd=TOP, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
