@@ -87,6 +87,12 @@ def _rc(m, rc):
     return rc
 
 
+def _cache_int(attr, doc):
+    """A read-only int attribute of a cache: mm_kmem_cache_<attr>(handle)."""
+    fn = getattr(lib, "mm_kmem_cache_" + attr)
+    return property(lambda self: int(fn(self.handle)), doc=doc)
+
+
 class KmemCache:
     """One kmem_cache of a Machine (returned by Machine.kmem_cache_create).
 
@@ -207,26 +213,16 @@ class KmemCache:
 
     name = property(lambda self: ffi.string(lib.mm_kmem_cache_name(self.handle)).decode(),
                     doc="The cache's name (for a merged cache: the cache it merged into).")
-    object_size = property(lambda self: int(lib.mm_kmem_cache_object_size(self.handle)),
-                           doc="s->object_size: the size asked for.")
-    size = property(lambda self: int(lib.mm_kmem_cache_size(self.handle)),
-                    doc="s->size: an object's slot with metadata, red zones and padding.")
-    align = property(lambda self: int(lib.mm_kmem_cache_align(self.handle)),
-                     doc="The alignment calculate_alignment() chose.")
-    objects_per_slab = property(
-        lambda self: int(lib.mm_kmem_cache_objects_per_slab(self.handle)),
-        doc="Objects in a slab of the preferred order.")
-    order = property(lambda self: int(lib.mm_kmem_cache_order(self.handle)),
-                     doc="The page order of the cache's slabs (calculate_order()).")
-    offset = property(lambda self: int(lib.mm_kmem_cache_offset(self.handle)),
-                      doc="s->offset: where the free pointer sits in a free object.")
-    flags = property(lambda self: int(lib.mm_kmem_cache_flags(self.handle)),
-                     doc="The cache's SLAB_* flags as an int (slab_flags_text() names them).")
-    refcount = property(lambda self: int(lib.mm_kmem_cache_refcount(self.handle)),
-                        doc="References to the C cache: 1 + the caches merged into it.")
-    sheaf_capacity = property(
-        lambda self: int(lib.mm_kmem_cache_sheaf_capacity(self.handle)),
-        doc="Objects per per-CPU sheaf (slub_sheaves=1 machines), else 0.")
+    object_size = _cache_int("object_size", "s->object_size: the size asked for.")
+    size = _cache_int("size", "s->size: an object's slot with metadata, red zones and padding.")
+    align = _cache_int("align", "The alignment calculate_alignment() chose.")
+    objects_per_slab = _cache_int("objects_per_slab", "Objects in a slab of the preferred order.")
+    order = _cache_int("order", "The page order of the cache's slabs (calculate_order()).")
+    offset = _cache_int("offset", "s->offset: where the free pointer sits in a free object.")
+    flags = _cache_int("flags", "The cache's SLAB_* flags as an int (slab_flags_text() names them).")
+    refcount = _cache_int("refcount", "References to the C cache: 1 + the caches merged into it.")
+    sheaf_capacity = _cache_int("sheaf_capacity",
+                                "Objects per per-CPU sheaf (slub_sheaves=1 machines), else 0.")
 
     @property
     def failslab(self):
