@@ -97,13 +97,14 @@ def calculate_slab_order(size, layout, max_order=1, reclaim=False):
     return 0, 0, 0
 
 
-def kmem_cache_layout(size, ctor):
-    """__kmem_cache_create(): the size word-aligned, then objfreelist, else
-    off-slab, else on-slab"""
+def kmem_cache_layout(size, ctor, object_size=None):
+    """__kmem_cache_create(): the size word-aligned, then objfreelist (its
+    index array must fit in the object), else off-slab, else on-slab"""
+    object_size = object_size or size
     size = (size + 7) & ~7
     if not ctor:
         num, order, left = calculate_slab_order(size, "objfreelist")
-        if num and num * IDX <= size:
+        if num and num * IDX <= object_size:
             return "objfreelist", num, order, left
     num, order, left = calculate_slab_order(size, "off")
     if num and left < num * IDX:
@@ -238,13 +239,22 @@ def test_alien_free_goes_to_the_alien_cache():
         m.validate()
 
 
-def test_double_free_refused(slab_machine):
+@pytest.mark.parametrize("flags,report", [
+    ("SLAB_NO_MERGE", None),
+    # verify_redzone_free(): both red zones already RED_INACTIVE
+    ("SLAB_RED_ZONE", "slab error in verify_redzone_free(): cache `df': double free detected"),
+    # slab_put_obj()'s check, for a debug cache without red zones
+    ("SLAB_POISON", "slab: double free detected in cache 'df', objp %#x"),
+])
+def test_double_free_refused(slab_machine, flags, report):
     m = slab_machine
-    c = m.kmem_cache_create("df", 64, flags="SLAB_NO_MERGE")
+    c = m.kmem_cache_create("df", 64, flags=flags)
     a = c.alloc()
     c.free(a)
     with pytest.raises(Exception, match="double free"):
         c.free(a)
+    if report:
+        assert (report.replace("%#x", "%#x" % a)) in m.dmesg()
     with pytest.raises(Exception, match="Invalid object pointer"):
         c.free(c.alloc() + 8)
     m.validate()
@@ -278,17 +288,10 @@ def debug_size(size, red_zone, store_user):
 
 
 def debug_layout(object_size, flags):
-    """the layout of kmem_cache_layout() for the debug size: the
-    OBJFREELIST test compares the freelist with the object size"""
+    """(size, objects, order): kmem_cache_layout() of the debug size"""
     size, _ = debug_size(object_size, "RED_ZONE" in flags, "STORE_USER" in flags)
-    num, order, left = calculate_slab_order(size, "objfreelist")
-    if num and num * IDX <= object_size:
-        return size, "objfreelist", num, order
-    num, order, left = calculate_slab_order(size, "off")
-    if num and left < num * IDX:
-        return size, "off", num, order
-    num, order, left = calculate_slab_order(size, "on")
-    return size, "on", num, order
+    _, num, order, _ = kmem_cache_layout(size, False, object_size)
+    return size, num, order
 
 
 @pytest.mark.parametrize("size,flags,expect", [
@@ -304,7 +307,7 @@ def test_debug_layout(slab_machine, size, flags, expect):
     m = slab_machine
     c = m.kmem_cache_create("dl%d" % size, size, flags=flags)
     assert (c.size, c.objects_per_slab, c.order) == expect
-    assert expect == (lambda L: (L[0], L[2], L[3]))(debug_layout(size, flags))
+    assert expect == debug_layout(size, flags)
     _, offset = debug_size(size, "RED_ZONE" in flags, "STORE_USER" in flags)
     objs = [c.alloc() for _ in range(3)]
     for a in objs:
@@ -428,25 +431,6 @@ def test_red_zone_overflow_refused(slab_machine):
     m.write(a - 1, RED_ACTIVE[7:])
     c.free(a)
     c.destroy()
-
-
-def test_double_free_reads_red_inactive(slab_machine):
-    m = slab_machine
-    c = m.kmem_cache_create("dfz", 64, flags="SLAB_RED_ZONE")
-    a = c.alloc()
-    c.free(a)
-    with pytest.raises(Exception, match="double free"):
-        c.free(a)
-    assert "slab error in verify_redzone_free(): cache `dfz': double free detected" in m.dmesg()
-    p = m.kmem_cache_create("dfp", 64, flags="SLAB_POISON")
-    b = p.alloc()
-    p.free(b)
-    with pytest.raises(Exception, match="double free"):
-        p.free(b)
-    assert "slab: double free detected in cache 'dfp', objp %#x" % b in m.dmesg()
-    m.validate()
-    c.destroy()
-    p.destroy()
 
 
 def test_free_object_red_zone_damage(slab_machine):

@@ -50,12 +50,31 @@
  * REAPTIMEOUT_NODE (4 s) a node's shared array and, unless touched, a
  * fifth of free_limit's worth of free slabs (drain_freelist()).
  *
- * Userspace differences: SLAB honours none of the debug flags (red zone,
- * poison, store user are accepted and ignored: DEBUG builds only in the
- * kernel); each slab carries a host-memory bitmap of the objects handed
- * out (page->freelist points at it, with the freelist pointer), so a
- * double or foreign free is refused instead of corrupting the lists;
- * kmalloc keeps SLUB's size classes (8 .. 8k, larger sizes from pages).
+ * Debug (mm/slab.c's DEBUG code; SLAB_RED_ZONE, SLAB_POISON,
+ * SLAB_STORE_USER from debug= or the cache's flags): a slot is
+ *   [red zone 1 (8) | object, word-aligned | red zone 2 (8) | user word]
+ * (obj_offset 8 with red zones; __kmem_cache_create() drops red zone and
+ * user word when the alignment is above 8).  The freelists and array
+ * caches hold slots; the user gets slot + obj_offset.  Red zones are
+ * RED_ACTIVE in use, RED_INACTIVE free; poison_obj() fills a free object
+ * with POISON_FREE, an allocated one with POISON_INUSE (last byte
+ * POISON_END).  Checks: cache_alloc_debugcheck_after() with
+ * check_poison_obj() on every allocation (a damaged object is reported
+ * and quarantined: it stays allocated, the next is taken),
+ * verify_redzone_free() on every free (a damaged or already free object
+ * is reported and the free refused), slab_destroy_debugcheck() on every
+ * slab freed, and check_debug_slab() for kmem_cache_validate() (reports)
+ * and mm_validate() (first problem in err); none of them repairs.  The
+ * OBJFREELIST_SLAB freelist lives in a free object's body: that object
+ * is exempt from the poison check and re-poisoned when the slab fills
+ * (fixup_objfreelist_debug()).  Reports count and taint 'B'.
+ *
+ * Userspace differences: debug= (slub_debug=) reaches SLAB too (the
+ * kernel needed CONFIG_DEBUG_SLAB); each slab carries a host-memory
+ * bitmap of the objects handed out (page->freelist points at it, with the
+ * freelist pointer), so a double or foreign free is refused instead of
+ * corrupting the lists; kmalloc keeps SLUB's size classes (8 .. 8k,
+ * larger sizes from pages).
  *
  * Locking: a CPU's array cache belongs to the thread bound to the CPU (or
  * one that acquired it to drain it); n->list_lock guards a node's lists,
