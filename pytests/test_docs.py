@@ -188,11 +188,12 @@ def _python_blocks(path):
 
 
 @pytest.mark.parametrize("path", [os.path.join(TOP, "README.md"),
+                                  os.path.join(TOP, "docs", "python-guide.md"),
                                   os.path.join(TOP, "docs", "tutorial-student.md")],
                          ids=lambda p: os.path.relpath(p, TOP))
 def test_tour_python_runs(path):
-    """The README's tour and the student tutorial run as written (the
-    tutorial's blocks in order, as one session)."""
+    """The README's tour, the Python guide's example and the student
+    tutorial run as written (a page's blocks in order, as one session)."""
     import subprocess
     code = "\n".join(_python_blocks(path))
     r = subprocess.run([sys.executable, "-c", code], cwd=TOP, capture_output=True,
