@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_slab.c - SLUB and kmalloc speed and memory efficiency (issue 4),
  * side by side in one run.  Every timing is the median of REPS rounds; within
@@ -23,7 +24,7 @@
  * `bench_slab malloc`, which times plain malloc/free on the same sequences.
  *
  * Usage: bench_slab                full run; table on stdout and
- *                                  results/bench_slab.json
+ *                                  $MM_RESULTS/bench_slab.json
  *        bench_slab malloc         the malloc()/free() contender only (JSON line)
  *        bench_slab count MODE N   N pairs of MODE (slab, slab_nohard,
  *                                  slab_sheaves, kmalloc, kmalloc_sheaves, glibc,
@@ -486,7 +487,7 @@ int main(int argc, char **argv)
 	       "\n", 100.0 * (double)(w.ksize - w.requested) / (double)w.slab_bytes,
 	       100.0 * (double)(w.slab_bytes - w.ksize) / (double)w.slab_bytes,
 	       100.0 * (double)(w.slab_bytes - w.requested) / (double)w.slab_bytes);
-	j = fopen("results/bench_slab.json", "w");
+	j = bench_result_file("bench_slab.json");
 	if (j) {
 		fprintf(j, "{\"schema\": \"libmm-bench/1\", \"bench\": \"slab\", \"git\": \"%s\", "
 			"\"variant\": \"release\", \"reps\": %d, \"seed\": 42, \"workload\": "

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/info.c - `mmbench info [--machine "CONFIG"]`: creates the machine and
  * prints its canonical config, CPUs and nodes, one line per zone (PFN span,

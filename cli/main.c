@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/main.c - mmbench's entry point: top-level --help and dispatch to the
  * subcommands of the command table, plus the option helpers they share.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/mmbench.h - what mmbench's files share: the subcommand table entry,
  * exit codes, the small option helpers, and machine config merging

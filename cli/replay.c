@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/replay.c - runs the operation stream (workload.h) against a libmm
  * machine or the process's malloc, timing every operation.  The stream

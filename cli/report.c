@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/report.c - what a run tells the user: the human summary (stdout) and
  * the JSON result (--json).

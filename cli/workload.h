@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/workload.h - what mmbench's input reader, parser, trace importers,
  * replayer and report writer share: the operation stream.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """SLUB caches (issue 4): layout and order against the kernel's rules, merging,
 shrink/destroy, statistics, the slub_debug detections in the spirit of
 lib/slub_kunit.c (corrupt for real, check the report and the error count,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Taint (kernel/panic.c): corruption a script can assert on.
 
 Every slub_debug BUG report, freelist corruption, invalid free and refused

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The Pythonic ``Machine``: the page-allocator part, taint, fault
 injection, page state and quiescing.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.plot - pictures of mmbench results (JSON, schema mmbench/1).
 
     python3 -m libmm.plot RESULT.json [RESULT.json ...] [-o DIR] [--name NAME]

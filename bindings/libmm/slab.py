@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The slab/kmalloc part of ``Machine``.
 
     c = m.kmem_cache_create("dentry", 192, align=0, flags="SLAB_HWCACHE_ALIGN")

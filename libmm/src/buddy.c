@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * buddy.c - the buddy allocator proper: per-zone free_area[order] lists per
  * migratetype, split (expand, page_del_and_expand) and merge

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fault_inject.c - failure on purpose: lib/fault-inject.c's should_fail_ex()
  * and its two mm users, mm/fail_page_alloc.c (should_fail_alloc_page(),

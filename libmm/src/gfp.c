@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * gfp.c - GFP flags as text: parsing "GFP_KERNEL|__GFP_ZERO" (the names a
  * 6.x kernel prints in tracepoints and warnings, plus numbers) and printing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * internal.h - declarations shared between libmm's source files, grouped by
  * the file that defines them, plus the small inline helpers every layer uses

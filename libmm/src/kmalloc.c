@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kmalloc.c - the kmalloc family on top of slab.c (mm/slab_common.c,
  * include/linux/slab.h).

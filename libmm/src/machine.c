@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * machine.c - the simulated machine: config parsing, physical memory (one
  * memfd mapped once as the direct map), the struct page array (mem_map),

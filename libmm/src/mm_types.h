@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * mm_types.h - every internal structure of libmm, in one place.
  *

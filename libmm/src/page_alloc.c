@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * page_alloc.c - the page allocator's entry points (mm/page_alloc.c of
  * Linux 6.18): GFP -> (highest zone, zonelist, migratetype) -> zonelist walk

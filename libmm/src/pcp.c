@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * pcp.c - per-CPU page lists (struct per_cpu_pages), as in Linux 6.18: for
  * every zone and CPU, a list per pcp migratetype for each order 0..3 and two

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * printk.c - the machine's kernel log ("dmesg"), error reporting and taint
  * (kernel/printk, kernel/panic.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sheaf.c - per-CPU sheaves (mm/slub.c: "percpu sheaves", opt-in per cache
  * in 6.18, the caching layer of every cache from 7.0): arrays of free

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slab.c - SLUB (mm/slub.c, mm/slab_common.c): object caches on top of the
  * page allocator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slab.h - SLUB's internal structures and the declarations slab.c exports to
  * kmalloc.c, stats.c, validate.c and init.c.  See slab.c's opening comment

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * validate.c - mm_validate(): every invariant of the page allocator,
  * checked from scratch.  Reads every layer, changes none.

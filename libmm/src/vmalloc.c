@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vmalloc.c - the vmalloc layer (mm/vmalloc.c): virtually contiguous areas
  * made of scattered page frames, mapped for real from the machine's memfd.

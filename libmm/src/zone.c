@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * zone.c - zones' watermarks, lowmem_reserve and the zonelists, and the
  * watermark check (mm/page_alloc.c: __setup_per_zone_wmarks,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/mm.h - the public API of libmm: the Linux kernel's physical-memory
  * allocators as a userspace library.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/slab.h - the SLUB slab allocator and kmalloc (included by mm.h).
  *
