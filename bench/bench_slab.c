@@ -40,6 +40,7 @@
 #include <string.h>
 #include <time.h>
 #include <libmm/mm.h>
+#include "bench.h"
 
 #define REPS    9
 #define PAIRS   4000000
@@ -64,27 +65,6 @@ static void find_glibc(void)
 }
 
 static void *volatile sink;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static struct mm *machine(const char *cfg)
 {

@@ -38,7 +38,6 @@ const char *mmb_version(void)
 	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
 }
 
-static const char *const zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 
 static void json_str(FILE *f, const char *s)
 {
@@ -154,7 +153,7 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 			const struct mmb_zsample *zs = &s->z[z];
 
 			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"buddyinfo\": [",
-				z ? ", " : "", zs->node, zone_names[zs->zone], zs->free);
+				z ? ", " : "", zs->node, mm_zone_name(zs->zone), zs->free);
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%lu", o ? ", " : "", zs->nr_free[o]);
 			fprintf(f, "], \"unusable_index\": [");

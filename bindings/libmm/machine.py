@@ -22,7 +22,7 @@ from .gfp import to_gfp
 from .vmalloc import VmallocMixin
 from .slab import SlabMixin                 # slab/kmalloc
 
-ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
+ZONE_NAMES = tuple(ffi.string(lib.mm_zone_name(i)).decode() for i in range(lib.MM_MAX_NR_ZONES))
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 

@@ -33,7 +33,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ZONE_ORDER = ["DMA", "DMA32", "NORMAL", "MOVABLE"]
+from .machine import ZONE_NAMES  # noqa: E402
+
+ZONE_ORDER = list(ZONE_NAMES)
 
 
 def _zones(doc):

@@ -938,8 +938,11 @@ static struct zone *isolate_range_zone(struct mm *m, const char *fn, unsigned lo
 	return z;
 }
 
-int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
-				int migratetype)
+/* start_isolate_page_range() without its drain_all_pages(): the per-CPU
+ * lists are the layer above, so the caller (mm_start_isolate_page_range()
+ * in page_alloc.c) drains. */
+int start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype)
 {
 	if (!m)
 		return -EINVAL;
@@ -957,7 +960,6 @@ int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned 
 			return ret;
 		}
 	}
-	drain_all_pages(m);     /* per-CPU pages of these blocks join the ISOLATE lists */
 	return 0;
 }
 

@@ -121,6 +121,9 @@ int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const
 		      char *buf, size_t len);
 
 /* ---- machine.c: config, memory, CPUs ---------------------------------- */
+/* the zone names' one table: "Normal" (the kernel's) and "NORMAL" (config) */
+const char *zone_name(int idx);
+const char *zone_config_name(int idx);
 #define NR_PA_SWITCHES 8
 struct pa_switch_name {
 	const char *name;               /* pa_<name>= */
@@ -289,8 +292,6 @@ int  zones_init(struct mm *m);
 void zones_exit(struct mm *m);
 bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 			 int highest_zoneidx, unsigned alloc_flags, long free_pages);
-const char *zone_name(int idx);
-const char *zone_config_name(int idx);
 
 static inline unsigned long wmark_pages(const struct zone *z, int i)
 {
@@ -365,6 +366,23 @@ static inline bool migratetype_is_mergeable(int mt)
 {
 	return mt < MIGRATE_PCPTYPES;
 }
+
+/* buddy.c: isolate the pageblocks of [start_pfn, end_pfn) (no drain: the
+ * caller above drains the per-CPU lists) */
+int start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype);
+
+/* ---- page_alloc.c: the entry points ------------------------------------ */
+/* Why an allocation failed, as alloc_pages_node_why() returns it to the
+ * layers above (they never read the thread's last error, mm_last_errno()). */
+enum alloc_fail {
+	ALLOC_OK,
+	ALLOC_FAIL_REFUSED,     /* a bad request: logged with EINVAL */
+	ALLOC_FAIL_NOMEM,       /* no memory for it (ENOMEM) */
+	ALLOC_FAIL_INJECTED,    /* fail_page_alloc said no (ENOMEM, injected) */
+};
+struct page *alloc_pages_node_why(struct mm *m, int nid, gfp_t gfp, unsigned order,
+				  enum alloc_fail *why);
 
 /* ---- pcp.c: per-CPU page lists --------------------------------------- */
 int  pcp_init(struct mm *m);

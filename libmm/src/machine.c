@@ -120,12 +120,23 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+/* The zone names, the one table: the config spelling (machine keys, JSON,
+ * mmbench, Python) and the kernel's (/proc reports, struct zone's name). */
+static const char *const zone_cfg_names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
+
+const char *zone_name(int idx) { return zone_names[idx]; }
+const char *zone_config_name(int idx) { return zone_cfg_names[idx]; }
+
+const char *mm_zone_name(int idx)
+{
+	return idx >= 0 && idx < MAX_NR_ZONES ? zone_cfg_names[idx] : NULL;
+}
+
 static int zone_key(const char *key)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
-
 	for (int i = 0; i < MAX_NR_ZONES; i++)
-		if (!strcmp(key, names[i]))
+		if (!strcmp(key, zone_cfg_names[i]))
 			return i;
 	return -1;
 }
@@ -387,7 +398,6 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 
 static int config_check(const struct mm_config *c, char *err, size_t errlen)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 	unsigned pb_order = c->max_page_order < HUGETLB_PAGE_ORDER ? c->max_page_order
 								   : HUGETLB_PAGE_ORDER;
 	unsigned long pb_bytes = PAGE_SIZE << pb_order, total = 0;
@@ -396,7 +406,7 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 		if (c->zone_bytes[i] && c->zone_bytes[i] < pb_bytes)
 			return cfg_error(err, errlen,
 					 "%s=%luK: a zone must hold at least one pageblock (%luK)",
-					 names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
+					 zone_cfg_names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
 		if (__builtin_add_overflow(total, c->zone_bytes[i], &total) || total > MAX_BYTES)
 			return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	}
@@ -499,12 +509,11 @@ static void format_size(struct strbuf *sb, unsigned long b)
  * from their defaults. */
 int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 	const struct mm_config *d = &default_config;
 
 	sb_printf(sb, "cpus=%d nodes=%d", c->cpus, c->nodes);
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
-		sb_printf(sb, " %s=", names[i]);
+		sb_printf(sb, " %s=", zone_cfg_names[i]);
 		format_size(sb, c->zone_bytes[i]);
 	}
 	sb_printf(sb, " max_page_order=%u seed=%lu", c->max_page_order, c->seed);

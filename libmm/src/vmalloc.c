@@ -773,7 +773,7 @@ static void va_sort_frames(struct page **pages, unsigned long nr)
  * allocated (nr on success).
  */
 static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, struct page **pages,
-					 unsigned long nr)
+					 unsigned long nr, enum alloc_fail *why)
 {
 	unsigned long done = 0;
 
@@ -788,7 +788,7 @@ static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, stru
 			break;
 	}
 	while (done < nr) {
-		struct page *page = mm_alloc_pages_node(m, node, gfp & ~__GFP_COMP, 0);
+		struct page *page = alloc_pages_node_why(m, node, gfp & ~__GFP_COMP, 0, why);
 
 		if (!page)
 			break;
@@ -802,15 +802,16 @@ static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, stru
 
 /*
  * The older libmm way (vmalloc_pages=blocks): nr frames into pages[],
- * largest blocks first.  Returns how many were allocated (nr on success).
+ * largest blocks first.  Returns how many were allocated (nr on success;
+ * else *why tells why the last allocation failed).
  */
 static unsigned long va_alloc_pages(struct mm *m, gfp_t gfp, int node, struct page **pages,
-				    unsigned long nr)
+				    unsigned long nr, enum alloc_fail *why)
 {
 	struct vmap_state *st = m->vmap;
 
 	if (!m->cfg.vmalloc_blocks)
-		return va_alloc_pages_bulk(m, gfp, node, pages, nr);
+		return va_alloc_pages_bulk(m, gfp, node, pages, nr, why);
 	gfp_t base = gfp & ~__GFP_COMP;
 	gfp_t opportunistic = (base | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC) &
 			      ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL);
@@ -823,9 +824,9 @@ static unsigned long va_alloc_pages(struct mm *m, gfp_t gfp, int node, struct pa
 
 		if (order > cap)
 			order = cap;
-		page = mm_alloc_pages_node(m, node, order ? opportunistic : base, order);
+		page = alloc_pages_node_why(m, node, order ? opportunistic : base, order, why);
 		if (!page) {
-			if (!order || mm_last_errno(m) != ENOMEM)
+			if (!order || *why == ALLOC_FAIL_REFUSED)
 				break;
 			cap = order - 1;        /* this order is short: stop asking */
 			continue;
@@ -872,8 +873,10 @@ static int vmalloc_check(struct mm *m, unsigned long size, unsigned long align, 
 	if (!m)
 		return -EINVAL;
 	st = m->vmap;
-	if (va_no_backing(m, fn) || va_unbound(m, fn))
-		return -mm_last_errno(m);
+	if (va_no_backing(m, fn))
+		return -ENXIO;
+	if (va_unbound(m, fn))
+		return -EINVAL;
 	if (!size)
 		return mm_error(m, EINVAL, "%s: size 0", fn);
 	if (size > st->end - st->start - GUARD_SIZE)
@@ -910,6 +913,7 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 	unsigned long nr, mapped, got;
 	struct vmap_area *va;
 	struct page **pages;
+	enum alloc_fail why = ALLOC_OK;
 	int err;
 
 	if (vmalloc_check(m, size, align, node, gfp, entry))
@@ -930,18 +934,15 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 		va_count(st, VA_ALLOC_FAIL, 1);
 		return NULL;
 	}
-	got = va_alloc_pages(m, gfp, node, pages, nr);
+	got = va_alloc_pages(m, gfp, node, pages, nr, &why);
 	if (got < nr) {
-		bool injected = mm_last_fault_injected(m);     /* fail_page_alloc */
-
-		err = mm_last_errno(m);
 		va_free_pages(m, pages, got);
 		va_release(st, va);
 		free(pages);
-		if (err != ENOMEM)             /* the page allocator refused the GFP: */
+		if (why == ALLOC_FAIL_REFUSED) /* the page allocator refused the GFP: */
 			return NULL;           /* its error stands */
 		vmalloc_fail(m, gfp, size, "failed to allocate pages", VA_PAGE_FAIL);
-		if (injected)
+		if (why == ALLOC_FAIL_INJECTED)
 			mm_set_errno_injected(m, "vmalloc");
 		return NULL;
 	}

@@ -25,12 +25,6 @@
 #include <string.h>
 #include "internal.h"
 
-static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
-static const char *const zone_cfg_names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
-
-const char *zone_name(int idx) { return zone_names[idx]; }
-const char *zone_config_name(int idx) { return zone_cfg_names[idx]; }
-
 static unsigned long int_sqrt(unsigned long x)
 {
 	unsigned long r = 0, bit = 1ul << (sizeof(long) * 8 - 2);

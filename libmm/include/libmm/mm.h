@@ -144,6 +144,10 @@ int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx);
 
 /* ---- zones, per-CPU lists --------------------------------------------- */
 
+/* A zone index's name as machine keys, JSON and mmbench spell it ("DMA",
+ * "DMA32", "NORMAL", "MOVABLE"); NULL outside [0, MM_MAX_NR_ZONES). */
+const char *mm_zone_name(int zone_idx);
+
 struct mm_zone_info {
 	int           node;
 	int           zone_idx;                 /* MM_ZONE_* */
