@@ -313,7 +313,7 @@ int mm_fault_inject(struct mm *m, const char *name, const char *knob, long value
 		return mm_error(m, EINVAL, "fault_inject: %s/%s: value %ld out of range", name,
 				k->name, value);
 	p = knob_ptr(m, k, attr);
-	pthread_mutex_lock(&m->fault.lock);
+	mm_lock(&m->fault.lock, LOCK_FAULT);
 	switch (k->type) {
 	case K_ULONG: WRITE_ONCE(*(unsigned long *)p, (unsigned long)value); break;
 	case K_INT:   __atomic_store_n((int *)p, (int)value, __ATOMIC_RELAXED); break;
@@ -321,7 +321,7 @@ int mm_fault_inject(struct mm *m, const char *name, const char *knob, long value
 	case K_U32:   WRITE_ONCE(*(unsigned int *)p, (unsigned int)value); break;
 	}
 	fault_update_fast_off(m);
-	pthread_mutex_unlock(&m->fault.lock);
+	mm_unlock(&m->fault.lock);
 	if (is_slab && m->fault.failslab_changed)
 		m->fault.failslab_changed(m);
 	return 0;

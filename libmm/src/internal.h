@@ -64,6 +64,40 @@ const char *print_tainted(struct mm *m, char *buf, size_t len);  /* >= 32 bytes 
 void mm_run_ctor(struct mm *m, void (*ctor)(void *), void *obj);
 bool mm_in_callback(struct mm *m);
 
+/* Locks: every one is taken through mm_lock()/mm_unlock() with its class,
+ * its number in the machine-wide lock order (mm_types.h).  Debug variants
+ * (MM_DEBUG) keep each thread's held locks (lockdep.c): a lock taken out of
+ * order aborts, and lockdep_assert_held() checks the caller owns a lock. */
+enum lock_class {               /* the numbers of the order in mm_types.h */
+	LOCK_LIVE = 1,          /* machine.c: the list of live machines */
+	LOCK_FAULT = 2,         /* fault_state.lock */
+	LOCK_SLAB = 3,          /* slab_state.mutex (slab_mutex), then n->list_lock */
+	LOCK_BARN = 4,          /* node_barn.lock (sheaf.c) */
+	LOCK_DRAIN = 5,         /* mm->drain_mutex */
+	LOCK_ZONE = 6,          /* zone->lock */
+	LOCK_VMAP = 7,          /* vmap_state.lock */
+	LOCK_LOG = 8,           /* mm->log_lock */
+};
+void lockdep_acquire(const void *lock, int class);
+void lockdep_release(const void *lock);
+bool lockdep_is_held(const void *lock);
+
+static inline void mm_lock(pthread_mutex_t *l, enum lock_class class)
+{
+	if (MM_DEBUG)
+		lockdep_acquire(l, class);
+	pthread_mutex_lock(l);
+}
+
+static inline void mm_unlock(pthread_mutex_t *l)
+{
+	if (MM_DEBUG)
+		lockdep_release(l);
+	pthread_mutex_unlock(l);
+}
+
+#define lockdep_assert_held(m, l) MM_BUG_ON(1, (m), !lockdep_is_held(l))
+
 /* libmm locks that a report line may be logged under are taken with
  * mm_mutex_lock(): the report callback waits until the thread holds none
  * (printk.c), so it can call back into libmm.  (Nothing is logged under
@@ -75,13 +109,13 @@ void mm_report_flush(void);
 
 static inline void mm_mutex_lock(pthread_mutex_t *l)
 {
-	pthread_mutex_lock(l);
+	mm_lock(l, LOCK_SLAB);
 	mm_lock_depth++;
 }
 
 static inline void mm_mutex_unlock(pthread_mutex_t *l)
 {
-	pthread_mutex_unlock(l);
+	mm_unlock(l);
 	if (!--mm_lock_depth && unlikely(mm_report_queue != NULL))
 		mm_report_flush();
 }
@@ -117,6 +151,9 @@ struct flag_name {
 };
 /* "A|B|0x40": names greedily in table order (a name whose whole mask is
  * set), leftover bits in hex, `zero` for 0; snprintf's return */
+int flag_words_parse(const char *text, const char *what, const struct flag_name *names,
+		     size_t nr_names, const struct flag_name *aliases, size_t nr_aliases,
+		     unsigned long max, unsigned *out, char *err, size_t errlen);
 int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const char *zero,
 		      char *buf, size_t len);
 
@@ -253,24 +290,18 @@ static inline unsigned long zone_free_pages(const struct zone *z)
 	return READ_ONCE(z->nr_free_pages);
 }
 
-/* zone->lock, with its holder recorded in debug variants so that functions
- * named __xxx (which expect the lock held) can assert it, like lockdep. */
+/* zone->lock; functions named __xxx (which expect it held) assert it. */
 static inline void zone_lock(struct zone *z)
 {
-	pthread_mutex_lock(&z->lock);
-	if (MM_DEBUG)
-		z->lock_owner = pthread_self();
+	mm_lock(&z->lock, LOCK_ZONE);
 }
 
 static inline void zone_unlock(struct zone *z)
 {
-	if (MM_DEBUG)
-		z->lock_owner = 0;
-	pthread_mutex_unlock(&z->lock);
+	mm_unlock(&z->lock);
 }
 
-#define lockdep_assert_zone_held(z) \
-	MM_BUG_ON(1, (z)->mm, !pthread_equal((z)->lock_owner, pthread_self()))
+#define lockdep_assert_zone_held(z) lockdep_assert_held((z)->mm, &(z)->lock)
 
 /* ---- zone.c: watermarks, lowmem_reserve, zonelists ---------------------- */
 #define ALLOC_WMARK_MIN      WMARK_MIN

@@ -938,21 +938,21 @@ static void machine_setup_nodes(struct mm *m)
 
 static void live_add(struct mm *m)
 {
-	pthread_mutex_lock(&live_lock);
+	mm_lock(&live_lock, LOCK_LIVE);
 	m->live_next = live_machines;
 	live_machines = m;
-	pthread_mutex_unlock(&live_lock);
+	mm_unlock(&live_lock);
 }
 
 static void live_del(struct mm *m)
 {
-	pthread_mutex_lock(&live_lock);
+	mm_lock(&live_lock, LOCK_LIVE);
 	for (struct mm **p = &live_machines; *p; p = &(*p)->live_next)
 		if (*p == m) {
 			*p = m->live_next;
 			break;
 		}
-	pthread_mutex_unlock(&live_lock);
+	mm_unlock(&live_lock);
 }
 
 /* A thread exits: give back the CPUs it still holds in live machines. */
@@ -961,7 +961,7 @@ static void thread_exit(void *unused)
 	unsigned long token = (unsigned long)&tls_token;
 
 	(void)unused;
-	pthread_mutex_lock(&live_lock);
+	mm_lock(&live_lock, LOCK_LIVE);
 	for (int i = 0; i < MM_TLS_SLOTS; i++) {
 		struct mm_tls_bind *b = &mm_tls[i];
 
@@ -974,7 +974,7 @@ static void thread_exit(void *unused)
 			}
 		memset(b, 0, sizeof(*b));
 	}
-	pthread_mutex_unlock(&live_lock);
+	mm_unlock(&live_lock);
 }
 
 static void exit_key_create(void)

@@ -2,20 +2,34 @@
 /*
  * mm_types.h - every internal structure of libmm, in one place.
  *
- * Ownership and locking (the numbered lock order; take them in this order):
- *   1. mm->drain_mutex      serialises drain_all_pages()
- *   2. zone->lock           the buddy lists of one zone: free_area[][],
- *                           (nothing is logged under it)
- *                           pageblock migratetypes, nr_reserved_highatomic,
- *                           and NR_FREE_PAGES (written under the lock, read
- *                           locklessly with relaxed loads for the watermark
- *                           check, like zone_page_state())
- *   3. mm->log_lock         the machine's kernel log and its last error
- *                           (the report callback runs outside every lock)
- *   (fault_state.lock, fault_inject.c: knob writes; a leaf, nothing is
- *    taken under it but the slab cache list when failslab knobs change)
- *   (vmap->lock, vmalloc.c: the vmap_area trees; held across no call into
- *    the page allocator or the log, no other lock is taken under it)
+ * The lock order of the whole machine - every libmm lock, outer first.  A
+ * thread holding lock N takes only locks numbered N or higher (N again only
+ * for another lock of the class: slab_mutex then a node's list_lock).  The
+ * numbers are enum lock_class (internal.h); every lock is taken through
+ * mm_lock() with its number, and the debug variants (MM_DEBUG) check the
+ * order and track owners (lockdep.c): lockdep_assert_held() in functions
+ * named __xxx, which expect a lock held.
+ *   1. live_lock (machine.c)  the process's list of live machines
+ *   2. fault_state.lock       fault injection knob writes (fault_inject.c);
+ *                             only the slab cache list is taken under it,
+ *                             when failslab knobs change
+ *   3. slab_state.mutex       slab_mutex: the cache list, refcounts (slab.c)
+ *      then n->list_lock      a cache node's partial lists and counts; both
+ *                             taken with mm_mutex_lock(), so lines logged
+ *                             under them reach the report callback later
+ *   4. node_barn.lock         one node's barn of sheaves (sheaf.c); held
+ *                             across no call into slab.c or the page allocator
+ *   5. mm->drain_mutex        serialises drain_all_pages() (pcp.c)
+ *   6. zone->lock             the buddy lists of one zone: free_area[][],
+ *                             pageblock migratetypes, nr_reserved_highatomic,
+ *                             and NR_FREE_PAGES (written under the lock, read
+ *                             locklessly with relaxed loads for the watermark
+ *                             check, like zone_page_state()); nothing is
+ *                             logged under it
+ *   7. vmap_state.lock        the vmap_area trees (vmalloc.c); held across no
+ *                             call into the page allocator or the log
+ *   8. mm->log_lock           the machine's kernel log and its last error
+ *                             (the report callback runs outside every lock)
  * Per-CPU state (struct mm_cpu and each zone's per_cpu_pages) belongs to the
  * thread bound to that CPU and is touched without locks or atomics; other
  * threads reach it only while the CPU is unbound (see machine.c).
@@ -263,7 +277,6 @@ struct zone {
 
 	/* zone->lock and what it guards */
 	pthread_mutex_t lock __cacheline_aligned;
-	pthread_t lock_owner;           /* debug variants: who holds lock */
 	struct free_area free_area[MM_NR_ORDERS_MAX];
 	unsigned char *pageblock_mt;    /* each pageblock's migratetype and
 	                                   isolation (pageblock_byte()) */

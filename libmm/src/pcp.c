@@ -308,12 +308,12 @@ int mm_tick(struct mm *m, unsigned long n)
 {
 	if (!m)
 		return -EINVAL;
-	pthread_mutex_lock(&m->drain_mutex);
+	mm_lock(&m->drain_mutex, LOCK_DRAIN);
 	for (unsigned long t = 0; t < n; t++) {
 		pcp_each_cpu(m, pcp_tick_cpu, ask_tick);
 		WRITE_ONCE(m->tick, m->tick + 1);
 	}
-	pthread_mutex_unlock(&m->drain_mutex);
+	mm_unlock(&m->drain_mutex);
 	return 0;
 }
 
@@ -505,9 +505,9 @@ static void ask_drain(struct mm_cpu *cpu)
  * other threads are asked to drain themselves (drain_pending). */
 void drain_all_pages(struct mm *m)
 {
-	pthread_mutex_lock(&m->drain_mutex);
+	mm_lock(&m->drain_mutex, LOCK_DRAIN);
 	pcp_each_cpu(m, drain_pages_cpu, ask_drain);
-	pthread_mutex_unlock(&m->drain_mutex);
+	mm_unlock(&m->drain_mutex);
 }
 
 void mm_drain_all_pages(struct mm *m)

@@ -147,13 +147,13 @@ static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 {
 	struct slab_sheaf *empty = NULL;
 
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_empty) {
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
 		barn->nr_empty--;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	return empty;
 }
 
@@ -161,23 +161,23 @@ static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 static void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *sh,
 				 struct kmem_cache_cpu *c)
 {
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_empty < MAX_EMPTY_SHEAVES) {
 		list_add(&sh->barn_list, &barn->sheaves_empty);
 		barn->nr_empty++;
 		sh = NULL;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	if (sh)
 		free_empty_sheaf(sh, c);
 }
 
 static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sh)
 {
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	list_add(&sh->barn_list, &barn->sheaves_full);
 	barn->nr_full++;
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 }
 
 /* A full sheaf for the empty one, or NULL if the barn has none. */
@@ -186,7 +186,7 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 {
 	struct slab_sheaf *full = NULL;
 
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_full) {
 		full = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
 		list_del(&full->barn_list);
@@ -194,7 +194,7 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 		barn->nr_full--;
 		barn->nr_empty++;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	return full;
 }
 
@@ -205,7 +205,7 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 {
 	struct slab_sheaf *empty = NULL;
 
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_full >= MAX_FULL_SHEAVES) {
 		*err = -E2BIG;
 	} else if (!barn->nr_empty) {
@@ -217,7 +217,7 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 		barn->nr_empty--;
 		barn->nr_full++;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	return empty;
 }
 
@@ -233,11 +233,11 @@ void barn_shrink(struct kmem_cache *s, struct mm_cpu *cpu)
 
 		INIT_LIST_HEAD(&full);
 		INIT_LIST_HEAD(&empty);
-		pthread_mutex_lock(&barn->lock);
+		mm_lock(&barn->lock, LOCK_BARN);
 		list_splice_init(&barn->sheaves_full, &full);
 		list_splice_init(&barn->sheaves_empty, &empty);
 		barn->nr_full = barn->nr_empty = 0;
-		pthread_mutex_unlock(&barn->lock);
+		mm_unlock(&barn->lock);
 		while (!list_empty(&full)) {
 			struct slab_sheaf *sh = list_first_entry(&full, struct slab_sheaf, barn_list);
 
@@ -638,7 +638,7 @@ int sheaves_validate(struct kmem_cache *s, struct strbuf *err)
 		struct list_head *e;
 		unsigned nr_full = 0, nr_empty = 0;
 
-		pthread_mutex_lock(&barn->lock);
+		mm_lock(&barn->lock, LOCK_BARN);
 		list_for_each(e, &barn->sheaves_full) {
 			struct slab_sheaf *sh = list_entry(e, struct slab_sheaf, barn_list);
 
@@ -672,7 +672,7 @@ int sheaves_validate(struct kmem_cache *s, struct strbuf *err)
 				  MAX_EMPTY_SHEAVES);
 			ret = -1;
 		}
-		pthread_mutex_unlock(&barn->lock);
+		mm_unlock(&barn->lock);
 	}
 	if (!ret && cs.nr) {
 		qsort(cs.objs, cs.nr, sizeof(void *), cmp_ptr);

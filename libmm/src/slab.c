@@ -41,8 +41,8 @@
  * unfrozen slab; a slab is on n->partial iff it is unfrozen and has a free
  * object (or is an empty keeper); nr_slabs/total_objects count every slab.
  *
- * Lock order: slab_state.mutex (cache list, refcounts) -> n->list_lock ->
- * zone->lock (page allocator) -> mm->log_lock.  The per-CPU structures are
+ * Locks: slab_state.mutex (cache list, refcounts), then n->list_lock (3 in
+ * the machine's lock order, mm_types.h).  The per-CPU structures are
  * owned by the bound thread (or by a thread that mm_cpu_acquire()d an
  * unbound CPU to flush it).  Unfreezing a slab and any free that may move a
  * slab between lists happen under n->list_lock, so list membership never
@@ -2982,54 +2982,8 @@ static const struct flag_name slab_flag_names[] = {
 
 int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t errlen)
 {
-	slab_flags_t flags = 0;
-	const char *p = text;
-
-	if (err && errlen)
-		err[0] = '\0';
-	if (!text || !out) {
-		if (err && errlen)
-			snprintf(err, errlen, "no slab flags text");
-		return -EINVAL;
-	}
-	while (*p) {
-		size_t len = strcspn(p, "|");
-		char word[64];
-		bool found = false;
-
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), p);
-		for (char *q = word + strlen(word); q > word && (q[-1] == ' ' || q[-1] == '\t'); )
-			*--q = '\0';
-		if (!word[0] || !strcmp(word, "0")) {
-			found = true;
-		} else if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X')) {
-			char *end;
-			unsigned long v = strtoul(word, &end, 16);
-
-			found = !*end && v <= 0xffffffffu;
-			flags |= (slab_flags_t)v;
-		} else {
-			for (size_t i = 0; i < NR_SLAB_FLAG_NAMES; i++)
-				if (!strcmp(word, slab_flag_names[i].name)) {
-					flags |= slab_flag_names[i].mask;
-					found = true;
-				}
-		}
-		if (!found) {
-			if (err && errlen)
-				snprintf(err, errlen, "unknown slab flag '%s'", word);
-			return -EINVAL;
-		}
-		p += len;
-		if (*p == '|')
-			p++;
-	}
-	*out = flags;
-	return 0;
+	return flag_words_parse(text, "slab", slab_flag_names, NR_SLAB_FLAG_NAMES, NULL, 0,
+				0xffffffffu, out, err, errlen);
 }
 
 /* SLAB_TEMPORARY, an alias, is last and never printed */
@@ -3087,6 +3041,36 @@ void slab_report_text(struct mm *m, struct strbuf *sb)
 		sb_printf(sb, " : slabdata %6lu %6lu %6lu\n", r.num_slabs, r.num_slabs, 0ul);
 	}
 	mm_mutex_unlock(&m->slab->mutex);
+}
+
+/* /proc/slabinfo as numbers: the rows slab_report_text() prints. */
+int mm_slabinfo(struct mm *m, struct mm_slabinfo *out, int max)
+{
+	struct list_head *e;
+	int n = 0;
+
+	if (!m || max < 0 || (max && !out))
+		return -EINVAL;
+	if (!m->slab)
+		return 0;
+	mm_mutex_lock(&m->slab->mutex);
+	list_for_each(e, &m->slab->caches) {
+		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
+		struct slab_row r;
+
+		if (n < max) {
+			cache_row(s, &r);
+			out[n] = (struct mm_slabinfo){
+				.name = s->name, .active_objs = r.active_objs, .num_objs = r.num_objs,
+				.objsize = s->size, .objperslab = s->objects,
+				.pagesperslab = 1u << s->order, .active_slabs = r.num_slabs,
+				.num_slabs = r.num_slabs,
+			};
+		}
+		n++;
+	}
+	mm_mutex_unlock(&m->slab->mutex);
+	return n;
 }
 
 void slab_report_json(struct mm *m, struct strbuf *sb)

@@ -194,12 +194,12 @@ struct contig_page_info {
 	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
 };
 
-static void fill_contig_page_info(const struct mm_zone_info *zi, unsigned nr_orders,
+static void fill_contig_page_info(const unsigned long *nr_free, unsigned nr_orders,
 				  unsigned suitable, struct contig_page_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	for (unsigned o = 0; o < nr_orders; o++) {
-		unsigned long blocks = zi->nr_free[o];
+		unsigned long blocks = nr_free[o];
 
 		info->free_blocks_total += blocks;
 		info->free_pages += blocks << o;
@@ -226,6 +226,28 @@ static int fragmentation_index(unsigned order, const struct contig_page_info *in
 		return -1000;
 	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
 			     info->free_blocks_total));
+}
+
+/* The one computation of both indices, for the reports here and for
+ * callers holding a zone's free blocks per order (mmbench's timeline). */
+int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	struct contig_page_info info;
+
+	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
+		return -EINVAL;
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	return unusable_free_index(order, &info);
+}
+
+int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	struct contig_page_info info;
+
+	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
+		return -EINVAL;
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	return fragmentation_index(order, &info);
 }
 
 /* ---- text reports -------------------------------------------------------- */
@@ -376,7 +398,7 @@ static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		int idx;
 
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
 		idx = unusable_free_index(o, &info);
 		sb_printf(sb, "%d.%03d ", idx / 1000, idx % 1000);
 	}
@@ -391,7 +413,7 @@ static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_i
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		int idx;
 
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
 		idx = fragmentation_index(o, &info);
 		sb_printf(sb, "%2d.%03d ", idx / 1000, abs(idx % 1000));
 	}
@@ -513,7 +535,7 @@ static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
 	struct contig_page_info info;
 
-	if (sb->buf[sb->len - 1] == '}')
+	if (zi->node || zi->zone_idx)  /* every zone is walked: all but the first */
 		sb_puts(sb, ",");
 	sb_printf(sb, "\n    {\"node\": %d, \"zone\": \"%s\", \"name\": \"%s\", \"start_pfn\": %lu, "
 		  "\"spanned\": %lu, \"present\": %lu, \"managed\": %lu, \"free\": %lu, "
@@ -544,12 +566,12 @@ static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 	}
 	sb_puts(sb, "}, \"unusable_index\": [");
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
 		sb_printf(sb, "%s%.3f", o ? ", " : "", unusable_free_index(o, &info) / 1000.0);
 	}
 	sb_puts(sb, "], \"extfrag_index\": [");
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
+		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
 		sb_printf(sb, "%s%.3f", o ? ", " : "", fragmentation_index(o, &info) / 1000.0);
 	}
 	sb_puts(sb, "], \"numa\": {");
@@ -582,41 +604,62 @@ static void json_pcp(struct mm *m, struct strbuf *sb)
 	sb_puts(sb, "\n  ]");
 }
 
-char *mm_report_json(struct mm *m)
+/* The report's members, one per line, the schema's named schema_key. */
+static void report_json_members(struct mm *m, struct strbuf *sb, const char *schema_key)
 {
-	if (!m)
-		return NULL;
-	struct strbuf sb;
 	struct mm_prefault_info pf;
 
-	sb_init(&sb);
-	sb_puts(&sb, "{\n  \"schema\": \"libmm-report/1\",\n  \"config\": \"");
-	mm_config_format(&m->cfg, &sb);
-	sb_printf(&sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
+	sb_printf(sb, "\"%s\": \"libmm-report/1\",\n  \"config\": \"", schema_key);
+	mm_config_format(&m->cfg, sb);
+	sb_printf(sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
 		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
 		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s, ",
 		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
 		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
 		  m->cfg.pcp_disabled ? "false" : "true");
 	mm_prefault_info(m, -1, &pf);
-	sb_printf(&sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
+	sb_printf(sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
 		  "\n  \"zones\": [", pf.mode == MM_PREFAULT_BOOT ? "boot" :
 		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none", pf.pageblocks, pf.bytes);
-	walk_zones(m, &sb, true, json_zone);
-	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
-	json_pcp(m, &sb);
-	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
-	vmalloc_json(m, &sb);
-	sb_puts(&sb, ",\n  \"slab\": ");            /* slab (issue 4) */
-	slab_report_json(m, &sb);
-	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu",
+	walk_zones(m, sb, true, json_zone);
+	sb_puts(sb, "\n  ],\n  \"pcp\": ");
+	json_pcp(m, sb);
+	sb_puts(sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
+	vmalloc_json(m, sb);
+	sb_puts(sb, ",\n  \"slab\": ");            /* slab (issue 4) */
+	slab_report_json(m, sb);
+	sb_printf(sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu",
 		  global_free_pages(m), global_free_pages_blocks(m));
-	sb_printf(&sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
+	sb_printf(sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
 		  slab_nr_pages(m, -1, true), slab_nr_pages(m, -1, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
-		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
+		sb_printf(sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_printf(&sb, "},\n  \"tainted\": %lu\n}\n", mm_tainted(m));
+		sb_printf(sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+	sb_printf(sb, "},\n  \"tainted\": %lu\n", mm_tainted(m));
+}
+
+char *mm_report_json(struct mm *m)
+{
+	struct strbuf sb;
+
+	if (!m)
+		return NULL;
+	sb_init(&sb);
+	sb_puts(&sb, "{\n  ");
+	report_json_members(m, &sb, "schema");
+	sb_puts(&sb, "}\n");
+	return sb_finish(&sb);
+}
+
+char *mm_report_json_members(struct mm *m, const char *schema_key)
+{
+	struct strbuf sb;
+
+	if (!m || !schema_key)
+		return NULL;
+	sb_init(&sb);
+	sb_puts(&sb, "");
+	report_json_members(m, &sb, schema_key);
 	return sb_finish(&sb);
 }

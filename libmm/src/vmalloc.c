@@ -110,7 +110,8 @@
  * libmm), nor across an area's own mmap/mprotect; the flush's mmaps run
  * under it (they rewrite free blocks, which must not be handed out
  * meanwhile; rare, bounded by the stale budget).  No other libmm lock is
- * taken under it: it sits outside every lock order.  Area states:
+ * taken under it: 7 in the machine's lock order (mm_types.h), above only the
+ * log's lock.  Area states:
  *   (free tree) -> busy|VM_UNINITIALIZED (range reserved, pages and mapping
  *   being made, outside the lock) -> busy (mapped, published) ->
  *   busy|VM_FREEING (vfree's mprotect outside the lock) -> lazy -> (free).
@@ -157,12 +158,12 @@ static inline unsigned long va_size(const struct vmap_area *va)
 
 static inline void va_lock(struct vmap_state *st)
 {
-	pthread_mutex_lock(&st->lock);
+	mm_lock(&st->lock, LOCK_VMAP);
 }
 
 static inline void va_unlock(struct vmap_state *st)
 {
-	pthread_mutex_unlock(&st->lock);
+	mm_unlock(&st->lock);
 }
 
 /* ---- AVL trees sorted by va_start, augmented with subtree_max_size ------ */
@@ -470,6 +471,8 @@ static void __va_purge(struct vmap_state *st)
 {
 	struct vmap_area *n;
 
+	lockdep_assert_held(NULL, &st->lock);
+
 	if (!st->lazy.root)
 		return;
 	while ((n = st->lazy.root)) {
@@ -545,6 +548,8 @@ static void __va_flush_tree(struct vmap_state *st, struct vmap_area *n, bool all
 static void __va_flush(struct vmap_state *st, bool all)
 {
 	unsigned long calls = 0, failed = 0;
+
+	lockdep_assert_held(NULL, &st->lock);
 
 	__va_purge(st);
 	st->stale_made = 0;
@@ -1327,6 +1332,8 @@ void *mm_vmap(struct mm *m, struct page **pages, unsigned int count)
 static struct vmap_area *va_find_live(struct vmap_state *st, unsigned long addr)
 {
 	struct vmap_area *va = va_tree_find(&st->busy, addr);
+
+	lockdep_assert_held(NULL, &st->lock);
 
 	if (!va || (va->flags & (VM_UNINITIALIZED | VM_FREEING)))
 		return NULL;
