@@ -230,24 +230,25 @@ static int fragmentation_index(unsigned order, const struct contig_page_info *in
 
 /* The one computation of both indices, for the reports here and for
  * callers holding a zone's free blocks per order (mmbench's timeline). */
-int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+static int frag_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order,
+		      int (*index)(unsigned order, const struct contig_page_info *info))
 {
 	struct contig_page_info info;
 
 	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
 		return -EINVAL;
 	fill_contig_page_info(nr_free, nr_orders, order, &info);
-	return unusable_free_index(order, &info);
+	return index(order, &info);
+}
+
+int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	return frag_index(nr_free, nr_orders, order, unusable_free_index);
 }
 
 int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
 {
-	struct contig_page_info info;
-
-	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
-		return -EINVAL;
-	fill_contig_page_info(nr_free, nr_orders, order, &info);
-	return fragmentation_index(order, &info);
+	return frag_index(nr_free, nr_orders, order, fragmentation_index);
 }
 
 /* ---- text reports -------------------------------------------------------- */
