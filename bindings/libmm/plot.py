@@ -10,6 +10,8 @@ For every libmm result (one with a timeline):
                           order-N request, 1 = none)
   NAME_buddyinfo.png      heat map per zone: free blocks per order (rows) over
                           the replay (columns), log colour scale
+  NAME_compaction.png     pages migrated and scanned by compaction, and direct
+                          compaction stalls, over the replay (when any)
 With two or more results (e.g. libmm and malloc backends on one workload):
   NAME_latency_cdf.png    latency CDF per allocator (the results' "malloc"
                           field: libmm, glibc, jemalloc, ...) for each
@@ -86,6 +88,34 @@ def plot_fragmentation(doc, path):
     axes[0, 0].legend(fontsize=7, ncol=6, loc="upper left", bbox_to_anchor=(0, 1.45))
     axes[-1, 0].set_xlabel("operations replayed")
     fig.suptitle("fragmentation: " + _title(doc), y=0.995, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_compaction(doc, path):
+    """Compaction's counters over the replay (None when nothing compacted)."""
+    tl = [s for s in doc.get("timeline", []) if "compaction" in s]
+    if not tl or not any(tl[-1]["compaction"].values()):
+        return None
+    xs = [s["op"] for s in tl]
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    for key in ("pgmigrate_success", "pgmigrate_fail"):
+        a1.plot(xs, [s["compaction"].get(key, 0) for s in tl], label=key)
+    for key in ("compact_migrate_scanned", "compact_free_scanned"):
+        a1.plot(xs, [s["compaction"].get(key, 0) for s in tl], label=key, linestyle="--")
+    a1.set_yscale("symlog")
+    a1.set_ylabel("pages (cumulative)")
+    a1.legend(fontsize=7)
+    a1.grid(alpha=0.3)
+    for key in ("compact_stall", "compact_success"):
+        a2.plot(xs, [s["compaction"].get(key, 0) for s in tl], label=key)
+    a2.set_ylabel("direct compaction")
+    a2.set_xlabel("operations replayed")
+    a2.legend(fontsize=7)
+    a2.grid(alpha=0.3)
+    fig.suptitle("compaction: " + _title(doc), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -225,6 +255,8 @@ def main(argv=None):
                                                           % (name, suffix))))
         written.append(plot_buddyinfo(d, os.path.join(a.outdir, "%s%s_buddyinfo.png"
                                                       % (name, suffix))))
+        written.append(plot_compaction(d, os.path.join(a.outdir, "%s%s_compaction.png"
+                                                       % (name, suffix))))
     if len(docs) > 1:
         written.append(plot_latency_cdf(docs, os.path.join(a.outdir,
                                                            "%s_latency_cdf.png" % name)))
