@@ -158,6 +158,7 @@ struct exec_ctx {
 	struct mmb_handle *h;           /* the run's handle table */
 	struct mmb_cache *caches;       /* the program's cache table */
 	struct mmb_proc *procs;         /* the program's process table */
+	const struct mmb_area *areas;   /* the program's CMA area table */
 	struct mm_movable_owner *owner; /* marks __GFP_MOVABLE pages (or NULL) */
 	uint64_t live, peak;            /* requested bytes live, and the most */
 };
@@ -199,6 +200,18 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_UNPIN:
 	case OP_COMPACT:
 		return mmb_exec_movable(m, x->procs, op) ? RES_FAIL : RES_OK;
+	case OP_CMA_ALLOC:
+	case OP_CONTIG_ALLOC:
+		if (mmb_exec_contig(m, x->areas, h, op))
+			return RES_FAIL;
+		live_add(x, h, op->size * MM_PAGE_SIZE);
+		return RES_OK;
+	case OP_CMA_RELEASE:
+	case OP_CONTIG_FREE:
+		if (!h->ptr)
+			return RES_SKIP;
+		x->live -= h->size;
+		return mmb_exec_contig(m, x->areas, h, op) ? RES_FAIL : RES_OK;
 	case OP_KMALLOC:
 		h->ptr = mm_kmalloc(m, op->size, op->flags);
 		if (!h->ptr)
@@ -339,7 +352,11 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_PIN:
 	case OP_UNPIN:
 	case OP_COMPACT:
-		return RES_SKIP;        /* no processes or compaction in malloc */
+	case OP_CMA_ALLOC:
+	case OP_CMA_RELEASE:
+	case OP_CONTIG_ALLOC:
+	case OP_CONTIG_FREE:
+		return RES_SKIP;        /* no processes, compaction or CMA in malloc */
 	}
 	return RES_NONE;
 }
@@ -523,6 +540,7 @@ static void sample(struct mmb_run *r, double t_s)
 
 			s->compact[i] = v > 0 ? (unsigned long)v : 0;
 		}
+		mmb_cma_sample(r->m, &s->cma);
 	}
 	s->nzones = n;
 	r->priv->sample_s += mmb_now() - t0;
@@ -733,6 +751,7 @@ static int run_threads(struct mmb_run *r, const struct mmb_op *ops, size_t a, si
 		rp->workers[c]->x.h = rp->handles;
 		rp->workers[c]->x.caches = r->prog->caches;
 		rp->workers[c]->x.procs = r->prog->procs;
+		rp->workers[c]->x.areas = r->prog->areas;
 	}
 	for (size_t i = a; i < b; i++) {
 		struct mmb_worker *w;
@@ -932,6 +951,7 @@ int mmb_replay_chunk(struct mmb_run *r)
 	grow_handles(r);
 	rp->x.caches = p->caches;
 	rp->x.procs = p->procs;
+	rp->x.areas = p->areas;
 	if (r->threads && !r->m && p->max_cpu >= rp->nworkers)
 		add_workers(r, p->max_cpu + 1);
 	while (i < n && !ret) {

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""kmalloc (issue 4): the size classes at every boundary, the DMA and
+"""kmalloc: the size classes at every boundary, the DMA and
 reclaimable cache families, large kmalloc from compound pages, krealloc in
 place and moving, kzalloc/kcalloc/kmalloc_array with overflow checks,
 kmemdup/kstrdup, and kfree refusing whatever is not a live kmalloc object.
@@ -41,6 +41,7 @@ def test_cache_families(machine, gfp, prefix):
         machine.kfree(p)
 
 
+@pytest.mark.not_slob
 def test_boundaries_allocate(machine):
     for c in CLASSES:
         for n in (c - 1, c, c + 1):
@@ -90,6 +91,7 @@ def test_large_kmalloc(small_machine):
     assert m.buddyinfo() == before
 
 
+@pytest.mark.not_slob
 def test_krealloc_preserves_contents(machine):
     p = machine.kmalloc(40)
     machine.write(p, bytes(range(40)))
@@ -107,6 +109,7 @@ def test_krealloc_preserves_contents(machine):
     machine.kfree(s)
 
 
+@pytest.mark.not_slob
 def test_zeroing_variants(machine):
     p = machine.kmalloc(200)
     machine.write(p, b"\xff" * 200)
@@ -134,6 +137,7 @@ def test_kmemdup_kstrdup(machine):
     machine.kfree(q)
 
 
+@pytest.mark.not_slob
 def test_kfree_refuses_foreign_pointers(machine):
     p = machine.kmalloc(64)
     with pytest.raises(CorruptionError, match="Invalid object pointer"):
@@ -158,6 +162,7 @@ def test_kfree_refuses_foreign_pointers(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_cross_cpu_kfree(small_machine):
     m = small_machine
     ps = [m.kmalloc(100, cpu=0) for _ in range(500)]

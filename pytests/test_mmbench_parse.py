@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""mmbench's workload language (SPEC §5): every operation, repeat with $i,
+"""mmbench's workload language: every operation, repeat with $i,
 sizes with suffixes, and every parse error with its FILE:LINE (nothing runs).
 """
 import pytest

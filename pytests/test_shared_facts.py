@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from libmm import Machine
 from libmm._libmm import ffi, lib
 from libmm.machine import ZONE_NAMES
+from libmm.slab import parse_slabinfo
 
 
 def test_zone_names_come_from_the_library():
@@ -63,6 +65,24 @@ def test_slabinfo_as_numbers(small_machine):
     assert lib.mm_slabinfo(ffi.NULL, ffi.NULL, 0) == -22
     assert lib.mm_slabinfo(m._h, ffi.NULL, 1) == -22
     m.kfree(p)
+
+
+@pytest.mark.parametrize("allocator", ["slub", "slab", "slob"])
+def test_slabinfo_rows_of_every_allocator(allocator):
+    # the C read and the text are the same get_slabinfo() rows, tunables
+    # and slabdata included (SLAB's limit/batchcount are non-zero)
+    with Machine("cpus=2 DMA=0 DMA32=0 NORMAL=64M slab=%s" % allocator) as m:
+        objs = [m.kmalloc(100) for _ in range(50)]
+        rows = m.slabinfo()
+        assert rows == parse_slabinfo(m.text("slabinfo"))
+        row = next(r for r in rows if r["name"] == "kmalloc-128")
+        assert row["active_objs"] >= 50
+        # SLOB's pages are shared by every cache: no slabs of a cache's own
+        assert (row["num_slabs"] >= 1) == (allocator != "slob")
+        assert (row["limit"] > 0) == (allocator == "slab")
+        for p in objs:
+            m.kfree(p)
+        m.validate()
 
 
 def test_report_members_embed_without_cutting_braces(small_machine):

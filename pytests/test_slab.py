@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""SLUB caches (issue 4): layout and order against the kernel's rules, merging,
+"""SLUB caches: layout and order against the kernel's rules, merging,
 shrink/destroy, statistics, the slub_debug detections in the spirit of
 lib/slub_kunit.c (corrupt for real, check the report and the error count,
 the machine keeps working), hardening, and the slabinfo/JSON reports.
@@ -24,7 +24,7 @@ def fls(x):
     return x.bit_length()
 
 
-# ---- reference §5.3/§5.4 restated ----------------------------------------
+# ---- the kernel's rules restated ------------------------------------------
 
 def get_order(size):
     return max(0, fls((size - 1) >> 12))
@@ -85,6 +85,7 @@ def test_kernel_worked_examples():
             assert (c.objects_per_slab, c.order) == (objs, order), c
 
 
+@pytest.mark.slub_only
 def test_layout_debug_and_alignment(machine):
     c = machine.kmem_cache_create("rz", 64, flags="SLAB_RED_ZONE|SLAB_POISON")
     # 64 + right red zone 8 = inuse 72, free pointer outside at 72, +8 padding word,
@@ -119,6 +120,7 @@ def test_backing_none_refuses():
             m.kmalloc(64)
 
 
+@pytest.mark.not_slob
 def test_ctor_runs_once_per_object(machine):
     calls = []
     c = machine.kmem_cache_create("ctor", 48, ctor=lambda a: calls.append(a))
@@ -153,6 +155,7 @@ def test_merging_and_nomerge():
         b.destroy()
 
 
+@pytest.mark.slub_only
 def test_shrink_returns_pages_and_stats(small_machine):
     m = small_machine
     m.drain_pages()
@@ -173,6 +176,7 @@ def test_shrink_returns_pages_and_stats(small_machine):
     assert m.buddyinfo() == before
 
 
+@pytest.mark.slub_only
 def test_min_partial_keeps_empty_slabs(machine):
     c = machine.kmem_cache_create("keep", 512, flags="SLAB_NO_MERGE")
     classic_only(c, "the freed objects stay in the sheaves (12 x 28 of them), so no "
@@ -192,6 +196,7 @@ def test_min_partial_keeps_empty_slabs(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_destroy_with_live_objects_refuses(machine):
     c = machine.kmem_cache_create("leaky", 64, flags="SLAB_NO_MERGE")
     keep = [c.alloc() for _ in range(3)]
@@ -205,12 +210,13 @@ def test_destroy_with_live_objects_refuses(machine):
     c.destroy()
 
 
-# ---- slub_debug: the slub_kunit scenarios (reference §8.2) ---------------------
+# ---- slub_debug: the slub_kunit scenarios ---------------------
 
 def kunit_cache(m, name, size, flags):
     return m.kmem_cache_create(name, size, flags=flags + "|SLAB_NO_USER_FLAGS")
 
 
+@pytest.mark.slub_only
 def test_clobber_zone(machine):
     c = kunit_cache(machine, "TestSlub_RZ_alloc", 64, "SLAB_RED_ZONE")
     p = c.alloc()
@@ -222,6 +228,7 @@ def test_clobber_zone(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_next_pointer(machine):
     c = kunit_cache(machine, "TestSlub_next_ptr_free", 64, "SLAB_POISON")
     p = c.alloc()
@@ -238,6 +245,7 @@ def test_next_pointer(machine):
 
 @pytest.mark.parametrize("offset,name", [(0, "TestSlub_1th_word_free"),
                                          (50, "TestSlub_50th_word_free")])
+@pytest.mark.slub_only
 def test_write_after_free_poison(machine, offset, name):
     c = kunit_cache(machine, name, 64, "SLAB_POISON")
     p = c.alloc()
@@ -248,6 +256,7 @@ def test_write_after_free_poison(machine, offset, name):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_clobber_redzone_free(machine):
     c = kunit_cache(machine, "TestSlub_RZ_free", 64, "SLAB_RED_ZONE")
     p = c.alloc()
@@ -257,14 +266,24 @@ def test_clobber_redzone_free(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_validate_reports_debug_damage(machine):
     c = kunit_cache(machine, "TestSlub_validate", 64, "SLAB_RED_ZONE")
     p = c.alloc()
     machine.write(p - 1, b"\x00")          # left red zone
     with pytest.raises(CorruptionError, match="TestSlub_validate"):
         machine.validate()
-    assert "Left Redzone overwritten" in machine.dmesg()
-    machine.validate()                      # repaired
+    log = machine.dmesg()
+    assert "Left Redzone overwritten" in log and "Restoring" not in log
+    # validate only checks: the damage is left as it is and found again
+    assert machine.read(p - 1, 1) == b"\x00"
+    with pytest.raises(CorruptionError, match="TestSlub_validate"):
+        machine.validate()
+    # kmem_cache_validate() is SLUB's validate_slab_cache(), which repairs
+    assert c.validate() == 2                # the report and its FIX line
+    assert "FIX TestSlub_validate: Restoring Left Redzone" in machine.dmesg()
+    assert machine.read(p - 1, 1) != b"\x00"
+    machine.validate()
     c.free(p)
     c.destroy()
 
@@ -306,6 +325,7 @@ def test_consistency_checks_refuse_bad_frees():
             c.destroy()
 
 
+@pytest.mark.slub_only
 @pytest.mark.skipif(ASAN, reason="writes into an ASan-poisoned free object")
 def test_hardened_freelist_pointer(machine):
     c = machine.kmem_cache_create("hard", 128, flags="SLAB_NO_MERGE")
@@ -355,6 +375,7 @@ SLABINFO_LINE = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+) : tu
                            r" : slabdata\s+(\d+)\s+(\d+)\s+0$")
 
 
+@pytest.mark.slub_only
 def test_slabinfo_format(machine):
     c = machine.kmem_cache_create("fmt", 200, flags="SLAB_NO_MERGE")
     addrs = c.alloc_bulk(50)
@@ -406,6 +427,7 @@ def slab_flags_int(text):
     return slab_flags(text)
 
 
+@pytest.mark.slub_only
 def test_trace_flag_logs_operations(machine):
     c = machine.kmem_cache_create("traced", 32, flags="SLAB_TRACE")
     a = c.alloc()

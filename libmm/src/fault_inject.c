@@ -95,17 +95,6 @@ void fault_inject_exit(struct mm *m)
 	pthread_mutex_destroy(&m->fault.lock);
 }
 
-int fault_boot_parse(const char *v, struct fault_boot *out)
-{
-	char tail;
-
-	if (sscanf(v, "%lu,%lu,%d,%d%c", &out->interval, &out->probability, &out->space,
-		   &out->times, &tail) != 4 || v[0] == '-' || strchr(v, ' '))
-		return -1;
-	out->set = true;
-	return 0;
-}
-
 /* ---- should_fail_ex() ------------------------------------------------------------ */
 
 static unsigned long fault_draw(struct fault_attr *a)

@@ -71,25 +71,42 @@ bool mm_in_callback(struct mm *m);
 enum lock_class {               /* the numbers of the order in mm_types.h */
 	LOCK_LIVE = 1,          /* machine.c: the list of live machines */
 	LOCK_FAULT = 2,         /* fault_state.lock */
-	LOCK_SLAB = 3,          /* slab_state.mutex (slab_mutex), then n->list_lock */
-	LOCK_BARN = 4,          /* node_barn.lock (sheaf.c) */
-	LOCK_COMPACT = 5,       /* compact_state.lock (compaction.c) */
-	LOCK_RMAP = 6,          /* mm->rmap_lock (movable memory) */
-	LOCK_DRAIN = 7,         /* mm->drain_mutex */
-	LOCK_ZONE = 8,          /* zone->lock */
-	LOCK_VMAP = 9,          /* vmap_state.lock */
-	LOCK_KCOMPACTD = 10,    /* compact_state.wait_lock */
-	LOCK_LOG = 11,          /* mm->log_lock */
+	LOCK_SLAB_MUTEX = 3,    /* slab_state.mutex (slab_mutex) */
+	LOCK_SLAB_ALIEN = 4,    /* SLAB: an alien cache's lock (slab_classic.c) */
+	LOCK_SLAB_NODE = 5,     /* n->list_lock (SLUB, SLAB) */
+	LOCK_SLOB = LOCK_SLAB_NODE,     /* SLOB's slob_lock, in list_lock's place */
+	LOCK_BARN = 6,          /* node_barn.lock (sheaf.c) */
+	LOCK_CMA = 7,           /* cma_state.cma_mutex (cma.c) */
+	LOCK_COMPACT = 8,       /* compact_state.lock (compaction.c) */
+	LOCK_RMAP = 9,          /* mm->rmap_lock (movable memory) */
+	LOCK_DRAIN = 10,        /* mm->drain_mutex */
+	LOCK_ZONE = 11,         /* zone->lock */
+	LOCK_VMAP = 12,         /* vmap_state.lock */
+	LOCK_KCOMPACTD = 13,    /* compact_state.wait_lock */
+	LOCK_CMA_AREA = 14,     /* cma_area.lock (cma.c) */
+	LOCK_CONTIG = 15,       /* contig_state.lock (contig.c) */
+	LOCK_LOG = 16,          /* mm->log_lock */
 };
-void lockdep_acquire(const void *lock, int class);
+void lockdep_acquire(const void *lock, int class, bool trylock);
 void lockdep_release(const void *lock);
 bool lockdep_is_held(const void *lock);
 
 static inline void mm_lock(pthread_mutex_t *l, enum lock_class class)
 {
 	if (MM_DEBUG)
-		lockdep_acquire(l, class);
+		lockdep_acquire(l, class, false);
 	pthread_mutex_lock(l);
+}
+
+/* pthread_mutex_trylock(): 0 when taken.  A trylock cannot deadlock, so
+ * the order is not checked; the lock is tracked like any other. */
+static inline int mm_trylock(pthread_mutex_t *l, enum lock_class class)
+{
+	int ret = pthread_mutex_trylock(l);
+
+	if (MM_DEBUG && !ret)
+		lockdep_acquire(l, class, true);
+	return ret;
 }
 
 static inline void mm_unlock(pthread_mutex_t *l)
@@ -110,10 +127,19 @@ extern __thread int mm_lock_depth __attribute__((tls_model("initial-exec")));
 extern __thread struct report_line *mm_report_queue __attribute__((tls_model("initial-exec")));
 void mm_report_flush(void);
 
-static inline void mm_mutex_lock(pthread_mutex_t *l)
+static inline void mm_mutex_lock(pthread_mutex_t *l, enum lock_class class)
 {
-	mm_lock(l, LOCK_SLAB);
+	mm_lock(l, class);
 	mm_lock_depth++;
+}
+
+static inline int mm_mutex_trylock(pthread_mutex_t *l, enum lock_class class)
+{
+	int ret = mm_trylock(l, class);
+
+	if (!ret)
+		mm_lock_depth++;
+	return ret;
 }
 
 static inline void mm_mutex_unlock(pthread_mutex_t *l)
@@ -126,8 +152,6 @@ static inline void mm_mutex_unlock(pthread_mutex_t *l)
 /* ---- fault_inject.c: fail_page_alloc, failslab ------------------------ */
 void fault_inject_init(struct mm *m);
 void fault_inject_exit(struct mm *m);
-/* "<interval>,<probability>,<space>,<times>" (setup_fault_attr()) */
-int  fault_boot_parse(const char *v, struct fault_boot *out);
 bool should_fail_alloc_page(struct mm *m, gfp_t gfp, unsigned order);
 bool should_failslab(struct mm *m, unsigned long cache_flags, unsigned object_size, gfp_t gfp);
 
@@ -324,6 +348,10 @@ static inline void zone_unlock(struct zone *z)
 
 int  zones_init(struct mm *m);
 void zones_exit(struct mm *m);
+/* fragmentation_index() (x1000) and extfrag_for_order() (percent) of a
+ * live zone (read without its lock) */
+int zone_fragmentation_index(struct zone *z, unsigned order);
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order);
 bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 			 int highest_zoneidx, unsigned alloc_flags, long free_pages);
 
@@ -338,6 +366,28 @@ static inline unsigned long wmark_pages(const struct zone *z, int i)
 static inline long highatomic_unusable(const struct zone *z)
 {
 	return (long)READ_ONCE(*z->highatomic_unusable);
+}
+
+/* nocma_unusable follows its two terms (zone->lock held, or boot). */
+static inline void zone_update_unusable(struct zone *z)
+{
+	WRITE_ONCE(z->nocma_unusable, READ_ONCE(*z->highatomic_unusable) + z->nr_free_cma);
+}
+
+/* __zone_watermark_unusable_free() (6.18): the free pages a request cannot
+ * use - 2^order - 1, the HIGHATOMIC ones unless it has reserve rights, and
+ * the free CMA pages unless it may use CMA (ALLOC_CMA). */
+static inline long zone_unusable_free(const struct zone *z, unsigned order, unsigned alloc_flags)
+{
+	long unusable = (1l << order) - 1;
+
+	/* nocma_unusable is the sum of both terms, kept up to date */
+	if (likely(!(alloc_flags & ALLOC_RESERVES)))
+		unusable += (alloc_flags & ALLOC_CMA) ? highatomic_unusable(z)
+						      : (long)READ_ONCE(z->nocma_unusable);
+	else if (!(alloc_flags & ALLOC_CMA))
+		unusable += (long)READ_ONCE(z->nr_free_cma);
+	return unusable;
 }
 
 /* ZONE_BELOW_HIGH, and with it the watermark the fast path checks. */
@@ -359,7 +409,7 @@ void free_one_page(struct zone *z, unsigned long pfn, unsigned order);
  * the last call ended in. */
 enum rmqueue_mode {
 	RMQUEUE_NORMAL,         /* the requested migratetype's lists */
-	RMQUEUE_CMA,            /* MIGRATE_CMA (none yet) */
+	RMQUEUE_CMA,            /* MIGRATE_CMA (ALLOC_CMA requests) */
 	RMQUEUE_CLAIM,          /* claim a fallback type's pageblock */
 	RMQUEUE_STEAL,          /* take one block of another type */
 };
@@ -377,6 +427,18 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
  * this order; -1 if none, -2 when claimable and claiming is not worth it */
 int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool claimable);
 unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned order);
+/* Page isolation for alloc_contig_range (mm/page_isolation.c): the
+ * pageblocks covering [start, end) of one zone; ISOLATE_MODE_CMA
+ * (PB_ISOLATE_MODE_CMA_ALLOC) lets CMA pageblocks be isolated whatever they
+ * hold.  Nothing is logged: the caller says why. */
+#define ISOLATE_MODE_OTHER 0
+#define ISOLATE_MODE_CMA   1
+int  start_isolate_page_range(struct mm *m, unsigned long start, unsigned long end, int mode,
+			      unsigned long *bad);
+void undo_isolate_page_range(struct mm *m, unsigned long start, unsigned long end);
+unsigned long test_pages_isolated(struct mm *m, unsigned long start, unsigned long end);
+unsigned long find_large_buddy(struct zone *z, unsigned long pfn);
+void init_cma_reserved_pageblock(struct zone *z, unsigned long pfn);
 
 /* Direct compaction's capture_control (compaction.c): a block of the
  * wanted order freed in the compacted zone goes straight to the compactor
@@ -457,10 +519,17 @@ static inline bool migratetype_is_mergeable(int mt)
 	return mt < MIGRATE_PCPTYPES;
 }
 
-/* buddy.c: isolate the pageblocks of [start_pfn, end_pfn) (no drain: the
- * caller above drains the per-CPU lists) */
-int start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
-			     int migratetype);
+/* is_migrate_movable(): MOVABLE or CMA - pageblocks whose pages can move */
+static inline bool is_migrate_movable(int mt)
+{
+	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
+}
+
+/* buddy.c: the public entry's isolation of the pageblocks of
+ * [start_pfn, end_pfn), checked and logged (no drain: the caller above
+ * drains the per-CPU lists) */
+int start_isolate_page_range_checked(struct mm *m, unsigned long start_pfn,
+				     unsigned long end_pfn, int migratetype);
 
 /* ---- page_alloc.c: the entry points ------------------------------------ */
 /* Why an allocation failed, as alloc_pages_node_why() returns it to the
@@ -503,13 +572,10 @@ void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigne
 
 /* ---- stats.c: counters and reports ------------------------------------ */
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
-/* fragmentation_index() (x1000) and extfrag_for_order() (percent) of a zone */
-int zone_fragmentation_index(struct zone *z, unsigned order);
-unsigned zone_extfrag_for_order(struct zone *z, unsigned order);
 unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
 
 /* ---- validate.c ------------------------------------------------------- */
-int validate_zone(struct zone *z, struct strbuf *err);
+int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig);
 
 #endif /* LIBMM_INTERNAL_H */

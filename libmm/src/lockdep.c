@@ -8,14 +8,20 @@
  * lock whose class is lower than one already held is a bug (the order is
  * violated: the kernel's lockdep would warn), and lockdep_assert_held(m, l)
  * - what functions named __xxx, which expect a lock held, assert - checks
- * that the calling thread owns l.  Both report through mm_bug() and abort
- * (on stderr only: the machine log has a lock of its own).
+ * that the calling thread owns l.  A violation prints "libmm BUG" as
+ * mm_bug() does and aborts - on stderr only: the machine log has a lock of
+ * its own, and printk.c, which takes it, sits above this file.
+ *
+ * A lock taken with mm_trylock() is tracked but not order-checked: a
+ * trylock never waits, so it cannot close a cycle.
  *
  * Release builds (MM_DEBUG 0) compile none of this into the lock paths:
  * mm_lock() is pthread_mutex_lock() there.
  *
  * Locking: the stack is thread-local; nothing here is shared.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include "internal.h"
 
 #define LOCKDEP_MAX_HELD 16
@@ -28,16 +34,22 @@ struct held_lock {
 static __thread struct held_lock held[LOCKDEP_MAX_HELD];
 static __thread int nr_held;
 
-void lockdep_acquire(const void *lock, int class)
+static void __attribute__((noreturn)) lockdep_bug(int line, const char *what)
+{
+	fprintf(stderr, "libmm BUG at %s:%d: %s\n", __FILE__, line, what);
+	abort();
+}
+
+void lockdep_acquire(const void *lock, int class, bool trylock)
 {
 	for (int i = 0; i < nr_held; i++) {
 		if (held[i].lock == lock)
-			mm_bug(NULL, __FILE__, __LINE__, "recursive locking");
-		if (held[i].class > class)
-			mm_bug(NULL, __FILE__, __LINE__, "lock order violated (mm_types.h)");
+			lockdep_bug(__LINE__, "recursive locking");
+		if (held[i].class > class && !trylock)
+			lockdep_bug(__LINE__, "lock order violated (mm_types.h)");
 	}
 	if (nr_held == LOCKDEP_MAX_HELD)
-		mm_bug(NULL, __FILE__, __LINE__, "too many locks held");
+		lockdep_bug(__LINE__, "too many locks held");
 	if (nr_held < LOCKDEP_MAX_HELD)
 		held[nr_held++] = (struct held_lock){ lock, class };
 }
@@ -52,7 +64,7 @@ void lockdep_release(const void *lock)
 		nr_held--;
 		return;
 	}
-	mm_bug(NULL, __FILE__, __LINE__, "unlock of a lock this thread does not hold");
+	lockdep_bug(__LINE__, "unlock of a lock this thread does not hold");
 }
 
 bool lockdep_is_held(const void *lock)

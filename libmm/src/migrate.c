@@ -162,7 +162,7 @@ void __folio_release(struct mm *m, struct page *head)
 
 struct mm_movable_owner *owner_register(struct mm *m, const char *name,
 					const struct mm_movable_operations *ops, void *arg,
-					struct mm_process *proc)
+					struct mm_process *proc, int pid)
 {
 	struct mm_movable_owner *o = calloc(1, sizeof(*o));
 
@@ -172,6 +172,7 @@ struct mm_movable_owner *owner_register(struct mm *m, const char *name,
 	o->ops = *ops;
 	o->arg = arg;
 	o->proc = proc;
+	o->pid = pid;
 	snprintf(o->name, sizeof(o->name), "%s", name ? name : "owner");
 	rmap_lock(m);
 	list_add_tail(&o->list, &m->migrate->owners);
@@ -208,7 +209,7 @@ struct mm_movable_owner *mm_movable_owner_register(struct mm *m, const char *nam
 			 name ? name : "owner");
 		return NULL;
 	}
-	struct mm_movable_owner *o = owner_register(m, name, ops, arg, NULL);
+	struct mm_movable_owner *o = owner_register(m, name, ops, arg, NULL, 0);
 
 	if (!o)
 		mm_error(m, ENOMEM, "movable_owner_register: out of memory");
@@ -325,7 +326,7 @@ static int migrate_release_owned(struct mm *m, struct page *page, unsigned order
 	}
 	if (page->flags & PG_anon) {
 		addr = page->index;
-		pid = process_pid(folio_owner(page)->proc);
+		pid = folio_owner(page)->pid;
 		ret = -EBUSY;
 	} else {
 		__folio_clear_owner(page);
@@ -402,8 +403,18 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 {
 	int ret = 0;
 
+	isolate_migratepages_batch(m, start, end, ~0ul, list, res, &ret);
+	return ret;
+}
+
+unsigned long isolate_migratepages_batch(struct mm *m, unsigned long start, unsigned long end,
+					 unsigned long max, struct list_head *list,
+					 struct mm_migrate_result *res, int *ret)
+{
+	unsigned long pfn, nr = 0;
+
 	rmap_lock(m);
-	for (unsigned long pfn = start; pfn < end;) {
+	for (pfn = start; pfn < end && nr < max;) {
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned long flags = READ_ONCE(p->flags);
 		struct page *head;
@@ -421,12 +432,14 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 		why = __isolate_movable_folio(m, head, MM_MIGRATE_SYNC, true, list);
 		if (why != ISOLATE_OK) {
 			fail_note(res, why, page_to_pfn(m, head));
-			ret = -EBUSY;
+			*ret = -EBUSY;
+		} else {
+			nr++;
 		}
 		pfn = page_to_pfn(m, head) + (1ul << head->private);
 	}
 	rmap_unlock(m);
-	return ret;
+	return pfn;
 }
 
 /* ---- moving one folio -------------------------------------------------------- */

@@ -9,11 +9,10 @@
  * unusable_show_print, extfrag_show_print); the JSON report carries the same
  * state for mmbench and Python.
  *
- * Fragmentation indices (mm/vmstat.c, x1000):
- *   unusable(o) = (free_pages - suitable_blocks(o) << o) * 1000 / free_pages
- *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
- *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
+ * The fragmentation indices it prints are zone.c's (mm_unusable_index(),
+ * mm_fragmentation_index()).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -98,7 +97,7 @@ static const char *const kernel_vmstat_tail[] = {
 	"compact_free_scanned", "compact_isolated", "compact_stall", "compact_fail",
 	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned",
 	"compact_daemon_free_scanned", "htlb_buddy_alloc_success",
-	"htlb_buddy_alloc_fail", "unevictable_pgs_culled", "unevictable_pgs_scanned",
+	"htlb_buddy_alloc_fail", "cma_alloc_success", "cma_alloc_fail", "unevictable_pgs_culled", "unevictable_pgs_scanned",
 	"unevictable_pgs_rescued", "unevictable_pgs_mlocked",
 	"unevictable_pgs_munlocked", "unevictable_pgs_cleared",
 	"unevictable_pgs_stranded", "thp_fault_alloc", "thp_fault_fallback",
@@ -142,6 +141,15 @@ static unsigned long global_free_pages_blocks(struct mm *m)
 	return s;
 }
 
+static unsigned long global_free_cma(struct mm *m)
+{
+	unsigned long s = 0;
+
+	for (int id = 0; id < m->nr_zones; id++)
+		s += READ_ONCE(zone_by_id(m, id)->nr_free_cma);
+	return s;
+}
+
 static bool in_list(const char *const *list, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -169,6 +177,8 @@ long mm_vmstat_read(struct mm *m, const char *name)
 		return (long)global_free_pages(m);
 	if (!strcmp(name, "nr_free_pages_blocks"))
 		return (long)global_free_pages_blocks(m);
+	if (!strcmp(name, "nr_free_cma"))
+		return (long)global_free_cma(m);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		if (!strcmp(name, vm_event_names[i]))
 			return (long)sum_vm_event(m, (enum vm_event_item)i);
@@ -187,99 +197,6 @@ long mm_vmstat_read(struct mm *m, const char *name)
 	    in_list(kernel_vmstat_tail, ARRAY_LEN(kernel_vmstat_tail), name))
 		return 0;
 	return -1;
-}
-
-/* ---- fragmentation indices ------------------------------------------------ */
-
-struct contig_page_info {
-	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
-};
-
-static void fill_contig_page_info(const unsigned long *nr_free, unsigned nr_orders,
-				  unsigned suitable, struct contig_page_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	for (unsigned o = 0; o < nr_orders; o++) {
-		unsigned long blocks = nr_free[o];
-
-		info->free_blocks_total += blocks;
-		info->free_pages += blocks << o;
-		if (o >= suitable)
-			info->free_blocks_suitable += blocks << (o - suitable);
-	}
-}
-
-static int unusable_free_index(unsigned order, const struct contig_page_info *info)
-{
-	if (!info->free_pages)
-		return 1000;
-	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ul /
-		     info->free_pages);
-}
-
-static int fragmentation_index(unsigned order, const struct contig_page_info *info)
-{
-	unsigned long requested = 1ul << order;
-
-	if (!info->free_blocks_total)
-		return 0;
-	if (info->free_blocks_suitable)
-		return -1000;
-	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
-			     info->free_blocks_total));
-}
-
-/* The one computation of both indices, for the reports here and for
- * callers holding a zone's free blocks per order (mmbench's timeline). */
-static int frag_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order,
-		      int (*index)(unsigned order, const struct contig_page_info *info))
-{
-	struct contig_page_info info;
-
-	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
-		return -EINVAL;
-	fill_contig_page_info(nr_free, nr_orders, order, &info);
-	return index(order, &info);
-}
-
-int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
-{
-	return frag_index(nr_free, nr_orders, order, unusable_free_index);
-}
-
-int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
-{
-	return frag_index(nr_free, nr_orders, order, fragmentation_index);
-}
-
-/* The same indices of a live zone, from its free_area counts (read
- * without the lock, as the kernel's fragmentation_index() does). */
-static void zone_contig_page_info(struct zone *z, unsigned suitable, struct contig_page_info *info)
-{
-	unsigned long nr_free[MM_NR_ORDERS_MAX];
-
-	for (unsigned o = 0; o < z->mm->nr_orders; o++)
-		nr_free[o] = READ_ONCE(z->free_area[o].nr_free);
-	fill_contig_page_info(nr_free, z->mm->nr_orders, suitable, info);
-}
-
-int zone_fragmentation_index(struct zone *z, unsigned order)
-{
-	struct contig_page_info info;
-
-	zone_contig_page_info(z, order, &info);
-	return fragmentation_index(order, &info);
-}
-
-unsigned zone_extfrag_for_order(struct zone *z, unsigned order)
-{
-	struct contig_page_info info;
-
-	zone_contig_page_info(z, order, &info);
-	if (!info.free_pages)
-		return 0;
-	return (unsigned)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
-			  info.free_pages);
 }
 
 /* ---- text reports -------------------------------------------------------- */
@@ -308,9 +225,19 @@ static void frag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 	sb_puts(sb, "\n");
 }
 
+/* The CMA migratetype shows in the reports of machines with CMA areas (a
+ * CONFIG_CMA kernel's columns); without, the reports are a !CONFIG_CMA
+ * kernel's. */
+static bool show_migratetype(const struct mm *m, int t)
+{
+	return t != MIGRATE_CMA || m->cma;
+}
+
 static void pagetype_free_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	for (int t = 0; t < MIGRATE_TYPES; t++) {
+		if (!show_migratetype(m, t))
+			continue;
 		sb_printf(sb, "Node %4d, zone %8s, type %12s ", zi->node, zi->name,
 			  migratetype_names[t]);
 		for (unsigned o = 0; o < m->nr_orders; o++) {
@@ -324,10 +251,10 @@ static void pagetype_free_show(struct mm *m, struct strbuf *sb, const struct mm_
 
 static void pagetype_blocks_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	(void)m;
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%12lu ", zi->nr_pageblocks[t]);
+		if (show_migratetype(m, t))
+			sb_printf(sb, "%12lu ", zi->nr_pageblocks[t]);
 	sb_puts(sb, "\n");
 }
 
@@ -342,7 +269,8 @@ static void pagetypeinfo(struct mm *m, struct strbuf *sb)
 	walk_zones(m, sb, false, pagetype_free_show);
 	sb_printf(sb, "\n%-23s", "Number of blocks type ");
 	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%12s ", migratetype_names[t]);
+		if (show_migratetype(m, t))
+			sb_printf(sb, "%12s ", migratetype_names[t]);
 	sb_puts(sb, "\n");
 	walk_zones(m, sb, false, pagetype_blocks_show);
 }
@@ -392,7 +320,7 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		  "\n        spanned  %lu\n        present  %lu\n        managed  %lu"
 		  "\n        cma      %lu",
 		  zi->free, zi->boost, zi->min, zi->low, zi->high, zi->high + (zi->high - zi->low),
-		  zi->spanned, zi->present, zi->managed, 0ul);
+		  zi->spanned, zi->present, zi->managed, zi->cma_pages);
 	sb_printf(sb, "\n        protection: (%lu", zi->lowmem_reserve[0]);
 	for (int j = 1; j < MAX_NR_ZONES; j++)
 		sb_printf(sb, ", %lu", zi->lowmem_reserve[j]);
@@ -405,7 +333,8 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		sb_printf(sb, "\n      %-12s %lu", kernel_zone_stats[i],
 			  !strcmp(kernel_zone_stats[i], "nr_free_pages") ? zi->free :
 			  !strcmp(kernel_zone_stats[i], "nr_free_pages_blocks")
-			  ? zi->nr_free_pages_blocks : 0ul);
+			  ? zi->nr_free_pages_blocks :
+			  !strcmp(kernel_zone_stats[i], "nr_free_cma") ? zi->nr_free_cma : 0ul);
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "\n      %-12s %lu", numa_stat_names[i],
 			  sum_numa_event(m, z, (enum numa_stat_item)i));
@@ -424,14 +353,10 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 
 static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	struct contig_page_info info;
-
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		int idx;
+		int idx = mm_unusable_index(zi->nr_free, m->nr_orders, o);
 
-		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
-		idx = unusable_free_index(o, &info);
 		sb_printf(sb, "%d.%03d ", idx / 1000, idx % 1000);
 	}
 	sb_puts(sb, "\n");
@@ -439,17 +364,41 @@ static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 
 static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	struct contig_page_info info;
-
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		int idx;
+		int idx = mm_fragmentation_index(zi->nr_free, m->nr_orders, o);
 
-		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
-		idx = fragmentation_index(o, &info);
 		sb_printf(sb, "%2d.%03d ", idx / 1000, abs(idx % 1000));
 	}
 	sb_puts(sb, "\n");
+}
+
+/* /proc/meminfo's lines of what libmm models (show_val_kb's "%-16s%8lu kB"
+ * layout): MemTotal (managed pages), MemFree, the slab lines, VmallocTotal,
+ * and with CMA areas CmaTotal / CmaFree (a CONFIG_CMA kernel's lines). */
+static void meminfo_line(struct strbuf *sb, const char *name, unsigned long pages)
+{
+	char label[32];
+
+	snprintf(label, sizeof(label), "%s:", name);
+	sb_printf(sb, "%-16s%8lu kB\n", label, pages << (PAGE_SHIFT - 10));
+}
+
+static void meminfo_show(struct mm *m, struct strbuf *sb)
+{
+	unsigned long managed = 0, sr = slab_nr_pages(m, -1, true), su = slab_nr_pages(m, -1, false);
+
+	for (int id = 0; id < m->nr_zones; id++)
+		managed += zone_by_id(m, id)->managed_pages;
+	meminfo_line(sb, "MemTotal", managed);
+	meminfo_line(sb, "MemFree", global_free_pages(m));
+	meminfo_line(sb, "Slab", sr + su);
+	meminfo_line(sb, "SReclaimable", sr);
+	meminfo_line(sb, "SUnreclaim", su);
+	if (m->cma) {
+		meminfo_line(sb, "CmaTotal", cma_total_pages(m));
+		meminfo_line(sb, "CmaFree", global_free_cma(m));
+	}
 }
 
 static void vmstat_text(struct mm *m, struct strbuf *sb)
@@ -496,21 +445,25 @@ char *mm_report_text(struct mm *m, const char *name)
 		pagetypeinfo(m, &sb);
 	else if (!strcmp(name, "zoneinfo"))
 		walk_zones(m, &sb, true, zoneinfo_show);
-	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc (issue 5) */
+	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc */
 		vmallocinfo_show(m, &sb);
 	else if (!strcmp(name, "vmstat"))
 		vmstat_text(m, &sb);
-	else if (!strcmp(name, "slabinfo"))           /* slab (issue 4) */
+	else if (!strcmp(name, "slabinfo"))           /* slab */
 		slab_report_text(m, &sb);
 	else if (!strcmp(name, "unusable_index"))
 		walk_zones(m, &sb, false, unusable_show);
 	else if (!strcmp(name, "extfrag_index"))
 		walk_zones(m, &sb, false, extfrag_show);
+	else if (!strcmp(name, "meminfo"))
+		meminfo_show(m, &sb);
+	else if (!strcmp(name, "cma"))                /* debugfs cma/<area>/ files */
+		cma_report(m, &sb);
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
-			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg, "
-			 "tainted)", name);
+			 "zoneinfo, vmstat, meminfo, unusable_index, extfrag_index, vmallocinfo, "
+			 "slabinfo, cma, dmesg, tainted)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -565,7 +518,6 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
-	struct contig_page_info info;
 
 	if (zi->node || zi->zone_idx)  /* every zone is walked: all but the first */
 		sb_puts(sb, ",");
@@ -597,15 +549,13 @@ static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 			sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], mixed[t]);
 	}
 	sb_puts(sb, "}, \"unusable_index\": [");
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
-		sb_printf(sb, "%s%.3f", o ? ", " : "", unusable_free_index(o, &info) / 1000.0);
-	}
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		sb_printf(sb, "%s%.3f", o ? ", " : "",
+			  mm_unusable_index(zi->nr_free, m->nr_orders, o) / 1000.0);
 	sb_puts(sb, "], \"extfrag_index\": [");
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi->nr_free, m->nr_orders, o, &info);
-		sb_printf(sb, "%s%.3f", o ? ", " : "", fragmentation_index(o, &info) / 1000.0);
-	}
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		sb_printf(sb, "%s%.3f", o ? ", " : "",
+			  mm_fragmentation_index(zi->nr_free, m->nr_orders, o) / 1000.0);
 	sb_puts(sb, "], \"numa\": {");
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "%s\"%s\": %lu", i ? ", " : "", numa_stat_names[i],
@@ -656,14 +606,17 @@ static void report_json_members(struct mm *m, struct strbuf *sb, const char *sch
 	walk_zones(m, sb, true, json_zone);
 	sb_puts(sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, sb);
-	sb_puts(sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
+	sb_puts(sb, ",\n  \"vmalloc\": ");         /* vmalloc */
 	vmalloc_json(m, sb);
-	sb_puts(sb, ",\n  \"slab\": ");            /* slab (issue 4) */
+	sb_puts(sb, ",\n  \"slab\": ");            /* slab */
 	slab_report_json(m, sb);
 	sb_puts(sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
 	compaction_json(m, sb);
-	sb_printf(sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu",
-		  global_free_pages(m), global_free_pages_blocks(m));
+	sb_puts(sb, ",\n  \"cma\": ");             /* cma.c: the areas */
+	cma_json(m, sb);
+	sb_printf(sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu, "
+		  "\"nr_free_cma\": %lu", global_free_pages(m), global_free_pages_blocks(m),
+		  global_free_cma(m));
 	sb_printf(sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
 		  slab_nr_pages(m, -1, true), slab_nr_pages(m, -1, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)

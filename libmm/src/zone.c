@@ -17,9 +17,15 @@
  * then the other nodes in turn (FALLBACK); only the local node (NOFALLBACK,
  * for __GFP_THISNODE).
  *
+ * Fragmentation indices (mm/vmstat.c, x1000), of the free blocks per order:
+ *   unusable(o) = (free_pages - suitable_blocks(o) << o) * 1000 / free_pages
+ *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
+ *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
+ *
  * Locking: everything here is set at boot before the machine is shared and
- * read-only afterwards, except that the watermark check reads free_area
- * counts without zone->lock, as the kernel does (relaxed loads).
+ * read-only afterwards, except that the watermark check and the indices of
+ * a live zone read free_area counts without zone->lock, as the kernel does
+ * (relaxed loads).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +239,7 @@ int zones_init(struct mm *m)
 		z->highatomic_unusable = (m->pa & PA_HIGHATOMIC_FREE) ? &z->nr_free_highatomic
 								       : &z->nr_reserved_highatomic;
 		zone_set_below_high(z, 0);
+		zone_update_unusable(z);
 		z->pageblock_mt = calloc(last - first + 1, 1);
 		if (!z->pageblock_mt)
 			return -ENOMEM;
@@ -276,17 +283,17 @@ void zones_exit(struct mm *m)
  * __zone_watermark_ok() (6.x): may an allocation of order take pages from z
  * while keeping mark (+ lowmem_reserve for the requester's highest zone)
  * free?  Reserve flags shrink the mark: __GFP_HIGH by half, then non-blocking
- * callers by another quarter.  For order > 0, some free block of at least
- * that order must exist on a list the caller may use.
+ * callers by another quarter.  Free pages the caller cannot use do not
+ * count (__zone_watermark_unusable_free: HIGHATOMIC without reserve rights,
+ * CMA without ALLOC_CMA).  For order > 0, some free block of at least that
+ * order must exist on a list the caller may use (CMA's with ALLOC_CMA).
  */
 bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 			 int highest_zoneidx, unsigned alloc_flags, long free_pages)
 {
 	long min = (long)mark;
 
-	free_pages -= (1l << order) - 1;
-	if (likely(!(alloc_flags & ALLOC_RESERVES)))
-		free_pages -= highatomic_unusable(z);
+	free_pages -= zone_unusable_free(z, order, alloc_flags);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -310,6 +317,8 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
 		    READ_ONCE(area->nr_free_mt[MIGRATE_HIGHATOMIC]))
+			return true;
+		if ((alloc_flags & ALLOC_CMA) && READ_ONCE(area->nr_free_mt[MIGRATE_CMA]))
 			return true;
 	}
 	return false;
@@ -341,6 +350,8 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	out->nr_free_highatomic = z->nr_free_highatomic;
 
 	out->below_high = READ_ONCE(z->below_high);
+	out->cma_pages = z->cma_pages;
+	out->nr_free_cma = READ_ONCE(z->nr_free_cma);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		out->nr_free[o] = z->free_area[o].nr_free;
 		for (int t = 0; t < MIGRATE_TYPES; t++) {
@@ -358,4 +369,100 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	}
 	zone_unlock(z);
 	return 0;
+}
+
+/* ---- fragmentation indices (mm/vmstat.c) ---------------------------------
+ * fill_contig_page_info(), unusable_free_index() and __fragmentation_index()
+ * of a zone's free blocks per order: here, below compaction (which asks
+ * them of live zones) and the reports (stats.c, mmbench). */
+
+struct contig_page_info {
+	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
+};
+
+static void fill_contig_page_info(const unsigned long *nr_free, unsigned nr_orders,
+				  unsigned suitable, struct contig_page_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	for (unsigned o = 0; o < nr_orders; o++) {
+		unsigned long blocks = nr_free[o];
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable)
+			info->free_blocks_suitable += blocks << (o - suitable);
+	}
+}
+
+static int unusable_free_index(unsigned order, const struct contig_page_info *info)
+{
+	if (!info->free_pages)
+		return 1000;
+	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ul /
+		     info->free_pages);
+}
+
+static int fragmentation_index(unsigned order, const struct contig_page_info *info)
+{
+	unsigned long requested = 1ul << order;
+
+	if (!info->free_blocks_total)
+		return 0;
+	if (info->free_blocks_suitable)
+		return -1000;
+	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
+			     info->free_blocks_total));
+}
+
+/* The one computation of both indices, for the reports (stats.c) and for
+ * callers holding a zone's free blocks per order (mmbench's timeline). */
+static int frag_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order,
+		      int (*index)(unsigned order, const struct contig_page_info *info))
+{
+	struct contig_page_info info;
+
+	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
+		return -EINVAL;
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	return index(order, &info);
+}
+
+int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	return frag_index(nr_free, nr_orders, order, unusable_free_index);
+}
+
+int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	return frag_index(nr_free, nr_orders, order, fragmentation_index);
+}
+
+/* The same indices of a live zone, from its free_area counts (read
+ * without the lock, as the kernel's fragmentation_index() does). */
+static void zone_contig_page_info(struct zone *z, unsigned suitable, struct contig_page_info *info)
+{
+	unsigned long nr_free[MM_NR_ORDERS_MAX];
+
+	for (unsigned o = 0; o < z->mm->nr_orders; o++)
+		nr_free[o] = READ_ONCE(z->free_area[o].nr_free);
+	fill_contig_page_info(nr_free, z->mm->nr_orders, suitable, info);
+}
+
+int zone_fragmentation_index(struct zone *z, unsigned order)
+{
+	struct contig_page_info info;
+
+	zone_contig_page_info(z, order, &info);
+	return fragmentation_index(order, &info);
+}
+
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order)
+{
+	struct contig_page_info info;
+
+	zone_contig_page_info(z, order, &info);
+	if (!info.free_pages)
+		return 0;
+	return (unsigned)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
+			  info.free_pages);
 }

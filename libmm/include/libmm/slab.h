@@ -116,7 +116,8 @@ struct mm_slabinfo {
 	const char   *name;
 	unsigned long active_objs, num_objs;
 	unsigned      objsize, objperslab, pagesperslab;
-	unsigned long active_slabs, num_slabs;
+	unsigned      limit, batchcount, sharedfactor;  /* tunables: SLAB's, else 0 */
+	unsigned long active_slabs, num_slabs, sharedavail;
 };
 /* The caches in /proc/slabinfo's order: out[0..max) filled, returns how
  * many caches there are (more than max: ask again with a larger array),
@@ -148,6 +149,13 @@ int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t e
 int mm_slab_flags_format(slab_flags_t flags, char *buf, size_t len);
 /* Slab corruption reports and fixes so far (slub_kunit's slab_errors). */
 unsigned long mm_slab_errors(struct mm *m);
+/* A write to /proc/slabinfo (SLAB's slabinfo_write(), slab=slab only):
+ * "name limit batchcount shared" retunes the cache's array caches (the
+ * caller must be bound; the cache's arrays are drained first).  A triple
+ * out of range (limit < 1, batchcount < 1 or > limit, shared < 0) is
+ * ignored, as the kernel does.  0, or -errno (EIO with another allocator,
+ * EINVAL for bad text or an unknown cache). */
+int mm_slabinfo_write(struct mm *m, const char *line);
 
 #pragma GCC visibility pop
 
