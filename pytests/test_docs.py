@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The documentation in the repository: README.md and docs/*.md.
 
 - every public Python name of the libmm package has a docstring (a constant:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """scripts/apidocs.py - generates docs/c-api.md and docs/python-api.md.
 
     PYTHONPATH=build/release/python /usr/bin/python3 scripts/apidocs.py          # write both

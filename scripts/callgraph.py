@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """scripts/callgraph.py - who calls whom in libmm/src, from the compiled objects.
 
     scons && /usr/bin/python3 scripts/callgraph.py          # rewrite the table in docs/architecture.md
@@ -29,7 +30,7 @@ END = "<!-- callgraph: end -->"
 
 # bottom-up; a file may call files of its own layer and of the layers below
 LAYERS = [
-    ("services", ["strbuf", "printk", "gfp"]),
+    ("services", ["strbuf", "printk", "gfp", "lockdep"]),
     ("machine", ["machine", "fault_inject"]),
     ("zone", ["zone"]),
     ("buddy", ["buddy"]),

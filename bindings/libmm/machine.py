@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The Pythonic ``Machine``: the page-allocator part, taint, fault
 injection, page state and quiescing.
 
@@ -23,8 +24,8 @@ from .slab import SlabMixin                 # slab/kmalloc
 from .process import MovableMixin           # processes, migration, compaction
 from .cma import CmaMixin                   # CMA, contiguous ranges
 
-#: zone names in the config's spelling, by zone index
-ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
+#: zone names in the config's spelling, by zone index (mm_zone_name)
+ZONE_NAMES = tuple(ffi.string(lib.mm_zone_name(i)).decode() for i in range(lib.MM_MAX_NR_ZONES))
 #: migratetype names as the kernel's reports print them, by migratetype number
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate")
 #: bytes in a page frame (4096)
