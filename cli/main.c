@@ -13,9 +13,13 @@ static const struct mmb_command commands[] = {
 	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
 	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--json FILE] [--seed N] [--threads] [--quiet]\n"
 	  "                   [--backend libmm|malloc] [--format mmw|mtrace|perf] [--timeline N]\n"
-	  "                   [--runs N] [--warmup] [--progress SECONDS]",
+	  "                   [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]",
 	  "replay a workload (or an mtrace / perf script trace) and report what the allocators did",
 	  mmb_cmd_run },
+	{ "diff", "A.json B.json [C.json ...] [--json FILE|-]",
+	  "compare results: per-operation latency and failures, breakdowns, call sites, memory,\n"
+	  "      zones, slab caches and vmstat, each column headed by how its config differs",
+	  mmb_cmd_diff },
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

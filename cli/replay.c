@@ -29,6 +29,9 @@
  * replay_s is the replay's wall time without that and without timeline
  * sampling.
  *
+ * Breakdown (breakdown.c): the sequential libmm replay hands every counted
+ * operation to mmb_bd_account() after timing it.
+ *
  * Timeline: a sample every `sample_every` operations, at exact operation
  * counts (deterministic).  When the number of operations is known ahead
  * (the input fitted one buffer) the spacing is ops / points; for a stream
@@ -51,7 +54,6 @@
 
 #include "workload.h"
 
-enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE, RES_INJECTED };
 
 #define SLOW_TICKS 20000u       /* a prefaulting op takes >= 50 us: >> this */
 #define STREAM_EVERY0 8192u     /* first spacing of a stream's timeline */
@@ -70,16 +72,6 @@ static inline uint64_t ticks(void)
 }
 
 /* ---- histogram ----------------------------------------------------------- */
-
-static inline unsigned hist_bucket(uint64_t v)
-{
-	unsigned msb;
-
-	if (v < 32)
-		return (unsigned)v;
-	msb = 63u - (unsigned)__builtin_clzll(v);
-	return (msb - 3) * MMB_HIST_SUB + (unsigned)((v >> (msb - 4)) & (MMB_HIST_SUB - 1));
-}
 
 /* Lower bound and width of bucket b, in ticks. */
 static void hist_range(unsigned b, double *lo, double *width)
@@ -166,86 +158,86 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_ALLOC_PAGES:
 		h->ptr = mm_alloc_pages(m, op->flags, op->order);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, MM_PAGE_SIZE << op->order);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_FREE_PAGES:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_free_pages(m, q, op->order) ? RES_FAIL : RES_OK;
+		return mm_free_pages(m, q, op->order) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_KMALLOC:
 		h->ptr = mm_kmalloc(m, op->size, op->flags);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KREALLOC:
 		q = mm_krealloc(m, h->ptr, op->size, op->flags);
 		if (!q && op->size)
-			return RES_FAIL;          /* the old object stays */
+			return MMB_RES_FAIL;          /* the old object stays */
 		x->live -= h->size;
 		h->ptr = q;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KFREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_kfree(m, q) ? RES_FAIL : RES_OK;
+		return mm_kfree(m, q) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CACHE_CREATE: {
 		struct mmb_cache *c = &x->caches[op->handle];
 
 		c->cache = mm_kmem_cache_create(m, c->name, op->size, op->align, op->flags, NULL);
-		return c->cache ? RES_OK : RES_FAIL;
+		return c->cache ? MMB_RES_OK : MMB_RES_FAIL;
 	}
 	case OP_CACHE_ALLOC:
 		if (!x->caches[op->cache].cache) {
 			h->ptr = NULL;
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		}
 		h->ptr = mm_kmem_cache_alloc(x->caches[op->cache].cache, op->flags);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CACHE_FREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_kmem_cache_free(x->caches[op->cache].cache, q) ? RES_FAIL : RES_OK;
+		return mm_kmem_cache_free(x->caches[op->cache].cache, q) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CACHE_DESTROY: {
 		struct mmb_cache *c = &x->caches[op->handle];
 
 		if (!c->cache)
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		q = c->cache;
 		c->cache = NULL;
-		return mm_kmem_cache_destroy(q) ? RES_FAIL : RES_OK;
+		return mm_kmem_cache_destroy(q) ? MMB_RES_FAIL : MMB_RES_OK;
 	}
 	case OP_VMALLOC:
 		h->ptr = mm_vmalloc(m, op->size);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_VFREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_vfree(m, q) ? RES_FAIL : RES_OK;
+		return mm_vfree(m, q) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CPU:
 		mm_cpu_bind(m, op->cpu);
-		return RES_NONE;
+		return MMB_RES_NONE;
 	case OP_FAULT_INJECT:
 		mmb_fault_apply(m, op);
-		return RES_NONE;
+		return MMB_RES_NONE;
 	}
-	return RES_NONE;
+	return MMB_RES_NONE;
 }
 
 /* --backend malloc: the same stream through malloc/free (pages and vmalloc
@@ -260,24 +252,24 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_ALLOC_PAGES:
 		if (posix_memalign(&h->ptr, MM_PAGE_SIZE, MM_PAGE_SIZE << op->order)) {
 			h->ptr = NULL;
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		}
 		if (op->flags & __GFP_ZERO)
 			memset(h->ptr, 0, MM_PAGE_SIZE << op->order);
 		live_add(x, h, MM_PAGE_SIZE << op->order);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KMALLOC:
 	case OP_CACHE_ALLOC:
 	case OP_VMALLOC:
 		if (op->kind == OP_CACHE_ALLOC && !x->caches[op->cache].cache) {
 			h->ptr = NULL;
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		}
 		h->ptr = op->flags & __GFP_ZERO ? calloc(1, op->size) : malloc(op->size);
 		if (!h->ptr && op->size)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KREALLOC:
 		if (!op->size) {        /* krealloc(p, 0): freed, ZERO_SIZE_PTR back */
 			free(h->ptr);
@@ -285,51 +277,39 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 		} else {
 			q = realloc(h->ptr, op->size);
 			if (!q)
-				return RES_FAIL;
+				return MMB_RES_FAIL;
 			h->ptr = q;
 		}
 		x->live -= h->size;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_FREE_PAGES:
 	case OP_KFREE:
 	case OP_CACHE_FREE:
 	case OP_VFREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;        /* its allocation failed, as with libmm */
+			return MMB_RES_SKIP;        /* its allocation failed, as with libmm */
 		h->ptr = NULL;
 		x->live -= h->size;
 		free(q);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CACHE_CREATE:
 		/* a cache is its object size; any non-NULL token will do */
 		x->caches[op->handle].cache = &x->caches[op->handle].size;
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CACHE_DESTROY:
 		if (!x->caches[op->handle].cache)
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		x->caches[op->handle].cache = NULL;
-		return RES_OK;
+		return MMB_RES_OK;
 	}
-	return RES_NONE;
-}
-
-static inline __attribute__((always_inline))
-void account(struct mmb_stat *st, int res, uint64_t dt)
-{
-	st->count++;
-	st->failed += res == RES_FAIL;
-	st->injected += res == RES_INJECTED;
-	st->skipped += res == RES_SKIP;
-	st->ticks += dt;
-	st->timed++;
-	st->hist[hist_bucket(dt)]++;
+	return MMB_RES_NONE;
 }
 
 /* A failure fault injection forced counts apart (fault.c). */
 static inline __attribute__((always_inline)) int injected(struct mm *m, int res)
 {
-	return __builtin_expect(res == RES_FAIL, 0) && m && mm_last_fault_injected(m) ? RES_INJECTED
+	return __builtin_expect(res == MMB_RES_FAIL, 0) && m && mm_last_fault_injected(m) ? MMB_RES_INJECTED
 									       : res;
 }
 
@@ -551,7 +531,9 @@ static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_
 			rp->cpu = op->cpu;
 		if (__builtin_expect(dt > SLOW_TICKS, 0))
 			dt -= prefault_ticks(r, rp->cpu, t2, dt);
-		account(&r->stat[op->kind], res, dt);
+		mmb_stat_account(&r->stat[op->kind], res, dt);
+		if (r->bd.on && op->kind < OP_NR_KINDS)
+			mmb_bd_account(&r->bd, r->m, rp->x.caches, op, res, dt, rp->cpu);
 		t = t2;
 		/* counted operations only: not cpu switches nor fault_inject knobs */
 		if (__builtin_expect(op->kind < OP_NR_KINDS && !--rp->tick_left, 0)) {
@@ -627,7 +609,7 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 
 		if (__builtin_expect(dt > SLOW_TICKS, 0))
 			dt -= prefault_ticks(r, w->cpu, t2, dt);
-		account(&w->stat[op->kind], res, dt);
+		mmb_stat_account(&w->stat[op->kind], res, dt);
 		if (hop)
 			atomic_store_explicit(seq, op->seq + 1, memory_order_release);
 		if (c)
@@ -803,6 +785,8 @@ int mmb_replay_begin(struct mmb_run *r)
 		rp->pf0_blocks = pi.pageblocks;
 	}
 	rp->x.m = r->m;
+	mmb_bd_init(&r->bd);
+	r->bd.on = r->m && !r->threads;
 	rp->sample_every = !r->expect_ops ? STREAM_EVERY0 :
 			   r->expect_ops / (size_t)(r->timeline_points ? r->timeline_points : 1);
 	if (!rp->sample_every)
@@ -992,6 +976,7 @@ void *mmb_replay_handle(const struct mmb_run *r, uint32_t slot)
 
 void mmb_run_free(struct mmb_run *r)
 {
+	mmb_bd_free(&r->bd);
 	for (size_t i = 0; i < r->ntimeline; i++)
 		free(r->timeline[i].z);
 	free(r->timeline);

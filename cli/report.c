@@ -306,6 +306,11 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 		total += r->stat[k].count;
 	fprintf(f, "{\n  \"schema\": \"mmbench/1\",\n  \"workload\": ");
 	json_str(f, ri->workload);
+	fprintf(f, ",\n  \"label\": ");
+	if (ri->label)
+		json_str(f, ri->label);
+	else
+		fputs("null", f);
 	fprintf(f, ",\n  \"format\": \"%s\",\n  \"backend\": \"%s\",\n  \"malloc\": ", ri->format,
 		r->backend == MMB_BACKEND_MALLOC ? "malloc" : "libmm");
 	json_str(f, r->backend == MMB_BACKEND_MALLOC ? ri->malloc_name : "libmm");
@@ -328,6 +333,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 	if (ri->runs)
 		json_runs(f, r, ri->runs);
 	mmb_fault_json(r, f);
+	mmb_bd_json(&r->bd, r->ns_per_tick, f);
 	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
 		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu},\n",
 		im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
@@ -526,6 +532,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	mmb_fault_summary(r, f);
 	if (skipped)
 		fprintf(f, "(skipped: frees of handles whose allocation had failed)\n");
+	mmb_bd_summary(&r->bd, r->ns_per_tick, f);
 	if (r->m) {
 		summary_zones(r->m, f);
 		summary_slab(r->m, f);

@@ -6,7 +6,7 @@
  *   mmbench run WORKLOAD [--machine "CONFIG"] [--json FILE] [--seed N]
  *                        [--threads] [--quiet] [--backend libmm|malloc]
  *                        [--format mmw|mtrace|perf] [--timeline N] [--tick N]
- *                        [--runs N] [--warmup] [--progress SECONDS]
+ *                        [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]
  *
  * The machine: --machine, else the workload's `machine` line, else the
  * default; --seed N replaces its seed; prefault=pageblock is added unless
@@ -55,6 +55,7 @@ struct run_opts {
 	const char *json;               /* --json FILE, or NULL */
 	const char *format;             /* mmw, mtrace, perf (--format or from the name) */
 	const char *backend;            /* libmm or malloc */
+	const char *label;              /* --label: the run's name in diffs and plots */
 	long seed;                      /* --seed, when has_seed */
 	int has_seed, threads, quiet;
 	int runs, warmup;               /* --runs N, --warmup */
@@ -85,7 +86,7 @@ struct run_ctx {
 
 enum { O_MACHINE = 256, O_JSON, O_FORMAT, O_BACKEND, O_SEED, O_TIMELINE, O_THREADS, O_RUNS,
        O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER, O_MAX_WORK,
-       O_TICK };
+       O_TICK, O_LABEL };
 
 static const struct option run_options[] = {
 	{ "machine", required_argument, NULL, O_MACHINE },
@@ -95,6 +96,7 @@ static const struct option run_options[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "timeline", required_argument, NULL, O_TIMELINE },
 	{ "tick", required_argument, NULL, O_TICK },
+	{ "label", required_argument, NULL, O_LABEL },
 	{ "threads", no_argument, NULL, O_THREADS },
 	{ "runs", required_argument, NULL, O_RUNS },
 	{ "warmup", no_argument, NULL, O_WARMUP },
@@ -131,6 +133,8 @@ static void run_help(void)
 	       "  --runs N             replay N times on fresh machines: mean +- sd of the replay\n"
 	       "                       time, per-operation percentiles of every run (default 1)\n"
 	       "  --warmup             one more run first, not counted\n"
+	       "  --label TEXT         the run's name in `mmbench diff` column headings and in\n"
+	       "                       plot legends (default: how its config differs)\n"
 	       "  --progress SECONDS   progress lines on stderr when it is not a terminal, every\n"
 	       "                       SECONDS (default 10; 0 = none); a terminal gets one line\n"
 	       "  --help, -h           this text\n"
@@ -201,6 +205,7 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		case O_JSON: o->json = optarg; break;
 		case O_FORMAT: o->format = optarg; break;
 		case O_BACKEND: o->backend = optarg; break;
+		case O_LABEL: o->label = optarg; break;
 		case O_THREADS: o->threads = 1; break;
 		case O_WARMUP: o->warmup = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -781,6 +786,7 @@ int mmb_cmd_run(int argc, char **argv)
 		goto out;
 	runs_pool(&acc, &ctx.r);
 	ri.workload = o.file;
+	ri.label = o.label;
 	ri.format = ctx.prog.format;
 	ri.codec = ctx.codec;
 	ri.streamed = ctx.streamed;

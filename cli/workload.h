@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libmm/mm.h>
 
@@ -255,6 +256,55 @@ struct mmb_stat {
 	uint32_t hist[MMB_HIST_BUCKETS];        /* log-linear histogram of ticks */
 };
 
+/* What an operation came to. */
+enum { MMB_RES_OK, MMB_RES_FAIL, MMB_RES_SKIP, MMB_RES_NONE, MMB_RES_INJECTED };
+
+static inline unsigned mmb_hist_bucket(uint64_t v)
+{
+	unsigned msb;
+
+	if (v < 32)
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	return (msb - 3) * MMB_HIST_SUB + (unsigned)((v >> (msb - 4)) & (MMB_HIST_SUB - 1));
+}
+
+static inline __attribute__((always_inline))
+void mmb_stat_account(struct mmb_stat *st, int res, uint64_t dt)
+{
+	st->count++;
+	st->failed += res == MMB_RES_FAIL;
+	st->injected += res == MMB_RES_INJECTED;
+	st->skipped += res == MMB_RES_SKIP;
+	st->ticks += dt;
+	st->timed++;
+	st->hist[mmb_hist_bucket(dt)]++;
+}
+
+/* ---- breakdown.c: results by order x GFP, by cache, failure reasons ----- */
+
+enum { MMB_BD_WATERMARK, MMB_BD_NO_BLOCK, MMB_BD_INJECTED, MMB_BD_REFUSED, MMB_BD_REASONS };
+
+struct mmb_bd_row;
+struct mmb_bd_handle;
+struct mmb_breakdown {
+	int on;                         /* the run is broken down (sequential libmm replay) */
+	struct mmb_bd_row *rows;        /* page and slab rows, first-seen order */
+	size_t nrows, cap;
+	struct mmb_imap map;            /* row key (breakdown.c) -> row */
+	struct mmb_bd_handle *handles;  /* [handle slot]: its allocation's row and CPU */
+	uint32_t nhandles;
+	unsigned long fail[OP_NR_KINDS][MMB_BD_REASONS];
+	unsigned long frees[OP_NR_KINDS], cross_cpu[OP_NR_KINDS];
+};
+void mmb_bd_init(struct mmb_breakdown *bd);
+void mmb_bd_free(struct mmb_breakdown *bd);
+/* One replayed operation (res MMB_RES_*, dt ticks) run by CPU cpu. */
+void mmb_bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
+		    const struct mmb_op *op, int res, uint64_t dt, int cpu);
+void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
+void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
+
 struct mmb_zsample {                    /* one zone at one timeline point */
 	int node, zone;
 	unsigned long free;                     /* NR_FREE_PAGES */
@@ -310,6 +360,7 @@ struct mmb_run {
 	size_t done;                    /* operations replayed */
 	uint64_t live_bytes, peak_live_bytes;   /* requested bytes live at the end, the most */
 	struct mmb_host host;
+	struct mmb_breakdown bd;        /* by order x GFP, by cache, failure reasons */
 	struct mmb_replay *priv;        /* replay.c's own state */
 };
 
@@ -347,6 +398,7 @@ struct mmb_runs {
 
 struct mmb_report_info {
 	const char *workload, *format, *machine_config, *malloc_name, *codec;
+	const char *label;              /* --label, or NULL */
 	long seed;
 	double parse_s, elapsed_s;
 	int validate_done;

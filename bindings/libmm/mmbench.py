@@ -9,7 +9,7 @@
 
 Everything mmbench's command line offers is a keyword (``machine``, ``fmt``,
 ``backend``, ``seed``, ``threads``, ``runs``, ``warmup``, ``timeline``,
-``validate``); the input is a path (plain, .xz, .gz, .zst) or bytes (the
+``validate``, ``label``); the input is a path (plain, .xz, .gz, .zst) or bytes (the
 text itself, fed through stdin; give ``fmt`` unless it is a workload).  Long inputs stream: memory stays bounded.  The
 binary is $MMBENCH, else the one built or installed next to this package,
 else ``mmbench`` on PATH.  A run that fails raises MmbenchError with the exit
@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 
-__all__ = ["run", "binary", "MmbenchError"]
+__all__ = ["run", "diff", "binary", "MmbenchError"]
 
 
 class MmbenchError(RuntimeError):
@@ -51,7 +51,8 @@ def binary():
 
 
 def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads=False,
-        runs=1, warmup=False, timeline=None, validate=False, preload=None, timeout=None):
+        runs=1, warmup=False, timeline=None, validate=False, preload=None, timeout=None,
+        label=None):
     """Runs ``mmbench run`` on workload (a path, or bytes: the text itself)
     and returns the result (schema mmbench/1) as a dict."""
     args = [binary(), "run"]
@@ -78,11 +79,25 @@ def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads
         args += ["--timeline", str(int(timeline))]
     if validate:
         args.append("--validate")
+    if label is not None:
+        args += ["--label", str(label)]
     env = dict(os.environ)
     if preload:
         env["LD_PRELOAD"] = preload
     p = subprocess.run(args, input=text, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=env, timeout=timeout)
+    if p.returncode:
+        raise MmbenchError(p.returncode, p.stderr.decode(errors="replace"))
+    return json.loads(p.stdout)
+
+
+def diff(*results, timeout=None):
+    """``mmbench diff`` of two or more result files (paths); the diff
+    (schema mmbench-diff/1) as a dict: "runs" (file, heading,
+    machine_config) and "rows" (section, path, values, change against the
+    first)."""
+    args = [binary(), "diff"] + [os.fspath(r) for r in results] + ["--json", "-"]
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     if p.returncode:
         raise MmbenchError(p.returncode, p.stderr.decode(errors="replace"))
     return json.loads(p.stdout)

@@ -16,10 +16,18 @@ With two or more results (e.g. libmm and malloc backends on one workload):
   NAME_memory.png         memory over the replay: each allocator's resident
                           set (RSS) against the requested bytes live; for
                           libmm, pages in use, in slabs and on per-CPU lists
+With two or more libmm results (e.g. one trace under two configs):
+  NAME_overlay.png        every run in one figure: free memory, the unusable
+                          index at the pageblock order (all zones pooled) and
+                          the requested bytes live over the replay
+Every run is named by --label (one per result, in order), else by the
+result's own label (mmbench run --label), else by how its machine config
+differs from the others' (e.g. "pcp=off"); the names go in legends and
+titles.
 NAME defaults to the first result's workload file name.  matplotlib with the
 Agg backend: no display needed.  The functions plot_fragmentation,
-plot_buddyinfo, plot_latency_cdf and plot_memory take loaded JSON (dicts)
-and a path.
+plot_buddyinfo, plot_latency_cdf, plot_memory and plot_overlay take loaded
+JSON (dicts), a path and optional names; labels(docs) names runs.
 """
 import argparse
 import json
@@ -57,11 +65,54 @@ def _series(doc, key):
     return out
 
 
-def _title(doc):
-    return "%s (%s)" % (os.path.basename(doc.get("workload", "?")), doc.get("malloc", "libmm"))
+def _words(doc):
+    """How a result was set up: its machine config's KEY=VALUE words and the
+    run's own options, as {key: value}."""
+    words = {}
+    for w in (doc.get("machine_config") or "").split():
+        k, _, v = w.partition("=")
+        words[k] = v
+    words["backend"] = doc.get("malloc", "libmm") if doc.get("backend") == "malloc" else "libmm"
+    words["threads"] = "on" if doc.get("threads") else "off"
+    words["tick"] = str(doc.get("tick_every", 0))
+    words["workload"] = os.path.basename(doc.get("workload", "?"))
+    return words
 
 
-def plot_fragmentation(doc, path):
+def labels(docs, given=None):
+    """One name per result: given[i] when set, else the result's own
+    "label", else the KEY=VALUE words in which its setup differs from the
+    others' ("KEY=default" for a key others set and it lacks; only the
+    allocator's name when the backends differ), as `mmbench diff` heads its
+    columns."""
+    words = [_words(d) for d in docs]
+    if len({w["backend"] for w in words}) > 1:
+        # allocators side by side: their names say it (a malloc run has no machine)
+        words = [{"backend": w["backend"]} for w in words]
+    keys = []
+    for w in words:
+        keys += [k for k in w if k not in keys]
+    out = []
+    for i, d in enumerate(docs):
+        if given and i < len(given) and given[i]:
+            out.append(given[i])
+            continue
+        if d.get("label"):
+            out.append(d["label"])
+            continue
+        diff = ["%s=%s" % (k, words[i].get(k, "default")) for k in keys
+                if len({w.get(k) for w in words}) > 1]
+        out.append(" ".join(diff) or ("run %d" % (i + 1) if len(docs) > 1
+                                      else d.get("malloc", "libmm")))
+    return out
+
+
+def _title(doc, label=None):
+    return "%s (%s)" % (os.path.basename(doc.get("workload", "?")),
+                        label or labels([doc])[0])
+
+
+def plot_fragmentation(doc, path, label=None):
     """Unusable index per order against operations, a panel per zone."""
     zones = _zones(doc)
     if not zones:
@@ -82,14 +133,14 @@ def plot_fragmentation(doc, path):
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, ncol=6, loc="upper left", bbox_to_anchor=(0, 1.45))
     axes[-1, 0].set_xlabel("operations replayed")
-    fig.suptitle("fragmentation: " + _title(doc), y=0.995, fontsize=10)
+    fig.suptitle("fragmentation: " + _title(doc, label), y=0.995, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
 
-def plot_buddyinfo(doc, path):
+def plot_buddyinfo(doc, path, label=None):
     """Free blocks per order over time, a heat map per zone."""
     zones = _zones(doc)
     if not zones:
@@ -110,15 +161,16 @@ def plot_buddyinfo(doc, path):
         cb = fig.colorbar(im, ax=ax, pad=0.01)
         cb.set_label("log10(1 + free blocks)", fontsize=7)
     axes[-1, 0].set_xlabel("operations replayed")
-    fig.suptitle("buddyinfo: " + _title(doc), fontsize=10)
+    fig.suptitle("buddyinfo: " + _title(doc, label), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
 
-def plot_latency_cdf(docs, path, ops=None):
-    """Latency CDF per allocator, a panel per operation kind."""
+def plot_latency_cdf(docs, path, ops=None, names=None):
+    """Latency CDF per run (names: labels()), a panel per operation kind."""
+    names = labels(docs, names)
     if ops is None:
         common = None
         for d in docs:
@@ -134,10 +186,10 @@ def plot_latency_cdf(docs, path, ops=None):
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     for i, op in enumerate(ops):
         ax = axes[i // cols][i % cols]
-        for d in docs:
+        for d, name in zip(docs, names):
             pts = d["ops"][op]["ns_cdf"]
             xs = [max(p[0], 1.0) for p in pts]
-            ax.step(xs, [p[1] for p in pts], where="post", label=d.get("malloc", "?"))
+            ax.step(xs, [p[1] for p in pts], where="post", label=name)
         ax.set_xscale("log")
         ax.set_xlabel("ns")
         ax.set_ylim(0, 1.01)
@@ -147,17 +199,20 @@ def plot_latency_cdf(docs, path, ops=None):
         axes[j // cols][j % cols].axis("off")
     axes[0][0].set_ylabel("fraction of operations")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle("latency CDF: " + os.path.basename(docs[0].get("workload", "?")), fontsize=10)
+    fig.suptitle("latency CDF: %s - %s" % (os.path.basename(docs[0].get("workload", "?")),
+                                            " vs ".join(names)), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
 
-def plot_memory(docs, path):
+def plot_memory(docs, path, names=None):
     """RSS of each allocator against live requested bytes over the replay;
     libmm's pages in use, in slabs and on per-CPU lists below."""
-    docs = [d for d in docs if d.get("timeline")]
+    names = labels(docs, names)
+    keep = [i for i, d in enumerate(docs) if d.get("timeline")]
+    docs, names = [docs[i] for i in keep], [names[i] for i in keep]
     if not docs:
         return None
     mib = 1 / (1 << 20)
@@ -168,10 +223,10 @@ def plot_memory(docs, path):
     first = docs[0]["timeline"]
     ax.plot([s["op"] for s in first], [s["live_bytes"] * mib for s in first], "k--",
             label="requested bytes live")
-    for d in docs:
+    for d, name in zip(docs, names):
         tl = d["timeline"]
         ax.plot([s["op"] for s in tl], [s["host_rss_kib"] / 1024 for s in tl],
-                label="RSS " + d.get("malloc", "?"))
+                label="RSS " + name)
     ax.set_ylabel("MiB")
     ax.set_title("process resident memory (libmm: simulated RAM populated + its metadata)",
                  fontsize=9, loc="left")
@@ -190,11 +245,67 @@ def plot_memory(docs, path):
         ax.plot(xs, [s["slab_pages"] * page for s in tl], label="slab pages")
         ax.plot(xs, [s["pcp_pages"] * page for s in tl], label="pages on per-CPU lists")
         ax.set_ylabel("MiB")
-        ax.set_title("libmm: where the machine's memory is", fontsize=9, loc="left")
+        ax.set_title("libmm (%s): where the machine's memory is" % names[docs.index(d)],
+                     fontsize=9, loc="left")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     axes[-1, 0].set_xlabel("operations replayed")
-    fig.suptitle("memory: " + os.path.basename(docs[0].get("workload", "?")), fontsize=10)
+    fig.suptitle("memory: %s - %s" % (os.path.basename(docs[0].get("workload", "?")),
+                                       " vs ".join(names)), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _pooled_unusable(sample, order):
+    """The unusable index at order over every zone of a timeline sample
+    (their buddyinfo summed)."""
+    nr = None
+    for z in sample["zones"]:
+        nr = list(z["buddyinfo"]) if nr is None else [a + b for a, b in zip(nr, z["buddyinfo"])]
+    if not nr:
+        return 1.0
+    pages = sum(n << o for o, n in enumerate(nr))
+    if not pages:
+        return 1.0
+    suitable = sum(n << (o - order) for o, n in enumerate(nr) if o >= order)
+    return (pages - (suitable << order)) / pages
+
+
+def plot_overlay(docs, path, names=None):
+    """Every libmm run in one figure: free memory, the unusable index at the
+    pageblock order and the requested bytes live, over operations."""
+    names = labels(docs, names)
+    keep = [i for i, d in enumerate(docs)
+            if d.get("timeline") and d.get("backend", "libmm") == "libmm"]
+    if len(keep) < 2:
+        return None
+    docs, names = [docs[i] for i in keep], [names[i] for i in keep]
+    mib = 4096 / (1 << 20)
+    fig, axes = plt.subplots(3, 1, figsize=(9, 8), sharex=True, squeeze=False)
+    order = docs[0].get("machine", {}).get("pageblock_order", 9)
+    for d, name in zip(docs, names):
+        tl = d["timeline"]
+        xs = [s["op"] for s in tl]
+        axes[0, 0].plot(xs, [sum(z["free"] for z in s["zones"]) * mib for s in tl], label=name)
+        axes[1, 0].plot(xs, [_pooled_unusable(s, order) for s in tl], label=name)
+        axes[2, 0].plot(xs, [s["live_bytes"] / (1 << 20) for s in tl], label=name)
+    axes[0, 0].set_ylabel("free MiB")
+    axes[0, 0].set_title("free memory (all zones; pages on per-CPU lists not counted)",
+                         fontsize=9, loc="left")
+    axes[1, 0].set_ylabel("unusable index")
+    axes[1, 0].set_ylim(-0.02, 1.02)
+    axes[1, 0].set_title("unusable free space index at order %d (pageblock), zones pooled"
+                         % order, fontsize=9, loc="left")
+    axes[2, 0].set_ylabel("MiB")
+    axes[2, 0].set_title("requested bytes live", fontsize=9, loc="left")
+    for ax in axes[:, 0]:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel("operations replayed")
+    fig.suptitle("%s - %s" % (os.path.basename(docs[0].get("workload", "?")),
+                              " vs ".join(names)), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -207,6 +318,9 @@ def main(argv=None):
     ap.add_argument("results", nargs="+")
     ap.add_argument("-o", "--outdir", default=".")
     ap.add_argument("--name", help="file name prefix (default: the workload's name)")
+    ap.add_argument("--label", action="append", default=[],
+                    help="a result's name in legends and titles (once per result, in order; "
+                    "default: its own label, else how its config differs)")
     a = ap.parse_args(argv)
     docs = []
     for p in a.results:
@@ -215,17 +329,22 @@ def main(argv=None):
     name = a.name or os.path.basename(docs[0].get("workload", "mmbench")).split(".")[0]
     os.makedirs(a.outdir, exist_ok=True)
     written = []
-    libmm_docs = [d for d in docs if d.get("timeline") and d.get("backend", "libmm") == "libmm"]
-    for i, d in enumerate(libmm_docs):
-        suffix = "" if i == 0 else "_%d" % i
-        written.append(plot_fragmentation(d, os.path.join(a.outdir, "%s%s_fragmentation.png"
-                                                          % (name, suffix))))
-        written.append(plot_buddyinfo(d, os.path.join(a.outdir, "%s%s_buddyinfo.png"
-                                                      % (name, suffix))))
+    names = labels(docs, a.label)
+    libmm_docs = [i for i, d in enumerate(docs)
+                  if d.get("timeline") and d.get("backend", "libmm") == "libmm"]
+    for n, i in enumerate(libmm_docs):
+        suffix = "" if n == 0 else "_%d" % n
+        written.append(plot_fragmentation(docs[i], os.path.join(
+            a.outdir, "%s%s_fragmentation.png" % (name, suffix)), names[i]))
+        written.append(plot_buddyinfo(docs[i], os.path.join(
+            a.outdir, "%s%s_buddyinfo.png" % (name, suffix)), names[i]))
     if len(docs) > 1:
         written.append(plot_latency_cdf(docs, os.path.join(a.outdir,
-                                                           "%s_latency_cdf.png" % name)))
-    written.append(plot_memory(docs, os.path.join(a.outdir, "%s_memory.png" % name)))
+                                                           "%s_latency_cdf.png" % name),
+                                        names=names))
+        written.append(plot_overlay(docs, os.path.join(a.outdir, "%s_overlay.png" % name),
+                                    names))
+    written.append(plot_memory(docs, os.path.join(a.outdir, "%s_memory.png" % name), names))
     for w in written:
         if w:
             print(w)
