@@ -135,8 +135,15 @@ struct exec_ctx {
 	struct mm *m;
 	struct mmb_handle *h;           /* the run's handle table */
 	struct mmb_cache *caches;       /* the program's cache table */
+	const unsigned long *sites;     /* page_owner=1: op->site -> the library's
+	                                   site (mm_site_register); NULL when off */
 	uint64_t live, peak;            /* requested bytes live, and the most */
 };
+
+/* An allocation's call site for the library: its @site / trace caller, or
+ * "(no call site)" (perf's mm_page_alloc has none, nor a workload line
+ * without @SITE). */
+#define SITE(x, op) ((x)->sites[(op)->site])
 
 static inline __attribute__((always_inline))
 void live_add(struct exec_ctx *x, struct mmb_handle *h, uint64_t size)
@@ -156,7 +163,9 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
-		h->ptr = mm_alloc_pages(m, op->flags, op->order);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_alloc_pages_site(m, op->flags, op->order, SITE(x, op)) :
+			 mm_alloc_pages(m, op->flags, op->order);
 		if (!h->ptr)
 			return MMB_RES_FAIL;
 		live_add(x, h, MM_PAGE_SIZE << op->order);
@@ -168,13 +177,17 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 		x->live -= h->size;
 		return mm_free_pages(m, q, op->order) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_KMALLOC:
-		h->ptr = mm_kmalloc(m, op->size, op->flags);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_kmalloc_site(m, op->size, op->flags, SITE(x, op)) :
+			 mm_kmalloc(m, op->size, op->flags);
 		if (!h->ptr)
 			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
 		return MMB_RES_OK;
 	case OP_KREALLOC:
-		q = mm_krealloc(m, h->ptr, op->size, op->flags);
+		q = __builtin_expect(x->sites != NULL, 0) ?
+		    mm_krealloc_site(m, h->ptr, op->size, op->flags, SITE(x, op)) :
+		    mm_krealloc(m, h->ptr, op->size, op->flags);
 		if (!q && op->size)
 			return MMB_RES_FAIL;          /* the old object stays */
 		x->live -= h->size;
@@ -198,7 +211,10 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 			h->ptr = NULL;
 			return MMB_RES_SKIP;
 		}
-		h->ptr = mm_kmem_cache_alloc(x->caches[op->cache].cache, op->flags);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_kmem_cache_alloc_site(x->caches[op->cache].cache, op->flags,
+						  SITE(x, op)) :
+			 mm_kmem_cache_alloc(x->caches[op->cache].cache, op->flags);
 		if (!h->ptr)
 			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
@@ -219,7 +235,8 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 		return mm_kmem_cache_destroy(q) ? MMB_RES_FAIL : MMB_RES_OK;
 	}
 	case OP_VMALLOC:
-		h->ptr = mm_vmalloc(m, op->size);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_vmalloc_site(m, op->size, SITE(x, op)) : mm_vmalloc(m, op->size);
 		if (!h->ptr)
 			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
@@ -343,6 +360,8 @@ struct mmb_replay {
 	unsigned long rss_before_kib;   /* the process's peak RSS before the replay */
 	unsigned long pf0_ns, pf0_minflt, pf0_blocks;   /* the machine's at start */
 	unsigned long *pf_seen;         /* [cpu]: prefault ns already taken out */
+	unsigned long *site_map;        /* page_owner=1: [prog site id] -> library site */
+	uint32_t sites_mapped;          /* prog sites registered so far */
 	struct mmb_worker **workers;    /* --threads: [MM_MAX_CPUS], by CPU */
 	int nworkers;
 	struct span_sync sync;
@@ -681,6 +700,7 @@ static int run_threads(struct mmb_run *r, const struct mmb_op *ops, size_t a, si
 		rp->workers[c]->n = 0;
 		rp->workers[c]->x.h = rp->handles;
 		rp->workers[c]->x.caches = r->prog->caches;
+		rp->workers[c]->x.sites = rp->x.sites;
 	}
 	for (size_t i = a; i < b; i++) {
 		struct mmb_worker *w;
@@ -812,6 +832,25 @@ int mmb_replay_begin(struct mmb_run *r)
 	return 0;
 }
 
+/* page_owner=1: the program's new call sites registered with the library
+ * (the replay passes them through the _site entry points). */
+static void map_sites(struct mmb_run *r)
+{
+	struct mmb_replay *rp = r->priv;
+	struct mmb_prog *p = r->prog;
+
+	if (!r->m || !mm_page_owner_enabled(r->m))
+		return;
+	if (!rp->site_map || rp->sites_mapped < p->nsites) {
+		rp->site_map = mmb_xrealloc(rp->site_map, (p->nsites + 1) * sizeof(*rp->site_map));
+		rp->site_map[0] = mm_site_register(r->m, "(no call site) func:unknown");
+	}
+	for (; rp->sites_mapped < p->nsites; rp->sites_mapped++)
+		rp->site_map[rp->sites_mapped + 1] = mm_site_register(r->m,
+								      p->site_names[rp->sites_mapped]);
+	rp->x.sites = rp->site_map;
+}
+
 /* The handle table covers every slot the program made so far. */
 static void grow_handles(struct mmb_run *r)
 {
@@ -847,6 +886,7 @@ int mmb_replay_chunk(struct mmb_run *r)
 	int ret = 0;
 
 	grow_handles(r);
+	map_sites(r);
 	rp->x.caches = p->caches;
 	if (r->threads && !r->m && p->max_cpu >= rp->nworkers)
 		add_workers(r, p->max_cpu + 1);
@@ -986,6 +1026,7 @@ void mmb_run_free(struct mmb_run *r)
 		free(r->priv->handles);
 		free(r->priv->seqs);
 		free(r->priv->pf_seen);
+		free(r->priv->site_map);
 		free(r->priv);
 		r->priv = NULL;
 	}

@@ -524,6 +524,8 @@ static void dump_ops(const struct mmb_prog *p)
 			printf(" align=%u slab_flags=%#x", op->align, op->flags);
 		else if (op->flags)
 			printf(" gfp=%#x", op->flags);
+		if (op->site)
+			printf(" site=%s", p->site_names[op->site - 1]);
 		putchar('\n');
 	}
 }

@@ -76,7 +76,7 @@ struct mmb_op {
 	uint32_t flags;         /* gfp_t, or slab_flags_t for cache_create */
 	uint32_t seq;           /* --threads: handle slot's sequence before this op */
 	uint32_t cseq;          /* --threads: cache ops done before it may run */
-	uint32_t site;          /* call site (0: none), room for attributing */
+	uint32_t site;          /* call site: mmb_prog_site() id, 0 = none */
 };
 
 /* Run-time state of a handle slot (16 bytes: four to a cache line; the
@@ -129,6 +129,9 @@ struct mmb_prog {
 	int max_cpu;                    /* highest CPU named */
 	unsigned long lines;            /* input lines read (repeat bodies per pass) */
 	struct mmb_import import;
+	struct mmb_map *sites;          /* call site names -> ids (1..), NULL: none yet */
+	char **site_names;              /* [id - 1] */
+	uint32_t nsites;
 };
 
 /* ---- input.c: lines from a file, stdin or memory ---------------------- */
@@ -163,6 +166,8 @@ int mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op);
 /* Hands what is buffered to the sink (end of input): 0 or -1. */
 int mmb_prog_flush(struct mmb_prog *p);
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len);
+/* The id (1..) of call site `name` (an op's `site`), made on first sight. */
+uint32_t mmb_prog_site(struct mmb_prog *p, const char *name, size_t len);
 /* An anonymous mapping for a big buffer (transparent huge pages asked for). */
 void *mmb_buffer_alloc(size_t bytes);
 void mmb_buffer_free(void *p, size_t bytes);

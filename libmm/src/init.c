@@ -1,7 +1,7 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
  * layer's init in bottom-up order (machine -> fault injection -> zones ->
- * buddy -> pcp -> vmalloc -> slab), like the kernel's mm_core_init(), and
+ * buddy -> pcp -> vmalloc -> slab; page_owner's records with the machine), like the kernel's mm_core_init(), and
  * their exits in reverse.  A destroy from inside one of the machine's own
  * constructors or report callbacks is refused.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "slab.h"
 #include "vmalloc.h"
+#include "page_owner.h"
 
 void mm_destroy(struct mm *m)
 {
@@ -26,6 +27,7 @@ void mm_destroy(struct mm *m)
 	pcp_exit(m);
 	zones_exit(m);
 	fault_inject_exit(m);
+	page_owner_exit(m);
 	machine_exit(m);
 	free(m);
 }
@@ -43,6 +45,11 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	}
 	if (machine_init(m, config, err, errlen))
 		goto fail;
+	if (m->page_owner && page_owner_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for page_owner records", errlen - 1);
+		goto fail;
+	}
 	fault_inject_init(m);
 	if (zones_init(m) || pcp_init(m)) {
 		if (err && errlen)

@@ -31,6 +31,7 @@
 #include <string.h>
 #include "slab.h"
 #include "mm_track.h"
+#include "page_owner.h"
 
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
@@ -228,13 +229,37 @@ size_t mm_kmalloc_size_roundup(struct mm *m, size_t size)
 	return order > m->max_order ? size : PAGE_SIZE << order;
 }
 
+/* page_owner=1: the object's tag (its slot, or a large one's pages). */
+static __noinline void *kmalloc_owned(struct mm *m, size_t size, gfp_t gfp, unsigned long site)
+{
+	void *p;
+
+	po_enter(site, size > MM_KMALLOC_MAX_CACHE_SIZE ? PO_VIA_KMALLOC_LARGE : PO_VIA_SLAB);
+	p = __kmalloc(m, size, gfp, site);
+	if (p && !ZERO_OR_NULL_PTR(p))
+		alloc_tag_obj_add(m, p, mm_ksize(m, p));
+	po_exit();
+	return p;
+}
+
 void *mm_kmalloc(struct mm *m, size_t size, gfp_t gfp)
 {
+	if (unlikely(m && m->page_owner))
+		return kmalloc_owned(m, size, gfp, PO_CALLER);
 	return __kmalloc(m, size, gfp, (unsigned long)__builtin_return_address(0));
+}
+
+void *mm_kmalloc_site(struct mm *m, size_t size, gfp_t gfp, unsigned long site)
+{
+	if (m && m->page_owner)
+		return kmalloc_owned(m, size, gfp, site);
+	return __kmalloc(m, size, gfp, site);
 }
 
 void *mm_kzalloc(struct mm *m, size_t size, gfp_t gfp)
 {
+	if (unlikely(m && m->page_owner))
+		return kmalloc_owned(m, size, gfp | __GFP_ZERO, PO_CALLER);
 	return __kmalloc(m, size, gfp | __GFP_ZERO, (unsigned long)__builtin_return_address(0));
 }
 
@@ -358,15 +383,13 @@ static __noinline int kfree_slow(struct mm *m, const void *p, unsigned long call
  * a slab of the cache's preferred order (PG_slab_oo), else the slab's head
  * page; anything unusual (NULL, large kmalloc, foreign pointers) takes
  * kfree_slow. */
-int mm_kfree(struct mm *m, const void *p)
+static inline __attribute__((always_inline))
+int __kfree(struct mm *m, const void *p, unsigned long caller)
 {
 	uintptr_t a;
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmem_cache *s;
 	struct page *page;
 
-	if (unlikely(!m))
-		return -EINVAL;
 	a = (uintptr_t)p - (uintptr_t)m->direct_map;
 	if (unlikely(a >= m->direct_map_bytes))
 		return kfree_slow(m, p, caller);
@@ -384,6 +407,28 @@ int mm_kfree(struct mm *m, const void *p)
 	return slab_free_known(s, page, (void *)p, caller);
 }
 
+/* page_owner=1: the tag goes first (another CPU may get the address
+ * back as soon as it is freed), and back when the free is refused. */
+static __noinline int kfree_owned(struct mm *m, const void *p, unsigned long caller)
+{
+	unsigned long saved[2];
+	int had = alloc_tag_obj_del(m, p, saved), err;
+
+	err = __kfree(m, p, caller);
+	if (err && had)
+		alloc_tag_obj_restore(m, p, saved);
+	return err;
+}
+
+int mm_kfree(struct mm *m, const void *p)
+{
+	if (unlikely(!m))
+		return -EINVAL;
+	if (unlikely(m->page_owner))
+		return kfree_owned(m, p, PO_CALLER);
+	return __kfree(m, p, (unsigned long)__builtin_return_address(0));
+}
+
 size_t mm_ksize(struct mm *m, const void *p)
 {
 	struct kmem_cache *s;
@@ -399,9 +444,9 @@ size_t mm_ksize(struct mm *m, const void *p)
 }
 
 /* __do_krealloc(): in place when ksize allows, else allocate, copy, free. */
-void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
+static void *__krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
+			unsigned long caller)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmem_cache *s = NULL;
 	struct page *page = NULL;
 	size_t ks, orig = 0;
@@ -443,6 +488,40 @@ void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
 	memcpy(ret, p, orig < new_size ? orig : new_size);
 	mm_kfree(m, p);
 	return ret;
+}
+
+/* page_owner=1: the old object's tag goes, the new one's comes (krealloc
+ * in place keeps the object and moves it to this site). */
+static __noinline void *krealloc_owned(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
+				       unsigned long site)
+{
+	unsigned long saved[2];
+	int had = !ZERO_OR_NULL_PTR(p) && alloc_tag_obj_del(m, p, saved);
+	void *ret;
+
+	po_enter(site, new_size > MM_KMALLOC_MAX_CACHE_SIZE ? PO_VIA_KMALLOC_LARGE : PO_VIA_SLAB);
+	ret = __krealloc(m, p, new_size, gfp, site);
+	if (ret && !ZERO_OR_NULL_PTR(ret))
+		alloc_tag_obj_add(m, ret, mm_ksize(m, ret));
+	else if (had && !ret)
+		alloc_tag_obj_restore(m, p, saved);     /* the old object stays */
+	po_exit();
+	return ret;
+}
+
+void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
+{
+	if (m && m->page_owner)
+		return krealloc_owned(m, p, new_size, gfp, PO_CALLER);
+	return __krealloc(m, p, new_size, gfp, (unsigned long)__builtin_return_address(0));
+}
+
+void *mm_krealloc_site(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
+		       unsigned long site)
+{
+	if (m && m->page_owner)
+		return krealloc_owned(m, p, new_size, gfp, site);
+	return __krealloc(m, p, new_size, gfp, site);
 }
 
 void *mm_kmemdup(struct mm *m, const void *src, size_t len, gfp_t gfp)

@@ -151,6 +151,7 @@ static const struct int_key int_keys[] = {
 	{ "slub_max_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_max_order) },
 	{ "slub_sheaves", 0, 1, offsetof(struct mm_config, slub_sheaves) },
 	{ "slub_sheaf_capacity", 0, 1024, offsetof(struct mm_config, slub_sheaf_capacity) },
+	{ "page_owner", 0, 1, offsetof(struct mm_config, page_owner) },
 };
 
 static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, size_t errlen)
@@ -558,6 +559,8 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 				  !!(c->pa_on & pa_switch_names[i].bit));
 	if (c->defrag_mode)
 		sb_puts(sb, " defrag_mode=1");
+	if (c->page_owner)
+		sb_puts(sb, " page_owner=1");
 	if (c->thp != d->thp)
 		sb_printf(sb, " thp=%s", thp_names[c->thp]);
 	if (c->lowzones_node0)
@@ -997,6 +1000,7 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->pa = (m->cfg.pa_base | m->cfg.pa_on) & ~m->cfg.pa_off;
 	m->fast_id = m->cfg.pcp_disabled ? ~0ul : m->id;
 	m->defrag_mode = m->cfg.defrag_mode;
+	m->page_owner = m->cfg.page_owner;
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
 		m->node0_pages += node_zone_pages(m, 0, i);
 		m->node_pages += node_zone_pages(m, 1, i);

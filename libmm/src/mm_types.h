@@ -348,6 +348,7 @@ struct mm_config {
 	int slub_min_objects;           /* 0: 4 * (fls(nr_cpus) + 1) */
 	int slub_min_order, slub_max_order;
 	int slub_sheaves;               /* per-CPU sheaves over the cpu slabs (7.0) */
+	int page_owner;                 /* page_owner=1: attribution (page_owner.c) */
 	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
 	/* vmalloc (issue 5) */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
@@ -423,6 +424,9 @@ struct mm {
 	                                   lists (0..3 and pageblock_order;
 	                                   none with pcp=off) */
 	bool defrag_mode;               /* vm.defrag_mode */
+	bool page_owner;                /* page_owner=1: the entry points go round
+	                                   page_owner.c's hooks (read next to id) */
+	struct page_owner_state *po;    /* page_owner.c, NULL when off */
 	struct mm *live_next;           /* machine.c's list of live machines */
 	struct mm_config cfg;
 	int nr_cpus, nr_nodes, nr_zones;      /* nr_zones = nodes * MAX_NR_ZONES */

@@ -100,6 +100,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "page_owner.h"
 #include "slab.h"
 #include "mm_track.h"
 
@@ -1252,11 +1253,35 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller, s
 	return slab_alloc(s, gfp, caller, orig_size);
 }
 
+/* page_owner=1 (page_owner.c): the object's tag, the cache's slot size. */
+static __noinline void *slab_alloc_owned(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+{
+	void *p;
+
+	po_enter(site, PO_VIA_SLAB);
+	p = slab_alloc(s, gfp, site, 0);
+	if (p)
+		alloc_tag_obj_add(s->mm, p, s->size);
+	po_exit();
+	return p;
+}
+
 void *mm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	if (unlikely(!s))
 		return NULL;
+	if (unlikely(s->mm->page_owner))
+		return slab_alloc_owned(s, gfp, (unsigned long)__builtin_return_address(0));
 	return slab_alloc(s, gfp, (unsigned long)__builtin_return_address(0), 0);
+}
+
+void *mm_kmem_cache_alloc_site(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+{
+	if (unlikely(!s))
+		return NULL;
+	if (s->mm->page_owner)
+		return slab_alloc_owned(s, gfp, site);
+	return slab_alloc(s, gfp, site, 0);
 }
 
 /* ---- free -------------------------------------------------------------------- */
@@ -1574,10 +1599,24 @@ __noinline int slab_free_known_slow(struct kmem_cache *s, struct page *slab, voi
 	return __slab_free_slab(s, slab, x, caller, cpu, &s->cpu_slab[cpu->id], "kfree");
 }
 
+/* page_owner=1: the tag goes first, back when the free is refused. */
+static __noinline int slab_free_owned(struct kmem_cache *s, void *obj, unsigned long caller)
+{
+	unsigned long saved[2];
+	int had = alloc_tag_obj_del(s->mm, obj, saved), err;
+
+	err = slab_free(s, obj, caller, "kmem_cache_free");
+	if (err && had)
+		alloc_tag_obj_restore(s->mm, obj, saved);
+	return err;
+}
+
 int mm_kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	if (unlikely(!s))
 		return -EINVAL;
+	if (unlikely(s->mm->page_owner))
+		return slab_free_owned(s, obj, (unsigned long)__builtin_return_address(0));
 	return slab_free(s, obj, (unsigned long)__builtin_return_address(0), "kmem_cache_free");
 }
 

@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
+#include "page_owner.h"
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 #define MM_NAME(e, n) n,
@@ -451,11 +452,15 @@ char *mm_report_text(struct mm *m, const char *name)
 		walk_zones(m, &sb, false, unusable_show);
 	else if (!strcmp(name, "extfrag_index"))
 		walk_zones(m, &sb, false, extfrag_show);
+	else if (!strcmp(name, "page_owner") && m->po)    /* page_owner.c */
+		page_owner_show(m, &sb);
+	else if (!strcmp(name, "allocinfo"))
+		allocinfo_show(m, &sb);
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
 			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg, "
-			 "tainted)", name);
+			 "tainted, allocinfo, page_owner with page_owner=1)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -616,6 +621,8 @@ char *mm_report_json(struct mm *m)
 		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_printf(&sb, "},\n  \"tainted\": %lu\n}\n", mm_tainted(m));
+	sb_puts(&sb, "}");
+	page_owner_json(m, &sb);                /* "sites" with page_owner=1 */
+	sb_printf(&sb, ",\n  \"tainted\": %lu\n}\n", mm_tainted(m));
 	return sb_finish(&sb);
 }

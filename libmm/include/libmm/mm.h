@@ -199,7 +199,8 @@ void        mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg);
 int   mm_validate(struct mm *m, char *err, size_t errlen); /* 0 = every invariant holds */
 char *mm_report_json(struct mm *m);
 /* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
- * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted"; NULL for
+ * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted", "allocinfo",
+ * "page_owner" (page_owner=1, debug.h); NULL for
  * an unknown name. */
 char *mm_report_text(struct mm *m, const char *name);
 void  mm_free_string(char *s);

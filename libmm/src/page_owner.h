@@ -1,0 +1,41 @@
+/*
+ * page_owner.h - attribution (page_owner.c): who allocated every page and
+ * object.  The entry points of page_alloc.c, kmalloc.c, slab.c and
+ * vmalloc.c test m->page_owner once (a predictable branch) and, when it is
+ * set, go round the hooks below; nothing else changes on their paths.
+ */
+#ifndef LIBMM_PAGE_OWNER_H
+#define LIBMM_PAGE_OWNER_H
+
+#include "internal.h"
+
+/* What made an allocation of pages: the caller itself or an allocator on
+ * its behalf (the frame page_owner shows above the caller's). */
+enum po_via { PO_VIA_PAGES, PO_VIA_SLAB, PO_VIA_KMALLOC_LARGE, PO_VIA_VMALLOC, PO_NR_VIA };
+
+int  page_owner_init(struct mm *m);     /* page_owner=1: -ENOMEM or 0 */
+void page_owner_exit(struct mm *m);
+
+/* An entry point's call begins (site: the caller's return address or a
+ * registered site; via: what the entry point is) and ends.  Nested calls
+ * (slab pages under a kmalloc) keep the outermost site. */
+void po_enter(unsigned long site, enum po_via via);
+void po_exit(void);
+
+/* Pages handed out / about to be freed (a free that will succeed). */
+void page_owner_alloc(struct mm *m, struct page *page, unsigned order, gfp_t gfp);
+void page_owner_free(struct mm *m, struct page *page, unsigned order);
+/* An object allocated (bytes it takes) / freed: the allocation tags. */
+void alloc_tag_obj_add(struct mm *m, const void *obj, size_t bytes);
+/* 1 and the object's record taken out (*saved for alloc_tag_obj_restore
+ * when the free is then refused), 0 when it has none. */
+int  alloc_tag_obj_del(struct mm *m, const void *obj, unsigned long saved[2]);
+void alloc_tag_obj_restore(struct mm *m, const void *obj, const unsigned long saved[2]);
+
+void page_owner_show(struct mm *m, struct strbuf *sb);   /* debugfs page_owner */
+void allocinfo_show(struct mm *m, struct strbuf *sb);    /* /proc/allocinfo */
+void page_owner_json(struct mm *m, struct strbuf *sb);   /* "sites": [...] */
+
+#define PO_CALLER ((unsigned long)__builtin_return_address(0))
+
+#endif /* LIBMM_PAGE_OWNER_H */
