@@ -229,6 +229,18 @@ size_t mm_kmalloc_size_roundup(struct mm *m, size_t size)
 	return order > m->max_order ? size : PAGE_SIZE << order;
 }
 
+/* The bytes a kmalloc(size, gfp) takes, as its allocation tag counts them:
+ * the kmalloc cache's slot, or a large one's pages. */
+static size_t kmalloc_tag_bytes(struct mm *m, size_t size, gfp_t gfp)
+{
+	struct kmem_cache *s;
+
+	if (size > MM_KMALLOC_MAX_CACHE_SIZE)
+		return PAGE_SIZE << large_order(m, size);
+	s = kmalloc_slab(m, size, gfp);
+	return (uintptr_t)s > (uintptr_t)KMALLOC_GFP_BAD ? s->size : size;
+}
+
 /* page_owner=1: the object's tag (its slot, or a large one's pages). */
 static __noinline void *kmalloc_owned(struct mm *m, size_t size, gfp_t gfp, unsigned long site)
 {
@@ -237,7 +249,7 @@ static __noinline void *kmalloc_owned(struct mm *m, size_t size, gfp_t gfp, unsi
 	po_enter(site, size > MM_KMALLOC_MAX_CACHE_SIZE ? PO_VIA_KMALLOC_LARGE : PO_VIA_SLAB);
 	p = __kmalloc(m, size, gfp, site);
 	if (p && !ZERO_OR_NULL_PTR(p))
-		alloc_tag_obj_add(m, p, mm_ksize(m, p));
+		alloc_tag_obj_add(m, p, kmalloc_tag_bytes(m, size, gfp));
 	po_exit();
 	return p;
 }
@@ -501,8 +513,9 @@ static __noinline void *krealloc_owned(struct mm *m, const void *p, size_t new_s
 
 	po_enter(site, new_size > MM_KMALLOC_MAX_CACHE_SIZE ? PO_VIA_KMALLOC_LARGE : PO_VIA_SLAB);
 	ret = __krealloc(m, p, new_size, gfp, site);
-	if (ret && !ZERO_OR_NULL_PTR(ret))
-		alloc_tag_obj_add(m, ret, mm_ksize(m, ret));
+	if (ret && !ZERO_OR_NULL_PTR(ret))      /* in place: still the old slot */
+		alloc_tag_obj_add(m, ret, ret == p && had ? saved[1] :
+				  kmalloc_tag_bytes(m, new_size, gfp));
 	else if (had && !ret)
 		alloc_tag_obj_restore(m, p, saved);     /* the old object stays */
 	po_exit();
