@@ -485,7 +485,9 @@ static void sample(struct mmb_run *r, double t_s)
 
 		s->slab_pages = (unsigned long)(mm_vmstat_read(r->m, "nr_slab_reclaimable") +
 						mm_vmstat_read(r->m, "nr_slab_unreclaimable"));
+		s->mixed_pageblocks = mm_mixed_pageblocks(r->m);
 		s->z = mmb_xrealloc(NULL, (size_t)cap * sizeof(*s->z));
+		memset(s->z, 0, (size_t)cap * sizeof(*s->z));
 		for (int nid = 0; nid < mm_nr_nodes(r->m); nid++)
 			for (int z = 0; z < MM_MAX_NR_ZONES; z++) {
 				struct mm_pcp_info pi;
@@ -498,6 +500,12 @@ static void sample(struct mmb_run *r, double t_s)
 				s->z[n].node = nid;
 				s->z[n].zone = z;
 				s->z[n].free = zi.free;
+				s->z[n].min = zi.min;
+				s->z[n].low = zi.low;
+				s->z[n].high = zi.high;
+				for (int t = 0; t < MM_MIGRATE_TYPES; t++)
+					for (unsigned o = 0; o <= mm_max_order(r->m); o++)
+						s->z[n].free_mt[t] += zi.nr_free_mt[t][o] << o;
 				memcpy(s->z[n].nr_free, zi.nr_free, sizeof(zi.nr_free));
 				n++;
 			}

@@ -134,6 +134,23 @@ static void json_ops(FILE *f, const struct mmb_run *r)
 	fprintf(f, "\n  },\n");
 }
 
+static const char *const mt_names[MM_MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
+};
+
+/* Free blocks of a pageblock's size (2 MiB) or more, counted in pageblocks,
+ * all zones of a sample. */
+static unsigned long sample_free_blocks(const struct mmb_sample *s, unsigned pb_order,
+					int max_order)
+{
+	unsigned long n = 0;
+
+	for (int z = 0; z < s->nzones; z++)
+		for (int o = (int)pb_order; o <= max_order; o++)
+			n += s->z[z].nr_free[o] << (o - (int)pb_order);
+	return n;
+}
+
 static void json_timeline(FILE *f, const struct mmb_run *r)
 {
 	int max_order = r->m ? (int)mm_max_order(r->m) : 0;
@@ -146,14 +163,19 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 			"\"host_rss_kib\": %lu, ", i ? "," : "", s->op, s->t_s,
 			(unsigned long long)s->live_bytes, s->host_rss_kib);
 		if (r->m)
-			fprintf(f, "\"slab_pages\": %lu, \"pcp_pages\": %lu, ", s->slab_pages,
-				s->pcp_pages);
+			fprintf(f, "\"slab_pages\": %lu, \"pcp_pages\": %lu, \"mixed_pageblocks\": %lu, "
+				"\"free_2m\": %lu, ", s->slab_pages, s->pcp_pages, s->mixed_pageblocks,
+				sample_free_blocks(s, mm_pageblock_order(r->m), max_order));
 		fprintf(f, "\"zones\": [");
 		for (int z = 0; z < s->nzones; z++) {
 			const struct mmb_zsample *zs = &s->z[z];
 
-			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"buddyinfo\": [",
-				z ? ", " : "", zs->node, zone_names[zs->zone], zs->free);
+			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"min\": %lu, "
+				"\"low\": %lu, \"high\": %lu, \"free_mt\": {", z ? ", " : "", zs->node,
+				zone_names[zs->zone], zs->free, zs->min, zs->low, zs->high);
+			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
+				fprintf(f, "%s\"%s\": %lu", t ? ", " : "", mt_names[t], zs->free_mt[t]);
+			fprintf(f, "}, \"buddyinfo\": [");
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%lu", o ? ", " : "", zs->nr_free[o]);
 			fprintf(f, "], \"unusable_index\": [");

@@ -313,6 +313,8 @@ void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f)
 struct mmb_zsample {                    /* one zone at one timeline point */
 	int node, zone;
 	unsigned long free;                     /* NR_FREE_PAGES */
+	unsigned long min, low, high;           /* watermarks (boost included in none) */
+	unsigned long free_mt[MM_MIGRATE_TYPES];  /* free pages per migratetype */
 	unsigned long nr_free[MM_NR_ORDERS_MAX];  /* buddyinfo */
 };
 
@@ -323,6 +325,7 @@ struct mmb_sample {                     /* one timeline point */
 	unsigned long host_rss_kib;     /* the process's resident memory */
 	unsigned long slab_pages;       /* libmm: nr_slab_reclaimable + _unreclaimable */
 	unsigned long pcp_pages;        /* libmm: pages on per-CPU lists */
+	unsigned long mixed_pageblocks; /* libmm: mm_mixed_pageblocks() */
 	int nzones;
 	struct mmb_zsample *z;
 };

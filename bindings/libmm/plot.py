@@ -9,6 +9,13 @@ For every libmm result (one with a timeline):
                           order-N request, 1 = none)
   NAME_buddyinfo.png      heat map per zone: free blocks per order (rows) over
                           the replay (columns), log colour scale
+  NAME_timeline.png       per zone free pages against min/low/high, free
+                          pages per migratetype, slab and per-CPU list
+                          pages, mixed pageblocks and free 2 MiB blocks
+  NAME_pageblocks.png     the pageblock map at the end: a cell per pageblock
+                          coloured by migratetype (paler = freer), hatched
+                          when mixed, numbered with the call site that
+                          polluted it (page_owner=1)
 With two or more results (e.g. libmm and malloc backends on one workload):
   NAME_latency_cdf.png    latency CDF per allocator (the results' "malloc"
                           field: libmm, glibc, jemalloc, ...) for each
@@ -258,6 +265,120 @@ def plot_memory(docs, path, names=None):
     return path
 
 
+def plot_timeline(doc, path, label=None):
+    """The replay's timeline: per zone free pages against the min, low and
+    high watermarks; free pages per migratetype (zones pooled); slab and
+    per-CPU list pages; mixed pageblocks and free 2 MiB blocks."""
+    tl = doc.get("timeline") or []
+    if not tl or "mixed_pageblocks" not in tl[0] or "min" not in tl[0]["zones"][0]:
+        return None
+    zones = _zones(doc)
+    xs = [s["op"] for s in tl]
+    fig, axes = plt.subplots(len(zones) + 3, 1, figsize=(9, 2.2 * (len(zones) + 3)),
+                             sharex=True, squeeze=False)
+    for ax, key in zip(axes[:, 0], zones):
+        rows = [next(z for z in s["zones"] if (z["node"], z["zone"]) == key) for s in tl]
+        ax.plot(xs, [z["free"] for z in rows], color="black", label="free")
+        for wm, style in (("min", ":"), ("low", "--"), ("high", "-.")):
+            ax.plot(xs, [z[wm] for z in rows], style, color="#d62728", label=wm)
+        ax.set_ylabel("pages")
+        ax.set_title("node %d %s: free against the watermarks" % key, fontsize=9, loc="left")
+    ax = axes[len(zones), 0]
+    mts = [t for t in ("Unmovable", "Movable", "Reclaimable", "HighAtomic")
+           if any(z["free_mt"][t] for s in tl for z in s["zones"])]
+    if mts:
+        ax.stackplot(xs, [[sum(z["free_mt"][t] for z in s["zones"]) for s in tl] for t in mts],
+                     labels=mts, colors=[MT_COLOURS[t[0]] for t in mts], alpha=0.7)
+    ax.set_ylabel("pages")
+    ax.set_title("free pages per migratetype (all zones)", fontsize=9, loc="left")
+    ax = axes[len(zones) + 1, 0]
+    ax.plot(xs, [s["slab_pages"] for s in tl], label="slab pages")
+    ax.plot(xs, [s["pcp_pages"] for s in tl], label="pages on per-CPU lists")
+    ax.set_ylabel("pages")
+    ax.set_title("slab and per-CPU list pages", fontsize=9, loc="left")
+    ax = axes[len(zones) + 2, 0]
+    ax.plot(xs, [s["mixed_pageblocks"] for s in tl], color="#8c564b", label="mixed pageblocks")
+    ax.plot(xs, [s["free_2m"] for s in tl], color="#17becf", label="free 2 MiB blocks")
+    ax.set_ylabel("pageblocks")
+    ax.set_title("mixed pageblocks and free huge-page-sized blocks", fontsize=9, loc="left")
+    for a in axes[:, 0]:
+        a.grid(alpha=0.3)
+        a.legend(fontsize=7, loc="upper right")
+    axes[-1, 0].set_xlabel("operations replayed")
+    fig.suptitle("timeline: " + _title(doc, label), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+MT_COLOURS = {"U": "#d62728", "M": "#2ca02c", "R": "#1f77b4", "H": "#9467bd", "I": "#7f7f7f"}
+MT_NAMES = {"U": "Unmovable", "M": "Movable", "R": "Reclaimable", "H": "HighAtomic",
+            "I": "Isolate"}
+
+
+def plot_pageblock_map(doc, path, label=None):
+    """The pageblock map of a result's census: one cell per pageblock in PFN
+    order, coloured by its migratetype (paler the more of it is free),
+    hatched when mixed (it holds an allocation of another migratetype), and
+    numbered with its polluter - the call site that put the most foreign
+    pages in it (page_owner=1), listed below the map."""
+    from matplotlib.patches import Patch, Rectangle
+    census = doc.get("census")
+    if not census or not census.get("map", {}).get("type"):
+        return None
+    mp = census["map"]
+    n = len(mp["type"])
+    per = 1 << census["pageblock_order"]
+    cols = 32 if n > 64 else 16 if n > 16 else 8
+    rows = (n + cols - 1) // cols
+    sites = census.get("sites", [])
+    shown = sites[:12]
+    fig_h = 1.2 + rows * 0.32 + 0.22 * len(shown)
+    fig, ax = plt.subplots(figsize=(10, fig_h))
+    for i in range(n):
+        r, c = divmod(i, cols)
+        t = mp["type"][i]
+        free = mp["free"][i] / per
+        rect = Rectangle((c, rows - 1 - r), 0.94, 0.94, facecolor=MT_COLOURS.get(t, "#000"),
+                         alpha=0.25 + 0.75 * (1 - free), edgecolor="black", linewidth=0.3,
+                         hatch="////" if mp["mixed"][i] == "1" else None)
+        ax.add_patch(rect)
+        p = mp["polluter"][i]
+        if p >= 0:
+            ax.text(c + 0.47, rows - 1 - r + 0.47, str(p), ha="center", va="center",
+                    fontsize=6 if cols > 16 else 8, color="black")
+    ax.set_xlim(0, cols)
+    ax.set_ylim(0, rows)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    pfn0 = mp["pfn"][0] if mp.get("pfn") else 0
+    ax.set_xlabel("pageblocks in PFN order from pfn %#x, %d per row (2^%d pages each)"
+                  % (pfn0, cols, census["pageblock_order"]), fontsize=8)
+    handles = [Patch(facecolor=MT_COLOURS[k], label=MT_NAMES[k]) for k in "UMR"
+               if k in mp["type"]]
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="mixed"))
+    ax.legend(handles=handles, fontsize=7, ncol=len(handles), loc="lower left",
+              bbox_to_anchor=(0, 1.0), frameon=False)
+    s = census["summary"]
+    mixed = sum(s["mixed"].values())
+    title = "pageblocks: %s - %d blocks, %d mixed, %d free 2 MiB" % (
+        _title(doc, label), n, mixed, s["free_2m"])
+    fig.suptitle(title, fontsize=9)
+    if shown:
+        text = "\n".join("%d: %s (%d mixed blocks)" % (i, x["name"], x["mixed_pageblocks"])
+                         for i, x in enumerate(shown))
+        fig.text(0.01, 0.01, "polluters (call sites with the most foreign pages in a block):\n"
+                 + text, fontsize=7, va="bottom", family="monospace")
+        fig.subplots_adjust(bottom=(0.3 + 0.22 * len(shown)) / fig_h, top=1 - 0.75 / fig_h)
+    else:
+        fig.subplots_adjust(top=1 - 0.75 / fig_h)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def _pooled_unusable(sample, order):
     """The unusable index at order over every zone of a timeline sample
     (their buddyinfo summed)."""
@@ -338,6 +459,10 @@ def main(argv=None):
             a.outdir, "%s%s_fragmentation.png" % (name, suffix)), names[i]))
         written.append(plot_buddyinfo(docs[i], os.path.join(
             a.outdir, "%s%s_buddyinfo.png" % (name, suffix)), names[i]))
+        written.append(plot_pageblock_map(docs[i], os.path.join(
+            a.outdir, "%s%s_pageblocks.png" % (name, suffix)), names[i]))
+        written.append(plot_timeline(docs[i], os.path.join(
+            a.outdir, "%s%s_timeline.png" % (name, suffix)), names[i]))
     if len(docs) > 1:
         written.append(plot_latency_cdf(docs, os.path.join(a.outdir,
                                                            "%s_latency_cdf.png" % name),

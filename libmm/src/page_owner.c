@@ -524,6 +524,42 @@ void allocinfo_show(struct mm *m, struct strbuf *sb)
 	pthread_mutex_unlock(&po->lock);
 }
 
+unsigned long page_owner_site(struct mm *m, unsigned long pfn)
+{
+	const struct po_rec *r = m->po && pfn < m->nr_pages ? &m->po->rec[pfn] : NULL;
+
+	return r && READ_ONCE(r->allocated) ? READ_ONCE(r->site) : 0;
+}
+
+static void po_json_string(const char *s, struct strbuf *sb)
+{
+	sb_puts(sb, "\"");
+	for (const char *c = s ? s : "?"; *c; c++)
+		if (*c == '"' || *c == '\\')
+			sb_printf(sb, "\\%c", *c);
+		else if ((unsigned char)*c < 0x20)
+			sb_printf(sb, "\\u%04x", *c);
+		else
+			sb_printf(sb, "%c", *c);
+	sb_puts(sb, "\"");
+}
+
+void page_owner_site_json(struct mm *m, unsigned long site, struct strbuf *sb)
+{
+	struct strbuf name;
+	char *s;
+
+	sb_init(&name);
+	if (m->po) {
+		pthread_mutex_lock(&m->po->lock);
+		po_site_tag(m->po, site, &name);
+		pthread_mutex_unlock(&m->po->lock);
+	}
+	s = sb_finish(&name);
+	po_json_string(s, sb);
+	free(s);
+}
+
 static int po_cmp_bytes(const void *a, const void *b, void *arg)
 {
 	const struct po_site *s = arg;
@@ -560,16 +596,10 @@ void page_owner_json(struct mm *m, struct strbuf *sb)
 		sb_init(&name);
 		po_site_tag(po, po->sites[order[k]].key, &name);
 		s = sb_finish(&name);
-		sb_printf(sb, "%s\n    {\"name\": \"", k ? "," : "");
-		for (const char *c = s ? s : "?"; *c; c++)
-			if (*c == '"' || *c == '\\')
-				sb_printf(sb, "\\%c", *c);
-			else if ((unsigned char)*c < 0x20)
-				sb_printf(sb, "\\u%04x", *c);
-			else
-				sb_printf(sb, "%c", *c);
+		sb_printf(sb, "%s\n    {\"name\": ", k ? "," : "");
+		po_json_string(s, sb);
 		free(s);
-		sb_printf(sb, "\", \"bytes\": %lld, \"calls\": %llu}", po->sites[order[k]].bytes,
+		sb_printf(sb, ", \"bytes\": %lld, \"calls\": %llu}", po->sites[order[k]].bytes,
 			  po->sites[order[k]].calls);
 	}
 	sb_puts(sb, n ? "\n  ]" : "]");

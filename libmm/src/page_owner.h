@@ -32,6 +32,16 @@ void alloc_tag_obj_add(struct mm *m, const void *obj, size_t bytes);
 int  alloc_tag_obj_del(struct mm *m, const void *obj, unsigned long saved[2]);
 void alloc_tag_obj_restore(struct mm *m, const void *obj, const unsigned long saved[2]);
 
+/* The site of the allocation whose head is pfn (0: none, or off). */
+unsigned long page_owner_site(struct mm *m, unsigned long pfn);
+/* A site's tag text as a JSON string. */
+void page_owner_site_json(struct mm *m, unsigned long site, struct strbuf *sb);
+
+/* census.c: the pageblock census ("census" in the JSON report), and the
+ * number of mixed pageblocks (the timeline's). */
+void census_json(struct mm *m, struct strbuf *sb);
+unsigned long census_mixed(struct mm *m);
+
 void page_owner_show(struct mm *m, struct strbuf *sb);   /* debugfs page_owner */
 void allocinfo_show(struct mm *m, struct strbuf *sb);    /* /proc/allocinfo */
 void page_owner_json(struct mm *m, struct strbuf *sb);   /* "sites": [...] */

@@ -623,6 +623,7 @@ char *mm_report_json(struct mm *m)
 		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
 	sb_puts(&sb, "}");
 	page_owner_json(m, &sb);                /* "sites" with page_owner=1 */
+	census_json(m, &sb);                    /* census.c */
 	sb_printf(&sb, ",\n  \"tainted\": %lu\n}\n", mm_tainted(m));
 	return sb_finish(&sb);
 }

@@ -123,6 +123,10 @@ int   mm_quiesce(struct mm *m);
  * mm_site_register() (0 on failure; with page_owner=0 any non-zero value,
  * the site being unused).  Nothing is recorded while page_owner=0. */
 int           mm_page_owner_enabled(struct mm *m);
+/* Pageblocks holding an allocation of another migratetype than their own
+ * (pagetypeinfo's "Number of mixed blocks", all zones summed); the report
+ * JSON's "census" has the whole pageblock census. */
+unsigned long mm_mixed_pageblocks(struct mm *m);
 unsigned long mm_site_register(struct mm *m, const char *name);
 struct page  *mm_alloc_pages_site(struct mm *m, gfp_t gfp, unsigned order, unsigned long site);
 void         *mm_kmalloc_site(struct mm *m, size_t size, gfp_t gfp, unsigned long site);
