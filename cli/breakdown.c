@@ -447,3 +447,51 @@ void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f)
 			cross, frees);
 	free(v);
 }
+
+/* A CSV quoted field (RFC 4180) when it needs it. */
+static void bd_csv_name(const char *s, FILE *f)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void mmb_bd_csv(const struct mmb_breakdown *bd, double npt, int pages, FILE *f)
+{
+	const struct mmb_bd_row **v = bd_sorted(bd);
+
+	if (pages)
+		fprintf(f, "order,gfp,migratetype,count,failed,injected,ns_p50,ns_p99,ns_mean,"
+			"free_count,ns_free_p50,cross_cpu_frees\n");
+	else
+		fprintf(f, "cache,count,failed,injected,ns_p50,ns_p99,ns_mean,free_count,ns_free_p50,"
+			"bytes_req,bytes_alloc,frag_pct,cross_cpu_frees\n");
+	for (size_t i = 0; i < bd->nrows; i++) {
+		const struct mmb_bd_row *r = v[i];
+
+		if (r->page != pages)
+			continue;
+		if (pages)
+			fprintf(f, "%u,", r->order);
+		bd_csv_name(r->name, f);
+		if (pages)
+			fprintf(f, ",%s", mt_names[(r->gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT]);
+		fprintf(f, ",%lu,%lu,%lu,%.1f,%.1f,%.1f,%lu,%.1f", r->alloc.count, r->alloc.failed,
+			r->alloc.injected, mmb_stat_quantile(&r->alloc, npt, 0.5),
+			mmb_stat_quantile(&r->alloc, npt, 0.99), mmb_stat_mean(&r->alloc, npt),
+			r->free.count, mmb_stat_quantile(&r->free, npt, 0.5));
+		if (!pages)
+			fprintf(f, ",%llu,%llu,%.3f", (unsigned long long)r->bytes_req,
+				(unsigned long long)r->bytes_alloc, bd_frag(r));
+		fprintf(f, ",%lu\n", r->cross_cpu);
+	}
+	free(v);
+}

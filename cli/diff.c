@@ -154,6 +154,8 @@ static int diff_skip_key(int section, const char *k)
 
 	if (strcmp(diff_sections[section], "ops") && !strncmp(k, "ns_", 3))
 		return 1;
+	if (!strcmp(diff_sections[section], "census") && !strcmp(k, "map"))
+		return 1;               /* per pageblock: the picture's, not a table's */
 	return (n > 2 && !strcmp(k + n - 2, "_s")) || !strncmp(k, "host", 4) ||
 	       !strcmp(k, "ns_cdf") || !strcmp(k, "ns_p90") || !strcmp(k, "ns_p999");
 }

@@ -13,7 +13,8 @@ static const struct mmb_command commands[] = {
 	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
 	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--json FILE] [--seed N] [--threads] [--quiet]\n"
 	  "                   [--backend libmm|malloc] [--format mmw|mtrace|perf] [--timeline N]\n"
-	  "                   [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]",
+	  "                   [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]\n"
+	  "                   [--csv DIR]",
 	  "replay a workload (or an mtrace / perf script trace) and report what the allocators did",
 	  mmb_cmd_run },
 	{ "diff", "A.json B.json [C.json ...] [--json FILE|-]",

@@ -309,6 +309,8 @@ void mmb_bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cac
 		    const struct mmb_op *op, int res, uint64_t dt, int cpu);
 void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
 void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
+/* The page rows (pages) or the slab rows as CSV (csv.c's files). */
+void mmb_bd_csv(const struct mmb_breakdown *bd, double ns_per_tick, int pages, FILE *f);
 
 struct mmb_zsample {                    /* one zone at one timeline point */
 	int node, zone;
@@ -414,6 +416,8 @@ struct mmb_report_info {
 	int streamed;                   /* the input did not fit one buffer */
 	const struct mmb_runs *runs;
 };
+/* --csv DIR: ops.csv, timeline.csv, page_ops.csv, slab_ops.csv (csv.c). */
+int mmb_write_csv(const struct mmb_run *r, const char *dir);
 /* Writes the JSON to f (already open; the caller makes it appear whole). */
 int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
 void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);

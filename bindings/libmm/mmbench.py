@@ -9,7 +9,7 @@
 
 Everything mmbench's command line offers is a keyword (``machine``, ``fmt``,
 ``backend``, ``seed``, ``threads``, ``runs``, ``warmup``, ``timeline``,
-``validate``, ``label``); the input is a path (plain, .xz, .gz, .zst) or bytes (the
+``validate``, ``label``, ``csv`` - a directory for the CSV tables); the input is a path (plain, .xz, .gz, .zst) or bytes (the
 text itself, fed through stdin; give ``fmt`` unless it is a workload).  Long inputs stream: memory stays bounded.  The
 binary is $MMBENCH, else the one built or installed next to this package,
 else ``mmbench`` on PATH.  A run that fails raises MmbenchError with the exit
@@ -52,7 +52,7 @@ def binary():
 
 def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads=False,
         runs=1, warmup=False, timeline=None, validate=False, preload=None, timeout=None,
-        label=None):
+        label=None, csv=None):
     """Runs ``mmbench run`` on workload (a path, or bytes: the text itself)
     and returns the result (schema mmbench/1) as a dict."""
     args = [binary(), "run"]
@@ -81,6 +81,8 @@ def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads
         args.append("--validate")
     if label is not None:
         args += ["--label", str(label)]
+    if csv is not None:
+        args += ["--csv", os.fspath(csv)]
     env = dict(os.environ)
     if preload:
         env["LD_PRELOAD"] = preload
