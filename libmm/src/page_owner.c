@@ -25,12 +25,16 @@
  * its slot size (a large one its pages), a cache object the cache's slot
  * size, a vmalloc its pages; slab pages count to the slab allocator's own
  * tag (mm/slub.c func:allocate_slab), as the kernel's profiling does.
- * Objects find their site again at free through a hash map keyed by the
- * object's address.
+ * Objects find their tag again at free through their address (below).
  *
  * Cost.  Nothing while off: the entry points test m->page_owner (in the
  * cache line they read first) and come here only when it is set.  When on,
- * every hook takes po->lock (one mutex: records, sites and objects).
+ * no lock on the common paths: a head page's record is written by the CPU
+ * that allocates it; a tag's counters are per CPU (relaxed atomic stores,
+ * summed by the reports); an object's tag sits in a per-page array of
+ * 8-byte granules (made on first use with a compare-and-swap); the site of
+ * a return address is found in a per-thread cache.  po->lock is taken to
+ * register a site, for vmalloc areas' tags, and by the reports.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -41,8 +45,14 @@
 #include <string.h>
 #include "page_owner.h"
 
-#define SITE_NAMED      (1ul << 63)
-#define SITE_INTERNAL   (1ul << 62)     /* + enum po_via: an allocator's own tag */
+#define SITE_NAMED      (1ul << 63)     /* | the site's index */
+#define SITE_INTERNAL   (1ul << 62)     /* | enum po_via: an allocator's own tag */
+#define PO_MAX_SITES    65534u          /* tags; an index fits 16 bits with 0 = none */
+#define PO_GRANULE      8               /* object tags: one per 8 bytes of a page */
+#define PO_SLOTS        (PAGE_SIZE / PO_GRANULE)
+#define PO_BIG          0xffffu         /* object tag's size field: bytes in the next slot */
+#define PO_CACHE        8               /* per-thread site cache entries (the static
+                                           TLS of a dlopen'ed library is small) */
 
 struct po_rec {                         /* a head page's last allocation */
 	unsigned long site;
@@ -54,36 +64,43 @@ struct po_rec {                         /* a head page's last allocation */
 	int cpu;
 };
 
-struct po_site {                        /* a tag */
-	unsigned long key;              /* the site value */
-	long long bytes;                /* live */
-	unsigned long long calls;       /* live allocations */
-};
+struct po_ctr { long long bytes, calls; };      /* a tag's counters on one CPU */
 
-struct po_obj {                         /* a live object's tag */
+struct po_obj {                         /* a vmalloc area's tag (not in the direct map) */
 	uintptr_t addr;                 /* 0: empty slot */
-	uint32_t site;                  /* index in sites[] */
+	uint32_t site;
 	size_t bytes;
 };
 
 struct page_owner_state {
-	pthread_mutex_t lock;           /* guards everything below */
-	struct po_rec *rec;             /* [nr_pages] */
-	unsigned long clock;            /* allocations so far */
-	struct po_site *sites;          /* [nsites] */
-	size_t nsites, sites_cap;
-	uint32_t *index;                /* open addressing: site key -> index + 1 */
+	pthread_mutex_t lock;           /* site registration, names, vobjs */
+	unsigned long *keys;            /* [PO_MAX_SITES]: index -> site value */
+	uint32_t nsites;                /* atomic (release after keys[] is set) */
+	uint32_t *index;                /* address sites: value -> index + 1 */
 	size_t index_cap;
-	struct po_obj *objs;            /* open addressing by address */
-	size_t objs_cap, nobjs;
-	char **names;                   /* registered names [nnames] */
-	size_t nnames, names_cap;
+	char **names;                   /* [PO_MAX_SITES]: registered names */
+	struct po_ctr **ctr;            /* [nr_cpus + 1]: per CPU, made by its own
+	                                   thread on first use (atomic pointer); the
+	                                   last for unbound callers, under lock */
+	struct po_rec *rec;             /* [nr_pages]: written by the allocating CPU */
+	uint32_t **otag;                /* [nr_pages]: object tags of the page's
+	                                   granules, made on first use (CAS) */
+	unsigned long clock;            /* atomic: allocations so far */
+	struct po_obj *vobjs;           /* open addressing by address */
+	size_t vobjs_cap, nvobjs;
 };
 
 static __thread struct {
 	unsigned long site;
 	int via, depth;
 } po_tls __attribute__((tls_model("initial-exec")));
+
+/* the site cache of return addresses */
+static __thread struct {
+	unsigned long mm_id;            /* whose sites it holds */
+	unsigned long key[PO_CACHE];
+	uint32_t idx[PO_CACHE];
+} po_cache;
 
 static const char *const via_frames[PO_NR_VIA] = {
 	[PO_VIA_SLAB] = "allocate_slab", [PO_VIA_KMALLOC_LARGE] = "__kmalloc_large_node_noprof",
@@ -99,20 +116,20 @@ int page_owner_init(struct mm *m)
 
 	if (!po)
 		return -ENOMEM;
+	m->po = po;
+	pthread_mutex_init(&po->lock, NULL);
+	po->keys = calloc(PO_MAX_SITES, sizeof(*po->keys));
+	po->names = calloc(PO_MAX_SITES, sizeof(*po->names));
+	po->ctr = calloc((size_t)m->nr_cpus + 1, sizeof(*po->ctr));
 	po->rec = calloc(m->nr_pages, sizeof(*po->rec));
+	po->otag = calloc(m->nr_pages, sizeof(*po->otag));
 	po->index_cap = 1024;
 	po->index = calloc(po->index_cap, sizeof(*po->index));
-	po->objs_cap = 1024;
-	po->objs = calloc(po->objs_cap, sizeof(*po->objs));
-	if (!po->rec || !po->index || !po->objs) {
-		free(po->rec);
-		free(po->index);
-		free(po->objs);
-		free(po);
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&po->lock, NULL);
-	m->po = po;
+	po->vobjs_cap = 64;
+	po->vobjs = calloc(po->vobjs_cap, sizeof(*po->vobjs));
+	if (!po->keys || !po->names || !po->ctr || !po->rec || !po->otag || !po->index ||
+	    !po->vobjs)
+		return -ENOMEM;         /* mm_create's failure path calls page_owner_exit */
 	return 0;
 }
 
@@ -122,13 +139,19 @@ void page_owner_exit(struct mm *m)
 
 	if (!po)
 		return;
-	for (size_t i = 0; i < po->nnames; i++)
+	for (uint32_t i = 0; po->names && i < po->nsites; i++)
 		free(po->names[i]);
+	for (int c = 0; po->ctr && c <= m->nr_cpus; c++)
+		free(po->ctr[c]);
+	for (unsigned long pfn = 0; po->otag && pfn < m->nr_pages; pfn++)
+		free(po->otag[pfn]);
 	free(po->names);
+	free(po->keys);
+	free(po->ctr);
 	free(po->rec);
-	free(po->sites);
+	free(po->otag);
 	free(po->index);
-	free(po->objs);
+	free(po->vobjs);
 	pthread_mutex_destroy(&po->lock);
 	free(po);
 	m->po = NULL;
@@ -164,52 +187,120 @@ static void po_index_grow(struct page_owner_state *po)
 
 	if (!n)
 		return;                 /* stays as it is: still correct, fuller */
-	for (size_t i = 0; i < po->nsites; i++) {
-		size_t j = po_hash(po->sites[i].key, cap);
+	for (size_t i = 0; i < po->index_cap; i++) {
+		size_t j;
 
-		while (n[j])
-			j = (j + 1) & (cap - 1);
-		n[j] = (uint32_t)i + 1;
+		if (!po->index[i])
+			continue;
+		for (j = po_hash(po->keys[po->index[i] - 1], cap); n[j]; j = (j + 1) & (cap - 1))
+			;
+		n[j] = po->index[i];
 	}
 	free(po->index);
 	po->index = n;
 	po->index_cap = cap;
 }
 
-/* The tag of site key (made on first sight); UINT32_MAX when out of memory. */
-static uint32_t po_site(struct page_owner_state *po, unsigned long key)
+/* A new tag for site value key (lock held); UINT32_MAX when full. */
+static uint32_t __po_new_site(struct page_owner_state *po, unsigned long key)
+{
+	uint32_t i = po->nsites;
+
+	if (i >= PO_MAX_SITES)
+		return UINT32_MAX;
+	po->keys[i] = key;
+	__atomic_store_n(&po->nsites, i + 1, __ATOMIC_RELEASE);
+	return i;
+}
+
+/* The tag of an address or internal site (lock held). */
+static uint32_t __po_site_lookup(struct page_owner_state *po, unsigned long key)
 {
 	size_t j = po_hash(key, po->index_cap);
+	uint32_t i;
 
 	while (po->index[j]) {
-		if (po->sites[po->index[j] - 1].key == key)
+		if (po->keys[po->index[j] - 1] == key)
 			return po->index[j] - 1;
 		j = (j + 1) & (po->index_cap - 1);
 	}
-	if (po->nsites == po->sites_cap) {
-		size_t cap = po->sites_cap ? po->sites_cap * 2 : 256;
-		struct po_site *n = realloc(po->sites, cap * sizeof(*n));
-
-		if (!n)
-			return UINT32_MAX;
-		po->sites = n;
-		po->sites_cap = cap;
-	}
-	po->sites[po->nsites] = (struct po_site){ .key = key };
-	po->index[j] = (uint32_t)++po->nsites;
-	if (po->nsites * 2 > po->index_cap)
+	i = __po_new_site(po, key);
+	if (i == UINT32_MAX)
+		return i;
+	po->index[j] = i + 1;
+	if ((size_t)po->nsites * 2 > po->index_cap)
 		po_index_grow(po);
-	return (uint32_t)po->nsites - 1;
+	return i;
 }
 
-static void po_count(struct page_owner_state *po, unsigned long key, long long bytes, int calls)
+/* The tag index of site value key: a registered name's is in the value; an
+ * address's comes from this thread's cache, else the table (the lock). */
+static uint32_t po_site_idx(struct mm *m, unsigned long key)
 {
-	uint32_t i = po_site(po, key);
+	struct page_owner_state *po = m->po;
+	unsigned slot = (unsigned)po_hash(key, PO_CACHE);
+	uint32_t i;
 
-	if (i == UINT32_MAX)
+	if (key & SITE_NAMED)
+		return (uint32_t)(key & 0xffffffffu);
+	if (po_cache.mm_id == m->id && po_cache.key[slot] == key)
+		return po_cache.idx[slot];
+	pthread_mutex_lock(&po->lock);
+	i = __po_site_lookup(po, key);
+	pthread_mutex_unlock(&po->lock);
+	if (i != UINT32_MAX) {
+		if (po_cache.mm_id != m->id) {
+			memset(po_cache.key, 0, sizeof(po_cache.key));
+			po_cache.mm_id = m->id;
+		}
+		po_cache.key[slot] = key;
+		po_cache.idx[slot] = i;
+	}
+	return i;
+}
+
+/* Adds to tag i's counters on the calling CPU (relaxed: readers sum). */
+static void po_count(struct mm *m, uint32_t i, long long bytes, long long calls)
+{
+	struct page_owner_state *po = m->po;
+	struct mm_cpu *cpu = this_cpu(m);
+	int c = cpu ? cpu->id : m->nr_cpus;
+	struct po_ctr *v;
+
+	if (i >= PO_MAX_SITES)
 		return;
-	po->sites[i].bytes += bytes;
-	po->sites[i].calls += (unsigned long long)(long long)calls;
+	if (!cpu)
+		pthread_mutex_lock(&po->lock);
+	v = __atomic_load_n(&po->ctr[c], __ATOMIC_ACQUIRE);
+	if (!v) {
+		v = calloc(PO_MAX_SITES, sizeof(*v));
+		if (!v)
+			goto out;
+		__atomic_store_n(&po->ctr[c], v, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&v[i].bytes, __atomic_load_n(&v[i].bytes, __ATOMIC_RELAXED) + bytes,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&v[i].calls, __atomic_load_n(&v[i].calls, __ATOMIC_RELAXED) + calls,
+			 __ATOMIC_RELAXED);
+out:
+	if (!cpu)
+		pthread_mutex_unlock(&po->lock);
+}
+
+/* Tag i's counters summed over the CPUs. */
+static struct po_ctr po_read(struct mm *m, uint32_t i)
+{
+	struct po_ctr sum = { 0, 0 };
+
+	for (int c = 0; c <= m->nr_cpus; c++) {
+		struct po_ctr *v = __atomic_load_n(&m->po->ctr[c], __ATOMIC_ACQUIRE);
+
+		if (v) {
+			sum.bytes += __atomic_load_n(&v[i].bytes, __ATOMIC_RELAXED);
+			sum.calls += __atomic_load_n(&v[i].calls, __ATOMIC_RELAXED);
+		}
+	}
+	return sum;
 }
 
 unsigned long mm_site_register(struct mm *m, const char *name)
@@ -226,23 +317,24 @@ unsigned long mm_site_register(struct mm *m, const char *name)
 	if (!po)
 		return SITE_NAMED;      /* attribution off: any non-zero site will do */
 	pthread_mutex_lock(&po->lock);
-	for (size_t i = 0; i < po->nnames && !site; i++)
-		if (!strcmp(po->names[i], name))
-			site = SITE_NAMED | i;
-	if (!site && po->nnames == po->names_cap) {
-		size_t cap = po->names_cap ? po->names_cap * 2 : 64;
-		char **n = realloc(po->names, cap * sizeof(*n));
+	for (uint32_t i = 0; i < po->nsites && !site; i++)
+		if (po->names[i] && !strcmp(po->names[i], name))
+			site = po->keys[i];
+	if (!site) {
+		char *copy = strdup(name);
+		uint32_t i = copy ? __po_new_site(po, 0) : UINT32_MAX;
 
-		if (n) {
-			po->names = n;
-			po->names_cap = cap;
+		if (i != UINT32_MAX) {
+			po->names[i] = copy;
+			po->keys[i] = site = SITE_NAMED | i;
+		} else {
+			free(copy);
 		}
 	}
-	if (!site && po->nnames < po->names_cap && (po->names[po->nnames] = strdup(name)))
-		site = SITE_NAMED | po->nnames++;
 	pthread_mutex_unlock(&po->lock);
 	if (!site)
-		mm_error(m, ENOMEM, "site_register: out of memory");
+		mm_error(m, ENOMEM, "site_register: out of memory or more than %u sites",
+			 PO_MAX_SITES);
 	return site;
 }
 
@@ -259,7 +351,7 @@ static void po_site_frame(struct page_owner_state *po, unsigned long key, struct
 	if (key & SITE_NAMED) {
 		size_t i = key & ~SITE_NAMED;
 
-		sb_puts(sb, i < po->nnames ? po->names[i] : "?");
+		sb_puts(sb, i < po->nsites && po->names[i] ? po->names[i] : "?");
 	} else if (key & SITE_INTERNAL) {
 		sb_puts(sb, via_frames[key & ~SITE_INTERNAL] ? via_frames[key & ~SITE_INTERNAL] : "?");
 	} else if (key && dladdr((void *)key, &di) && di.dli_sname) {
@@ -282,7 +374,7 @@ static void po_site_tag(struct page_owner_state *po, unsigned long key, struct s
 		sb_puts(sb, via_tags[key & ~SITE_INTERNAL] ? via_tags[key & ~SITE_INTERNAL] : "?");
 	} else if (key & SITE_NAMED) {
 		size_t i = key & ~SITE_NAMED;
-		const char *name = i < po->nnames ? po->names[i] : "?", *f, *e;
+		const char *name = i < po->nsites && po->names[i] ? po->names[i] : "?", *f, *e;
 
 		if (strstr(name, " func:")) {
 			sb_puts(sb, name);
@@ -315,15 +407,15 @@ void page_owner_alloc(struct mm *m, struct page *page, unsigned order, gfp_t gfp
 	struct mm_cpu *cpu = this_cpu(m);
 	struct po_rec *r = &po->rec[page_to_pfn(m, page)];
 
-	pthread_mutex_lock(&po->lock);
-	*r = (struct po_rec){ .site = po_tls.site, .ts = ++po->clock, .gfp = gfp,
-			      .order = (unsigned short)order, .via = (unsigned char)po_tls.via,
-			      .allocated = 1, .cpu = cpu ? cpu->id : -1 };
+	*r = (struct po_rec){ .site = po_tls.site, .gfp = gfp, .order = (unsigned short)order,
+			      .ts = __atomic_add_fetch(&po->clock, 1, __ATOMIC_RELAXED),
+			      .via = (unsigned char)po_tls.via, .allocated = 1,
+			      .cpu = cpu ? cpu->id : -1 };
 	if (po_tls.via == PO_VIA_PAGES)
-		po_count(po, r->site, (long long)(PAGE_SIZE << order), 1);
+		po_count(m, po_site_idx(m, r->site), (long long)(PAGE_SIZE << order), 1);
 	else if (po_tls.via == PO_VIA_SLAB)
-		po_count(po, SITE_INTERNAL | PO_VIA_SLAB, (long long)(PAGE_SIZE << order), 1);
-	pthread_mutex_unlock(&po->lock);
+		po_count(m, po_site_idx(m, SITE_INTERNAL | PO_VIA_SLAB),
+			 (long long)(PAGE_SIZE << order), 1);
 }
 
 void page_owner_free(struct mm *m, struct page *page, unsigned order)
@@ -331,122 +423,172 @@ void page_owner_free(struct mm *m, struct page *page, unsigned order)
 	struct page_owner_state *po = m->po;
 	struct po_rec *r = &po->rec[page_to_pfn(m, page)];
 
-	pthread_mutex_lock(&po->lock);
-	if (r->allocated) {
-		r->allocated = 0;
-		r->free_ts = po->clock;
-		if (r->via == PO_VIA_PAGES)
-			po_count(po, r->site, -(long long)(PAGE_SIZE << order), -1);
-		else if (r->via == PO_VIA_SLAB)
-			po_count(po, SITE_INTERNAL | PO_VIA_SLAB, -(long long)(PAGE_SIZE << order), -1);
-	}
-	pthread_mutex_unlock(&po->lock);
-}
-
-/* ---- objects ---------------------------------------------------------------------- */
-
-static void po_objs_grow(struct page_owner_state *po)
-{
-	size_t cap = po->objs_cap * 2;
-	struct po_obj *n = calloc(cap, sizeof(*n));
-
-	if (!n)
+	if (!r->allocated)
 		return;
-	for (size_t i = 0; i < po->objs_cap; i++) {
-		size_t j;
-
-		if (!po->objs[i].addr)
-			continue;
-		for (j = po_hash(po->objs[i].addr, cap); n[j].addr; j = (j + 1) & (cap - 1))
-			;
-		n[j] = po->objs[i];
-	}
-	free(po->objs);
-	po->objs = n;
-	po->objs_cap = cap;
+	r->allocated = 0;
+	r->free_ts = __atomic_load_n(&po->clock, __ATOMIC_RELAXED);
+	if (r->via == PO_VIA_PAGES)
+		po_count(m, po_site_idx(m, r->site), -(long long)(PAGE_SIZE << order), -1);
+	else if (r->via == PO_VIA_SLAB)
+		po_count(m, po_site_idx(m, SITE_INTERNAL | PO_VIA_SLAB),
+			 -(long long)(PAGE_SIZE << order), -1);
 }
 
-static void po_obj_put(struct page_owner_state *po, uintptr_t addr, uint32_t site, size_t bytes)
+/* ---- objects ----------------------------------------------------------------------
+ *
+ * An object in the direct map keeps its tag in the slot of its first
+ * 8-byte granule: (index + 1) << 16 | bytes / 8, or PO_BIG and the bytes in
+ * the next slot.  Only the object's owner touches its slots (the free comes
+ * after the allocation in the caller's order), relaxed atomics so that a
+ * report may read them.  vmalloc areas (and objects whose bytes do not fit)
+ * go to a small table under the lock. */
+
+/* The slot array of the page holding off (made on first use), or NULL. */
+static uint32_t *po_slots(struct page_owner_state *po, unsigned long pfn, bool make)
+{
+	uint32_t *v = __atomic_load_n(&po->otag[pfn], __ATOMIC_ACQUIRE), *n = NULL;
+
+	if (v || !make)
+		return v;
+	n = calloc(PO_SLOTS, sizeof(*n));
+	if (!n)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&po->otag[pfn], &v, n, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		free(n);                /* another CPU made it first */
+		return v;
+	}
+	return n;
+}
+
+static void po_vobj_put(struct page_owner_state *po, uintptr_t addr, uint32_t site, size_t bytes)
 {
 	size_t j;
 
-	if ((po->nobjs + 1) * 2 > po->objs_cap)
-		po_objs_grow(po);
-	if ((po->nobjs + 1) * 4 > po->objs_cap * 3)
-		return;                 /* could not grow: the object goes untagged */
-	for (j = po_hash(addr, po->objs_cap); po->objs[j].addr && po->objs[j].addr != addr;
-	     j = (j + 1) & (po->objs_cap - 1))
+	if ((po->nvobjs + 1) * 2 > po->vobjs_cap) {
+		size_t cap = po->vobjs_cap * 2;
+		struct po_obj *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return;         /* the object goes untagged */
+		for (size_t i = 0; i < po->vobjs_cap; i++) {
+			if (!po->vobjs[i].addr)
+				continue;
+			for (j = po_hash(po->vobjs[i].addr, cap); n[j].addr; j = (j + 1) & (cap - 1))
+				;
+			n[j] = po->vobjs[i];
+		}
+		free(po->vobjs);
+		po->vobjs = n;
+		po->vobjs_cap = cap;
+	}
+	for (j = po_hash(addr, po->vobjs_cap); po->vobjs[j].addr && po->vobjs[j].addr != addr;
+	     j = (j + 1) & (po->vobjs_cap - 1))
 		;
-	po->nobjs += !po->objs[j].addr;
-	po->objs[j] = (struct po_obj){ .addr = addr, .site = site, .bytes = bytes };
+	po->nvobjs += !po->vobjs[j].addr;
+	po->vobjs[j] = (struct po_obj){ .addr = addr, .site = site, .bytes = bytes };
+}
+
+static int po_vobj_del(struct page_owner_state *po, uintptr_t addr, unsigned long saved[2])
+{
+	size_t mask = po->vobjs_cap - 1, i, j;
+
+	for (i = po_hash(addr, po->vobjs_cap); po->vobjs[i].addr; i = (i + 1) & mask)
+		if (po->vobjs[i].addr == addr)
+			break;
+	if (!addr || po->vobjs[i].addr != addr)
+		return 0;
+	saved[0] = po->vobjs[i].site;
+	saved[1] = po->vobjs[i].bytes;
+	for (j = i;;) {                 /* backward-shift deletion: no tombstones */
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!po->vobjs[j].addr)
+			break;
+		home = po_hash(po->vobjs[j].addr, po->vobjs_cap);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			po->vobjs[i] = po->vobjs[j];
+			i = j;
+		}
+	}
+	po->vobjs[i].addr = 0;
+	po->nvobjs--;
+	return 1;
+}
+
+/* Records obj's tag i with bytes (the counters done by the caller). */
+static void po_obj_put(struct mm *m, const void *obj, uint32_t i, size_t bytes)
+{
+	struct page_owner_state *po = m->po;
+	uintptr_t off = (uintptr_t)obj - (uintptr_t)m->direct_map;
+	unsigned g = (unsigned)(off % PAGE_SIZE) / PO_GRANULE;
+	uint32_t *v;
+
+	if (m->direct_map && off < m->direct_map_bytes && (bytes / PO_GRANULE < PO_BIG ||
+	    (g + 1 < PO_SLOTS && bytes <= UINT32_MAX)) &&
+	    (v = po_slots(po, off / PAGE_SIZE, true))) {
+		if (bytes / PO_GRANULE < PO_BIG && !(bytes % PO_GRANULE)) {
+			__atomic_store_n(&v[g], (i + 1) << 16 | (uint32_t)(bytes / PO_GRANULE),
+					 __ATOMIC_RELAXED);
+			return;
+		}
+		if (g + 1 < PO_SLOTS) {
+			__atomic_store_n(&v[g + 1], (uint32_t)bytes, __ATOMIC_RELAXED);
+			__atomic_store_n(&v[g], (i + 1) << 16 | PO_BIG, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	pthread_mutex_lock(&po->lock);
+	po_vobj_put(po, (uintptr_t)obj, i, bytes);
+	pthread_mutex_unlock(&po->lock);
 }
 
 void alloc_tag_obj_add(struct mm *m, const void *obj, size_t bytes)
 {
-	struct page_owner_state *po = m->po;
 	uint32_t i;
 
 	if (!obj || (uintptr_t)obj <= 16)       /* NULL, ZERO_SIZE_PTR */
 		return;
-	pthread_mutex_lock(&po->lock);
-	i = po_site(po, po_tls.site);
-	if (i != UINT32_MAX) {
-		po->sites[i].bytes += (long long)bytes;
-		po->sites[i].calls++;
-		po_obj_put(po, (uintptr_t)obj, i, bytes);
-	}
-	pthread_mutex_unlock(&po->lock);
+	i = po_site_idx(m, po_tls.site);
+	if (i == UINT32_MAX)
+		return;
+	po_count(m, i, (long long)bytes, 1);
+	po_obj_put(m, obj, i, bytes);
 }
 
 int alloc_tag_obj_del(struct mm *m, const void *obj, unsigned long saved[2])
 {
 	struct page_owner_state *po = m->po;
-	size_t mask = po->objs_cap - 1, i, j;
+	uintptr_t off = (uintptr_t)obj - (uintptr_t)m->direct_map;
 	int found = 0;
 
-	pthread_mutex_lock(&po->lock);
-	mask = po->objs_cap - 1;
-	for (i = po_hash((uintptr_t)obj, po->objs_cap); po->objs[i].addr;
-	     i = (i + 1) & mask)
-		if (po->objs[i].addr == (uintptr_t)obj)
-			break;
-	if (obj && po->objs[i].addr == (uintptr_t)obj) {
-		struct po_site *s = &po->sites[po->objs[i].site];
+	if (m->direct_map && off < m->direct_map_bytes) {
+		uint32_t *v = po_slots(po, off / PAGE_SIZE, false), t;
+		unsigned g = (unsigned)(off % PAGE_SIZE) / PO_GRANULE;
 
-		saved[0] = po->objs[i].site;
-		saved[1] = po->objs[i].bytes;
-		s->bytes -= (long long)po->objs[i].bytes;
-		s->calls--;
-		found = 1;
-		/* backward-shift deletion: no tombstones */
-		for (j = i;;) {
-			size_t home;
-
-			j = (j + 1) & mask;
-			if (!po->objs[j].addr)
-				break;
-			home = po_hash(po->objs[j].addr, po->objs_cap);
-			if (((j - home) & mask) >= ((j - i) & mask)) {
-				po->objs[i] = po->objs[j];
-				i = j;
-			}
+		if (v && (off % PO_GRANULE) == 0 && (t = __atomic_load_n(&v[g], __ATOMIC_RELAXED))) {
+			saved[0] = (t >> 16) - 1;
+			saved[1] = (t & 0xffff) == PO_BIG ? __atomic_load_n(&v[g + 1], __ATOMIC_RELAXED) :
+				   (unsigned long)(t & 0xffff) * PO_GRANULE;
+			__atomic_store_n(&v[g], 0, __ATOMIC_RELAXED);
+			found = 1;
 		}
-		po->objs[i].addr = 0;
-		po->nobjs--;
 	}
-	pthread_mutex_unlock(&po->lock);
+	if (!found) {
+		pthread_mutex_lock(&po->lock);
+		found = po_vobj_del(po, (uintptr_t)obj, saved);
+		pthread_mutex_unlock(&po->lock);
+	}
+	if (found)
+		po_count(m, (uint32_t)saved[0], -(long long)saved[1], -1);
 	return found;
 }
 
 void alloc_tag_obj_restore(struct mm *m, const void *obj, const unsigned long saved[2])
 {
-	struct page_owner_state *po = m->po;
-
-	pthread_mutex_lock(&po->lock);
-	po->sites[saved[0]].bytes += (long long)saved[1];
-	po->sites[saved[0]].calls++;
-	po_obj_put(po, (uintptr_t)obj, (uint32_t)saved[0], saved[1]);
-	pthread_mutex_unlock(&po->lock);
+	po_count(m, (uint32_t)saved[0], (long long)saved[1], 1);
+	po_obj_put(m, obj, (uint32_t)saved[0], saved[1]);
 }
 
 /* ---- reports ---------------------------------------------------------------------- */
@@ -516,9 +658,13 @@ void allocinfo_show(struct mm *m, struct strbuf *sb)
 	if (!po)
 		return;
 	pthread_mutex_lock(&po->lock);
-	for (size_t i = 0; i < po->nsites; i++) {
-		sb_printf(sb, "%12lld %8llu ", po->sites[i].bytes, po->sites[i].calls);
-		po_site_tag(po, po->sites[i].key, sb);
+	for (uint32_t i = 0; i < po->nsites; i++) {
+		struct po_ctr c = po_read(m, i);
+
+		if (!po->keys[i])
+			continue;
+		sb_printf(sb, "%12lld %8llu ", c.bytes, (unsigned long long)c.calls);
+		po_site_tag(po, po->keys[i], sb);
 		sb_puts(sb, " \n");
 	}
 	pthread_mutex_unlock(&po->lock);
@@ -560,49 +706,52 @@ void page_owner_site_json(struct mm *m, unsigned long site, struct strbuf *sb)
 	free(s);
 }
 
-static int po_cmp_bytes(const void *a, const void *b, void *arg)
-{
-	const struct po_site *s = arg;
-	long long x = s[*(const uint32_t *)a].bytes, y = s[*(const uint32_t *)b].bytes;
+struct po_sorted { uint32_t i; struct po_ctr c; };
 
-	return x < y ? 1 : x > y ? -1 : (*(const uint32_t *)a > *(const uint32_t *)b) -
-					 (*(const uint32_t *)a < *(const uint32_t *)b);
+static int po_cmp_bytes(const void *a, const void *b)
+{
+	const struct po_sorted *x = a, *y = b;
+
+	return x->c.bytes < y->c.bytes ? 1 : x->c.bytes > y->c.bytes ? -1 :
+	       (x->i > y->i) - (x->i < y->i);
 }
 
 /* "sites": the tags holding memory, most bytes first (at most 200). */
 void page_owner_json(struct mm *m, struct strbuf *sb)
 {
 	struct page_owner_state *po = m->po;
-	uint32_t *order;
+	struct po_sorted *v;
 	size_t n = 0;
 
 	if (!po)
 		return;
 	pthread_mutex_lock(&po->lock);
-	order = malloc((po->nsites + 1) * sizeof(*order));
-	if (!order) {
+	v = malloc(((size_t)po->nsites + 1) * sizeof(*v));
+	if (!v) {
 		pthread_mutex_unlock(&po->lock);
 		return;
 	}
-	for (size_t i = 0; i < po->nsites; i++)
-		if (po->sites[i].bytes || po->sites[i].calls)
-			order[n++] = (uint32_t)i;
-	qsort_r(order, n, sizeof(*order), po_cmp_bytes, po->sites);
+	for (uint32_t i = 0; i < po->nsites; i++) {
+		struct po_ctr c = po_read(m, i);
+
+		if (po->keys[i] && (c.bytes || c.calls))
+			v[n++] = (struct po_sorted){ i, c };
+	}
+	qsort(v, n, sizeof(*v), po_cmp_bytes);
 	sb_puts(sb, ",\n  \"sites\": [");
 	for (size_t k = 0; k < n && k < 200; k++) {
 		struct strbuf name;
 		char *s;
 
 		sb_init(&name);
-		po_site_tag(po, po->sites[order[k]].key, &name);
+		po_site_tag(po, po->keys[v[k].i], &name);
 		s = sb_finish(&name);
 		sb_printf(sb, "%s\n    {\"name\": ", k ? "," : "");
 		po_json_string(s, sb);
 		free(s);
-		sb_printf(sb, ", \"bytes\": %lld, \"calls\": %llu}", po->sites[order[k]].bytes,
-			  po->sites[order[k]].calls);
+		sb_printf(sb, ", \"bytes\": %lld, \"calls\": %lld}", v[k].c.bytes, v[k].c.calls);
 	}
 	sb_puts(sb, n ? "\n  ]" : "]");
 	pthread_mutex_unlock(&po->lock);
-	free(order);
+	free(v);
 }
