@@ -10,7 +10,8 @@ unmovable use only when the free and compatible pages reach half of it
 (try_to_claim_block: free_pages + alike_pages >= pageblock_nr_pages / 2,
 here 256 of 512 free: claimed); every claimed block keeps the movable
 pages it held - each is "mixed" as pagetypeinfo_showmixedcount_print
-counts it, and the movable pages' call site is its polluter."""
+counts it, and its polluter is the call site of the unmovable pages in it
+(what compaction could not move out)."""
 import os
 
 from libmm import Machine
@@ -49,7 +50,7 @@ def test_mixed_blocks_and_polluter(tmp_path):
     for i, t in enumerate(mp["type"]):
         if t == "U" and mp["movable"][i]:
             assert mp["mixed"][i] == "1" and mp["polluter"][i] == 0
-    assert c["sites"][0]["name"] == "page_cache func:page_cache"
+    assert c["sites"][0]["name"] == "net_rx func:net_rx"
     assert c["sites"][0]["mixed_pageblocks"] == s["mixed"]["Unmovable"]
     # pages add up: 4096 pages, every one somewhere
     assert sum(s["pages"].values()) == 4096

@@ -100,8 +100,9 @@ CENSUS = obj({
     "sites": array(obj({"name": string("call site tag"),
                         "mixed_pageblocks": integer("blocks it polluted")},
                        "a polluter"),
-                   "page_owner=1: the call sites that put the most foreign pages in some "
-                   "pageblock, most blocks first (the map's polluter indices)"),
+                   "page_owner=1: the call sites with the most unmovable or reclaimable "
+                   "pages in some mixed pageblock, most blocks first (the map's polluter "
+                   "indices)"),
     "map": obj({
         "pfn": array(integer("pfn"), "first page frame of each pageblock"),
         "type": string("one letter per pageblock: U M R H I (its migratetype)"),

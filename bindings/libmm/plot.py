@@ -321,8 +321,9 @@ def plot_pageblock_map(doc, path, label=None):
     """The pageblock map of a result's census: one cell per pageblock in PFN
     order, coloured by its migratetype (paler the more of it is free),
     hatched when mixed (it holds an allocation of another migratetype), and
-    numbered with its polluter - the call site that put the most foreign
-    pages in it (page_owner=1), listed below the map."""
+    numbered with its polluter - the call site with the most unmovable or
+    reclaimable pages in a mixed block, what compaction cannot move out
+    (page_owner=1) - listed below the map."""
     from matplotlib.patches import Patch, Rectangle
     census = doc.get("census")
     if not census or not census.get("map", {}).get("type"):
@@ -369,7 +370,7 @@ def plot_pageblock_map(doc, path, label=None):
     if shown:
         text = "\n".join("%d: %s (%d mixed blocks)" % (i, x["name"], x["mixed_pageblocks"])
                          for i, x in enumerate(shown))
-        fig.text(0.01, 0.01, "polluters (call sites with the most foreign pages in a block):\n"
+        fig.text(0.01, 0.01, "polluters (the call site with the most unmovable pages of a mixed block):\n"
                  + text, fontsize=7, va="bottom", family="monospace")
         fig.subplots_adjust(bottom=(0.3 + 0.22 * len(shown)) / fig_h, top=1 - 0.75 / fig_h)
     else:

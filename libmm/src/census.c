@@ -5,7 +5,8 @@
  * slab and vmalloc pages - and whether it is "mixed" the way
  * pagetypeinfo's page_owner section counts it (an allocation whose
  * migratetype is not the pageblock's); with page_owner=1 the call site
- * that put the most such pages in it (the block's polluter).  Plus the
+ * with the most unmovable or reclaimable pages in a mixed block (its
+ * polluter: what compaction cannot move out of it).  Plus the
  * free ranges a huge page could use: free 2 MiB (pageblock) blocks and
  * fully free 1 GiB-aligned ranges.
  *
@@ -100,11 +101,12 @@ static void cn_block(struct mm *m, struct zone *z, unsigned long pb, struct cn_b
 		       mt == MIGRATE_MOVABLE ? CN_MOVABLE :
 		       mt == MIGRATE_RECLAIMABLE ? CN_RECLAIMABLE : CN_UNMOVABLE;
 		b->pages[kind] += (unsigned)n;
-		if (mt != b->mt && b->mt < MIGRATE_HIGHATOMIC) {
+		if (mt != b->mt && b->mt < MIGRATE_HIGHATOMIC)
+			b->mixed = true;
+		if (mt != MIGRATE_MOVABLE) {    /* what keeps the block from being defragmented */
 			unsigned long site = page_owner_site(m, pfn);
 			size_t i;
 
-			b->mixed = true;
 			for (i = first; i < *nsites && sites[i] != site; i++)
 				;
 			if (i == *nsites && *nsites < first + 64) {
@@ -117,8 +119,10 @@ static void cn_block(struct mm *m, struct zone *z, unsigned long pb, struct cn_b
 		}
 		pfn += n;
 	}
-	/* the polluter: the site with the most foreign pages in the block */
-	for (size_t i = first, best = 0; i < *nsites; i++)
+	/* a mixed block's polluter: the site with the most unmovable (or
+	 * reclaimable) pages in it - movable pages can be migrated away, these
+	 * cannot */
+	for (size_t i = first, best = 0; b->mixed && i < *nsites; i++)
 		if (counts[i] > best && sites[i]) {
 			best = counts[i];
 			b->polluter = sites[i];
