@@ -100,15 +100,12 @@ static __attribute__((noinline)) uint32_t bd_page_row(struct mmb_breakdown *bd, 
 	return i;
 }
 
-/* A kmalloc row: the cache kmalloc(size, gfp) uses. */
-static __attribute__((noinline)) uint32_t bd_kmalloc_row(struct mmb_breakdown *bd, uint64_t key,
-							  struct mm *m, const struct mmb_op *op)
+/* The slab row of cache `name` for key: one row per cache (several kmalloc
+ * sizes share a cache, merged caches share a name). */
+static uint32_t bd_named_row(struct mmb_breakdown *bd, uint64_t key, const char *name)
 {
-	struct kmem_cache *s = mm_kmalloc_cache(m, op->size ? op->size : 1, op->flags);
-	const char *name = s ? mm_kmem_cache_name(s) : "kmalloc-large";
 	uint32_t i;
 
-	/* several sizes share a cache: one row per cache */
 	for (i = 0; i < bd->nrows; i++)
 		if (!bd->rows[i].page && !strcmp(bd->rows[i].name, name)) {
 			mmb_imap_put(&bd->map, key, i);
@@ -119,20 +116,19 @@ static __attribute__((noinline)) uint32_t bd_kmalloc_row(struct mmb_breakdown *b
 	return i;
 }
 
+/* A kmalloc row: the cache kmalloc(size, gfp) uses. */
+static __attribute__((noinline)) uint32_t bd_kmalloc_row(struct mmb_breakdown *bd, uint64_t key,
+							  struct mm *m, const struct mmb_op *op)
+{
+	struct kmem_cache *s = mm_kmalloc_cache(m, op->size ? op->size : 1, op->flags);
+
+	return bd_named_row(bd, key, s ? mm_kmem_cache_name(s) : "kmalloc-large");
+}
+
 static __attribute__((noinline)) uint32_t bd_cache_row(struct mmb_breakdown *bd, uint64_t key,
 							const struct mmb_cache *c)
 {
-	const char *name = c->cache ? mm_kmem_cache_name(c->cache) : c->name;
-	uint32_t i;
-
-	for (i = 0; i < bd->nrows; i++)         /* merged caches share a name */
-		if (!bd->rows[i].page && !strcmp(bd->rows[i].name, name)) {
-			mmb_imap_put(&bd->map, key, i);
-			return i;
-		}
-	i = bd_new_row(bd, key);
-	snprintf(bd->rows[i].name, sizeof(bd->rows[i].name), "%s", name);
-	return i;
+	return bd_named_row(bd, key, c->cache ? mm_kmem_cache_name(c->cache) : c->name);
 }
 
 static uint32_t bd_row(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,

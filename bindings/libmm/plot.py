@@ -119,6 +119,20 @@ def _title(doc, label=None):
                         label or labels([doc])[0])
 
 
+def _workload(docs):
+    return os.path.basename(docs[0].get("workload", "?"))
+
+
+def _finish(fig, axes, title, path):
+    """A timeline figure's x label, title and file."""
+    axes[-1, 0].set_xlabel("operations replayed")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def plot_fragmentation(doc, path, label=None):
     """Unusable index per order against operations, a panel per zone."""
     zones = _zones(doc)
@@ -256,13 +270,7 @@ def plot_memory(docs, path, names=None):
                      fontsize=9, loc="left")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    axes[-1, 0].set_xlabel("operations replayed")
-    fig.suptitle("memory: %s - %s" % (os.path.basename(docs[0].get("workload", "?")),
-                                       " vs ".join(names)), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _finish(fig, axes, "memory: %s - %s" % (_workload(docs), " vs ".join(names)), path)
 
 
 def plot_timeline(doc, path, label=None):
@@ -304,12 +312,7 @@ def plot_timeline(doc, path, label=None):
     for a in axes[:, 0]:
         a.grid(alpha=0.3)
         a.legend(fontsize=7, loc="upper right")
-    axes[-1, 0].set_xlabel("operations replayed")
-    fig.suptitle("timeline: " + _title(doc, label), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _finish(fig, axes, "timeline: " + _title(doc, label), path)
 
 
 MT_COLOURS = {"U": "#d62728", "M": "#2ca02c", "R": "#1f77b4", "H": "#9467bd", "I": "#7f7f7f"}
@@ -370,8 +373,8 @@ def plot_pageblock_map(doc, path, label=None):
     if shown:
         text = "\n".join("%d: %s (%d mixed blocks)" % (i, x["name"], x["mixed_pageblocks"])
                          for i, x in enumerate(shown))
-        fig.text(0.01, 0.01, "polluters (the call site with the most unmovable pages of a mixed block):\n"
-                 + text, fontsize=7, va="bottom", family="monospace")
+        fig.text(0.01, 0.01, "polluters (the call site with the most unmovable pages of a "
+                 "mixed block):\n" + text, fontsize=7, va="bottom", family="monospace")
         fig.subplots_adjust(bottom=(0.3 + 0.22 * len(shown)) / fig_h, top=1 - 0.75 / fig_h)
     else:
         fig.subplots_adjust(top=1 - 0.75 / fig_h)
@@ -425,13 +428,7 @@ def plot_overlay(docs, path, names=None):
     for ax in axes[:, 0]:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    axes[-1, 0].set_xlabel("operations replayed")
-    fig.suptitle("%s - %s" % (os.path.basename(docs[0].get("workload", "?")),
-                              " vs ".join(names)), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _finish(fig, axes, "%s - %s" % (_workload(docs), " vs ".join(names)), path)
 
 
 def main(argv=None):

@@ -134,7 +134,9 @@ static void cn_block(struct mm *m, struct zone *z, unsigned long pb, struct cn_b
  * (caller frees). */
 static struct cn_block *cn_walk(struct mm *m, size_t *n)
 {
-	struct cn_block *v = calloc(m->nr_pages / m->pageblock_nr_pages + 2, sizeof(*v));
+	/* a zone that starts or ends inside a pageblock walks it too */
+	struct cn_block *v = calloc(m->nr_pages / m->pageblock_nr_pages + 2 * (size_t)m->nr_zones + 1,
+				    sizeof(*v));
 	unsigned long sites[64], counts[64];
 
 	*n = 0;
