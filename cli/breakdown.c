@@ -20,9 +20,13 @@
  *   cross_cpu  frees per operation and how many ran on another CPU than
  *              the allocation
  *
- * Rows are found through one integer map keyed by what defines them (page
- * rows: GFP and order; kmalloc: GFP zone/mobility bits and size; caches:
- * the cache slot), so an operation costs a map probe.  Which row and CPU
+ * Out of the timed loop: the replay keeps each operation's outcome and
+ * time (and, for a failure, its reason - mmb_bd_reason() reads the
+ * machine at once) and hands a span over afterwards (mmb_bd_span), so
+ * breaking down adds two stores per operation to the timings.  Rows are
+ * found through one integer map keyed by what defines them (page rows: GFP
+ * and order; kmalloc: GFP zone/mobility bits and size; caches: the cache
+ * slot), behind a direct-mapped cache of recent keys.  Which row and CPU
  * each live handle was allocated by sits in a per-slot array.  Only the
  * sequential libmm replay is broken down (the --threads workers would need
  * a table each; the JSON says null).
@@ -51,6 +55,8 @@ struct mmb_bd_row {
 	gfp_t gfp;                      /* page row */
 	struct mmb_stat alloc, free;
 	uint64_t bytes_req, bytes_alloc;        /* slab rows */
+	uint64_t slot;                  /* slab rows: bytes an allocation takes (0:
+	                                   kmalloc-large, by its size) */
 	unsigned long cross_cpu;        /* frees on another CPU than the allocation */
 };
 
@@ -121,21 +127,29 @@ static __attribute__((noinline)) uint32_t bd_kmalloc_row(struct mmb_breakdown *b
 							  struct mm *m, const struct mmb_op *op)
 {
 	struct kmem_cache *s = mm_kmalloc_cache(m, op->size ? op->size : 1, op->flags);
+	uint32_t i = bd_named_row(bd, key, s ? mm_kmem_cache_name(s) : "kmalloc-large");
 
-	return bd_named_row(bd, key, s ? mm_kmem_cache_name(s) : "kmalloc-large");
+	bd->rows[i].slot = s ? mm_kmem_cache_size(s) : 0;
+	return i;
 }
 
 static __attribute__((noinline)) uint32_t bd_cache_row(struct mmb_breakdown *bd, uint64_t key,
 							const struct mmb_cache *c)
 {
-	return bd_named_row(bd, key, c->cache ? mm_kmem_cache_name(c->cache) : c->name);
+	uint32_t i = bd_named_row(bd, key, c->cache ? mm_kmem_cache_name(c->cache) : c->name);
+
+	bd->rows[i].slot = c->cache ? mm_kmem_cache_size(c->cache) : c->size;  /* destroyed since */
+	return i;
 }
 
-static uint32_t bd_row(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
-		       const struct mmb_op *op)
+/* The row of an allocation: a direct-mapped cache of recent keys in front
+ * of the map. */
+static inline uint32_t bd_row(struct mmb_breakdown *bd, struct mm *m,
+			      const struct mmb_cache *caches, const struct mmb_op *op)
 {
+	struct mmb_bd_fast *f;
 	uint64_t key;
-	uint32_t *v;
+	uint32_t *v, i;
 
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
@@ -150,17 +164,24 @@ static uint32_t bd_row(struct mmb_breakdown *bd, struct mm *m, const struct mmb_
 		key = KEY_CACHE | op->cache;
 		break;
 	}
+	f = &bd->fast[(key ^ key >> 29 ^ key >> 47) & (MMB_BD_FAST - 1)];
+	if (f->key == key + 1)
+		return f->row;
 	v = mmb_imap_find(&bd->map, key);
 	if (v)
-		return *v;
-	if (op->kind == OP_ALLOC_PAGES)
-		return bd_page_row(bd, key, op);
-	if (op->kind == OP_CACHE_ALLOC)
-		return bd_cache_row(bd, key, &caches[op->cache]);
-	return bd_kmalloc_row(bd, key, m, op);
+		i = *v;
+	else if (op->kind == OP_ALLOC_PAGES)
+		i = bd_page_row(bd, key, op);
+	else if (op->kind == OP_CACHE_ALLOC)
+		i = bd_cache_row(bd, key, &caches[op->cache]);
+	else
+		i = bd_kmalloc_row(bd, key, m, op);
+	f->key = key + 1;
+	f->row = i;
+	return i;
 }
 
-static void bd_grow_handles(struct mmb_breakdown *bd, uint32_t slot)
+static __attribute__((noinline)) void bd_grow_handles(struct mmb_breakdown *bd, uint32_t slot)
 {
 	uint32_t cap = bd->nhandles ? bd->nhandles : 4096;
 
@@ -193,42 +214,35 @@ static int bd_block_exists(struct mm *m, gfp_t gfp, unsigned order)
 	return 0;
 }
 
-static __attribute__((noinline)) void bd_failure(struct mmb_breakdown *bd, struct mm *m,
-						  const struct mmb_op *op, int injected)
+int mmb_bd_reason(struct mm *m, const struct mmb_op *op, int res)
 {
-	int reason;
-
-	if (injected)
-		reason = MMB_BD_INJECTED;
-	else if (mm_last_errno(m) != ENOMEM)
-		reason = MMB_BD_REFUSED;
-	else if (bd_block_exists(m, op->flags, op->kind == OP_ALLOC_PAGES ? op->order : 0))
-		reason = MMB_BD_WATERMARK;
-	else
-		reason = MMB_BD_NO_BLOCK;
-	bd->fail[op->kind][reason]++;
+	if (res == MMB_RES_INJECTED)
+		return MMB_BD_INJECTED;
+	if (mm_last_errno(m) != ENOMEM)
+		return MMB_BD_REFUSED;
+	return bd_block_exists(m, op->flags, op->kind == OP_ALLOC_PAGES ? op->order : 0) ?
+	       MMB_BD_WATERMARK : MMB_BD_NO_BLOCK;
 }
 
 /* Bytes a slab row's allocation takes: the cache's slot size, or the
  * pages of a large kmalloc. */
-static uint64_t bd_alloc_bytes(struct mm *m, const struct mmb_cache *caches,
-			       const struct mmb_op *op)
+static inline uint64_t bd_alloc_bytes(const struct mmb_bd_row *row, const struct mmb_op *op)
 {
-	struct kmem_cache *s;
 	uint64_t pages = MM_PAGE_SIZE;
 
-	if (op->kind == OP_CACHE_ALLOC)
-		return caches[op->cache].cache ? mm_kmem_cache_size(caches[op->cache].cache) : 0;
-	s = mm_kmalloc_cache(m, op->size ? op->size : 1, op->flags);
-	if (s)
-		return mm_kmem_cache_size(s);
+	if (row->slot)
+		return row->slot;
 	while (pages < op->size)
 		pages <<= 1;
 	return pages;
 }
 
-void mmb_bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
-		    const struct mmb_op *op, int res, uint64_t dt, int cpu)
+/* Everything but a successful allocation or free on a known handle:
+ * failures, skips, krealloc, other kinds, a handle table to grow. */
+static __attribute__((noinline)) void bd_unusual(struct mmb_breakdown *bd, struct mm *m,
+						 const struct mmb_cache *caches,
+						 const struct mmb_op *op, int res, int reason,
+						 uint64_t dt, int cpu)
 {
 	struct mmb_bd_handle *h;
 	struct mmb_bd_row *row;
@@ -251,12 +265,12 @@ void mmb_bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cac
 		row = &bd->rows[i];
 		mmb_stat_account(&row->alloc, res, dt);
 		if (res == MMB_RES_FAIL || res == MMB_RES_INJECTED) {
-			bd_failure(bd, m, op, res == MMB_RES_INJECTED);
+			bd->fail[op->kind][reason]++;
 			return;
 		}
 		if (!row->page) {
 			row->bytes_req += op->size;
-			row->bytes_alloc += bd_alloc_bytes(m, caches, op);
+			row->bytes_alloc += bd_alloc_bytes(row, op);
 		}
 		h->row = i + 1;
 		h->cpu = (uint16_t)cpu;
@@ -280,7 +294,75 @@ void mmb_bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cac
 		break;
 	}
 	if (res == MMB_RES_FAIL || res == MMB_RES_INJECTED)
-		bd_failure(bd, m, op, res == MMB_RES_INJECTED);
+		bd->fail[op->kind][reason]++;
+}
+
+/* A row's count, time and histogram for an operation that succeeded. */
+static inline void bd_stat_ok(struct mmb_stat *st, uint64_t dt)
+{
+	st->count++;
+	st->ticks += dt;
+	st->timed++;
+	st->hist[mmb_hist_bucket(dt)]++;
+}
+
+static inline void bd_account(struct mmb_breakdown *bd, struct mm *m,
+			      const struct mmb_cache *caches, const struct mmb_op *op, int res,
+			      int reason, uint64_t dt, int cpu)
+{
+	struct mmb_bd_handle *h;
+	struct mmb_bd_row *row;
+	uint32_t i;
+
+	if (__builtin_expect(res != MMB_RES_OK || op->handle >= bd->nhandles ||
+			     op->kind == OP_KREALLOC, 0)) {
+		bd_unusual(bd, m, caches, op, res, reason, dt, cpu);
+		return;
+	}
+	h = &bd->handles[op->handle];
+	switch (op->kind) {
+	case OP_ALLOC_PAGES:
+	case OP_KMALLOC:
+	case OP_CACHE_ALLOC:
+		i = bd_row(bd, m, caches, op);
+		row = &bd->rows[i];
+		bd_stat_ok(&row->alloc, dt);
+		if (!row->page) {
+			row->bytes_req += op->size;
+			row->bytes_alloc += bd_alloc_bytes(row, op);
+		}
+		h->row = i + 1;
+		h->cpu = (uint16_t)cpu;
+		return;
+	case OP_FREE_PAGES:
+	case OP_KFREE:
+	case OP_CACHE_FREE:
+	case OP_VFREE:
+		bd->frees[op->kind]++;
+		if (!h->row)
+			return;
+		row = &bd->rows[h->row - 1];
+		bd_stat_ok(&row->free, dt);
+		if (h->cpu != cpu) {
+			row->cross_cpu++;
+			bd->cross_cpu[op->kind]++;
+		}
+		h->row = 0;
+		return;
+	}
+}
+
+void mmb_bd_span(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
+		 const struct mmb_op *ops, size_t n, const uint8_t *res, const uint32_t *dt, int cpu)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct mmb_op *op = &ops[i];
+
+		if (op->kind == OP_CPU)
+			cpu = op->cpu;
+		else if (op->kind < OP_NR_KINDS)
+			bd_account(bd, m, caches, op, res[i] & 15, res[i] >> 4, dt[i], cpu);
+	}
 }
 
 /* ---- output -------------------------------------------------------------------------------- */

@@ -29,8 +29,10 @@
  * replay_s is the replay's wall time without that and without timeline
  * sampling.
  *
- * Breakdown (breakdown.c): the sequential libmm replay hands every counted
- * operation to mmb_bd_account() after timing it.
+ * Breakdown (breakdown.c): the sequential libmm replay keeps each
+ * operation's outcome, time (and a failure's reason, read from the machine
+ * at once) and hands the span to mmb_bd_span() afterwards, out of the
+ * timings (like sampling).
  *
  * Timeline: a sample every `sample_every` operations, at exact operation
  * counts (deterministic).  When the number of operations is known ahead
@@ -57,6 +59,7 @@
 
 #define SLOW_TICKS 20000u       /* a prefaulting op takes >= 50 us: >> this */
 #define STREAM_EVERY0 8192u     /* first spacing of a stream's timeline */
+#define SEQ_SPAN 65536u         /* operations the sequential replay runs at a time */
 
 double mmb_now(void)
 {
@@ -353,7 +356,10 @@ struct mmb_replay {
 	uint32_t handles_cap;
 	size_t sample_every, next_sample;       /* timeline spacing (ops) */
 	size_t tick_left;               /* operations before the next mm_tick() */
-	double wall_s, sample_s;        /* replay wall time; time spent sampling */
+	double wall_s, sample_s;        /* replay wall time; time spent sampling
+	                                   and breaking down */
+	uint8_t *bd_res;                /* sequential libmm replay: a span's outcomes */
+	uint32_t *bd_dt;                /* ... and times, for breakdown.c */
 	uint64_t k0;                    /* TSC at the start */
 	double t0;                      /* clock at the start */
 	long ru_minflt, ru_majflt;      /* getrusage counts while replaying */
@@ -559,8 +565,13 @@ static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_
 		if (__builtin_expect(dt > SLOW_TICKS, 0))
 			dt -= prefault_ticks(r, rp->cpu, t2, dt);
 		mmb_stat_account(&r->stat[op->kind], res, dt);
-		if (r->bd.on && op->kind < OP_NR_KINDS)
-			mmb_bd_account(&r->bd, r->m, rp->x.caches, op, res, dt, rp->cpu);
+		if (rp->bd_res) {       /* broken down after the span, out of the timings */
+			int reason = __builtin_expect(res == MMB_RES_FAIL || res == MMB_RES_INJECTED, 0) ?
+				     mmb_bd_reason(r->m, op, res) : 0;
+
+			rp->bd_res[i - a] = (uint8_t)(res | reason << 4);
+			rp->bd_dt[i - a] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+		}
 		t = t2;
 		/* counted operations only: not cpu switches nor fault_inject knobs */
 		if (__builtin_expect(op->kind < OP_NR_KINDS && !--rp->tick_left, 0)) {
@@ -815,6 +826,10 @@ int mmb_replay_begin(struct mmb_run *r)
 	rp->x.m = r->m;
 	mmb_bd_init(&r->bd);
 	r->bd.on = r->m && !r->threads;
+	if (r->bd.on) {
+		rp->bd_res = mmb_xrealloc(NULL, SEQ_SPAN * sizeof(*rp->bd_res));
+		rp->bd_dt = mmb_xrealloc(NULL, SEQ_SPAN * sizeof(*rp->bd_dt));
+	}
 	rp->sample_every = !r->expect_ops ? STREAM_EVERY0 :
 			   r->expect_ops / (size_t)(r->timeline_points ? r->timeline_points : 1);
 	if (!rp->sample_every)
@@ -903,13 +918,23 @@ int mmb_replay_chunk(struct mmb_run *r)
 
 		if (r->timeline_points && b > until)
 			b = until;
-		if (!r->threads && b > 65536)
-			b = 65536;
+		if (!r->threads && b > SEQ_SPAN)
+			b = SEQ_SPAN;
 		rusage_counts(&mf0, &mj0);
-		if (r->threads)
+		if (r->threads) {
 			ret = run_threads(r, ops, i, i + b);
-		else
+		} else {
+			int cpu0 = rp->cpu;
+
 			run_seq(r, ops, i, i + b);
+			if (rp->bd_res) {
+				double t0 = mmb_now();
+
+				mmb_bd_span(&r->bd, r->m, p->caches, ops + i, b, rp->bd_res, rp->bd_dt,
+					    cpu0);
+				rp->sample_s += mmb_now() - t0;
+			}
+		}
 		rusage_counts(&mf1, &mj1);
 		rp->ru_minflt += mf1 - mf0;
 		rp->ru_majflt += mj1 - mj0;
@@ -1035,6 +1060,8 @@ void mmb_run_free(struct mmb_run *r)
 		free(r->priv->seqs);
 		free(r->priv->pf_seen);
 		free(r->priv->site_map);
+		free(r->priv->bd_res);
+		free(r->priv->bd_dt);
 		free(r->priv);
 		r->priv = NULL;
 	}

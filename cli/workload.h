@@ -292,11 +292,14 @@ enum { MMB_BD_WATERMARK, MMB_BD_NO_BLOCK, MMB_BD_INJECTED, MMB_BD_REFUSED, MMB_B
 
 struct mmb_bd_row;
 struct mmb_bd_handle;
+#define MMB_BD_FAST 256
+struct mmb_bd_fast { uint64_t key; uint32_t row; };     /* key + 1, 0: empty */
 struct mmb_breakdown {
 	int on;                         /* the run is broken down (sequential libmm replay) */
 	struct mmb_bd_row *rows;        /* page and slab rows, first-seen order */
 	size_t nrows, cap;
 	struct mmb_imap map;            /* row key (breakdown.c) -> row */
+	struct mmb_bd_fast fast[MMB_BD_FAST];   /* recent keys in front of map */
 	struct mmb_bd_handle *handles;  /* [handle slot]: its allocation's row and CPU */
 	uint32_t nhandles;
 	unsigned long fail[OP_NR_KINDS][MMB_BD_REASONS];
@@ -304,9 +307,12 @@ struct mmb_breakdown {
 };
 void mmb_bd_init(struct mmb_breakdown *bd);
 void mmb_bd_free(struct mmb_breakdown *bd);
-/* One replayed operation (res MMB_RES_*, dt ticks) run by CPU cpu. */
-void mmb_bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
-		    const struct mmb_op *op, int res, uint64_t dt, int cpu);
+/* Why an allocation that just failed (res) failed: MMB_BD_*. */
+int mmb_bd_reason(struct mm *m, const struct mmb_op *op, int res);
+/* A replayed span ops[0..n): res[i] = MMB_RES_* | reason << 4, dt[i]
+ * ticks, cpu the CPU at its start (`cpu` ops move it). */
+void mmb_bd_span(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
+		 const struct mmb_op *ops, size_t n, const uint8_t *res, const uint32_t *dt, int cpu);
 void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
 void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
 /* The page rows (pages) or the slab rows as CSV (csv.c's files). */

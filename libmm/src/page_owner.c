@@ -90,10 +90,7 @@ struct page_owner_state {
 	size_t vobjs_cap, nvobjs;
 };
 
-static __thread struct {
-	unsigned long site;
-	int via, depth;
-} po_tls __attribute__((tls_model("initial-exec")));
+__thread struct po_tls_state po_tls __attribute__((tls_model("initial-exec")));
 
 /* the site cache of return addresses */
 static __thread struct {
@@ -157,18 +154,6 @@ void page_owner_exit(struct mm *m)
 	m->po = NULL;
 }
 
-void po_enter(unsigned long site, enum po_via via)
-{
-	if (po_tls.depth++)
-		return;
-	po_tls.site = site;
-	po_tls.via = via;
-}
-
-void po_exit(void)
-{
-	po_tls.depth--;
-}
 
 /* ---- sites -------------------------------------------------------------------------- */
 
@@ -235,14 +220,12 @@ static uint32_t __po_site_lookup(struct page_owner_state *po, unsigned long key)
 
 /* The tag index of site value key: a registered name's is in the value; an
  * address's comes from this thread's cache, else the table (the lock). */
-static uint32_t po_site_idx(struct mm *m, unsigned long key)
+static __attribute__((noinline)) uint32_t po_site_idx_slow(struct mm *m, unsigned long key)
 {
 	struct page_owner_state *po = m->po;
 	unsigned slot = (unsigned)po_hash(key, PO_CACHE);
 	uint32_t i;
 
-	if (key & SITE_NAMED)
-		return (uint32_t)(key & 0xffffffffu);
 	if (po_cache.mm_id == m->id && po_cache.key[slot] == key)
 		return po_cache.idx[slot];
 	pthread_mutex_lock(&po->lock);
@@ -259,8 +242,24 @@ static uint32_t po_site_idx(struct mm *m, unsigned long key)
 	return i;
 }
 
-/* Adds to tag i's counters on the calling CPU (relaxed: readers sum). */
-static void po_count(struct mm *m, uint32_t i, long long bytes, long long calls)
+static inline __attribute__((always_inline)) uint32_t po_site_idx(struct mm *m, unsigned long key)
+{
+	if (likely(key & SITE_NAMED))
+		return (uint32_t)(key & 0xffffffffu);
+	return po_site_idx_slow(m, key);
+}
+
+static inline void po_add(struct po_ctr *v, long long bytes, long long calls)
+{
+	__atomic_store_n(&v->bytes, __atomic_load_n(&v->bytes, __ATOMIC_RELAXED) + bytes,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&v->calls, __atomic_load_n(&v->calls, __ATOMIC_RELAXED) + calls,
+			 __ATOMIC_RELAXED);
+}
+
+/* po_count() the first time a CPU counts, or for an unbound caller. */
+static __attribute__((noinline)) void po_count_slow(struct mm *m, uint32_t i, long long bytes,
+						    long long calls)
 {
 	struct page_owner_state *po = m->po;
 	struct mm_cpu *cpu = this_cpu(m);
@@ -278,13 +277,24 @@ static void po_count(struct mm *m, uint32_t i, long long bytes, long long calls)
 			goto out;
 		__atomic_store_n(&po->ctr[c], v, __ATOMIC_RELEASE);
 	}
-	__atomic_store_n(&v[i].bytes, __atomic_load_n(&v[i].bytes, __ATOMIC_RELAXED) + bytes,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&v[i].calls, __atomic_load_n(&v[i].calls, __ATOMIC_RELAXED) + calls,
-			 __ATOMIC_RELAXED);
+	po_add(&v[i], bytes, calls);
 out:
 	if (!cpu)
 		pthread_mutex_unlock(&po->lock);
+}
+
+/* Adds to tag i's counters on the calling CPU (relaxed: readers sum). */
+static inline __attribute__((always_inline))
+void po_count(struct mm *m, uint32_t i, long long bytes, long long calls)
+{
+	struct po_ctr *v;
+
+	if (likely(mm_tls[0].mm_id == m->id && i < PO_MAX_SITES &&
+		   (v = __atomic_load_n(&m->po->ctr[mm_tls[0].cpu_id], __ATOMIC_ACQUIRE)))) {
+		po_add(&v[i], bytes, calls);
+		return;
+	}
+	po_count_slow(m, i, bytes, calls);
 }
 
 /* Tag i's counters summed over the CPUs. */
@@ -444,13 +454,11 @@ void page_owner_free(struct mm *m, struct page *page, unsigned order)
  * go to a small table under the lock. */
 
 /* The slot array of the page holding off (made on first use), or NULL. */
-static uint32_t *po_slots(struct page_owner_state *po, unsigned long pfn, bool make)
+static __attribute__((noinline)) uint32_t *po_slots_new(struct page_owner_state *po,
+							 unsigned long pfn)
 {
-	uint32_t *v = __atomic_load_n(&po->otag[pfn], __ATOMIC_ACQUIRE), *n = NULL;
+	uint32_t *v = NULL, *n = calloc(PO_SLOTS, sizeof(*n));
 
-	if (v || !make)
-		return v;
-	n = calloc(PO_SLOTS, sizeof(*n));
 	if (!n)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&po->otag[pfn], &v, n, false, __ATOMIC_ACQ_REL,
@@ -459,6 +467,24 @@ static uint32_t *po_slots(struct page_owner_state *po, unsigned long pfn, bool m
 		return v;
 	}
 	return n;
+}
+
+static inline __attribute__((always_inline))
+uint32_t *po_slots(struct page_owner_state *po, unsigned long pfn, bool make)
+{
+	uint32_t *v = __atomic_load_n(&po->otag[pfn], __ATOMIC_ACQUIRE);
+
+	return v || !make ? v : po_slots_new(po, pfn);
+}
+
+static void po_vobj_put(struct page_owner_state *po, uintptr_t addr, uint32_t site, size_t bytes);
+
+static __attribute__((noinline)) void po_vobj_put_locked(struct page_owner_state *po,
+							 uintptr_t addr, uint32_t site, size_t bytes)
+{
+	pthread_mutex_lock(&po->lock);
+	po_vobj_put(po, addr, site, bytes);
+	pthread_mutex_unlock(&po->lock);
 }
 
 static void po_vobj_put(struct page_owner_state *po, uintptr_t addr, uint32_t site, size_t bytes)
@@ -518,7 +544,7 @@ static int po_vobj_del(struct page_owner_state *po, uintptr_t addr, unsigned lon
 }
 
 /* Records obj's tag i with bytes (the counters done by the caller). */
-static void po_obj_put(struct mm *m, const void *obj, uint32_t i, size_t bytes)
+static inline __attribute__((always_inline)) void po_obj_put(struct mm *m, const void *obj, uint32_t i, size_t bytes)
 {
 	struct page_owner_state *po = m->po;
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)m->direct_map;
@@ -539,9 +565,7 @@ static void po_obj_put(struct mm *m, const void *obj, uint32_t i, size_t bytes)
 			return;
 		}
 	}
-	pthread_mutex_lock(&po->lock);
-	po_vobj_put(po, (uintptr_t)obj, i, bytes);
-	pthread_mutex_unlock(&po->lock);
+	po_vobj_put_locked(po, (uintptr_t)obj, i, bytes);
 }
 
 void alloc_tag_obj_add(struct mm *m, const void *obj, size_t bytes)

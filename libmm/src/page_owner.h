@@ -16,11 +16,28 @@ enum po_via { PO_VIA_PAGES, PO_VIA_SLAB, PO_VIA_KMALLOC_LARGE, PO_VIA_VMALLOC, P
 int  page_owner_init(struct mm *m);     /* page_owner=1: -ENOMEM or 0 */
 void page_owner_exit(struct mm *m);
 
+/* The calling thread's attribution: the outermost entry point's site. */
+struct po_tls_state {
+	unsigned long site;
+	int via, depth;
+};
+extern __thread struct po_tls_state po_tls __attribute__((tls_model("initial-exec")));
+
 /* An entry point's call begins (site: the caller's return address or a
  * registered site; via: what the entry point is) and ends.  Nested calls
  * (slab pages under a kmalloc) keep the outermost site. */
-void po_enter(unsigned long site, enum po_via via);
-void po_exit(void);
+static inline void po_enter(unsigned long site, enum po_via via)
+{
+	if (po_tls.depth++)
+		return;
+	po_tls.site = site;
+	po_tls.via = via;
+}
+
+static inline void po_exit(void)
+{
+	po_tls.depth--;
+}
 
 /* Pages handed out / about to be freed (a free that will succeed). */
 void page_owner_alloc(struct mm *m, struct page *page, unsigned order, gfp_t gfp);
