@@ -37,7 +37,9 @@ with Machine(cpus=1, DMA=0, DMA32=0, NORMAL="16M", page_owner=1) as m:
         m.free_pages(pfn)
     skbs = [m.kmalloc(1024, "GFP_ATOMIC", site="__alloc_skb") for _ in range(900)]
     with open(out + "/page_owner.txt", "w") as f:
-        f.write("".join(m.text("page_owner").split("\n\n", 3)[:3]) + "\n")
+        recs = m.text("page_owner").split("\n\n")
+        slab = [r for r in recs if "allocate_slab" in r][:1]
+        f.write("\n\n".join(recs[:2] + slab) + "\n")
     with open(out + "/allocinfo.txt", "w") as f:
         f.write(m.text("allocinfo"))
 PYEOF
@@ -51,4 +53,29 @@ PYEOF
 		$PY -c "print('%-34s %8.2f %8.2f %6.2fx' % ('$t', $off, $on, $on / $off))"
 	done
 } > "$out/attribution_cost.txt"
+{
+	echo
+	echo "instructions in the timed replay (callgrind; the breakdown pass excluded): page_owner=0, =1, ratio"
+	for t in kernel_tar_usr_include.perf.xz gcc_cc1.mtrace.xz; do
+		ins() {
+			valgrind --tool=callgrind --toggle-collect=mmb_replay_chunk --callgrind-out-file="$out/.cg" \
+				$B run workloads/traces/$t --machine "page_owner=$1" --quiet --timeline 0 > /dev/null 2>&1
+			callgrind_annotate --inclusive=yes "$out/.cg" 2> /dev/null | $PY -c '
+import re, sys
+total = span = 0
+for line in sys.stdin:
+    m = re.match(r"\s*([\d,]+) .*(PROGRAM TOTALS|mmb_bd_span \[)", line)
+    if m:
+        v = int(m.group(1).replace(",", ""))
+        if "TOTALS" in line:
+            total = v
+        else:
+            span = v
+print(total - span)'
+		}
+		off=$(ins 0); on=$(ins 1)
+		$PY -c "print('%-34s %11d %11d %6.2fx' % ('$t', $off, $on, $on / $off))"
+	done
+	rm -f "$out/.cg"
+} >> "$out/attribution_cost.txt"
 cat "$out/attribution_cost.txt"
