@@ -11,8 +11,9 @@
 static const struct mmb_command commands[] = {
 	{ "info", "[--machine \"CONFIG\"]",
 	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
-	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--json FILE] [--seed N] [--threads] [--quiet]\n"
-	  "                   [--backend libmm|malloc] [--format mmw|mtrace|perf] [--timeline N]\n"
+	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--set KEY=VALUE ...] [--json FILE] [--seed N]\n"
+	  "                   [--threads] [--quiet] [--backend libmm|malloc]\n"
+	  "                   [--format mmw|mtrace|perf] [--timeline N] [--tick N]\n"
 	  "                   [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]\n"
 	  "                   [--csv DIR]",
 	  "replay a workload (or an mtrace / perf script trace) and report what the allocators did",

@@ -1,7 +1,8 @@
 /*
  * cli/mmbench.h - what mmbench's files share: the subcommand table entry,
- * exit codes, and the small option helpers.  Each subcommand lives in its own
- * file (info.c, run.c) and is listed in main.c's command table.
+ * exit codes, the small option helpers, and machine config merging
+ * (config.c).  Each subcommand lives in its own file (info.c, run.c) and is
+ * listed in main.c's command table.
  */
 #ifndef MMBENCH_H
 #define MMBENCH_H
@@ -42,5 +43,18 @@ int mmb_opt_value(int argc, char **argv, int *i, const char *opt, const char **v
 /* Prints "mmbench CMD: MESSAGE" and a usage hint to stderr; returns MMB_EXIT_USAGE. */
 int mmb_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- config.c: machine config text ------------------------------------ */
+
+/* Is w one KEY=VALUE word (non-empty key and value, no blanks, not two
+ * joined by a comma)? */
+int mmb_config_word_ok(const char *w);
+/* base (NULL = the default machine) with the KEY=VALUE words sets[0..nsets)
+ * merged in: a base word whose key a set names is dropped, the sets are
+ * appended, the last of several sets of one key wins; words come out
+ * blank-separated.  Caller frees. */
+char *mmb_config_merge(const char *base, const char *const *sets, int nsets);
+/* The value of key's first word in config (*len bytes), or NULL. */
+const char *mmb_config_value(const char *config, const char *key, size_t *len);
 
 #endif /* MMBENCH_H */

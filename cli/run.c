@@ -3,18 +3,21 @@
  * operations, creates the machine, replays, and reports (summary on stdout,
  * JSON with --json).
  *
- *   mmbench run WORKLOAD [--machine "CONFIG"] [--json FILE] [--seed N]
+ *   mmbench run WORKLOAD|- [--machine "CONFIG"] [--set KEY=VALUE ...]
+ *                        [--json FILE] [--seed N]
  *                        [--threads] [--quiet] [--backend libmm|malloc]
  *                        [--format mmw|mtrace|perf] [--timeline N] [--tick N]
  *                        [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]
  *                        [--csv DIR]
  *
  * The machine: --machine, else the workload's `machine` line, else the
- * default; --seed N replaces its seed; prefault=pageblock is added unless
- * the config says prefault= or backing=none (populating simulated RAM is
- * then out of the timings, see replay.c).  WORKLOAD is a file or "-"
- * (stdin), plain or xz/gzip/zstd (input.c).  Traces: files whose name holds
- * ".mtrace" or ".perf" are read as such unless --format says otherwise.
+ * default; each --set KEY=VALUE, then --seed N (seed=N), replaces that one
+ * key of it (config.c); prefault=pageblock is added unless the merged config
+ * says prefault= or backing=none (populating simulated RAM is then out of
+ * the timings, see replay.c).  --machine replacing a workload's own line
+ * says so on stderr.  WORKLOAD is a file or "-" (stdin), plain or
+ * xz/gzip/zstd (input.c).  Traces: files whose name holds ".mtrace" or
+ * ".perf" are read as such unless --format says otherwise.
  *
  * The parser fills a buffer of MMB_BUFFER_OPS operations.  An input that
  * fits is parsed whole before anything runs (a bad line: nothing runs) and
@@ -30,7 +33,7 @@
  * parser's cap on lines read plus iterations, default 5e8).
  *
  * Exit: 0 ok, 1 invalid input (FILE:LINE: message), 2 usage (bad options,
- * unreadable file, bad --machine, unwritable --json), 3 --validate found
+ * unreadable file, bad --machine or --set, unwritable --json), 3 --validate found
  * corruption.
  */
 #define _GNU_SOURCE
@@ -49,10 +52,14 @@
 
 #define MMB_BUFFER_OPS  (1u << 20)      /* 40 MiB of operations: parsed before replaying */
 #define MMB_STREAM_OPS  (16u << 10)     /* a stream's chunks: 640 KiB */
+#define RUN_MAX_SETS    64
 
 struct run_opts {
 	const char *file;               /* WORKLOAD */
 	const char *machine;            /* --machine, or NULL */
+	const char *sets[RUN_MAX_SETS + 1];     /* --set KEY=VALUE..., then seed=N */
+	int nsets;
+	char seed_set[32];              /* "seed=N" for --seed N */
 	const char *json;               /* --json FILE, or NULL */
 	const char *format;             /* mmw, mtrace, perf (--format or from the name) */
 	const char *backend;            /* libmm or malloc */
@@ -88,10 +95,11 @@ struct run_ctx {
 
 enum { O_MACHINE = 256, O_JSON, O_FORMAT, O_BACKEND, O_SEED, O_TIMELINE, O_THREADS, O_RUNS,
        O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER, O_MAX_WORK,
-       O_TICK, O_LABEL, O_CSV };
+       O_TICK, O_SET, O_LABEL, O_CSV };
 
 static const struct option run_options[] = {
 	{ "machine", required_argument, NULL, O_MACHINE },
+	{ "set", required_argument, NULL, O_SET },
 	{ "json", required_argument, NULL, O_JSON },
 	{ "format", required_argument, NULL, O_FORMAT },
 	{ "backend", required_argument, NULL, O_BACKEND },
@@ -119,9 +127,11 @@ static void run_help(void)
 	mmb_usage(stdout, mmb_find_command("run"));
 	printf("\nWORKLOAD is a file or - (stdin); xz, gzip and zstd files are decompressed.\n"
 	       "\noptions:\n"
-	       "  --machine \"CONFIG\"   machine config (default: the workload's machine line)\n"
+	       "  --machine \"CONFIG\"   machine config, replacing the workload's machine line\n"
+	       "  --set KEY=VALUE      one machine key, merged into the workload's machine line\n"
+	       "                       (or --machine, or the default machine); repeatable\n"
 	       "  --json FILE          write the JSON result (schema mmbench/1) to FILE (- = stdout)\n"
-	       "  --seed N             the machine's seed\n"
+	       "  --seed N             the machine's seed (after every --set)\n"
 	       "  --threads            one thread per CPU (each CPU's ops in stream order)\n"
 	       "  --quiet, -q          no summary, no progress\n"
 	       "  --backend B          libmm (default) or malloc (the process's malloc, for\n"
@@ -152,9 +162,9 @@ static void run_help(void)
 	       "                       a longer input streams)\n"
 	       "  --max-work N         the workload parser's cap on lines read plus iterations\n"
 	       "                       (default 500000000)\n"
-	       "\nThe machine gets prefault=pageblock unless its config says prefault= or\n"
-	       "backing=none: simulated RAM is populated a pageblock at a time, out of the\n"
-	       "timings.\n"
+	       "\nThe machine gets prefault=pageblock unless its config (after --set and --seed)\n"
+	       "says prefault= or backing=none: simulated RAM is populated a pageblock at a\n"
+	       "time, out of the timings.\n"
 	       "\nexit status: 0 ok, 1 invalid input, 2 usage error, 3 --validate found corruption\n");
 }
 
@@ -194,7 +204,7 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	o->buffer = MMB_BUFFER_OPS;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", run_options, NULL)) != -1 ||
+	while ((c = getopt_long(argc, argv, "+:qh", run_options, NULL)) != -1 ||
 	       optind < argc) {
 		char *end;
 
@@ -207,6 +217,14 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		}
 		switch (c) {
 		case O_MACHINE: o->machine = optarg; break;
+		case O_SET:
+			if (!mmb_config_word_ok(optarg))
+				return mmb_usage_error("run", "bad --set '%s' (expected KEY=VALUE)",
+						       optarg);
+			if (o->nsets == RUN_MAX_SETS)
+				return mmb_usage_error("run", "more than %d --set options", RUN_MAX_SETS);
+			o->sets[o->nsets++] = optarg;
+			break;
 		case O_JSON: o->json = optarg; break;
 		case O_FORMAT: o->format = optarg; break;
 		case O_BACKEND: o->backend = optarg; break;
@@ -264,8 +282,10 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (!o->file)
 		return mmb_usage_error("run", "no workload given");
-	if (o->tick && o->threads)
-		return mmb_usage_error("run", "--tick works with the sequential replay, not --threads");
+	if (o->has_seed) {               /* the seed goes last: it wins over --set seed= */
+		snprintf(o->seed_set, sizeof(o->seed_set), "seed=%ld", o->seed);
+		o->sets[o->nsets++] = o->seed_set;
+	}
 	if (o->tick && o->threads)
 		return mmb_usage_error("run", "--tick works with the sequential replay, not --threads");
 	if (strcmp(o->backend, "libmm") && strcmp(o->backend, "malloc"))
@@ -349,39 +369,43 @@ static void json_discard(struct json_out *jo)
 
 /* ---- the machine -------------------------------------------------------------------- */
 
-/* config with seed=N in place of its seed (when given) and prefault=pageblock
- * added unless it says prefault= or backing=none. */
-static char *run_config(const char *config, const struct run_opts *o)
+/* The run's config: base (NULL = the default machine) with the --set words
+ * and seed=N merged in (config.c), and prefault=pageblock added unless the
+ * result says prefault= or backing=none. */
+static char *run_config(const char *base, const char *const *sets, int nsets)
 {
-	size_t n = config ? strlen(config) : 0;
-	char *out = mmb_xrealloc(NULL, n + 64), *w = out;
-	const char *s = config;
-	int prefault = 0;
+	char *cfg = mmb_config_merge(base, sets, nsets);
+	static const char *const prefault[] = { "prefault=pageblock" };
+	size_t np, nb;
+	const char *backing = mmb_config_value(cfg, "backing", &nb);
+	char *out;
 
-	while (s && *s) {
-		const char *b, *e;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		for (b = s; *s && *s != ' ' && *s != '\t'; s++)
-			;
-		e = s;
-		if (e == b || (o->has_seed && !strncmp(b, "seed=", 5)))
-			continue;
-		prefault |= !strncmp(b, "prefault=", 9) ||
-			    (e - b == 12 && !strncmp(b, "backing=none", 12));
-		memcpy(w, b, (size_t)(e - b));
-		w += e - b;
-		*w++ = ' ';
-	}
-	*w = '\0';
-	if (o->has_seed)
-		w += sprintf(w, "seed=%ld ", o->seed);
-	if (!prefault)
-		w += sprintf(w, "prefault=pageblock");
-	while (w > out && w[-1] == ' ')
-		*--w = '\0';
+	if (mmb_config_value(cfg, "prefault", &np) ||
+	    (backing && nb == 4 && !strncmp(backing, "none", 4)))
+		return cfg;
+	out = mmb_config_merge(cfg, prefault, 1);
+	free(cfg);
 	return out;
+}
+
+/* The machine's config failed (err): blames --set when the base alone (with
+ * the default prefault) is fine, else --machine or the workload's machine
+ * line. */
+static int bad_config(const struct run_ctx *ctx, const char *base, const char *err)
+{
+	const struct run_opts *o = ctx->o;
+	char err2[256], *cfg = o->nsets ? run_config(base, NULL, 0) : NULL;
+	struct mm *m = cfg ? mm_create(cfg, err2, sizeof(err2)) : NULL;
+
+	free(cfg);
+	if (m) {
+		mm_destroy(m);
+		return mmb_usage_error("run", "bad --set: %s", err);
+	}
+	if (o->machine)
+		return mmb_usage_error("run", "bad --machine: %s", err);
+	fprintf(stderr, "%s:%lu: bad machine config: %s\n", o->file, ctx->prog.machine_line, err);
+	return MMB_EXIT_INVALID;
 }
 
 static long config_seed(const char *config)
@@ -398,17 +422,17 @@ static int make_machine(struct run_ctx *ctx)
 	struct run_opts *o = ctx->o;
 	struct mmb_prog *p = &ctx->prog;
 	const char *base = o->machine ? o->machine : p->machine;
-	char err[256] = "", *cfg = run_config(base, o);
+	char err[256] = "", *cfg = run_config(base, o->sets, o->nsets);
 	struct mm *m = mm_create(cfg, err, sizeof(err));
 	unsigned long avail;
 
 	free(cfg);
-	if (!m) {
-		if (o->machine)
-			return mmb_usage_error("run", "bad --machine: %s", err);
-		fprintf(stderr, "%s:%lu: bad machine config: %s\n", o->file, p->machine_line, err);
-		return MMB_EXIT_INVALID;
-	}
+	if (!m)
+		return bad_config(ctx, base, err);
+	if (o->machine && p->machine && ctx->run == 0)
+		fprintf(stderr, "mmbench run: --machine replaces the machine line of %s:%lu "
+			"(\"%s\"); --set KEY=VALUE changes single keys of it\n", o->file,
+			p->machine_line, p->machine);
 	avail = mmb_proc_kib("/proc/meminfo", "MemAvailable") << 10;
 	if (!o->quiet && ctx->run == 0 && mm_direct_map_base(m) && avail &&
 	    mm_nr_pages(m) * MM_PAGE_SIZE > avail)

@@ -79,7 +79,10 @@ def test_duplicate_config_keys_are_refused():
     with pytest.raises(ValueError, match="'cpus' is given twice"):
         Machine("cpus=2 cpus=3")
     with pytest.raises(ValueError, match="'NORMAL' is given twice"):
-        Machine("NORMAL=64M", NORMAL="128M")
+        Machine("NORMAL=64M,cpus=2 NORMAL=128M")
+    # a keyword replaces the string's word of its key (as mmbench's --set does)
+    with Machine("NORMAL=64M", NORMAL="128M") as m:
+        assert m.zone(0, "NORMAL")["spanned"] == (128 << 20) // 4096
     with pytest.raises(ValueError, match="too much memory"):
         Machine(DMA=str(2 ** 63), DMA32=str(2 ** 63), NORMAL="4096")
     with Machine("cpus=2,DMA=0,DMA32=0,NORMAL=64M") as m:

@@ -13,9 +13,11 @@ from ._errors import CorruptionError, CPUBusyError
 from .gfp import GFP, gfp_text
 from .machine import MIGRATETYPES, ZONE_NAMES, Machine, build_config
 from .slab import CacheBusyError, KmemCache, slab_flags, slab_flags_text
+from .workload import input_format, workload_machine
 
 __version__ = "0.1.0"
 
 __all__ = ["Machine", "GFP", "CorruptionError", "CPUBusyError", "gfp_text",
            "build_config", "ZONE_NAMES", "MIGRATETYPES", "__version__",
-           "CacheBusyError", "KmemCache", "slab_flags", "slab_flags_text"]
+           "CacheBusyError", "KmemCache", "slab_flags", "slab_flags_text",
+           "input_format", "workload_machine"]

@@ -26,12 +26,39 @@ MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 
 
+def config_words(config):
+    """The KEY=VALUE words of config text as the library splits them: at
+    blanks, and at a comma followed by another KEY=VALUE ("cpus=2,NORMAL=64M"
+    is two words, "fail_page_alloc=1,100,0,3" one)."""
+    words = []
+    for token in (config or "").split():
+        pieces = token.split(",")
+        word = pieces[0]
+        for piece in pieces[1:]:
+            if "=" in piece:
+                words.append(word)
+                word = piece
+            else:
+                word += "," + piece
+        words.append(word)
+    return words
+
+
+def _config_key(word):
+    key = word.split("=", 1)[0]
+    return "vmalloc_size" if key == "vmalloc" else key     # one key to the library
+
+
 def build_config(config=None, **keywords):
     """Config text from an optional string plus keywords, in call order.
 
-    Lists become "a:b:c" (lowmem_reserve_ratio); None values are skipped;
-    unknown keys are passed through for the C parser to reject."""
-    parts = [config.strip()] if config and config.strip() else []
+    A keyword replaces the string's word of the same key (as mmbench's
+    ``--set KEY=VALUE`` does), so ``Machine(workload_machine(path), pcp="off")``
+    is the workload's machine with one key changed.  Lists become "a:b:c"
+    (lowmem_reserve_ratio); None values are skipped; unknown keys are passed
+    through for the C parser to reject, and so is a key the string itself
+    gives twice."""
+    sets = []
     for key, value in keywords.items():
         if value is None:
             continue
@@ -39,7 +66,10 @@ def build_config(config=None, **keywords):
             value = int(value)
         if isinstance(value, (list, tuple)):
             value = ":".join(str(v) for v in value)
-        parts.append("%s=%s" % (key, value))
+        sets.append("%s=%s" % (key, value))
+    overridden = {_config_key(w) for w in sets}
+    parts = [w for w in config_words(config) if _config_key(w) not in overridden]
+    parts += sets
     return " ".join(parts) if parts else None
 
 

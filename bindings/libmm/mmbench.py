@@ -6,56 +6,98 @@
     doc["host"]["minflt"], doc["memory"]["live_bytes_peak"]
     jemalloc = mmbench.run(trace, backend="malloc",
                            preload="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
+    nosheaf = mmbench.run("workloads/towards_oom.mmw", sets={"slub_sheaves": 0})
 
-Everything mmbench's command line offers is a keyword (``machine``, ``fmt``,
-``backend``, ``seed``, ``threads``, ``runs``, ``warmup``, ``timeline``,
-``validate``, ``label``, ``csv`` - a directory for the CSV tables); the input is a path (plain, .xz, .gz, .zst) or bytes (the
-text itself, fed through stdin; give ``fmt`` unless it is a workload).  Long inputs stream: memory stays bounded.  The
-binary is $MMBENCH, else the one built or installed next to this package,
-else ``mmbench`` on PATH.  A run that fails raises MmbenchError with the exit
-status and mmbench's own message (FILE:LINE: ...).
+Everything mmbench's command line offers is a keyword (``machine``, ``sets``,
+``fmt``, ``backend``, ``seed``, ``threads``, ``runs``, ``warmup``,
+``timeline``, ``validate``, ``label``, ``csv`` - a directory for the CSV
+tables); the input is a path (plain, .xz, .gz, .zst) or
+bytes (the text itself, fed through stdin; give ``fmt`` unless it is a
+workload).  Long inputs stream: memory stays bounded.  The binary is ``exe``,
+else $MMBENCH, else the one built or installed next to this package, else
+``mmbench`` on PATH (``binary()``).  A run that fails raises MmbenchError
+with the exit status and mmbench's own message (FILE:LINE: ...).
+``diff(a, b, ...)`` returns ``mmbench diff --json`` of result files.
+
+mmbench runs in a session of its own: a timeout (subprocess.TimeoutExpired),
+an exception or Ctrl-C in the caller, or ``kill_running()`` from another
+thread kills its whole process group.  This module is the one way libmm's
+Python code runs mmbench (libmm.sweep's points too); it needs only the
+standard library.
 """
 import json
 import os
 import shutil
+import signal
 import subprocess
+import threading
 
-__all__ = ["run", "diff", "binary", "MmbenchError"]
+__all__ = ["run", "diff", "binary", "kill_running", "MmbenchError"]
+
+_PKG = os.path.dirname(os.path.abspath(__file__))
+_running = set()            # process groups of the mmbench runs in progress
+_running_lock = threading.Lock()
+
+
+def _exit_text(returncode):
+    """What an exit status says: "mmbench exited 2", "mmbench killed by SIGSEGV"."""
+    if returncode >= 0:
+        return "mmbench exited %d" % returncode
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = "signal %d" % -returncode
+    return "mmbench killed by %s" % name
 
 
 class MmbenchError(RuntimeError):
-    """mmbench exited non-zero: .returncode (1 invalid input, 2 usage, 3
-    validate found corruption) and .stderr."""
+    """mmbench failed: .returncode (1 invalid input, 2 usage, 3 validate found
+    corruption; negative: killed by that signal), .stderr, and .status (the
+    exit status in words, see exit_text)."""
 
     def __init__(self, returncode, stderr):
-        super().__init__("mmbench exited %d: %s" % (returncode, stderr.strip()))
         self.returncode = returncode
         self.stderr = stderr
+        self.status = _exit_text(returncode)
+        message = stderr.strip()
+        super().__init__(self.status + (": " + message if message else ""))
 
 
-def binary():
-    """Path of the mmbench executable to run."""
+def binary(explicit=None):
+    """Path of the mmbench executable to run: explicit (which must be one),
+    else $MMBENCH, else the one beside this package (build/V/bin of a build
+    tree, PREFIX/bin of ``scons install``), else mmbench on $PATH.
+    FileNotFoundError if there is none."""
+    if explicit:
+        path = os.path.abspath(os.path.expanduser(os.fspath(explicit)))
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+        raise FileNotFoundError("mmbench %r: no such executable" % os.fspath(explicit))
     env = os.environ.get("MMBENCH")
     if env:
         return env
-    here = os.path.dirname(os.path.abspath(__file__))
     for rel in ("../../bin/mmbench",               # build/V/python/libmm -> build/V/bin
                 "../../../../bin/mmbench"):         # PREFIX/lib/python3/dist-packages/libmm
-        path = os.path.normpath(os.path.join(here, rel))
-        if os.access(path, os.X_OK):
+        path = os.path.normpath(os.path.join(_PKG, rel))
+        if os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     path = shutil.which("mmbench")
     if not path:
-        raise FileNotFoundError("mmbench not found (set $MMBENCH)")
+        raise FileNotFoundError("mmbench not found: not in $MMBENCH, not beside the libmm "
+                                "package (%s), not on $PATH" % _PKG)
     return path
 
 
-def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads=False,
-        runs=1, warmup=False, timeline=None, validate=False, preload=None, timeout=None,
-        label=None, csv=None):
+def run(workload, *, machine=None, sets=None, fmt=None, backend="libmm", seed=None,
+        threads=False, runs=1, warmup=False, timeline=None, validate=False, preload=None,
+        timeout=None, exe=None, label=None, csv=None):
     """Runs ``mmbench run`` on workload (a path, or bytes: the text itself)
-    and returns the result (schema mmbench/1) as a dict."""
-    args = [binary(), "run"]
+    and returns the result (schema mmbench/1) as a dict.  sets: {key: value}
+    or ["KEY=VALUE", ...], each a --set (merged into the workload's machine
+    line or ``machine``; ``seed`` comes after them); exe: the binary (default
+    binary()).  Raises MmbenchError, subprocess.TimeoutExpired after timeout
+    seconds, ValueError when the output is not JSON."""
+    args = [binary(exe), "run"]
     text = None
     if isinstance(workload, (bytes, bytearray)):
         text = bytes(workload)
@@ -65,6 +107,8 @@ def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads
     args += ["--quiet", "--json", "-", "--backend", backend]
     if machine is not None:
         args += ["--machine", machine]
+    for word in _set_words(sets or ()):
+        args += ["--set", word]
     if fmt is not None:
         args += ["--format", fmt]
     if seed is not None:
@@ -86,20 +130,19 @@ def run(workload, *, machine=None, fmt=None, backend="libmm", seed=None, threads
     env = dict(os.environ)
     if preload:
         env["LD_PRELOAD"] = preload
-    p = subprocess.run(args, input=text, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=env, timeout=timeout)
-    if p.returncode:
-        raise MmbenchError(p.returncode, p.stderr.decode(errors="replace"))
-    return json.loads(p.stdout)
+    returncode, out, err = _communicate(args, text, env, timeout)
+    if returncode:
+        raise MmbenchError(returncode, err.decode(errors="replace"))
+    return json.loads(out)
 
 
-def diff(*results, timeout=None):
+def diff(*results, timeout=None, exe=None):
     """``mmbench diff`` of two or more result files (paths); the diff
     (schema mmbench-diff/1) as a dict: "runs" (file, heading,
     machine_config) and "rows" (section, path, values, change against the
     first)."""
-    args = [binary(), "diff"] + [os.fspath(r) for r in results] + ["--json", "-"]
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    if p.returncode:
-        raise MmbenchError(p.returncode, p.stderr.decode(errors="replace"))
-    return json.loads(p.stdout)
+    args = [binary(exe), "diff"] + [os.fspath(r) for r in results] + ["--json", "-"]
+    returncode, out, err = _communicate(args, None, dict(os.environ), timeout)
+    if returncode:
+        raise MmbenchError(returncode, err.decode(errors="replace"))
+    return json.loads(out)

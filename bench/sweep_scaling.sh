@@ -1,0 +1,4 @@
+#!/bin/bash
+# bench/sweep_scaling.sh - libmm.sweep's speed-up from 1 to 2 workers, local
+# pool and Dask LocalCluster (bench/sweep_scaling.py says how it is measured).
+exec "${PYTHON:-/usr/bin/python3}" "$(dirname "$0")/sweep_scaling.py"
