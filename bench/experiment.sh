@@ -18,7 +18,7 @@ export PYTHONPATH=build/release/python
 trace=workloads/traces/kernel_tar_usr_include.perf.xz
 
 $B run $trace --quiet --timeline 50 --json "$out/tar_pcp_on.json"
-$B run $trace --quiet --timeline 50 --machine pcp=off --json "$out/tar_pcp_off.json"
+$B run $trace --quiet --timeline 50 --set pcp=off --json "$out/tar_pcp_off.json"
 $B diff "$out/tar_pcp_on.json" "$out/tar_pcp_off.json" --json "$out/diff.json" > "$out/diff.txt"
 $PY -m libmm.plot "$out/tar_pcp_on.json" "$out/tar_pcp_off.json" -o "$out" --name tar > /dev/null
 
@@ -47,7 +47,7 @@ PYEOF
 {
 	echo "replay time, median of 7 runs after a warm-up (ms): page_owner=0, page_owner=1, ratio"
 	for t in kernel_tar_usr_include.perf.xz gcc_cc1.mtrace.xz; do
-		med() { $B run workloads/traces/$t --machine "page_owner=$1" --runs 7 --warmup --quiet \
+		med() { $B run workloads/traces/$t --set "page_owner=$1" --runs 7 --warmup --quiet \
 			--json - | $PY -c 'import json,sys; r=sorted(json.load(sys.stdin)["runs"]["replay_runs_s"]); print(r[3]*1e3)'; }
 		off=$(med 0); on=$(med 1)
 		$PY -c "print('%-34s %8.2f %8.2f %6.2fx' % ('$t', $off, $on, $on / $off))"
@@ -59,7 +59,7 @@ PYEOF
 	for t in kernel_tar_usr_include.perf.xz gcc_cc1.mtrace.xz; do
 		ins() {
 			valgrind --tool=callgrind --toggle-collect=mmb_replay_chunk --callgrind-out-file="$out/.cg" \
-				$B run workloads/traces/$t --machine "page_owner=$1" --quiet --timeline 0 > /dev/null 2>&1
+				$B run workloads/traces/$t --set "page_owner=$1" --quiet --timeline 0 > /dev/null 2>&1
 			callgrind_annotate --inclusive=yes "$out/.cg" 2> /dev/null | $PY -c '
 import re, sys
 total = span = 0
