@@ -88,6 +88,49 @@ def binary(explicit=None):
     return path
 
 
+def _set_words(sets):
+    """--set words from {key: value} or ["KEY=VALUE", ...]."""
+    if hasattr(sets, "items"):
+        return ["%s=%s" % (k, int(v) if isinstance(v, bool) else v) for k, v in sets.items()]
+    return [str(w) for w in sets]
+
+
+def _killpg(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _communicate(args, text, env, timeout):
+    """(returncode, stdout, stderr) of args run in a session of its own; on
+    any exception (a timeout included) its process group is killed first."""
+    with subprocess.Popen(args, stdin=subprocess.DEVNULL if text is None else subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          start_new_session=True) as p:
+        with _running_lock:
+            _running.add(p.pid)
+        try:
+            out, err = p.communicate(text, timeout=timeout)
+        except BaseException:
+            _killpg(p.pid)
+            p.communicate()
+            raise
+        finally:
+            with _running_lock:
+                _running.discard(p.pid)
+    return p.returncode, out, err
+
+
+def kill_running():
+    """Kills every mmbench that run() is running in this process (for a
+    caller whose threads wait on several and that stops early)."""
+    with _running_lock:
+        groups = list(_running)
+    for pgid in groups:
+        _killpg(pgid)
+
+
 def run(workload, *, machine=None, sets=None, fmt=None, backend="libmm", seed=None,
         threads=False, runs=1, warmup=False, timeline=None, validate=False, preload=None,
         timeout=None, exe=None, label=None, csv=None):
