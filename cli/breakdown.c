@@ -237,12 +237,10 @@ static inline uint64_t bd_alloc_bytes(const struct mmb_bd_row *row, const struct
 	return pages;
 }
 
-/* Everything but a successful allocation or free on a known handle:
- * failures, skips, krealloc, other kinds, a handle table to grow. */
-static __attribute__((noinline)) void bd_unusual(struct mmb_breakdown *bd, struct mm *m,
-						 const struct mmb_cache *caches,
-						 const struct mmb_op *op, int res, int reason,
-						 uint64_t dt, int cpu)
+/* One replayed operation: res MMB_RES_*, a failure's reason, dt ticks, run
+ * by CPU cpu. */
+static void bd_account(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
+		       const struct mmb_op *op, int res, int reason, uint64_t dt, int cpu)
 {
 	struct mmb_bd_handle *h;
 	struct mmb_bd_row *row;
@@ -295,61 +293,6 @@ static __attribute__((noinline)) void bd_unusual(struct mmb_breakdown *bd, struc
 	}
 	if (res == MMB_RES_FAIL || res == MMB_RES_INJECTED)
 		bd->fail[op->kind][reason]++;
-}
-
-/* A row's count, time and histogram for an operation that succeeded. */
-static inline void bd_stat_ok(struct mmb_stat *st, uint64_t dt)
-{
-	st->count++;
-	st->ticks += dt;
-	st->timed++;
-	st->hist[mmb_hist_bucket(dt)]++;
-}
-
-static inline void bd_account(struct mmb_breakdown *bd, struct mm *m,
-			      const struct mmb_cache *caches, const struct mmb_op *op, int res,
-			      int reason, uint64_t dt, int cpu)
-{
-	struct mmb_bd_handle *h;
-	struct mmb_bd_row *row;
-	uint32_t i;
-
-	if (__builtin_expect(res != MMB_RES_OK || op->handle >= bd->nhandles ||
-			     op->kind == OP_KREALLOC, 0)) {
-		bd_unusual(bd, m, caches, op, res, reason, dt, cpu);
-		return;
-	}
-	h = &bd->handles[op->handle];
-	switch (op->kind) {
-	case OP_ALLOC_PAGES:
-	case OP_KMALLOC:
-	case OP_CACHE_ALLOC:
-		i = bd_row(bd, m, caches, op);
-		row = &bd->rows[i];
-		bd_stat_ok(&row->alloc, dt);
-		if (!row->page) {
-			row->bytes_req += op->size;
-			row->bytes_alloc += bd_alloc_bytes(row, op);
-		}
-		h->row = i + 1;
-		h->cpu = (uint16_t)cpu;
-		return;
-	case OP_FREE_PAGES:
-	case OP_KFREE:
-	case OP_CACHE_FREE:
-	case OP_VFREE:
-		bd->frees[op->kind]++;
-		if (!h->row)
-			return;
-		row = &bd->rows[h->row - 1];
-		bd_stat_ok(&row->free, dt);
-		if (h->cpu != cpu) {
-			row->cross_cpu++;
-			bd->cross_cpu[op->kind]++;
-		}
-		h->row = 0;
-		return;
-	}
 }
 
 void mmb_bd_span(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
