@@ -10,11 +10,15 @@ the page cache), 8 of every 32 of them freed again - 128 MiB free as
 order-3 runs spread over every pageblock - and then the trace (its operations as
 mmbench reads them, `--dump-ops`) runs on top, with a vmstat tick every 1000
 operations.  mmbench replays the same workload file under
-page_alloc_policy=6.18 and =6.5 and the script compares what the fallbacks
-did: extfrag events (pgalloc_extfrag: allocations served from another
-migratetype's free list), pageblocks that changed owner, mixed pageblocks
-(pageblocks holding an allocation of another migratetype), pageblocks per
-type, the unusable free space index, and failures.
+page_alloc_policy=6.18 and =6.5, first with kcompactd off (the fallback
+policies alone), then with kcompactd on the tick (the default: proactive
+compaction at vm.compaction_proactiveness 20 moves the page cache, which
+the replayer owns, as the kernel moves LRU pages), and the script compares
+what the fallbacks did: extfrag events (pgalloc_extfrag: allocations served
+from another migratetype's free list), pageblocks that changed owner, mixed
+pageblocks (pageblocks holding an allocation of another migratetype),
+pageblocks per type, the unusable free space index, and failures.  The
+trace's user pages are replayed as page faults of their processes.
 
 Usage: policy_trace.py [TRACE] [--out DIR]   (default: the tar trace,
 results/).  Writes DIR/policy_trace.json and prints a table.
@@ -70,6 +74,11 @@ def to_mmw(ops):
             lines.append("%s %s" % (kind, h))
         elif kind == "vmalloc":
             lines.append("vmalloc %s %s" % (h, kv["size"]))
+        elif kind == "fault":           # a user page: a fault of the PID's process
+            lines.append("fault u%s %s %s" % (kv["handle"], kv.get("size", 0), kv["order"]))
+        elif kind == "unmap":
+            lines.append("unmap u%s %s %dK" % (kv["handle"], kv.get("size", 0),
+                                               4 * int(kv["pages"])))
         else:
             raise SystemExit("policy_trace: unknown operation %r" % kind)
     return lines
@@ -93,6 +102,7 @@ def summary(doc):
         "pgalloc_extfrag": v["pgalloc_extfrag"],
         "pgalloc_extfrag_claimed": v["pgalloc_extfrag_claimed"],
         "pgalloc_fail": v["pgalloc_fail"] + v["pgalloc_fail_nowarn"],
+        "pgmigrate_success": v["pgmigrate_success"],
         "pageblocks": z["pageblocks"],
         "mixed_pageblocks": z["mixed_pageblocks"],
         "unusable_index": z["unusable_index"],
@@ -116,39 +126,45 @@ def main():
            "trace": os.path.relpath(args.trace, TOP), "machine": MACHINE,
            "aging": "fill with GFP_HIGHUSER_MOVABLE order 0, free %d of every %d pages"
                     % (AGE_RUN, AGE_RUN_EVERY), "tick_every": TICK, "policies": {}}
+    runs = (("policies", "kcompactd=off"), ("policies_kcompactd", "kcompactd=tick"))
     with tempfile.TemporaryDirectory() as tmp:
         wl = os.path.join(tmp, "aged_trace.mmw")
         with open(wl, "w") as f:
             f.write("\n".join(aged_prefix(pages) + trace_lines) + "\n")
-        for policy in ("6.5", "6.18"):
-            js = os.path.join(tmp, policy + ".json")
-            subprocess.run([MMBENCH, "run", wl, "--quiet", "--tick", str(TICK), "--json", js,
-                            "--machine", MACHINE + " page_alloc_policy=" + policy,
-                            "--validate"], check=True)
-            with open(js) as f:
-                doc = json.load(f)
-            assert doc["validate"] == "ok", doc["validate"]
-            res["policies"][policy] = summary(doc)
+        for key, kcompactd in runs:
+            res[key] = {}
+            for policy in ("6.5", "6.18"):
+                js = os.path.join(tmp, policy + ".json")
+                subprocess.run([MMBENCH, "run", wl, "--quiet", "--tick", str(TICK), "--json", js,
+                                "--machine", "%s page_alloc_policy=%s %s"
+                                % (MACHINE, policy, kcompactd), "--validate"], check=True)
+                with open(js) as f:
+                    doc = json.load(f)
+                assert doc["validate"] == "ok", doc["validate"]
+                res[key][policy] = summary(doc)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "policy_trace.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
     print("%s on an aged %s (tick every %d ops)" % (res["trace"], MACHINE, TICK))
-    print("%-34s %12s %12s" % ("", "6.5", "6.18"))
-    p5, p18 = res["policies"]["6.5"], res["policies"]["6.18"]
-    for key in ("pgalloc_extfrag", "pgalloc_extfrag_claimed", "pgalloc_fail", "free"):
-        print("%-34s %12d %12d" % (key, p5[key], p18[key]))
+    print("%-34s %12s %12s %12s %12s" % ("", "6.5", "6.18", "6.5", "6.18"))
+    print("%-34s %12s %12s %12s %12s" % ("", "kcompactd off", "", "kcompactd on", ""))
+    cols = [res[key][policy] for key, _ in runs for policy in ("6.5", "6.18")]
+
+    def row(label, get, fmt="%12d"):
+        print("%-34s " % label + " ".join(fmt % get(c) for c in cols))
+
+    for key in ("pgalloc_extfrag", "pgalloc_extfrag_claimed", "pgalloc_fail", "free",
+                "pgmigrate_success"):
+        row(key, lambda c, k=key: c[k])
     for t in ("Unmovable", "Movable", "Reclaimable", "HighAtomic"):
-        print("%-34s %12d %12d" % ("pageblocks " + t, p5["pageblocks"][t], p18["pageblocks"][t]))
+        row("pageblocks " + t, lambda c, t=t: c["pageblocks"][t])
     for t in ("Unmovable", "Movable", "Reclaimable"):
-        print("%-34s %12d %12d" % ("mixed pageblocks " + t, p5["mixed_pageblocks"][t],
-                                   p18["mixed_pageblocks"][t]))
+        row("mixed pageblocks " + t, lambda c, t=t: c["mixed_pageblocks"][t])
     for t in ("Unmovable", "Movable", "Reclaimable"):
-        print("%-34s %12d %12d" % ("free pages on %s lists" % t, p5["free_pages_on_lists"][t],
-                                   p18["free_pages_on_lists"][t]))
+        row("free pages on %s lists" % t, lambda c, t=t: c["free_pages_on_lists"][t])
     for o in (0, 3, 9):
-        print("%-34s %12.3f %12.3f" % ("unusable index order %d" % o, p5["unusable_index"][o],
-                                       p18["unusable_index"][o]))
+        row("unusable index order %d" % o, lambda c, o=o: c["unusable_index"][o], "%12.3f")
     return 0
 
 

@@ -8,6 +8,10 @@
  *   cache_create C SIZE [ALIGN] [FLAGS] cache_alloc h C [GFP]; cache_free h;
  *                                       cache_destroy C
  *   vmalloc h SIZE                      vfree h
+ *   fault P ADDR [ORDER]                a page fault of process P (made at its
+ *                                       first fault) at user address ADDR;
+ *   unmap P ADDR LEN                    pin P ADDR [longterm]; unpin P ADDR
+ *   compact [NODE]                      vm.compact_memory, or one node's
  *   repeat N [VAR] {                    body N times; $VAR (default $i, also
  *   }                                   ${VAR}) in any word is the iteration
  *                                       number 0..N-1; repeats nest, an inner
@@ -87,7 +91,9 @@ struct pstate {
 	struct mmb_prog *p;
 	const char *file;
 	struct mmb_input *in;
-	struct mmb_map names, cnames, gfps;
+	struct mmb_map names, cnames, gfps, pnames;
+	uint32_t *pops;                /* per process slot: operations so far (op.cseq) */
+	size_t pcap;
 	struct mmb_map_ent *cur;        /* the name of the handle being used */
 	struct mmb_slots slots;         /* free handle slots */
 	unsigned long live_names, dead_names;
@@ -653,6 +659,106 @@ static int op_cpu(struct pstate *ps, struct word *w, int nw)
 	return 0;
 }
 
+/* ---- processes (fault, unmap, pin, unpin) and compact ------------------------- */
+
+/* The process slot named w; a fault may name a new one. */
+static int proc_slot(struct pstate *ps, struct word w, int create, const char *op, uint32_t *slot)
+{
+	if (!create && !mmb_map_find(&ps->pnames, w.s, w.n))
+		return perr(ps, "%s: process '" MMB_WFMT "' has not faulted a page yet", op,
+			    MMB_WARG(w.s, w.n));
+	*slot = mmb_prog_proc(ps->p, &ps->pnames, w.s, w.n);
+	ps->pops = mmb_grow(ps->pops, &ps->pcap, *slot, sizeof(*ps->pops));
+	return 0;
+}
+
+/* A user address: page aligned (aligned to its folio for a fault). */
+static int get_uaddr(struct pstate *ps, struct word w, uint64_t align, uint64_t *out)
+{
+	if (mmb_parse_size(w.s, w.n, out))
+		return perr(ps, "bad address '" MMB_WFMT "'", MMB_WARG(w.s, w.n));
+	if (*out & (align - 1))
+		return perr(ps, "address '" MMB_WFMT "' is not aligned to %llu bytes",
+			    MMB_WARG(w.s, w.n), (unsigned long long)align);
+	return 0;
+}
+
+static int emit_p(struct pstate *ps, struct mmb_op *op, uint32_t slot)
+{
+	op->handle = slot;
+	op->cseq = ps->pops[slot]++;
+	return emit(ps, op);
+}
+
+static int op_fault(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_FAULT };
+	unsigned long order = 0;
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 2, 3, "PROCESS ADDR [ORDER]"))
+		return -1;
+	if (nw > 3 && parse_uint(w[3], MM_MAX_ORDER_LIMIT, &order))
+		return perr(ps, "bad order '" MMB_WFMT "' (0..%d)", MMB_WARG(w[3].s, w[3].n),
+			    MM_MAX_ORDER_LIMIT);
+	if (get_uaddr(ps, w[2], MM_PAGE_SIZE << order, &op.size) ||
+	    proc_slot(ps, w[1], 1, "fault", &s))
+		return -1;
+	op.order = (uint8_t)order;
+	return emit_p(ps, &op, s);
+}
+
+static int op_unmap(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_UNMAP };
+	uint64_t len;
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 3, 3, "PROCESS ADDR LEN") || get_uaddr(ps, w[2], MM_PAGE_SIZE, &op.size) ||
+	    get_size(ps, w[3], "length", &len))
+		return -1;
+	if (!len || len % MM_PAGE_SIZE || len / MM_PAGE_SIZE > UINT32_MAX)
+		return perr(ps, "unmap: length '" MMB_WFMT "' is not a non-zero number of pages",
+			    MMB_WARG(w[3].s, w[3].n));
+	if (proc_slot(ps, w[1], 0, "unmap", &s))
+		return -1;
+	op.align = (uint32_t)(len / MM_PAGE_SIZE);
+	return emit_p(ps, &op, s);
+}
+
+static int op_pin(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = weq(w[0], "pin") ? OP_PIN : OP_UNPIN };
+	uint32_t s;
+
+	if (op.kind == OP_PIN ? nargs(ps, w, nw, 2, 3, "PROCESS ADDR [longterm]")
+			      : nargs(ps, w, nw, 2, 2, "PROCESS ADDR"))
+		return -1;
+	if (nw > 3 && !weq(w[3], "longterm"))
+		return perr(ps, "pin: expected 'longterm', not '" MMB_WFMT "'", MMB_WARG(w[3].s, w[3].n));
+	op.flags = nw > 3 ? MM_FOLL_LONGTERM : 0;
+	if (get_uaddr(ps, w[2], 1, &op.size) ||
+	    proc_slot(ps, w[1], 0, op.kind == OP_PIN ? "pin" : "unpin", &s))
+		return -1;
+	return emit_p(ps, &op, s);
+}
+
+static int op_compact(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_COMPACT };
+	unsigned long node;
+
+	if (nargs(ps, w, nw, 0, 1, "[NODE]"))
+		return -1;
+	if (nw > 1) {
+		if (parse_uint(w[1], MM_MAX_NODES - 1, &node))
+			return perr(ps, "bad node '" MMB_WFMT "' (0..%d)", MMB_WARG(w[1].s, w[1].n),
+				    MM_MAX_NODES - 1);
+		op.size = node + 1;
+	}
+	return emit(ps, &op);
+}
+
 /* fault_inject NAME KNOB=VALUE...: one OP_FAULT_INJECT per knob (fault.c) */
 static int op_fault_inject(struct pstate *ps, struct word *w, int nw)
 {
@@ -685,6 +791,8 @@ static const struct {
 	{ "cache_create", op_cache_create }, { "cache_alloc", op_cache_alloc },
 	{ "cache_free", op_cache_free }, { "cache_destroy", op_cache_destroy },
 	{ "vmalloc", op_vmalloc }, { "vfree", op_vfree }, { "cpu", op_cpu },
+	{ "fault", op_fault }, { "unmap", op_unmap }, { "pin", op_pin }, { "unpin", op_pin },
+	{ "compact", op_compact },
 	{ "fault_inject", op_fault_inject },
 };
 
@@ -954,6 +1062,7 @@ int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in)
 	mmb_map_init(&ps->names);
 	mmb_map_init(&ps->cnames);
 	mmb_map_init(&ps->gfps);
+	mmb_map_init(&ps->pnames);
 	while ((r = mmb_input_line(in, &line, &len)) > 0) {
 		struct word w[MAX_WORDS];
 		int nw;
@@ -969,6 +1078,8 @@ int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in)
 	mmb_map_free(&ps->names);
 	mmb_map_free(&ps->cnames);
 	mmb_map_free(&ps->gfps);
+	mmb_map_free(&ps->pnames);
+	free(ps->pops);
 	mmb_slots_free(&ps->slots);
 	free(ps->hs);
 	free(ps->cs);
@@ -990,7 +1101,8 @@ int mmb_check_machine(struct mmb_prog *p, const char *file, int nr_cpus, unsigne
 			bad++;
 			while (i + 1 < p->nops && p->ops[i + 1].cpu == op->cpu)
 				i++;
-		} else if ((op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES) &&
+		} else if ((op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES ||
+			    op->kind == OP_FAULT) &&
 			   op->order > max_order) {
 			fprintf(stderr, "%s:%u: order %u is above the machine's max_page_order %u\n",
 				file, op->line, op->order, max_order);

@@ -2,7 +2,8 @@
  * cli/prog.c - the program that parse.c and trace.c build and replay.c runs:
  * the buffer of operations (handed to the sink whenever it is full, or
  * grown when there is no sink; a sink's buffer is mmb_buffer_alloc()'s:
- * huge pages where the host allows, so filling it costs few page faults), the cache table, the free handle slots, and
+ * huge pages where the host allows, so filling it costs few page faults), the cache and
+ * process tables (their run-time state cleared for each run), the free handle slots, and
  * two open-addressing hash maps (names -> slots for the workload language,
  * addresses -> slots for the trace importers).  Nothing here knows the
  * input syntax.
@@ -20,6 +21,8 @@ const char *const mmb_op_names[OP_NR_KINDS] = {
 	[OP_CACHE_CREATE] = "cache_create", [OP_CACHE_ALLOC] = "cache_alloc",
 	[OP_CACHE_FREE] = "cache_free", [OP_CACHE_DESTROY] = "cache_destroy",
 	[OP_VMALLOC] = "vmalloc", [OP_VFREE] = "vfree",
+	[OP_FAULT] = "fault", [OP_UNMAP] = "unmap", [OP_PIN] = "pin", [OP_UNPIN] = "unpin",
+	[OP_COMPACT] = "compact",
 };
 
 void mmb_oom(size_t size)
@@ -80,6 +83,9 @@ void mmb_prog_free(struct mmb_prog *p)
 	for (uint32_t i = 0; i < p->ncaches; i++)
 		free(p->caches[i].name);
 	free(p->caches);
+	for (uint32_t i = 0; i < p->nprocs; i++)
+		free(p->procs[i].name);
+	free(p->procs);
 	if (p->sink)
 		mmb_buffer_free(p->ops, p->ops_max * sizeof(*p->ops));
 	else
@@ -119,15 +125,63 @@ int mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op)
 	return 0;
 }
 
+void mmb_prog_rerun(struct mmb_prog *p)
+{
+	for (uint32_t i = 0; i < p->ncaches; i++) {
+		p->caches[i].cache = NULL;
+		atomic_store(&p->caches[i].done, 0);
+	}
+	for (uint32_t i = 0; i < p->nprocs; i++) {
+		p->procs[i].proc = NULL;
+		atomic_store(&p->procs[i].done, 0);
+	}
+}
+
+/* Appends a zeroed slot of esz bytes to *arr (n used of cap), named name
+ * (every slot kind starts with its char *name); its index. */
+static uint32_t add_named(void **arr, uint32_t *n, uint32_t *cap, size_t esz, const char *name,
+			  size_t len)
+{
+	char *e;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*arr = mmb_xrealloc(*arr, *cap * esz);
+	}
+	e = (char *)*arr + (size_t)*n * esz;
+	memset(e, 0, esz);
+	*(char **)e = mmb_xstrndup(name, len);
+	return (*n)++;
+}
+
+uint32_t mmb_prog_proc(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len)
+{
+	int created;
+	struct mmb_map_ent *e = mmb_map_get(names, name, len, &created);
+
+	if (created)
+		e->val = add_named((void **)&p->procs, &p->nprocs, &p->procs_cap, sizeof(*p->procs),
+				   name, len);
+	return e->val;
+}
+
+void *mmb_grow(void *arr, size_t *cap, size_t i, size_t esz)
+{
+	size_t old = *cap;
+
+	if (i < old)
+		return arr;
+	while (*cap <= i)
+		*cap = *cap ? *cap * 2 : 64;
+	arr = mmb_xrealloc(arr, *cap * esz);
+	memset((char *)arr + old * esz, 0, (*cap - old) * esz);
+	return arr;
+}
+
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len)
 {
-	if (p->ncaches == p->caches_cap) {
-		p->caches_cap = p->caches_cap ? p->caches_cap * 2 : 16;
-		p->caches = mmb_xrealloc(p->caches, p->caches_cap * sizeof(*p->caches));
-	}
-	memset(&p->caches[p->ncaches], 0, sizeof(p->caches[0]));
-	p->caches[p->ncaches].name = mmb_xstrndup(name, len);
-	return p->ncaches++;
+	return add_named((void **)&p->caches, &p->ncaches, &p->caches_cap, sizeof(*p->caches), name,
+			 len);
 }
 
 /* ---- big buffers ----------------------------------------------------------------- */

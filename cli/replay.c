@@ -14,10 +14,23 @@
  * until every earlier operation on that slot has run on whatever CPU; cache
  * ops wait on the cache's `done` count the same way (create and destroy
  * wait for every earlier op on the cache, alloc and free for the create).
+ * A process's operations (fault, unmap, pin, unpin) wait on its slot's
+ * `done` count likewise: they run in stream order, the first making the
+ * process; compact waits for nothing.
  * The earliest unfinished operation can always run, so this never
  * deadlocks.  Cross-CPU ordering is bounded: the threads meet at every
  * timeline point and at the end of every chunk (a barrier), so no CPU runs
  * more than one timeline interval (or one chunk) ahead of another.
+ *
+ * Movable pages: the sequential replay registers itself as a
+ * movable_operations owner and marks every page it allocates with
+ * __GFP_MOVABLE movable, its handle slot the private word; migration
+ * (compaction, migrate_pages) then moves them and rewrites the handle
+ * table, so a trace's movable allocations are migratable without the trace
+ * knowing.  Not with --threads (a handle may be in flight on another
+ * replay thread while a migration rewrites it), nor with kcompactd=thread
+ * (its migrations would race with the replayer's reads of the table): the
+ * pages stay unmovable then.
  *
  * Timing: the TSC is read once per operation (the end of one is the start
  * of the next), the difference goes to a log-linear histogram per kind (16
@@ -140,6 +153,8 @@ struct exec_ctx {
 	struct mmb_cache *caches;       /* the program's cache table */
 	const unsigned long *sites;     /* page_owner=1: op->site -> the library's
 	                                   site (mm_site_register); NULL when off */
+	struct mmb_proc *procs;         /* the program's process table */
+	struct mm_movable_owner *owner; /* marks __GFP_MOVABLE pages (or NULL) */
 	uint64_t live, peak;            /* requested bytes live, and the most */
 };
 
@@ -171,6 +186,8 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 			 mm_alloc_pages(m, op->flags, op->order);
 		if (!h->ptr)
 			return MMB_RES_FAIL;
+		if (x->owner && (op->flags & __GFP_MOVABLE))
+			mm_page_set_movable(m, h->ptr, x->owner, op->handle);
 		live_add(x, h, MM_PAGE_SIZE << op->order);
 		return MMB_RES_OK;
 	case OP_FREE_PAGES:
@@ -179,6 +196,12 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 		h->ptr = NULL;
 		x->live -= h->size;
 		return mm_free_pages(m, q, op->order) ? MMB_RES_FAIL : MMB_RES_OK;
+	case OP_FAULT:
+	case OP_UNMAP:
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_COMPACT:
+		return mmb_exec_movable(m, x->procs, op) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_KMALLOC:
 		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
 			 mm_kmalloc_site(m, op->size, op->flags, SITE(x, op)) :
@@ -322,6 +345,12 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 			return MMB_RES_SKIP;
 		x->caches[op->handle].cache = NULL;
 		return MMB_RES_OK;
+	case OP_FAULT:
+	case OP_UNMAP:
+	case OP_PIN:
+	case OP_UNPIN:
+	case OP_COMPACT:
+		return MMB_RES_SKIP;        /* no processes or compaction in malloc */
 	}
 	return MMB_RES_NONE;
 }
@@ -515,6 +544,11 @@ static void sample(struct mmb_run *r, double t_s)
 				memcpy(s->z[n].nr_free, zi.nr_free, sizeof(zi.nr_free));
 				n++;
 			}
+		for (int i = 0; i < MMB_NR_COMPACT; i++) {
+			long v = mm_vmstat_read(r->m, mmb_compact_names[i]);
+
+			s->compact[i] = v > 0 ? (unsigned long)v : 0;
+		}
 	}
 	s->nzones = n;
 	r->priv->sample_s += mmb_now() - t0;
@@ -621,6 +655,11 @@ static int cache_ge(const void *c, uint32_t v)
 	return atomic_load_explicit(&((const struct mmb_cache *)c)->done, memory_order_acquire) >= v;
 }
 
+static int proc_ready(const void *pr, uint32_t v)
+{
+	return atomic_load_explicit(&((const struct mmb_proc *)pr)->done, memory_order_acquire) == v;
+}
+
 static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 {
 	struct mmb_run *r = w->r;
@@ -629,8 +668,10 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 		const struct mmb_op *op = &ops[w->idx[k]];
 		_Atomic uint32_t *seq = &r->priv->seqs[op->handle];
 		struct mmb_cache *c = NULL;
+		struct mmb_proc *pr = NULL;
+		/* the kinds before OP_FAULT (the process ops) name handle slots */
 		int hop = op->kind != OP_CACHE_CREATE && op->kind != OP_CACHE_DESTROY &&
-			  op->kind < OP_NR_KINDS;
+			  op->kind < OP_FAULT;
 
 		if (hop)
 			spin_until(handle_ready, seq, op->seq);
@@ -640,6 +681,9 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 		} else if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CACHE_FREE) {
 			c = &w->x.caches[op->cache];
 			spin_until(cache_ge, c, op->cseq);
+		} else if (op->kind >= OP_FAULT && op->kind <= OP_UNPIN) {
+			pr = &w->x.procs[op->handle];
+			spin_until(proc_ready, pr, op->cseq);
 		}
 		uint64_t t = ticks();
 		int res = r->m ? injected(r->m, exec_libmm(&w->x, op)) : exec_malloc(&w->x, op);
@@ -652,6 +696,8 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 			atomic_store_explicit(seq, op->seq + 1, memory_order_release);
 		if (c)
 			atomic_fetch_add_explicit(&c->done, 1, memory_order_release);
+		if (pr)
+			atomic_fetch_add_explicit(&pr->done, 1, memory_order_release);
 	}
 }
 
@@ -720,6 +766,7 @@ static int run_threads(struct mmb_run *r, const struct mmb_op *ops, size_t a, si
 		rp->workers[c]->x.h = rp->handles;
 		rp->workers[c]->x.caches = r->prog->caches;
 		rp->workers[c]->x.sites = rp->x.sites;
+		rp->workers[c]->x.procs = r->prog->procs;
 	}
 	for (size_t i = a; i < b; i++) {
 		struct mmb_worker *w;
@@ -771,6 +818,35 @@ static int stop_workers(struct mmb_run *r)
 	}
 	rp->nworkers = 0;
 	return err;
+}
+
+/* ---- the replayer as the owner of its movable pages ------------------------------------- */
+
+/* migrate_page: the contents are at dst already; the handle now holds it. */
+static int replay_migrate_page(void *arg, struct page *dst, struct page *src,
+			       unsigned long slot, int mode)
+{
+	struct mmb_replay *rp = arg;
+
+	(void)mode;
+	if (slot >= rp->handles_cap || rp->handles[slot].ptr != src)
+		return -EINVAL;
+	rp->handles[slot].ptr = dst;
+	return 0;
+}
+
+static const struct mm_movable_operations replay_mops = {
+	.migrate_page = replay_migrate_page,
+};
+
+/* Whether another thread may migrate pages while the replay runs. */
+static int migrates_concurrently(struct mm *m)
+{
+	char *cfg = mm_config_string(m);
+	int ret = !cfg || strstr(cfg, "kcompactd=thread") != NULL;
+
+	mm_free_string(cfg);
+	return ret;
 }
 
 /* ---- the replay ------------------------------------------------------------------------ */
@@ -830,6 +906,7 @@ int mmb_replay_begin(struct mmb_run *r)
 		rp->bd_res = mmb_xrealloc(NULL, SEQ_SPAN * sizeof(*rp->bd_res));
 		rp->bd_dt = mmb_xrealloc(NULL, SEQ_SPAN * sizeof(*rp->bd_dt));
 	}
+	mmb_prog_rerun(r->prog);
 	rp->sample_every = !r->expect_ops ? STREAM_EVERY0 :
 			   r->expect_ops / (size_t)(r->timeline_points ? r->timeline_points : 1);
 	if (!rp->sample_every)
@@ -851,6 +928,9 @@ int mmb_replay_begin(struct mmb_run *r)
 		add_workers(r, r->m ? ncpu : r->prog->max_cpu + 1);
 	} else if (r->m) {
 		mm_cpu_bind(r->m, 0);
+		/* the machine's destruction unregisters it */
+		if (!migrates_concurrently(r->m))
+			rp->x.owner = mm_movable_owner_register(r->m, "mmbench", &replay_mops, rp);
 	}
 	return 0;
 }
@@ -911,6 +991,7 @@ int mmb_replay_chunk(struct mmb_run *r)
 	grow_handles(r);
 	map_sites(r);
 	rp->x.caches = p->caches;
+	rp->x.procs = p->procs;
 	if (r->threads && !r->m && p->max_cpu >= rp->nworkers)
 		add_workers(r, p->max_cpu + 1);
 	while (i < n && !ret) {

@@ -184,7 +184,11 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 					mmb_unusable_index(zs->nr_free, max_order, o) / 1000.0);
 			fprintf(f, "]}");
 		}
-		fprintf(f, "]}");
+		fprintf(f, "]");
+		for (int k = 0; r->m && k < MMB_NR_COMPACT; k++)
+			fprintf(f, "%s\"%s\": %lu", k ? ", " : ", \"compaction\": {",
+				mmb_compact_names[k], s->compact[k]);
+		fprintf(f, "%s}", r->m ? "}" : "");
 	}
 	fprintf(f, "%s]", r->ntimeline ? "\n  " : "");
 }
@@ -357,9 +361,10 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 	mmb_fault_json(r, f);
 	mmb_bd_json(&r->bd, r->ns_per_tick, f);
 	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
-		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu},\n",
+		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu, "
+		"\"user_pages\": %lu},\n",
 		im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
-		im->failed_realloc, im->caches);
+		im->failed_realloc, im->caches, im->user_pages);
 	json_memory(f, r);
 	json_host(f, r);
 	fprintf(f, "  \"validate\": ");
@@ -534,9 +539,10 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 		summary_runs(r, ri->runs, f);
 	if (im->events)
 		fprintf(f, "trace: %lu events; skipped %lu frees of objects from before the trace, "
-			"%lu NULL frees, %lu batched repeats, %lu other events; %lu caches made\n",
+			"%lu NULL frees, %lu batched repeats, %lu other events; %lu caches made; "
+			"%lu user pages replayed as process faults\n",
 			im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
-			im->caches);
+			im->caches, im->user_pages);
 	summary_host(r, f);
 	fprintf(f, "\n%-14s %10s %8s %8s %9s %9s %9s\n", "operation", "count", "failed", "skipped",
 		"p50 ns", "p99 ns", "mean ns");
@@ -557,6 +563,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	mmb_bd_summary(&r->bd, r->ns_per_tick, f);
 	if (r->m) {
 		summary_zones(r->m, f);
+		mmb_summary_compaction(r->m, f);
 		summary_slab(r->m, f);
 	}
 	if (ri->validate_done)

@@ -542,12 +542,16 @@ static void dump_ops(const struct mmb_prog *p)
 		printf("%u %s cpu=%u", op->line, mmb_op_names[op->kind], op->cpu);
 		if (op->kind == OP_CACHE_CREATE || op->kind == OP_CACHE_DESTROY)
 			printf(" cache=%s", p->caches[op->handle].name);
-		else
+		else if (op->kind >= OP_FAULT && op->kind <= OP_UNPIN)
+			printf(" process=%s seq=%u", p->procs[op->handle].name, op->cseq);
+		else if (op->kind != OP_COMPACT)
 			printf(" handle=%u seq=%u", op->handle, op->seq);
 		if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CACHE_FREE)
 			printf(" cache=%s", p->caches[op->cache].name);
-		if (op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES)
+		if (op->kind == OP_ALLOC_PAGES || op->kind == OP_FREE_PAGES || op->kind == OP_FAULT)
 			printf(" order=%u", op->order);
+		if (op->kind == OP_UNMAP)
+			printf(" pages=%u", op->align);
 		if (op->size)
 			printf(" size=%llu", (unsigned long long)op->size);
 		if (op->kind == OP_CACHE_CREATE)
@@ -562,10 +566,11 @@ static void dump_ops(const struct mmb_prog *p)
 
 static void dump_summary(const struct mmb_prog *p)
 {
-	printf("# lines=%lu ops=%zu handles=%u caches=%u events=%lu skipped_free=%lu null_free=%lu "
-	       "batched_dup=%lu ignored=%lu failed_realloc=%lu\n", p->lines, p->total, p->nhandles,
-	       p->ncaches, p->import.events, p->import.skipped_free, p->import.null_free,
-	       p->import.batched_dup, p->import.ignored, p->import.failed_realloc);
+	printf("# lines=%lu ops=%zu handles=%u caches=%u processes=%u events=%lu skipped_free=%lu "
+	       "null_free=%lu batched_dup=%lu ignored=%lu failed_realloc=%lu user_pages=%lu\n",
+	       p->lines, p->total, p->nhandles, p->ncaches, p->nprocs, p->import.events,
+	       p->import.skipped_free, p->import.null_free, p->import.batched_dup,
+	       p->import.ignored, p->import.failed_realloc, p->import.user_pages);
 }
 
 /* ---- one pass over the input ----------------------------------------------------------- */

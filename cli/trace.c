@@ -20,7 +20,13 @@
  *                                       kernel does not print it) + cache_alloc
  *     kmem_cache_free                ptr=                        -> cache_free
  *     mm_page_alloc                  pfn= order= gfp_flags=      -> alloc_pages
+ *                                    a user page (GFP with __GFP_MOVABLE and
+ *                                    __GFP_HARDWALL: anonymous and page-cache
+ *                                    memory) -> fault: a page fault of the
+ *                                    process of the line's PID, at a free
+ *                                    user address of that process
  *     mm_page_free                   pfn= order=                 -> free_pages
+ *                                    (a user folio's: unmap of all of it)
  *     mm_page_free_batched           repeats a page mm_page_free reported: counted
  *     anything else (rss_stat, mm_page_pcpu_drain, ...): counted as ignored
  * The [CPU] column picks the CPU (folded onto the machine's CPUs later).
@@ -41,7 +47,9 @@
  *
  * Lines come one at a time (input.c); the importers keep only what is live:
  * the address and PFN maps and the handle slots of live objects, reused
- * once freed.
+ * once freed.  A user folio holds a handle slot too (its process and
+ * address); each PID's process lives to the end, and the user addresses
+ * its unmaps free are its next faults' of the same order.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -50,6 +58,19 @@
 #include <string.h>
 
 #include "workload.h"
+
+struct tok { const char *s; size_t n; };
+
+/* A process of a perf trace: its operations so far (op.cseq), the top of
+ * the user addresses it has used, and the addresses its unmapped folios
+ * left free, by order (reused first: its address space stays as large as
+ * its peak of mapped memory, however long the trace). */
+struct addr_stack { uint64_t *a; size_t n, cap; };
+struct uproc {
+	uint32_t nops;
+	uint64_t top;
+	struct addr_stack freed[MM_MAX_ORDER_LIMIT + 1];
+};
 
 struct imp {
 	struct mmb_prog *p;
@@ -66,6 +87,12 @@ struct imp {
 	struct mmb_map caches;          /* cache name -> cache slot */
 	struct mmb_map gfps;            /* GFP text -> value */
 	int cpu;
+	/* user pages: faults of the process of their PID */
+	struct tok pid;                 /* the line's PID (n == 0: none) */
+	struct mmb_map pids;            /* PID -> process slot */
+	struct uproc *procs;            /* [process slot] */
+	size_t pcap;
+	uint64_t *uaddr;                /* per handle slot: a user folio's address | order */
 };
 
 static int ierr(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -92,6 +119,7 @@ static void imp_init(struct imp *im, struct mmb_prog *p, struct mmb_input *in)
 	mmb_imap_init(&im->pfns);
 	mmb_map_init(&im->caches);
 	mmb_map_init(&im->gfps);
+	mmb_map_init(&im->pids);
 }
 
 static void imp_done(struct imp *im)
@@ -104,6 +132,12 @@ static void imp_done(struct imp *im)
 	free(im->seq);
 	free(im->kind);
 	free(im->cache);
+	mmb_map_free(&im->pids);
+	for (size_t i = 0; i < im->pcap; i++)
+		for (int o = 0; o <= MM_MAX_ORDER_LIMIT; o++)
+			free(im->procs[i].freed[o].a);
+	free(im->procs);
+	free(im->uaddr);
 }
 
 /* Every line of the input through fn (then fn with s == NULL at the end);
@@ -154,6 +188,7 @@ static uint32_t new_slot(struct imp *im)
 		im->seq = mmb_xrealloc(im->seq, im->slot_cap * sizeof(*im->seq));
 		im->kind = mmb_xrealloc(im->kind, im->slot_cap * sizeof(*im->kind));
 		im->cache = mmb_xrealloc(im->cache, im->slot_cap * sizeof(*im->cache));
+		im->uaddr = mmb_xrealloc(im->uaddr, im->slot_cap * sizeof(*im->uaddr));
 	}
 	im->seq[s] = 0;
 	im->kind[s] = 0;
@@ -185,6 +220,72 @@ static int alloc_at(struct imp *im, struct mmb_imap *map, uint64_t key, struct m
 	return emit(im, op, s);
 }
 
+/* A process operation (fault/unmap) of process slot ps. */
+static int emit_proc(struct imp *im, struct mmb_op *op, uint32_t ps)
+{
+	op->handle = ps;
+	op->cseq = im->procs[ps].nops++;
+	op->cpu = (uint16_t)im->cpu;
+	op->line = im->line;
+	im->p->import.events++;
+	return mmb_prog_add(im->p, op);
+}
+
+/* The process slot of the line's PID (PID 0 when the line has none). */
+static uint32_t line_proc(struct imp *im)
+{
+	struct tok pid = im->pid.n ? im->pid : (struct tok){ "0", 1 };
+	uint32_t s = mmb_prog_proc(im->p, &im->pids, pid.s, pid.n);
+
+	im->procs = mmb_grow(im->procs, &im->pcap, s, sizeof(*im->procs));
+	return s;
+}
+
+/* A user folio at pfn: a fault of the line's process at a free user
+ * address of its size (one an unmap left, else past the top). */
+static int user_fault(struct imp *im, uint64_t pfn, unsigned order)
+{
+	struct mmb_op op = { .kind = OP_FAULT, .order = (uint8_t)order };
+	uint64_t size = MM_PAGE_SIZE << order;
+	uint32_t ps = line_proc(im), s;
+	struct uproc *u = &im->procs[ps];
+
+	if (u->freed[order].n) {
+		op.size = u->freed[order].a[--u->freed[order].n];
+	} else {
+		op.size = (u->top + size - 1) & ~(size - 1);
+		u->top = op.size + size;
+	}
+	s = new_slot(im);
+	im->kind[s] = OP_FAULT;
+	im->cache[s] = ps;
+	im->uaddr[s] = op.size | order;         /* page aligned: the order fits below */
+	mmb_imap_put(&im->pfns, pfn, s);
+	im->p->import.user_pages++;
+	return emit_proc(im, &op, ps);
+}
+
+/* The user folio of handle slot s goes: an unmap of all of it (whatever
+ * order the free says), its address free for the process's next fault of
+ * that order. */
+static int user_unmap(struct imp *im, uint32_t s)
+{
+	struct mmb_op op = { .kind = OP_UNMAP };
+	unsigned order = (unsigned)(im->uaddr[s] & (MM_PAGE_SIZE - 1));
+	struct uproc *u = &im->procs[im->cache[s]];
+	struct addr_stack *f = &u->freed[order];
+
+	op.size = im->uaddr[s] & ~(uint64_t)(MM_PAGE_SIZE - 1);
+	op.align = 1u << order;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->a = mmb_xrealloc(f->a, f->cap * sizeof(*f->a));
+	}
+	f->a[f->n++] = op.size;
+	mmb_slot_put(&im->slots, s);
+	return emit_proc(im, &op, im->cache[s]);
+}
+
 /* Frees the object at key with the free matching its allocation. */
 static int free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned order)
 {
@@ -195,6 +296,8 @@ static int free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned 
 		im->p->import.skipped_free++;
 		return 0;
 	}
+	if (im->kind[s] == OP_FAULT)
+		return user_unmap(im, s);
 	switch (im->kind[s]) {
 	case OP_ALLOC_PAGES: op.kind = OP_FREE_PAGES; op.order = (uint8_t)order; break;
 	case OP_CACHE_ALLOC: op.kind = OP_CACHE_FREE; op.cache = im->cache[s]; op.cseq = 1; break;
@@ -205,8 +308,6 @@ static int free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned 
 }
 
 /* ---- words ------------------------------------------------------------------- */
-
-struct tok { const char *s; size_t n; };
 
 static int tokens(const char *s, const char *e, struct tok *t, int max)
 {
@@ -639,6 +740,8 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 		op.order = (uint8_t)b;
 		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags))
 			return -1;
+		if ((op.flags & (__GFP_MOVABLE | __GFP_HARDWALL)) == (__GFP_MOVABLE | __GFP_HARDWALL))
+			return user_fault(im, a, (unsigned)b);
 		return alloc_at(im, &im->pfns, a, &op);
 	} else if (IS("mm_page_free")) {
 		if (num(field(f, e, "pfn"), &a) || (r = order_field(im, f, e, &b)) == -1) {
@@ -670,6 +773,20 @@ static int perf_cpu(const char *s, const char *e)
 	return cpu;
 }
 
+/* The PID: the digits ending before the [CPU] column at br (none: n 0). */
+static struct tok perf_pid(const char *s, const char *br)
+{
+	struct tok t;
+	const char *pe = br;
+
+	while (pe > s && pe[-1] == ' ')
+		pe--;
+	for (t.s = pe; t.s > s && t.s[-1] >= '0' && t.s[-1] <= '9'; t.s--)
+		;
+	t.n = (size_t)(pe - t.s);
+	return t;
+}
+
 /* "COMM PID [CPU] TIME: kmem:EVENT: FIELDS" */
 static int perf_line(struct imp *im, const char *s, const char *e)
 {
@@ -689,6 +806,7 @@ static int perf_line(struct imp *im, const char *s, const char *e)
 	}
 	for (br = k; br > s && *br != '['; br--)
 		;
+	im->pid = *br == '[' ? perf_pid(s, br) : (struct tok){ NULL, 0 };
 	if (*br == '[' && set_cpu(im, perf_cpu(br + 1, k)))
 		return -1;
 	for (f = evend + 1; f < e && *f == ' '; f++)

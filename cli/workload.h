@@ -55,6 +55,11 @@ enum mmb_op_kind {
 	OP_CACHE_DESTROY,
 	OP_VMALLOC,
 	OP_VFREE,
+	OP_FAULT,               /* movable.c: a process's page fault */
+	OP_UNMAP,
+	OP_PIN,
+	OP_UNPIN,
+	OP_COMPACT,             /* vm.compact_memory (all nodes or one) */
 	OP_NR_KINDS,            /* kinds above are counted and timed */
 	OP_CPU = OP_NR_KINDS,   /* switch the replaying thread to CPU `cpu` */
 	OP_FAULT_INJECT,        /* set a fault injection knob (fault.c) */
@@ -66,16 +71,21 @@ struct mmb_op {
 	uint8_t  kind;          /* enum mmb_op_kind */
 	uint8_t  order;         /* alloc_pages / free_pages: the order */
 	uint16_t cpu;           /* CPU that runs it */
-	uint32_t handle;        /* handle slot; cache slot for cache_create/destroy */
+	uint32_t handle;        /* handle slot; cache slot for cache_create/destroy;
+	                           process slot for fault/unmap/pin/unpin */
 	union {
 		uint32_t cache; /* cache_alloc / cache_free: the cache slot */
-		uint32_t align; /* cache_create: alignment */
+		uint32_t align; /* cache_create: alignment; unmap: pages */
 	};
 	uint32_t line;          /* source line (trace: event line) */
-	uint64_t size;          /* bytes (kmalloc, krealloc, vmalloc, cache ops) */
-	uint32_t flags;         /* gfp_t, or slab_flags_t for cache_create */
+	uint64_t size;          /* bytes (kmalloc, krealloc, vmalloc, cache ops);
+	                           user address (fault, unmap, pin, unpin);
+	                           compact: node + 1, 0 = every node */
+	uint32_t flags;         /* gfp_t, or slab_flags_t for cache_create;
+	                           pin: MM_FOLL_LONGTERM */
 	uint32_t seq;           /* --threads: handle slot's sequence before this op */
-	uint32_t cseq;          /* --threads: cache ops done before it may run */
+	uint32_t cseq;          /* --threads: cache ops done before it may run;
+	                           process ops: the process's ops before it */
 	uint32_t site;          /* call site: mmb_prog_site() id, 0 = none */
 };
 
@@ -94,6 +104,15 @@ struct mmb_cache {
 	_Atomic uint32_t done;  /* operations done on this slot (--threads) */
 };
 
+/* A process slot (fault/unmap/pin/unpin name one): name and run-time
+ * state.  A process lives from its first operation to the machine's end,
+ * so its slot, unlike a handle's, is never reused. */
+struct mmb_proc {
+	char *name;
+	struct mm_process *proc;        /* NULL until its first operation */
+	_Atomic uint32_t done;          /* operations done on this slot (--threads) */
+};
+
 /* Importer statistics (traces); all zero for workload files. */
 struct mmb_import {
 	unsigned long events;           /* events (lines) turned into operations */
@@ -103,6 +122,7 @@ struct mmb_import {
 	unsigned long ignored;          /* other events / lines (rss_stat, = Start ...) */
 	unsigned long failed_realloc;   /* mtrace `!` lines */
 	unsigned long caches;           /* caches created on the fly */
+	unsigned long user_pages;       /* user-page events replayed as faults */
 };
 
 struct mmb_prog;
@@ -123,6 +143,8 @@ struct mmb_prog {
 	uint32_t nhandles;              /* handle slots so far */
 	struct mmb_cache *caches;
 	uint32_t ncaches, caches_cap;
+	struct mmb_proc *procs;
+	uint32_t nprocs, procs_cap;
 	char *machine;                  /* the workload's machine line, or NULL */
 	unsigned long machine_line;     /* its line number */
 	const char *format;             /* "mmw", "mtrace", "perf" */
@@ -168,6 +190,14 @@ int mmb_prog_flush(struct mmb_prog *p);
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len);
 /* The id (1..) of call site `name` (an op's `site`), made on first sight. */
 uint32_t mmb_prog_site(struct mmb_prog *p, const char *name, size_t len);
+/* Before a run on a fresh machine: no cache or process exists yet. */
+void mmb_prog_rerun(struct mmb_prog *p);
+struct mmb_map;
+/* The process slot named name in the map names (a new slot when new). */
+uint32_t mmb_prog_proc(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len);
+/* arr of *cap elements of esz bytes grown (doubling) to hold index i, the
+ * new elements zeroed. */
+void *mmb_grow(void *arr, size_t *cap, size_t i, size_t esz);
 /* An anonymous mapping for a big buffer (transparent huge pages asked for). */
 void *mmb_buffer_alloc(size_t bytes);
 void mmb_buffer_free(void *p, size_t bytes);
@@ -235,6 +265,16 @@ int mmb_parse_size(const char *s, size_t len, uint64_t *out);
 
 int mmb_import_mtrace(struct mmb_prog *p, struct mmb_input *in);
 int mmb_import_perf(struct mmb_prog *p, struct mmb_input *in);
+
+/* ---- movable.c: processes, pins and compaction in a replay -------------- */
+
+/* Runs a fault/unmap/pin/unpin/compact operation, procs the program's
+ * process table (0 done, -1 refused by the library). */
+int mmb_exec_movable(struct mm *m, struct mmb_proc *procs, const struct mmb_op *op);
+/* Compaction counters for the summary and the timeline. */
+#define MMB_NR_COMPACT 6
+extern const char *const mmb_compact_names[MMB_NR_COMPACT];
+void mmb_summary_compaction(struct mm *m, FILE *f);
 
 /* ---- fault.c: the fault_inject operation ------------------------------ */
 
@@ -336,6 +376,7 @@ struct mmb_sample {                     /* one timeline point */
 	unsigned long mixed_pageblocks; /* libmm: mm_mixed_pageblocks() */
 	int nzones;
 	struct mmb_zsample *z;
+	unsigned long compact[MMB_NR_COMPACT]; /* mmb_compact_names counters */
 };
 
 /* What the host did during the replay (getrusage, the library's prefault

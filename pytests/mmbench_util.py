@@ -82,7 +82,8 @@ def strip_timing(obj, parent=None):
 
 NUM = (int, float)
 OP_NAMES = ["alloc_pages", "free_pages", "kmalloc", "krealloc", "kfree", "cache_create",
-            "cache_alloc", "cache_free", "cache_destroy", "vmalloc", "vfree"]
+            "cache_alloc", "cache_free", "cache_destroy", "vmalloc", "vfree",
+            "fault", "unmap", "pin", "unpin", "compact"]
 OP_STAT = {"count": int, "failed": int, "skipped": int, "ns_mean": NUM, "ns_p50": NUM,
            "ns_p90": NUM, "ns_p99": NUM, "ns_p999": NUM, "ns_cdf": [[NUM]]}
 
@@ -132,16 +133,17 @@ RESULT = {
     "elapsed_s": NUM, "parse_s": NUM, "replay_s": NUM, "lines": int, "ops_total": int,
     "ops": _ops,
     "import": {"events": int, "skipped_free": int, "null_free": int, "batched_dup": int,
-               "ignored": int, "failed_realloc": int, "caches": int},
+               "ignored": int, "failed_realloc": int, "caches": int, "user_pages": int},
     "validate": (str, type(None)),
     "input": {"codec": lambda v: None if v in ("text", "xz", "gzip", "zstd") else "codec",
               "streamed": bool},
     "memory": MEMORY, "host": HOST, "runs?": RUNS,
     "timeline": [{"op": int, "t_s": NUM, "live_bytes": int, "host_rss_kib": int,
-                  "slab_pages?": int, "pcp_pages?": int, "zones": [TIMELINE_ZONE]}],
+                  "slab_pages?": int, "pcp_pages?": int, "zones": [TIMELINE_ZONE],
+                  "compaction?": dict}],
     "machine": (dict, type(None)),
     "zones?": [ZONE], "pcp?": (list, dict), "vmstat?": dict, "slab?": [dict],
-    "vmalloc?": dict, "config?": str, "report_schema?": str,
+    "vmalloc?": dict, "config?": str, "report_schema?": str, "compaction?": [dict],
 }
 
 

@@ -13,6 +13,8 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import settings, strategies as st
+from hypothesis.stateful import precondition, rule
 
 from libmm import GFP, MIGRATETYPES, ZONE_NAMES
 from libmm.testing import SMALL_CONFIG, checked_machine, free_total, pcp_total
@@ -314,3 +316,50 @@ def cpu_held_by_thread(m, cpu):
     finally:
         release.set()
         t.join()
+
+
+# ---- state machines: pageblock isolation, every page allocator policy -----
+
+class IsolationRules:
+    """Rules of a RuleBasedStateMachine with a machine in self.m and the
+    isolated pageblock numbers in self.isolated: isolate one pageblock
+    (refused - EBUSY, nothing changed - when it holds an unmovable page;
+    movable ones, user pages among them, do not refuse), undo one."""
+
+    @rule(data=st.data())
+    def isolate(self, data):
+        pb = data.draw(st.integers(0, (self.m.nr_pages >> self.m.pageblock_order) - 1))
+        start = pb << self.m.pageblock_order
+        if pb in self.isolated:
+            return
+        try:
+            self.m.start_isolate_page_range(start, start + 1)
+        except ValueError:
+            return
+        self.isolated.add(pb)
+
+    @precondition(lambda self: self.isolated)
+    @rule(data=st.data())
+    def undo_isolate(self, data):
+        pb = data.draw(st.sampled_from(sorted(self.isolated)))
+        self.m.undo_isolate_page_range(pb << self.m.pageblock_order,
+                                       (pb << self.m.pageblock_order) + 1)
+        self.isolated.discard(pb)
+
+
+# besides the default 6.18: the 6.5 policy, 6.5 with freelist hygiene
+# (6.10-6.14's fallback) and 6.18 with defrag_mode
+OTHER_POLICIES = {"65": dict(page_alloc_policy="6.5"),
+                  "610": dict(page_alloc_policy="6.5", pa_freelist_hygiene=1),
+                  "Defrag": dict(defrag_mode=1)}
+
+
+def other_policy_tests(machine, prefix):
+    """{prefix + suffix: TestCase} of a state machine whose machine takes
+    its POLICY class attribute, under each of OTHER_POLICIES, with fewer
+    examples (they share most of their code with 6.18's).  A test module
+    adds them with globals().update(...)."""
+    fewer = settings(settings.default, max_examples=min(settings.default.max_examples, 30))
+    return {prefix + suffix: fewer(type(machine.__name__ + suffix, (machine,),
+                                        {"POLICY": policy})).TestCase
+            for suffix, policy in OTHER_POLICIES.items()}

@@ -64,3 +64,33 @@ def test_bad_ranges(small_machine):
         m.start_isolate_page_range(10, 5)
     with pytest.raises(ValueError, match="not inside one zone"):
         m.start_isolate_page_range(0, m.nr_pages)
+
+
+@pytest.mark.parametrize("policy", ["6.18", "6.5"])
+def test_undo_one_of_two_isolated_pageblocks_merged_above_pageblock_order(policy):
+    """Free blocks of two isolated pageblocks merge (__free_one_page only
+    refuses to merge an unmergeable type with another type): pageblock 1 is
+    isolated while free, pageblock 0 once its two pages wait on a per-CPU
+    list; the drain frees them into the Isolate lists and they merge into
+    one order-10 block over both.  Undoing pageblock 1 alone must split
+    that block first (__move_freepages_block_isolate's "tail block in a
+    larger buddy"): pageblock 0's half stays on the Isolate list, pageblock
+    1's goes back to its own type's list."""
+    with Machine(cpus=1, DMA="0", DMA32="0", NORMAL="8M",
+                 page_alloc_policy=policy) as m:
+        pages = [m.alloc_pages(0, gfp="GFP_KERNEL") for _ in range(2)]
+        assert pages == [0, 1]
+        m.start_isolate_page_range(512, 513)
+        for p in pages:
+            m.free_pages(p)
+        m.start_isolate_page_range(0, 1)
+        assert m.pagetypeinfo()[(0, "NORMAL")]["Isolate"][10] == 1
+        m.validate()
+        m.undo_isolate_page_range(512, 513)
+        m.validate()
+        pti = m.pagetypeinfo()[(0, "NORMAL")]
+        assert pti["Isolate"][9] == 1 and pti["Isolate"][10] == 0
+        assert m.test_pages_isolated(0, 512)
+        m.undo_isolate_page_range(0, 1)
+        m.validate()
+        assert m.buddyinfo()[(0, "NORMAL")] == [0] * 10 + [2]     # all of 8M

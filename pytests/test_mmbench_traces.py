@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-from libmm import Machine
+from libmm import GFP, Machine
+from libmm.gfp import to_gfp
 from mmbench_util import TRACES, check_result, dump_ops, run, run_json, write
 
 MTRACES = sorted(glob.glob(os.path.join(TRACES, "*.mtrace*")))
@@ -68,6 +69,7 @@ def model_mtrace(text):
     return {k: v for k, v in ops.items() if v}, stats
 
 
+USER_PAGE = int(GFP.__GFP_MOVABLE) | int(GFP.__GFP_HARDWALL)
 EVENT = re.compile(r"\[(\d+)\]\s+[\d.]+:\s+kmem:(\w+):\s*(.*)$")
 
 
@@ -85,7 +87,8 @@ def model_perf(text):
         if kind is None:
             stats["skipped_free"] += 1
         else:
-            add({"alloc_pages": "free_pages", "cache_alloc": "cache_free"}.get(kind, "kfree"))
+            add({"alloc_pages": "free_pages", "cache_alloc": "cache_free",
+                 "fault": "unmap"}.get(kind, "kfree"))
 
     for line in text.splitlines():
         m = EVENT.search(line)
@@ -109,8 +112,12 @@ def model_perf(text):
             else:
                 free("p", int(f["ptr"], 16))
         elif ev == "mm_page_alloc" and f.get("page") != "(nil)":
-            add("alloc_pages")
-            live[("f", int(f["pfn"], 0))] = "alloc_pages"
+            # a user page (movable and hardwall: anon, page cache) is a
+            # process's page fault, its free an unmap
+            gfp = to_gfp(f.get("gfp_flags", "GFP_KERNEL"))
+            kind = "fault" if gfp & USER_PAGE == USER_PAGE else "alloc_pages"
+            add(kind)
+            live[("f", int(f["pfn"], 0))] = kind
         elif ev == "mm_page_free":
             free("f", int(f["pfn"], 0))
         elif ev == "mm_page_free_batched":

@@ -15,12 +15,13 @@ HIGHATOMIC reserve legitimately keeps a pageblock apart).
 """
 import bisect
 
-from hypothesis import settings, strategies as st
+from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant,
                                  precondition, rule)
 
 from libmm import CorruptionError, Machine
-from mmutil import SMALL_CONFIG, allowed_zones, free_total, managed_total
+from mmutil import (SMALL_CONFIG, IsolationRules, allowed_zones, free_total,
+                    managed_total, other_policy_tests)
 
 GFPS = ["GFP_KERNEL", "GFP_ATOMIC", "GFP_DMA", "GFP_KERNEL|GFP_DMA32",
         "GFP_HIGHUSER_MOVABLE", "GFP_KERNEL|__GFP_RECLAIMABLE",
@@ -32,7 +33,7 @@ CPUS = st.integers(0, 1)
 REQUESTS = st.lists(st.tuples(ORDERS, st.sampled_from(GFPS), CPUS), max_size=40)
 
 
-class PageAllocModel(RuleBasedStateMachine):
+class PageAllocModel(IsolationRules, RuleBasedStateMachine):
     POLICY = {}
 
     def __init__(self):
@@ -136,28 +137,6 @@ class PageAllocModel(RuleBasedStateMachine):
     def tick(self, n):
         self.m.tick(n)
 
-    @rule(data=st.data())
-    def isolate(self, data):
-        """Isolate one pageblock; refused (EBUSY) when it holds an
-        unmovable page, then nothing changes."""
-        pb = data.draw(st.integers(0, (self.m.nr_pages >> self.m.pageblock_order) - 1))
-        start = pb << self.m.pageblock_order
-        if pb in self.isolated:
-            return
-        try:
-            self.m.start_isolate_page_range(start, start + 1)
-        except ValueError:
-            return
-        self.isolated.add(pb)
-
-    @precondition(lambda self: self.isolated)
-    @rule(data=st.data())
-    def undo_isolate(self, data):
-        pb = data.draw(st.sampled_from(sorted(self.isolated)))
-        self.m.undo_isolate_page_range(pb << self.m.pageblock_order,
-                                       (pb << self.m.pageblock_order) + 1)
-        self.isolated.discard(pb)
-
     # ---- invariants ---------------------------------------------------
 
     @invariant()
@@ -190,25 +169,4 @@ class PageAllocModel(RuleBasedStateMachine):
 TestPageAlloc = PageAllocModel.TestCase
 
 
-# the other policies share most of their code with 6.18's: fewer examples
-FEWER = settings(settings.default, max_examples=min(settings.default.max_examples, 30))
-
-
-@FEWER
-class PageAllocModel65(PageAllocModel):
-    POLICY = dict(page_alloc_policy="6.5")
-
-
-@FEWER
-class PageAllocModel610(PageAllocModel):
-    POLICY = dict(page_alloc_policy="6.5", pa_freelist_hygiene=1)
-
-
-@FEWER
-class PageAllocModelDefrag(PageAllocModel):
-    POLICY = dict(defrag_mode=1)
-
-
-TestPageAlloc65 = PageAllocModel65.TestCase
-TestPageAlloc610 = PageAllocModel610.TestCase
-TestPageAllocDefrag = PageAllocModelDefrag.TestCase
+globals().update(other_policy_tests(PageAllocModel, "TestPageAlloc"))

@@ -116,3 +116,73 @@ def test_prefault_info_bad_cpu():
     with Machine(**SMALL) as m:
         with pytest.raises(ValueError):
             m.prefault_info(cpu=2)
+
+
+
+def test_pageblock_populates_a_block_direct_compaction_captures():
+    """A block compaction_capture() takes in __free_one_page() leaves the
+    lists without expand(); it is populated too.  With max_page_order=11
+    (the merge loop captures below the top order only, as in the kernel)
+    six order-10 blocks each
+    get one process page in their lower pageblock A (the lowest pages are
+    expand()'s) while their upper pageblock B is isolated, so nothing is
+    ever handed out of B: A fills up, then all but one of its pages are
+    unmapped; the two other order-10 blocks go to GFP_KERNEL; B,
+    un-isolated, is a free order-9 block never populated.  An order-10 movable
+    allocation then compacts (6138 free pages > min + compact_gap 2048,
+    fragmentation index 884 > extfrag_threshold 500): the migration scanner
+    moves the lowest A's page out, A's free order-9 block merges with B's
+    and the order-10 block is captured - with B populated before it is
+    handed out, as validate() checks."""
+    with Machine(pcp="off", prefault="pageblock", max_page_order=11, **SMALL) as m:
+        p = m.process()
+        addr, pairs = 0, []
+        for _ in range(6):
+            p.fault(addr)
+            a = p.pfn(addr) >> 9
+            assert a % 2 == 0 and resident(m, (a + 1) << 9, 512) == 0
+            m.start_isolate_page_range((a + 1) << 9, (a + 2) << 9)
+            pairs.append((a, addr))
+            for i in range(1, 512):
+                p.fault(addr + (i << 12))
+            addr += 2 << 20
+        for a, base in pairs:
+            p.unmap(base + 4096, 511 << 12)
+        kernel = [m.alloc_pages(order=10) for _ in range(2)]
+        assert None not in kernel
+        for a, _ in pairs:
+            m.undo_isolate_page_range((a + 1) << 9, (a + 2) << 9)
+        assert all(resident(m, (a + 1) << 9, 512) == 0 for a, _ in pairs)
+        pfn = m.alloc_pages(order=10, gfp="GFP_HIGHUSER_MOVABLE")
+        assert pfn is not None and m.vmstat_read("compact_success") == 1
+        assert (pfn >> 9) + 1 in {a + 1 for a, _ in pairs}
+        m.validate()
+        assert resident(m, pfn, 1024) == 1024
+        m.free_pages(pfn, order=10)
+        for k in kernel:
+            m.free_pages(k, order=10)
+        p.close()
+
+
+def test_pageblock_compaction_targets_are_populated_already():
+    """Compaction's free scanner takes its targets off the lists without
+    expand() (__isolate_free_page, which populates like expand()), but
+    suitable_migration_target() passes wholly free pageblocks by: every
+    pageblock it takes from had a page handed out, so compaction never
+    populates.  A process faults 1024 pages (2 pageblocks) and unmaps every
+    other one; compact_memory migrates pages, the populated pageblocks stay
+    2, every folio is in a resident pageblock and validate() holds."""
+    with Machine(pcp="off", prefault="pageblock", **SMALL) as m:
+        p = m.process()
+        for i in range(1024):
+            p.fault(i << 12)
+        for i in range(0, 1024, 2):
+            p.unmap(i << 12, 4096)
+        assert m.prefault_info()["pageblocks"] == 2
+        m.compact_memory()
+        assert m.vmstat_read("pgmigrate_success") > 0
+        assert m.prefault_info()["pageblocks"] == 2
+        for b in {pfn >> 9 for _, pfn, _, _ in p.folios()}:
+            assert resident(m, b << 9, 512) == 512
+        m.validate()
+        p.close()

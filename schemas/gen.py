@@ -19,7 +19,8 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIGRATETYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"]
 OPS = ["alloc_pages", "free_pages", "kmalloc", "krealloc", "kfree", "cache_create",
-       "cache_alloc", "cache_free", "cache_destroy", "vmalloc", "vfree"]
+       "cache_alloc", "cache_free", "cache_destroy", "vmalloc", "vfree", "fault", "unmap", "pin",
+       "unpin", "compact"]
 
 
 def integer(desc, minimum=0):

@@ -13,6 +13,7 @@ from ._errors import CorruptionError, CPUBusyError
 from .gfp import GFP, gfp_text
 from .machine import MIGRATETYPES, ZONE_NAMES, Machine, build_config
 from .slab import CacheBusyError, KmemCache, slab_flags, slab_flags_text
+from .process import MovableOwner, Process
 from .workload import input_format, workload_machine
 
 __version__ = "0.1.0"
@@ -20,4 +21,4 @@ __version__ = "0.1.0"
 __all__ = ["Machine", "GFP", "CorruptionError", "CPUBusyError", "gfp_text",
            "build_config", "ZONE_NAMES", "MIGRATETYPES", "__version__",
            "CacheBusyError", "KmemCache", "slab_flags", "slab_flags_text",
-           "input_format", "workload_machine"]
+           "MovableOwner", "Process", "input_format", "workload_machine"]

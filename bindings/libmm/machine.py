@@ -20,6 +20,7 @@ from ._libmm import ffi, lib
 from .gfp import to_gfp
 from .vmalloc import VmallocMixin
 from .slab import SlabMixin                 # slab/kmalloc
+from .process import MovableMixin           # processes, migration, compaction
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
@@ -111,13 +112,14 @@ def zone_index(zone):
                          % (zone, ", ".join(ZONE_NAMES))) from None
 
 
-class Machine(VmallocMixin, SlabMixin):
+class Machine(VmallocMixin, SlabMixin, MovableMixin):
     """One simulated machine: Machine(config=None, **keywords)."""
 
     def __init__(self, config=None, **keywords):
         self._h = None
         self._gate = Gate("machine")
         self._caches = {}               # slab.py: handle -> its KmemCache objects
+        self._movable_init()
         self._config_text = build_config(config, **keywords)
         self._h = ll.create(self._config_text)
         self._max_order = ll.scalar(self._h, "mm_max_order")
@@ -142,6 +144,9 @@ class Machine(VmallocMixin, SlabMixin):
                 for c in list(caches.values()):
                     c._h = None
             self._caches.clear()
+            for p in list(self._processes):      # freed with the machine
+                p._p = None
+            self._owners.clear()
             if h is not None:
                 ll.destroy(h)
         if self._h is not None:
@@ -359,7 +364,8 @@ class Machine(VmallocMixin, SlabMixin):
 
     def tick(self, n=1):
         """Run n vmstat ticks (the kernel's once-a-second vmstat_update) on
-        every CPU: per-CPU high marks decay, idle remote lists drain."""
+        every CPU: per-CPU high marks decay, idle remote lists drain; then
+        kcompactd wakes once (kcompactd=tick)."""
         ll.tick(self.handle, n)
 
     def prefault_info(self, cpu=None):

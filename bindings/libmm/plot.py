@@ -16,6 +16,8 @@ For every libmm result (one with a timeline):
                           coloured by migratetype (paler = freer), hatched
                           when mixed, numbered with the call site that
                           polluted it (page_owner=1)
+  NAME_compaction.png     pages migrated and scanned by compaction, and direct
+                          compaction stalls, over the replay (when any)
 With two or more results (e.g. libmm and malloc backends on one workload):
   NAME_latency_cdf.png    latency CDF per allocator (the results' "malloc"
                           field: libmm, glibc, jemalloc, ...) for each
@@ -155,6 +157,34 @@ def plot_fragmentation(doc, path, label=None):
     axes[0, 0].legend(fontsize=7, ncol=6, loc="upper left", bbox_to_anchor=(0, 1.45))
     axes[-1, 0].set_xlabel("operations replayed")
     fig.suptitle("fragmentation: " + _title(doc, label), y=0.995, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_compaction(doc, path, label=None):
+    """Compaction's counters over the replay (None when nothing compacted)."""
+    tl = [s for s in doc.get("timeline", []) if "compaction" in s]
+    if not tl or not any(tl[-1]["compaction"].values()):
+        return None
+    xs = [s["op"] for s in tl]
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    for key in ("pgmigrate_success", "pgmigrate_fail"):
+        a1.plot(xs, [s["compaction"].get(key, 0) for s in tl], label=key)
+    for key in ("compact_migrate_scanned", "compact_free_scanned"):
+        a1.plot(xs, [s["compaction"].get(key, 0) for s in tl], label=key, linestyle="--")
+    a1.set_yscale("symlog")
+    a1.set_ylabel("pages (cumulative)")
+    a1.legend(fontsize=7)
+    a1.grid(alpha=0.3)
+    for key in ("compact_stall", "compact_success"):
+        a2.plot(xs, [s["compaction"].get(key, 0) for s in tl], label=key)
+    a2.set_ylabel("direct compaction")
+    a2.set_xlabel("operations replayed")
+    a2.legend(fontsize=7)
+    a2.grid(alpha=0.3)
+    fig.suptitle("compaction: " + _title(doc, label), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -461,6 +491,8 @@ def main(argv=None):
             a.outdir, "%s%s_pageblocks.png" % (name, suffix)), names[i]))
         written.append(plot_timeline(docs[i], os.path.join(
             a.outdir, "%s%s_timeline.png" % (name, suffix)), names[i]))
+        written.append(plot_compaction(docs[i], os.path.join(
+            a.outdir, "%s%s_compaction.png" % (name, suffix)), names[i]))
     if len(docs) > 1:
         written.append(plot_latency_cdf(docs, os.path.join(a.outdir,
                                                            "%s_latency_cdf.png" % name),

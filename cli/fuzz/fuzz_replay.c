@@ -7,8 +7,10 @@
  *     allocations (the machine is 16 MiB) and injected failures;
  *   - a replay whose frees were all accepted taints nothing 'B' (the
  *     library found no corruption it did not cause);
- *   - once every live object is freed and the machine quiesced, free memory
- *     is exactly what it was at boot.
+ *   - once every live object is freed, every process the replay made is
+ *     gone (mm_process_destroy: its pins released, its folios unmapped)
+ *     and the machine quiesced, free memory is exactly what it was at
+ *     boot.
  * A broken check is an abort(): libFuzzer keeps the input as a crash.
  *
  * The first byte picks: % 3 the parser (as fuzz_parse.c: the corpora
@@ -75,6 +77,11 @@ static void free_live(struct mmb_run *r, struct mmb_prog *p)
 			fail("freeing a live object was refused", mm_last_error(m));
 	}
 	free(last);
+	mm_cpu_bind(r->m, 0);
+	for (uint32_t i = 0; i < p->nprocs; i++) {
+		mm_process_destroy(p->procs[i].proc);
+		p->procs[i].proc = NULL;
+	}
 }
 
 static void check_machine(struct mmb_run *r, unsigned long boot_free)

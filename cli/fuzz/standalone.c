@@ -98,6 +98,9 @@ static const char *const words[] = {
 	"|__GFP_ZERO", " GFP_ATOMIC", "# c\n", "\n", " kmem:kmalloc: ptr=0x10 bytes_req=8 ",
 	" kmem:kfree: ptr=(nil)", "[001] ", "@ x + 0x10 0x8\n", "< 0x10\n", "> 0x20 0x9\n",
 	"- 0x10\n", "repeat 100000000 {\n", "{", "$", "\t", "\r",
+	"fault a ", "unmap a ", "pin a ", " longterm", "unpin a ", "compact\n",
+	" kmem:mm_page_alloc: pfn=0x100 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE ",
+	" kmem:mm_page_free: pfn=0x100 order=0 ",
 };
 
 static size_t mutate(unsigned char *buf, size_t size, size_t cap)

@@ -42,6 +42,13 @@
  * pages on the HIGHATOMIC lists (the watermark check's subtraction,
  * pa_highatomic_free).  unreserve_highatomic_pageblock() gives one back.
  *
+ * Compaction (compaction.c) reaches in at two points: __free_one_page()
+ * hands a block of the order a direct compactor of this zone waits for
+ * straight to it (compaction_capture(), the thread's capture_control), and
+ * __isolate_free_page() takes free blocks for its free scanner, retyping
+ * with move_freepages_block() under freelist hygiene.  Its skip hints are
+ * a bit of the pageblock byte (internal.h).
+ *
  * Invariants (checked by validate.c), all under zone->lock:
  *   - a free block of order o starts at a PFN aligned to 2^o, lies in one
  *     zone, has PG_buddy, private == o, index == the migratetype of the
@@ -59,7 +66,12 @@
  *
  * A block leaving the lists for a caller passes expand(), which calls
  * prefault_pageblock(): with prefault=pageblock the first one out of a
- * pageblock populates it (machine.c), under zone->lock.
+ * pageblock populates it (machine.c), under zone->lock.  The two ways
+ * compaction takes blocks without expand() call it too: a capture in
+ * __free_one_page() (compaction_capture(); a block above pageblock_order
+ * can reach into a pageblock nothing was handed out of) and the free
+ * scanner's __isolate_free_page() (whose pageblocks, never wholly free,
+ * are populated already - the call keeps the rule without exception).
  *
  * Locking: every function here expects zone->lock held, except
  * free_one_page(), rmqueue_buddy(), the highatomic functions and the
@@ -145,10 +157,10 @@ static inline struct page *get_page_from_free_area(struct free_area *area, int m
 /* The migratetype bits of a pageblock; an isolated one stays isolated. */
 static void set_pageblock_migratetype(struct zone *z, unsigned long pfn, int mt)
 {
-	unsigned char *pb = pageblock_byte(z, pfn);
-	int eff = (*pb & PB_EFFECTIVE) == MIGRATE_ISOLATE ? MIGRATE_ISOLATE : mt;
+	int eff = get_pageblock_migratetype(z, pfn) == MIGRATE_ISOLATE ? MIGRATE_ISOLATE : mt;
 
-	*pb = (unsigned char)(mt << PB_MT_SHIFT | eff);
+	__set_pageblock_bits(z, pfn, PB_TYPE_BITS | PB_EFFECTIVE,
+			     (unsigned)mt << PB_MT_SHIFT | (unsigned)eff);
 }
 
 /* change_pageblock_range(): every pageblock of the order-`order` block at pfn. */
@@ -223,6 +235,7 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 		     unsigned order, int mt)
 {
 	struct mm *m = z->mm;
+	struct capture_control *capc = current_capc;
 	unsigned long buddy_pfn = pfn;
 	bool to_tail;
 
@@ -232,8 +245,14 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	MM_BUG_ON(1, m, READ_ONCE(page->flags) & PG_buddy);
 	WRITE_ONCE(page->flags, 0ul);
 	while (order < m->max_order) {
-		struct page *buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
+		struct page *buddy;
 		unsigned long combined;
+
+		/* compaction_capture(): the direct compactor of this zone takes
+		 * the block it waits for before it joins the lists */
+		if (unlikely(capc) && compaction_capture(capc, z, page, order, mt))
+			return;
+		buddy = find_buddy_page_pfn(z, pfn, order, &buddy_pfn);
 
 		if (!buddy)
 			break;
@@ -263,6 +282,10 @@ void __free_one_page(struct zone *z, struct page *page, unsigned long pfn,
 	to_tail = order < m->max_order && buddy_merge_likely(z, pfn, buddy_pfn, order);
 	add_to_free_list(page, z, order, mt, to_tail);
 }
+
+/* The calling thread's direct compaction in progress (compaction.c sets
+ * it around compact_zone(), like current->capture_control). */
+__thread struct capture_control *current_capc __attribute__((tls_model("initial-exec")));
 
 /* Takes zone->lock: __free_pages_ok() for blocks that bypass the pcp.  With
  * freelist hygiene a block above pageblock_order goes back a pageblock at a
@@ -415,7 +438,7 @@ static bool should_try_claim_block(const struct mm *m, unsigned order, int start
 /* find_suitable_fallback(): the first fallback type with a free block of
  * this order; -1 if none, -2 when claimable and claiming is not worth it
  * at this order (the claim's downward search stops there). */
-static int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool claimable)
+int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool claimable)
 {
 	struct free_area *area = &z->free_area[order];
 
@@ -800,6 +823,42 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 	return false;
 }
 
+/* __isolate_free_page(): take a free block off the lists for compaction's
+ * free scanner, unless that would leave the zone below its min watermark
+ * (an order-0 check with 2^order more).  A block of half a pageblock or
+ * more makes its mergeable pageblocks MOVABLE: with freelist hygiene
+ * (6.10+) move_freepages_block(), so the pageblocks' other free blocks
+ * follow to the MOVABLE lists; 6.5 only retyped them.  zone->lock held.
+ * Returns the pages taken (0: refused); the block keeps private = order,
+ * no flags. */
+unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned order)
+{
+	struct mm *m = z->mm;
+	int mt = (int)page->index;
+
+	lockdep_assert_zone_held(z);
+	if (mt != MIGRATE_ISOLATE &&
+	    !__zone_watermark_ok(z, 0, z->_watermark[WMARK_MIN] + (1ul << order), 0, ALLOC_CMA,
+				 (long)zone_free_pages(z)))
+		return 0;
+	del_page_from_free_list(page, z, order);
+	prefault_pageblock(m, page_to_pfn(m, page), order);
+	WRITE_ONCE(page->private, (unsigned long)order);
+	if (order + 1 >= m->pageblock_order) {
+		unsigned long pfn = page_to_pfn(m, page), end = pfn + (1ul << order);
+
+		for (; pfn < end; pfn += m->pageblock_nr_pages) {
+			if (!migratetype_is_mergeable(get_pageblock_migratetype(z, pfn)))
+				continue;
+			if (m->pa & PA_FREELIST_HYGIENE)
+				move_freepages_block(z, pfn, MIGRATE_MOVABLE);
+			else
+				set_pageblock_migratetype(z, pfn, MIGRATE_MOVABLE);
+		}
+	}
+	return 1ul << order;
+}
+
 /* ---- page isolation (mm/page_isolation.c) -------------------------------
  * A pageblock is marked isolated (6.16+: a bit of its own, so the
  * migratetype bits stay): its free blocks move to the ISOLATE lists (and
@@ -872,26 +931,28 @@ static int set_migratetype_isolate(struct zone *z, unsigned long start)
 	}
 	isolate_split_buddy(z, start);
 	__move_freepages_block(z, start, MIGRATE_ISOLATE);
-	*pageblock_byte(z, start) = (unsigned char)((*pageblock_byte(z, start) & ~PB_EFFECTIVE) |
-						    MIGRATE_ISOLATE);
+	__set_pageblock_bits(z, start, PB_EFFECTIVE, MIGRATE_ISOLATE);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
 	zone_unlock(z);
 	return 0;
 }
 
 /* mt < 0: the pageblock's own type comes back (6.16+); else it becomes mt,
- * as callers of the older undo_isolate_page_range() asked. */
+ * as callers of the older undo_isolate_page_range() asked.  Free blocks of
+ * two isolated pageblocks merge; a block above pageblock_order covering
+ * this one is split first (__move_freepages_block_isolate's "tail block in
+ * a larger buddy"), its other pageblocks' parts staying isolated. */
 static void unset_migratetype_isolate(struct zone *z, unsigned long start, int mt)
 {
 	struct mm *m = z->mm;
-	unsigned char *pb = pageblock_byte(z, start);
 
 	zone_lock(z);
-	if ((*pb & PB_EFFECTIVE) != MIGRATE_ISOLATE) {
+	if (get_pageblock_migratetype(z, start) != MIGRATE_ISOLATE) {
 		zone_unlock(z);
 		return;
 	}
-	*pb = (unsigned char)((*pb & ~PB_EFFECTIVE) | (*pb >> PB_MT_SHIFT));
+	isolate_split_buddy(z, start);
+	__set_pageblock_bits(z, start, PB_EFFECTIVE, (unsigned)get_pageblock_type_bits(z, start));
 	if (mt >= 0)
 		set_pageblock_migratetype(z, start, mt);
 	mt = get_pageblock_migratetype(z, start);

@@ -12,6 +12,7 @@
 #include "slab.h"
 #include "vmalloc.h"
 #include "page_owner.h"
+#include "movable.h"
 
 void mm_destroy(struct mm *m)
 {
@@ -22,6 +23,9 @@ void mm_destroy(struct mm *m)
 			 "the machine: refused");
 		return;
 	}
+	compaction_exit(m);
+	process_exit_all(m);
+	migrate_exit(m);
 	slab_exit(m);
 	vmalloc_exit(m);
 	pcp_exit(m);
@@ -62,6 +66,11 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 		goto fail;
 	if (slab_init(m, err, errlen))
 		goto fail;
+	if (migrate_init(m) || compaction_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for migration and compaction state", errlen - 1);
+		goto fail;
+	}
 	return m;
 fail:
 	mm_destroy(m);

@@ -337,12 +337,53 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
 				    int highest_zoneidx, int mt, bool force,
 				    struct mm_cpu *cpu);
 
-/* A pageblock's byte: its migratetype bits in the high nibble - kept while
- * it is isolated, isolation being a bit of its own as in 6.16+ - and in the
- * low nibble what get_pageblock_migratetype() reports: the migratetype, or
- * MIGRATE_ISOLATE while the pageblock is isolated (one mask on hot paths). */
+/* find_suitable_fallback(): the first fallback type with a free block of
+ * this order; -1 if none, -2 when claimable and claiming is not worth it */
+int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool claimable);
+unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned order);
+
+/* Direct compaction's capture_control (compaction.c): a block of the
+ * wanted order freed in the compacted zone goes straight to the compactor
+ * (compaction_capture, called from __free_one_page). */
+struct capture_control {
+	struct zone *zone;              /* the zone being compacted */
+	int order;                      /* the order it compacts for */
+	int migratetype;                /* of the allocation */
+	struct page *page;              /* the block captured, or NULL */
+};
+extern __thread struct capture_control *current_capc __attribute__((tls_model("initial-exec")));
+
+static inline bool compaction_capture(struct capture_control *capc, struct zone *z,
+				      struct page *page, unsigned order, int mt)
+{
+	if (capc->zone != z || (int)order != capc->order || capc->page)
+		return false;
+	/* do not pollute isolated regions; a lower-order non-movable request
+	 * does not take a block from a movable pageblock */
+	if (mt == MIGRATE_ISOLATE)
+		return false;
+	if (order < z->mm->pageblock_order && mt == MIGRATE_MOVABLE &&
+	    capc->migratetype != MIGRATE_MOVABLE)
+		return false;
+	prefault_pageblock(z->mm, page_to_pfn(z->mm, page), order);
+	capc->page = page;
+	return true;
+}
+
+/* A pageblock's byte - the kernel's pageblock flag bits, as 6.16+ has
+ * them: the migratetype bits (bits 4-6) are kept while the pageblock is
+ * isolated, isolation being a bit of its own; the low nibble is what
+ * get_pageblock_migratetype() reports: the migratetype, or MIGRATE_ISOLATE
+ * while the pageblock is isolated (one mask on hot paths); bit 7 is
+ * PB_compact_skip (PB_migrate_skip before 6.16), compaction's hint to pass
+ * the pageblock by.  Written only under zone->lock (__set_pageblock_bits:
+ * the kernel's cmpxchg/set_bit on the bitmap word, where one lock for
+ * every writer keeps the allocator's writes plain stores), read without it
+ * (READ_ONCE, as get_pfnblock_flags_mask does). */
 #define PB_MT_SHIFT 4
 #define PB_EFFECTIVE 0x0f
+#define PB_TYPE_BITS 0x70
+#define PB_COMPACT_SKIP 0x80
 
 static inline unsigned char *pageblock_byte(const struct zone *z, unsigned long pfn)
 {
@@ -351,13 +392,28 @@ static inline unsigned char *pageblock_byte(const struct zone *z, unsigned long 
 
 static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
 {
-	return *pageblock_byte(z, pfn) & PB_EFFECTIVE;
+	return READ_ONCE(*pageblock_byte(z, pfn)) & PB_EFFECTIVE;
 }
 
 /* The migratetype bits, isolated or not. */
 static inline int get_pageblock_type_bits(const struct zone *z, unsigned long pfn)
 {
-	return *pageblock_byte(z, pfn) >> PB_MT_SHIFT;
+	return (READ_ONCE(*pageblock_byte(z, pfn)) & PB_TYPE_BITS) >> PB_MT_SHIFT;
+}
+
+static inline bool get_pageblock_skip(const struct zone *z, unsigned long pfn)
+{
+	return READ_ONCE(*pageblock_byte(z, pfn)) & PB_COMPACT_SKIP;
+}
+
+/* zone->lock held: the bits of mask become bits. */
+static inline void __set_pageblock_bits(struct zone *z, unsigned long pfn, unsigned mask,
+					unsigned bits)
+{
+	unsigned char *pb = pageblock_byte(z, pfn);
+
+	lockdep_assert_zone_held(z);
+	WRITE_ONCE(*pb, (unsigned char)((*pb & ~mask) | bits));
 }
 
 static inline bool migratetype_is_mergeable(int mt)
@@ -380,8 +436,23 @@ static inline bool pcp_allowed_order(const struct mm *m, unsigned order)
 	return (m->pcp_orders >> order) & 1;
 }
 
+/* ---- page_alloc.c ---------------------------------------------------- */
+/* enum compact_priority: how hard direct compaction tries (compaction.c) */
+enum { COMPACT_PRIO_SYNC_FULL, COMPACT_PRIO_SYNC_LIGHT, COMPACT_PRIO_ASYNC };
+#define MIN_COMPACT_PRIORITY    COMPACT_PRIO_SYNC_FULL
+#define DEF_COMPACT_PRIORITY    COMPACT_PRIO_SYNC_LIGHT
+#define INIT_COMPACT_PRIORITY   COMPACT_PRIO_ASYNC
+
+/* post_alloc_hook + prep_new_page for a block taken off the lists by other
+ * means (compaction's free scanner, a captured block) */
+void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigned order,
+			gfp_t gfp);
+
 /* ---- stats.c: counters and reports ------------------------------------ */
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
+/* fragmentation_index() (x1000) and extfrag_for_order() (percent) of a zone */
+int zone_fragmentation_index(struct zone *z, unsigned order);
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order);
 unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
 

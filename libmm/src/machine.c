@@ -61,6 +61,12 @@ static const struct mm_config default_config = {
 	.pa_base = PA_POLICY_6_18,
 	.thp = THP_NEVER,
 	.cpu_cache_slice = 2ul << 20,
+	.task_size = 16ul << 30,        /* movable memory: processes, compaction */
+	.compaction = 1,
+	.compaction_proactiveness = 20,
+	.extfrag_threshold = 500,
+	.compact_unevictable_allowed = 1,
+	.kcompactd = KCOMPACTD_TICK,
 };
 
 
@@ -152,6 +158,12 @@ static const struct int_key int_keys[] = {
 	{ "slub_sheaves", 0, 1, offsetof(struct mm_config, slub_sheaves) },
 	{ "slub_sheaf_capacity", 0, 1024, offsetof(struct mm_config, slub_sheaf_capacity) },
 	{ "page_owner", 0, 1, offsetof(struct mm_config, page_owner) },
+	/* compaction (CONFIG_COMPACTION and the vm sysctls) */
+	{ "compaction", 0, 1, offsetof(struct mm_config, compaction) },
+	{ "compaction_proactiveness", 0, 100, offsetof(struct mm_config, compaction_proactiveness) },
+	{ "extfrag_threshold", 0, 1000, offsetof(struct mm_config, extfrag_threshold) },
+	{ "compact_unevictable_allowed", 0, 1,
+	  offsetof(struct mm_config, compact_unevictable_allowed) },
 };
 
 static int parse_lowmem_ratio(struct mm_config *c, const char *v, char *err, size_t errlen)
@@ -217,6 +229,7 @@ const struct pa_switch_name pa_switch_names[NR_PA_SWITCHES] = {
 };
 
 static const char *const thp_names[] = { "never", "madvise", "always" };
+static const char *const kcompactd_names[] = { "tick", "thread", "off" };
 
 /* One choice of a fixed list of words: its index, or -1. */
 static int parse_word(const char *v, const char *const *words, int n)
@@ -361,6 +374,19 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 		if (strcmp(v, "bulk") && strcmp(v, "blocks"))
 			return cfg_error(err, errlen, "vmalloc_pages=%s: expected bulk or blocks", v);
 		c->vmalloc_blocks = !strcmp(v, "blocks");
+	} else if (!strcmp(key, "task_size")) {
+		/* a process's user address space, reserved in this process */
+		if (parse_size(v, &bytes) || bytes % (2ul << 20) || bytes < (2ul << 20) ||
+		    bytes > (1ul << 40))
+			return cfg_error(err, errlen, "task_size=%s: expected a size from 2M to 1T, "
+					 "a multiple of 2M", v);
+		c->task_size = bytes;
+	} else if (!strcmp(key, "kcompactd")) {
+		int i = parse_word(v, kcompactd_names, 3);
+
+		if (i < 0)
+			return cfg_error(err, errlen, "kcompactd=%s: expected tick, thread or off", v);
+		c->kcompactd = i;
 	} else if (!strcmp(key, "prefault")) {
 		int mode = parse_word(v, prefault_names, 3);
 
@@ -569,6 +595,20 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " cpu_cache_slice=");
 		format_size(sb, c->cpu_cache_slice);
 	}
+	if (c->task_size != d->task_size) {
+		sb_puts(sb, " task_size=");
+		format_size(sb, c->task_size);
+	}
+	if (!c->compaction)
+		sb_puts(sb, " compaction=0");
+	if (c->compaction_proactiveness != d->compaction_proactiveness)
+		sb_printf(sb, " compaction_proactiveness=%d", c->compaction_proactiveness);
+	if (c->extfrag_threshold != d->extfrag_threshold)
+		sb_printf(sb, " extfrag_threshold=%d", c->extfrag_threshold);
+	if (c->compact_unevictable_allowed != d->compact_unevictable_allowed)
+		sb_printf(sb, " compact_unevictable_allowed=%d", c->compact_unevictable_allowed);
+	if (c->kcompactd != d->kcompactd)
+		sb_printf(sb, " kcompactd=%s", kcompactd_names[c->kcompactd]);
 	if (c->fail_page_alloc.set)
 		sb_printf(sb, " fail_page_alloc=%lu,%lu,%d,%d", c->fail_page_alloc.interval,
 			  c->fail_page_alloc.probability, c->fail_page_alloc.space,
@@ -985,6 +1025,7 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->memfd = -1;
 	mm_log_init(m);
 	pthread_mutex_init(&m->drain_mutex, NULL);
+	pthread_mutex_init(&m->rmap_lock, NULL);
 	ret = config_parse(&m->cfg, config, err, errlen);
 	if (ret)
 		return ret;
@@ -1042,6 +1083,7 @@ void machine_exit(struct mm *m)
 	free(m->cpus);
 	free(m->nodes);
 	pthread_mutex_destroy(&m->drain_mutex);
+	pthread_mutex_destroy(&m->rmap_lock);
 	mm_log_free(m);
 }
 

@@ -2,10 +2,22 @@
  * mm_types.h - every internal structure of libmm, in one place.
  *
  * Ownership and locking (the numbered lock order; take them in this order):
+ *   0. mm->rmap_lock        movable memory (migrate.c, process.c,
+ *                           compaction.c): every process's page tables and
+ *                           mappings, the movable owners and their page
+ *                           counts, and on an allocated head the fields
+ *                           that say who may move it (PG_owned, PG_anon,
+ *                           PG_isolated, freelist = owner, index = owner's
+ *                           private, the pins in _refcount).  Never held
+ *                           across an allocation (allocations may compact,
+ *                           which takes it) nor across mm_error/mm_printk
+ *                           (the report callback may call back in); frees
+ *                           under it are fine.
  *   1. mm->drain_mutex      serialises drain_all_pages()
  *   2. zone->lock           the buddy lists of one zone: free_area[][],
  *                           (nothing is logged under it)
- *                           pageblock migratetypes, nr_reserved_highatomic,
+ *                           the pageblock bytes (migratetype, isolation,
+ *                           compaction's skip bit), nr_reserved_highatomic,
  *                           and NR_FREE_PAGES (written under the lock, read
  *                           locklessly with relaxed loads for the watermark
  *                           check, like zone_page_state())
@@ -113,6 +125,14 @@ enum pageflags {
 	PG_slab_oo  = 1u << 8,   /* every page (head and tails) of a slab of its
 	                            cache's preferred order, slab_cache set on
 	                            each: kfree finds the cache without the head */
+	/* movable memory (migrate.c), allocated heads only, under rmap_lock: */
+	PG_owned    = 1u << 16,  /* has a migration owner: freelist = the
+	                            struct mm_movable_owner, index = its private
+	                            (__PageMovable, or an LRU page's mapping) */
+	PG_anon     = 1u << 17,  /* ... and the owner is a process: a user page
+	                            mapped at user address index (PageAnon) */
+	PG_isolated = 1u << 18,  /* taken for migration: on a migration list
+	                            through lru, holding one reference */
 };
 /* An allocated head's migratetype bits are the GFP mobility bits themselves,
  * so prep_new_page() sets them with one AND. */
@@ -212,7 +232,23 @@ _Static_assert(sizeof(struct per_cpu_pages) == 256, "one shift indexes the pcp a
 	X(PCP_REFILL_PAGES, "pcp_refill_pages")                \
 	X(PCP_SPILL, "pcp_spill")                              \
 	X(PCP_SPILL_PAGES, "pcp_spill_pages")                  \
-	X(PCP_DRAIN, "pcp_drain")
+	X(PCP_DRAIN, "pcp_drain")                              \
+	X(PGMIGRATE_SUCCESS, "pgmigrate_success")              \
+	X(PGMIGRATE_FAIL, "pgmigrate_fail")                    \
+	X(THP_MIGRATION_SUCCESS, "thp_migration_success")      \
+	X(THP_MIGRATION_FAIL, "thp_migration_fail")            \
+	X(THP_MIGRATION_SPLIT, "thp_migration_split")          \
+	X(COMPACTMIGRATE_SCANNED, "compact_migrate_scanned")   \
+	X(COMPACTFREE_SCANNED, "compact_free_scanned")         \
+	X(COMPACTISOLATED, "compact_isolated")                 \
+	X(COMPACTSTALL, "compact_stall")                       \
+	X(COMPACTFAIL, "compact_fail")                         \
+	X(COMPACTSUCCESS, "compact_success")                   \
+	X(KCOMPACTD_WAKE, "compact_daemon_wake")               \
+	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned") \
+	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned") \
+	X(THP_FAULT_ALLOC, "thp_fault_alloc")                  \
+	X(THP_FAULT_FALLBACK, "thp_fault_fallback")
 
 enum vm_event_item {
 #define MM_ENUM(e, n) e,
@@ -264,8 +300,9 @@ struct zone {
 	pthread_mutex_t lock __cacheline_aligned;
 	pthread_t lock_owner;           /* debug variants: who holds lock */
 	struct free_area free_area[MM_NR_ORDERS_MAX];
-	unsigned char *pageblock_mt;    /* each pageblock's migratetype and
-	                                   isolation (pageblock_byte()) */
+	unsigned char *pageblock_mt;    /* each pageblock's migratetype,
+	                                   isolation and compaction skip bit
+	                                   (pageblock_byte()) */
 	unsigned long nr_reserved_highatomic;
 	unsigned long nr_free_highatomic; /* pages on the HIGHATOMIC lists */
 	unsigned long nr_isolate_pageblock;
@@ -360,6 +397,13 @@ struct mm_config {
 	bool lowzones_node0;            /* DMA and DMA32 on node 0 only (x86) */
 	unsigned long cpu_cache_slice;  /* data cache bytes per CPU */
 	int vmalloc_blocks;             /* vmalloc_pages=blocks: high orders first */
+	/* movable memory: processes, compaction */
+	unsigned long task_size;        /* bytes of user address space a process */
+	int compaction;                 /* CONFIG_COMPACTION: 0 turns it off */
+	int compaction_proactiveness;   /* vm.compaction_proactiveness (20) */
+	int extfrag_threshold;          /* vm.extfrag_threshold (500) */
+	int compact_unevictable_allowed;/* vm.compact_unevictable_allowed (1) */
+	int kcompactd;                  /* KCOMPACTD_TICK, _THREAD or _OFF */
 	int prefault;                   /* MM_PREFAULT_*: when the memfd is populated */
 	/* fault injection and taint: the boot parameters */
 	struct fault_boot fail_page_alloc, failslab;
@@ -397,6 +441,7 @@ struct fault_state {
 };
 
 enum { THP_NEVER, THP_MADVISE, THP_ALWAYS };
+enum { KCOMPACTD_TICK, KCOMPACTD_THREAD, KCOMPACTD_OFF };
 
 #define MM_TLS_SLOTS 4
 
@@ -461,6 +506,27 @@ struct mm {
 	struct slab_state *slab;        /* slab.c: caches, kmalloc tables */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
+	struct migrate_state *migrate;  /* migrate.c: owners, processes */
+	struct compact_state *compact;  /* compaction.c: per-zone and per-node
+	                                   compaction state, kcompactd */
+
+	/* Calls into the layers above the page allocator, registered at boot
+	 * by those layers (nothing calls upward directly). */
+	int (*release_owned)(struct mm *m, struct page *page, unsigned order);
+	                                /* migrate.c: a movable page is freed */
+	struct page *(*direct_compact)(struct mm *m, gfp_t gfp, unsigned order,
+				       unsigned alloc_flags, struct zone **zonelist,
+				       int highest_zoneidx, int prio, int *result);
+	                                /* compaction.c: try_to_compact_pages */
+	void (*compact_success)(struct mm *m, struct zone *z, unsigned order);
+	                                /* ... and the allocation succeeded */
+	void (*wakeup_kcompactd)(struct mm *m, int nid, unsigned order,
+				 int highest_zoneidx);
+	void (*kcompactd_tick)(struct mm *m);
+	                                /* compaction.c: kcompactd's wake-up on
+	                                   the vmstat tick (kcompactd=tick) */
+
+	pthread_mutex_t rmap_lock;      /* see the lock order at the top */
 
 	pthread_mutex_t drain_mutex;
 	int stopping;                   /* atomic: validate/quiesce under way,

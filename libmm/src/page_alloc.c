@@ -20,21 +20,34 @@
  * NULL/ENOMEM (the bulk call: nothing added) flagged as injected, with no
  * warning and no pgalloc_fail, as the kernel's.
  *
- * Slow path (__alloc_pages_slowpath with nothing to reclaim): min watermark
- * with the caller's reserve rights (gfp_to_alloc_flags), __GFP_MEMALLOC's
- * no-watermark access, then direct reclaim - which here never makes
- * progress, so none of what the kernel does after progress happens (no
- * drain_all_pages, no unreserve) - and no compaction; __GFP_NORETRY and
- * costly orders without __GFP_RETRY_MAYFAIL stop there; the others go
- * round should_reclaim_retry(): again while some zone would pass its min
+ * Slow path (__alloc_pages_slowpath with nothing to reclaim): a high-order
+ * request wakes kcompactd (m->wakeup_kcompactd) where the kernel wakes
+ * kswapd; min watermark with the caller's reserve rights
+ * (gfp_to_alloc_flags); costly orders, and high orders that are not
+ * movable, then try direct compaction first, asynchronously
+ * (INIT_COMPACT_PRIORITY; compaction.c through m->direct_compact, with
+ * capture), and a costly __GFP_NORETRY request gives up when it was
+ * skipped or deferred, else stays asynchronous.  The retry loop:
+ * __GFP_MEMALLOC's no-watermark access, then direct reclaim - which here
+ * never makes progress, so none of what the kernel does after progress
+ * happens (no drain_all_pages, no unreserve) - then direct compaction at
+ * the loop's priority (SYNC_LIGHT, DEF_COMPACT_PRIORITY), the one thing
+ * in the loop that can free a block of the order: a block it captures or
+ * frees is the allocation.  __GFP_NORETRY and costly orders without
+ * __GFP_RETRY_MAYFAIL stop after one round; the others go round
+ * should_reclaim_retry(): again while some zone would pass its min
  * watermark, at most MAX_RECLAIM_RETRIES (16) times, and when that ends
  * the HIGHATOMIC reserve is given back one pageblock per round
- * (unreserve_highatomic_pageblock(force)).  defrag_mode drops
- * ALLOC_NOFRAGMENT only then; __alloc_pages_may_oom's last try at the high
- * watermark follows, and there is nothing to OOM-kill.  Failure is NULL
- * with errno ENOMEM, counted, and logged as "page allocation failure"
- * unless __GFP_NOWARN.  __GFP_NOFAIL gets __alloc_pages_cpuset_fallback()'s
- * ALLOC_MIN_RESERVE try and then fails too, loudly.
+ * (unreserve_highatomic_pageblock(force)).  should_compact_retry() - which
+ * would raise the compaction priority to SYNC_FULL - runs only after
+ * reclaim made progress, so it never runs here: deferral
+ * (compaction_deferred) and the retry count bound compaction instead.
+ * defrag_mode drops ALLOC_NOFRAGMENT only then; __alloc_pages_may_oom's
+ * last try at the high watermark follows, and there is nothing to
+ * OOM-kill.  Failure is NULL with errno ENOMEM, counted, and logged as
+ * "page allocation failure" unless __GFP_NOWARN.  __GFP_NOFAIL gets
+ * __alloc_pages_cpuset_fallback()'s ALLOC_MIN_RESERVE try and then fails
+ * too, loudly.
  *
  * Page states on the way: buddy (PG_buddy) -> pcp (PG_pcp) -> allocated
  * (_refcount 1, private = order, PG_head if compound, PG_lru/PG_reclaimable
@@ -159,6 +172,12 @@ static inline void prep_new_page(struct mm *m, struct zone *z, struct page *page
 		memset(m->direct_map + page_to_pfn(m, page) * PAGE_SIZE, 0, PAGE_SIZE << order);
 	if (unlikely(order && (gfp & __GFP_COMP)))
 		prep_compound_page(page, order);
+}
+
+void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigned order,
+			gfp_t gfp)
+{
+	prep_new_page(m, z, page, order, gfp);
 }
 
 /* rmqueue(): per-CPU lists for the orders they hold, else the buddy. */
@@ -297,18 +316,71 @@ static void warn_alloc(struct mm *m, gfp_t gfp, unsigned order, struct mm_cpu *c
 		  cpu->id, order, gfp, mode);
 }
 
+/* __alloc_pages_direct_compact(): compaction.c's try_to_compact_pages
+ * through m->direct_compact; a captured block or a retry of the free
+ * lists.  Counts compact_stall, compact_success, compact_fail. */
+static struct page *__alloc_pages_direct_compact(struct mm *m, gfp_t gfp, unsigned order,
+						 unsigned alloc_flags,
+						 const struct alloc_context *ac, int prio,
+						 int *result, struct mm_cpu *cpu)
+{
+	struct page *page;
+
+	*result = MM_COMPACT_SKIPPED;
+	if (!order || !m->direct_compact)
+		return NULL;
+	page = m->direct_compact(m, gfp, order, alloc_flags, ac->zonelist, ac->highest_zoneidx,
+				 prio, result);
+	if (*result == MM_COMPACT_SKIPPED)
+		return NULL;
+	count_vm_events(cpu, COMPACTSTALL, 1);
+	if (page)
+		prep_new_page(m, page_zone(m, page), page, order, gfp);
+	else
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
+	if (page) {
+		m->compact_success(m, page_zone(m, page), order);
+		count_vm_events(cpu, COMPACTSUCCESS, 1);
+		return page;
+	}
+	count_vm_events(cpu, COMPACTFAIL, 1);
+	return NULL;
+}
+
 static __noinline struct page *__alloc_pages_slowpath(struct mm *m, gfp_t gfp, unsigned order,
 						      const struct alloc_context *ac,
 						      struct mm_cpu *cpu)
 {
 	unsigned alloc_flags = gfp_to_alloc_flags(m, gfp, order);
 	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	bool pfmemalloc = (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC);
+	/* gfp_compaction_allowed(): CONFIG_COMPACTION and __GFP_IO */
+	bool can_compact = m->direct_compact && (gfp & __GFP_IO);
+	int compact_priority = DEF_COMPACT_PRIORITY, compact_result = MM_COMPACT_SKIPPED;
 	int no_progress_loops = 0;
 	struct page *page;
 
+	/* where kswapd would be woken: kcompactd, for high orders */
+	if (order && (alloc_flags & ALLOC_KSWAPD) && m->wakeup_kcompactd)
+		m->wakeup_kcompactd(m, ac->preferred_zone->node, order, ac->highest_zoneidx);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac, cpu);
 	if (page)
 		return page;
+	/* costly orders, and high orders that would fragment a pageblock,
+	 * compact first (asynchronously) */
+	if ((gfp & __GFP_DIRECT_RECLAIM) && can_compact && !pfmemalloc &&
+	    (costly || (order && ac->migratetype != MIGRATE_MOVABLE))) {
+		page = __alloc_pages_direct_compact(m, gfp, order, alloc_flags, ac,
+						    INIT_COMPACT_PRIORITY, &compact_result, cpu);
+		if (page)
+			return page;
+		if (costly && (gfp & __GFP_NORETRY)) {
+			if (compact_result == MM_COMPACT_SKIPPED ||
+			    compact_result == MM_COMPACT_DEFERRED)
+				goto nopage;
+			compact_priority = INIT_COMPACT_PRIORITY;
+		}
+	}
 retry:
 	/* __gfp_pfmemalloc_flags(): re-applied on every round */
 	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
@@ -318,9 +390,13 @@ retry:
 		return page;
 	if (!(gfp & __GFP_DIRECT_RECLAIM))
 		goto nopage;
-	/* __alloc_pages_direct_reclaim() and _direct_compact(): nothing to
-	 * reclaim or compact, no progress */
-	if ((gfp & __GFP_NORETRY) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))
+	/* __alloc_pages_direct_reclaim(): nothing to reclaim, no progress;
+	 * __alloc_pages_direct_compact() at the loop's priority */
+	page = __alloc_pages_direct_compact(m, gfp, order, alloc_flags, ac, compact_priority,
+					    &compact_result, cpu);
+	if (page)
+		return page;
+	if ((gfp & __GFP_NORETRY) || (costly && (!can_compact || !(gfp & __GFP_RETRY_MAYFAIL))))
 		goto nopage;
 	if (should_reclaim_retry(m, order, ac, alloc_flags, &no_progress_loops, cpu)) {
 		count_vm_events(cpu, PGALLOC_RETRY, 1);
@@ -765,6 +841,14 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 		return -EINVAL;
 	cpu = this_cpu(m);
 
+	/* a movable page: its owner lets go of it first (migrate.c) */
+	if (cpu && page_in_map(m, page) && (READ_ONCE(page->flags) & PG_owned) &&
+	    page->private == order && m->release_owned) {
+		int r = m->release_owned(m, page, order);
+
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	if (!cpu || !page_in_map(m, page) || page->_refcount != 1 || page->private != order ||
 	    (page->flags & ~(PG_head | PG_MT_MASK)))    /* bad_page(): taints 'B' */
 		return mm_taint_refusal(m, free_pages_misuse(m, page, order, cpu),

@@ -30,7 +30,8 @@
  * CPU - only once a batch is kept), at most batch << 5 pages.  The vmstat
  * tick (mm_tick) decays high by an eighth towards high_min and frees what
  * is above it (decay_pcp_high), and drains a remote node's lists after 3
- * ticks without refills or spills (drain_zone_pages).
+ * ticks without refills or spills (drain_zone_pages); then kcompactd wakes
+ * (m->kcompactd_tick, compaction.c).
  * 6.5 (without the switch): high is fixed at high_min; a refill takes
  * max(batch >> order, 2); a free reaching high returns batch << free_factor
  * (free_factor grows per spill, halves per allocation), between batch and
@@ -302,17 +303,21 @@ static void ask_tick(struct mm_cpu *cpu)
 }
 
 /* mm_tick(): n vmstat ticks (the kernel's vmstat_update, every second) on
- * every CPU in turn. */
+ * every CPU in turn; after each, kcompactd's wake-up (the hook compaction.c
+ * registers with kcompactd=tick), outside drain_mutex: compaction's locks
+ * come before it. */
 int mm_tick(struct mm *m, unsigned long n)
 {
 	if (!m)
 		return -EINVAL;
-	pthread_mutex_lock(&m->drain_mutex);
 	for (unsigned long t = 0; t < n; t++) {
+		pthread_mutex_lock(&m->drain_mutex);
 		pcp_each_cpu(m, pcp_tick_cpu, ask_tick);
 		WRITE_ONCE(m->tick, m->tick + 1);
+		pthread_mutex_unlock(&m->drain_mutex);
+		if (m->kcompactd_tick)
+			m->kcompactd_tick(m);
 	}
-	pthread_mutex_unlock(&m->drain_mutex);
 	return 0;
 }
 

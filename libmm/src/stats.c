@@ -19,6 +19,7 @@
 #include "vmalloc.h"
 #include "slab.h"
 #include "page_owner.h"
+#include "movable.h"
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 #define MM_NAME(e, n) n,
@@ -226,6 +227,36 @@ static int fragmentation_index(unsigned order, const struct contig_page_info *in
 		return -1000;
 	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
 			     info->free_blocks_total));
+}
+
+/* The same indices of a live zone, from its free_area counts (read
+ * without the lock, as the kernel's fragmentation_index() does). */
+static void zone_contig_page_info(struct zone *z, unsigned suitable, struct contig_page_info *info)
+{
+	struct mm_zone_info zi;
+
+	for (unsigned o = 0; o < z->mm->nr_orders; o++)
+		zi.nr_free[o] = READ_ONCE(z->free_area[o].nr_free);
+	fill_contig_page_info(&zi, z->mm->nr_orders, suitable, info);
+}
+
+int zone_fragmentation_index(struct zone *z, unsigned order)
+{
+	struct contig_page_info info;
+
+	zone_contig_page_info(z, order, &info);
+	return fragmentation_index(order, &info);
+}
+
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order)
+{
+	struct contig_page_info info;
+
+	zone_contig_page_info(z, order, &info);
+	if (!info.free_pages)
+		return 0;
+	return (unsigned)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
+			  info.free_pages);
 }
 
 /* ---- text reports -------------------------------------------------------- */
@@ -613,6 +644,8 @@ char *mm_report_json(struct mm *m)
 	vmalloc_json(m, &sb);
 	sb_puts(&sb, ",\n  \"slab\": ");            /* slab (issue 4) */
 	slab_report_json(m, &sb);
+	sb_puts(&sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
+	compaction_json(m, &sb);
 	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu",
 		  global_free_pages(m), global_free_pages_blocks(m));
 	sb_printf(&sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",

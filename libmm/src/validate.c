@@ -21,19 +21,26 @@
  *      pageblock;
  *   3. each CPU's lists hold PG_pcp blocks of the list's order from this
  *      zone, and add up to pcp->count;
- *   4. the HIGHATOMIC reserve is a whole number of pageblocks, exactly
- *      the pageblocks typed HighAtomic.
- * Then the layers above check their own: vmalloc_validate() (vmalloc.c) and
+ *   4. every pageblock's byte is well formed (a migratetype, reported as
+ *      itself or as Isolate; a compaction skip bit only with compaction),
+ *      nr_isolate_pageblock counts the isolated ones, and the HIGHATOMIC
+ *      reserve is a whole number of pageblocks, exactly the pageblocks
+ *      typed HighAtomic.
+ * Then the layers above check their own: vmalloc_validate() (vmalloc.c),
  * slab_validate() (slab.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
- * validate_slab_cache does, and any damage found fails the check).
+ * validate_slab_cache does, and any damage found fails the check),
+ * migrate_validate() (movable owners and isolated folios),
+ * process_validate() (page tables against the reverse map, pins) and
+ * compaction_validate() (deferral state).
  * The machine is stopped while it is checked: mm_validate holds every CPU
  * but the caller's (machine.c's mm_cpus_hold()), waiting up to
  * VALIDATE_WAIT_MS for CPUs other threads have bound - Python binds only
- * for the length of a call, so a check running beside allocating threads
- * sees a consistent machine.  A CPU that stays bound longer is read as it
- * is: call mm_validate while such threads are idle.  A broken invariant
- * taints the machine 'B' and is an EFAULT error.
+ * for the length of a call, and kcompactd=thread for the length of a pass,
+ * so a check running beside allocating threads sees a consistent machine.
+ * A CPU that stays bound longer is read as it is: call mm_validate while
+ * such threads are idle.  A broken invariant taints the machine 'B' and is
+ * an EFAULT error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +49,7 @@
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
+#include "movable.h"
 
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
@@ -253,20 +261,36 @@ static int check_pcp(struct zone *z, struct strbuf *err, unsigned long *pages_ou
 	return 0;
 }
 
-/* nr_reserved_highatomic == the pages of the pageblocks typed HighAtomic */
-static int check_highatomic_reserve(struct zone *z, struct strbuf *err)
+/* Each pageblock's byte: its migratetype bits a migratetype (Isolate is a
+ * bit of its own), what get_pageblock_migratetype() reports either those
+ * bits or Isolate, skip bits only with compaction; nr_isolate_pageblock the
+ * isolated ones, nr_reserved_highatomic the pages of those typed
+ * HighAtomic. */
+static int check_pageblocks(struct zone *z, struct strbuf *err)
 {
 	struct mm *m = z->mm;
-	unsigned long end = z->zone_start_pfn + z->spanned_pages, typed = 0;
+	unsigned long end = z->zone_start_pfn + z->spanned_pages, typed = 0, isolated = 0;
 
 	for (unsigned long pfn = z->zone_start_pfn; pfn < end;
-	     pfn = (pfn | (m->pageblock_nr_pages - 1)) + 1)
-		if (get_pageblock_type_bits(z, pfn) == MIGRATE_HIGHATOMIC)
-			typed += m->pageblock_nr_pages;
+	     pfn = (pfn | (m->pageblock_nr_pages - 1)) + 1) {
+		int type = get_pageblock_type_bits(z, pfn), eff = get_pageblock_migratetype(z, pfn);
+
+		if (type >= MIGRATE_ISOLATE || (eff != type && eff != MIGRATE_ISOLATE))
+			FAIL(err, "%s zone node %d: the pageblock at pfn %#lx has type bits %d and "
+			     "reports migratetype %d", z->name, z->node, pfn, type, eff);
+		if (get_pageblock_skip(z, pfn) && !m->compact)
+			FAIL(err, "%s zone node %d: the pageblock at pfn %#lx has its compaction "
+			     "skip bit set, but compaction is off", z->name, z->node, pfn);
+		typed += type == MIGRATE_HIGHATOMIC ? m->pageblock_nr_pages : 0;
+		isolated += eff == MIGRATE_ISOLATE;
+	}
 	if (typed != z->nr_reserved_highatomic)
 		FAIL(err, "%s zone node %d: nr_reserved_highatomic is %lu but %lu pages of "
 		     "pageblocks are HighAtomic", z->name, z->node, z->nr_reserved_highatomic,
 		     typed);
+	if (isolated != z->nr_isolate_pageblock)
+		FAIL(err, "%s zone node %d: nr_isolate_pageblock is %lu but %lu pageblocks are "
+		     "isolated", z->name, z->node, z->nr_isolate_pageblock, isolated);
 	return 0;
 }
 
@@ -294,7 +318,7 @@ int validate_zone(struct zone *z, struct strbuf *err)
 		ret = -1;
 	}
 	if (!ret)
-		ret = check_highatomic_reserve(z, err);
+		ret = check_pageblocks(z, err);
 	zone_unlock(z);
 	return ret;
 }
@@ -318,6 +342,12 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
 	if (!ret)
 		ret = slab_validate(m, &sb);            /* slab (issue 4) */
+	if (!ret)
+		ret = migrate_validate(m, &sb);         /* owners, isolation */
+	if (!ret)
+		ret = process_validate(m, &sb);         /* page tables, reverse map, pins */
+	if (!ret)
+		ret = compaction_validate(m, &sb);      /* deferral state */
 	mm_cpus_release(m, held);
 	mm_taint_panicked(m);                   /* a failed check fails anyway */
 	if (ret) {

@@ -175,7 +175,8 @@ int mm_pcp_info(struct mm *m, int cpu, int node, int zone_idx, struct mm_pcp_inf
 
 /* n ticks of the vmstat worker (the kernel's once-a-second vmstat_update)
  * on every CPU: per-CPU list high marks decay (decay_pcp_high) and idle
- * lists of remote zones drain.  Deterministic: nothing ticks on its own.
+ * lists of remote zones drain; then kcompactd wakes once (kcompactd=tick,
+ * migrate.h).  Deterministic: nothing ticks on its own.
  * A CPU bound to another thread runs its ticks at its next refill or
  * spill.  0, or -EINVAL. */
 int mm_tick(struct mm *m, unsigned long n);
@@ -215,6 +216,7 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 
 #include <libmm/vmalloc.h>
 #include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
+#include <libmm/migrate.h>  /* processes, pins, migration, compaction */
 #include <libmm/debug.h>    /* taint, fault injection, dump_page, quiesce */
 
 #endif /* LIBMM_MM_H */
