@@ -46,4 +46,19 @@ static inline struct mm *bench_machine(const char *cfg)
 	return m;
 }
 
+/* A movable_operations owner whose arg is an array of struct page *
+ * indexed by the page's private: a migrated page's slot follows it. */
+static inline int bench_slot_migrate(void *arg, struct page *dst, struct page *src,
+				     unsigned long priv, int mode)
+{
+	struct page **slot = arg;
+
+	(void)src;
+	(void)mode;
+	slot[priv] = dst;
+	return 0;
+}
+
+static const struct mm_movable_operations bench_slot_ops = { .migrate_page = bench_slot_migrate };
+
 #endif /* LIBMM_BENCH_H */

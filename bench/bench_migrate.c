@@ -30,19 +30,6 @@
 #define NPAGES 4096
 #define ROUNDS 7
 
-static int owner_migrate(void *arg, struct page *dst, struct page *src, unsigned long priv,
-			 int mode)
-{
-	struct page **slot = arg;
-
-	(void)src;
-	(void)mode;
-	slot[priv] = dst;
-	return 0;
-}
-
-static const struct mm_movable_operations bench_ops = { .migrate_page = owner_migrate };
-
 /* write every frame once through the direct map (host first-touch faults
  * out of the timings) */
 static void prefault(struct mm *m)
@@ -131,7 +118,7 @@ static double bench_owner(void)
 
 	mm_cpu_bind(m, 0);
 	prefault(m);
-	o = mm_movable_owner_register(m, "bench", &bench_ops, slot);
+	o = mm_movable_owner_register(m, "bench", &bench_slot_ops, slot);
 	for (unsigned long i = 0; i < NPAGES; i++) {
 		slot[i] = mm_alloc_pages(m, GFP_HIGHUSER_MOVABLE, 0);
 		mm_page_set_movable(m, slot[i], o, i);

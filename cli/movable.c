@@ -1,6 +1,7 @@
 /*
  * cli/movable.c - movable memory in a replay: the fault/unmap/pin/unpin/
- * compact operations, and compaction in the summary.
+ * compact operations, the contiguous ones (cma_alloc, cma_release,
+ * contig_alloc, contig_free), and compaction and CMA in the summary.
  *
  * Processes are made at their first operation (mm_process_create) and go
  * with the machine (a run on a fresh machine starts without any:
@@ -47,6 +48,65 @@ int mmb_exec_movable(struct mm *m, struct mmb_proc *procs, const struct mmb_op *
 		break;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+int mmb_exec_contig(struct mm *m, const struct mmb_area *areas, struct mmb_handle *h,
+		    const struct mmb_op *op)
+{
+	struct page *pg;
+	int rc;
+
+	switch (op->kind) {
+	case OP_CMA_ALLOC:
+		h->ptr = mm_cma_alloc(m, areas[op->cache].name, op->size, op->order, 1);
+		return h->ptr ? 0 : -1;
+	case OP_CONTIG_ALLOC:
+		h->ptr = mm_alloc_contig_pages(m, op->size, op->flags | __GFP_NOWARN, -1);
+		return h->ptr ? 0 : -1;
+	}
+	pg = h->ptr;
+	h->ptr = NULL;
+	if (op->kind == OP_CMA_RELEASE)
+		rc = mm_cma_release(m, areas[op->cache].name, pg, h->size / MM_PAGE_SIZE);
+	else
+		rc = mm_free_contig_range(m, mm_page_to_pfn(m, pg), h->size / MM_PAGE_SIZE);
+	return rc ? -1 : 0;
+}
+
+void mmb_cma_sample(struct mm *m, struct mmb_cma_sample *s)
+{
+	struct mm_cma_info in;
+
+	s->total = s->free = s->allocated = 0;
+	for (int i = 0; i < mm_cma_area_count(m); i++) {
+		if (mm_cma_area_info(m, i, &in))
+			continue;
+		s->total += in.count;
+		s->allocated += in.count - in.available;
+	}
+	s->free = (unsigned long)mm_vmstat_read(m, "nr_free_cma");
+	s->movable = s->total > s->free + s->allocated ? s->total - s->free - s->allocated : 0;
+	s->success = (unsigned long)mm_vmstat_read(m, "cma_alloc_success");
+	s->fail = (unsigned long)mm_vmstat_read(m, "cma_alloc_fail");
+}
+
+void mmb_summary_cma(struct mm *m, FILE *f)
+{
+	struct mmb_cma_sample s;
+	struct mm_cma_info in;
+
+	mmb_cma_sample(m, &s);
+	if (!s.total)
+		return;
+	fprintf(f, "\nCMA: %lu pages in %d areas: %lu free, %lu held by cma_alloc, %lu used by "
+		"movable allocations; cma_alloc %lu succeeded, %lu failed\n", s.total,
+		mm_cma_area_count(m), s.free, s.allocated, s.movable, s.success, s.fail);
+	for (int i = 0; i < mm_cma_area_count(m); i++)
+		if (!mm_cma_area_info(m, i, &in))
+			fprintf(f, "area %s: %lu pages at pfn %#lx, used %lu, maxchunk %lu, "
+				"%lu busy retries, %lu/%lu pages allocated/failed\n", in.name, in.count,
+				in.base_pfn, in.used, in.maxchunk, in.alloc_busy_retry,
+				in.alloc_pages_success, in.alloc_pages_fail);
 }
 
 void mmb_summary_compaction(struct mm *m, FILE *f)

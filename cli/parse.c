@@ -1,5 +1,5 @@
 /*
- * cli/parse.c - the workload language (SPEC §5) into a program (workload.h).
+ * cli/parse.c - the workload language into a program (workload.h).
  *
  *   machine cpus=2 NORMAL=256M          optional, before any operation
  *   cpu N                               following operations run as CPU N
@@ -65,13 +65,13 @@ unsigned long mmb_parse_max_lines = 500ul * 1000 * 1000;
 struct word { const char *s; size_t n; };
 
 /* What a handle holds at this point of the file. */
-enum { HK_NONE, HK_PAGES, HK_KMALLOC, HK_CACHE, HK_VMALLOC };
+enum { HK_NONE, HK_PAGES, HK_KMALLOC, HK_CACHE, HK_VMALLOC, HK_CMA, HK_CONTIG };
 
 /* Parse-time state of a handle slot. */
 struct hstate {
 	uint8_t  kind;          /* HK_*: HK_NONE = not live */
 	uint8_t  order;         /* alloc_pages order */
-	uint32_t cache;         /* cache_alloc: the cache slot */
+	uint32_t cache;         /* cache_alloc: the cache slot; cma_alloc: the area slot */
 	uint32_t nops;          /* operations on the slot so far (op.seq) */
 	uint32_t line;          /* line of the last allocation or free */
 };
@@ -91,7 +91,7 @@ struct pstate {
 	struct mmb_prog *p;
 	const char *file;
 	struct mmb_input *in;
-	struct mmb_map names, cnames, gfps, pnames;
+	struct mmb_map names, cnames, gfps, pnames, anames;
 	uint32_t *pops;                /* per process slot: operations so far (op.cseq) */
 	size_t pcap;
 	struct mmb_map_ent *cur;        /* the name of the handle being used */
@@ -323,6 +323,8 @@ static const char *kind_text(int kind)
 	case HK_KMALLOC: return "a kmalloc object";
 	case HK_CACHE: return "a cache object (cache_alloc)";
 	case HK_VMALLOC: return "a vmalloc area";
+	case HK_CMA: return "CMA pages (cma_alloc)";
+	case HK_CONTIG: return "contiguous pages (contig_alloc)";
 	}
 	return "nothing";
 }
@@ -659,6 +661,65 @@ static int op_cpu(struct pstate *ps, struct word *w, int nw)
 	return 0;
 }
 
+/* ---- contiguous memory (cma_alloc, cma_release, contig_alloc, contig_free) ----- */
+
+/* A number of pages: 1 .. 2^32 - 1 */
+static int get_pages(struct pstate *ps, struct word w, uint64_t *out)
+{
+	unsigned long n;
+
+	if (parse_uint(w, UINT32_MAX, &n) || !n)
+		return perr(ps, "bad number of pages '" MMB_WFMT "' (1..%u)", MMB_WARG(w.s, w.n),
+			    UINT32_MAX);
+	*out = n;
+	return 0;
+}
+
+/* cma_alloc HANDLE AREA PAGES [ALIGN]: cma_alloc(area, pages, align order) */
+static int op_cma_alloc(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_CMA_ALLOC };
+	unsigned long align = 0;
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 3, 4, "HANDLE AREA PAGES [ALIGN]") || get_pages(ps, w[3], &op.size))
+		return -1;
+	if (nw > 4 && parse_uint(w[4], 31, &align))
+		return perr(ps, "bad alignment order '" MMB_WFMT "' (0..31)", MMB_WARG(w[4].s, w[4].n));
+	if (want_dead(ps, w[1], &s))
+		return -1;
+	op.order = (uint8_t)align;
+	op.cache = mmb_prog_area(ps->p, &ps->anames, w[2].s, w[2].n);
+	ps->hs[s].cache = op.cache;
+	return emit_h(ps, &op, s, HK_CMA);
+}
+
+/* contig_alloc HANDLE PAGES [GFP]: alloc_contig_pages(pages, gfp, this CPU's node) */
+static int op_contig_alloc(struct pstate *ps, struct word *w, int nw)
+{
+	struct mmb_op op = { .kind = OP_CONTIG_ALLOC };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 2, 3, "HANDLE PAGES [GFP]") || get_pages(ps, w[2], &op.size) ||
+	    get_gfp(ps, w, nw, 3, &op.flags) || want_dead(ps, w[1], &s))
+		return -1;
+	return emit_h(ps, &op, s, HK_CONTIG);
+}
+
+/* cma_release HANDLE / contig_free HANDLE: the whole allocation back */
+static int op_contig_free(struct pstate *ps, struct word *w, int nw)
+{
+	int cma = weq(w[0], "cma_release");
+	struct mmb_op op = { .kind = cma ? OP_CMA_RELEASE : OP_CONTIG_FREE };
+	uint32_t s;
+
+	if (nargs(ps, w, nw, 1, 1, "HANDLE") ||
+	    want_live(ps, w[1], cma ? HK_CMA : HK_CONTIG, cma ? "cma_release" : "contig_free", &s))
+		return -1;
+	op.cache = ps->hs[s].cache;
+	return emit_h(ps, &op, s, HK_NONE);
+}
+
 /* ---- processes (fault, unmap, pin, unpin) and compact ------------------------- */
 
 /* The process slot named w; a fault may name a new one. */
@@ -793,6 +854,8 @@ static const struct {
 	{ "vmalloc", op_vmalloc }, { "vfree", op_vfree }, { "cpu", op_cpu },
 	{ "fault", op_fault }, { "unmap", op_unmap }, { "pin", op_pin }, { "unpin", op_pin },
 	{ "compact", op_compact },
+	{ "cma_alloc", op_cma_alloc }, { "cma_release", op_contig_free },
+	{ "contig_alloc", op_contig_alloc }, { "contig_free", op_contig_free },
 	{ "fault_inject", op_fault_inject },
 };
 
@@ -1063,6 +1126,7 @@ int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in)
 	mmb_map_init(&ps->cnames);
 	mmb_map_init(&ps->gfps);
 	mmb_map_init(&ps->pnames);
+	mmb_map_init(&ps->anames);
 	while ((r = mmb_input_line(in, &line, &len)) > 0) {
 		struct word w[MAX_WORDS];
 		int nw;
@@ -1079,6 +1143,7 @@ int mmb_parse_workload(struct mmb_prog *p, struct mmb_input *in)
 	mmb_map_free(&ps->cnames);
 	mmb_map_free(&ps->gfps);
 	mmb_map_free(&ps->pnames);
+	mmb_map_free(&ps->anames);
 	free(ps->pops);
 	mmb_slots_free(&ps->slots);
 	free(ps->hs);

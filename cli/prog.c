@@ -21,6 +21,8 @@ const char *const mmb_op_names[OP_NR_KINDS] = {
 	[OP_CACHE_CREATE] = "cache_create", [OP_CACHE_ALLOC] = "cache_alloc",
 	[OP_CACHE_FREE] = "cache_free", [OP_CACHE_DESTROY] = "cache_destroy",
 	[OP_VMALLOC] = "vmalloc", [OP_VFREE] = "vfree",
+	[OP_CMA_ALLOC] = "cma_alloc", [OP_CMA_RELEASE] = "cma_release",
+	[OP_CONTIG_ALLOC] = "contig_alloc", [OP_CONTIG_FREE] = "contig_free",
 	[OP_FAULT] = "fault", [OP_UNMAP] = "unmap", [OP_PIN] = "pin", [OP_UNPIN] = "unpin",
 	[OP_COMPACT] = "compact",
 };
@@ -86,6 +88,9 @@ void mmb_prog_free(struct mmb_prog *p)
 	for (uint32_t i = 0; i < p->nprocs; i++)
 		free(p->procs[i].name);
 	free(p->procs);
+	for (uint32_t i = 0; i < p->nareas; i++)
+		free(p->areas[i].name);
+	free(p->areas);
 	if (p->sink)
 		mmb_buffer_free(p->ops, p->ops_max * sizeof(*p->ops));
 	else
@@ -154,15 +159,28 @@ static uint32_t add_named(void **arr, uint32_t *n, uint32_t *cap, size_t esz, co
 	return (*n)++;
 }
 
-uint32_t mmb_prog_proc(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len)
+/* The slot named name in the map names, appended to *arr when new. */
+static uint32_t map_named(struct mmb_map *names, void **arr, uint32_t *n, uint32_t *cap,
+			  size_t esz, const char *name, size_t len)
 {
 	int created;
 	struct mmb_map_ent *e = mmb_map_get(names, name, len, &created);
 
 	if (created)
-		e->val = add_named((void **)&p->procs, &p->nprocs, &p->procs_cap, sizeof(*p->procs),
-				   name, len);
+		e->val = add_named(arr, n, cap, esz, name, len);
 	return e->val;
+}
+
+uint32_t mmb_prog_proc(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len)
+{
+	return map_named(names, (void **)&p->procs, &p->nprocs, &p->procs_cap, sizeof(*p->procs),
+			 name, len);
+}
+
+uint32_t mmb_prog_area(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len)
+{
+	return map_named(names, (void **)&p->areas, &p->nareas, &p->areas_cap, sizeof(*p->areas),
+			 name, len);
 }
 
 void *mmb_grow(void *arr, size_t *cap, size_t i, size_t esz)

@@ -154,6 +154,7 @@ struct exec_ctx {
 	const unsigned long *sites;     /* page_owner=1: op->site -> the library's
 	                                   site (mm_site_register); NULL when off */
 	struct mmb_proc *procs;         /* the program's process table */
+	const struct mmb_area *areas;   /* the program's CMA area table */
 	struct mm_movable_owner *owner; /* marks __GFP_MOVABLE pages (or NULL) */
 	uint64_t live, peak;            /* requested bytes live, and the most */
 };
@@ -202,6 +203,18 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_UNPIN:
 	case OP_COMPACT:
 		return mmb_exec_movable(m, x->procs, op) ? MMB_RES_FAIL : MMB_RES_OK;
+	case OP_CMA_ALLOC:
+	case OP_CONTIG_ALLOC:
+		if (mmb_exec_contig(m, x->areas, h, op))
+			return MMB_RES_FAIL;
+		live_add(x, h, op->size * MM_PAGE_SIZE);
+		return MMB_RES_OK;
+	case OP_CMA_RELEASE:
+	case OP_CONTIG_FREE:
+		if (!h->ptr)
+			return MMB_RES_SKIP;
+		x->live -= h->size;
+		return mmb_exec_contig(m, x->areas, h, op) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_KMALLOC:
 		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
 			 mm_kmalloc_site(m, op->size, op->flags, SITE(x, op)) :
@@ -350,7 +363,11 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_PIN:
 	case OP_UNPIN:
 	case OP_COMPACT:
-		return MMB_RES_SKIP;        /* no processes or compaction in malloc */
+	case OP_CMA_ALLOC:
+	case OP_CMA_RELEASE:
+	case OP_CONTIG_ALLOC:
+	case OP_CONTIG_FREE:
+		return MMB_RES_SKIP;    /* no processes, compaction or CMA in malloc */
 	}
 	return MMB_RES_NONE;
 }
@@ -549,6 +566,7 @@ static void sample(struct mmb_run *r, double t_s)
 
 			s->compact[i] = v > 0 ? (unsigned long)v : 0;
 		}
+		mmb_cma_sample(r->m, &s->cma);
 	}
 	s->nzones = n;
 	r->priv->sample_s += mmb_now() - t0;
@@ -767,6 +785,7 @@ static int run_threads(struct mmb_run *r, const struct mmb_op *ops, size_t a, si
 		rp->workers[c]->x.caches = r->prog->caches;
 		rp->workers[c]->x.sites = rp->x.sites;
 		rp->workers[c]->x.procs = r->prog->procs;
+		rp->workers[c]->x.areas = r->prog->areas;
 	}
 	for (size_t i = a; i < b; i++) {
 		struct mmb_worker *w;
@@ -992,6 +1011,7 @@ int mmb_replay_chunk(struct mmb_run *r)
 	map_sites(r);
 	rp->x.caches = p->caches;
 	rp->x.procs = p->procs;
+	rp->x.areas = p->areas;
 	if (r->threads && !r->m && p->max_cpu >= rp->nworkers)
 		add_workers(r, p->max_cpu + 1);
 	while (i < n && !ret) {

@@ -188,6 +188,13 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 		for (int k = 0; r->m && k < MMB_NR_COMPACT; k++)
 			fprintf(f, "%s\"%s\": %lu", k ? ", " : ", \"compaction\": {",
 				mmb_compact_names[k], s->compact[k]);
+		if (r->m && s->cma.total)       /* utilisation and cma_alloc outcomes */
+			fprintf(f, "}, \"cma\": {\"total\": %lu, \"free\": %lu, \"allocated\": %lu, "
+				"\"movable\": %lu, \"utilisation\": %.4f, \"cma_alloc_success\": %lu, "
+				"\"cma_alloc_fail\": %lu", s->cma.total, s->cma.free, s->cma.allocated,
+				s->cma.movable,
+				(double)(s->cma.total - s->cma.free) / (double)s->cma.total,
+				s->cma.success, s->cma.fail);
 		fprintf(f, "%s}", r->m ? "}" : "");
 	}
 	fprintf(f, "%s]", r->ntimeline ? "\n  " : "");
@@ -564,6 +571,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	if (r->m) {
 		summary_zones(r->m, f);
 		mmb_summary_compaction(r->m, f);
+		mmb_summary_cma(r->m, f);
 		summary_slab(r->m, f);
 	}
 	if (ri->validate_done)

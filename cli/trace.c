@@ -28,6 +28,13 @@
  *     mm_page_free                   pfn= order=                 -> free_pages
  *                                    (a user folio's: unmap of all of it)
  *     mm_page_free_batched           repeats a page mm_page_free reported: counted
+ * and of the cma: tracepoints (perf record -e 'cma:*'):
+ *     cma_alloc_finish               name= pfn= count= align= errorno=
+ *                                    -> cma_alloc of the area name (errorno
+ *                                       not 0: a failed one, counted as ignored)
+ *     cma_release                    name= pfn= count=           -> cma_release
+ *     cma_alloc_start, cma_alloc_busy_retry: counted as ignored (the replay
+ *                                    makes its own)
  *     anything else (rss_stat, mm_page_pcpu_drain, ...): counted as ignored
  * The [CPU] column picks the CPU (folded onto the machine's CPUs later).
  * A free names the object's own kind of free (kfree of a kmem_cache object
@@ -79,6 +86,8 @@ struct imp {
 	unsigned line;
 	struct mmb_imap ptrs;           /* object address -> handle slot */
 	struct mmb_imap pfns;           /* first PFN -> handle slot */
+	struct mmb_imap cma;            /* first PFN of a cma_alloc -> handle slot */
+	struct mmb_map areas;           /* CMA area name -> area slot */
 	struct mmb_slots slots;         /* handle slots free for reuse */
 	uint32_t *seq;                  /* per slot: operations so far (op.seq) */
 	uint8_t *kind;                  /* per slot: the op that made it live */
@@ -117,6 +126,8 @@ static void imp_init(struct imp *im, struct mmb_prog *p, struct mmb_input *in)
 	im->file = mmb_input_name(in);
 	mmb_imap_init(&im->ptrs);
 	mmb_imap_init(&im->pfns);
+	mmb_imap_init(&im->cma);
+	mmb_map_init(&im->areas);
 	mmb_map_init(&im->caches);
 	mmb_map_init(&im->gfps);
 	mmb_map_init(&im->pids);
@@ -126,6 +137,8 @@ static void imp_done(struct imp *im)
 {
 	mmb_imap_free(&im->ptrs);
 	mmb_imap_free(&im->pfns);
+	mmb_imap_free(&im->cma);
+	mmb_map_free(&im->areas);
 	mmb_map_free(&im->caches);
 	mmb_map_free(&im->gfps);
 	mmb_slots_free(&im->slots);
@@ -214,7 +227,7 @@ static int alloc_at(struct imp *im, struct mmb_imap *map, uint64_t key, struct m
 	uint32_t s = new_slot(im);
 
 	im->kind[s] = op->kind;
-	if (op->kind == OP_CACHE_ALLOC)
+	if (op->kind == OP_CACHE_ALLOC || op->kind == OP_CMA_ALLOC)
 		im->cache[s] = op->cache;
 	mmb_imap_put(map, key, s);
 	return emit(im, op, s);
@@ -301,6 +314,7 @@ static int free_at(struct imp *im, struct mmb_imap *map, uint64_t key, unsigned 
 	switch (im->kind[s]) {
 	case OP_ALLOC_PAGES: op.kind = OP_FREE_PAGES; op.order = (uint8_t)order; break;
 	case OP_CACHE_ALLOC: op.kind = OP_CACHE_FREE; op.cache = im->cache[s]; op.cseq = 1; break;
+	case OP_CMA_ALLOC: op.kind = OP_CMA_RELEASE; op.cache = im->cache[s]; break;
 	default: op.kind = OP_KFREE; break;
 	}
 	mmb_slot_put(&im->slots, s);
@@ -753,6 +767,27 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 		return free_at(im, &im->pfns, a, (unsigned)b);
 	} else if (IS("mm_page_free_batched")) {
 		p->import.batched_dup++;
+	} else if (IS("cma_alloc_finish")) {
+		struct tok name = field(f, e, "name"), err = field(f, e, "errorno");
+
+		if (!name.s || num(field(f, e, "pfn"), &a) || num(field(f, e, "count"), &b) ||
+		    !b || b > UINT32_MAX || (err.s && !(err.n == 1 && err.s[0] == '0'))) {
+			p->import.ignored++;
+			return 0;
+		}
+		if (num(field(f, e, "align"), &c) || c > 31)
+			c = 0;
+		op.kind = OP_CMA_ALLOC;
+		op.size = b;
+		op.order = (uint8_t)c;
+		op.cache = mmb_prog_area(p, &im->areas, name.s, name.n);
+		return alloc_at(im, &im->cma, a, &op);
+	} else if (IS("cma_release")) {
+		if (num(field(f, e, "pfn"), &a)) {
+			p->import.ignored++;
+			return 0;
+		}
+		return free_at(im, &im->cma, a, 0);
 	} else {
 		p->import.ignored++;
 	}
@@ -787,18 +822,21 @@ static struct tok perf_pid(const char *s, const char *br)
 	return t;
 }
 
-/* "COMM PID [CPU] TIME: kmem:EVENT: FIELDS" */
+/* "COMM PID [CPU] TIME: kmem:EVENT: FIELDS" (or cma:EVENT) */
 static int perf_line(struct imp *im, const char *s, const char *e)
 {
 	size_t n = (size_t)(e - s);
 	const char *k = n > 6 ? memmem(s, n, " kmem:", 6) : NULL, *ev, *evend, *br, *f;
 
+	if (!k && n > 5 && (k = memmem(s, n, " cma:", 5)))
+		ev = k + 5;
+	else
+		ev = k + 6;
 	if (!k) {
 		if (n && s[0] != '#')
 			im->p->import.ignored++;
 		return 0;
 	}
-	ev = k + 6;
 	evend = memchr(ev, ':', (size_t)(e - ev));
 	if (!evend) {
 		im->p->import.ignored++;

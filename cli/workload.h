@@ -55,6 +55,10 @@ enum mmb_op_kind {
 	OP_CACHE_DESTROY,
 	OP_VMALLOC,
 	OP_VFREE,
+	OP_CMA_ALLOC,           /* movable.c: cma_alloc into a handle */
+	OP_CMA_RELEASE,
+	OP_CONTIG_ALLOC,        /* alloc_contig_pages into a handle */
+	OP_CONTIG_FREE,
 	OP_FAULT,               /* movable.c: a process's page fault */
 	OP_UNMAP,
 	OP_PIN,
@@ -74,11 +78,13 @@ struct mmb_op {
 	uint32_t handle;        /* handle slot; cache slot for cache_create/destroy;
 	                           process slot for fault/unmap/pin/unpin */
 	union {
-		uint32_t cache; /* cache_alloc / cache_free: the cache slot */
+		uint32_t cache; /* cache_alloc / cache_free: the cache slot;
+		                   cma_alloc / cma_release: the area slot */
 		uint32_t align; /* cache_create: alignment; unmap: pages */
 	};
 	uint32_t line;          /* source line (trace: event line) */
 	uint64_t size;          /* bytes (kmalloc, krealloc, vmalloc, cache ops);
+	                           pages (cma_alloc, contig_alloc);
 	                           user address (fault, unmap, pin, unpin);
 	                           compact: node + 1, 0 = every node */
 	uint32_t flags;         /* gfp_t, or slab_flags_t for cache_create;
@@ -113,6 +119,12 @@ struct mmb_proc {
 	_Atomic uint32_t done;          /* operations done on this slot (--threads) */
 };
 
+/* A CMA area slot (cma_alloc / cma_release name one): its name, looked up
+ * in the machine when the operation runs. */
+struct mmb_area {
+	char *name;
+};
+
 /* Importer statistics (traces); all zero for workload files. */
 struct mmb_import {
 	unsigned long events;           /* events (lines) turned into operations */
@@ -145,6 +157,8 @@ struct mmb_prog {
 	uint32_t ncaches, caches_cap;
 	struct mmb_proc *procs;
 	uint32_t nprocs, procs_cap;
+	struct mmb_area *areas;
+	uint32_t nareas, areas_cap;
 	char *machine;                  /* the workload's machine line, or NULL */
 	unsigned long machine_line;     /* its line number */
 	const char *format;             /* "mmw", "mtrace", "perf" */
@@ -195,6 +209,8 @@ void mmb_prog_rerun(struct mmb_prog *p);
 struct mmb_map;
 /* The process slot named name in the map names (a new slot when new). */
 uint32_t mmb_prog_proc(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len);
+/* The CMA area slot named name, the same way. */
+uint32_t mmb_prog_area(struct mmb_prog *p, struct mmb_map *names, const char *name, size_t len);
 /* arr of *cap elements of esz bytes grown (doubling) to hold index i, the
  * new elements zeroed. */
 void *mmb_grow(void *arr, size_t *cap, size_t i, size_t esz);
@@ -271,6 +287,22 @@ int mmb_import_perf(struct mmb_prog *p, struct mmb_input *in);
 /* Runs a fault/unmap/pin/unpin/compact operation, procs the program's
  * process table (0 done, -1 refused by the library). */
 int mmb_exec_movable(struct mm *m, struct mmb_proc *procs, const struct mmb_op *op);
+/* Runs a cma_alloc/cma_release/contig_alloc/contig_free operation on the
+ * handle h (its ptr: the first page; size: bytes) with the program's area
+ * table: 0 done, -1 failed (not enough contiguous memory, or refused). */
+int mmb_exec_contig(struct mm *m, const struct mmb_area *areas, struct mmb_handle *h,
+		    const struct mmb_op *op);
+/* CMA counters for the summary and the timeline: per area, pages in use by
+ * movable allocations (the area's pages neither free nor its own
+ * allocations) and by cma_alloc. */
+void mmb_summary_cma(struct mm *m, FILE *f);
+struct mmb_cma_sample {
+	unsigned long total, free, allocated;   /* pages, all areas */
+	unsigned long movable;                  /* the rest: movable allocations
+	                                           (and CMA pages on per-CPU lists) */
+	unsigned long success, fail;            /* cma_alloc_success / _fail so far */
+};
+void mmb_cma_sample(struct mm *m, struct mmb_cma_sample *s);
 /* Compaction counters for the summary and the timeline. */
 #define MMB_NR_COMPACT 6
 extern const char *const mmb_compact_names[MMB_NR_COMPACT];
@@ -377,6 +409,7 @@ struct mmb_sample {                     /* one timeline point */
 	int nzones;
 	struct mmb_zsample *z;
 	unsigned long compact[MMB_NR_COMPACT]; /* mmb_compact_names counters */
+	struct mmb_cma_sample cma;      /* CMA areas (all zero without) */
 };
 
 /* What the host did during the replay (getrusage, the library's prefault

@@ -25,6 +25,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slub_only: a test of SLUB's own behaviour; skipped on "
+                            "the slab=slab and slab=slob machines of slab_mode_fixtures()")
+    config.addinivalue_line("markers", "not_slob: a test of per-cache slabs or kmalloc size "
+                            "classes, which SLOB has not; skipped on slab=slob machines")
+
+
 @pytest.fixture
 def machine():
     """The default machine; validate() must pass at teardown."""

@@ -1,5 +1,5 @@
 """Helpers for the mmbench suites: running the binary, the JSON schema of
-SPEC §5 (a small JSON-schema-like checker: no jsonschema package needed), and
+mmbench's JSON output (a small JSON-schema-like checker: no jsonschema package needed), and
 stripping what may differ between two runs of the same workload.
 """
 import json

@@ -208,35 +208,47 @@ def pagetypeinfo_text(pageblock_order, pagetypes, pageblocks):
            "Pages per block:  %d\n" % (1 << pageblock_order), "\n",
            "%-43s " % "Free pages count per migrate type at order",
            "".join("%6d " % o for o in range(orders)), "\n"]
+    # the CMA column exists with CMA areas (a CONFIG_CMA kernel)
+    types = [mt for mt in MIGRATETYPES if mt in next(iter(pagetypes.values()))]
     for (node, zone), per_mt in pagetypes.items():
-        for mt in MIGRATETYPES:
+        for mt in types:
             out.append("Node %4d, zone %8s, type %12s " % (node, KERNEL_ZONE[zone], mt))
             out.append("".join((">%6d " % 100000) if n >= 100000 else "%6d " % n
                                for n in per_mt[mt]) + "\n")
     out.append("\n%-23s" % "Number of blocks type ")
-    out.append("".join("%12s " % mt for mt in MIGRATETYPES) + "\n")
+    out.append("".join("%12s " % mt for mt in types) + "\n")
     for (node, zone), counts in pageblocks.items():
         out.append("Node %d, zone %8s " % (node, KERNEL_ZONE[zone])
-                   + "".join("%12d " % counts[mt] for mt in MIGRATETYPES) + "\n")
+                   + "".join("%12d " % counts[mt] for mt in types) + "\n")
     return "".join(out)
 
 
 # ---- the slab suites' classic / sheaves runs ----------------------------------
 
 def slab_mode_fixtures():
-    """``machine`` and ``small_machine`` fixtures, each run twice: on SLUB as
-    6.18 has it ("classic") and with per-CPU sheaves ("sheaves").  A test
-    module overrides conftest's with ``machine, small_machine =
+    """``machine`` and ``small_machine`` fixtures, each run three times: on
+    SLUB as 6.18 has it ("classic"), with per-CPU sheaves ("sheaves"), and
+    on SLAB (slab=slab) and SLOB (slab=slob).  Tests of SLUB's own behaviour (its layout, debug
+    reports, statistics) carry ``@pytest.mark.slub_only`` and skip on SLAB.
+    A test module overrides conftest's with ``machine, small_machine =
     slab_mode_fixtures()``."""
-    modes = [pytest.param({}, id="classic"), pytest.param(SHEAVES, id="sheaves")]
+    modes = [pytest.param({}, id="classic"), pytest.param(SHEAVES, id="sheaves"),
+             pytest.param({"slab": "slab"}, id="slab"), pytest.param({"slab": "slob"}, id="slob")]
+
+    def checked(request, **config):
+        if config.get("slab") in ("slab", "slob") and request.node.get_closest_marker("slub_only"):
+            pytest.skip("SLUB's own behaviour")
+        if config.get("slab") == "slob" and request.node.get_closest_marker("not_slob"):
+            pytest.skip("SLOB has no per-cache slabs or size classes")
+        yield from checked_machine(leak_check=False, **config)
 
     @pytest.fixture(params=modes)
     def machine(request):
-        yield from checked_machine(leak_check=False, **request.param)
+        yield from checked(request, **request.param)
 
     @pytest.fixture(params=modes)
     def small_machine(request):
-        yield from checked_machine(leak_check=False, **SMALL_CONFIG, **request.param)
+        yield from checked(request, **SMALL_CONFIG, **request.param)
 
     return machine, small_machine
 

@@ -1,4 +1,4 @@
-"""kmalloc (issue 4): the size classes at every boundary, the DMA and
+"""kmalloc: the size classes at every boundary, the DMA and
 reclaimable cache families, large kmalloc from compound pages, krealloc in
 place and moving, kzalloc/kcalloc/kmalloc_array with overflow checks,
 kmemdup/kstrdup, and kfree refusing whatever is not a live kmalloc object.
@@ -40,6 +40,7 @@ def test_cache_families(machine, gfp, prefix):
         machine.kfree(p)
 
 
+@pytest.mark.not_slob
 def test_boundaries_allocate(machine):
     for c in CLASSES:
         for n in (c - 1, c, c + 1):
@@ -89,6 +90,7 @@ def test_large_kmalloc(small_machine):
     assert m.buddyinfo() == before
 
 
+@pytest.mark.not_slob
 def test_krealloc_preserves_contents(machine):
     p = machine.kmalloc(40)
     machine.write(p, bytes(range(40)))
@@ -106,6 +108,7 @@ def test_krealloc_preserves_contents(machine):
     machine.kfree(s)
 
 
+@pytest.mark.not_slob
 def test_zeroing_variants(machine):
     p = machine.kmalloc(200)
     machine.write(p, b"\xff" * 200)
@@ -133,6 +136,7 @@ def test_kmemdup_kstrdup(machine):
     machine.kfree(q)
 
 
+@pytest.mark.not_slob
 def test_kfree_refuses_foreign_pointers(machine):
     p = machine.kmalloc(64)
     with pytest.raises(CorruptionError, match="Invalid object pointer"):
@@ -157,6 +161,7 @@ def test_kfree_refuses_foreign_pointers(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_cross_cpu_kfree(small_machine):
     m = small_machine
     ps = [m.kmalloc(100, cpu=0) for _ in range(500)]

@@ -40,6 +40,10 @@ def stamp(serial, n):
 class KmallocModel(RuleBasedStateMachine):
     CONFIG = SMALL_CONFIG
 
+    @staticmethod
+    def expected_ksize(size):
+        return size_class(size)
+
     def __init__(self):
         super().__init__()
         self.m = Machine(**self.CONFIG)
@@ -57,7 +61,7 @@ class KmallocModel(RuleBasedStateMachine):
     def kmalloc(self, size, gfp, cpu):
         addr = self.m.kmalloc(size, gfp=gfp, cpu=cpu)
         assert addr is not None and addr not in self.live
-        assert self.m.ksize(addr) == size_class(size)
+        assert self.m.ksize(addr) == self.expected_ksize(size)
         if "ZERO" in gfp:
             assert self.m.read(addr, size) == bytes(size)
         self._fill(addr, size)
@@ -118,5 +122,23 @@ class SheafKmallocModel(KmallocModel):
     CONFIG = dict(SMALL_CONFIG, **SHEAVES)
 
 
+class ClassicKmallocModel(KmallocModel):
+    CONFIG = dict(SMALL_CONFIG, slab="slab")
+
+
+class SlobKmallocModel(KmallocModel):
+    """SLOB's kmalloc: the bytes asked for in whole SLOB_UNITs (2 bytes),
+    below PAGE_SIZE - 8; whole pages above (__ksize() of mm/slob.c)."""
+    CONFIG = dict(SMALL_CONFIG, slab="slob")
+
+    @staticmethod
+    def expected_ksize(size):
+        if size < 4096 - 8:
+            return (size + 1) // 2 * 2
+        return 4096 << max(0, (size - 1).bit_length() - 12)
+
+
 TestKmalloc = KmallocModel.TestCase
+TestKmallocSLAB = ClassicKmallocModel.TestCase
+TestKmallocSLOB = SlobKmallocModel.TestCase
 TestKmallocSheaves = SheafKmallocModel.TestCase

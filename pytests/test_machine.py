@@ -1,6 +1,6 @@
 """The machine layer: config text, shape, lifetime, CPUs, memory access.
 
-Covers SPEC §2 (default machine, config keys and their errors, direct map,
+Covers the machine model (default machine, config keys and their errors, direct map,
 backing=none) and the Python side of §4 (keywords, context manager,
 close(), many machines in one process, per-call CPU binding).
 """

@@ -1,4 +1,4 @@
-"""mmbench's workload language (SPEC §5): every operation, repeat with $i,
+"""mmbench's workload language: every operation, repeat with $i,
 sizes with suffixes, and every parse error with its FILE:LINE (nothing runs).
 """
 import pytest

@@ -47,9 +47,20 @@ def allocinfo(text):
     return out
 
 
+# each slab allocator's page-allocating frame and its tag
+SLAB_FRAMES = {"slub": ("allocate_slab", "mm/slub.c:0 func:allocate_slab"),
+               "slab": ("kmem_getpages", "mm/slab.c:0 func:kmem_getpages"),
+               "slob": ("slob_new_pages", "mm/slob.c:0 func:slob_new_pages")}
+
+
+@pytest.fixture(params=sorted(SLAB_FRAMES))
+def slab_kind(request):
+    return request.param
+
+
 @pytest.fixture
-def po():
-    m = Machine(cpus=2, NORMAL="64M", DMA32="16M", DMA="16M", page_owner=1)
+def po(slab_kind):
+    m = Machine(cpus=2, NORMAL="64M", DMA32="16M", DMA="16M", page_owner=1, slab=slab_kind)
     yield m
     m.validate()
     m.close()
@@ -74,15 +85,16 @@ def test_page_records_and_tags(po):
     assert allocinfo(po.text("allocinfo"))["net_rx func:net_rx"] == (0, 0)
 
 
-def test_objects_default_site_is_the_python_caller(po):
+def test_objects_default_site_is_the_python_caller(po, slab_kind):
     a = po.kmalloc(100)                 # this line is the tag
     line = test_objects_default_site_is_the_python_caller.__code__.co_firstlineno + 1
     tag = "test_page_owner.py:%d func:test_objects_default_site_is_the_python_caller" % line
     tags = allocinfo(po.text("allocinfo"))
     assert tags[tag] == (128, 1)        # kmalloc-128's slot
     # the slab's page: the slab allocator's tag, page_owner shows both frames
-    assert tags["mm/slub.c:0 func:allocate_slab"][1] >= 1
-    slab = [r for r in records(po.text("page_owner")) if r[2][0] == "allocate_slab"]
+    frame, slab_tag = SLAB_FRAMES[slab_kind]
+    assert tags[slab_tag][1] >= 1
+    slab = [r for r in records(po.text("page_owner")) if r[2][0] == frame]
     assert slab and slab[0][2][1] == tag
     b = po.krealloc(a, 3000, site="grow")
     tags = allocinfo(po.text("allocinfo"))
@@ -119,6 +131,93 @@ def test_refused_free_keeps_the_tag(po):
         po.kfree(a + 8)                 # not an object start: refused
     assert allocinfo(po.text("allocinfo"))["keep func:keep"] == (64, 1)
     po.kfree(a)
+
+
+def test_census_sees_each_allocators_slab_pages(po):
+    c = po.kmem_cache_create("obj200", 200)
+    objs = [c.alloc(site="dentry") for _ in range(200)]
+    summary = po.report()["census"]["summary"]
+    assert summary["pages"]["slab"] >= 200 * 200 // 4096
+    assert allocinfo(po.text("allocinfo"))["dentry func:dentry"] == (200 * c.size, 200)
+    for o in objs:
+        c.free(o)
+    c.destroy()
+
+
+CMA_MACHINE = dict(cpus=2, DMA=0, DMA32=0, NORMAL="64M", cma="16M", page_owner=1)
+
+
+def contig_records(m, frame="alloc_contig_range_noprof"):
+    return {int(p.group(1), 16): (int(h.group(1)), p.group(4), stack)
+            for h, p, stack in records(m.text("page_owner")) if stack[0] == frame}
+
+
+def tag_of(m, frame="alloc_contig_range_noprof"):
+    """The allocinfo tag of the contiguous allocations' caller."""
+    (stack,) = {tuple(r[2]) for r in contig_records(m, frame).values()}
+    return stack[1]
+
+
+def test_cma_pages_records_tags_and_census():
+    """cma_alloc's pages: one order-0 record a page (split_page after
+    post_alloc_hook), counted to the caller's tag; the CMA pageblock holding
+    them is mixed and counted as Movable (pagetypeinfo_showmixedcount_print
+    counts a CMA block holding any allocation in the Movable column)."""
+    with Machine(**CMA_MACHINE) as m:
+        pfn = m.cma_alloc(None, 16)
+        recs = contig_records(m)
+        assert sorted(recs) == list(range(pfn, pfn + 16))
+        assert {(o, bt) for o, bt, _ in recs.values()} == {(0, "CMA")}
+        tags = [v for k, v in allocinfo(m.text("allocinfo")).items()
+                if v == (16 * 4096, 16)]
+        assert len(tags) == 1
+        census = m.report()["census"]
+        block = census["map"]["pfn"].index(pfn & ~511)
+        assert census["map"]["type"][block] == "C"
+        assert census["map"]["mixed"][block] == "1"
+        assert census["summary"]["pageblocks"]["CMA"] == 8
+        assert census["summary"]["mixed"]["CMA"] == 0
+        assert census["summary"]["mixed"]["Movable"] >= 1
+        m.cma_release(None, pfn + 4, 4)          # part of it
+        assert sorted(contig_records(m)) == list(range(pfn, pfn + 4)) + list(
+            range(pfn + 8, pfn + 16))
+        m.cma_release(None, pfn, 4)
+        m.cma_release(None, pfn + 8, 8)
+        assert contig_records(m) == {}
+        assert (16 * 4096, 16) not in allocinfo(m.text("allocinfo")).values()
+        census = m.report()["census"]
+        assert census["map"]["mixed"][block] == "0"
+        m.validate()
+
+
+def test_compound_contig_and_migration_keep_records():
+    """A compound alloc_contig_pages: one record of its order; the movable
+    page alloc_contig_range migrates out keeps its record and its tag
+    (folio_copy_owner and the tags' swap)."""
+    with Machine(cpus=1, DMA=0, DMA32=0, NORMAL="64M", page_owner=1) as m:
+        head = m.alloc_contig_pages(512, "GFP_KERNEL|__GFP_COMP")
+        (o, _, stack), = contig_records(m).values()
+        assert o == 9 and head in contig_records(m)
+        m.free_contig_range(head, 512)
+        assert contig_records(m) == {}
+        p = m.process()
+        pfn = p.fault(0x200000)
+        before = [(h.group(1), stack) for h, q, stack in records(m.text("page_owner"))
+                  if int(q.group(1), 16) == pfn]
+        fault_tags = {k: v for k, v in allocinfo(m.text("allocinfo")).items() if v[0]}
+        start = pfn & ~511
+        assert m.alloc_contig_range(start, start + 512)
+        new = p.pfn(0x200000)
+        assert new != pfn
+        after = [(h.group(1), stack) for h, q, stack in records(m.text("page_owner"))
+                 if int(q.group(1), 16) == new]
+        assert after == before
+        tags = allocinfo(m.text("allocinfo"))
+        for k, v in fault_tags.items():
+            assert tags[k] == v, k
+        m.free_contig_range(start, 512)
+        p.close()
+        m.validate()
 
 
 def test_off_records_nothing():

@@ -1,4 +1,4 @@
-"""Per-CPU lists across CPUs (issue 3): a cross-CPU free lands on the
+"""Per-CPU lists across CPUs: a cross-CPU free lands on the
 freeing CPU's list, pages parked on lists are invisible to GFP_ATOMIC but
 drained by GFP_KERNEL's slow path, zoneinfo's pagesets, binding errors, and
 real Python threads bound to distinct CPUs (libmm runs without the GIL)

@@ -1,4 +1,4 @@
-"""SLUB caches (issue 4): layout and order against the kernel's rules, merging,
+"""SLUB caches: layout and order against the kernel's rules, merging,
 shrink/destroy, statistics, the slub_debug detections in the spirit of
 lib/slub_kunit.c (corrupt for real, check the report and the error count,
 the machine keeps working), hardening, and the slabinfo/JSON reports.
@@ -23,7 +23,7 @@ def fls(x):
     return x.bit_length()
 
 
-# ---- reference §5.3/§5.4 restated ----------------------------------------
+# ---- the kernel's rules restated ------------------------------------------
 
 def get_order(size):
     return max(0, fls((size - 1) >> 12))
@@ -84,6 +84,7 @@ def test_kernel_worked_examples():
             assert (c.objects_per_slab, c.order) == (objs, order), c
 
 
+@pytest.mark.slub_only
 def test_layout_debug_and_alignment(machine):
     c = machine.kmem_cache_create("rz", 64, flags="SLAB_RED_ZONE|SLAB_POISON")
     # 64 + right red zone 8 = inuse 72, free pointer outside at 72, +8 padding word,
@@ -118,6 +119,7 @@ def test_backing_none_refuses():
             m.kmalloc(64)
 
 
+@pytest.mark.not_slob
 def test_ctor_runs_once_per_object(machine):
     calls = []
     c = machine.kmem_cache_create("ctor", 48, ctor=lambda a: calls.append(a))
@@ -152,6 +154,7 @@ def test_merging_and_nomerge():
         b.destroy()
 
 
+@pytest.mark.slub_only
 def test_shrink_returns_pages_and_stats(small_machine):
     m = small_machine
     m.drain_pages()
@@ -172,6 +175,7 @@ def test_shrink_returns_pages_and_stats(small_machine):
     assert m.buddyinfo() == before
 
 
+@pytest.mark.slub_only
 def test_min_partial_keeps_empty_slabs(machine):
     c = machine.kmem_cache_create("keep", 512, flags="SLAB_NO_MERGE")
     classic_only(c, "the freed objects stay in the sheaves (12 x 28 of them), so no "
@@ -191,6 +195,7 @@ def test_min_partial_keeps_empty_slabs(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_destroy_with_live_objects_refuses(machine):
     c = machine.kmem_cache_create("leaky", 64, flags="SLAB_NO_MERGE")
     keep = [c.alloc() for _ in range(3)]
@@ -204,12 +209,13 @@ def test_destroy_with_live_objects_refuses(machine):
     c.destroy()
 
 
-# ---- slub_debug: the slub_kunit scenarios (reference §8.2) ---------------------
+# ---- slub_debug: the slub_kunit scenarios ---------------------
 
 def kunit_cache(m, name, size, flags):
     return m.kmem_cache_create(name, size, flags=flags + "|SLAB_NO_USER_FLAGS")
 
 
+@pytest.mark.slub_only
 def test_clobber_zone(machine):
     c = kunit_cache(machine, "TestSlub_RZ_alloc", 64, "SLAB_RED_ZONE")
     p = c.alloc()
@@ -221,6 +227,7 @@ def test_clobber_zone(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_next_pointer(machine):
     c = kunit_cache(machine, "TestSlub_next_ptr_free", 64, "SLAB_POISON")
     p = c.alloc()
@@ -237,6 +244,7 @@ def test_next_pointer(machine):
 
 @pytest.mark.parametrize("offset,name", [(0, "TestSlub_1th_word_free"),
                                          (50, "TestSlub_50th_word_free")])
+@pytest.mark.slub_only
 def test_write_after_free_poison(machine, offset, name):
     c = kunit_cache(machine, name, 64, "SLAB_POISON")
     p = c.alloc()
@@ -247,6 +255,7 @@ def test_write_after_free_poison(machine, offset, name):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_clobber_redzone_free(machine):
     c = kunit_cache(machine, "TestSlub_RZ_free", 64, "SLAB_RED_ZONE")
     p = c.alloc()
@@ -256,6 +265,7 @@ def test_clobber_redzone_free(machine):
     c.destroy()
 
 
+@pytest.mark.slub_only
 def test_validate_reports_debug_damage(machine):
     c = kunit_cache(machine, "TestSlub_validate", 64, "SLAB_RED_ZONE")
     p = c.alloc()
@@ -305,6 +315,7 @@ def test_consistency_checks_refuse_bad_frees():
             c.destroy()
 
 
+@pytest.mark.slub_only
 @pytest.mark.skipif(ASAN, reason="writes into an ASan-poisoned free object")
 def test_hardened_freelist_pointer(machine):
     c = machine.kmem_cache_create("hard", 128, flags="SLAB_NO_MERGE")
@@ -354,6 +365,7 @@ SLABINFO_LINE = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+) : tu
                            r" : slabdata\s+(\d+)\s+(\d+)\s+0$")
 
 
+@pytest.mark.slub_only
 def test_slabinfo_format(machine):
     c = machine.kmem_cache_create("fmt", 200, flags="SLAB_NO_MERGE")
     addrs = c.alloc_bulk(50)
@@ -405,6 +417,7 @@ def slab_flags_int(text):
     return slab_flags(text)
 
 
+@pytest.mark.slub_only
 def test_trace_flag_logs_operations(machine):
     c = machine.kmem_cache_create("traced", 32, flags="SLAB_TRACE")
     a = c.alloc()

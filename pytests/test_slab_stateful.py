@@ -155,6 +155,9 @@ class SlabCacheModel(RuleBasedStateMachine):
     def valid(self):
         self.m.validate()
 
+    def settle(self):
+        """After the cache is destroyed, before pages are compared."""
+
     def teardown(self):
         try:
             if self.cache is not None:
@@ -162,6 +165,7 @@ class SlabCacheModel(RuleBasedStateMachine):
                     self._give(addr, 0)
                 self.cache.shrink()
                 self.cache.destroy()
+                self.settle()
                 self.m.drain_pages()
                 self.m.validate()
                 assert self.m.buddyinfo() == self.boot
@@ -173,5 +177,20 @@ class SheafSlabCacheModel(SlabCacheModel):
     CONFIG = dict(SMALL_CONFIG, **SHEAVES)
 
 
+class ClassicSlabCacheModel(SlabCacheModel):
+    CONFIG = dict(SMALL_CONFIG, slab="slab")
+
+    def settle(self):
+        # an OFF_SLAB cache's freelists were kmalloc objects: their slabs stay
+        # with the kmalloc caches (arrays, free lists) until those are shrunk
+        self.m.quiesce()
+
+
+class SlobSlabCacheModel(SlabCacheModel):
+    CONFIG = dict(SMALL_CONFIG, slab="slob")
+
+
 TestSlabCache = SlabCacheModel.TestCase
+TestSlabCacheSLAB = ClassicSlabCacheModel.TestCase
+TestSlabCacheSLOB = SlobSlabCacheModel.TestCase
 TestSlabCacheSheaves = SheafSlabCacheModel.TestCase

@@ -1,4 +1,4 @@
-"""vmalloc through Python (SPEC §4): areas, aliasing with the direct map,
+"""vmalloc through Python: areas, aliasing with the direct map,
 guard pages, bad input (nothing changes), reports in the kernel's format,
 placement (vmalloc_32, nodes), the vmalloc_size= key, two threads."""
 import os
@@ -11,7 +11,7 @@ import pytest
 from libmm import CorruptionError, Machine
 
 PAGE = 4096
-# /proc/vmallocinfo line (reference §7.5)
+# /proc/vmallocinfo line
 LINE = re.compile(r"^0x[0-9a-f]{16}-0x[0-9a-f]{16} +\d+ \S+( pages=\d+)?"
                   r"( vmalloc| vmap)( N\d+=\d+)*$")
 UNPURGED = re.compile(r"^0x[0-9a-f]{16}-0x[0-9a-f]{16} +\d+ unpurged vm_area$")

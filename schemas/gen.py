@@ -17,10 +17,10 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MIGRATETYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"]
+MIGRATETYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"]
 OPS = ["alloc_pages", "free_pages", "kmalloc", "krealloc", "kfree", "cache_create",
        "cache_alloc", "cache_free", "cache_destroy", "vmalloc", "vfree", "fault", "unmap", "pin",
-       "unpin", "compact"]
+       "unpin", "compact", "cma_alloc", "cma_release", "contig_alloc", "contig_free"]
 
 
 def integer(desc, minimum=0):
@@ -106,7 +106,7 @@ CENSUS = obj({
                    "indices)"),
     "map": obj({
         "pfn": array(integer("pfn"), "first page frame of each pageblock"),
-        "type": string("one letter per pageblock: U M R H I (its migratetype)"),
+        "type": string("one letter per pageblock: U M R H C I (its migratetype)"),
         "mixed": string("one character per pageblock: 1 mixed, 0 not"),
         "free": array(integer("pages"), "free pages per pageblock"),
         "unmovable": array(integer("pages"), "unmovable allocated pages per pageblock"),

@@ -212,6 +212,12 @@ def tick(m, n):
     _check_rc(m, lib.mm_tick(m, _uint(n, "tick count", 1 << 40)))
 
 
+def slabinfo_write(m, line):
+    if not isinstance(line, str):
+        raise TypeError("slabinfo_write takes a str, not %s" % type(line).__name__)
+    _check_rc(m, lib.mm_slabinfo_write(m, line.encode()))
+
+
 def pfn_zone(m, pfn):
     node, zone = ffi.new("int *"), ffi.new("int *")
     _check_rc(m, lib.mm_pfn_zone(m, _uint(pfn, "pfn", ULONG_MAX), node, zone))

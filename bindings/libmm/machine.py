@@ -21,9 +21,10 @@ from .gfp import to_gfp
 from .vmalloc import VmallocMixin
 from .slab import SlabMixin                 # slab/kmalloc
 from .process import MovableMixin           # processes, migration, compaction
+from .cma import CmaMixin                   # CMA, contiguous ranges
 
 ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
-MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
+MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate")
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 
 
@@ -112,7 +113,7 @@ def zone_index(zone):
                          % (zone, ", ".join(ZONE_NAMES))) from None
 
 
-class Machine(VmallocMixin, SlabMixin, MovableMixin):
+class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
     """One simulated machine: Machine(config=None, **keywords)."""
 
     def __init__(self, config=None, **keywords):
@@ -124,6 +125,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin):
         self._h = ll.create(self._config_text)
         self._max_order = ll.scalar(self._h, "mm_max_order")
         self._sites = ll.Sites(self._h)
+        self._has_cma = lib.mm_cma_area_count(self._h) > 0
 
     # ---- lifetime ---------------------------------------------------
 
@@ -330,10 +332,16 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin):
             "lowmem_reserve": list(info.lowmem_reserve),
             "nr_free": list(info.nr_free)[:orders],
             "nr_free_mt": {mt: list(info.nr_free_mt[i])[:orders]
-                           for i, mt in enumerate(MIGRATETYPES)},
+                           for i, mt in enumerate(MIGRATETYPES) if self._has_mt(i)},
             "nr_pageblocks": {mt: info.nr_pageblocks[i]
-                              for i, mt in enumerate(MIGRATETYPES)},
+                              for i, mt in enumerate(MIGRATETYPES) if self._has_mt(i)},
+            "cma_pages": info.cma_pages, "nr_free_cma": info.nr_free_cma,
         }
+
+    def _has_mt(self, i):
+        """The CMA migratetype exists on machines with CMA areas (the
+        kernel's CONFIG_CMA): its reports show the column only then."""
+        return i != lib.MM_MIGRATE_CMA or self._has_cma
 
     def zone(self, node, zone):
         """One zone's dict (see zones)."""
@@ -367,6 +375,12 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin):
         every CPU: per-CPU high marks decay, idle remote lists drain; then
         kcompactd wakes once (kcompactd=tick)."""
         ll.tick(self.handle, n)
+
+    def slabinfo_write(self, line, cpu=0):
+        """Write "name limit batchcount shared" to /proc/slabinfo: SLAB's
+        tunables (slab=slab machines only), from CPU cpu."""
+        with self.on_cpu(cpu):
+            ll.slabinfo_write(self.handle, line)
 
     def prefault_info(self, cpu=None):
         """What populating simulated RAM ahead of use cost (``prefault=``):

@@ -345,9 +345,10 @@ def plot_timeline(doc, path, label=None):
     return _finish(fig, axes, "timeline: " + _title(doc, label), path)
 
 
-MT_COLOURS = {"U": "#d62728", "M": "#2ca02c", "R": "#1f77b4", "H": "#9467bd", "I": "#7f7f7f"}
+MT_COLOURS = {"U": "#d62728", "M": "#2ca02c", "R": "#1f77b4", "H": "#9467bd", "C": "#ff7f0e",
+              "I": "#7f7f7f"}
 MT_NAMES = {"U": "Unmovable", "M": "Movable", "R": "Reclaimable", "H": "HighAtomic",
-            "I": "Isolate"}
+            "C": "CMA", "I": "Isolate"}
 
 
 def plot_pageblock_map(doc, path, label=None):
@@ -390,7 +391,7 @@ def plot_pageblock_map(doc, path, label=None):
     pfn0 = mp["pfn"][0] if mp.get("pfn") else 0
     ax.set_xlabel("pageblocks in PFN order from pfn %#x, %d per row (2^%d pages each)"
                   % (pfn0, cols, census["pageblock_order"]), fontsize=8)
-    handles = [Patch(facecolor=MT_COLOURS[k], label=MT_NAMES[k]) for k in "UMR"
+    handles = [Patch(facecolor=MT_COLOURS[k], label=MT_NAMES[k]) for k in "UMRHCI"
                if k in mp["type"]]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="mixed"))
     ax.legend(handles=handles, fontsize=7, ncol=len(handles), loc="lower left",

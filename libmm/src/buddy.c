@@ -8,8 +8,9 @@
  * decision is made).
  *
  * Fallback.  __rmqueue() runs modes in order of fragmentation risk, as
- * 6.15+: NORMAL (__rmqueue_smallest of the requested type), CMA (no CMA
- * areas yet: the mode exists for them), CLAIM (__rmqueue_claim: from the top
+ * 6.15+: NORMAL (__rmqueue_smallest of the requested type), CMA
+ * (__rmqueue_cma_fallback: the MIGRATE_CMA lists, for ALLOC_CMA - movable -
+ * requests), CLAIM (__rmqueue_claim: from the top
  * order down while should_try_claim_block() allows, try_to_claim_block()
  * counts the pageblock's free and compatible pages first and moves and
  * retypes it only when they reach half of it - else it moves nothing) and
@@ -23,6 +24,20 @@
  * requester's lists before the half-a-pageblock test, with freelist hygiene
  * (6.10-6.14) counted first and split on its own type's lists when not
  * claimed.
+ *
+ * CMA.  Before the modes, the balancing rule of cma_balance= (6.18's
+ * __rmqueue: CMA first when free CMA pages are more than half of the
+ * zone's free pages; "fallback": never first, the rule before 5.7;
+ * "first": always) for ALLOC_CMA requests of a zone with free CMA pages.
+ * CMA pageblocks are not mergeable: never claimed, stolen, reserved as
+ * HIGHATOMIC, nor merged with other types' blocks at >= pageblock_order.
+ * nr_free_cma counts the pages on the CMA lists (NR_FREE_CMA_PAGES, inside
+ * NR_FREE_PAGES); nocma_unusable = the HIGHATOMIC term + nr_free_cma, the
+ * fast path's one load.  init_cma_reserved_pageblock() types an area's
+ * pageblocks at boot (cma.c).  Isolation for alloc_contig_range
+ * (start_isolate_page_range, ISOLATE_MODE_CMA) takes CMA pageblocks
+ * whatever they hold; test_pages_isolated() and find_large_buddy() serve
+ * contig.c.
  *
  * Freelist hygiene (pa_freelist_hygiene, 6.10+).  Every free block sits on
  * the list of its pageblock's type (get_pageblock_migratetype(): Isolate
@@ -58,11 +73,11 @@
  *     hold exactly the free blocks of isolated pageblocks;
  *   - free_area[o].nr_free == sum(nr_free_mt[]) == blocks on its lists;
  *   - nr_free_pages == pages on every list but ISOLATE; nr_free_highatomic
- *     == pages on the HIGHATOMIC lists;
+ *     == pages on the HIGHATOMIC lists, nr_free_cma on the CMA lists;
  *   - nr_reserved_highatomic == pageblocks typed HIGHATOMIC * their size.
  * Merging: buddy PFN = pfn ^ (1 << order); never across the zone's span,
  * and never at >= pageblock_order between an unmergeable type (HIGHATOMIC,
- * ISOLATE) and another type.
+ * CMA, ISOLATE) and another type.
  *
  * A block leaving the lists for a caller passes expand(), which calls
  * prefault_pageblock(): with prefault=pageblock the first one out of a
@@ -80,7 +95,7 @@
 #include "internal.h"
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
 };
 
 /* fallbacks[requested][i]: where to look when the requested list is empty */
@@ -95,16 +110,25 @@ static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
 /* NR_FREE_PAGES and nr_free_highatomic follow every block that joins or
  * leaves a list (account_freepages() of 6.10+).  NR_FREE_PAGES_BLOCKS is
  * summed from the per-list counts when it is read (mm_zone_info). */
+static __noinline void account_freepages_special(struct zone *z, long nr, int mt)
+{
+	if (mt == MIGRATE_ISOLATE)
+		return;
+	WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
+	if (mt == MIGRATE_CMA)
+		WRITE_ONCE(z->nr_free_cma, z->nr_free_cma + nr);
+	else
+		WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
+	zone_update_unusable(z);
+}
+
 static inline void account_freepages(struct zone *z, long nr, int mt)
 {
 	if (likely(mt < MIGRATE_HIGHATOMIC)) {
 		WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
 		return;
 	}
-	if (mt == MIGRATE_ISOLATE)
-		return;
-	WRITE_ONCE(z->nr_free_pages, z->nr_free_pages + nr);
-	WRITE_ONCE(z->nr_free_highatomic, z->nr_free_highatomic + nr);
+	account_freepages_special(z, nr, mt);
 }
 
 static inline void add_to_free_list(struct page *page, struct zone *z, unsigned order,
@@ -643,7 +667,14 @@ static __noinline struct page *rmqueue_fallback_modes(struct zone *z, unsigned o
 	switch (*mode) {
 	case RMQUEUE_NORMAL:            /* its lists were empty */
 		/* fall through */
-	case RMQUEUE_CMA:               /* MIGRATE_CMA lists: none yet */
+	case RMQUEUE_CMA:               /* __rmqueue_cma_fallback() */
+		if (alloc_flags & ALLOC_CMA) {
+			page = __rmqueue_smallest(z, order, MIGRATE_CMA);
+			if (page) {
+				*mode = RMQUEUE_CMA;
+				return page;
+			}
+		}
 		/* fall through */
 	case RMQUEUE_CLAIM:
 		if (!(z->mm->pa & PA_CLAIM_STEAL))
@@ -666,14 +697,37 @@ static __noinline struct page *rmqueue_fallback_modes(struct zone *z, unsigned o
 	return NULL;
 }
 
+/* The CMA balancing rule at the top of __rmqueue() (cma_balance=): may an
+ * ALLOC_CMA request take CMA pages before its own lists?  half (5.7+):
+ * when free CMA pages are more than half of the zone's free pages. */
+static __noinline struct page *rmqueue_cma_first(struct zone *z, unsigned order)
+{
+	switch (z->mm->cfg.cma_balance) {
+	case CMA_BALANCE_HALF:
+		if (z->nr_free_cma <= z->nr_free_pages / 2)
+			return NULL;
+		break;
+	case CMA_BALANCE_FALLBACK:
+		return NULL;
+	}
+	return __rmqueue_smallest(z, order, MIGRATE_CMA);
+}
+
 /* zone->lock held.  One block of the requested order, the cheapest way
  * first; *mode remembers where the last call found one (rmqueue_bulk()
  * keeps it across a refill, everyone else starts at RMQUEUE_NORMAL).
- * The requested type's own lists are tried inline. */
+ * The requested type's own lists are tried inline; a zone without free
+ * CMA pages pays one test for the balancing rule. */
 static inline struct page *rmqueue_modes(struct zone *z, unsigned order, int mt,
 					 unsigned alloc_flags, enum rmqueue_mode *mode,
 					 struct mm_cpu *cpu)
 {
+	if (unlikely(z->nr_free_cma) && (alloc_flags & ALLOC_CMA)) {
+		struct page *page = rmqueue_cma_first(z, order);
+
+		if (page)
+			return page;
+	}
 	if (likely(*mode == RMQUEUE_NORMAL)) {
 		struct page *page = __rmqueue_smallest(z, order, mt);
 
@@ -750,6 +804,7 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, unsigned or
 	if (order >= m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE)) {
 		change_pageblock_range(z, pfn, order, MIGRATE_HIGHATOMIC);
 		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic + (1ul << order));
+		zone_update_unusable(z);
 	} else {
 		if (move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC) < 0 &&
 		    (m->pa & PA_FREELIST_HYGIENE))
@@ -757,6 +812,7 @@ void reserve_highatomic_pageblock(struct zone *z, struct page *page, unsigned or
 		set_pageblock_migratetype(z, pfn, MIGRATE_HIGHATOMIC);
 		WRITE_ONCE(z->nr_reserved_highatomic,
 			   z->nr_reserved_highatomic + m->pageblock_nr_pages);
+		zone_update_unusable(z);
 	}
 	count_vm_events(cpu, HIGHATOMIC_RESERVE, 1);
 out:
@@ -787,6 +843,7 @@ static bool __unreserve_one(struct zone *z, int mt)
 		if (size > z->nr_reserved_highatomic)
 			size = z->nr_reserved_highatomic;
 		WRITE_ONCE(z->nr_reserved_highatomic, z->nr_reserved_highatomic - size);
+		zone_update_unusable(z);
 		if (o >= m->pageblock_order && (m->pa & PA_FREELIST_HYGIENE)) {
 			move_to_free_list(page, z, o, mt);
 			change_pageblock_range(z, pfn, o, mt);
@@ -869,8 +926,10 @@ unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned or
  */
 
 /* A free block larger than a pageblock that covers pfn is split into
- * pageblock-sized blocks, so that one pageblock can change lists alone. */
-static void isolate_split_buddy(struct zone *z, unsigned long pfn)
+ * pageblock-sized blocks, so that one pageblock can change lists alone
+ * (only_isolated: only a block on the ISOLATE lists - undo leaves a block
+ * of other lists whole, as the kernel's unset_migratetype_isolate does). */
+static void isolate_split_buddy(struct zone *z, unsigned long pfn, bool only_isolated)
 {
 	struct mm *m = z->mm;
 
@@ -879,9 +938,14 @@ static void isolate_split_buddy(struct zone *z, unsigned long pfn)
 		struct page *hp = pfn_to_page(m, head);
 		int mt;
 
-		if (!zone_spans_pfn(z, head) || !(hp->flags & PG_buddy) || hp->private != o)
+		/* a page on a per-CPU list of a CPU that has not drained yet
+		 * may be changing: only PG_buddy (zone->lock) decides */
+		if (!zone_spans_pfn(z, head) || !(READ_ONCE(hp->flags) & PG_buddy) ||
+		    READ_ONCE(hp->private) != o)
 			continue;
 		mt = (int)hp->index;
+		if (only_isolated && mt != MIGRATE_ISOLATE)
+			return;
 		del_page_from_free_list(hp, z, o);
 		for (unsigned long p = head; p < head + (1ul << o); p += m->pageblock_nr_pages)
 			add_to_free_list(pfn_to_page(m, p), z, m->pageblock_order, mt, true);
@@ -889,21 +953,27 @@ static void isolate_split_buddy(struct zone *z, unsigned long pfn)
 	}
 }
 
-/* has_unmovable_pages(): an allocated page in the pageblock without movable
- * contents; its pfn, or 0 if there is none (pfn 0 itself cannot be the
- * answer of a pageblock starting elsewhere; for pageblock 0 we report 1). */
-static unsigned long has_unmovable_pages(struct zone *z, unsigned long start)
+/* has_unmovable_pages(): an allocated block of the pageblock at start that
+ * overlaps [from, to) and has no movable contents; its pfn, or 0 if there
+ * is none (pfn 0 itself cannot be the answer of a pageblock starting
+ * elsewhere; for pageblock 0 we report 1).  A CMA pageblock isolated for
+ * a CMA allocation (ISOLATE_MODE_CMA, PB_ISOLATE_MODE_CMA_ALLOC) counts as
+ * movable whatever it holds: alloc_contig_range finds out later. */
+static unsigned long has_unmovable_pages(struct zone *z, unsigned long start, unsigned long from,
+					 unsigned long to, int mode)
 {
 	struct mm *m = z->mm;
 
-	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages;) {
+	if (mode == ISOLATE_MODE_CMA && get_pageblock_migratetype(z, start) == MIGRATE_CMA)
+		return 0;
+	for (unsigned long pfn = start; pfn < start + m->pageblock_nr_pages && pfn < to;) {
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned long flags = READ_ONCE(p->flags);
 
 		if (flags & (PG_buddy | PG_pcp)) {
 			pfn += 1ul << p->private;
 		} else if (p->_refcount > 0) {
-			if (!(flags & PG_lru))
+			if (!(flags & PG_lru) && pfn + (1ul << p->private) > from)
 				return pfn ? pfn : 1;
 			pfn += 1ul << p->private;
 		} else {
@@ -913,23 +983,23 @@ static unsigned long has_unmovable_pages(struct zone *z, unsigned long start)
 	return 0;
 }
 
-static int set_migratetype_isolate(struct zone *z, unsigned long start)
+/* 0, or -EBUSY with *bad = the first pfn that stops it. */
+static int set_migratetype_isolate(struct zone *z, unsigned long start, unsigned long from,
+				   unsigned long to, int mode, unsigned long *bad)
 {
-	unsigned long bad;
-
 	zone_lock(z);
+	*bad = 0;
 	if (get_pageblock_migratetype(z, start) == MIGRATE_ISOLATE) {
 		zone_unlock(z);
-		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
-				"is already isolated", start);
+		*bad = start;
+		return -EBUSY;
 	}
-	bad = has_unmovable_pages(z, start);
-	if (bad) {
+	*bad = has_unmovable_pages(z, start, from, to, mode);
+	if (*bad) {
 		zone_unlock(z);
-		return mm_error(z->mm, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
-				"holds an unmovable page at pfn %#lx", start, bad);
+		return -EBUSY;
 	}
-	isolate_split_buddy(z, start);
+	isolate_split_buddy(z, start, false);
 	__move_freepages_block(z, start, MIGRATE_ISOLATE);
 	__set_pageblock_bits(z, start, PB_EFFECTIVE, MIGRATE_ISOLATE);
 	WRITE_ONCE(z->nr_isolate_pageblock, z->nr_isolate_pageblock + 1);
@@ -951,7 +1021,7 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long start, int m
 		zone_unlock(z);
 		return;
 	}
-	isolate_split_buddy(z, start);
+	isolate_split_buddy(z, start, true);
 	__set_pageblock_bits(z, start, PB_EFFECTIVE, (unsigned)get_pageblock_type_bits(z, start));
 	if (mt >= 0)
 		set_pageblock_migratetype(z, start, mt);
@@ -961,7 +1031,7 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long start, int m
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned order;
 
-		if (!(p->flags & PG_buddy) || p->index != MIGRATE_ISOLATE)
+		if (!(READ_ONCE(p->flags) & PG_buddy) || p->index != MIGRATE_ISOLATE)
 			continue;
 		order = (unsigned)p->private;
 		del_page_from_free_list(p, z, order);
@@ -998,6 +1068,96 @@ static struct zone *isolate_range_zone(struct mm *m, const char *fn, unsigned lo
 	return z;
 }
 
+/* start_isolate_page_range() for the callers inside libmm: [start, end)
+ * in one zone, any alignment (the pageblocks covering it are isolated; only
+ * pages inside the range are checked); 0, or -EBUSY with *bad = the pfn
+ * that stopped it (the pageblocks isolated by then are undone).  Nothing
+ * is logged, nothing drained (alloc_contig_range drains next). */
+int start_isolate_page_range(struct mm *m, unsigned long start, unsigned long end, int mode,
+			     unsigned long *bad)
+{
+	struct zone *z = pfn_zone(m, start);
+	unsigned long first = start & ~(m->pageblock_nr_pages - 1);
+
+	for (unsigned long pfn = first; pfn < end; pfn += m->pageblock_nr_pages) {
+		int ret = set_migratetype_isolate(z, pfn, start, end, mode, bad);
+
+		if (ret) {
+			for (unsigned long p = first; p < pfn; p += m->pageblock_nr_pages)
+				unset_migratetype_isolate(z, p, -1);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void undo_isolate_page_range(struct mm *m, unsigned long start, unsigned long end)
+{
+	struct zone *z = pfn_zone(m, start);
+
+	for (unsigned long pfn = start & ~(m->pageblock_nr_pages - 1); pfn < end;
+	     pfn += m->pageblock_nr_pages)
+		unset_migratetype_isolate(z, pfn, -1);
+}
+
+/* test_pages_isolated(): the first pfn of [start, end) that is not free on
+ * an ISOLATE list (end when there is none).  Takes zone->lock. */
+unsigned long test_pages_isolated(struct mm *m, unsigned long start, unsigned long end)
+{
+	struct zone *z = pfn_zone(m, start);
+	unsigned long pfn;
+
+	zone_lock(z);
+	for (pfn = start; pfn < end;) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		if (!zone_spans_pfn(z, pfn) || !(READ_ONCE(p->flags) & PG_buddy) ||
+		    p->index != MIGRATE_ISOLATE)
+			break;
+		pfn += 1ul << p->private;
+	}
+	zone_unlock(z);
+	return pfn < end ? pfn : end;
+}
+
+/* find_large_buddy(): the head of the free block holding pfn (pfn itself
+ * when it heads one or is not free).  zone->lock held, or the pageblock
+ * isolated. */
+unsigned long find_large_buddy(struct zone *z, unsigned long pfn)
+{
+	struct mm *m = z->mm;
+
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		unsigned long head = pfn & ~((1ul << o) - 1);
+		struct page *hp = pfn_to_page(m, head);
+
+		if (!zone_spans_pfn(z, head))
+			break;
+		if ((READ_ONCE(hp->flags) & PG_buddy) && hp->private >= o)
+			return head;
+	}
+	return pfn;
+}
+
+/* cma_activate_area's init_cma_reserved_pageblock(): at boot, before
+ * anything is allocated, the free pageblock at pfn becomes MIGRATE_CMA and
+ * its pages join the CMA lists (the kernel frees them there). */
+void init_cma_reserved_pageblock(struct zone *z, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(z->mm, pfn);
+	unsigned order;
+
+	zone_lock(z);
+	isolate_split_buddy(z, pfn, false);
+	move_freepages_block(z, pfn, MIGRATE_CMA);
+	/* freed again, it merges with the CMA pageblock before it */
+	order = (unsigned)page->private;
+	del_page_from_free_list(page, z, order);
+	__free_one_page(z, page, pfn, order, MIGRATE_CMA);
+	z->cma_pages += z->mm->pageblock_nr_pages;
+	zone_unlock(z);
+}
+
 int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
 				int migratetype)
 {
@@ -1005,16 +1165,21 @@ int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned 
 		return -EINVAL;
 	struct zone *z = isolate_range_zone(m, "start_isolate_page_range", &start_pfn, &end_pfn,
 					    migratetype);
+	unsigned long bad;
 	int ret = 0;
 
 	if (!z)
 		return -EINVAL;
 	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn += m->pageblock_nr_pages) {
-		ret = set_migratetype_isolate(z, pfn);
+		ret = set_migratetype_isolate(z, pfn, pfn, pfn + m->pageblock_nr_pages, 0, &bad);
 		if (ret) {
 			for (unsigned long p = start_pfn; p < pfn; p += m->pageblock_nr_pages)
 				unset_migratetype_isolate(z, p, migratetype);
-			return ret;
+			if (bad == pfn && get_pageblock_migratetype(z, pfn) == MIGRATE_ISOLATE)
+				return mm_error(m, EBUSY, "start_isolate_page_range: pageblock at "
+						"pfn %#lx is already isolated", pfn);
+			return mm_error(m, EBUSY, "start_isolate_page_range: pageblock at pfn %#lx "
+					"holds an unmovable page at pfn %#lx", pfn, bad);
 		}
 	}
 	drain_all_pages(m);     /* per-CPU pages of these blocks join the ISOLATE lists */
@@ -1041,24 +1206,8 @@ int mm_test_pages_isolated(struct mm *m, unsigned long start_pfn, unsigned long 
 {
 	if (!m)
 		return -EINVAL;
-	struct zone *z;
-	unsigned long pfn;
-
 	if (start_pfn >= end_pfn || end_pfn > m->nr_pages)
 		return mm_error(m, EINVAL, "test_pages_isolated: bad pfn range [%#lx, %#lx)",
 				start_pfn, end_pfn);
-	z = pfn_zone(m, start_pfn);
-	zone_lock(z);
-	for (pfn = start_pfn; pfn < end_pfn;) {
-		struct page *p = pfn_to_page(m, pfn);
-
-		if (!zone_spans_pfn(z, pfn) || !(p->flags & PG_buddy) ||
-		    p->index != MIGRATE_ISOLATE)
-			break;
-		pfn += 1ul << p->private;
-	}
-	zone_unlock(z);
-	if (pfn < end_pfn)
-		return -EBUSY;
-	return 0;
+	return test_pages_isolated(m, start_pfn, end_pfn) < end_pfn ? -EBUSY : 0;
 }

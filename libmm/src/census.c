@@ -4,7 +4,8 @@
  * - free pages, allocated pages by the migratetype their GFP asked for,
  * slab and vmalloc pages - and whether it is "mixed" the way
  * pagetypeinfo's page_owner section counts it (an allocation whose
- * migratetype is not the pageblock's); with page_owner=1 the call site
+ * migratetype is not the pageblock's: in a CMA pageblock any allocation,
+ * counted with the Movable ones); with page_owner=1 the call site
  * with the most unmovable or reclaimable pages in a mixed block (its
  * polluter: what compaction cannot move out of it).  Plus the
  * free ranges a huge page could use: free 2 MiB (pageblock) blocks and
@@ -31,7 +32,7 @@ enum { CN_FREE, CN_UNMOVABLE, CN_MOVABLE, CN_RECLAIMABLE, CN_SLAB, CN_VMALLOC, C
 static const char *const cn_names[CN_NR] = {
 	"free", "unmovable", "movable", "reclaimable", "slab", "vmalloc",
 };
-static const char mt_letters[MIGRATE_TYPES + 1] = "UMRHI";
+static const char mt_letters[MIGRATE_TYPES + 1] = "UMRHCI";
 
 struct cn_block {
 	unsigned long pfn;
@@ -101,7 +102,7 @@ static void cn_block(struct mm *m, struct zone *z, unsigned long pb, struct cn_b
 		       mt == MIGRATE_MOVABLE ? CN_MOVABLE :
 		       mt == MIGRATE_RECLAIMABLE ? CN_RECLAIMABLE : CN_UNMOVABLE;
 		b->pages[kind] += (unsigned)n;
-		if (mt != b->mt && b->mt < MIGRATE_HIGHATOMIC)
+		if (mt != b->mt)                /* a CMA block: any allocation */
 			b->mixed = true;
 		if (mt != MIGRATE_MOVABLE) {    /* what keeps the block from being defragmented */
 			unsigned long site = page_owner_site(m, pfn);
@@ -173,6 +174,13 @@ static size_t cn_polluter_index(struct cn_polluter *p, size_t *np, size_t cap, u
 	return i;
 }
 
+/* The column a mixed pageblock counts in: its own type's, a CMA block's
+ * in Movable's (pagetypeinfo_showmixedcount_print()). */
+static int cn_mixed_type(int mt)
+{
+	return mt == MIGRATE_CMA ? MIGRATE_MOVABLE : mt;
+}
+
 static int cn_cmp_polluter(const void *a, const void *b)
 {
 	const struct cn_polluter *x = a, *y = b;
@@ -199,7 +207,7 @@ void census_json(struct mm *m, struct strbuf *sb)
 	}
 	for (size_t i = 0; i < n; i++) {
 		blocks[v[i].mt]++;
-		mixed[v[i].mt] += v[i].mixed;
+		mixed[cn_mixed_type(v[i].mt)] += v[i].mixed;
 		for (int k = 0; k < CN_NR; k++)
 			totals[k] += v[i].pages[k];
 		free_2m += v[i].pages[CN_FREE] == m->pageblock_nr_pages;

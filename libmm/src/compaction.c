@@ -282,7 +282,7 @@ static bool reset_isolation_pfn(struct zone *z, unsigned long pfn,
 		return false;
 	if (check_source && check_target && !get_pageblock_skip(z, start))
 		return true;
-	if (!check_source && check_target && get_pageblock_migratetype(z, start) != MIGRATE_MOVABLE)
+	if (!check_source && check_target && !is_migrate_movable(get_pageblock_migratetype(z, start)))
 		return false;
 	for (unsigned long p = start; p < end; p += 1ul << PAGE_ALLOC_COSTLY_ORDER) {
 		unsigned long flags = READ_ONCE(pfn_to_page(m, p)->flags);
@@ -447,7 +447,7 @@ static bool suitable_migration_target(struct compact_control *cc, unsigned long 
 		return false;
 	if (mt == MIGRATE_ISOLATE)
 		return false;
-	return cc->ignore_block_suitable || mt == MIGRATE_MOVABLE;
+	return cc->ignore_block_suitable || is_migrate_movable(mt);
 }
 
 static void isolate_freepages(struct compact_control *cc)
@@ -714,7 +714,7 @@ static bool suitable_migration_source(struct compact_control *cc, unsigned long 
 		return true;
 	block_mt = get_pageblock_migratetype(cc->zone, pfn);
 	if (cc->migratetype == MIGRATE_MOVABLE)
-		return block_mt == MIGRATE_MOVABLE;
+		return is_migrate_movable(block_mt);
 	return block_mt == cc->migratetype;
 }
 

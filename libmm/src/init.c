@@ -1,11 +1,15 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
  * layer's init in bottom-up order (machine -> fault injection -> zones ->
- * buddy -> pcp -> vmalloc -> slab; page_owner's records with the machine), like the kernel's mm_core_init(), and
- * their exits in reverse.  A destroy from inside one of the machine's own
+ * buddy -> CMA areas -> pcp -> vmalloc -> slab -> kmalloc caches; page_owner's
+ * records with the machine), like the kernel's mm_core_init() (CMA areas
+ * activated right after the buddy lists exist) and kmem_cache_init()'s
+ * create_kmalloc_caches(), and their exits in reverse.  A destroy from
+ * inside one of the machine's own
  * constructors or report callbacks is refused.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -25,6 +29,8 @@ void mm_destroy(struct mm *m)
 	}
 	compaction_exit(m);
 	process_exit_all(m);
+	cma_exit(m);
+	contig_exit(m);
 	migrate_exit(m);
 	slab_exit(m);
 	vmalloc_exit(m);
@@ -62,10 +68,23 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	}
 	for (int id = 0; id < m->nr_zones; id++)
 		buddy_init_zone(zone_by_id(m, id));
+	/* CMA areas take their pageblocks before anything is allocated */
+	if (contig_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for contiguous ranges", errlen - 1);
+		goto fail;
+	}
+	if (cma_init(m, err, errlen))
+		goto fail;
 	if (vmalloc_init(m, err, errlen))
 		goto fail;
 	if (slab_init(m, err, errlen))
 		goto fail;
+	if (m->slab && kmalloc_init(m)) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot create the kmalloc caches");
+		goto fail;
+	}
 	if (migrate_init(m) || compaction_init(m)) {
 		if (err && errlen)
 			strncpy(err, "out of memory for migration and compaction state", errlen - 1);

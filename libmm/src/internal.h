@@ -304,6 +304,28 @@ static inline long highatomic_unusable(const struct zone *z)
 	return (long)READ_ONCE(*z->highatomic_unusable);
 }
 
+/* nocma_unusable follows its two terms (zone->lock held, or boot). */
+static inline void zone_update_unusable(struct zone *z)
+{
+	WRITE_ONCE(z->nocma_unusable, READ_ONCE(*z->highatomic_unusable) + z->nr_free_cma);
+}
+
+/* __zone_watermark_unusable_free() (6.18): the free pages a request cannot
+ * use - 2^order - 1, the HIGHATOMIC ones unless it has reserve rights, and
+ * the free CMA pages unless it may use CMA (ALLOC_CMA). */
+static inline long zone_unusable_free(const struct zone *z, unsigned order, unsigned alloc_flags)
+{
+	long unusable = (1l << order) - 1;
+
+	/* nocma_unusable is the sum of both terms, kept up to date */
+	if (likely(!(alloc_flags & ALLOC_RESERVES)))
+		unusable += (alloc_flags & ALLOC_CMA) ? highatomic_unusable(z)
+						      : (long)READ_ONCE(z->nocma_unusable);
+	else if (!(alloc_flags & ALLOC_CMA))
+		unusable += (long)READ_ONCE(z->nr_free_cma);
+	return unusable;
+}
+
 /* ZONE_BELOW_HIGH, and with it the watermark the fast path checks. */
 static inline void zone_set_below_high(struct zone *z, int below)
 {
@@ -323,7 +345,7 @@ void free_one_page(struct zone *z, unsigned long pfn, unsigned order);
  * the last call ended in. */
 enum rmqueue_mode {
 	RMQUEUE_NORMAL,         /* the requested migratetype's lists */
-	RMQUEUE_CMA,            /* MIGRATE_CMA (none yet) */
+	RMQUEUE_CMA,            /* MIGRATE_CMA (ALLOC_CMA requests) */
 	RMQUEUE_CLAIM,          /* claim a fallback type's pageblock */
 	RMQUEUE_STEAL,          /* take one block of another type */
 };
@@ -341,6 +363,18 @@ bool unreserve_highatomic_pageblock(struct mm *m, struct zone **zonelist,
  * this order; -1 if none, -2 when claimable and claiming is not worth it */
 int find_suitable_fallback(struct zone *z, unsigned order, int mt, bool claimable);
 unsigned long __isolate_free_page(struct zone *z, struct page *page, unsigned order);
+/* Page isolation for alloc_contig_range (mm/page_isolation.c): the
+ * pageblocks covering [start, end) of one zone; ISOLATE_MODE_CMA
+ * (PB_ISOLATE_MODE_CMA_ALLOC) lets CMA pageblocks be isolated whatever they
+ * hold.  Nothing is logged: the caller says why. */
+#define ISOLATE_MODE_OTHER 0
+#define ISOLATE_MODE_CMA   1
+int  start_isolate_page_range(struct mm *m, unsigned long start, unsigned long end, int mode,
+			      unsigned long *bad);
+void undo_isolate_page_range(struct mm *m, unsigned long start, unsigned long end);
+unsigned long test_pages_isolated(struct mm *m, unsigned long start, unsigned long end);
+unsigned long find_large_buddy(struct zone *z, unsigned long pfn);
+void init_cma_reserved_pageblock(struct zone *z, unsigned long pfn);
 
 /* Direct compaction's capture_control (compaction.c): a block of the
  * wanted order freed in the compacted zone goes straight to the compactor
@@ -421,6 +455,12 @@ static inline bool migratetype_is_mergeable(int mt)
 	return mt < MIGRATE_PCPTYPES;
 }
 
+/* is_migrate_movable(): MOVABLE or CMA - pageblocks whose pages can move */
+static inline bool is_migrate_movable(int mt)
+{
+	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
+}
+
 /* ---- pcp.c: per-CPU page lists --------------------------------------- */
 int  pcp_init(struct mm *m);
 void pcp_exit(struct mm *m);
@@ -457,6 +497,6 @@ unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
 
 /* ---- validate.c ------------------------------------------------------- */
-int validate_zone(struct zone *z, struct strbuf *err);
+int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig);
 
 #endif /* LIBMM_INTERNAL_H */

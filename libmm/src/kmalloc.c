@@ -1,13 +1,15 @@
 /*
- * kmalloc.c - the kmalloc family on top of slab.c (mm/slab_common.c,
- * include/linux/slab.h).
+ * kmalloc.c - the kmalloc family on top of the slab layer (mm/slab_common.c,
+ * include/linux/slab.h): it calls slab_common.c's entries, the inlined
+ * fast paths of slub.h, and asks the cache's allocator (s->ops) about an
+ * object (ksize, krealloc).
  *
  * Owns: the kmalloc cache table m->slab->kmalloc_caches[type][index] and
  * large kmalloc pages.
  *
  *   index: 3..13 hold 2^index bytes (kmalloc-8 .. kmalloc-8k); index 1 is
- *          kmalloc-96 and 2 kmalloc-192.  Sizes <= 192 go through
- *          size_index[(size - 1) / 8], larger ones through fls(size - 1).
+ *          kmalloc-96 and 2 kmalloc-192 (kmalloc_index() in slab.h, shared
+ *          with the sheaves' capacity).
  *   type:  KMALLOC_NORMAL "kmalloc-N", KMALLOC_RECLAIM "kmalloc-rcl-N"
  *          (__GFP_RECLAIMABLE), KMALLOC_DMA "dma-kmalloc-N" (__GFP_DMA).
  *   large: sizes above 8 KiB are compound pages straight from the page
@@ -24,7 +26,7 @@
  * refuses (impossible zone modifiers, movable + reclaimable) is refused
  * here too - the common GFP takes one test.  The caches are created at
  * boot, never merged with each other and never destroyed before the machine.
- * No locks of its own: slab.c and the page allocator do the locking.
+ * No locks of its own: the slab layer and the page allocator do the locking.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,30 +38,11 @@
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 
-/* size_index[(size - 1) / 8] for size <= 192 */
-static const unsigned char size_index[24] = {
-	3, 4, 5, 5, 6, 6, 6, 6,         /* 8 16 24 32 40 48 56 64 */
-	1, 1, 1, 1, 7, 7, 7, 7,         /* 72 80 88 96 | 104 .. 128 */
-	2, 2, 2, 2, 2, 2, 2, 2,         /* 136 .. 192 */
-};
-
-static inline unsigned kmalloc_index(size_t size)
-{
-	if (size <= 192)
-		return size_index[(size - 1) / 8];
-	return 64u - (unsigned)__builtin_clzl(size - 1);
-}
-
 static inline enum kmalloc_cache_type kmalloc_type(gfp_t gfp)
 {
 	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE))))
 		return KMALLOC_NORMAL;
 	return (gfp & __GFP_DMA) ? KMALLOC_DMA : KMALLOC_RECLAIM;
-}
-
-static unsigned index_size(unsigned idx)
-{
-	return idx == 1 ? 96 : idx == 2 ? 192 : 1u << idx;
 }
 
 static void cache_name(char *buf, size_t len, enum kmalloc_cache_type t, unsigned size)
@@ -84,7 +67,7 @@ int kmalloc_init(struct mm *m)
 
 	for (int t = 0; t < NR_KMALLOC_TYPES; t++) {
 		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-			unsigned idx = order[i], size = index_size(idx);
+			unsigned idx = order[i], size = kmalloc_index_size(idx);
 			char name[32];
 			struct kmem_cache *s;
 
@@ -95,6 +78,7 @@ int kmalloc_init(struct mm *m)
 					      type_flags[t] | SLAB_KMALLOC, NULL, true);
 			if (!s)
 				return -ENOMEM;
+			s->kmalloc_id = (unsigned)t * 32 + idx;
 			m->slab->kmalloc_caches[t][idx] = s;
 		}
 	}
@@ -224,7 +208,7 @@ size_t mm_kmalloc_size_roundup(struct mm *m, size_t size)
 	if (!size || !m)
 		return 0;
 	if (size <= MM_KMALLOC_MAX_CACHE_SIZE)
-		return index_size(kmalloc_index(size));
+		return kmalloc_index_size(kmalloc_index(size));
 	order = large_order(m, size);
 	return order > m->max_order ? size : PAGE_SIZE << order;
 }
@@ -362,7 +346,7 @@ static int kmalloc_lookup_object(struct mm *m, const void *p, const char *who, b
 
 	if (rc || !*sp)
 		return rc;
-	return slab_check_object(*sp, slab_virt_to_head(m, p), p, who, check_free);
+	return (*sp)->ops->check_object(*sp, slab_virt_to_head(m, p), p, who, check_free);
 }
 
 static int free_large_kmalloc(struct mm *m, struct page *page)
@@ -452,7 +436,7 @@ size_t mm_ksize(struct mm *m, const void *p)
 		return 0;
 	if (page)
 		return PAGE_SIZE << page->private;
-	return slab_ksize(s);
+	return s->ops->ksize(s, p);
 }
 
 /* __do_krealloc(): in place when ksize allows, else allocate, copy, free. */
@@ -480,8 +464,8 @@ static void *__krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
 		ks = PAGE_SIZE << page->private;
 		orig = ks;
 	} else {
-		ks = slab_ksize(s);
-		orig = slab_get_orig_size(s, (void *)p);
+		ks = s->ops->ksize(s, p);
+		orig = s->ops->get_orig_size(s, (void *)p);
 	}
 	if (new_size <= ks && (page || new_size <= MM_KMALLOC_MAX_CACHE_SIZE)) {
 		if (gfp & __GFP_ZERO) {
@@ -491,7 +475,7 @@ static void *__krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
 				memset((char *)p + new_size, 0, ks - new_size);
 		}
 		if (s)
-			slab_set_orig_size(s, (void *)p, new_size);
+			s->ops->set_orig_size(s, (void *)p, new_size);
 		return (void *)p;
 	}
 	ret = __kmalloc(m, new_size, gfp, caller);

@@ -57,7 +57,7 @@ static const struct mm_config default_config = {
 	.slab = "slub",
 	.slab_hardened = 1,
 	.slub_max_order = 3,
-	.vmalloc_size = 4ul << 30,      /* vmalloc (issue 5) */
+	.vmalloc_size = 4ul << 30,      /* vmalloc */
 	.pa_base = PA_POLICY_6_18,
 	.thp = THP_NEVER,
 	.cpu_cache_slice = 2ul << 20,
@@ -147,7 +147,7 @@ static const struct int_key int_keys[] = {
 	{ "watermark_scale_factor", 1, 3000, offsetof(struct mm_config, watermark_scale_factor) },
 	{ "percpu_pagelist_high_fraction", 0, 1 << 30,
 	  offsetof(struct mm_config, percpu_pagelist_high_fraction) },
-	/* slab (issue 4) */
+	/* slab */
 	{ "slab_nomerge", 0, 1, offsetof(struct mm_config, slab_nomerge) },
 	{ "init_on_alloc", 0, 1, offsetof(struct mm_config, init_on_alloc) },
 	{ "init_on_free", 0, 1, offsetof(struct mm_config, init_on_free) },
@@ -230,6 +230,69 @@ const struct pa_switch_name pa_switch_names[NR_PA_SWITCHES] = {
 
 static const char *const thp_names[] = { "never", "madvise", "always" };
 static const char *const kcompactd_names[] = { "tick", "thread", "off" };
+static const char *const cma_balance_names[] = { "half", "fallback", "first" };
+
+/* One CMA area: "SIZE[@node]" (the default area "reserved", named) or
+ * "NAME:SIZE[@node][/order_per_bit]". */
+static int parse_cma_area(struct mm_config *c, const char *text, bool named, char *err,
+			  size_t errlen)
+{
+	struct mm_cma_spec *a = &c->cma_spec[c->nr_cma_specs];
+	char v[128], buf[128], *size = buf, *at, *slash, *end;
+	const char *key = named ? "cma_areas" : "cma";
+
+	if (strlen(text) >= sizeof(buf))
+		return cfg_error(err, errlen, "%s=%s: too long", key, text);
+	strcpy(v, text);
+	strcpy(buf, text);
+
+	if (c->nr_cma_specs == MM_CMA_MAX_AREAS)
+		return cfg_error(err, errlen, "%s=%s: at most %d CMA areas (MAX_CMA_AREAS)", key, v,
+				 MM_CMA_MAX_AREAS);
+	memset(a, 0, sizeof(*a));
+	a->node = -1;
+	strcpy(a->name, "reserved");
+	if (named) {
+		char *colon = strchr(v, ':');
+
+		if (!colon || colon == v || (size_t)(colon - v) >= sizeof(a->name))
+			return cfg_error(err, errlen, "cma_areas=%s: expected NAME:SIZE[@node]"
+					 "[/order_per_bit] (a name of 1 to %zu characters)", v,
+					 sizeof(a->name) - 1);
+		memcpy(a->name, v, (size_t)(colon - v));
+		a->name[colon - v] = '\0';
+		size = buf + (colon - v) + 1;
+	}
+	slash = named ? strchr(size, '/') : NULL;
+	if (slash) {
+		unsigned long o = strtoul(slash + 1, &end, 10);
+
+		if (!isdigit((unsigned char)slash[1]) || *end || o > MM_MAX_ORDER_LIMIT)
+			return cfg_error(err, errlen, "cma_areas=%s: order_per_bit '%s' is not an "
+					 "order from 0 to %d", v, slash + 1, MM_MAX_ORDER_LIMIT);
+		a->order_per_bit = (unsigned)o;
+		*slash = '\0';
+	}
+	at = strchr(size, '@');
+	if (at) {
+		unsigned long n = strtoul(at + 1, &end, 10);
+
+		if (!isdigit((unsigned char)at[1]) || *end || n >= MM_MAX_NODES)
+			return cfg_error(err, errlen, "%s=%s: '@%s' is not a node number", key, v,
+					 at + 1);
+		a->node = (int)n;
+		*at = '\0';
+	}
+	if (parse_size(size, &a->bytes) || !a->bytes)
+		return cfg_error(err, errlen, "%s=%s: '%s' is not a size (bytes or K/M/G)", key, v,
+				 size);
+	for (int i = 0; i < c->nr_cma_specs; i++)
+		if (!strcmp(c->cma_spec[i].name, a->name))
+			return cfg_error(err, errlen, "%s=%s: a CMA area named '%s' exists already",
+					 key, v, a->name);
+	c->nr_cma_specs++;
+	return 0;
+}
 
 /* One choice of a fixed list of words: its index, or -1. */
 static int parse_word(const char *v, const char *const *words, int n)
@@ -345,10 +408,11 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 			return cfg_error(err, errlen, "pcp=%s: expected on or off", v);
 		c->pcp_disabled = !strcmp(v, "off");
 	} else if (!strcmp(key, "slab")) {
-		if (strcmp(v, "slub"))
-			return cfg_error(err, errlen, "slab=%s: the only slab backend is slub", v);
+		if (strcmp(v, "slub") && strcmp(v, "slab") && strcmp(v, "slob"))
+			return cfg_error(err, errlen, "slab=%s: expected slub, slab or slob", v);
+		snprintf(c->slab, sizeof(c->slab), "%s", v);
 	} else if (!strcmp(key, "vmalloc_size") || !strcmp(key, "vmalloc")) {
-		/* vmalloc (issue 5); vmalloc= is the kernel's boot parameter */
+		/* vmalloc; vmalloc= is the kernel's boot parameter */
 		if (parse_size(v, &bytes) || bytes % PAGE_SIZE || bytes < (1ul << 20) ||
 		    bytes > (64ul << 40))
 			return cfg_error(err, errlen, "%s=%s: expected a size from 1M to 64T, a "
@@ -387,6 +451,36 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 		if (i < 0)
 			return cfg_error(err, errlen, "kcompactd=%s: expected tick, thread or off", v);
 		c->kcompactd = i;
+	} else if (!strcmp(key, "cma")) {
+		struct mm_cma_spec d;
+
+		if (c->cma_default)
+			return cfg_error(err, errlen, "cma=%s: the default CMA area is given twice", v);
+		if (parse_cma_area(c, v, false, err, errlen))
+			return -EINVAL;
+		/* the default area comes first */
+		d = c->cma_spec[c->nr_cma_specs - 1];
+		memmove(&c->cma_spec[1], &c->cma_spec[0],
+			sizeof(d) * (size_t)(c->nr_cma_specs - 1));
+		c->cma_spec[0] = d;
+		c->cma_default = true;
+	} else if (!strcmp(key, "cma_areas")) {
+		char list[512], *area, *save;
+
+		if (strlen(v) >= sizeof(list))
+			return cfg_error(err, errlen, "cma_areas=%s: too long", v);
+		strcpy(list, v);
+		for (area = strtok_r(list, ",", &save); area; area = strtok_r(NULL, ",", &save))
+			if (parse_cma_area(c, area, true, err, errlen))
+				return -EINVAL;
+	} else if (!strcmp(key, "cma_balance")) {
+		int i = parse_word(v, cma_balance_names, 3);
+
+		if (i < 0)
+			return cfg_error(err, errlen, "cma_balance=%s: expected half (CMA first when "
+					 "over half of the free pages, 5.7+), fallback (CMA only when "
+					 "the movable lists are empty) or first", v);
+		c->cma_balance = i;
 	} else if (!strcmp(key, "prefault")) {
 		int mode = parse_word(v, prefault_names, 3);
 
@@ -552,7 +646,9 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_printf(sb, " percpu_pagelist_high_fraction=%d", c->percpu_pagelist_high_fraction);
 	if (c->debug[0])
 		sb_printf(sb, " debug=%s", c->debug);
-	/* slab (issue 4) */
+	/* slab */
+	if (strcmp(c->slab, d->slab))
+		sb_printf(sb, " slab=%s", c->slab);
 	if (c->slab_nomerge)
 		sb_puts(sb, " slab_nomerge=1");
 	if (c->init_on_alloc)
@@ -571,7 +667,7 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_puts(sb, " slub_sheaves=1");
 	if (c->slub_sheaf_capacity)
 		sb_printf(sb, " slub_sheaf_capacity=%d", c->slub_sheaf_capacity);
-	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc (issue 5) */
+	if (c->vmalloc_size != d->vmalloc_size) {      /* vmalloc */
 		sb_puts(sb, " vmalloc_size=");
 		format_size(sb, c->vmalloc_size);
 	}
@@ -609,6 +705,21 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 		sb_printf(sb, " compact_unevictable_allowed=%d", c->compact_unevictable_allowed);
 	if (c->kcompactd != d->kcompactd)
 		sb_printf(sb, " kcompactd=%s", kcompactd_names[c->kcompactd]);
+	for (int i = 0; i < c->nr_cma_specs; i++) {
+		const struct mm_cma_spec *a = &c->cma_spec[i];
+		bool dflt = !i && c->cma_default;
+
+		sb_puts(sb, dflt ? " cma=" : i > (int)c->cma_default ? "," : " cma_areas=");
+		if (!dflt)
+			sb_printf(sb, "%s:", a->name);
+		format_size(sb, a->bytes);
+		if (a->node >= 0)
+			sb_printf(sb, "@%d", a->node);
+		if (a->order_per_bit)
+			sb_printf(sb, "/%u", a->order_per_bit);
+	}
+	if (c->cma_balance != d->cma_balance)
+		sb_printf(sb, " cma_balance=%s", cma_balance_names[c->cma_balance]);
 	if (c->fail_page_alloc.set)
 		sb_printf(sb, " fail_page_alloc=%lu,%lu,%d,%d", c->fail_page_alloc.interval,
 			  c->fail_page_alloc.probability, c->fail_page_alloc.space,

@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "movable.h"
+#include "page_owner.h"
 
 #define NR_MAX_BATCHED_MIGRATION   512
 #define NR_MAX_MIGRATE_PAGES_RETRY 10
@@ -401,8 +402,18 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 {
 	int ret = 0;
 
+	isolate_migratepages_batch(m, start, end, ~0ul, list, res, &ret);
+	return ret;
+}
+
+unsigned long isolate_migratepages_batch(struct mm *m, unsigned long start, unsigned long end,
+					 unsigned long max, struct list_head *list,
+					 struct mm_migrate_result *res, int *ret)
+{
+	unsigned long pfn, nr = 0;
+
 	rmap_lock(m);
-	for (unsigned long pfn = start; pfn < end;) {
+	for (pfn = start; pfn < end && nr < max;) {
 		struct page *p = pfn_to_page(m, pfn);
 		unsigned long flags = READ_ONCE(p->flags);
 		struct page *head;
@@ -420,12 +431,14 @@ int isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long 
 		why = __isolate_movable_folio(m, head, MM_MIGRATE_SYNC, true, list);
 		if (why != ISOLATE_OK) {
 			fail_note(res, why, page_to_pfn(m, head));
-			ret = -EBUSY;
+			*ret = -EBUSY;
+		} else {
+			nr++;
 		}
 		pfn = page_to_pfn(m, head) + (1ul << head->private);
 	}
 	rmap_unlock(m);
-	return ret;
+	return pfn;
 }
 
 /* ---- moving one folio -------------------------------------------------------- */
@@ -441,6 +454,8 @@ static int __split_anon_folio(struct mm *m, struct page *head, struct list_head 
 
 	if (!(head->flags & PG_anon) || !(head->flags & PG_head) || head->_refcount != 2)
 		return -EAGAIN;
+	if (unlikely(m->page_owner))            /* split_page_owner, pgalloc_tag_split */
+		page_owner_split(m, head, order);
 	list_del(&head->lru);
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *p = head + i;
@@ -474,7 +489,9 @@ static void __folio_transfer(struct mm *m, struct page *src, struct page *dst)
 	WRITE_ONCE(src->flags, src->flags & ~(unsigned long)(PG_owned | PG_anon));
 	src->freelist = NULL;
 	src->_refcount = 1;                     /* the isolation's */
-	__folio_unisolate(m, src);
+	if (unlikely(m->page_owner))            /* folio_copy_owner, pgalloc_tag_swap */
+		page_owner_migrate(m, src, dst);
+	__folio_unisolate(m, src);              /* frees src */
 }
 
 static void copy_folio(struct mm *m, struct page *dst, struct page *src, unsigned order)

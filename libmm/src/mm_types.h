@@ -66,6 +66,7 @@ enum migratetype {
 	MIGRATE_MOVABLE     = MM_MIGRATE_MOVABLE,
 	MIGRATE_RECLAIMABLE = MM_MIGRATE_RECLAIMABLE,
 	MIGRATE_HIGHATOMIC  = MM_MIGRATE_HIGHATOMIC,
+	MIGRATE_CMA         = MM_MIGRATE_CMA,
 	MIGRATE_ISOLATE     = MM_MIGRATE_ISOLATE,
 };
 
@@ -133,6 +134,9 @@ enum pageflags {
 	                            mapped at user address index (PageAnon) */
 	PG_isolated = 1u << 18,  /* taken for migration: on a migration list
 	                            through lru, holding one reference */
+	PG_contig   = 1u << 19,  /* one page of a live alloc_contig_range()
+	                            allocation (contig.c): freed only through
+	                            free_contig_range / cma_release */
 };
 /* An allocated head's migratetype bits are the GFP mobility bits themselves,
  * so prep_new_page() sets them with one AND. */
@@ -248,7 +252,9 @@ _Static_assert(sizeof(struct per_cpu_pages) == 256, "one shift indexes the pcp a
 	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned") \
 	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned") \
 	X(THP_FAULT_ALLOC, "thp_fault_alloc")                  \
-	X(THP_FAULT_FALLBACK, "thp_fault_fallback")
+	X(THP_FAULT_FALLBACK, "thp_fault_fallback")            \
+	X(CMA_ALLOC_SUCCESS, "cma_alloc_success")              \
+	X(CMA_ALLOC_FAIL, "cma_alloc_fail")
 
 enum vm_event_item {
 #define MM_ENUM(e, n) e,
@@ -308,6 +314,13 @@ struct zone {
 	unsigned long nr_isolate_pageblock;
 	unsigned long nr_free_pages;    /* NR_FREE_PAGES: written under the
 	                                   lock, read with relaxed loads */
+	unsigned long nr_free_cma;      /* NR_FREE_CMA_PAGES: pages on the CMA
+	                                   lists (same rules) */
+	unsigned long nocma_unusable;   /* *highatomic_unusable + nr_free_cma:
+	                                   what the fast path's watermark check
+	                                   holds back (exact for callers without
+	                                   ALLOC_CMA, cautious for the others) */
+	unsigned long cma_pages;        /* pages of CMA areas (boot) */
 
 } ;
 
@@ -378,7 +391,7 @@ struct mm_config {
 	int percpu_pagelist_high_fraction;
 	char slab[16];
 	char debug[64];
-	/* slab (issue 4): 0/1 switches and SLUB boot parameters */
+	/* slab: 0/1 switches and SLUB boot parameters */
 	int slab_nomerge;               /* slab_nomerge: never merge caches */
 	int init_on_alloc, init_on_free;
 	int slab_hardened;              /* FREELIST_HARDENED + FREELIST_RANDOM, default 1 */
@@ -387,7 +400,7 @@ struct mm_config {
 	int slub_sheaves;               /* per-CPU sheaves over the cpu slabs (7.0) */
 	int page_owner;                 /* page_owner=1: attribution (page_owner.c) */
 	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
-	/* vmalloc (issue 5) */
+	/* vmalloc */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
 	/* page allocator policy and the boot parameters around it */
 	unsigned pa_base;               /* page_alloc_policy=: PA_POLICY_6_18/6_5 */
@@ -404,6 +417,17 @@ struct mm_config {
 	int extfrag_threshold;          /* vm.extfrag_threshold (500) */
 	int compact_unevictable_allowed;/* vm.compact_unevictable_allowed (1) */
 	int kcompactd;                  /* KCOMPACTD_TICK, _THREAD or _OFF */
+	/* CMA areas: cma=SIZE[@node] (the area "reserved", first) and
+	 * cma_areas=NAME:SIZE[@node][/order_per_bit],... */
+	struct mm_cma_spec {
+		char name[MM_CMA_NAME_LEN];
+		unsigned long bytes;
+		int node;               /* -1: node 0 */
+		unsigned order_per_bit;
+	} cma_spec[MM_CMA_MAX_AREAS];
+	int nr_cma_specs;
+	bool cma_default;               /* cma_spec[0] came from cma= */
+	int cma_balance;                /* CMA_BALANCE_HALF, _FALLBACK, _FIRST */
 	int prefault;                   /* MM_PREFAULT_*: when the memfd is populated */
 	/* fault injection and taint: the boot parameters */
 	struct fault_boot fail_page_alloc, failslab;
@@ -442,6 +466,11 @@ struct fault_state {
 
 enum { THP_NEVER, THP_MADVISE, THP_ALWAYS };
 enum { KCOMPACTD_TICK, KCOMPACTD_THREAD, KCOMPACTD_OFF };
+/* cma_balance=: which free lists a movable (ALLOC_CMA) allocation tries
+ * first.  half: CMA first when free CMA > half the zone's free pages
+ * (__rmqueue of 5.7+, 6.18's rule); fallback: CMA only once the movable
+ * lists are empty (before 5.7); first: CMA always first. */
+enum { CMA_BALANCE_HALF, CMA_BALANCE_FALLBACK, CMA_BALANCE_FIRST };
 
 #define MM_TLS_SLOTS 4
 
@@ -503,12 +532,17 @@ struct mm {
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */
 	struct mm_cpu *cpus;            /* [nr_cpus] */
-	struct slab_state *slab;        /* slab.c: caches, kmalloc tables */
+	struct slab_state *slab;        /* slab_common.c: caches, kmalloc tables */
+	void (*slab_tick)(struct mm *m);        /* the slab allocator's tick hook
+	                                   (SLAB's cache_reap), run by mm_tick */
 	struct vmap_state *vmap;        /* vmalloc.c: the vmalloc range and its
 	                                   areas; NULL with backing=none */
 	struct migrate_state *migrate;  /* migrate.c: owners, processes */
 	struct compact_state *compact;  /* compaction.c: per-zone and per-node
 	                                   compaction state, kcompactd */
+	struct cma_state *cma;          /* cma.c: the CMA areas (NULL: none) */
+	struct contig_state *contig;    /* contig.c: live alloc_contig_range
+	                                   allocations */
 
 	/* Calls into the layers above the page allocator, registered at boot
 	 * by those layers (nothing calls upward directly). */

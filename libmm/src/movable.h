@@ -71,6 +71,12 @@ int  migrate_pages(struct mm *m, struct list_head *from, new_folio_fn get_new,
  * return -EBUSY, after isolating the rest).  Takes rmap_lock. */
 int  isolate_migratepages_range(struct mm *m, unsigned long start, unsigned long end,
 				struct list_head *list, struct mm_migrate_result *res);
+/* ... the same, stopping after max folios isolated (COMPACT_CLUSTER_MAX
+ * for alloc_contig_range); returns where it stopped, *ret = -EBUSY when
+ * something could not be isolated. */
+unsigned long isolate_migratepages_batch(struct mm *m, unsigned long start, unsigned long end,
+					 unsigned long max, struct list_head *list,
+					 struct mm_migrate_result *res, int *ret);
 /* migrate the folios of [start, end) anywhere outside it: isolate, migrate
  * (targets from alloc_migration_target on the range's node), put back the
  * failures.  0 when every allocated page of the range moved, else -EBUSY
@@ -111,6 +117,39 @@ int  process_pid(const struct mm_process *p);    /* mm_destroy: every process go
 int  process_validate(struct mm *m, struct strbuf *err);
 /* folio_is_longterm_pinnable() */
 bool folio_is_longterm_pinnable(struct mm *m, struct page *head);
+
+/* ---- contig.c: alloc_contig_range and friends ---------------------------- */
+struct contig_result {
+	int reason;                     /* MM_MIGRATE_FAIL_*, -1 */
+	unsigned long pfn;              /* where */
+	unsigned long migrated;         /* base pages migrated out */
+	unsigned long tries;            /* migrate_pages() rounds */
+};
+int  contig_init(struct mm *m);
+void contig_exit(struct mm *m);
+/* marked: the allocated heads the zone walks found marked PG_contig */
+int  contig_validate(struct mm *m, struct strbuf *err, unsigned long marked);
+/* alloc_contig_range() without argument checks or log lines: mode is
+ * ISOLATE_MODE_*, area the CMA area index recorded with the range (-1:
+ * none).  0, -EBUSY or -ENOMEM, r says why. */
+int  __alloc_contig_range(struct mm *m, unsigned long start, unsigned long end, int mode,
+			  gfp_t gfp, int area, struct contig_result *r);
+/* free_contig_range() of part or all of a live range of the area (-1:
+ * any); -EINVAL (nothing logged) when it is not one. */
+int  __free_contig_range(struct mm *m, unsigned long pfn, unsigned long nr, int area);
+/* The live range holding pfn: its area, or -2 when there is none. */
+int  contig_range_area(struct mm *m, unsigned long pfn);
+unsigned long contig_count_ranges(struct mm *m, int area);   /* live ranges of an area */
+/* The name of why a range could not be taken ("pinned", ...). */
+const char *contig_reason_name(int reason);
+
+/* ---- cma.c ------------------------------------------------------------------ */
+int  cma_init(struct mm *m, char *err, size_t errlen);
+void cma_exit(struct mm *m);
+int  cma_validate(struct mm *m, struct strbuf *err);
+void cma_report(struct mm *m, struct strbuf *sb);       /* debugfs-style, every area */
+void cma_json(struct mm *m, struct strbuf *sb);
+unsigned long cma_total_pages(struct mm *m);
 
 /* ---- compaction.c --------------------------------------------------------- */
 int  compaction_init(struct mm *m);

@@ -5,6 +5,10 @@
  * slow path; the bulk allocator; and __free_pages with its refusal of bad
  * frees (bad_page(): taint 'B').
  *
+ * Movable requests get ALLOC_CMA (gfp_to_alloc_flags_cma): only they may
+ * take free CMA pages, which the watermark checks of everyone else do not
+ * count.
+ *
  * Fast path (alloc_pages with a non-empty pcp list): one zone, one
  * watermark check on a relaxed read of NR_FREE_PAGES (against the high
  * watermark until the zone has been seen below it - ZONE_BELOW_HIGH - then
@@ -82,6 +86,12 @@ static inline int gfp_migratetype(const struct mm *m, gfp_t gfp)
 	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
 }
 
+/* gfp_to_alloc_flags_cma(): movable requests may use CMA pageblocks. */
+static inline unsigned gfp_to_alloc_flags_cma(const struct mm *m, gfp_t gfp)
+{
+	return gfp_migratetype(m, gfp) == MIGRATE_MOVABLE ? ALLOC_CMA : 0;
+}
+
 /* ALLOC_NOFRAGMENT always with defrag_mode; else when the preferred zone
  * is NORMAL - and, on NUMA, DMA32 below it on the same node is populated;
  * on UMA the kernel assumes it is (alloc_flags_nofragment). */
@@ -104,14 +114,9 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned 
 {
 	long free_pages = (long)zone_free_pages(z);
 
-	if (!order) {
-		long reserved = 0;
-
-		if (likely(!(alloc_flags & ALLOC_RESERVES)))
-			reserved = highatomic_unusable(z);
-		if (free_pages - reserved > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
-			return true;
-	}
+	if (!order && free_pages - zone_unusable_free(z, 0, alloc_flags) >
+		      (long)(mark + z->lowmem_reserve[highest_zoneidx]))
+		return true;
 	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 
@@ -279,7 +284,7 @@ static unsigned gfp_to_alloc_flags(const struct mm *m, gfp_t gfp, unsigned order
 	}
 	if (m->defrag_mode)
 		flags |= ALLOC_NOFRAGMENT;
-	return flags;
+	return flags | gfp_to_alloc_flags_cma(m, gfp);
 }
 
 #define MAX_RECLAIM_RETRIES 16
@@ -465,7 +470,8 @@ static unsigned prepare_alloc_pages(struct mm *m, gfp_t gfp, int nid, struct all
 	ac->zonelist = m->nodes[nid].node_zonelists[list];
 	ac->migratetype = gfp_migratetype(m, gfp);
 	ac->preferred_zone = m->nodes[nid].preferred[list][ac->highest_zoneidx];
-	return ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac->preferred_zone, gfp);
+	return ALLOC_WMARK_LOW | alloc_flags_nofragment(m, ac->preferred_zone, gfp) |
+	       (ac->migratetype == MIGRATE_MOVABLE ? ALLOC_CMA : 0);   /* gfp_to_alloc_flags_cma */
 }
 
 /* __alloc_pages() after the fast path: the kernel's whole procedure. */
@@ -557,9 +563,11 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	if (unlikely(!z))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	/* the order-0 part of zone_watermark_fast(), against the high
-	 * watermark until the zone was found below it (zone_watermarks_ok) */
+	 * watermark until the zone was found below it (zone_watermarks_ok);
+	 * free CMA pages held back as for a caller without ALLOC_CMA (a
+	 * movable request that fails this tries the exact check next) */
 	mark = *READ_ONCE(z->fast_wmark) + z->watermark_boost;
-	if (unlikely((long)zone_free_pages(z) - highatomic_unusable(z) <=
+	if (unlikely((long)zone_free_pages(z) - (long)READ_ONCE(z->nocma_unusable) <=
 		     (long)(mark + z->lowmem_reserve[hz])))
 		return __alloc_pages_slow(m, gfp, order, nid);
 	pcp = &z->pcp[cpu->id];
@@ -794,6 +802,10 @@ static __noinline int free_pages_misuse(struct mm *m, struct page *page, unsigne
 		return mm_error(m, EFAULT, "free_pages: double free of pfn %#lx (order %u): the "
 				"block is already free%s", pfn, order,
 				(page->flags & PG_pcp) ? " (on a per-CPU list)" : "");
+	if (page->flags & PG_contig)
+		return mm_error(m, EINVAL, "free_pages: pfn %#lx belongs to a contiguous range "
+				"(alloc_contig_range/cma_alloc): free_contig_range or cma_release "
+				"gives it back", pfn);
 	if (page->flags & (PG_slab | PG_vmalloc | PG_reserved))
 		return mm_error(m, EFAULT, "free_pages: pfn %#lx belongs to the %s", pfn,
 				(page->flags & PG_slab) ? "slab allocator" :
@@ -865,7 +877,7 @@ static __noinline int free_pages_owned(struct mm *m, struct page *page, unsigned
 {
 	if (this_cpu(m) && page_in_map(m, page) && page->_refcount == 1 && page->private == order &&
 	    !(page->flags & ~(PG_head | PG_MT_MASK)))
-		page_owner_free(m, page, order);
+		page_owner_free(m, page);
 	return free_pages_slow(m, page, order);
 }
 

@@ -24,7 +24,8 @@
  * and calls live per site: a direct page allocation its pages, a kmalloc
  * its slot size (a large one its pages), a cache object the cache's slot
  * size, a vmalloc its pages; slab pages count to the slab allocator's own
- * tag (mm/slub.c func:allocate_slab), as the kernel's profiling does.
+ * tag (mm/slub.c func:allocate_slab; SLAB's kmem_getpages, SLOB's
+ * slob_new_pages), as the kernel's profiling does.
  * Objects find their tag again at free through their address (below).
  *
  * Cost.  Nothing while off: the entry points test m->page_owner (in the
@@ -77,6 +78,7 @@ struct po_obj {                         /* a vmalloc area's tag (not in the dire
 
 struct page_owner_state {
 	pthread_mutex_t lock;           /* site registration, names, vobjs */
+	const char *slab_frame, *slab_tag;      /* slab pages' frame and tag */
 	unsigned long *keys;            /* [PO_MAX_SITES]: index -> site value */
 	uint32_t nsites;                /* atomic (release after keys[] is set) */
 	uint32_t *index;                /* address sites: value -> index + 1 */
@@ -104,10 +106,13 @@ static __thread struct {
 
 static const char *const via_frames[PO_NR_VIA] = {
 	[PO_VIA_SLAB] = "allocate_slab", [PO_VIA_KMALLOC_LARGE] = "__kmalloc_large_node_noprof",
-	[PO_VIA_VMALLOC] = "__vmalloc_area_node",
+	[PO_VIA_VMALLOC] = "__vmalloc_area_node", [PO_VIA_CONTIG] = "alloc_contig_range_noprof",
 };
-static const char *const via_tags[PO_NR_VIA] = {
-	[PO_VIA_SLAB] = "mm/slub.c:0 func:allocate_slab",
+/* the slab allocator's page allocating function and its tag, per slab= */
+static const struct { const char *slab, *frame, *tag; } slab_frames[] = {
+	{ "slab", "kmem_getpages", "mm/slab.c:0 func:kmem_getpages" },
+	{ "slob", "slob_new_pages", "mm/slob.c:0 func:slob_new_pages" },
+	{ "", "allocate_slab", "mm/slub.c:0 func:allocate_slab" },     /* slub */
 };
 
 /* Touches every page of a fresh zeroed array: the host populates it now,
@@ -127,6 +132,12 @@ int page_owner_init(struct mm *m)
 		return -ENOMEM;
 	m->po = po;
 	pthread_mutex_init(&po->lock, NULL);
+	for (size_t i = 0; i < sizeof(slab_frames) / sizeof(slab_frames[0]); i++)
+		if (!slab_frames[i].slab[0] || !strcmp(m->cfg.slab, slab_frames[i].slab)) {
+			po->slab_frame = slab_frames[i].frame;
+			po->slab_tag = slab_frames[i].tag;
+			break;
+		}
 	po->keys = calloc(PO_MAX_SITES, sizeof(*po->keys));
 	po->names = calloc(PO_MAX_SITES, sizeof(*po->names));
 	po->ctr = calloc((size_t)m->nr_cpus + 1, sizeof(*po->ctr));
@@ -383,7 +394,8 @@ static void po_site_frame(struct page_owner_state *po, unsigned long key, struct
 
 		sb_puts(sb, i < po->nsites && po->names[i] ? po->names[i] : "?");
 	} else if (key & SITE_INTERNAL) {
-		sb_puts(sb, via_frames[key & ~SITE_INTERNAL] ? via_frames[key & ~SITE_INTERNAL] : "?");
+		key &= ~SITE_INTERNAL;
+		sb_puts(sb, key == PO_VIA_SLAB ? po->slab_frame : via_frames[key] ? via_frames[key] : "?");
 	} else if (key && dladdr((void *)key, &di) && di.dli_sname) {
 		const char *mod = di.dli_fname ? strrchr(di.dli_fname, '/') : NULL;
 
@@ -401,7 +413,7 @@ static void po_site_tag(struct page_owner_state *po, unsigned long key, struct s
 	Dl_info di;
 
 	if (key & SITE_INTERNAL) {
-		sb_puts(sb, via_tags[key & ~SITE_INTERNAL] ? via_tags[key & ~SITE_INTERNAL] : "?");
+		sb_puts(sb, (key & ~SITE_INTERNAL) == PO_VIA_SLAB ? po->slab_tag : "?");
 	} else if (key & SITE_NAMED) {
 		size_t i = key & ~SITE_NAMED;
 		const char *name = i < po->nsites && po->names[i] ? po->names[i] : "?", *f, *e;
@@ -431,6 +443,18 @@ static void po_site_tag(struct page_owner_state *po, unsigned long key, struct s
 
 /* ---- pages ------------------------------------------------------------------------ */
 
+/* The tag a page record counts to: its site's for pages the caller asked
+ * for, the slab allocator's own for slab pages, none for the pages of a
+ * large kmalloc or vmalloc (their objects' tags count them). */
+static uint32_t po_rec_tag(struct mm *m, const struct po_rec *r)
+{
+	if (r->via == PO_VIA_PAGES || r->via == PO_VIA_CONTIG)
+		return po_site_idx(m, r->site);
+	if (r->via == PO_VIA_SLAB)
+		return po_site_idx(m, SITE_INTERNAL | PO_VIA_SLAB);
+	return UINT32_MAX;
+}
+
 void page_owner_alloc(struct mm *m, struct page *page, unsigned order, gfp_t gfp)
 {
 	struct page_owner_state *po = m->po;
@@ -441,14 +465,10 @@ void page_owner_alloc(struct mm *m, struct page *page, unsigned order, gfp_t gfp
 			      .ts = __atomic_add_fetch(&po->clock, 1, __ATOMIC_RELAXED),
 			      .via = (unsigned char)po_tls.via, .allocated = 1,
 			      .cpu = cpu ? cpu->id : -1 };
-	if (po_tls.via == PO_VIA_PAGES)
-		po_count(m, po_site_idx(m, r->site), (long long)(PAGE_SIZE << order), 1);
-	else if (po_tls.via == PO_VIA_SLAB)
-		po_count(m, po_site_idx(m, SITE_INTERNAL | PO_VIA_SLAB),
-			 (long long)(PAGE_SIZE << order), 1);
+	po_count(m, po_rec_tag(m, r), (long long)(PAGE_SIZE << order), 1);
 }
 
-void page_owner_free(struct mm *m, struct page *page, unsigned order)
+void page_owner_free(struct mm *m, struct page *page)
 {
 	struct page_owner_state *po = m->po;
 	struct po_rec *r = &po->rec[page_to_pfn(m, page)];
@@ -457,11 +477,43 @@ void page_owner_free(struct mm *m, struct page *page, unsigned order)
 		return;
 	r->allocated = 0;
 	r->free_ts = __atomic_load_n(&po->clock, __ATOMIC_RELAXED);
-	if (r->via == PO_VIA_PAGES)
-		po_count(m, po_site_idx(m, r->site), -(long long)(PAGE_SIZE << order), -1);
-	else if (r->via == PO_VIA_SLAB)
-		po_count(m, po_site_idx(m, SITE_INTERNAL | PO_VIA_SLAB),
-			 -(long long)(PAGE_SIZE << order), -1);
+	po_count(m, po_rec_tag(m, r), -(long long)(PAGE_SIZE << r->order), -1);
+}
+
+void page_owner_contig(struct mm *m, unsigned long pfn, unsigned long nr, gfp_t gfp,
+		       bool compound)
+{
+	unsigned order = 0;
+
+	if (compound) {
+		while ((1ul << order) < nr)
+			order++;
+		page_owner_alloc(m, pfn_to_page(m, pfn), order, gfp);
+		return;
+	}
+	for (unsigned long i = 0; i < nr; i++)
+		page_owner_alloc(m, pfn_to_page(m, pfn + i), 0, gfp);
+}
+
+void page_owner_migrate(struct mm *m, struct page *src, struct page *dst)
+{
+	struct po_rec *s = &m->po->rec[page_to_pfn(m, src)], *d = &m->po->rec[page_to_pfn(m, dst)];
+	struct po_rec t = *d;
+
+	*d = *s;
+	*s = t;
+}
+
+void page_owner_split(struct mm *m, struct page *head, unsigned order)
+{
+	struct po_rec *r = &m->po->rec[page_to_pfn(m, head)];
+
+	if (!r->allocated || !order)
+		return;
+	r->order = 0;
+	for (unsigned long i = 1; i < 1ul << order; i++)
+		r[i] = r[0];
+	po_count(m, po_rec_tag(m, r), 0, (long long)(1ul << order) - 1);
 }
 
 /* ---- objects ----------------------------------------------------------------------

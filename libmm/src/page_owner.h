@@ -1,8 +1,10 @@
 /*
  * page_owner.h - attribution (page_owner.c): who allocated every page and
- * object.  The entry points of page_alloc.c, kmalloc.c, slab.c and
- * vmalloc.c test m->page_owner once (a predictable branch) and, when it is
- * set, go round the hooks below; nothing else changes on their paths.
+ * object.  The entry points of page_alloc.c, kmalloc.c, slab_common.c,
+ * vmalloc.c, contig.c and cma.c test m->page_owner once (a predictable
+ * branch) and, when it is set, go round the hooks below; nothing else
+ * changes on their paths.  Migration (migrate.c) carries a folio's record
+ * to its new page.
  */
 #ifndef LIBMM_PAGE_OWNER_H
 #define LIBMM_PAGE_OWNER_H
@@ -11,7 +13,8 @@
 
 /* What made an allocation of pages: the caller itself or an allocator on
  * its behalf (the frame page_owner shows above the caller's). */
-enum po_via { PO_VIA_PAGES, PO_VIA_SLAB, PO_VIA_KMALLOC_LARGE, PO_VIA_VMALLOC, PO_NR_VIA };
+enum po_via { PO_VIA_PAGES, PO_VIA_SLAB, PO_VIA_KMALLOC_LARGE, PO_VIA_VMALLOC, PO_VIA_CONTIG,
+	      PO_NR_VIA };
 
 int  page_owner_init(struct mm *m);     /* page_owner=1: -ENOMEM or 0 */
 void page_owner_exit(struct mm *m);
@@ -41,7 +44,16 @@ static inline void po_exit(void)
 
 /* Pages handed out / about to be freed (a free that will succeed). */
 void page_owner_alloc(struct mm *m, struct page *page, unsigned order, gfp_t gfp);
-void page_owner_free(struct mm *m, struct page *page, unsigned order);
+void page_owner_free(struct mm *m, struct page *page);      /* its record's order */
+/* A contiguous range [pfn, pfn + nr) allocated (contig.c): one record of
+ * its order when compound, else one order-0 record a page (split_page). */
+void page_owner_contig(struct mm *m, unsigned long pfn, unsigned long nr, gfp_t gfp,
+		       bool compound);
+/* Migration moved src's folio to dst (folio_copy_owner + the tags'
+ * swap: src, freed next, takes dst's record with it); a large folio split
+ * into order-0 ones (split_page_owner). */
+void page_owner_migrate(struct mm *m, struct page *src, struct page *dst);
+void page_owner_split(struct mm *m, struct page *head, unsigned order);
 /* An object allocated (bytes it takes) / freed: the allocation tags. */
 void alloc_tag_obj_add(struct mm *m, const void *obj, size_t bytes);
 /* 1 and the object's record taken out (*saved for alloc_tag_obj_restore

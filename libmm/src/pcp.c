@@ -303,9 +303,10 @@ static void ask_tick(struct mm_cpu *cpu)
 }
 
 /* mm_tick(): n vmstat ticks (the kernel's vmstat_update, every second) on
- * every CPU in turn; after each, kcompactd's wake-up (the hook compaction.c
- * registers with kcompactd=tick), outside drain_mutex: compaction's locks
- * come before it. */
+ * every CPU in turn; after each, the hooks other layers registered, outside
+ * drain_mutex (their locks come before it): kcompactd's wake-up
+ * (compaction.c, kcompactd=tick) and the slab allocator's tick (SLAB's
+ * cache_reap). */
 int mm_tick(struct mm *m, unsigned long n)
 {
 	if (!m)
@@ -315,6 +316,8 @@ int mm_tick(struct mm *m, unsigned long n)
 		pcp_each_cpu(m, pcp_tick_cpu, ask_tick);
 		WRITE_ONCE(m->tick, m->tick + 1);
 		pthread_mutex_unlock(&m->drain_mutex);
+		if (m->slab_tick)
+			m->slab_tick(m);        /* the hook the slab layer registered */
 		if (m->kcompactd_tick)
 			m->kcompactd_tick(m);
 	}

@@ -33,7 +33,7 @@
  * Pins (mm/gup.c): a pin is one more reference on the folio's head
  * (_refcount = 1 + pins, + 1 while isolated); a pinned folio does not
  * migrate.  FOLL_LONGTERM first migrates a folio that is not longterm
- * pinnable (ZONE_MOVABLE; CMA once it exists) to GFP_USER memory, the
+ * pinnable (ZONE_MOVABLE, or a CMA or isolated pageblock) to GFP_USER memory, the
  * check_and_migrate_movable_folios() way, and fails with -ENOMEM when that
  * migration fails.  Simplification: a pinned folio cannot be unmapped
  * (-EBUSY: unpin first), where the kernel unmaps it and lets the pin keep
@@ -102,7 +102,12 @@ int process_pid(const struct mm_process *p)
 
 bool folio_is_longterm_pinnable(struct mm *m, struct page *head)
 {
-	return page_zone(m, head)->idx != ZONE_MOVABLE;
+	struct zone *z = page_zone(m, head);
+	int mt = get_pageblock_migratetype(z, page_to_pfn(m, head));
+
+	if (mt == MIGRATE_CMA || mt == MIGRATE_ISOLATE)
+		return false;
+	return z->idx != ZONE_MOVABLE;
 }
 
 /* ---- page tables ------------------------------------------------------------ */
@@ -616,7 +621,7 @@ int mm_process_write(struct mm_process *p, unsigned long addr, const void *buf, 
 /* ---- pins ---------------------------------------------------------------------------- */
 
 /* check_and_migrate_movable_folios() for one folio: move it out of
- * ZONE_MOVABLE.  0 when it moved; -errno otherwise (reported). */
+ * ZONE_MOVABLE or CMA.  0 when it moved; -errno otherwise (reported). */
 static int migrate_longterm_unpinnable(struct mm_process *p, struct page *head,
 				       unsigned long addr)
 {
@@ -634,7 +639,7 @@ static int migrate_longterm_unpinnable(struct mm_process *p, struct page *head,
 	rmap_unlock(m);
 	if (why != ISOLATE_OK)
 		return mm_error(m, EAGAIN, "process_pin: FOLL_LONGTERM: the folio at %#lx of "
-				"process %d is in ZONE_MOVABLE and cannot be isolated (%s)", addr,
+				"process %d is in ZONE_MOVABLE or CMA and cannot be isolated (%s)", addr,
 				p->pid, mm_migrate_fail_name(why));
 	migrate_pages(m, &list, alloc_migration_target, free_migration_target, &mtc,
 		      MM_MIGRATE_SYNC, MR_LONGTERM_PIN, &res);
@@ -644,7 +649,7 @@ static int migrate_longterm_unpinnable(struct mm_process *p, struct page *head,
 	for (why = 0; why < MM_MIGRATE_NR_FAIL && !res.nr_failed[why]; why++)
 		;
 	return mm_error(m, ENOMEM, "process_pin: FOLL_LONGTERM: the folio at %#lx of process %d "
-			"is in ZONE_MOVABLE and could not be migrated out (%s)", addr, p->pid,
+			"is in ZONE_MOVABLE or CMA and could not be migrated out (%s)", addr, p->pid,
 			why < MM_MIGRATE_NR_FAIL ? mm_migrate_fail_name(why) : "unknown");
 }
 
@@ -681,7 +686,7 @@ long mm_process_pin(struct mm_process *p, unsigned long addr, unsigned int foll_
 		if (tries == 2) {
 			rmap_unlock(m);
 			return mm_error(m, EAGAIN, "process_pin: FOLL_LONGTERM: the folio at %#lx "
-					"keeps landing in ZONE_MOVABLE", addr);
+					"keeps landing in ZONE_MOVABLE or CMA", addr);
 		}
 		err = migrate_longterm_unpinnable(p, head, addr & ~(PAGE_SIZE - 1));
 		if (err)

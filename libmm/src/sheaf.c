@@ -24,7 +24,10 @@
  * none and keep SLUB's locked debug paths.
  *
  * Below the sheaves the cpu slabs stay (as in 6.18 and in 7.0 until they
- * were removed): refills and flushes are the bulk operations of slab.c.
+ * were removed): refills and flushes are the bulk operations of
+ * slub_core.c (slab_alloc_bulk_slabs(), slab_free_bulk_to_slabs()), the
+ * only SLUB file this one calls; slub.c's entries call in here, never the
+ * reverse.
  *
  * Invariants: a sheaf cache's main is never NULL; 0 <= size <= capacity;
  * the spare is empty or full (only main is pushed and popped), and
@@ -37,7 +40,7 @@
  * Locking: main and spare belong to the thread bound to the CPU (no lock,
  * no atomic), or to a thread that mm_cpu_acquire()d it to flush it.
  * barn->lock guards one barn and is a leaf lock: never held across a call
- * into slab.c or the page allocator.
+ * into slub_core.c or the page allocator.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +50,8 @@
 #define MAX_EMPTY_SHEAVES 10
 #define SHEAF_HEADER      32u   /* 7.0's struct slab_sheaf before objects[] */
 
-/* calculate_sheaf_capacity() */
+/* calculate_sheaf_capacity(): rounded up so the sheaf is a kmalloc size
+ * class (kmalloc_index() of slab.h) */
 unsigned int calculate_sheaf_capacity(struct mm *m, const struct kmem_cache *s)
 {
 	unsigned int capacity;
@@ -64,7 +68,7 @@ unsigned int calculate_sheaf_capacity(struct mm *m, const struct kmem_cache *s)
 	else
 		capacity = 60;
 	/* grow it until the sheaf is exactly a kmalloc size class */
-	bytes = mm_kmalloc_size_roundup(m, SHEAF_HEADER + capacity * sizeof(void *));
+	bytes = kmalloc_index_size(kmalloc_index(SHEAF_HEADER + capacity * sizeof(void *)));
 	capacity = (unsigned)((bytes - SHEAF_HEADER) / sizeof(void *));
 	if (capacity < (unsigned)m->cfg.slub_sheaf_capacity)
 		capacity = (unsigned)m->cfg.slub_sheaf_capacity;
@@ -116,7 +120,7 @@ static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh, struct mm_c
 	if (!sh->size)
 		return;
 	stat_add(&s->cpu_slab[cpu->id], SHEAF_FLUSH, sh->size);
-	slab_free_to_slabs(s, sh->size, &sh->slots[1], cpu, 0);
+	slab_free_bulk_to_slabs(s, sh->size, &sh->slots[1], cpu, 0);
 	sh->size = 0;
 }
 
@@ -367,7 +371,7 @@ void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, si
 }
 
 /* free_to_pcs() once x is known to be an object start of cache s. */
-int sheaf_free_cpu(struct kmem_cache *s, void *x, struct mm_cpu *cpu, const char *who)
+int sheaf_free_slow(struct kmem_cache *s, void *x, struct mm_cpu *cpu, const char *who)
 {
 	struct kmem_cache_cpu *c = &s->cpu_slab[cpu->id];
 	struct slab_sheaf *sh;

@@ -1,7 +1,54 @@
 /*
- * slab.h - SLUB's internal structures and the declarations slab.c exports to
- * kmalloc.c, stats.c, validate.c and init.c.  See slab.c's opening comment
- * for the design, the lock order and the object states.
+ * slab.h - the slab layer's internal interface: struct kmem_cache, the
+ * machine's slab state, and the one boundary between the allocator-
+ * independent layer (slab_common.c, kmalloc.c) and an allocator
+ * implementation: struct slab_ops.
+ *
+ * Layers, each calling only the ones below it:
+ *
+ *   kmalloc.c        size classes -> a kmalloc cache, large kmalloc pages
+ *   slab_common.c    caches (create, merge, destroy), the public kmem_cache
+ *                    API, failslab, flag text, slabinfo, the slab census
+ *   ---------------- struct slab_ops (s->ops): the allocator ----------------
+ *   slub.c           SLUB's side of the interface: slub_ops; every entry
+ *                    decides once between the sheaves and the cpu slab
+ *   slub_validate.c  SLUB's invariant checker and validate_slab_cache()
+ *   sheaf.c          per-CPU sheaves and the barn, over the slabs
+ *   slub_core.c      slab pages, cpu slabs, partial lists, lockless frees
+ *   slub_debug.c     debug checks (red zones, poison, tracks) and reports
+ *   slab_classic.c   SLAB (mm/slab.c of v6.7): slab_classic_ops, slab=slab
+ *   slob.c           SLOB (mm/slob.c of v6.3): slob_ops, slab=slob
+ *
+ * Every allocation and free enters through the inlined fast paths of
+ * slub.h (slab_alloc(), slab_free(), and kfree's slab_free_oo() and
+ * slab_free_known()).  They serve only caches with a SLUB per-CPU fast
+ * path: any other cache has s->mm_id == ~0ul, so bound_fast() fails and
+ * the call goes straight to slab_alloc_slow()/slab_free_slow() here, and
+ * through s->ops to the allocator.  SLUB's own fast path pays nothing for
+ * the interface.
+ *
+ * Who calls which, on the free path (alloc is the same shape):
+ *
+ *   function                 kind              called by
+ *   mm_kmem_cache_free       API               users
+ *   mm_kfree                 API               users (kmalloc.c)
+ *   slab_free                fast entry        mm_kmem_cache_free, slab_free_caller
+ *   slab_free_oo             fast entry        mm_kfree: p in a PG_slab_oo page
+ *   slab_free_known          fast entry        mm_kfree: p's slab head known
+ *   slab_free_slow           slow entry        the fast entries -> s->ops->free
+ *   slab_free_known_slow     slow entry        slab_free_known (SLUB only)
+ *   slub_free                SLUB ops->free    slab_free_slow: lookup, then the
+ *                                              sheaf or the slab
+ *   sheaf_free_slow          sheaf.c           slub_free (sheaf caches)
+ *   slab_free_to_slab        inline (slub.h)   slub_free, slab_free_known_slow,
+ *                                              slab_free_bulk_to_slabs: x known
+ *                                              to be an object of slab
+ *   slab_free_to_slab_list   slub_core.c       slab_free_to_slab: any slab state,
+ *                                              may take n->list_lock
+ *   slab_free_debug          slub_core.c       debug caches: under n->list_lock
+ *   slab_free_bulk_to_slabs  slub_core.c       sheaf flushes, bulk frees
+ *
+ * "__name" means: the caller holds the lock the name's owner documents.
  */
 #ifndef LIBMM_SLAB_INTERNAL_H
 #define LIBMM_SLAB_INTERNAL_H
@@ -10,116 +57,82 @@
 #include "mm_track.h"
 #include <libmm/slab.h>
 
-/* CONFIG_SLUB_STATS counters (enum stat_item), one X-macro. */
-#define SLUB_STATS(X)                                                     \
-	X(ALLOC_PCS, "alloc_cpu_sheaf")                                   \
-	X(ALLOC_FASTPATH, "alloc_fastpath")                               \
-	X(ALLOC_SLOWPATH, "alloc_slowpath")                               \
-	X(FREE_PCS, "free_cpu_sheaf")                                     \
-	X(FREE_FASTPATH, "free_fastpath")                                 \
-	X(FREE_SLOWPATH, "free_slowpath")                                 \
-	X(FREE_FROZEN, "free_frozen")                                     \
-	X(FREE_REMOTE, "free_remote")                                     \
-	X(FREE_ADD_PARTIAL, "free_add_partial")                           \
-	X(FREE_REMOVE_PARTIAL, "free_remove_partial")                     \
-	X(ALLOC_FROM_PARTIAL, "alloc_from_partial")                       \
-	X(ALLOC_SLAB, "alloc_slab")                                       \
-	X(ALLOC_REFILL, "alloc_refill")                                   \
-	X(FREE_SLAB, "free_slab")                                         \
-	X(CPUSLAB_FLUSH, "cpuslab_flush")                                 \
-	X(DEACTIVATE_FULL, "deactivate_full")                             \
-	X(DEACTIVATE_EMPTY, "deactivate_empty")                           \
-	X(DEACTIVATE_TO_HEAD, "deactivate_to_head")                       \
-	X(DEACTIVATE_TO_TAIL, "deactivate_to_tail")                       \
-	X(DEACTIVATE_REMOTE_FREES, "deactivate_remote_frees")             \
-	X(ORDER_FALLBACK, "order_fallback")                               \
-	X(CMPXCHG_DOUBLE_FAIL, "cmpxchg_double_fail")                     \
-	X(CPU_PARTIAL_ALLOC, "cpu_partial_alloc")                         \
-	X(CPU_PARTIAL_FREE, "cpu_partial_free")                           \
-	X(CPU_PARTIAL_NODE, "cpu_partial_node")                           \
-	X(CPU_PARTIAL_DRAIN, "cpu_partial_drain")                         \
-	X(SHEAF_FLUSH, "sheaf_flush")                                     \
-	X(SHEAF_REFILL, "sheaf_refill")                                   \
-	X(SHEAF_ALLOC, "sheaf_alloc")                                     \
-	X(SHEAF_FREE, "sheaf_free")                                       \
-	X(BARN_GET, "barn_get")                                           \
-	X(BARN_GET_FAIL, "barn_get_fail")                                 \
-	X(BARN_PUT, "barn_put")                                           \
-	X(BARN_PUT_FAIL, "barn_put_fail")                                 \
-	X(ALLOC_FAILED, "alloc_failed")                                   \
-	X(FREE_REFUSED, "free_refused")
+struct kmem_cache;
+struct kmem_cache_cpu;
+struct kmem_cache_node;
 
-enum stat_item {
-#define SLUB_ENUM(e, n) e,
-	SLUB_STATS(SLUB_ENUM)
-#undef SLUB_ENUM
-	NR_SLUB_STAT_ITEMS
+/* get_slabinfo()'s answer (mm/slab.h struct slabinfo): one /proc/slabinfo row */
+struct slabinfo {
+	unsigned long active_objs, num_objs;
+	unsigned long active_slabs, num_slabs;
+	unsigned long shared_avail;
+	unsigned int limit, batchcount, shared;         /* tunables (SLAB), else 0 */
+	unsigned int objects_per_slab, cache_order;
 };
 
-/* A sheaf: an array of free objects of one cache (sheaf.c).  slots[0] is
- * always NULL, the objects are slots[1..size], the top one slots[size]. */
-struct slab_sheaf {
-	struct list_head barn_list;     /* on a barn list, or unlinked */
-	struct kmem_cache *cache;
-	unsigned int size;              /* objects held, <= cache->sheaf_capacity */
-	unsigned int capacity;
-	void *slots[];                  /* [capacity + 1] */
+/* An allocator behind the slab interface.  Every function gets a cache
+ * whose common fields (below) are set; "mutex" = slab_state.mutex held. */
+struct slab_ops {
+	const char *name;                       /* the slab= machine key's value */
+	bool fast_path;                         /* SLUB's inlined per-CPU fast path */
+	bool no_kmalloc_merge;                  /* SLOB: kmalloc caches are only names
+	                                           (objects carry a header): never a
+	                                           merge target */
+	/* the machine's own state (slab_state.priv), or NULL */
+	int   (*init)(struct mm *m);
+	void  (*exit)(struct mm *m);
+	/* __kmem_cache_create() (mutex): layout (size, objects, order, offset,
+	 * align), per-CPU and per-node state.  0, or -errno (release() cleans). */
+	int   (*create)(struct kmem_cache *s);
+	/* __kmem_cache_release(): host memory only; safe after a failed create */
+	void  (*release)(struct kmem_cache *s);
+	/* __kmem_cache_shutdown() (mutex, caller bound): every object back, every
+	 * slab freed; else report and return -errno (the cache is kept) */
+	int   (*shutdown)(struct kmem_cache *s);
+	/* __kmem_cache_shrink() (caller bound): flush, free empty slabs; slabs freed */
+	int   (*shrink)(struct kmem_cache *s);
+	/* the slow entries behind the fast paths (failslab already asked; alloc
+	 * only for a bound caller with valid GFP bits) */
+	void *(*alloc)(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size);
+	int   (*free)(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
+	/* n objects, all or nothing (failslab asked once); 0 or n */
+	int   (*alloc_bulk)(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
+			    unsigned long caller);
+	int   (*free_bulk)(struct kmem_cache *s, size_t n, void **p, unsigned long caller);
+	/* ksize()/krealloc(): x an object start of s in slab (and, with
+	 * check_free, not free)?  0 or a refusal */
+	int   (*check_object)(struct kmem_cache *s, struct page *slab, const void *x,
+			      const char *who, bool check_free);
+	size_t (*ksize)(struct kmem_cache *s, const void *x);
+	void  (*set_orig_size)(struct kmem_cache *s, void *obj, size_t orig);
+	size_t (*get_orig_size)(struct kmem_cache *s, void *obj);
+	/* get_slabinfo() */
+	void  (*slabinfo)(struct kmem_cache *s, struct slabinfo *sinfo);
+	/* the allocator's statistics: names and per-cache sums */
+	int   nr_stats;
+	const char *const *stat_names;
+	unsigned long (*stat)(struct kmem_cache *s, int item);
+	/* kmem_cache_validate(): check and repair; errors found */
+	int   (*validate_cache)(struct kmem_cache *s);
+	/* mm_validate()'s part (takes the mutex): every cache and slab page;
+	 * 0, or -1 with the first problem in err */
+	int   (*validate)(struct mm *m, struct strbuf *err);
+	/* mm_tick's hook (one tick = one second), or NULL */
+	void  (*tick)(struct mm *m);
 };
 
-/* The per-node barn: full and empty sheaves shared by the node's CPUs. */
-struct node_barn {
-	pthread_mutex_t lock;           /* guards the lists and counts */
-	struct list_head sheaves_full, sheaves_empty;
-	unsigned int nr_full, nr_empty;
-};
-
-/* Per cache and CPU; owned by the thread bound to the CPU (no lock). */
-struct kmem_cache_cpu {
-	void *freelist;                 /* next free object of the cpu slab,
-	                                   encoded links (get_freepointer) */
-	struct slab_sheaf *main;        /* sheaf caches: never NULL */
-	struct slab_sheaf *spare;       /* empty or full, or NULL */
-	void *spare_top;                /* its top object (NULL if none): the
-	                                   spare is never pushed or popped */
-	char *base;                     /* first object of the cpu slab */
-	uintptr_t span;                 /* objects * size: x is in the cpu slab
-	                                   iff x - base < span (0: no cpu slab) */
-	uintptr_t free_span;            /* span, 0 with init_on_free: the fast
-	                                   free's range */
-	struct page *slab;              /* the active slab, frozen, or NULL */
-	struct page *partial;           /* frozen partial slabs, linked through
-	                                   lru.next; nr_partial of them */
-	unsigned int nr_partial;
-	unsigned long stat[NR_SLUB_STAT_ITEMS];
-} __cacheline_aligned;
-
-struct kmem_cache_node {
-	pthread_mutex_t list_lock;      /* guards everything below */
-	unsigned long nr_partial;       /* slabs on partial */
-	struct list_head partial;       /* unfrozen slabs with free objects
-	                                   (and empty ones up to min_partial) */
-	struct list_head full;          /* debug caches only: full slabs */
-	unsigned long nr_slabs;         /* atomic: every slab of the node */
-	unsigned long total_objects;    /* atomic: their objects */
-	struct node_barn barn;          /* sheaf caches only */
-} __cacheline_aligned;
-
-/* owner tracking (SLAB_STORE_USER): one for the allocation, one for the free */
-struct track {
-	unsigned long addr;             /* caller */
-	int cpu;
-	int pid;
-	unsigned long when;             /* ns, monotonic */
-};
-enum track_item { TRACK_ALLOC, TRACK_FREE };
+extern const struct slab_ops slub_ops;          /* slub.c: slab=slub */
+extern const struct slab_ops slab_classic_ops;  /* slab_classic.c: slab=slab */
+extern const struct slab_ops slob_ops;          /* slob.c: slab=slob */
 
 #define MAX_ALIASES 8
 
 struct kmem_cache {
-	/* read-mostly after creation; the fast path reads the first line */
-	struct kmem_cache_cpu *cpu_slab;        /* [nr_cpus] */
+	/* read-mostly after creation; SLUB's fast path reads the first line */
+	struct kmem_cache_cpu *cpu_slab;        /* SLUB: [nr_cpus] */
 	struct mm *mm;
-	unsigned long mm_id;            /* mm->id, for bound_fast() */
+	unsigned long mm_id;            /* mm->id, for bound_fast(); ~0ul for an
+	                                   allocator without the fast path */
 	unsigned long random;           /* FREELIST_HARDENED key, 0 = off */
 	unsigned int offset;            /* free pointer offset in the object */
 	unsigned int size;              /* slot: object + metadata, aligned */
@@ -150,7 +163,10 @@ struct kmem_cache {
 	void (*ctor)(void *);
 	unsigned int *random_seq;       /* FREELIST_RANDOM: [objects] shuffled */
 	unsigned long rnd_ctr;          /* atomic: draws for random starts */
-	struct kmem_cache_node *node;   /* [nr_nodes] */
+	struct kmem_cache_node *node;   /* SLUB: [nr_nodes] */
+	const struct slab_ops *ops;     /* the machine's allocator */
+	void *priv;                     /* the other allocators' own state */
+	unsigned int kmalloc_id;        /* kmalloc caches: type * 32 + index */
 
 	/* slab_state.mutex */
 	char *name;
@@ -163,6 +179,8 @@ struct kmem_cache {
 struct slab_state {
 	pthread_mutex_t mutex;          /* slab_mutex: the cache list, refcounts */
 	struct list_head caches;
+	const struct slab_ops *ops;     /* slab=: the machine's allocator */
+	void *priv;                     /* the allocator's machine-wide state */
 	slab_flags_t debug_flags;       /* machine-wide debug= (slub_debug=) */
 	char debug_caches[64];          /* ",name,name," or "" for every cache */
 	bool nomerge;
@@ -178,47 +196,37 @@ struct slab_state {
 
 enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALLOC_TYPES };
 
-/* ---- slab.c ------------------------------------------------------------ */
-int  slab_init(struct mm *m, char *err, size_t errlen);
-void slab_exit(struct mm *m);
-struct kmem_cache *slab_create_cache(struct mm *m, const char *name, size_t size,
-				     size_t align, slab_flags_t flags, void (*ctor)(void *),
-				     bool kmalloc);
-void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
-			size_t orig_size);
-int  slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
-struct page *slab_virt_to_head(struct mm *m, const void *x);
-int  slab_check_object(struct kmem_cache *s, struct page *slab, const void *x, const char *who,
-		       bool check_free);
-void slab_set_orig_size(struct kmem_cache *s, void *obj, size_t orig);
-size_t slab_get_orig_size(struct kmem_cache *s, void *obj);
-size_t slab_ksize(const struct kmem_cache *s);
-int  slab_validate(struct mm *m, struct strbuf *err);
-void slab_report_text(struct mm *m, struct strbuf *sb);
-void slab_report_json(struct mm *m, struct strbuf *sb);
-/* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
-unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable);
-void slab_count_error(struct mm *m);
-void slab_shrink_all(struct mm *m);
+/* ---- facts and helpers every file of the slab layer shares ------------------ */
 
-/* ---- the fast paths, inlined into slab.c and kmalloc.c --------------------
- * No lock, no atomic: the per-CPU structures belong to the bound thread.
- * One unlikely test each, then a noinline slow function in slab.c. */
-
-static inline void slab_stat(struct kmem_cache_cpu *c, enum stat_item si)
+/* The kmalloc size classes (slab_common.c's kmalloc_info / size_index):
+ * index 3..13 hold 2^index bytes, 1 is 96 and 2 is 192; sizes <= 192 go
+ * through size_index[(size - 1) / 8], larger ones through fls(size - 1). */
+static inline unsigned kmalloc_index(size_t size)
 {
-	c->stat[si]++;
+	static const unsigned char size_index[24] = {
+		3, 4, 5, 5, 6, 6, 6, 6,         /* 8 16 24 32 40 48 56 64 */
+		1, 1, 1, 1, 7, 7, 7, 7,         /* 72 80 88 96 | 104 .. 128 */
+		2, 2, 2, 2, 2, 2, 2, 2,         /* 136 .. 192 */
+	};
+
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return 64u - (unsigned)__builtin_clzl(size - 1);
 }
 
-/* slab->counters: inuse:16 objects:15 frozen:1, owning CPU + 1 in 32..47 */
-static inline unsigned cnt_inuse(unsigned long c) { return (unsigned)(c & 0xffff); }
-static inline unsigned cnt_objects(unsigned long c) { return (unsigned)((c >> 16) & 0x7fff); }
-static inline bool cnt_frozen(unsigned long c) { return (c >> 31) & 1; }
-static inline int cnt_owner(unsigned long c) { return (int)((c >> 32) & 0xffff) - 1; }
-
-static inline unsigned long slab_counters(struct page *slab)
+static inline unsigned kmalloc_index_size(unsigned idx)
 {
-	return __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE);
+	return idx == 1 ? 96 : idx == 2 ? 192 : 1u << idx;
+}
+
+/* Head page of the block holding direct-map address x, or NULL. */
+static inline struct page *slab_virt_to_head(struct mm *m, const void *x)
+{
+	uintptr_t a = (uintptr_t)x - (uintptr_t)m->direct_map;
+
+	if (!m->direct_map || a >= m->direct_map_bytes)
+		return NULL;
+	return compound_head(pfn_to_page(m, a >> PAGE_SHIFT));
 }
 
 static inline char *slab_address(struct mm *m, const struct page *slab)
@@ -226,226 +234,83 @@ static inline char *slab_address(struct mm *m, const struct page *slab)
 	return m->direct_map + page_to_pfn(m, slab) * PAGE_SIZE;
 }
 
-/* off is a multiple of s->size: multiply by ceil(2^64 / size), no divide */
-static inline bool slot_exact(const struct kmem_cache *s, uintptr_t off)
+static inline unsigned slab_order_of(const struct page *slab)
 {
-	unsigned long idx = (unsigned long)(((unsigned __int128)off * s->reciprocal_size) >> 64);
-
-	return idx * s->size == off;
+	return (unsigned)slab->private;
 }
 
-/* ---- free pointers (the only access to in-object links) ------------------ */
-
-static inline unsigned long freelist_ptr_encode(const struct kmem_cache *s, void *ptr,
-						unsigned long ptr_addr)
+static inline int slab_nid(struct mm *m, const struct page *slab)
 {
-	if (likely(s->hardened))
-		return (unsigned long)ptr ^ s->random ^ __builtin_bswap64(ptr_addr);
-	return (unsigned long)ptr;
+	return pfn_to_nid(m, page_to_pfn(m, slab));
 }
 
-static inline __mm_no_asan void *get_freepointer(const struct kmem_cache *s, void *object)
+/* Every report and fix counts (slub_kunit's error count) and taints the
+ * machine 'B', as slab_err()/object_err() do with add_taint(). */
+static inline void slab_count_error(struct mm *m)
 {
-	unsigned long addr = (unsigned long)object + s->offset;
-
-	return (void *)freelist_ptr_encode(s, (void *)*(unsigned long *)addr, addr);
+	__atomic_fetch_add(&m->slab->errors, 1, __ATOMIC_RELAXED);
+	add_taint(m, MM_TAINT_BAD_PAGE);
 }
 
-static inline __mm_no_asan void set_freepointer(const struct kmem_cache *s, void *object,
-						void *fp)
+/* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B: a slab of s on node nid came
+ * (sign 1) or went (-1) */
+static inline void slab_account_pages(struct kmem_cache *s, int nid, unsigned order, long sign)
 {
-	unsigned long addr = (unsigned long)object + s->offset;
+	struct slab_state *st = s->mm->slab;
+	unsigned long *ctr = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &st->nr_slab_reclaimable[nid]
+							       : &st->nr_slab_unreclaimable[nid];
 
-	*(unsigned long *)addr = freelist_ptr_encode(s, fp, addr);
+	__atomic_add_fetch(ctr, sign * (long)(1ul << order), __ATOMIC_RELAXED);
 }
 
-/* Is the calling thread bound to s's machine in its most recent slot (then
- * mm_tls[0].cpu_id is its CPU)?  If not, the slow path asks this_cpu(). */
-static __always_inline bool bound_fast(const struct kmem_cache *s)
+/* Every slab head page of the machine (PG_slab, allocated), in PFN order;
+ * a quiescent machine. */
+static inline void for_each_slab_page(struct mm *m, void (*fn)(struct page *slab, void *arg),
+				      void *arg)
 {
-	return likely(mm_tls[0].mm_id == s->mm_id);    /* ids are never reused */
+	unsigned long pfn = 0;
+
+	while (pfn < m->nr_pages) {
+		struct page *p = pfn_to_page(m, pfn);
+		unsigned long flags = READ_ONCE(p->flags);
+
+		if ((flags & PG_slab) && p->_refcount > 0) {
+			fn(p, arg);
+			pfn += 1ul << p->private;
+		} else if (flags & (PG_buddy | PG_pcp)) {
+			pfn += 1ul << p->private;
+		} else if (p->_refcount > 0 && p->private <= m->max_order) {
+			pfn += 1ul << p->private;
+		} else {
+			pfn++;
+		}
+	}
 }
 
-/* GFP bits that send an allocation to the slow path: unknown bits,
- * __GFP_ZERO, and bit 31, which s->slow_bits sets for init_on_alloc/free
- * and while failslab may fail the cache */
-#define SLAB_GFP_SLOW (~__GFP_VALID_MASK | __GFP_ZERO)
-
+/* ---- slab_common.c --------------------------------------------------------- */
+int  slab_init(struct mm *m, char *err, size_t errlen);
+void slab_exit(struct mm *m);
+struct kmem_cache *slab_create_cache(struct mm *m, const char *name, size_t size,
+				     size_t align, slab_flags_t flags, void (*ctor)(void *),
+				     bool kmalloc);
+/* the slow entries of the fast paths: failslab, then s->ops */
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size);
-void *slab_alloc_bad_next(struct kmem_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
 int  slab_free_slow(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
-int  slab_free_known_slow(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller,
-			  struct mm_cpu *cpu);
+void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
+			size_t orig_size);
+int  slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
+int  slab_validate(struct mm *m, struct strbuf *err);
+void slab_report_text(struct mm *m, struct strbuf *sb);
+void slab_report_json(struct mm *m, struct strbuf *sb);
+/* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
+unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable);
+void slab_shrink_all(struct mm *m);
 
-/* slab_alloc(): pop this CPU's main sheaf (sheaf caches) or c->freelist;
- * one unlikely test, then the slow path. */
-static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
-					size_t orig_size)
-{
-	struct kmem_cache_cpu *c;
-	void *obj, *next;
-
-	if (unlikely(!bound_fast(s)))
-		return slab_alloc_slow(s, gfp, caller, orig_size);
-	c = &s->cpu_slab[mm_tls[0].cpu_id];
-	if (s->sheaf_capacity) {                /* alloc_from_pcs() */
-		struct slab_sheaf *sh = c->main;
-		unsigned n = sh->size;
-
-		if (unlikely(!n || ((gfp | READ_FLAG(s->slow_bits)) & SLAB_GFP_SLOW)))
-			return slab_alloc_slow(s, gfp, caller, orig_size);
-		obj = sh->slots[n];
-		sh->size = n - 1;
-		slab_stat(c, ALLOC_PCS);
-		mm_track_alloc(obj, s->object_size);
-		return obj;
-	}
-	obj = c->freelist;
-	if (unlikely(!obj || ((gfp | READ_FLAG(s->slow_bits)) & SLAB_GFP_SLOW)))
-		return slab_alloc_slow(s, gfp, caller, orig_size);
-	next = get_freepointer(s, obj);
-	if (unlikely((uintptr_t)next - (uintptr_t)c->base >= c->span && next))
-		return slab_alloc_bad_next(s, c, obj, next);
-	c->freelist = next;
-	slab_stat(c, ALLOC_FASTPATH);
-	mm_track_alloc(obj, s->object_size);
-	return obj;
-}
-
-/* x (a: its offset in the direct map) lies in a PG_slab_oo page of s:
- * is it an object start?  Such slabs are s->order blocks, aligned to their
- * size in the direct map, with s->objects objects. */
-static __always_inline bool oo_object(const struct kmem_cache *s, uintptr_t a)
-{
-	uintptr_t off = (a & s->oo_mask) - s->red_left_pad;
-	unsigned long idx = (unsigned long)(((unsigned __int128)off * s->reciprocal_size) >> 64);
-
-	return idx * s->size == off && idx < s->objects;
-}
-
-/* free_to_pcs(): x is an object start of s (valid: shown by the caller);
- * push it onto the main sheaf unless that is full or x is the top of the
- * main or the spare sheaf already (a double free).  Anything else: the
- * slow path. */
-static __always_inline int sheaf_free(struct kmem_cache *s, struct kmem_cache_cpu *c, void *x,
-				      bool valid, unsigned long caller, const char *who)
-{
-	struct slab_sheaf *sh = c->main;
-	unsigned n = sh->size;
-
-	if (unlikely(!valid || n >= s->sheaf_fast_free || sh->slots[n] == x ||
-		     x == c->spare_top))
-		return slab_free_slow(s, x, caller, who);
-	sh->slots[n + 1] = x;
-	sh->size = n + 1;
-	slab_stat(c, FREE_PCS);
-	mm_track_free(x, s->object_size);
-	return 0;
-}
-
-/* x (checked) onto this CPU's cpu slab freelist: the one place that pushes */
-static __always_inline void cpu_freelist_push(struct kmem_cache *s, struct kmem_cache_cpu *c,
-					      void *x)
-{
-	set_freepointer(s, x, c->freelist);
-	mm_track_free(x, s->object_size);
-	c->freelist = x;
-	slab_stat(c, FREE_FASTPATH);
-}
-
-/* The cpu slab's fast free: x in this CPU's cpu slab, at a slot, not its
- * first free object.  Otherwise the slow path: slab_free_known_slow() if
- * x's slab is known, else slab_free_slow(). */
-static __always_inline int cpu_slab_free(struct kmem_cache *s, struct kmem_cache_cpu *c, void *x,
-					 struct page *slab, unsigned long caller, const char *who)
-{
-	uintptr_t off = (uintptr_t)x - (uintptr_t)c->base;
-
-	if (unlikely(off >= c->free_span || !slot_exact(s, off) || x == c->freelist))
-		return slab ? slab_free_known_slow(s, slab, x, caller, mm_tls[0].cpu)
-			    : slab_free_slow(s, x, caller, who);
-	cpu_freelist_push(s, c, x);
-	return 0;
-}
-
-/* slab_free(): onto this CPU's main sheaf (sheaf caches) or its own cpu
- * slab, or the slow path. */
-static __always_inline int slab_free(struct kmem_cache *s, void *x, unsigned long caller,
-				     const char *who)
-{
-	struct kmem_cache_cpu *c;
-
-	if (unlikely(!bound_fast(s)))
-		return slab_free_slow(s, x, caller, who);
-	c = &s->cpu_slab[mm_tls[0].cpu_id];
-	if (s->sheaf_capacity) {
-		struct mm *m = s->mm;
-		uintptr_t a = (uintptr_t)x - (uintptr_t)m->direct_map;
-		struct page *page;
-
-		if (unlikely(a >= m->direct_map_bytes))
-			return slab_free_slow(s, x, caller, who);
-		page = pfn_to_page(m, a >> PAGE_SHIFT);
-		return sheaf_free(s, c, x, page->slab_cache == s && (page->flags & PG_slab_oo) &&
-				  oo_object(s, a), caller, who);
-	}
-	return cpu_slab_free(s, c, x, NULL, caller, who);
-}
-
-/* kfree() of x (a: its offset in the direct map) in a PG_slab_oo page of
- * kmalloc cache s; the slab's head is found by alignment, not loaded. */
-static __always_inline int slab_free_oo(struct kmem_cache *s, void *x, uintptr_t a,
-					unsigned long caller)
-{
-	struct kmem_cache_cpu *c;
-
-	if (unlikely(!bound_fast(s)))
-		return slab_free_slow(s, x, caller, "kfree");
-	c = &s->cpu_slab[mm_tls[0].cpu_id];
-	if (s->sheaf_capacity)
-		return sheaf_free(s, c, x, oo_object(s, a), caller, "kfree");
-	return cpu_slab_free(s, c, x, pfn_to_page(s->mm, (a & ~s->oo_mask) >> PAGE_SHIFT), caller,
-			     "kfree");
-}
-
-/* kfree() of x in a slab that is not PG_slab_oo: slab is its head page
- * (PG_slab, cache s). */
-static __always_inline int slab_free_known(struct kmem_cache *s, struct page *slab, void *x,
-					   unsigned long caller)
-{
-	if (unlikely(!bound_fast(s) || s->sheaf_capacity))
-		return slab_free_slow(s, x, caller, "kfree");
-	return cpu_slab_free(s, &s->cpu_slab[mm_tls[0].cpu_id], x, slab, caller, "kfree");
-}
-
-/* ---- between slab.c and sheaf.c --------------------------------------------
- * slab.c's side: the slab layer beneath the sheaves, called with the
- * caller's CPU (bound, or acquired for a flush). */
-void *slab_alloc_from_slabs(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
-			    size_t orig_size, struct mm_cpu *cpu);
-int  slab_alloc_bulk_slabs(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
-			   struct mm_cpu *cpu, unsigned long caller);
-void slab_free_to_slabs(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu,
-			unsigned long caller);
-void slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp);
-int  slab_free_refused(struct kmem_cache *s, struct kmem_cache_cpu *c, int err,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* sheaf.c's side */
-unsigned int calculate_sheaf_capacity(struct mm *m, const struct kmem_cache *s);
-int  sheaves_init(struct kmem_cache *s);
-void sheaves_free(struct kmem_cache *s);
-void *sheaf_alloc_slow(struct kmem_cache *s, gfp_t gfp, unsigned long caller, size_t orig_size,
-		       struct mm_cpu *cpu);
-int  sheaf_free_cpu(struct kmem_cache *s, void *x, struct mm_cpu *cpu, const char *who);
-size_t sheaf_alloc_bulk(struct kmem_cache *s, size_t n, void **p, struct mm_cpu *cpu);
-bool sheaves_used(struct kmem_cache *s, struct kmem_cache_cpu *c);
-bool sheaves_hold(struct kmem_cache *s, struct kmem_cache_cpu *c, const void *x);
-void pcs_flush_all(struct kmem_cache *s, struct mm_cpu *cpu);
-void barn_shrink(struct kmem_cache *s, struct mm_cpu *cpu);
-int  sheaves_validate(struct kmem_cache *s, struct strbuf *err);
-
-/* ---- kmalloc.c --------------------------------------------------------- */
+/* ---- kmalloc.c --------------------------------------------------------------- */
 int  kmalloc_init(struct mm *m);
+
+/* SLUB's structures and its inlined fast paths: the first half of every
+ * entry above. */
+#include "slub.h"
 
 #endif /* LIBMM_SLAB_INTERNAL_H */

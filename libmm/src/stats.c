@@ -13,6 +13,7 @@
  *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
  *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -98,7 +99,7 @@ static const char *const kernel_vmstat_tail[] = {
 	"compact_free_scanned", "compact_isolated", "compact_stall", "compact_fail",
 	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned",
 	"compact_daemon_free_scanned", "htlb_buddy_alloc_success",
-	"htlb_buddy_alloc_fail", "unevictable_pgs_culled", "unevictable_pgs_scanned",
+	"htlb_buddy_alloc_fail", "cma_alloc_success", "cma_alloc_fail", "unevictable_pgs_culled", "unevictable_pgs_scanned",
 	"unevictable_pgs_rescued", "unevictable_pgs_mlocked",
 	"unevictable_pgs_munlocked", "unevictable_pgs_cleared",
 	"unevictable_pgs_stranded", "thp_fault_alloc", "thp_fault_fallback",
@@ -142,6 +143,15 @@ static unsigned long global_free_pages_blocks(struct mm *m)
 	return s;
 }
 
+static unsigned long global_free_cma(struct mm *m)
+{
+	unsigned long s = 0;
+
+	for (int id = 0; id < m->nr_zones; id++)
+		s += READ_ONCE(zone_by_id(m, id)->nr_free_cma);
+	return s;
+}
+
 static bool in_list(const char *const *list, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -169,6 +179,8 @@ long mm_vmstat_read(struct mm *m, const char *name)
 		return (long)global_free_pages(m);
 	if (!strcmp(name, "nr_free_pages_blocks"))
 		return (long)global_free_pages_blocks(m);
+	if (!strcmp(name, "nr_free_cma"))
+		return (long)global_free_cma(m);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		if (!strcmp(name, vm_event_names[i]))
 			return (long)sum_vm_event(m, (enum vm_event_item)i);
@@ -285,9 +297,19 @@ static void frag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 	sb_puts(sb, "\n");
 }
 
+/* The CMA migratetype shows in the reports of machines with CMA areas (a
+ * CONFIG_CMA kernel's columns); without, the reports are a !CONFIG_CMA
+ * kernel's. */
+static bool show_migratetype(const struct mm *m, int t)
+{
+	return t != MIGRATE_CMA || m->cma;
+}
+
 static void pagetype_free_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	for (int t = 0; t < MIGRATE_TYPES; t++) {
+		if (!show_migratetype(m, t))
+			continue;
 		sb_printf(sb, "Node %4d, zone %8s, type %12s ", zi->node, zi->name,
 			  migratetype_names[t]);
 		for (unsigned o = 0; o < m->nr_orders; o++) {
@@ -301,10 +323,10 @@ static void pagetype_free_show(struct mm *m, struct strbuf *sb, const struct mm_
 
 static void pagetype_blocks_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	(void)m;
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%12lu ", zi->nr_pageblocks[t]);
+		if (show_migratetype(m, t))
+			sb_printf(sb, "%12lu ", zi->nr_pageblocks[t]);
 	sb_puts(sb, "\n");
 }
 
@@ -319,7 +341,8 @@ static void pagetypeinfo(struct mm *m, struct strbuf *sb)
 	walk_zones(m, sb, false, pagetype_free_show);
 	sb_printf(sb, "\n%-23s", "Number of blocks type ");
 	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%12s ", migratetype_names[t]);
+		if (show_migratetype(m, t))
+			sb_printf(sb, "%12s ", migratetype_names[t]);
 	sb_puts(sb, "\n");
 	walk_zones(m, sb, false, pagetype_blocks_show);
 }
@@ -369,7 +392,7 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		  "\n        spanned  %lu\n        present  %lu\n        managed  %lu"
 		  "\n        cma      %lu",
 		  zi->free, zi->boost, zi->min, zi->low, zi->high, zi->high + (zi->high - zi->low),
-		  zi->spanned, zi->present, zi->managed, 0ul);
+		  zi->spanned, zi->present, zi->managed, zi->cma_pages);
 	sb_printf(sb, "\n        protection: (%lu", zi->lowmem_reserve[0]);
 	for (int j = 1; j < MAX_NR_ZONES; j++)
 		sb_printf(sb, ", %lu", zi->lowmem_reserve[j]);
@@ -382,7 +405,8 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 		sb_printf(sb, "\n      %-12s %lu", kernel_zone_stats[i],
 			  !strcmp(kernel_zone_stats[i], "nr_free_pages") ? zi->free :
 			  !strcmp(kernel_zone_stats[i], "nr_free_pages_blocks")
-			  ? zi->nr_free_pages_blocks : 0ul);
+			  ? zi->nr_free_pages_blocks :
+			  !strcmp(kernel_zone_stats[i], "nr_free_cma") ? zi->nr_free_cma : 0ul);
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "\n      %-12s %lu", numa_stat_names[i],
 			  sum_numa_event(m, z, (enum numa_stat_item)i));
@@ -429,6 +453,34 @@ static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_i
 	sb_puts(sb, "\n");
 }
 
+/* /proc/meminfo's lines of what libmm models (show_val_kb's "%-16s%8lu kB"
+ * layout): MemTotal (managed pages), MemFree, the slab lines, VmallocTotal,
+ * and with CMA areas CmaTotal / CmaFree (a CONFIG_CMA kernel's lines). */
+static void meminfo_line(struct strbuf *sb, const char *name, unsigned long pages)
+{
+	char label[32];
+
+	snprintf(label, sizeof(label), "%s:", name);
+	sb_printf(sb, "%-16s%8lu kB\n", label, pages << (PAGE_SHIFT - 10));
+}
+
+static void meminfo_show(struct mm *m, struct strbuf *sb)
+{
+	unsigned long managed = 0, sr = slab_nr_pages(m, -1, true), su = slab_nr_pages(m, -1, false);
+
+	for (int id = 0; id < m->nr_zones; id++)
+		managed += zone_by_id(m, id)->managed_pages;
+	meminfo_line(sb, "MemTotal", managed);
+	meminfo_line(sb, "MemFree", global_free_pages(m));
+	meminfo_line(sb, "Slab", sr + su);
+	meminfo_line(sb, "SReclaimable", sr);
+	meminfo_line(sb, "SUnreclaim", su);
+	if (m->cma) {
+		meminfo_line(sb, "CmaTotal", cma_total_pages(m));
+		meminfo_line(sb, "CmaFree", global_free_cma(m));
+	}
+}
+
 static void vmstat_text(struct mm *m, struct strbuf *sb)
 {
 	for (size_t i = 0; i < ARRAY_LEN(kernel_zone_stats); i++)
@@ -473,16 +525,20 @@ char *mm_report_text(struct mm *m, const char *name)
 		pagetypeinfo(m, &sb);
 	else if (!strcmp(name, "zoneinfo"))
 		walk_zones(m, &sb, true, zoneinfo_show);
-	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc (issue 5) */
+	else if (!strcmp(name, "vmallocinfo"))        /* vmalloc */
 		vmallocinfo_show(m, &sb);
 	else if (!strcmp(name, "vmstat"))
 		vmstat_text(m, &sb);
-	else if (!strcmp(name, "slabinfo"))           /* slab (issue 4) */
+	else if (!strcmp(name, "slabinfo"))           /* slab */
 		slab_report_text(m, &sb);
 	else if (!strcmp(name, "unusable_index"))
 		walk_zones(m, &sb, false, unusable_show);
 	else if (!strcmp(name, "extfrag_index"))
 		walk_zones(m, &sb, false, extfrag_show);
+	else if (!strcmp(name, "meminfo"))
+		meminfo_show(m, &sb);
+	else if (!strcmp(name, "cma"))                /* debugfs cma/<area>/ files */
+		cma_report(m, &sb);
 	else if (!strcmp(name, "page_owner") && m->po)    /* page_owner.c */
 		page_owner_show(m, &sb);
 	else if (!strcmp(name, "allocinfo"))
@@ -490,8 +546,8 @@ char *mm_report_text(struct mm *m, const char *name)
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
-			 "zoneinfo, vmstat, unusable_index, extfrag_index, vmallocinfo, slabinfo, dmesg, "
-			 "tainted, allocinfo, page_owner with page_owner=1)", name);
+			 "zoneinfo, vmstat, meminfo, unusable_index, extfrag_index, vmallocinfo, "
+			 "slabinfo, cma, dmesg, tainted, allocinfo, page_owner with page_owner=1)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -534,8 +590,8 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 				continue;
 			mt = (flags & PG_lru) ? MIGRATE_MOVABLE :
 			     (flags & PG_reclaimable) ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
-			if (mt != pb_mt) {
-				count[pb_mt]++;
+			if (mt != pb_mt) {      /* a CMA block counts as Movable */
+				count[pb_mt == MIGRATE_CMA ? MIGRATE_MOVABLE : pb_mt]++;
 				break;
 			}
 		}
@@ -640,14 +696,17 @@ char *mm_report_json(struct mm *m)
 	walk_zones(m, &sb, true, json_zone);
 	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
 	json_pcp(m, &sb);
-	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc (issue 5) */
+	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc */
 	vmalloc_json(m, &sb);
-	sb_puts(&sb, ",\n  \"slab\": ");            /* slab (issue 4) */
+	sb_puts(&sb, ",\n  \"slab\": ");            /* slab */
 	slab_report_json(m, &sb);
 	sb_puts(&sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
 	compaction_json(m, &sb);
-	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu",
-		  global_free_pages(m), global_free_pages_blocks(m));
+	sb_puts(&sb, ",\n  \"cma\": ");             /* cma.c: the areas */
+	cma_json(m, &sb);
+	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu, "
+		  "\"nr_free_cma\": %lu", global_free_pages(m), global_free_pages_blocks(m),
+		  global_free_cma(m));
 	sb_printf(&sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
 		  slab_nr_pages(m, -1, true), slab_nr_pages(m, -1, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)

@@ -12,7 +12,8 @@
  *      least never on ISOLATE lists outside an isolated pageblock nor the
  *      other way round; list lengths equal nr_free_mt[], their sum
  *      nr_free; nr_free_pages equals the pages on non-isolate lists,
- *      nr_free_highatomic those on HIGHATOMIC lists;
+ *      nr_free_highatomic those on HIGHATOMIC lists, nr_free_cma those on
+ *      CMA lists, nocma_unusable the sum the fast path subtracts;
  *   2. a walk over every PFN of the zone finds each page in exactly one
  *      block - free, on a per-CPU list, or allocated (with compound tails
  *      pointing at their head) - and pages inside blocks carry no state;
@@ -25,14 +26,17 @@
  *      itself or as Isolate; a compaction skip bit only with compaction),
  *      nr_isolate_pageblock counts the isolated ones, and the HIGHATOMIC
  *      reserve is a whole number of pageblocks, exactly the pageblocks
- *      typed HighAtomic.
+ *      typed HighAtomic; cma_pages the pages of the pageblocks typed CMA.
  * Then the layers above check their own: vmalloc_validate() (vmalloc.c),
- * slab_validate() (slab.c: every cache's lists, freelists and counters, a
+ * slab_validate() (slab_common.c, on to the allocator's checker - SLUB's in
+ * slub_validate.c: every cache's lists, freelists and counters, a
  * census of the slab pages; debug caches are repaired as SLUB's
  * validate_slab_cache does, and any damage found fails the check),
  * migrate_validate() (movable owners and isolated folios),
- * process_validate() (page tables against the reverse map, pins) and
- * compaction_validate() (deferral state).
+ * process_validate() (page tables against the reverse map, pins),
+ * compaction_validate() (deferral state), contig_validate() (live
+ * contiguous ranges against their pages) and cma_validate() (bitmaps
+ * against the allocations, nothing unmovable in a CMA pageblock).
  * The machine is stopped while it is checked: mm_validate holds every CPU
  * but the caller's (machine.c's mm_cpus_hold()), waiting up to
  * VALIDATE_WAIT_MS for CPUs other threads have bound - Python binds only
@@ -87,7 +91,7 @@ static int check_block_type(struct zone *z, unsigned long pfn, unsigned order, i
 static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *blocks_out)
 {
 	struct mm *m = z->mm;
-	unsigned long free_pages = 0, blocks = 0, highatomic = 0;
+	unsigned long free_pages = 0, blocks = 0, highatomic = 0, cma = 0;
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		struct free_area *area = &z->free_area[o];
@@ -126,6 +130,8 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 					free_pages += 1ul << o;
 				if (t == MIGRATE_HIGHATOMIC)
 					highatomic += 1ul << o;
+				if (t == MIGRATE_CMA)
+					cma += 1ul << o;
 			}
 			if (n != area->nr_free_mt[t])
 				FAIL(err, "%s zone node %d: free_list[order %u][%s] holds %lu blocks, "
@@ -144,6 +150,12 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
 	if (highatomic != z->nr_free_highatomic)
 		FAIL(err, "%s zone node %d: HighAtomic lists hold %lu pages, nr_free_highatomic "
 		     "says %lu", z->name, z->node, highatomic, z->nr_free_highatomic);
+	if (cma != z->nr_free_cma)
+		FAIL(err, "%s zone node %d: CMA lists hold %lu pages, NR_FREE_CMA_PAGES says %lu",
+		     z->name, z->node, cma, z->nr_free_cma);
+	if (z->nocma_unusable != highatomic_unusable(z) + z->nr_free_cma)
+		FAIL(err, "%s zone node %d: the fast path holds back %lu pages, not %lu + %lu",
+		     z->name, z->node, z->nocma_unusable, highatomic_unusable(z), z->nr_free_cma);
 	*blocks_out = blocks;
 	return 0;
 }
@@ -155,17 +167,17 @@ static int check_free_lists(struct zone *z, struct strbuf *err, unsigned long *b
  * a valid inside-a-block descriptor: they are skipped, so a huge
  * backing=none machine's check reads what was touched, not 64 bytes a
  * page frame. */
-static int check_interior(struct zone *z, unsigned long pfn, unsigned order, bool compound,
-			  struct strbuf *err)
+static int check_interior_window(struct zone *z, unsigned long pfn, unsigned order,
+				 unsigned long first, unsigned long nr, bool compound,
+				 struct strbuf *err)
 {
-	struct mm *m = z->mm;
-	struct page *head = pfn_to_page(m, pfn);
+	struct page *head = pfn_to_page(z->mm, pfn);
 	unsigned char vec[(1ul << MM_MAX_ORDER_LIMIT) / DESCS_PER_MAP_PAGE + 2];
-	uintptr_t base = (uintptr_t)head & ~(PAGE_SIZE - 1);
-	bool sparse = (1ul << order) > 2 * DESCS_PER_MAP_PAGE &&
-		      !mincore((void *)base, (uintptr_t)(head + (1ul << order)) - base, vec);
+	uintptr_t base = (uintptr_t)(head + first) & ~(PAGE_SIZE - 1);
+	bool sparse = nr > 2 * DESCS_PER_MAP_PAGE &&
+		      !mincore((void *)base, (uintptr_t)(head + first + nr) - base, vec);
 
-	for (unsigned long i = 1; i < 1ul << order; i++) {
+	for (unsigned long i = first; i < first + nr; i++) {
 		struct page *p = head + i;
 		size_t idx = ((uintptr_t)p - base) / PAGE_SIZE;
 
@@ -186,8 +198,22 @@ static int check_interior(struct zone *z, unsigned long pfn, unsigned order, boo
 	return 0;
 }
 
+/* ... in windows of at most 2^MM_MAX_ORDER_LIMIT descriptors (a gigantic
+ * page is larger). */
+static int check_interior(struct zone *z, unsigned long pfn, unsigned order, bool compound,
+			  struct strbuf *err)
+{
+	unsigned long n = 1ul << order, win = 1ul << MM_MAX_ORDER_LIMIT;
+
+	for (unsigned long first = 1; first < n; first += win)
+		if (check_interior_window(z, pfn, order, first, n - first < win ? n - first : win,
+					  compound, err))
+			return -1;
+	return 0;
+}
+
 static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *free_blocks,
-			  unsigned long *pcp_pages)
+			  unsigned long *pcp_pages, unsigned long *contig)
 {
 	struct mm *m = z->mm;
 	unsigned long pfn = z->zone_start_pfn, end = pfn + z->spanned_pages;
@@ -206,12 +232,17 @@ static int walk_zone_pfns(struct zone *z, struct strbuf *err, unsigned long *fre
 			*pcp_pages += 1ul << order;
 		} else if (p->_refcount > 0) {
 			what = "allocated block";
+			*contig += (p->flags & PG_contig) != 0;
 		} else {
 			FAIL(err, "pfn %#lx in zone %s of node %d is neither free, on a per-CPU list, "
 			     "nor allocated (flags %#lx): a page was lost", pfn, z->name, z->node,
 			     p->flags);
 		}
-		if (order > m->max_order || (pfn & ((1ul << order) - 1)) ||
+		/* only a gigantic page (contig.c: a compound contiguous
+		 * allocation) is above max_page_order */
+		if ((order > m->max_order && !(p->_refcount > 0 && (p->flags & PG_contig) &&
+					       (p->flags & PG_head))) ||
+		    (pfn & ((1ul << order) - 1)) ||
 		    pfn + (1ul << order) > end)
 			FAIL(err, "%s at pfn %#lx has order %u: misaligned or beyond zone %s",
 			     what, pfn, order, z->name);
@@ -270,6 +301,7 @@ static int check_pageblocks(struct zone *z, struct strbuf *err)
 {
 	struct mm *m = z->mm;
 	unsigned long end = z->zone_start_pfn + z->spanned_pages, typed = 0, isolated = 0;
+	unsigned long cma = 0;
 
 	for (unsigned long pfn = z->zone_start_pfn; pfn < end;
 	     pfn = (pfn | (m->pageblock_nr_pages - 1)) + 1) {
@@ -283,7 +315,11 @@ static int check_pageblocks(struct zone *z, struct strbuf *err)
 			     "skip bit set, but compaction is off", z->name, z->node, pfn);
 		typed += type == MIGRATE_HIGHATOMIC ? m->pageblock_nr_pages : 0;
 		isolated += eff == MIGRATE_ISOLATE;
+		cma += type == MIGRATE_CMA ? m->pageblock_nr_pages : 0;
 	}
+	if (cma != z->cma_pages)
+		FAIL(err, "%s zone node %d: %lu pages of pageblocks are CMA, the zone's CMA areas "
+		     "hold %lu", z->name, z->node, cma, z->cma_pages);
 	if (typed != z->nr_reserved_highatomic)
 		FAIL(err, "%s zone node %d: nr_reserved_highatomic is %lu but %lu pages of "
 		     "pageblocks are HighAtomic", z->name, z->node, z->nr_reserved_highatomic,
@@ -294,7 +330,8 @@ static int check_pageblocks(struct zone *z, struct strbuf *err)
 	return 0;
 }
 
-int validate_zone(struct zone *z, struct strbuf *err)
+/* *contig: the allocated heads marked PG_contig are added to it */
+int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig)
 {
 	unsigned long list_blocks = 0, walk_blocks, walk_pcp, pcp_pages;
 	int ret;
@@ -304,7 +341,7 @@ int validate_zone(struct zone *z, struct strbuf *err)
 	zone_lock(z);
 	ret = check_free_lists(z, err, &list_blocks);
 	if (!ret)
-		ret = walk_zone_pfns(z, err, &walk_blocks, &walk_pcp);
+		ret = walk_zone_pfns(z, err, &walk_blocks, &walk_pcp, contig);
 	if (!ret && walk_blocks != list_blocks) {
 		sb_printf(err, "%s zone node %d: %lu free blocks in mem_map but %lu on free lists",
 			  z->name, z->node, walk_blocks, list_blocks);
@@ -327,7 +364,7 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 {
 	if (!m)
 		return -EINVAL;
-	unsigned long held[MM_MAX_CPUS / 64];
+	unsigned long held[MM_MAX_CPUS / 64], contig = 0;
 	struct strbuf sb;
 	int ret = 0;
 
@@ -337,17 +374,21 @@ int mm_validate(struct mm *m, char *err, size_t errlen)
 	sb_puts(&sb, "");
 	mm_cpus_hold(m, VALIDATE_WAIT_MS, held);
 	for (int id = 0; id < m->nr_zones && !ret; id++)
-		ret = validate_zone(zone_by_id(m, id), &sb);
+		ret = validate_zone(zone_by_id(m, id), &sb, &contig);
 	if (!ret)
-		ret = vmalloc_validate(m, &sb);         /* vmalloc (issue 5) */
+		ret = vmalloc_validate(m, &sb);         /* vmalloc */
 	if (!ret)
-		ret = slab_validate(m, &sb);            /* slab (issue 4) */
+		ret = slab_validate(m, &sb);            /* slab */
 	if (!ret)
 		ret = migrate_validate(m, &sb);         /* owners, isolation */
 	if (!ret)
 		ret = process_validate(m, &sb);         /* page tables, reverse map, pins */
 	if (!ret)
 		ret = compaction_validate(m, &sb);      /* deferral state */
+	if (!ret)
+		ret = contig_validate(m, &sb, contig);  /* live contiguous ranges */
+	if (!ret)
+		ret = cma_validate(m, &sb);             /* CMA bitmaps, CMA pageblocks */
 	mm_cpus_release(m, held);
 	mm_taint_panicked(m);                   /* a failed check fails anyway */
 	if (ret) {

@@ -351,7 +351,7 @@ static void va_tree_neighbours(const struct va_tree *t, unsigned long key,
 	}
 }
 
-/* ---- free-space search and clipping (reference §6.3) -------------------- */
+/* ---- free-space search and clipping -------------------- */
 
 /* is_within_this_va(): the aligned start of a fit inside va, or 0. */
 static unsigned long va_fit_start(const struct vmap_area *va, unsigned long size,
@@ -1808,7 +1808,7 @@ static void va_show_lazy(struct strbuf *sb, const struct vmap_area *n)
 	va_show_lazy(sb, n->right);
 }
 
-/* /proc/vmallocinfo (s_show, reference §7.5): busy areas in address order,
+/* /proc/vmallocinfo (s_show): busy areas in address order,
  * then the lazily freed ones. */
 void vmallocinfo_show(struct mm *m, struct strbuf *sb)
 {

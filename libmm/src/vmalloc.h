@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-/* vm_struct flags (kernel values, reference §6.2) plus libmm's own. */
+/* vm_struct flags (kernel values) plus libmm's own. */
 #define VM_ALLOC          MM_VM_ALLOC          /* 0x2: vmalloc() pages, ours to free */
 #define VM_MAP            MM_VM_MAP            /* 0x4: vmap() of the caller's pages */
 #define VM_UNINITIALIZED  MM_VM_UNINITIALIZED  /* 0x20: being set up, not mapped yet */

@@ -238,6 +238,7 @@ int zones_init(struct mm *m)
 		z->highatomic_unusable = (m->pa & PA_HIGHATOMIC_FREE) ? &z->nr_free_highatomic
 								       : &z->nr_reserved_highatomic;
 		zone_set_below_high(z, 0);
+		zone_update_unusable(z);
 		z->pageblock_mt = calloc(last - first + 1, 1);
 		if (!z->pageblock_mt)
 			return -ENOMEM;
@@ -281,17 +282,17 @@ void zones_exit(struct mm *m)
  * __zone_watermark_ok() (6.x): may an allocation of order take pages from z
  * while keeping mark (+ lowmem_reserve for the requester's highest zone)
  * free?  Reserve flags shrink the mark: __GFP_HIGH by half, then non-blocking
- * callers by another quarter.  For order > 0, some free block of at least
- * that order must exist on a list the caller may use.
+ * callers by another quarter.  Free pages the caller cannot use do not
+ * count (__zone_watermark_unusable_free: HIGHATOMIC without reserve rights,
+ * CMA without ALLOC_CMA).  For order > 0, some free block of at least that
+ * order must exist on a list the caller may use (CMA's with ALLOC_CMA).
  */
 bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 			 int highest_zoneidx, unsigned alloc_flags, long free_pages)
 {
 	long min = (long)mark;
 
-	free_pages -= (1l << order) - 1;
-	if (likely(!(alloc_flags & ALLOC_RESERVES)))
-		free_pages -= highatomic_unusable(z);
+	free_pages -= zone_unusable_free(z, order, alloc_flags);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -315,6 +316,8 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
 		    READ_ONCE(area->nr_free_mt[MIGRATE_HIGHATOMIC]))
+			return true;
+		if ((alloc_flags & ALLOC_CMA) && READ_ONCE(area->nr_free_mt[MIGRATE_CMA]))
 			return true;
 	}
 	return false;
@@ -346,6 +349,8 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	out->nr_free_highatomic = z->nr_free_highatomic;
 
 	out->below_high = READ_ONCE(z->below_high);
+	out->cma_pages = z->cma_pages;
+	out->nr_free_cma = READ_ONCE(z->nr_free_cma);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		out->nr_free[o] = z->free_area[o].nr_free;
 		for (int t = 0; t < MIGRATE_TYPES; t++) {

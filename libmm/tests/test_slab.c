@@ -1,5 +1,5 @@
 /*
- * test_slab.c - SLUB and kmalloc (issue 4): object layout and slab order
+ * test_slab.c - SLUB and kmalloc: object layout and slab order
  * against the kernel's worked examples, the object lifecycle (unique,
  * aligned, inside their slabs, ctor state, shrink gives every page back),
  * bulk, merging, destroy with leaks, kmalloc classes / large kmalloc /
@@ -31,7 +31,7 @@ static char *settled_buddyinfo(struct mm *m)
 	return mm_report_text(m, "buddyinfo");
 }
 
-/* ---- layout and order: reference §5.3, §5.4 worked examples (8 CPUs) ---- */
+/* ---- layout and order: the kernel's worked examples (8 CPUs) ---- */
 
 static void test_layout(void)
 {
@@ -251,7 +251,7 @@ static void test_kmalloc(void)
 	mm_destroy(m);
 }
 
-/* ---- slub_kunit (lib/slub_kunit.c), reference §8.2 ----------------------- */
+/* ---- slub_kunit (lib/slub_kunit.c) ----------------------- */
 
 static struct kmem_cache *kunit_cache(struct mm *m, const char *name, size_t size,
 				      slab_flags_t flags)

@@ -99,7 +99,7 @@ static inline void drain_all_pages(void)
 	mm_drain_all_pages(mm_current());
 }
 
-/* ---- vmalloc (issue 5) ------------------------------------------------ */
+/* ---- vmalloc ------------------------------------------------ */
 
 #define NUMA_NO_NODE      MM_NUMA_NO_NODE
 #define VM_ALLOC          MM_VM_ALLOC
@@ -199,7 +199,7 @@ static inline int is_vmalloc_addr(const void *addr)
 	return mm_is_vmalloc_addr(mm_current(), addr);
 }
 
-/* ---- slab and kmalloc (issue 4) ------------------------------------------- */
+/* ---- slab and kmalloc ------------------------------------------- */
 
 #define ZERO_SIZE_PTR           ((void *)MM_ZERO_SIZE_PTR_ADDR)
 #define ZERO_OR_NULL_PTR(x)     ((unsigned long)(x) <= MM_ZERO_SIZE_PTR_ADDR)

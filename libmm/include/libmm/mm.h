@@ -42,13 +42,15 @@ extern "C" {
 #define MM_ZONE_NORMAL       2
 #define MM_ZONE_MOVABLE      3
 
-/* Migratetypes (enum migratetype; CMA is not configured). */
+/* Migratetypes (enum migratetype of a CONFIG_CMA kernel; the CMA column of
+ * the reports appears when the machine has CMA areas, cma.h). */
 #define MM_MIGRATE_UNMOVABLE    0
 #define MM_MIGRATE_MOVABLE      1
 #define MM_MIGRATE_RECLAIMABLE  2
 #define MM_MIGRATE_HIGHATOMIC   3
-#define MM_MIGRATE_ISOLATE      4
-#define MM_MIGRATE_TYPES        5
+#define MM_MIGRATE_CMA          4
+#define MM_MIGRATE_ISOLATE      5
+#define MM_MIGRATE_TYPES        6
 
 struct mm;      /* one simulated machine */
 struct page;    /* a page frame descriptor (opaque) */
@@ -158,6 +160,8 @@ struct mm_zone_info {
 	unsigned long nr_free_highatomic;       /* free pages on HighAtomic lists */
 	unsigned long nr_free_pages_blocks;     /* free pages in blocks >= a pageblock */
 	int below_high;                         /* ZONE_BELOW_HIGH */
+	unsigned long cma_pages;                /* pages of CMA areas in the zone */
+	unsigned long nr_free_cma;              /* NR_FREE_CMA_PAGES */
 };
 /* 0 on success; -EINVAL for a node/zone that does not exist.  Empty zones
  * exist (spanned == 0). */
@@ -215,8 +219,9 @@ long  mm_vmstat_read(struct mm *m, const char *name);
 #endif
 
 #include <libmm/vmalloc.h>
-#include <libmm/slab.h>     /* SLUB and kmalloc (issue 4) */
+#include <libmm/slab.h>     /* SLUB and kmalloc */
 #include <libmm/migrate.h>  /* processes, pins, migration, compaction */
 #include <libmm/debug.h>    /* taint, fault injection, dump_page, quiesce */
+#include <libmm/cma.h>      /* CMA areas, alloc_contig_range, gigantic pages */
 
 #endif /* LIBMM_MM_H */

@@ -134,6 +134,13 @@ int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t e
 int mm_slab_flags_format(slab_flags_t flags, char *buf, size_t len);
 /* Slab corruption reports and fixes so far (slub_kunit's slab_errors). */
 unsigned long mm_slab_errors(struct mm *m);
+/* A write to /proc/slabinfo (SLAB's slabinfo_write(), slab=slab only):
+ * "name limit batchcount shared" retunes the cache's array caches (the
+ * caller must be bound; the cache's arrays are drained first).  A triple
+ * out of range (limit < 1, batchcount < 1 or > limit, shared < 0) is
+ * ignored, as the kernel does.  0, or -errno (EIO with another allocator,
+ * EINVAL for bad text or an unknown cache). */
+int mm_slabinfo_write(struct mm *m, const char *line);
 
 #pragma GCC visibility pop
 
