@@ -23,10 +23,6 @@
 
 #include "workload.h"
 
-static const char *const zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
-static const char *const mt_names[MM_MIGRATE_TYPES] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
-};
 
 static FILE *csv_open(const char *dir, const char *name)
 {
@@ -73,7 +69,7 @@ static void csv_timeline(const struct mmb_run *r, FILE *f)
 	fprintf(f, "op,t_s,live_bytes,host_rss_kib,slab_pages,pcp_pages,mixed_pageblocks,free_2m,"
 		"node,zone,free,min,low,high");
 	for (int t = 0; t < MM_MIGRATE_TYPES; t++)
-		fprintf(f, ",free_%s", mt_names[t]);
+		fprintf(f, ",free_%s", mmb_mt_names[t]);
 	fprintf(f, ",unusable_index_pageblock\n");
 	for (size_t i = 0; i < r->ntimeline; i++) {
 		const struct mmb_sample *s = &r->timeline[i];
@@ -93,7 +89,7 @@ static void csv_timeline(const struct mmb_run *r, FILE *f)
 				fprintf(f, ",\n");
 				continue;
 			}
-			fprintf(f, ",%d,%s,%lu,%lu,%lu,%lu", s->z[z].node, zone_names[s->z[z].zone],
+			fprintf(f, ",%d,%s,%lu,%lu,%lu,%lu", s->z[z].node, mmb_zone_names[s->z[z].zone],
 				s->z[z].free, s->z[z].min, s->z[z].low, s->z[z].high);
 			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
 				fprintf(f, ",%lu", s->z[z].free_mt[t]);

@@ -37,7 +37,10 @@ const char *mmb_version(void)
 	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
 }
 
-static const char *const zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+const char *const mmb_zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+const char *const mmb_mt_names[MM_MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
 
 static void json_str(FILE *f, const char *s)
 {
@@ -134,10 +137,6 @@ static void json_ops(FILE *f, const struct mmb_run *r)
 	fprintf(f, "\n  },\n");
 }
 
-static const char *const mt_names[MM_MIGRATE_TYPES] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
-};
-
 /* Free blocks of a pageblock's size (2 MiB) or more, counted in pageblocks,
  * all zones of a sample. */
 static unsigned long sample_free_blocks(const struct mmb_sample *s, unsigned pb_order,
@@ -172,9 +171,9 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 
 			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"min\": %lu, "
 				"\"low\": %lu, \"high\": %lu, \"free_mt\": {", z ? ", " : "", zs->node,
-				zone_names[zs->zone], zs->free, zs->min, zs->low, zs->high);
+				mmb_zone_names[zs->zone], zs->free, zs->min, zs->low, zs->high);
 			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
-				fprintf(f, "%s\"%s\": %lu", t ? ", " : "", mt_names[t], zs->free_mt[t]);
+				fprintf(f, "%s\"%s\": %lu", t ? ", " : "", mmb_mt_names[t], zs->free_mt[t]);
 			fprintf(f, "}, \"buddyinfo\": [");
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%lu", o ? ", " : "", zs->nr_free[o]);

@@ -306,6 +306,9 @@ void mmb_cma_sample(struct mm *m, struct mmb_cma_sample *s);
 /* Compaction counters for the summary and the timeline. */
 #define MMB_NR_COMPACT 6
 extern const char *const mmb_compact_names[MMB_NR_COMPACT];
+/* zone and migratetype names as the JSON and CSV spell them (report.c) */
+extern const char *const mmb_zone_names[MM_MAX_NR_ZONES];
+extern const char *const mmb_mt_names[MM_MIGRATE_TYPES];
 void mmb_summary_compaction(struct mm *m, FILE *f);
 
 /* ---- fault.c: the fault_inject operation ------------------------------ */

@@ -140,6 +140,9 @@ int  mm_cpus_wait_unbound(struct mm *m, int timeout_ms);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order);
+/* prefault=boot: populates m->prefault_meta now (set after mm_create's
+ * machine_init); with pageblock, each pageblock's part comes with it. */
+void machine_prefault_meta(struct mm *m);
 
 #define BITS_PER_LONG (8 * (int)sizeof(unsigned long))
 

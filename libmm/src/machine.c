@@ -785,7 +785,8 @@ static void *map_aligned_memfd(int fd, size_t bytes, size_t align)
  * first user access to a populated page still exits to the hypervisor
  * (~9 us), so each page is also read once; after that a page costs nothing.
  * The
- * kernel's RAM exists before it boots: prefault= moves the host's cost out
+ * kernel's RAM (and the page_ext-like metadata of the frames: page_owner's
+ * object tags) exists before it boots: prefault= moves the host's cost out
  * of the allocations that would otherwise pay it.  boot populates all of it
  * in mm_create (refused when it is more than the host has available);
  * pageblock populates a pageblock the first time the buddy hands out a page
@@ -845,6 +846,31 @@ static int prefault_range(struct mm *m, char *p, size_t len)
 	return ret;
 }
 
+/* The part of the per-frame metadata array (m->prefault_meta) describing
+ * frames [pfn, pfn + nr), whole host pages of it. */
+static int prefault_meta_range(struct mm *m, unsigned long pfn, unsigned long nr)
+{
+	uintptr_t b = (uintptr_t)(m->prefault_meta + pfn * m->prefault_meta_per_page) &
+		      ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t e = ((uintptr_t)(m->prefault_meta + (pfn + nr) * m->prefault_meta_per_page) +
+		       PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+
+	return prefault_range(m, (char *)b, e - b);
+}
+
+void machine_prefault_meta(struct mm *m)
+{
+	unsigned long t0 = prefault_now_ns();
+	long f0 = thread_minflt();
+
+	if (m->cfg.prefault != MM_PREFAULT_BOOT || !m->prefault_meta)
+		return;
+	if (prefault_meta_range(m, 0, m->nr_pages))     /* the host faults it in instead */
+		mm_printk(m, "prefault=boot: cannot populate the page metadata\n");
+	m->prefault_boot.ns += prefault_now_ns() - t0;
+	m->prefault_boot.minflt += (unsigned long)(thread_minflt() - f0);
+}
+
 /* Populates page frames [pfn, pfn + nr): their memory through the direct
  * map, and the struct pages in mem_map (reserved, untouched until used:
  * the kernel's exist from boot) of the whole MAX_PAGE_ORDER block around
@@ -864,6 +890,8 @@ static int prefault_populate(struct mm *m, unsigned long pfn, unsigned long nr,
 	ret = prefault_range(m, m->direct_map + pfn * PAGE_SIZE, nr * PAGE_SIZE);
 	if (!ret)
 		ret = prefault_range(m, (char *)mb, me - mb);
+	if (!ret && m->prefault_meta)
+		ret = prefault_meta_range(m, pfn, nr);
 	WRITE_ONCE(acct->ns, acct->ns + (prefault_now_ns() - t0));
 	WRITE_ONCE(acct->minflt, acct->minflt + (unsigned long)(thread_minflt() - f0));
 	return ret;

@@ -528,6 +528,10 @@ struct mm {
 	unsigned long *prefault_bits;
 	bool prefault_touch;            /* no MADV_POPULATE_WRITE: touch pages */
 	struct mm_prefault_acct prefault_boot;  /* prefault=boot, at mm_create */
+	/* a layer's own array of meta_per_page bytes per page frame (page_owner's
+	 * object tags), populated with the frames it describes; NULL: none */
+	char *prefault_meta;
+	size_t prefault_meta_per_page;
 
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */

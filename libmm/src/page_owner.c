@@ -30,15 +30,18 @@
  *
  * Cost.  Nothing while off: the entry points test m->page_owner (in the
  * cache line they read first) and come here only when it is set.  When on,
- * no lock on the common paths: a head page's record is written by the CPU
- * that allocates it; a tag's counters are per CPU (relaxed atomic stores,
- * summed by the reports); an object's tag sits in a per-page array of
- * 8-byte granules (made on first use with a compare-and-swap); the site of
- * a return address is found in a per-thread cache.  po->lock is taken to
- * register a site, for vmalloc areas' tags, and by the reports.  The
- * records, the page pointers to object tags and the per-CPU counters are
- * populated at machine creation (the host's first-touch faults out of the
- * allocations that would pay them).
+ * no lock and no atomic read-modify-write on the common paths: a head
+ * page's record is written by the CPU that allocates it; a tag's counters
+ * are per CPU (plain adds as relaxed load/store, summed by the reports); an
+ * object's tag is one 32-bit slot of a flat array over the direct map,
+ * indexed by the object's address (no lookup, nothing to allocate); the
+ * site of a return address is found in a per-thread cache.  po->lock is
+ * taken to register a site, for vmalloc areas' tags, and by the reports.
+ * The records and the per-CPU counters are populated at machine creation
+ * (the host's first-touch faults out of the allocations that would pay
+ * them); the tag array (address space half the size of the memory) is
+ * populated with the memory it describes, as prefault= says (boot: at
+ * creation; pageblock: with each pageblock; none: on first touch).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -47,14 +50,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "page_owner.h"
 
-#define SITE_NAMED      (1ul << 63)     /* | the site's index */
+#define SITE_NAMED      PO_SITE_NAMED   /* | the site's index */
 #define SITE_INTERNAL   (1ul << 62)     /* | enum po_via: an allocator's own tag */
-#define PO_MAX_SITES    65534u          /* tags; an index fits 16 bits with 0 = none */
-#define PO_GRANULE      8               /* object tags: one per 8 bytes of a page */
-#define PO_SLOTS        (PAGE_SIZE / PO_GRANULE)
-#define PO_BIG          0xffffu         /* object tag's size field: bytes in the next slot */
 #define PO_CACHE        8               /* per-thread site cache entries (the static
                                            TLS of a dlopen'ed library is small) */
 
@@ -68,8 +68,6 @@ struct po_rec {                         /* a head page's last allocation */
 	int cpu;
 };
 
-struct po_ctr { long long bytes, calls; };      /* a tag's counters on one CPU */
-
 struct po_obj {                         /* a vmalloc area's tag (not in the direct map) */
 	uintptr_t addr;                 /* 0: empty slot */
 	uint32_t site;
@@ -77,6 +75,7 @@ struct po_obj {                         /* a vmalloc area's tag (not in the dire
 };
 
 struct page_owner_state {
+	struct po_fast f;               /* first: page_owner.h's inlined hooks */
 	pthread_mutex_t lock;           /* site registration, names, vobjs */
 	const char *slab_frame, *slab_tag;      /* slab pages' frame and tag */
 	unsigned long *keys;            /* [PO_MAX_SITES]: index -> site value */
@@ -84,12 +83,8 @@ struct page_owner_state {
 	uint32_t *index;                /* address sites: value -> index + 1 */
 	size_t index_cap;
 	char **names;                   /* [PO_MAX_SITES]: registered names */
-	struct po_ctr **ctr;            /* [nr_cpus + 1]: per CPU, made by its own
-	                                   thread on first use (atomic pointer); the
-	                                   last for unbound callers, under lock */
 	struct po_rec *rec;             /* [nr_pages]: written by the allocating CPU */
-	uint32_t **otag;                /* [nr_pages]: object tags of the page's
-	                                   granules, made on first use (CAS) */
+	size_t otag_bytes;              /* f.otag's reserved address space */
 	unsigned long clock;            /* atomic: allocations so far */
 	struct po_obj *vobjs;           /* open addressing by address */
 	size_t vobjs_cap, nvobjs;
@@ -140,24 +135,34 @@ int page_owner_init(struct mm *m)
 		}
 	po->keys = calloc(PO_MAX_SITES, sizeof(*po->keys));
 	po->names = calloc(PO_MAX_SITES, sizeof(*po->names));
-	po->ctr = calloc((size_t)m->nr_cpus + 1, sizeof(*po->ctr));
+	po->f.ctr = calloc((size_t)m->nr_cpus + 1, sizeof(*po->f.ctr));
 	po->rec = calloc(m->nr_pages, sizeof(*po->rec));
-	po->otag = calloc(m->nr_pages, sizeof(*po->otag));
+	if (m->direct_map) {
+		po->otag_bytes = m->direct_map_bytes / PO_GRANULE * sizeof(*po->f.otag);
+		po->f.otag = mmap(NULL, po->otag_bytes, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (po->f.otag == MAP_FAILED) {
+			po->f.otag = NULL;
+			return -ENOMEM;
+		}
+		/* populated with the memory it describes, as the struct pages */
+		m->prefault_meta = (char *)po->f.otag;
+		m->prefault_meta_per_page = PAGE_SIZE / PO_GRANULE * sizeof(*po->f.otag);
+		machine_prefault_meta(m);
+	}
 	po->index_cap = 1024;
 	po->index = calloc(po->index_cap, sizeof(*po->index));
 	po->vobjs_cap = 64;
 	po->vobjs = calloc(po->vobjs_cap, sizeof(*po->vobjs));
-	if (!po->keys || !po->names || !po->ctr || !po->rec || !po->otag || !po->index ||
-	    !po->vobjs)
+	if (!po->keys || !po->names || !po->f.ctr || !po->rec || !po->index || !po->vobjs)
 		return -ENOMEM;         /* mm_create's failure path calls page_owner_exit */
-	for (int c = 0; c < m->nr_cpus; c++) {
-		po->ctr[c] = calloc(PO_MAX_SITES, sizeof(*po->ctr[c]));
-		if (!po->ctr[c])
+	for (int c = 0; c <= m->nr_cpus; c++) {
+		po->f.ctr[c] = calloc(PO_MAX_SITES, sizeof(*po->f.ctr[c]));
+		if (!po->f.ctr[c])
 			return -ENOMEM;
-		po_populate(po->ctr[c], PO_MAX_SITES * sizeof(*po->ctr[c]));
+		po_populate(po->f.ctr[c], PO_MAX_SITES * sizeof(*po->f.ctr[c]));
 	}
 	po_populate(po->rec, m->nr_pages * sizeof(*po->rec));
-	po_populate(po->otag, m->nr_pages * sizeof(*po->otag));
 	return 0;
 }
 
@@ -169,15 +174,15 @@ void page_owner_exit(struct mm *m)
 		return;
 	for (uint32_t i = 0; po->names && i < po->nsites; i++)
 		free(po->names[i]);
-	for (int c = 0; po->ctr && c <= m->nr_cpus; c++)
-		free(po->ctr[c]);
-	for (unsigned long pfn = 0; po->otag && pfn < m->nr_pages; pfn++)
-		free(po->otag[pfn]);
+	for (int c = 0; po->f.ctr && c <= m->nr_cpus; c++)
+		free(po->f.ctr[c]);
 	free(po->names);
 	free(po->keys);
-	free(po->ctr);
+	free(po->f.ctr);
 	free(po->rec);
-	free(po->otag);
+	if (po->f.otag)
+		munmap(po->f.otag, po->otag_bytes);
+	m->prefault_meta = NULL;
 	free(po->index);
 	free(po->vobjs);
 	pthread_mutex_destroy(&po->lock);
@@ -251,7 +256,7 @@ static uint32_t __po_site_lookup(struct page_owner_state *po, unsigned long key)
 
 /* The tag index of site value key: a registered name's is in the value; an
  * address's comes from this thread's cache, else the table (the lock). */
-static __attribute__((noinline)) uint32_t po_site_idx_slow(struct mm *m, unsigned long key)
+__attribute__((noinline)) uint32_t po_site_idx_slow(struct mm *m, unsigned long key)
 {
 	struct page_owner_state *po = m->po;
 	unsigned slot = (unsigned)po_hash(key, PO_CACHE);
@@ -273,60 +278,24 @@ static __attribute__((noinline)) uint32_t po_site_idx_slow(struct mm *m, unsigne
 	return i;
 }
 
-static inline __attribute__((always_inline)) uint32_t po_site_idx(struct mm *m, unsigned long key)
-{
-	if (likely(key & SITE_NAMED))
-		return (uint32_t)(key & 0xffffffffu);
-	return po_site_idx_slow(m, key);
-}
-
-static inline void po_add(struct po_ctr *v, long long bytes, long long calls)
-{
-	__atomic_store_n(&v->bytes, __atomic_load_n(&v->bytes, __ATOMIC_RELAXED) + bytes,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&v->calls, __atomic_load_n(&v->calls, __ATOMIC_RELAXED) + calls,
-			 __ATOMIC_RELAXED);
-}
-
-/* po_count() the first time a CPU counts, or for an unbound caller. */
-static __attribute__((noinline)) void po_count_slow(struct mm *m, uint32_t i, long long bytes,
-						    long long calls)
+/* po_count() from a thread bound to another machine first, or unbound. */
+__attribute__((noinline)) void po_count_slow(struct mm *m, uint32_t i, long long bytes,
+					     long long calls)
 {
 	struct page_owner_state *po = m->po;
 	struct mm_cpu *cpu = this_cpu(m);
-	int c = cpu ? cpu->id : m->nr_cpus;
-	struct po_ctr *v;
 
 	if (i >= PO_MAX_SITES)
 		return;
-	if (!cpu)
-		pthread_mutex_lock(&po->lock);
-	v = __atomic_load_n(&po->ctr[c], __ATOMIC_ACQUIRE);
-	if (!v) {
-		v = calloc(PO_MAX_SITES, sizeof(*v));
-		if (!v)
-			goto out;
-		__atomic_store_n(&po->ctr[c], v, __ATOMIC_RELEASE);
-	}
-	po_add(&v[i], bytes, calls);
-out:
-	if (!cpu)
-		pthread_mutex_unlock(&po->lock);
-}
-
-/* Adds to tag i's counters on the calling CPU (relaxed: readers sum). */
-static inline __attribute__((always_inline))
-void po_count(struct mm *m, uint32_t i, long long bytes, long long calls)
-{
-	struct po_ctr *v;
-
-	if (likely(mm_tls[0].mm_id == m->id && i < PO_MAX_SITES &&
-		   (v = __atomic_load_n(&m->po->ctr[mm_tls[0].cpu_id], __ATOMIC_ACQUIRE)))) {
-		po_add(&v[i], bytes, calls);
+	if (cpu) {
+		po_ctr_add(&po->f.ctr[cpu->id][i], bytes, calls);
 		return;
 	}
-	po_count_slow(m, i, bytes, calls);
+	pthread_mutex_lock(&po->lock);
+	po_ctr_add(&po->f.ctr[m->nr_cpus][i], bytes, calls);
+	pthread_mutex_unlock(&po->lock);
 }
+
 
 /* Tag i's counters summed over the CPUs. */
 static struct po_ctr po_read(struct mm *m, uint32_t i)
@@ -334,12 +303,10 @@ static struct po_ctr po_read(struct mm *m, uint32_t i)
 	struct po_ctr sum = { 0, 0 };
 
 	for (int c = 0; c <= m->nr_cpus; c++) {
-		struct po_ctr *v = __atomic_load_n(&m->po->ctr[c], __ATOMIC_ACQUIRE);
+		struct po_ctr *v = m->po->f.ctr[c];
 
-		if (v) {
-			sum.bytes += __atomic_load_n(&v[i].bytes, __ATOMIC_RELAXED);
-			sum.calls += __atomic_load_n(&v[i].calls, __ATOMIC_RELAXED);
-		}
+		sum.bytes += __atomic_load_n(&v[i].bytes, __ATOMIC_RELAXED);
+		sum.calls += __atomic_load_n(&v[i].calls, __ATOMIC_RELAXED);
 	}
 	return sum;
 }
@@ -520,44 +487,13 @@ void page_owner_split(struct mm *m, struct page *head, unsigned order)
  *
  * An object in the direct map keeps its tag in the slot of its first
  * 8-byte granule: (index + 1) << 16 | bytes / 8, or PO_BIG and the bytes in
- * the next slot.  Only the object's owner touches its slots (the free comes
- * after the allocation in the caller's order), relaxed atomics so that a
- * report may read them.  vmalloc areas (and objects whose bytes do not fit)
- * go to a small table under the lock. */
-
-/* The slot array of the page holding off (made on first use), or NULL. */
-static __attribute__((noinline)) uint32_t *po_slots_new(struct page_owner_state *po,
-							 unsigned long pfn)
-{
-	uint32_t *v = NULL, *n = calloc(PO_SLOTS, sizeof(*n));
-
-	if (!n)
-		return NULL;
-	if (!__atomic_compare_exchange_n(&po->otag[pfn], &v, n, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		free(n);                /* another CPU made it first */
-		return v;
-	}
-	return n;
-}
-
-static inline __attribute__((always_inline))
-uint32_t *po_slots(struct page_owner_state *po, unsigned long pfn, bool make)
-{
-	uint32_t *v = __atomic_load_n(&po->otag[pfn], __ATOMIC_ACQUIRE);
-
-	return v || !make ? v : po_slots_new(po, pfn);
-}
-
-static void po_vobj_put(struct page_owner_state *po, uintptr_t addr, uint32_t site, size_t bytes);
-
-static __attribute__((noinline)) void po_vobj_put_locked(struct page_owner_state *po,
-							 uintptr_t addr, uint32_t site, size_t bytes)
-{
-	pthread_mutex_lock(&po->lock);
-	po_vobj_put(po, addr, site, bytes);
-	pthread_mutex_unlock(&po->lock);
-}
+ * the next slot - the kernel keeps a slab object's tag next to it
+ * (slabobj_ext); here one flat array covers the direct map, found by the
+ * object's address alone whichever slab allocator made it.  Only the
+ * object's owner touches its slots (the free comes after the allocation
+ * in the caller's order), relaxed atomics so that a report may read them.
+ * vmalloc areas (and objects whose bytes do not fit) go to a small table
+ * under the lock. */
 
 static void po_vobj_put(struct page_owner_state *po, uintptr_t addr, uint32_t site, size_t bytes)
 {
@@ -583,11 +519,11 @@ static void po_vobj_put(struct page_owner_state *po, uintptr_t addr, uint32_t si
 	for (j = po_hash(addr, po->vobjs_cap); po->vobjs[j].addr && po->vobjs[j].addr != addr;
 	     j = (j + 1) & (po->vobjs_cap - 1))
 		;
-	po->nvobjs += !po->vobjs[j].addr;
+	__atomic_store_n(&po->nvobjs, po->nvobjs + !po->vobjs[j].addr, __ATOMIC_RELAXED);
 	po->vobjs[j] = (struct po_obj){ .addr = addr, .site = site, .bytes = bytes };
 }
 
-static int po_vobj_del(struct page_owner_state *po, uintptr_t addr, unsigned long saved[2])
+static int po_vobj_del(struct page_owner_state *po, uintptr_t addr, struct po_tag *tag)
 {
 	size_t mask = po->vobjs_cap - 1, i, j;
 
@@ -596,8 +532,8 @@ static int po_vobj_del(struct page_owner_state *po, uintptr_t addr, unsigned lon
 			break;
 	if (!addr || po->vobjs[i].addr != addr)
 		return 0;
-	saved[0] = po->vobjs[i].site;
-	saved[1] = po->vobjs[i].bytes;
+	tag->i = po->vobjs[i].site;
+	tag->bytes = po->vobjs[i].bytes;
 	for (j = i;;) {                 /* backward-shift deletion: no tombstones */
 		size_t home;
 
@@ -611,80 +547,47 @@ static int po_vobj_del(struct page_owner_state *po, uintptr_t addr, unsigned lon
 		}
 	}
 	po->vobjs[i].addr = 0;
-	po->nvobjs--;
+	__atomic_store_n(&po->nvobjs, po->nvobjs - 1, __ATOMIC_RELAXED);
 	return 1;
 }
 
-/* Records obj's tag i with bytes (the counters done by the caller). */
-static inline __attribute__((always_inline)) void po_obj_put(struct mm *m, const void *obj, uint32_t i, size_t bytes)
+/* po_obj_put() of what the flat array cannot hold: an object outside the
+ * direct map (vmalloc), or bytes that do not fit two slots. */
+__attribute__((noinline)) void po_obj_put_slow(struct mm *m, const void *obj, uint32_t i,
+					       size_t bytes)
 {
 	struct page_owner_state *po = m->po;
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)m->direct_map;
-	unsigned g = (unsigned)(off % PAGE_SIZE) / PO_GRANULE;
-	uint32_t *v;
+	uint32_t *v = po->f.otag + off / PO_GRANULE;
 
-	if (m->direct_map && off < m->direct_map_bytes && (bytes / PO_GRANULE < PO_BIG ||
-	    (g + 1 < PO_SLOTS && bytes <= UINT32_MAX)) &&
-	    (v = po_slots(po, off / PAGE_SIZE, true))) {
-		if (bytes / PO_GRANULE < PO_BIG && !(bytes % PO_GRANULE)) {
-			__atomic_store_n(&v[g], (i + 1) << 16 | (uint32_t)(bytes / PO_GRANULE),
-					 __ATOMIC_RELAXED);
-			return;
-		}
-		if (g + 1 < PO_SLOTS) {
-			__atomic_store_n(&v[g + 1], (uint32_t)bytes, __ATOMIC_RELAXED);
-			__atomic_store_n(&v[g], (i + 1) << 16 | PO_BIG, __ATOMIC_RELAXED);
-			return;
-		}
+	if (off < m->direct_map_bytes && !(off % PO_GRANULE) &&
+	    off + PO_GRANULE < m->direct_map_bytes && bytes <= UINT32_MAX) {
+		__atomic_store_n(v + 1, (uint32_t)bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(v, (i + 1) << 16 | PO_BIG, __ATOMIC_RELAXED);
+		return;
 	}
-	po_vobj_put_locked(po, (uintptr_t)obj, i, bytes);
+	pthread_mutex_lock(&po->lock);
+	po_vobj_put(po, (uintptr_t)obj, i, bytes);
+	pthread_mutex_unlock(&po->lock);
 }
 
-void alloc_tag_obj_add(struct mm *m, const void *obj, size_t bytes)
-{
-	uint32_t i;
-
-	if (!obj || (uintptr_t)obj <= 16)       /* NULL, ZERO_SIZE_PTR */
-		return;
-	i = po_site_idx(m, po_tls.site);
-	if (i == UINT32_MAX)
-		return;
-	po_count(m, i, (long long)bytes, 1);
-	po_obj_put(m, obj, i, bytes);
-}
-
-int alloc_tag_obj_del(struct mm *m, const void *obj, unsigned long saved[2])
+/* alloc_tag_obj_del() of an object without a slot in the flat array. */
+__attribute__((noinline)) struct po_tag po_obj_del_slow(struct mm *m, const void *obj)
 {
 	struct page_owner_state *po = m->po;
-	uintptr_t off = (uintptr_t)obj - (uintptr_t)m->direct_map;
+	struct po_tag tag = { 0, 0 };
 	int found = 0;
 
-	if (m->direct_map && off < m->direct_map_bytes) {
-		uint32_t *v = po_slots(po, off / PAGE_SIZE, false), t;
-		unsigned g = (unsigned)(off % PAGE_SIZE) / PO_GRANULE;
-
-		if (v && (off % PO_GRANULE) == 0 && (t = __atomic_load_n(&v[g], __ATOMIC_RELAXED))) {
-			saved[0] = (t >> 16) - 1;
-			saved[1] = (t & 0xffff) == PO_BIG ? __atomic_load_n(&v[g + 1], __ATOMIC_RELAXED) :
-				   (unsigned long)(t & 0xffff) * PO_GRANULE;
-			__atomic_store_n(&v[g], 0, __ATOMIC_RELAXED);
-			found = 1;
-		}
-	}
-	if (!found) {
+	if (obj && __atomic_load_n(&po->nvobjs, __ATOMIC_RELAXED)) {
 		pthread_mutex_lock(&po->lock);
-		found = po_vobj_del(po, (uintptr_t)obj, saved);
+		found = po_vobj_del(po, (uintptr_t)obj, &tag);
 		pthread_mutex_unlock(&po->lock);
 	}
-	if (found)
-		po_count(m, (uint32_t)saved[0], -(long long)saved[1], -1);
-	return found;
-}
-
-void alloc_tag_obj_restore(struct mm *m, const void *obj, const unsigned long saved[2])
-{
-	po_count(m, (uint32_t)saved[0], (long long)saved[1], 1);
-	po_obj_put(m, obj, (uint32_t)saved[0], saved[1]);
+	if (found && tag.bytes)
+		po_count(m, tag.i, -(long long)tag.bytes, -1);
+	else
+		tag.bytes = 0;
+	return tag;
 }
 
 /* ---- reports ---------------------------------------------------------------------- */

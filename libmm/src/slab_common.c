@@ -95,16 +95,21 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller, s
 }
 
 /* page_owner=1 (page_owner.c): the object's tag, the cache's slot size. */
-static __noinline void *slab_alloc_owned(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+static inline __attribute__((always_inline))
+void *__slab_alloc_owned(struct kmem_cache *s, gfp_t gfp, unsigned long site)
 {
 	void *p;
 
 	po_enter(site, PO_VIA_SLAB);
 	p = slab_alloc(s, gfp, site, 0);
-	if (p)
-		alloc_tag_obj_add(s->mm, p, s->size);
+	alloc_tag_obj_add(s->mm, p, s->size);   /* not NULL */
 	po_exit();
 	return p;
+}
+
+static __noinline void *slab_alloc_owned(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+{
+	return __slab_alloc_owned(s, gfp, site);
 }
 
 void *mm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
@@ -120,8 +125,8 @@ void *mm_kmem_cache_alloc_site(struct kmem_cache *s, gfp_t gfp, unsigned long si
 {
 	if (unlikely(!s))
 		return NULL;
-	if (s->mm->page_owner)
-		return slab_alloc_owned(s, gfp, site);
+	if (s->mm->page_owner)                  /* the hooks inline: a replayer's entry */
+		return __slab_alloc_owned(s, gfp, site);
 	return slab_alloc(s, gfp, site, 0);
 }
 
@@ -139,12 +144,11 @@ int slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const 
 /* page_owner=1: the tag goes first, back when the free is refused. */
 static __noinline int slab_free_owned(struct kmem_cache *s, void *obj, unsigned long caller)
 {
-	unsigned long saved[2];
-	int had = alloc_tag_obj_del(s->mm, obj, saved), err;
+	struct po_tag tag = alloc_tag_obj_del(s->mm, obj);
+	int err = slab_free(s, obj, caller, "kmem_cache_free");
 
-	err = slab_free(s, obj, caller, "kmem_cache_free");
-	if (err && had)
-		alloc_tag_obj_restore(s->mm, obj, saved);
+	if (unlikely(err))
+		alloc_tag_obj_restore(s->mm, obj, tag);
 	return err;
 }
 
@@ -159,13 +163,11 @@ int mm_kmem_cache_free(struct kmem_cache *s, void *obj)
 
 /* kmem_cache_alloc_bulk(): all n or none.  Unbound callers, debug caches,
  * bad GFP and allocators without a bulk path take them one by one. */
-int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+static int slab_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
+			   unsigned long caller)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	size_t i;
 
-	if (!s)
-		return 0;
 	if (n && !p)
 		return mm_error(s->mm, EINVAL, "kmem_cache_alloc_bulk(%s): no array for the "
 				"objects", s->name), 0;
@@ -186,8 +188,27 @@ error:
 	return 0;
 }
 
+int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	int got;
+
+	if (!s)
+		return 0;
+	if (likely(!s->mm->page_owner))
+		return slab_alloc_bulk(s, gfp, n, p, caller);
+	po_enter(caller, PO_VIA_SLAB);          /* page_owner=1: each object's tag */
+	got = slab_alloc_bulk(s, gfp, n, p, caller);
+	for (int i = 0; i < got; i++)
+		alloc_tag_obj_add(s->mm, p[i], s->size);
+	po_exit();
+	return got;
+}
+
 /* kmem_cache_free_bulk(): the allocator's bulk path, or one by one; the
- * first error is returned, every other object is still freed. */
+ * first error is returned, every other object is still freed.  With
+ * page_owner=1 the tags go first (a live object the free then refuses -
+ * another cache's - loses its tag). */
 int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
@@ -195,6 +216,9 @@ int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 
 	if (!s)
 		return -EINVAL;
+	if (unlikely(s->mm->page_owner))
+		for (size_t i = 0; p && i < n; i++)
+			alloc_tag_obj_del(s->mm, p[i]);
 	if (n && !p)
 		return mm_error(s->mm, EINVAL, "kmem_cache_free_bulk(%s): no array of objects",
 				s->name);

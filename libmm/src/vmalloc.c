@@ -1197,8 +1197,9 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 int mm_vfree(struct mm *m, const void *addr)
 {
 	struct page **pages;
-	unsigned long nr, saved[2];
-	int err = 0, had = 0;
+	struct po_tag tag = { 0, 0 };
+	unsigned long nr;
+	int err = 0;
 
 	if (!m)
 		return -EINVAL;
@@ -1211,11 +1212,11 @@ int mm_vfree(struct mm *m, const void *addr)
 	if (va_unbound(m, "vfree"))
 		return -EINVAL;
 	if (unlikely(m->page_owner))
-		had = alloc_tag_obj_del(m, addr, saved);
+		tag = alloc_tag_obj_del(m, addr);
 	pages = va_remove(m, (unsigned long)addr, VM_ALLOC, &nr, &err, "vfree");
 	if (!pages) {
-		if (had)
-			alloc_tag_obj_restore(m, addr, saved);
+		if (unlikely(m->page_owner))
+			alloc_tag_obj_restore(m, addr, tag);
 		return err;
 	}
 	va_free_pages(m, pages, nr);

@@ -97,6 +97,51 @@ static void test_named_sites(void)
 	mm_destroy(m);
 }
 
+/* bytes and calls of every tag but the slab allocator's own (its pages) */
+static void tag_sum(struct mm *m, long long *bytes, long long *calls)
+{
+	char *txt = mm_report_text(m, "allocinfo"), *line, *save = NULL;
+	long long b;
+	unsigned long long c;
+
+	*bytes = *calls = 0;
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strstr(line, "func:allocate_slab") && sscanf(line, "%lld %llu", &b, &c) == 2) {
+			*bytes += b;
+			*calls += (long long)c;
+		}
+	mm_free_string(txt);
+}
+
+/* every object entry point tags what it allocates (the kernel's alloc_hooks
+ * wrappers: kcalloc, kmalloc_array, kmemdup, kstrdup, the bulk calls) */
+static void test_every_entry_tags(void)
+{
+	struct mm *m = ctest_machine("cpus=1 NORMAL=64M page_owner=1");
+	struct kmem_cache *c = mm_kmem_cache_create(m, "obj40", 40, 0, SLAB_NO_MERGE, NULL);
+	char src[50] = "0123456789";
+	void *v[4], *bulk[3];
+	long long b0, c0, b, n;
+	long long size = (long long)mm_kmem_cache_size(c);
+
+	tag_sum(m, &b0, &c0);
+	v[0] = mm_kcalloc(m, 4, 25, GFP_KERNEL);                /* kmalloc-128 */
+	v[1] = mm_kmalloc_array(m, 2, 100, GFP_KERNEL);         /* kmalloc-256 */
+	v[2] = mm_kmemdup(m, src, sizeof(src), GFP_KERNEL);     /* kmalloc-64 */
+	v[3] = mm_kstrdup(m, "hello", GFP_KERNEL);              /* kmalloc-8 */
+	CHECK(mm_kmem_cache_alloc_bulk(c, GFP_KERNEL, 3, bulk) == 3);
+	tag_sum(m, &b, &n);
+	CHECK(b - b0 == 128 + 256 + 64 + 8 + 3 * size && n - c0 == 7);
+	for (int i = 0; i < 4; i++)
+		mm_kfree(m, v[i]);
+	CHECK(mm_kmem_cache_free_bulk(c, 3, bulk) == 0);
+	tag_sum(m, &b, &n);
+	CHECK(b == b0 && n == c0);
+	mm_kmem_cache_destroy(c);
+	CHECK_VALID(m);
+	mm_destroy(m);
+}
+
 static struct mm *tm;
 
 static void *thread_allocs(void *arg)
@@ -151,6 +196,7 @@ int main(void)
 {
 	test_return_address();
 	test_named_sites();
+	test_every_entry_tags();
 	test_threads();
 	test_off();
 	return ctest_done("test_page_owner");
