@@ -7,7 +7,7 @@
 #   2. workloads/pageblock_pollution.mmw with page_owner=1: the pageblock
 #      census, its map, and page_owner / allocinfo excerpts;
 #   3. attribution's cost: replay time with page_owner=0 and =1 on two real
-#      traces (median of 7 runs after a warm-up).
+#      traces (wall-time medians, the two alternating; callgrind instructions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/release/bin/mmbench
@@ -44,15 +44,28 @@ with Machine(cpus=1, DMA=0, DMA32=0, NORMAL="16M", page_owner=1) as m:
         f.write(m.text("allocinfo"))
 PYEOF
 
-{
-	echo "replay time, median of 7 runs after a warm-up (ms): page_owner=0, page_owner=1, ratio"
-	for t in kernel_tar_usr_include.perf.xz gcc_cc1.mtrace.xz; do
-		med() { $B run workloads/traces/$t --set "page_owner=$1" --runs 7 --warmup --quiet \
-			--json - | $PY -c 'import json,sys; r=sorted(json.load(sys.stdin)["runs"]["replay_runs_s"]); print(r[3]*1e3)'; }
-		off=$(med 0); on=$(med 1)
-		$PY -c "print('%-34s %8.2f %8.2f %6.2fx' % ('$t', $off, $on, $on / $off))"
-	done
-} > "$out/attribution_cost.txt"
+# wall time: page_owner=0 and =1 side by side in one loop (5 rounds of each,
+# alternating, every round --runs 5 after a warm-up), medians of the 25
+# replay times; the memory and the tag array populated with each pageblock
+# (mmbench's default prefault=pageblock) are out of the timings
+$PY - "$B" > "$out/attribution_cost.txt" <<'PYEOF'
+import json, statistics, subprocess, sys
+B = sys.argv[1]
+def runs(t, po):
+    out = subprocess.run([B, "run", "workloads/traces/" + t, "--set", "page_owner=%d" % po,
+                          "--runs", "5", "--warmup", "--quiet", "--json", "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["runs"]["replay_runs_s"]
+print("replay time, median of 25 runs each, off and on alternating (ms): "
+      "page_owner=0, page_owner=1, ratio")
+for t in ("kernel_tar_usr_include.perf.xz", "gcc_cc1.mtrace.xz"):
+    off, on = [], []
+    for _ in range(5):
+        off += runs(t, 0)
+        on += runs(t, 1)
+    a, b = statistics.median(off) * 1e3, statistics.median(on) * 1e3
+    print("%-34s %8.2f %8.2f %6.2fx" % (t, a, b, b / a))
+PYEOF
 {
 	echo
 	echo "instructions in the timed replay (callgrind; the breakdown pass excluded): page_owner=0, =1, ratio"
