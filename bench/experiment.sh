@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/experiment.sh - the worked example of README's "Experiments"
 # section, regenerated into results/experiment/:
 #   1. a real trace (the kernel's kmem events of tar over /usr/include)

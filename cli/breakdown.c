@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/breakdown.c - the replay's results broken down (the "breakdown"
  * object of the JSON, the breakdown tables of the summary):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/csv.c - `mmbench run --csv DIR`: the run's tables as CSV files for
  * spreadsheets and data frames (RFC 4180: a header line, commas, names
@@ -89,11 +90,12 @@ static void csv_timeline(const struct mmb_run *r, FILE *f)
 				fprintf(f, ",\n");
 				continue;
 			}
-			fprintf(f, ",%d,%s,%lu,%lu,%lu,%lu", s->z[z].node, mmb_zone_names[s->z[z].zone],
+			fprintf(f, ",%d,%s,%lu,%lu,%lu,%lu", s->z[z].node, mm_zone_name(s->z[z].zone),
 				s->z[z].free, s->z[z].min, s->z[z].low, s->z[z].high);
 			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
 				fprintf(f, ",%lu", s->z[z].free_mt[t]);
-			fprintf(f, ",%.3f\n", mmb_unusable_index(s->z[z].nr_free, max_order, pb) / 1000.0);
+			fprintf(f, ",%.3f\n", mm_unusable_index(s->z[z].nr_free, (unsigned)max_order + 1,
+								 (unsigned)pb) / 1000.0);
 		}
 	}
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/diff.c - `mmbench diff A.json B.json [C.json ...] [--json FILE|-]`:
  * what changed between runs.  The first result is the base; every other

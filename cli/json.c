@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/json.c - reads a JSON document into a tree (json.h), for `mmbench
  * diff`.  Recursive descent over the text, nesting capped at 64; strings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/json.h - a small JSON reader for `mmbench diff` (json.c): the whole
  * document as a tree of values, objects keeping their members in file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/report.c - what a run tells the user: the human summary (stdout) and
  * the JSON result (--json).
@@ -37,7 +38,6 @@ const char *mmb_version(void)
 	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
 }
 
-const char *const mmb_zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 const char *const mmb_mt_names[MM_MIGRATE_TYPES] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
 };
@@ -171,7 +171,7 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 
 			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"min\": %lu, "
 				"\"low\": %lu, \"high\": %lu, \"free_mt\": {", z ? ", " : "", zs->node,
-				mmb_zone_names[zs->zone], zs->free, zs->min, zs->low, zs->high);
+				mm_zone_name(zs->zone), zs->free, zs->min, zs->low, zs->high);
 			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
 				fprintf(f, "%s\"%s\": %lu", t ? ", " : "", mmb_mt_names[t], zs->free_mt[t]);
 			fprintf(f, "}, \"buddyinfo\": [");
@@ -180,7 +180,7 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 			fprintf(f, "], \"unusable_index\": [");
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%.3f", o ? ", " : "",
-					mmb_unusable_index(zs->nr_free, max_order, o) / 1000.0);
+					mm_unusable_index(zs->nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
 			fprintf(f, "]}");
 		}
 		fprintf(f, "]");
@@ -199,29 +199,14 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 	fprintf(f, "%s]", r->ntimeline ? "\n  " : "");
 }
 
-/* The library's report without its outer braces, "schema" renamed. */
+/* The library's report members in the result object, "schema" renamed. */
 static void json_library(FILE *f, struct mm *m)
 {
-	char *js = mm_report_json(m);
-	const char *body, *end;
+	char *js = mm_report_json_members(m, "report_schema");
 
 	if (!js)
 		return;
-	body = strchr(js, '{');
-	end = strrchr(js, '}');
-	if (!body || !end || end <= body) {
-		mm_free_string(js);
-		return;
-	}
-	body++;
-	while (*body == ' ' || *body == '\n')
-		body++;
-	fprintf(f, ",\n  ");
-	if (!strncmp(body, "\"schema\"", 8)) {
-		fputs("\"report_schema\"", f);
-		body += 8;
-	}
-	fwrite(body, 1, (size_t)(end - body), f);
+	fprintf(f, ",\n  %s", js);
 	mm_free_string(js);
 }
 
@@ -411,28 +396,18 @@ static int slab_cmp(const void *a, const void *b)
 
 static void summary_slab(struct mm *m, FILE *f)
 {
-	char *txt = mm_report_text(m, "slabinfo"), *line, *save = NULL;
+	struct mm_slabinfo info[512];
 	struct slabrow rows[512];
-	int n = 0;
+	int nr = mm_slabinfo(m, info, 512), n = 0;
 
-	if (!txt)
-		return;
-	for (line = strtok_r(txt, "\n", &save); line && n < 512; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long active, objs, objsize, perslab, pages, aslabs, slabs;
-		char name[64];
-
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+	for (int i = 0; i < nr && i < 512; i++) {
+		if (!info[i].num_slabs)
 			continue;
-		if (sscanf(line, "%63s %lu %lu %lu %lu %lu : tunables %*u %*u %*u : slabdata %lu %lu",
-			   name, &active, &objs, &objsize, &perslab, &pages, &aslabs, &slabs) != 8)
-			continue;
-		if (!slabs)
-			continue;
-		snprintf(rows[n].name, sizeof(rows[n].name), "%s", name);
-		rows[n].objs = objs;
-		rows[n].active = active;
-		rows[n].objsize = objsize;
-		rows[n].bytes = slabs * pages * MM_PAGE_SIZE;
+		snprintf(rows[n].name, sizeof(rows[n].name), "%s", info[i].name);
+		rows[n].objs = info[i].num_objs;
+		rows[n].active = info[i].active_objs;
+		rows[n].objsize = info[i].objsize;
+		rows[n].bytes = info[i].num_slabs * info[i].pagesperslab * MM_PAGE_SIZE;
 		n++;
 	}
 	qsort(rows, (size_t)n, sizeof(rows[0]), slab_cmp);
@@ -443,7 +418,6 @@ static void summary_slab(struct mm *m, FILE *f)
 			fprintf(f, "%-24s %10lu %10lu %8lu %10lu\n", rows[i].name, rows[i].active,
 				rows[i].objs, rows[i].objsize, rows[i].bytes >> 10);
 	}
-	mm_free_string(txt);
 }
 
 static void summary_zones(struct mm *m, FILE *f)
@@ -464,7 +438,7 @@ static void summary_zones(struct mm *m, FILE *f)
 				z.free * 4096.0 / 1048576, z.managed * 4096.0 / 1048576);
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%.2f", o ? " " : "",
-					mmb_unusable_index(z.nr_free, max_order, o) / 1000.0);
+					mm_unusable_index(z.nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
 			fputc('\n', f);
 		}
 	fprintf(f, "free memory: %.1f MiB of %.1f MiB (%.1f%%; pages on per-CPU lists not counted)\n",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/workload.h - what mmbench's input reader, parser, trace importers,
  * replayer and report writer share: the operation stream.
@@ -306,8 +307,7 @@ void mmb_cma_sample(struct mm *m, struct mmb_cma_sample *s);
 /* Compaction counters for the summary and the timeline. */
 #define MMB_NR_COMPACT 6
 extern const char *const mmb_compact_names[MMB_NR_COMPACT];
-/* zone and migratetype names as the JSON and CSV spell them (report.c) */
-extern const char *const mmb_zone_names[MM_MAX_NR_ZONES];
+/* migratetype names as the JSON and CSV spell them (report.c) */
 extern const char *const mmb_mt_names[MM_MIGRATE_TYPES];
 void mmb_summary_compaction(struct mm *m, FILE *f);
 
@@ -472,8 +472,6 @@ void mmb_free_objects(struct mmb_run *r);       /* frees what the replay left li
 /* The object handle slot `slot` holds (NULL: none), until mmb_run_free(). */
 void *mmb_replay_handle(const struct mmb_run *r, uint32_t slot);
 void mmb_run_free(struct mmb_run *r);           /* timeline, tables */
-/* The kernel's unusable free space index (x1000) of order `order`. */
-int mmb_unusable_index(const unsigned long *nr_free, int max_order, int order);
 double mmb_now(void);
 /* A "KEY: N kB" line of a /proc file (meminfo, status): N, 0 if absent. */
 unsigned long mmb_proc_kib(const char *path, const char *key);

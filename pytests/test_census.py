@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The pageblock census (JSON "census", the map picture) and the timeline's
 watermarks, free pages per migratetype, mixed pageblocks and free 2 MiB
 blocks.

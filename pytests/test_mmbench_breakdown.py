@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench's breakdowns: alloc_pages by order x GFP x migratetype, slab
 allocations by cache with requested against allocated bytes (perf kmem
 stat), failures with their reason, cross-CPU frees."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench diff and run labels: one real trace under two configs, the diff's
 sign of change asserted; column headings from the config difference or
 --label; three results; bad inputs; the overlay plots."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Attribution (page_owner=1): the page_owner text in the format of
 /sys/kernel/debug/page_owner (the fields tools/mm/page_owner_sort reads),
 /proc/allocinfo's bytes and calls per call site, the sites of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The JSON Schema files of schemas/ (draft 2020-12, python3-jsonschema):
 up to date with schemas/gen.py, and real outputs valid against them -
 workloads and traces, libmm and malloc backends, --threads, --runs,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """schemas/gen.py - writes the JSON Schema files of libmm's JSON formats
 (draft 2020-12), every field with its meaning:
 

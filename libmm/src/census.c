@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * census.c - the pageblock census (part of the stats layer: it reads every
  * layer and changes none): per pageblock its migratetype and what it holds

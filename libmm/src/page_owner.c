@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * page_owner.c - attribution, switched on by page_owner=1: the kernel's
  * page_owner (mm/page_owner.c: per allocated page its order, GFP mask,
@@ -35,8 +36,9 @@
  * are per CPU (plain adds as relaxed load/store, summed by the reports); an
  * object's tag is one 32-bit slot of a flat array over the direct map,
  * indexed by the object's address (no lookup, nothing to allocate); the
- * site of a return address is found in a per-thread cache.  po->lock is
- * taken to register a site, for vmalloc areas' tags, and by the reports.
+ * site of a return address is found in a per-thread cache.  po->lock
+ * (LOCK_PAGE_OWNER, a leaf) is taken to register a site, for vmalloc
+ * areas' tags, for unbound callers' counters and by the reports.
  * The records and the per-CPU counters are populated at machine creation
  * (the host's first-touch faults out of the allocations that would pay
  * them); the tag array (address space half the size of the memory) is
@@ -227,6 +229,7 @@ static uint32_t __po_new_site(struct page_owner_state *po, unsigned long key)
 {
 	uint32_t i = po->nsites;
 
+	lockdep_assert_held(NULL, &po->lock);
 	if (i >= PO_MAX_SITES)
 		return UINT32_MAX;
 	po->keys[i] = key;
@@ -240,6 +243,7 @@ static uint32_t __po_site_lookup(struct page_owner_state *po, unsigned long key)
 	size_t j = po_hash(key, po->index_cap);
 	uint32_t i;
 
+	lockdep_assert_held(NULL, &po->lock);
 	while (po->index[j]) {
 		if (po->keys[po->index[j] - 1] == key)
 			return po->index[j] - 1;
@@ -264,9 +268,9 @@ __attribute__((noinline)) uint32_t po_site_idx_slow(struct mm *m, unsigned long 
 
 	if (po_cache.mm_id == m->id && po_cache.key[slot] == key)
 		return po_cache.idx[slot];
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	i = __po_site_lookup(po, key);
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 	if (i != UINT32_MAX) {
 		if (po_cache.mm_id != m->id) {
 			memset(po_cache.key, 0, sizeof(po_cache.key));
@@ -291,9 +295,9 @@ __attribute__((noinline)) void po_count_slow(struct mm *m, uint32_t i, long long
 		po_ctr_add(&po->f.ctr[cpu->id][i], bytes, calls);
 		return;
 	}
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	po_ctr_add(&po->f.ctr[m->nr_cpus][i], bytes, calls);
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 }
 
 
@@ -324,7 +328,7 @@ unsigned long mm_site_register(struct mm *m, const char *name)
 	po = m->po;
 	if (!po)
 		return SITE_NAMED;      /* attribution off: any non-zero site will do */
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	for (uint32_t i = 0; i < po->nsites && !site; i++)
 		if (po->names[i] && !strcmp(po->names[i], name))
 			site = po->keys[i];
@@ -339,7 +343,7 @@ unsigned long mm_site_register(struct mm *m, const char *name)
 			free(copy);
 		}
 	}
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 	if (!site)
 		mm_error(m, ENOMEM, "site_register: out of memory or more than %u sites",
 			 PO_MAX_SITES);
@@ -566,9 +570,9 @@ __attribute__((noinline)) void po_obj_put_slow(struct mm *m, const void *obj, ui
 		__atomic_store_n(v, (i + 1) << 16 | PO_BIG, __ATOMIC_RELAXED);
 		return;
 	}
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	po_vobj_put(po, (uintptr_t)obj, i, bytes);
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 }
 
 /* alloc_tag_obj_del() of an object without a slot in the flat array. */
@@ -579,9 +583,9 @@ __attribute__((noinline)) struct po_tag po_obj_del_slow(struct mm *m, const void
 	int found = 0;
 
 	if (obj && __atomic_load_n(&po->nvobjs, __ATOMIC_RELAXED)) {
-		pthread_mutex_lock(&po->lock);
+		mm_lock(&po->lock, LOCK_PAGE_OWNER);
 		found = po_vobj_del(po, (uintptr_t)obj, &tag);
-		pthread_mutex_unlock(&po->lock);
+		mm_unlock(&po->lock);
 	}
 	if (found && tag.bytes)
 		po_count(m, tag.i, -(long long)tag.bytes, -1);
@@ -617,7 +621,7 @@ void page_owner_show(struct mm *m, struct strbuf *sb)
 
 	if (!po)
 		return;
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	for (unsigned long pfn = 0; pfn < m->nr_pages; pfn++) {
 		const struct po_rec *r = &po->rec[pfn];
 		struct page *page = pfn_to_page(m, pfn);
@@ -644,7 +648,7 @@ void page_owner_show(struct mm *m, struct strbuf *sb)
 		po_site_frame(po, r->site, sb);
 		sb_puts(sb, "\n\n");
 	}
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 }
 
 /* /proc/allocinfo (lib/alloc_tag.c, version 2.0): a header, then bytes and
@@ -656,7 +660,7 @@ void allocinfo_show(struct mm *m, struct strbuf *sb)
 	sb_puts(sb, "allocinfo - version: 2.0\n#     <size>  <calls> <tag info>\n");
 	if (!po)
 		return;
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	for (uint32_t i = 0; i < po->nsites; i++) {
 		struct po_ctr c = po_read(m, i);
 
@@ -666,7 +670,7 @@ void allocinfo_show(struct mm *m, struct strbuf *sb)
 		po_site_tag(po, po->keys[i], sb);
 		sb_puts(sb, " \n");
 	}
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 }
 
 unsigned long page_owner_site(struct mm *m, unsigned long pfn)
@@ -696,9 +700,9 @@ void page_owner_site_json(struct mm *m, unsigned long site, struct strbuf *sb)
 
 	sb_init(&name);
 	if (m->po) {
-		pthread_mutex_lock(&m->po->lock);
+		mm_lock(&m->po->lock, LOCK_PAGE_OWNER);
 		po_site_tag(m->po, site, &name);
-		pthread_mutex_unlock(&m->po->lock);
+		mm_unlock(&m->po->lock);
 	}
 	s = sb_finish(&name);
 	po_json_string(s, sb);
@@ -724,10 +728,10 @@ void page_owner_json(struct mm *m, struct strbuf *sb)
 
 	if (!po)
 		return;
-	pthread_mutex_lock(&po->lock);
+	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	v = malloc(((size_t)po->nsites + 1) * sizeof(*v));
 	if (!v) {
-		pthread_mutex_unlock(&po->lock);
+		mm_unlock(&po->lock);
 		return;
 	}
 	for (uint32_t i = 0; i < po->nsites; i++) {
@@ -751,6 +755,6 @@ void page_owner_json(struct mm *m, struct strbuf *sb)
 		sb_printf(sb, ", \"bytes\": %lld, \"calls\": %lld}", v[k].c.bytes, v[k].c.calls);
 	}
 	sb_puts(sb, n ? "\n  ]" : "]");
-	pthread_mutex_unlock(&po->lock);
+	mm_unlock(&po->lock);
 	free(v);
 }

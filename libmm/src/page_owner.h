@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * page_owner.h - attribution (page_owner.c): who allocated every page and
  * object.  The entry points of page_alloc.c, kmalloc.c, slab_common.c,

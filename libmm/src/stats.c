@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stats.c - counters and reports.  Reads every layer, changes none.
  *
@@ -8,10 +9,8 @@
  * unusable_show_print, extfrag_show_print); the JSON report carries the same
  * state for mmbench and Python.
  *
- * Fragmentation indices (mm/vmstat.c, x1000):
- *   unusable(o) = (free_pages - suitable_blocks(o) << o) * 1000 / free_pages
- *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
- *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
+ * The fragmentation indices it prints are zone.c's (mm_unusable_index(),
+ * mm_fragmentation_index()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,76 +200,6 @@ long mm_vmstat_read(struct mm *m, const char *name)
 	return -1;
 }
 
-/* ---- fragmentation indices ------------------------------------------------ */
-
-struct contig_page_info {
-	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
-};
-
-static void fill_contig_page_info(const struct mm_zone_info *zi, unsigned nr_orders,
-				  unsigned suitable, struct contig_page_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	for (unsigned o = 0; o < nr_orders; o++) {
-		unsigned long blocks = zi->nr_free[o];
-
-		info->free_blocks_total += blocks;
-		info->free_pages += blocks << o;
-		if (o >= suitable)
-			info->free_blocks_suitable += blocks << (o - suitable);
-	}
-}
-
-static int unusable_free_index(unsigned order, const struct contig_page_info *info)
-{
-	if (!info->free_pages)
-		return 1000;
-	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ul /
-		     info->free_pages);
-}
-
-static int fragmentation_index(unsigned order, const struct contig_page_info *info)
-{
-	unsigned long requested = 1ul << order;
-
-	if (!info->free_blocks_total)
-		return 0;
-	if (info->free_blocks_suitable)
-		return -1000;
-	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
-			     info->free_blocks_total));
-}
-
-/* The same indices of a live zone, from its free_area counts (read
- * without the lock, as the kernel's fragmentation_index() does). */
-static void zone_contig_page_info(struct zone *z, unsigned suitable, struct contig_page_info *info)
-{
-	struct mm_zone_info zi;
-
-	for (unsigned o = 0; o < z->mm->nr_orders; o++)
-		zi.nr_free[o] = READ_ONCE(z->free_area[o].nr_free);
-	fill_contig_page_info(&zi, z->mm->nr_orders, suitable, info);
-}
-
-int zone_fragmentation_index(struct zone *z, unsigned order)
-{
-	struct contig_page_info info;
-
-	zone_contig_page_info(z, order, &info);
-	return fragmentation_index(order, &info);
-}
-
-unsigned zone_extfrag_for_order(struct zone *z, unsigned order)
-{
-	struct contig_page_info info;
-
-	zone_contig_page_info(z, order, &info);
-	if (!info.free_pages)
-		return 0;
-	return (unsigned)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
-			  info.free_pages);
-}
-
 /* ---- text reports -------------------------------------------------------- */
 
 typedef void (*zone_show_fn)(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi);
@@ -425,14 +354,10 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 
 static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	struct contig_page_info info;
-
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		int idx;
+		int idx = mm_unusable_index(zi->nr_free, m->nr_orders, o);
 
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		idx = unusable_free_index(o, &info);
 		sb_printf(sb, "%d.%03d ", idx / 1000, idx % 1000);
 	}
 	sb_puts(sb, "\n");
@@ -440,14 +365,10 @@ static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 
 static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	struct contig_page_info info;
-
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		int idx;
+		int idx = mm_fragmentation_index(zi->nr_free, m->nr_orders, o);
 
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		idx = fragmentation_index(o, &info);
 		sb_printf(sb, "%2d.%03d ", idx / 1000, abs(idx % 1000));
 	}
 	sb_puts(sb, "\n");
@@ -602,9 +523,8 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
-	struct contig_page_info info;
 
-	if (sb->buf[sb->len - 1] == '}')
+	if (zi->node || zi->zone_idx)  /* every zone is walked: all but the first */
 		sb_puts(sb, ",");
 	sb_printf(sb, "\n    {\"node\": %d, \"zone\": \"%s\", \"name\": \"%s\", \"start_pfn\": %lu, "
 		  "\"spanned\": %lu, \"present\": %lu, \"managed\": %lu, \"free\": %lu, "
@@ -634,15 +554,13 @@ static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info
 			sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], mixed[t]);
 	}
 	sb_puts(sb, "}, \"unusable_index\": [");
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		sb_printf(sb, "%s%.3f", o ? ", " : "", unusable_free_index(o, &info) / 1000.0);
-	}
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		sb_printf(sb, "%s%.3f", o ? ", " : "",
+			  mm_unusable_index(zi->nr_free, m->nr_orders, o) / 1000.0);
 	sb_puts(sb, "], \"extfrag_index\": [");
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		sb_printf(sb, "%s%.3f", o ? ", " : "", fragmentation_index(o, &info) / 1000.0);
-	}
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		sb_printf(sb, "%s%.3f", o ? ", " : "",
+			  mm_fragmentation_index(zi->nr_free, m->nr_orders, o) / 1000.0);
 	sb_puts(sb, "], \"numa\": {");
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
 		sb_printf(sb, "%s\"%s\": %lu", i ? ", " : "", numa_stat_names[i],
@@ -673,49 +591,70 @@ static void json_pcp(struct mm *m, struct strbuf *sb)
 	sb_puts(sb, "\n  ]");
 }
 
-char *mm_report_json(struct mm *m)
+/* The report's members, one per line, the schema's named schema_key. */
+static void report_json_members(struct mm *m, struct strbuf *sb, const char *schema_key)
 {
-	if (!m)
-		return NULL;
-	struct strbuf sb;
 	struct mm_prefault_info pf;
 
-	sb_init(&sb);
-	sb_puts(&sb, "{\n  \"schema\": \"libmm-report/1\",\n  \"config\": \"");
-	mm_config_format(&m->cfg, &sb);
-	sb_printf(&sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
+	sb_printf(sb, "\"%s\": \"libmm-report/1\",\n  \"config\": \"", schema_key);
+	mm_config_format(&m->cfg, sb);
+	sb_printf(sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
 		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
 		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s, ",
 		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
 		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
 		  m->cfg.pcp_disabled ? "false" : "true");
 	mm_prefault_info(m, -1, &pf);
-	sb_printf(&sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
+	sb_printf(sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
 		  "\n  \"zones\": [", pf.mode == MM_PREFAULT_BOOT ? "boot" :
 		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none", pf.pageblocks, pf.bytes);
-	walk_zones(m, &sb, true, json_zone);
-	sb_puts(&sb, "\n  ],\n  \"pcp\": ");
-	json_pcp(m, &sb);
-	sb_puts(&sb, ",\n  \"vmalloc\": ");         /* vmalloc */
-	vmalloc_json(m, &sb);
-	sb_puts(&sb, ",\n  \"slab\": ");            /* slab */
-	slab_report_json(m, &sb);
-	sb_puts(&sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
-	compaction_json(m, &sb);
-	sb_puts(&sb, ",\n  \"cma\": ");             /* cma.c: the areas */
-	cma_json(m, &sb);
-	sb_printf(&sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu, "
+	walk_zones(m, sb, true, json_zone);
+	sb_puts(sb, "\n  ],\n  \"pcp\": ");
+	json_pcp(m, sb);
+	sb_puts(sb, ",\n  \"vmalloc\": ");         /* vmalloc */
+	vmalloc_json(m, sb);
+	sb_puts(sb, ",\n  \"slab\": ");            /* slab */
+	slab_report_json(m, sb);
+	sb_puts(sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
+	compaction_json(m, sb);
+	sb_puts(sb, ",\n  \"cma\": ");             /* cma.c: the areas */
+	cma_json(m, sb);
+	sb_printf(sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu, "
 		  "\"nr_free_cma\": %lu", global_free_pages(m), global_free_pages_blocks(m),
 		  global_free_cma(m));
-	sb_printf(&sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
+	sb_printf(sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
 		  slab_nr_pages(m, -1, true), slab_nr_pages(m, -1, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
-		sb_printf(&sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
+		sb_printf(sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		sb_printf(&sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_puts(&sb, "}");
-	page_owner_json(m, &sb);                /* "sites" with page_owner=1 */
-	census_json(m, &sb);                    /* census.c */
-	sb_printf(&sb, ",\n  \"tainted\": %lu\n}\n", mm_tainted(m));
+		sb_printf(sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+	sb_puts(sb, "}");
+	page_owner_json(m, sb);                 /* "sites" with page_owner=1 */
+	census_json(m, sb);                     /* census.c */
+	sb_printf(sb, ",\n  \"tainted\": %lu\n", mm_tainted(m));
+}
+
+char *mm_report_json(struct mm *m)
+{
+	struct strbuf sb;
+
+	if (!m)
+		return NULL;
+	sb_init(&sb);
+	sb_puts(&sb, "{\n  ");
+	report_json_members(m, &sb, "schema");
+	sb_puts(&sb, "}\n");
+	return sb_finish(&sb);
+}
+
+char *mm_report_json_members(struct mm *m, const char *schema_key)
+{
+	struct strbuf sb;
+
+	if (!m || !schema_key)
+		return NULL;
+	sb_init(&sb);
+	sb_puts(&sb, "");
+	report_json_members(m, &sb, schema_key);
 	return sb_finish(&sb);
 }

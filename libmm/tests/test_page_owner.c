@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_page_owner.c - attribution from C: the entry points take their
  * caller's return address as the call site (a static test binary has no
