@@ -94,12 +94,33 @@ struct page_owner_state {
 
 __thread struct po_tls_state po_tls __attribute__((tls_model("initial-exec")));
 
-/* the site cache of return addresses */
-static __thread struct {
+/* the site cache of return addresses: per thread, on the heap (a
+ * pthread key: the static TLS a dlopen'ed library shares is small) */
+struct po_cache {
 	unsigned long mm_id;            /* whose sites it holds */
 	unsigned long key[PO_CACHE];
 	uint32_t idx[PO_CACHE];
-} po_cache;
+};
+static pthread_key_t po_cache_key;
+static pthread_once_t po_cache_once = PTHREAD_ONCE_INIT;
+
+static void po_cache_key_init(void)
+{
+	pthread_key_create(&po_cache_key, free);
+}
+
+static struct po_cache *po_cache_get(void)
+{
+	struct po_cache *c;
+
+	pthread_once(&po_cache_once, po_cache_key_init);
+	c = pthread_getspecific(po_cache_key);
+	if (!c && (c = calloc(1, sizeof(*c))) && pthread_setspecific(po_cache_key, c)) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
 
 static const char *const via_frames[PO_NR_VIA] = {
 	[PO_VIA_SLAB] = "allocate_slab", [PO_VIA_KMALLOC_LARGE] = "__kmalloc_large_node_noprof",
@@ -264,20 +285,21 @@ __attribute__((noinline)) uint32_t po_site_idx_slow(struct mm *m, unsigned long 
 {
 	struct page_owner_state *po = m->po;
 	unsigned slot = (unsigned)po_hash(key, PO_CACHE);
+	struct po_cache *pc = po_cache_get();
 	uint32_t i;
 
-	if (po_cache.mm_id == m->id && po_cache.key[slot] == key)
-		return po_cache.idx[slot];
+	if (pc && pc->mm_id == m->id && pc->key[slot] == key)
+		return pc->idx[slot];
 	mm_lock(&po->lock, LOCK_PAGE_OWNER);
 	i = __po_site_lookup(po, key);
 	mm_unlock(&po->lock);
-	if (i != UINT32_MAX) {
-		if (po_cache.mm_id != m->id) {
-			memset(po_cache.key, 0, sizeof(po_cache.key));
-			po_cache.mm_id = m->id;
+	if (pc && i != UINT32_MAX) {
+		if (pc->mm_id != m->id) {
+			memset(pc->key, 0, sizeof(pc->key));
+			pc->mm_id = m->id;
 		}
-		po_cache.key[slot] = key;
-		po_cache.idx[slot] = i;
+		pc->key[slot] = key;
+		pc->idx[slot] = i;
 	}
 	return i;
 }
