@@ -38,6 +38,9 @@ const char *mmb_version(void)
 	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
 }
 
+const char *const mmb_mt_names[MM_MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
 
 static void json_str(FILE *f, const char *s)
 {
@@ -134,6 +137,19 @@ static void json_ops(FILE *f, const struct mmb_run *r)
 	fprintf(f, "\n  },\n");
 }
 
+/* Free blocks of a pageblock's size (2 MiB) or more, counted in pageblocks,
+ * all zones of a sample. */
+static unsigned long sample_free_blocks(const struct mmb_sample *s, unsigned pb_order,
+					int max_order)
+{
+	unsigned long n = 0;
+
+	for (int z = 0; z < s->nzones; z++)
+		for (int o = (int)pb_order; o <= max_order; o++)
+			n += s->z[z].nr_free[o] << (o - (int)pb_order);
+	return n;
+}
+
 static void json_timeline(FILE *f, const struct mmb_run *r)
 {
 	int max_order = r->m ? (int)mm_max_order(r->m) : 0;
@@ -146,14 +162,19 @@ static void json_timeline(FILE *f, const struct mmb_run *r)
 			"\"host_rss_kib\": %lu, ", i ? "," : "", s->op, s->t_s,
 			(unsigned long long)s->live_bytes, s->host_rss_kib);
 		if (r->m)
-			fprintf(f, "\"slab_pages\": %lu, \"pcp_pages\": %lu, ", s->slab_pages,
-				s->pcp_pages);
+			fprintf(f, "\"slab_pages\": %lu, \"pcp_pages\": %lu, \"mixed_pageblocks\": %lu, "
+				"\"free_2m\": %lu, ", s->slab_pages, s->pcp_pages, s->mixed_pageblocks,
+				sample_free_blocks(s, mm_pageblock_order(r->m), max_order));
 		fprintf(f, "\"zones\": [");
 		for (int z = 0; z < s->nzones; z++) {
 			const struct mmb_zsample *zs = &s->z[z];
 
-			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"buddyinfo\": [",
-				z ? ", " : "", zs->node, mm_zone_name(zs->zone), zs->free);
+			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"min\": %lu, "
+				"\"low\": %lu, \"high\": %lu, \"free_mt\": {", z ? ", " : "", zs->node,
+				mm_zone_name(zs->zone), zs->free, zs->min, zs->low, zs->high);
+			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
+				fprintf(f, "%s\"%s\": %lu", t ? ", " : "", mmb_mt_names[t], zs->free_mt[t]);
+			fprintf(f, "}, \"buddyinfo\": [");
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%lu", o ? ", " : "", zs->nr_free[o]);
 			fprintf(f, "], \"unusable_index\": [");
@@ -302,6 +323,11 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 		total += r->stat[k].count;
 	fprintf(f, "{\n  \"schema\": \"mmbench/1\",\n  \"workload\": ");
 	json_str(f, ri->workload);
+	fprintf(f, ",\n  \"label\": ");
+	if (ri->label)
+		json_str(f, ri->label);
+	else
+		fputs("null", f);
 	fprintf(f, ",\n  \"format\": \"%s\",\n  \"backend\": \"%s\",\n  \"malloc\": ", ri->format,
 		r->backend == MMB_BACKEND_MALLOC ? "malloc" : "libmm");
 	json_str(f, r->backend == MMB_BACKEND_MALLOC ? ri->malloc_name : "libmm");
@@ -324,6 +350,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 	if (ri->runs)
 		json_runs(f, r, ri->runs);
 	mmb_fault_json(r, f);
+	mmb_bd_json(&r->bd, r->ns_per_tick, f);
 	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
 		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu, "
 		"\"user_pages\": %lu},\n",
@@ -513,6 +540,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	mmb_fault_summary(r, f);
 	if (skipped)
 		fprintf(f, "(skipped: frees of handles whose allocation had failed)\n");
+	mmb_bd_summary(&r->bd, r->ns_per_tick, f);
 	if (r->m) {
 		summary_zones(r->m, f);
 		mmb_summary_compaction(r->m, f);

@@ -162,7 +162,8 @@ def test_json_md_names_every_field(tmp_path):
                                                         "mmbench")
     out = tmp_path / "r.json"
     r = subprocess.run([mmbench, "run", os.path.join(TOP, "workloads", "towards_oom.mmw"),
-                        "--quiet", "--json", str(out), "--set", "cma=8M", "--timeline", "5",
+                        "--quiet", "--json", str(out), "--set", "cma=8M", "--set", "page_owner=1",
+                        "--label", "docs", "--timeline", "5",
                         "--runs", "2", "--warmup", "--validate"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr

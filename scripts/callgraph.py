@@ -34,6 +34,7 @@ LAYERS = [
     ("machine", ["machine", "fault_inject"]),
     ("zone", ["zone"]),
     ("buddy", ["buddy"]),
+    ("attribution", ["page_owner"]),
     ("pcp", ["pcp"]),
     ("page allocator", ["page_alloc"]),
     ("slab: SLUB internals", ["slub_debug", "slub_core", "sheaf", "slub_validate", "slub"]),
@@ -42,7 +43,7 @@ LAYERS = [
     ("kmalloc", ["kmalloc"]),
     ("vmalloc", ["vmalloc"]),
     ("movable memory", ["migrate", "process", "compaction", "contig", "cma"]),
-    ("readers", ["stats", "validate", "debug"]),
+    ("readers", ["census", "stats", "validate", "debug"]),
     ("boot", ["init"]),
 ]
 

@@ -139,12 +139,18 @@ class KmemCache:
 
     # ---- objects -------------------------------------------------------
 
-    def alloc(self, gfp="GFP_KERNEL", cpu=None):
+    def alloc(self, gfp="GFP_KERNEL", cpu=None, site=None):
         """kmem_cache_alloc(): an object's address, or None when memory runs
-        out (a constructor's exception is raised, the object given back)."""
+        out (a constructor's exception is raised, the object given back).
+        site (page_owner=1): the call site it is attributed to, default the
+        calling line."""
         h, g = self.handle, to_gfp(gfp)
+        s = self._m._sites.get(site, 1)
         with self._on(cpu):
-            p = lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp"))
+            if s is None:
+                p = lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp"))
+            else:
+                p = lib.mm_kmem_cache_alloc_site(h, ll._uint(g, "gfp"), s)
             self._check_ctor([_addr(p)] if p != ffi.NULL else [])
         return _result(self._m.handle, p, "kmem_cache_alloc")
 
@@ -318,11 +324,16 @@ class SlabMixin:
             return None
         return KmemCache(self, s, ffi.string(lib.mm_kmem_cache_name(s)).decode())
 
-    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=None):
+    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=None, site=None):
         """kmalloc(): an address, or None when memory runs out;
-        ZERO_SIZE_PTR (16) for size 0."""
+        ZERO_SIZE_PTR (16) for size 0.  site (page_owner=1): the call site it
+        is attributed to, default the calling line."""
         h, g = self.handle, to_gfp(gfp)
+        s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
+            if s is not None:
+                return _result(h, lib.mm_kmalloc_site(h, _size(size), ll._uint(g, "gfp"), s),
+                               "kmalloc")
             return _result(h, lib.mm_kmalloc(h, _size(size), ll._uint(g, "gfp")), "kmalloc")
 
     def kzalloc(self, size, gfp="GFP_KERNEL", cpu=None):
@@ -345,12 +356,16 @@ class SlabMixin:
             return _result(h, lib.mm_kmalloc_array(h, _size(n, "count"), _size(size),
                                                    ll._uint(g, "gfp")), "kmalloc_array")
 
-    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=None):
+    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=None, site=None):
         """krealloc(): in place while ksize() allows, else a new object with
         the contents copied and the old one freed; None when memory runs out
-        (the old object is kept)."""
+        (the old object is kept).  site (page_owner=1): as kmalloc()."""
         h, g = self.handle, to_gfp(gfp)
+        s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
+            if s is not None:
+                return _result(h, lib.mm_krealloc_site(h, _ptr(addr), _size(size),
+                                                       ll._uint(g, "gfp"), s), "krealloc")
             return _result(h, lib.mm_krealloc(h, _ptr(addr), _size(size),
                                               ll._uint(g, "gfp")), "krealloc")
 

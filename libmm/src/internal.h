@@ -85,7 +85,8 @@ enum lock_class {               /* the numbers of the order in mm_types.h */
 	LOCK_KCOMPACTD = 13,    /* compact_state.wait_lock */
 	LOCK_CMA_AREA = 14,     /* cma_area.lock (cma.c) */
 	LOCK_CONTIG = 15,       /* contig_state.lock (contig.c) */
-	LOCK_LOG = 16,          /* mm->log_lock */
+	LOCK_PAGE_OWNER = 16,   /* page_owner_state.lock (page_owner.c) */
+	LOCK_LOG = 17,          /* mm->log_lock */
 };
 void lockdep_acquire(const void *lock, int class, bool trylock);
 void lockdep_release(const void *lock);
@@ -208,6 +209,9 @@ int  mm_cpus_wait_unbound(struct mm *m, int timeout_ms);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order);
+/* prefault=boot: populates m->prefault_meta now (set after mm_create's
+ * machine_init); with pageblock, each pageblock's part comes with it. */
+void machine_prefault_meta(struct mm *m);
 
 #define BITS_PER_LONG (8 * (int)sizeof(unsigned long))
 

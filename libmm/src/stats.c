@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
+#include "page_owner.h"
 #include "movable.h"
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
@@ -459,11 +460,15 @@ char *mm_report_text(struct mm *m, const char *name)
 		meminfo_show(m, &sb);
 	else if (!strcmp(name, "cma"))                /* debugfs cma/<area>/ files */
 		cma_report(m, &sb);
+	else if (!strcmp(name, "page_owner") && m->po)    /* page_owner.c */
+		page_owner_show(m, &sb);
+	else if (!strcmp(name, "allocinfo"))
+		allocinfo_show(m, &sb);
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
 			 "zoneinfo, vmstat, meminfo, unusable_index, extfrag_index, vmallocinfo, "
-			 "slabinfo, cma, dmesg, tainted)", name);
+			 "slabinfo, cma, dmesg, tainted, allocinfo, page_owner with page_owner=1)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -506,8 +511,8 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 				continue;
 			mt = (flags & PG_lru) ? MIGRATE_MOVABLE :
 			     (flags & PG_reclaimable) ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
-			if (mt != pb_mt) {
-				count[pb_mt]++;
+			if (mt != pb_mt) {      /* a CMA block counts as Movable */
+				count[pb_mt == MIGRATE_CMA ? MIGRATE_MOVABLE : pb_mt]++;
 				break;
 			}
 		}
@@ -623,7 +628,10 @@ static void report_json_members(struct mm *m, struct strbuf *sb, const char *sch
 		sb_printf(sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		sb_printf(sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_printf(sb, "},\n  \"tainted\": %lu\n", mm_tainted(m));
+	sb_puts(sb, "}");
+	page_owner_json(m, sb);                 /* "sites" with page_owner=1 */
+	census_json(m, sb);                     /* census.c */
+	sb_printf(sb, ",\n  \"tainted\": %lu\n", mm_tainted(m));
 }
 
 char *mm_report_json(struct mm *m)
