@@ -434,7 +434,8 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
 /* fault.c: the injected failures in the summary and the JSON */
 void mmb_fault_summary(const struct mmb_run *r, FILE *f);
-void mmb_fault_json(const struct mmb_run *r, FILE *f);
+struct json_writer;
+void mmb_fault_json(const struct mmb_run *r, struct json_writer *w);
 
 /* ---- progress.c ---------------------------------------------------------- */
 

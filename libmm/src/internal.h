@@ -98,16 +98,9 @@ static inline bool failslab_armed(const struct mm *m)
 	return READ_ONCE(m->fault.slab.probability) != 0;
 }
 
-/* ---- strbuf.c: growable strings for reports ---------------------------- */
-struct strbuf {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-void sb_init(struct strbuf *sb);
-void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_puts(struct strbuf *sb, const char *s);
-char *sb_finish(struct strbuf *sb);   /* caller frees; NULL on OOM */
+/* ---- strbuf.c, json_writer.c: growable strings, JSON (their headers) ---- */
+#include "strbuf.h"
+#include "json_writer.h"
 
 /* ---- gfp.c: flag words as text (GFP and slab flags) -------------------- */
 struct flag_name {

@@ -301,7 +301,7 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 int  slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
 int  slab_validate(struct mm *m, struct strbuf *err);
 void slab_report_text(struct mm *m, struct strbuf *sb);
-void slab_report_json(struct mm *m, struct strbuf *sb);
+void slab_report_json(struct mm *m, struct json_writer *w);    /* "slab" member */
 /* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
 unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable);
 void slab_shrink_all(struct mm *m);
