@@ -315,6 +315,41 @@ def test_consistency_checks_refuse_bad_frees():
             c.destroy()
 
 
+@pytest.mark.parametrize("slab", ["slub", "slab"])
+def test_debug_contract_shared(slab):
+    """What debug= promises on SLUB and SLAB alike (each reports in its own
+    kernel's words): a double free, a foreign free and a red-zone overflow
+    are refused and logged naming cache and object; a write after free is
+    found when the object would be handed out again and the object is kept
+    out of use; every report taints 'B'; nothing else is lost."""
+    with Machine(debug="FZPU", slab=slab) as m:     # F: SLUB's checks on free
+        c = m.kmem_cache_create("dbg", 64)
+        other = m.kmem_cache_create("other", 64)
+        a, b = c.alloc(), c.alloc()
+        c.free(a)
+        with pytest.raises(CorruptionError, match="dbg"):
+            c.free(a)
+        assert "%#x" % a in m.dmesg() and m.tainted & (1 << 5)
+        with pytest.raises(CorruptionError, match="Wrong slab cache"):
+            other.free(b)
+        m.write(b + 64, b"!")               # overflow into the red zone
+        e0 = m.slab_errors
+        with pytest.raises(CorruptionError, match="%#x" % b):
+            c.free(b)
+        assert m.slab_errors > e0
+        d = c.alloc()
+        c.free(d)
+        m.write(d + 10, b"\x00")
+        e0 = m.slab_errors
+        got = [c.alloc() for _ in range(5)]
+        assert m.slab_errors > e0 and d not in got
+        assert re.search(r"dbg.*\n(.*\n)*.*%#x" % d, m.dmesg())   # cache, then object
+        c.free_bulk(got)
+        other.destroy()
+        with pytest.raises(CacheBusyError):  # b and d stay allocated
+            c.destroy()
+
+
 @pytest.mark.slub_only
 @pytest.mark.skipif(ASAN, reason="writes into an ASan-poisoned free object")
 def test_hardened_freelist_pointer(machine):

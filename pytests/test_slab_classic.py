@@ -97,13 +97,14 @@ def calculate_slab_order(size, layout, max_order=1, reclaim=False):
     return 0, 0, 0
 
 
-def kmem_cache_layout(size, ctor):
-    """__kmem_cache_create(): the size word-aligned, then objfreelist, else
-    off-slab, else on-slab"""
+def kmem_cache_layout(size, ctor, object_size=None):
+    """__kmem_cache_create(): the size word-aligned, then objfreelist (its
+    index array must fit in the object), else off-slab, else on-slab"""
+    object_size = object_size or size
     size = (size + 7) & ~7
     if not ctor:
         num, order, left = calculate_slab_order(size, "objfreelist")
-        if num and num * IDX <= size:
+        if num and num * IDX <= object_size:
             return "objfreelist", num, order, left
     num, order, left = calculate_slab_order(size, "off")
     if num and left < num * IDX:
@@ -238,13 +239,244 @@ def test_alien_free_goes_to_the_alien_cache():
         m.validate()
 
 
-def test_double_free_refused(slab_machine):
+@pytest.mark.parametrize("flags,report", [
+    ("SLAB_NO_MERGE", None),
+    # verify_redzone_free(): both red zones already RED_INACTIVE
+    ("SLAB_RED_ZONE", "slab error in verify_redzone_free(): cache `df': double free detected"),
+    # slab_put_obj()'s check, for a debug cache without red zones
+    ("SLAB_POISON", "slab: double free detected in cache 'df', objp %#x"),
+])
+def test_double_free_refused(slab_machine, flags, report):
     m = slab_machine
-    c = m.kmem_cache_create("df", 64, flags="SLAB_NO_MERGE")
+    c = m.kmem_cache_create("df", 64, flags=flags)
     a = c.alloc()
     c.free(a)
     with pytest.raises(Exception, match="double free"):
         c.free(a)
+    if report:
+        assert (report.replace("%#x", "%#x" % a)) in m.dmesg()
     with pytest.raises(Exception, match="Invalid object pointer"):
         c.free(c.alloc() + 8)
     m.validate()
+
+
+# ---- debug: red zones, poison, the last user (mm/slab.c's DEBUG) -----------------
+#
+# __kmem_cache_create() with SLAB_RED_ZONE: the size is word-aligned, then
+# REDZONE_ALIGN (8)-aligned, and two 8-byte red-zone words go round the
+# object (obj_offset 8); SLAB_STORE_USER adds the user word at the end
+# (REDZONE_ALIGN with red zones, else a word).  An alignment above 8
+# drops both.  The red zones read RED_ACTIVE while the object is in use,
+# RED_INACTIVE while it is free; SLAB_POISON fills a free object with
+# POISON_FREE (0x6b) and an allocated one with POISON_INUSE (0x5a), the
+# last byte POISON_END (0xa5) either way (poison_obj()).
+
+RED_INACTIVE = (0x09F911029D74E35B).to_bytes(8, "little")
+RED_ACTIVE = (0xD84156C5635688C0).to_bytes(8, "little")
+
+
+def debug_size(size, red_zone, store_user):
+    """(size, obj_offset) as __kmem_cache_create() computes them (align 8)"""
+    size = (size + 7) & ~7
+    offset = 0
+    if red_zone:
+        offset = 8
+        size += 16
+    if store_user:
+        size += 8
+    return size, offset
+
+
+def debug_layout(object_size, flags):
+    """(size, objects, order): kmem_cache_layout() of the debug size"""
+    size, _ = debug_size(object_size, "RED_ZONE" in flags, "STORE_USER" in flags)
+    _, num, order, _ = kmem_cache_layout(size, False, object_size)
+    return size, num, order
+
+
+@pytest.mark.parametrize("size,flags,expect", [
+    (64, "SLAB_RED_ZONE", (80, 49, 0)),                     # 4096 / (80 + 2): on-slab
+    (64, "SLAB_STORE_USER", (72, 55, 0)),                   # 4096 / (72 + 2): on-slab
+    (64, "SLAB_RED_ZONE|SLAB_STORE_USER", (88, 45, 0)),     # 4096 / 90: on-slab
+    (64, "SLAB_POISON", (64, 62, 0)),                       # 4096 / 66
+    (100, "SLAB_RED_ZONE|SLAB_POISON|SLAB_STORE_USER", (128, 32, 0)),  # objfreelist
+    (200, "SLAB_POISON", (200, 20, 0)),                     # objfreelist: 20 * 2 <= 200
+    (1500, "SLAB_RED_ZONE|SLAB_STORE_USER", (1528, 5, 1)),  # order 0 leaves 1040
+])
+def test_debug_layout(slab_machine, size, flags, expect):
+    m = slab_machine
+    c = m.kmem_cache_create("dl%d" % size, size, flags=flags)
+    assert (c.size, c.objects_per_slab, c.order) == expect
+    assert expect == debug_layout(size, flags)
+    _, offset = debug_size(size, "RED_ZONE" in flags, "STORE_USER" in flags)
+    objs = [c.alloc() for _ in range(3)]
+    for a in objs:
+        assert (a - offset) % 8 == 0
+        if offset:
+            assert m.read(a - 8, 8) == RED_ACTIVE
+            assert m.read(a - offset + c.size - 8 - ("STORE_USER" in flags) * 8, 8) == RED_ACTIVE
+        if "STORE_USER" in flags:
+            assert m.read(a - offset + c.size - 8, 8) != bytes(8)     # the caller
+    for a in objs:
+        c.free(a)
+    if offset:
+        assert m.read(objs[0] - 8, 8) == RED_INACTIVE
+    c.destroy()
+
+
+def test_debug_needs_word_alignment(slab_machine):
+    """ralign > __alignof__(unsigned long long): no red zone, no user word;
+    kmalloc-64 (aligned to its size) keeps only the poison, kmalloc-96
+    (8-aligned) gets 96 + 16 + 8 = 120 bytes."""
+    m = slab_machine
+    from libmm import slab_flags
+    c = m.kmem_cache_create("hw", 64, flags="SLAB_RED_ZONE|SLAB_STORE_USER|SLAB_POISON|"
+                            "SLAB_HWCACHE_ALIGN")
+    assert c.size == 64 and c.flags & slab_flags("SLAB_POISON")
+    assert not c.flags & slab_flags("SLAB_RED_ZONE|SLAB_STORE_USER")
+    c.destroy()
+    with Machine(**SMALL_CONFIG, slab="slab", debug="ZPU") as d:
+        k64, k96 = d.kmalloc_cache(64), d.kmalloc_cache(96)
+        assert k64.size == 64 and k64.flags & slab_flags("SLAB_POISON")
+        assert not k64.flags & slab_flags("SLAB_RED_ZONE")
+        assert k96.size == 120 and k96.flags & slab_flags("SLAB_RED_ZONE|SLAB_STORE_USER")
+        p = d.kmalloc(90)
+        assert d.read(p - 8, 8) == RED_ACTIVE and d.read(p + 96, 8) == RED_ACTIVE
+        d.kfree(p)
+        d.validate()
+
+
+def test_poison_patterns(slab_machine):
+    m = slab_machine
+    c = m.kmem_cache_create("pz", 64, flags="SLAB_POISON")
+    a = c.alloc()
+    assert m.read(a, 64) == b"\x5a" * 63 + b"\xa5"          # POISON_INUSE
+    c.free(a)
+    assert m.read(a, 64) == b"\x6b" * 63 + b"\xa5"          # POISON_FREE
+    z = m.kmem_cache_create("pzz", 64, flags="SLAB_POISON")
+    zz = z.alloc(gfp="GFP_KERNEL|__GFP_ZERO")               # zeroed after the check
+    assert m.read(zz, 64) == bytes(64) and m.slab_errors == 0
+    z.free(zz)
+    assert m.read(zz, 64) == b"\x6b" * 63 + b"\xa5"
+    c.destroy()
+    z.destroy()
+
+
+def test_objfreelist_holder_is_not_corruption(slab_machine):
+    """200 B with poison keeps OBJFREELIST_SLAB: the freelist lives in a
+    free object's body; fixup_objfreelist_debug() re-poisons it when the
+    slab fills, so filling and emptying slabs reports nothing."""
+    m = slab_machine
+    c = m.kmem_cache_create("ofl", 200, flags="SLAB_POISON")
+    e0 = m.slab_errors
+    for _ in range(3):
+        objs = [c.alloc() for _ in range(45)]               # 2 full slabs + 5
+        m.validate()
+        for a in objs:
+            c.free(a)
+        m.validate()
+    c.shrink()
+    assert m.slab_errors == e0 and "Slab corruption" not in m.dmesg()
+    c.destroy()
+
+
+def test_write_after_free_report(slab_machine):
+    """check_poison_obj() at the next allocation: "Slab corruption", the
+    row at 0x010 with the bad byte, the single-bit hint (0x6a = 0x6b ^ 1),
+    the neighbours; the object is kept out of use."""
+    m = slab_machine
+    c = m.kmem_cache_create("uaf", 64, flags="SLAB_POISON|SLAB_STORE_USER")
+    a, b, d = c.alloc(), c.alloc(), c.alloc()
+    c.free(b)
+    m.write(b + 20, b"\x6a")
+    e0 = m.slab_errors
+    got = c.alloc()
+    assert got != b and m.slab_errors == e0 + 1
+    assert m.tainted & (1 << 5)
+    log = m.dmesg()
+    assert "Slab corruption (Not tainted): uaf start=%#x, len=64" % b in log
+    assert "Last user: (" in log
+    assert "010: 6b 6b 6b 6b 6a 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b  kkkkjkkkkkkkkkkk" in log
+    assert "Single bit error detected. Probably bad RAM." in log
+    assert "Prev obj: start=" in log and "Next obj: start=" in log
+    with pytest.raises(Exception, match="Invalid object pointer|double free"):
+        c.free(b + 1)
+    m.validate()                            # b is in use (quarantined): nothing to see
+    for x in (a, d, got):
+        c.free(x)
+    with pytest.raises(Exception):
+        c.destroy()                         # b stays allocated
+
+
+def test_red_zone_overflow_refused(slab_machine):
+    m = slab_machine
+    c = m.kmem_cache_create("rz", 64, flags="SLAB_RED_ZONE")
+    a = c.alloc()
+    m.write(a + 64, b"\x00")
+    with pytest.raises(Exception, match="rz.*red zone overwritten"):
+        c.free(a)
+    log = m.dmesg()
+    assert "slab error in verify_redzone_free(): cache `rz': memory outside object was " \
+           "overwritten" in log
+    assert "%#x: redzone 1:0xd84156c5635688c0, redzone 2:0xd84156c563568800" % (a - 8) in log
+    with pytest.raises(Exception, match="cache rz: allocated object %#x" % a):
+        m.validate()                        # read-only: it stays damaged
+    assert c.validate() == 1
+    assert "slab error in kmem_cache_validate(): cache `rz'" in m.dmesg()
+    m.write(a + 64, RED_ACTIVE[:1])
+    m.validate()
+    m.write(a - 1, b"\x00")                 # the first red zone
+    with pytest.raises(Exception, match="red zone overwritten"):
+        c.free(a)
+    m.write(a - 1, RED_ACTIVE[7:])
+    c.free(a)
+    c.destroy()
+
+
+def test_free_object_red_zone_damage(slab_machine):
+    """A free object's red zone hit: mm_validate names it; the allocation
+    that would hand it out reports cache_alloc_debugcheck_after()'s "double
+    free, or memory outside object was overwritten" and takes another."""
+    m = slab_machine
+    c = m.kmem_cache_create("frz", 64, flags="SLAB_RED_ZONE|SLAB_POISON")
+    a = c.alloc()
+    c.free(a)
+    m.write(a + 64, b"\x01")
+    with pytest.raises(Exception, match="cache frz: free object %#x: end of a freed object "
+                       "was overwritten" % a):
+        m.validate()
+    b = c.alloc()
+    assert b != a
+    assert "slab error in cache_alloc_debugcheck_after(): cache `frz': double free, or memory " \
+           "outside object was overwritten" in m.dmesg()
+    m.validate()                            # a is quarantined (in use, RED_ACTIVE)
+    c.free(b)
+
+
+def test_slab_destroy_checks_free_objects(slab_machine):
+    """slab_destroy_debugcheck(): a shrink that frees a slab checks every
+    object in it"""
+    m = slab_machine
+    c = m.kmem_cache_create("sdc", 128, flags="SLAB_POISON")
+    a = c.alloc()
+    c.free(a)
+    m.write(a, b"\x00")
+    c.shrink()
+    assert "Slab corruption (Not tainted): sdc start=%#x, len=128" % a in m.dmesg()
+    assert m.tainted & (1 << 5)
+    c.destroy()
+
+
+def test_debug_ctor_runs_at_each_alloc(slab_machine):
+    """With poison the constructor runs after each allocation's check
+    (cache_alloc_debugcheck_after()), not at slab creation"""
+    m = slab_machine
+    calls = []
+    c = m.kmem_cache_create("dct", 64, flags="SLAB_POISON",
+                            ctor=lambda addr: calls.append(addr))
+    a = c.alloc()
+    assert calls == [a]
+    c.free(a)
+    assert c.alloc() == a and calls == [a, a]
+    c.free(a)
+    c.destroy()

@@ -287,6 +287,10 @@ static inline void for_each_slab_page(struct mm *m, void (*fn)(struct page *slab
 	}
 }
 
+/* "name+0xoff" of a code address (%pS), or its hex value (slub_debug.c;
+ * SLAB's reports use it too) */
+void slab_symbolize(unsigned long addr, char *buf, size_t len);
+
 /* ---- slab_common.c --------------------------------------------------------- */
 int  slab_init(struct mm *m, char *err, size_t errlen);
 void slab_exit(struct mm *m);

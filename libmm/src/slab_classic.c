@@ -50,12 +50,31 @@
  * REAPTIMEOUT_NODE (4 s) a node's shared array and, unless touched, a
  * fifth of free_limit's worth of free slabs (drain_freelist()).
  *
- * Userspace differences: SLAB honours none of the debug flags (red zone,
- * poison, store user are accepted and ignored: DEBUG builds only in the
- * kernel); each slab carries a host-memory bitmap of the objects handed
- * out (page->freelist points at it, with the freelist pointer), so a
- * double or foreign free is refused instead of corrupting the lists;
- * kmalloc keeps SLUB's size classes (8 .. 8k, larger sizes from pages).
+ * Debug (mm/slab.c's DEBUG code; SLAB_RED_ZONE, SLAB_POISON,
+ * SLAB_STORE_USER from debug= or the cache's flags): a slot is
+ *   [red zone 1 (8) | object, word-aligned | red zone 2 (8) | user word]
+ * (obj_offset 8 with red zones; __kmem_cache_create() drops red zone and
+ * user word when the alignment is above 8).  The freelists and array
+ * caches hold slots; the user gets slot + obj_offset.  Red zones are
+ * RED_ACTIVE in use, RED_INACTIVE free; poison_obj() fills a free object
+ * with POISON_FREE, an allocated one with POISON_INUSE (last byte
+ * POISON_END).  Checks: cache_alloc_debugcheck_after() with
+ * check_poison_obj() on every allocation (a damaged object is reported
+ * and quarantined: it stays allocated, the next is taken),
+ * verify_redzone_free() on every free (a damaged or already free object
+ * is reported and the free refused), slab_destroy_debugcheck() on every
+ * slab freed, and check_debug_slab() for kmem_cache_validate() (reports)
+ * and mm_validate() (first problem in err); none of them repairs.  The
+ * OBJFREELIST_SLAB freelist lives in a free object's body: that object
+ * is exempt from the poison check and re-poisoned when the slab fills
+ * (fixup_objfreelist_debug()).  Reports count and taint 'B'.
+ *
+ * Userspace differences: debug= (slub_debug=) reaches SLAB too (the
+ * kernel needed CONFIG_DEBUG_SLAB); each slab carries a host-memory
+ * bitmap of the objects handed out (page->freelist points at it, with the
+ * freelist pointer), so a double or foreign free is refused instead of
+ * corrupting the lists; kmalloc keeps SLUB's size classes (8 .. 8k,
+ * larger sizes from pages).
  *
  * Locking: a CPU's array cache belongs to the thread bound to the CPU (or
  * one that acquired it to drain it); n->list_lock guards a node's lists,
@@ -148,6 +167,8 @@ struct slab_cache {
 	unsigned int colour, colour_off;
 	unsigned int cflags;            /* CFLGS_OBJFREELIST_SLAB, CFLGS_OFF_SLAB */
 	unsigned int freelist_size;     /* num * sizeof(freelist_idx_t) */
+	unsigned int obj_offset;        /* SLAB_RED_ZONE: the object after the
+	                                   first red-zone word, else 0 */
 	struct kmem_cache *freelist_cache;      /* OFF_SLAB: the kmalloc cache */
 	struct slab_node *node;         /* [nr_nodes] */
 };
@@ -218,6 +239,240 @@ static inline void set_inuse(struct page *slab, unsigned idx, bool on)
 static inline void stat(struct slab_cpu *c, enum slab_stat_item i)
 {
 	c->stat[i]++;
+}
+
+/* ---- debug: red zones, poison, the last user (mm/slab.c's DEBUG) ----------- */
+
+#define SLAB_DEBUG_MASK   (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
+#define RED_INACTIVE      0x09F911029D74E35BULL     /* the object is free */
+#define RED_ACTIVE        0xD84156C5635688C0ULL     /* the object is in use */
+#define REDZONE_ALIGN     8u    /* max(alignof(unsigned long long), a word) */
+
+static inline bool slab_debug(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_DEBUG_MASK;
+}
+
+/* A slot (what the freelists and array caches hold) and the object the
+ * user sees: obj_offset apart. */
+static inline void *slot_to_user(struct kmem_cache *s, void *slot)
+{
+	return (char *)slot + SC(s)->obj_offset;
+}
+
+static inline void *user_to_slot(struct kmem_cache *s, const void *x)
+{
+	return (char *)x - SC(s)->obj_offset;
+}
+
+/* dbg_redzone1(), dbg_redzone2(), dbg_userword(): words of the slot */
+static inline unsigned long long *dbg_redzone1(struct kmem_cache *s, void *slot)
+{
+	return (unsigned long long *)((char *)slot + SC(s)->obj_offset - 8);
+}
+
+static inline unsigned long long *dbg_redzone2(struct kmem_cache *s, void *slot)
+{
+	return (unsigned long long *)((char *)slot + s->size - 8 -
+				      (s->flags & SLAB_STORE_USER ? REDZONE_ALIGN : 0));
+}
+
+static inline unsigned long *dbg_userword(struct kmem_cache *s, void *slot)
+{
+	return (unsigned long *)((char *)slot + s->size - WORD);
+}
+
+static inline void set_redzones(struct kmem_cache *s, void *slot, unsigned long long v)
+{
+	*dbg_redzone1(s, slot) = v;
+	*dbg_redzone2(s, slot) = v;
+}
+
+/* poison_obj(): the object val, its last byte POISON_END */
+static void poison_obj(struct kmem_cache *s, void *slot, unsigned char val)
+{
+	unsigned char *p = slot_to_user(s, slot);
+
+	memset(p, val, s->object_size);
+	p[s->object_size - 1] = POISON_END;
+}
+
+/* __slab_error(): "slab error in FUNCTION(): cache `NAME': MSG", counted
+ * and tainting 'B' (add_taint(TAINT_BAD_PAGE)) */
+static void slab_error(struct kmem_cache *s, const char *function, const char *msg)
+{
+	mm_printk(s->mm, "slab error in %s(): cache `%s': %s", function, s->name, msg);
+	slab_count_error(s->mm);
+}
+
+static void redzone_report(struct kmem_cache *s, void *slot)
+{
+	mm_printk(s->mm, "%p: redzone 1:0x%llx, redzone 2:0x%llx", slot, *dbg_redzone1(s, slot),
+		  *dbg_redzone2(s, slot));
+}
+
+/* dump_line(): one row of print_hex_dump(16 bytes, with ASCII) after the
+ * offset, and the single-bit-error hint */
+static void dump_line(struct mm *m, const unsigned char *data, unsigned offset, unsigned limit)
+{
+	char line[128];
+	unsigned char error = 0;
+	int bad = 0, n = snprintf(line, sizeof(line), "%03x: ", offset);
+	int col = n;
+
+	for (unsigned i = 0; i < limit; i++) {
+		if (data[offset + i] != POISON_FREE) {
+			error = data[offset + i];
+			bad++;
+		}
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%02x", i ? " " : "",
+			      data[offset + i]);
+	}
+	while (n < col + 49)
+		line[n++] = ' ';
+	for (unsigned i = 0; i < limit; i++) {
+		unsigned char c = data[offset + i];
+
+		line[n++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+	}
+	line[n] = 0;
+	mm_printk(m, "%s", line);
+	if (bad == 1) {
+		error ^= POISON_FREE;
+		if (!(error & (error - 1))) {
+			mm_printk(m, "Single bit error detected. Probably bad RAM.");
+			mm_printk(m, "Run memtest86+ or a similar memory test tool.");
+		}
+	}
+}
+
+/* print_objinfo(): red zones, last user, the first lines of the object */
+static void print_objinfo(struct kmem_cache *s, void *slot, unsigned lines)
+{
+	const unsigned char *p = slot_to_user(s, slot);
+
+	if (s->flags & SLAB_RED_ZONE)
+		mm_printk(s->mm, "Redzone: 0x%llx/0x%llx", *dbg_redzone1(s, slot),
+			  *dbg_redzone2(s, slot));
+	if (s->flags & SLAB_STORE_USER) {
+		char sym[256];
+
+		slab_symbolize(*dbg_userword(s, slot), sym, sizeof(sym));
+		mm_printk(s->mm, "Last user: (%s)", sym);
+	}
+	for (unsigned i = 0; i < s->object_size && lines; i += 16, lines--)
+		dump_line(s->mm, p, i, s->object_size - i < 16 ? s->object_size - i : 16);
+}
+
+/* check_poison_obj(): a free object still POISON_FREE ... POISON_END?
+ * Otherwise "Slab corruption", up to six bad rows, and the neighbours;
+ * counted.  Returns whether it was damaged. */
+static bool check_poison_obj(struct kmem_cache *s, struct page *slab, void *slot)
+{
+	struct mm *m = s->mm;
+	const unsigned char *p = slot_to_user(s, slot);
+	unsigned size = s->object_size, lines = 0, idx;
+	char taint[64];
+
+	for (unsigned i = 0; i < size; i++) {
+		unsigned char exp = i == size - 1 ? POISON_END : POISON_FREE;
+
+		if (p[i] == exp)
+			continue;
+		if (!lines) {
+			mm_printk(m, "Slab corruption (%s): %s start=%p, len=%u",
+				  print_tainted(m, taint, sizeof(taint)), s->name, (void *)p, size);
+			print_objinfo(s, slot, 0);
+		}
+		i = i / 16 * 16;
+		dump_line(m, p, i, size - i < 16 ? size - i : 16);
+		i += 15;
+		if (++lines > 5)
+			break;
+	}
+	if (!lines)
+		return false;
+	idx = obj_to_index(s, slab, slot);
+	if (idx) {
+		void *prev = index_to_obj(s, slab, idx - 1);
+
+		mm_printk(m, "Prev obj: start=%p, len=%u", slot_to_user(s, prev), size);
+		print_objinfo(s, prev, 2);
+	}
+	if (idx + 1 < SC(s)->num) {
+		void *next = index_to_obj(s, slab, idx + 1);
+
+		mm_printk(m, "Next obj: start=%p, len=%u", slot_to_user(s, next), size);
+		print_objinfo(s, next, 2);
+	}
+	slab_count_error(m);
+	return true;
+}
+
+/* The OBJFREELIST_SLAB object that holds the slab's freelist (its body is
+ * the index array, not poison), or NULL */
+static void *freelist_holder(struct kmem_cache *s, const struct page *slab)
+{
+	if (!(SC(s)->cflags & CFLGS_OBJFREELIST_SLAB) || !slab_mgmt(slab)->freelist)
+		return NULL;
+	return user_to_slot(s, slab_mgmt(slab)->freelist);
+}
+
+/* What is wrong with one object of a debug cache: its red zones against
+ * its state, a free object's poison.  NULL when nothing is. */
+static const char *debug_object_damage(struct kmem_cache *s, struct page *slab, void *slot,
+				       bool inuse)
+{
+	unsigned long long want = inuse ? RED_ACTIVE : RED_INACTIVE;
+	const unsigned char *p = slot_to_user(s, slot);
+
+	if ((s->flags & SLAB_RED_ZONE) && *dbg_redzone1(s, slot) != want)
+		return inuse ? "memory before the object was overwritten"
+			     : "start of a freed object was overwritten";
+	if ((s->flags & SLAB_RED_ZONE) && *dbg_redzone2(s, slot) != want)
+		return inuse ? "memory outside object was overwritten"
+			     : "end of a freed object was overwritten";
+	if (inuse || !(s->flags & SLAB_POISON) || slot == freelist_holder(s, slab))
+		return NULL;
+	for (unsigned i = 0; i < s->object_size; i++)
+		if (p[i] != (i == s->object_size - 1 ? POISON_END : POISON_FREE))
+			return "write after free (poison overwritten)";
+	return NULL;
+}
+
+/* Every object of a slab of a debug cache (n->list_lock held, or the slab
+ * off the lists).  report: the kernel's reports in the log, each counted
+ * (slab_destroy_debugcheck(), kmem_cache_validate()); else the first
+ * problem in err (mm_validate).  Reads only.  Returns the damaged objects. */
+static unsigned check_debug_slab(struct kmem_cache *s, struct page *slab, const char *function,
+				 struct strbuf *err)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < SC(s)->num; i++) {
+		void *slot = index_to_obj(s, slab, i);
+		bool inuse = (slab_mgmt(slab)->inuse[i / 64] >> (i % 64)) & 1;
+		const char *what = debug_object_damage(s, slab, slot, inuse);
+
+		if (!what)
+			continue;
+		bad++;
+		if (!function) {
+			sb_printf(err, "cache %s: %s object %p: %s (redzone 1:0x%llx, redzone "
+				  "2:0x%llx)", s->name, inuse ? "allocated" : "free",
+				  slot_to_user(s, slot),
+				  what, s->flags & SLAB_RED_ZONE ? *dbg_redzone1(s, slot) : 0,
+				  s->flags & SLAB_RED_ZONE ? *dbg_redzone2(s, slot) : 0);
+			return bad;
+		}
+		if (what[0] == 'w') {
+			check_poison_obj(s, slab, slot);
+		} else {
+			slab_error(s, function, what);
+			redzone_report(s, slot);
+		}
+	}
+	return bad;
 }
 
 /* ---- layout: cache_estimate(), calculate_slab_order(), enable_cpucache() ---- */
@@ -343,9 +598,11 @@ static inline struct slab_node *slab_get_node(struct kmem_cache *s, struct page 
 	return &SC(s)->node[slab_nid(s->mm, slab)];
 }
 
-static void *cache_alloc(struct kmem_cache *s, gfp_t gfp, struct mm_cpu *cpu);
+static void *cache_alloc_obj(struct kmem_cache *s, gfp_t gfp, struct mm_cpu *cpu,
+			     unsigned long caller);
 static void free_objects_any_node(struct kmem_cache *s, void **objpp, unsigned nr,
 				  struct mm_cpu *cpu);
+static void cache_free_debugcheck(struct kmem_cache *s, void *slot, unsigned long caller);
 
 /* kmem_freepages() and the slab's bookkeeping (slab_destroy()) */
 static void slab_destroy(struct kmem_cache *s, struct page *slab, struct mm_cpu *cpu)
@@ -354,13 +611,23 @@ static void slab_destroy(struct kmem_cache *s, struct page *slab, struct mm_cpu 
 	struct mm *m = s->mm;
 	struct slab_mgmt *mg = slab_mgmt(slab);
 
+	if (slab_debug(s)) {            /* slab_destroy_debugcheck() */
+		void *holder = freelist_holder(s, slab);
+
+		if (holder && (s->flags & SLAB_POISON))
+			poison_obj(s, holder, POISON_FREE);
+		check_debug_slab(s, slab, "slab_destroy_debugcheck", NULL);
+	}
 	if ((sc->cflags & CFLGS_OFF_SLAB) && mg->freelist) {   /* a kmalloc object */
 		struct kmem_cache *fc = sc->freelist_cache;
-		struct page *fslab = slab_virt_to_head(m, mg->freelist);
-		void *fl = mg->freelist;
+		void *fl = user_to_slot(fc, mg->freelist);
+		struct page *fslab = slab_virt_to_head(m, fl);
 
 		set_inuse(fslab, obj_to_index(fc, fslab, fl), false);
-		mm_track_free(fl, fc->object_size);
+		if (slab_debug(fc))
+			cache_free_debugcheck(fc, fl, 0);
+		else
+			mm_track_free(mg->freelist, fc->object_size);
 		free_objects_any_node(fc, &fl, 1, cpu);
 	}
 	free(mg);
@@ -419,7 +686,7 @@ static struct page *cache_grow_begin(struct kmem_cache *s, gfp_t gfp, struct mm_
 	addr = slab_address(m, slab);
 	/* alloc_slabmgmt() */
 	if (sc->cflags & CFLGS_OFF_SLAB) {
-		mg->freelist = cache_alloc(sc->freelist_cache, local & ~__GFP_THISNODE, cpu);
+		mg->freelist = cache_alloc_obj(sc->freelist_cache, local & ~__GFP_THISNODE, cpu, 0);
 		if (!mg->freelist) {
 			free(mg);
 			mm_free_pages(m, slab, sc->gfporder);
@@ -434,16 +701,32 @@ static struct page *cache_grow_begin(struct kmem_cache *s, gfp_t gfp, struct mm_
 	slab->freelist = mg;
 	slab->counters = (unsigned long)offset << 32;
 	WRITE_ONCE(slab->flags, slab->flags | PG_slab);
-	/* cache_init_objs(): the OBJFREELIST array in the last object */
-	if (sc->cflags & CFLGS_OBJFREELIST_SLAB)
-		mg->freelist = index_to_obj(s, slab, sc->num - 1);
+	/* cache_init_objs_debug(), cache_init_objs(): the OBJFREELIST array
+	 * in the last object; a poisoned object gets its ctor at each alloc */
 	for (unsigned i = 0; i < sc->num; i++) {
-		void *obj = index_to_obj(s, slab, i);
+		void *slot = index_to_obj(s, slab, i);
 
-		if (s->ctor)
-			mm_run_ctor(m, s->ctor, obj);
+		if (s->flags & SLAB_STORE_USER)
+			*dbg_userword(s, slot) = 0;
+		if (s->flags & SLAB_RED_ZONE)
+			set_redzones(s, slot, RED_INACTIVE);
+		if (s->ctor && !(s->flags & SLAB_POISON))
+			mm_run_ctor(m, s->ctor, slot_to_user(s, slot));
+		if ((s->flags & SLAB_RED_ZONE) && *dbg_redzone2(s, slot) != RED_INACTIVE)
+			slab_error(s, "cache_init_objs_debug",
+				   "constructor overwrote the end of an object");
+		if ((s->flags & SLAB_RED_ZONE) && *dbg_redzone1(s, slot) != RED_INACTIVE)
+			slab_error(s, "cache_init_objs_debug",
+				   "constructor overwrote the start of an object");
+		if (s->flags & SLAB_POISON)
+			poison_obj(s, slot, POISON_FREE);
+	}
+	if (sc->cflags & CFLGS_OBJFREELIST_SLAB)
+		mg->freelist = slot_to_user(s, index_to_obj(s, slab, sc->num - 1));
+	for (unsigned i = 0; i < sc->num; i++) {
 		mg->freelist[i] = (freelist_idx_t)i;
-		mm_track_free(obj, s->object_size);
+		if (!slab_debug(s))
+			mm_track_free(index_to_obj(s, slab, i), s->object_size);
 	}
 	if (sc->cflags & CFLGS_OBJFREELIST_SLAB)
 		mm_track_alloc(mg->freelist, sc->freelist_size);
@@ -460,8 +743,12 @@ static void __fixup_slab_list(struct kmem_cache *s, struct slab_node *n, struct 
 	list_del(&slab->lru);
 	if (slab_active(slab) == sc->num) {
 		list_add(&slab->lru, &n->slabs_full);
-		if (sc->cflags & CFLGS_OBJFREELIST_SLAB)
+		if (sc->cflags & CFLGS_OBJFREELIST_SLAB) {
+			/* fixup_objfreelist_debug(): the holder is handed out */
+			if (s->flags & SLAB_POISON)
+				poison_obj(s, freelist_holder(s, slab), POISON_FREE);
 			slab_mgmt(slab)->freelist = NULL;
+		}
 	} else {
 		list_add(&slab->lru, &n->slabs_partial);
 	}
@@ -502,8 +789,8 @@ static void slab_put_obj(struct kmem_cache *s, struct page *slab, void *obj)
 
 	set_active(slab, active);
 	if (!mg->freelist) {            /* OBJFREELIST_SLAB: was full */
-		mg->freelist = obj;
-		mm_track_alloc(obj, SC(s)->freelist_size);
+		mg->freelist = slot_to_user(s, obj);
+		mm_track_alloc(mg->freelist, SC(s)->freelist_size);
 	}
 	mg->freelist[active] = (freelist_idx_t)obj_to_index(s, slab, obj);
 }
@@ -707,6 +994,58 @@ static void *cache_alloc(struct kmem_cache *s, gfp_t gfp, struct mm_cpu *cpu)
 	return obj;
 }
 
+/* cache_alloc_debugcheck_after(): a free object's poison and red zones
+ * checked, then marked in use (RED_ACTIVE, POISON_INUSE, the caller in
+ * the user word).  A damaged object is reported and kept out of use
+ * (quarantined: allocated for good); false then. */
+static bool cache_alloc_debugcheck_after(struct kmem_cache *s, void *slot, unsigned long caller)
+{
+	bool ok = true;
+
+	if (s->flags & SLAB_POISON)
+		ok = !check_poison_obj(s, slab_virt_to_head(s->mm, slot), slot);
+	if (s->flags & SLAB_STORE_USER)
+		*dbg_userword(s, slot) = caller;
+	if (s->flags & SLAB_RED_ZONE) {
+		if (*dbg_redzone1(s, slot) != RED_INACTIVE ||
+		    *dbg_redzone2(s, slot) != RED_INACTIVE) {
+			slab_error(s, "cache_alloc_debugcheck_after",
+				   "double free, or memory outside object was overwritten");
+			redzone_report(s, slot);
+			ok = false;
+		}
+		set_redzones(s, slot, RED_ACTIVE);
+	}
+	if (!ok)
+		return false;
+	if (s->flags & SLAB_POISON)
+		poison_obj(s, slot, POISON_INUSE);
+	if (s->ctor && (s->flags & SLAB_POISON))
+		mm_run_ctor(s->mm, s->ctor, slot_to_user(s, slot));
+	return true;
+}
+
+/* An object for the user (obj_offset in), checked on debug caches: a
+ * damaged one stays quarantined and the next is taken.  NULL: none (the
+ * page allocator's errno), or panic_on_taint hit by a damaged one. */
+static void *cache_alloc_obj(struct kmem_cache *s, gfp_t gfp, struct mm_cpu *cpu,
+			     unsigned long caller)
+{
+	for (;;) {
+		void *slot = cache_alloc(s, gfp, cpu);
+
+		if (!slot)
+			return NULL;
+		if (!slab_debug(s) || cache_alloc_debugcheck_after(s, slot, caller))
+			return slot_to_user(s, slot);
+		if (mm_taint_panicked(s->mm)) {
+			mm_error(s->mm, EFAULT, "kmem_cache_alloc(%s): panic_on_taint: the allocation "
+				 "found a corrupted object (see the report in dmesg)", s->name);
+			return NULL;
+		}
+	}
+}
+
 static void *slab_classic_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 				size_t orig_size)
 {
@@ -714,10 +1053,9 @@ static void *slab_classic_alloc(struct kmem_cache *s, gfp_t gfp, unsigned long c
 	struct mm_cpu *cpu = this_cpu(m);
 	void *obj;
 
-	(void)caller;
 	(void)orig_size;
-	obj = cache_alloc(s, gfp, cpu);
-	if (!obj) {                     /* errno: the page allocator's */
+	obj = cache_alloc_obj(s, gfp, cpu, caller);
+	if (!obj) {                     /* errno: the page allocator's (or EFAULT) */
 		stat(&SC(s)->cpu[cpu->id], STAT_ALLOC_FAILED);
 		return NULL;
 	}
@@ -837,6 +1175,48 @@ static __noinline int slab_refused(struct kmem_cache *s, struct mm_cpu *cpu, con
 	return mm_error(s->mm, EFAULT, "%s", buf);
 }
 
+/* verify_redzone_free() and the double-free check of slab_put_obj(): may
+ * a debug cache's object be freed?  Else report, refuse, keep it in use. */
+static int verify_free_debug(struct kmem_cache *s, struct page *slab, void *slot,
+			     struct mm_cpu *cpu, const char *who)
+{
+	void *x = slot_to_user(s, slot);
+
+	if (s->flags & SLAB_RED_ZONE) {
+		unsigned long long r1 = *dbg_redzone1(s, slot), r2 = *dbg_redzone2(s, slot);
+
+		if (r1 != RED_ACTIVE || r2 != RED_ACTIVE) {
+			bool twice = r1 == RED_INACTIVE && r2 == RED_INACTIVE;
+
+			mm_printk(s->mm, "slab error in verify_redzone_free(): cache `%s': %s",
+				  s->name, twice ? "double free detected"
+						 : "memory outside object was overwritten");
+			redzone_report(s, slot);
+			return slab_refused(s, cpu, "%s(%s): object %p: %s (red zones 0x%llx/0x%llx); "
+					    "the free is refused", who, s->name, x,
+					    twice ? "double free" : "red zone overwritten", r1, r2);
+		}
+	}
+	if (!obj_inuse(slab, obj_to_index(s, slab, slot))) {
+		mm_printk(s->mm, "slab: double free detected in cache '%s', objp %p", s->name, x);
+		return slab_refused(s, cpu, "%s(%s): double free of object %p (it is free)", who,
+				    s->name, x);
+	}
+	return 0;
+}
+
+/* cache_free_debugcheck(): red zones back to RED_INACTIVE, the freeing
+ * caller in the user word, the object POISON_FREE */
+static void cache_free_debugcheck(struct kmem_cache *s, void *slot, unsigned long caller)
+{
+	if (s->flags & SLAB_RED_ZONE)
+		set_redzones(s, slot, RED_INACTIVE);
+	if (s->flags & SLAB_STORE_USER)
+		*dbg_userword(s, slot) = caller;
+	if (s->flags & SLAB_POISON)
+		poison_obj(s, slot, POISON_FREE);
+}
+
 /* Which slab of s holds object x (an object start)?  NULL and a refusal
  * otherwise. */
 static struct page *lookup_object(struct kmem_cache *s, const void *x, const char *who,
@@ -854,7 +1234,7 @@ static struct page *lookup_object(struct kmem_cache *s, const void *x, const cha
 				   s->name, x, ((struct kmem_cache *)slab->slab_cache)->name);
 		return NULL;
 	}
-	if (obj_to_index(s, slab, x) == ~0u) {
+	if (obj_to_index(s, slab, user_to_slot(s, x)) == ~0u) {
 		*rc = slab_refused(s, cpu, "%s(%s): Invalid object pointer %p (not the start of an "
 				   "object of slab %p)", who, s->name, x, (void *)slab);
 		return NULL;
@@ -868,9 +1248,9 @@ static int slab_classic_free(struct kmem_cache *s, void *x, unsigned long caller
 	struct mm *m = s->mm;
 	struct mm_cpu *cpu = this_cpu(m);
 	struct page *slab;
+	void *slot;
 	int rc = 0;
 
-	(void)caller;
 	if (!x)
 		return 0;
 	if (!cpu)
@@ -879,20 +1259,28 @@ static int slab_classic_free(struct kmem_cache *s, void *x, unsigned long caller
 	slab = lookup_object(s, x, who, cpu, &rc);
 	if (!slab)
 		return rc;
-	if (!obj_inuse(slab, obj_to_index(s, slab, x)))
+	slot = user_to_slot(s, x);
+	if (slab_debug(s)) {
+		if ((rc = verify_free_debug(s, slab, slot, cpu, who)))
+			return rc;
+	} else if (!obj_inuse(slab, obj_to_index(s, slab, slot))) {
 		return slab_refused(s, cpu, "%s(%s): double free of object %p (it is free)", who,
 				    s->name, x);
+	}
 	if (s->init_on_free)
 		memset(x, 0, s->object_size);
-	mm_track_free(x, s->object_size);
-	cache_free(s, x, slab, cpu);
+	if (slab_debug(s))
+		cache_free_debugcheck(s, slot, caller);
+	else
+		mm_track_free(x, s->object_size);
+	cache_free(s, slot, slab, cpu);
 	return 0;
 }
 
 static int slab_classic_check_object(struct kmem_cache *s, struct page *slab, const void *x,
 				     const char *who, bool check_free)
 {
-	unsigned idx = obj_to_index(s, slab, x);
+	unsigned idx = obj_to_index(s, slab, user_to_slot(s, x));
 
 	if (idx == ~0u)
 		return slab_refused(s, NULL, "%s(%s): Invalid object pointer %p (not the start of "
@@ -1225,6 +1613,18 @@ static int slab_classic_create(struct kmem_cache *s)
 		INIT_LIST_HEAD(&n->slabs_free);
 		n->next_reap = REAPTIMEOUT_NODE + i;
 	}
+	/* __kmem_cache_create()'s debug layout: red zones and the user word
+	 * need word alignment, so an alignment above 8 drops them */
+	if (s->flags & SLAB_RED_ZONE)
+		size = ALIGN_UP(size, REDZONE_ALIGN);
+	if (s->align > 8)
+		s->flags &= ~(slab_flags_t)(SLAB_RED_ZONE | SLAB_STORE_USER);
+	if (s->flags & SLAB_RED_ZONE) {
+		sc->obj_offset = 8;
+		size += 2 * 8;
+	}
+	if (s->flags & SLAB_STORE_USER)
+		size += (s->flags & SLAB_RED_ZONE) ? REDZONE_ALIGN : WORD;
 	sc->colour_off = s->align > CACHE_LINE_SIZE ? s->align : CACHE_LINE_SIZE;
 	size = ALIGN_UP(size, s->align);
 	s->size = (unsigned)size;
@@ -1363,11 +1763,28 @@ static size_t slab_classic_get_orig_size(struct kmem_cache *s, void *obj)
 	return s->object_size;
 }
 
-/* kmem_cache_validate(): SLAB has no debug checks to run; 0 errors */
+/* kmem_cache_validate(): every object of a debug cache checked and each
+ * damaged one reported (and counted); nothing is repaired.  Damaged
+ * objects found; 0 for other caches. */
 static int slab_classic_validate_cache(struct kmem_cache *s)
 {
-	(void)s;
-	return 0;
+	unsigned bad = 0;
+
+	for (int i = 0; slab_debug(s) && i < s->mm->nr_nodes; i++) {
+		struct slab_node *n = &SC(s)->node[i];
+		struct list_head *lists[3] = { &n->slabs_free, &n->slabs_partial, &n->slabs_full };
+
+		mm_mutex_lock(&n->list_lock);
+		for (int l = 0; l < 3; l++) {
+			struct list_head *e;
+
+			list_for_each(e, lists[l])
+				bad += check_debug_slab(s, list_entry(e, struct page, lru),
+							"kmem_cache_validate", NULL);
+		}
+		mm_mutex_unlock(&n->list_lock);
+	}
+	return (int)bad;
 }
 
 static int cmp_ptr(const void *a, const void *b)
@@ -1432,6 +1849,8 @@ static int check_slab_classic(struct kmem_cache *s, struct page *slab, int nid, 
 		}
 	}
 	free(seen);
+	if (slab_debug(s) && check_debug_slab(s, slab, NULL, err))
+		return -1;
 	for (unsigned i = 0; i < sc->num; i++)
 		handed += obj_inuse(slab, i);
 	for (size_t i = 0; i < cs->nr; i++)

@@ -80,7 +80,7 @@ static __mm_no_asan void print_section(struct mm *m, const char *text, const uns
 	}
 }
 
-static void symbolize(unsigned long addr, char *buf, size_t len)
+void slab_symbolize(unsigned long addr, char *buf, size_t len)
 {
 	Dl_info info;
 
@@ -103,7 +103,7 @@ static void print_track(struct kmem_cache *s, const char *what, const struct tra
 
 	if (!t->addr)
 		return;
-	symbolize(t->addr, sym, sizeof(sym));
+	slab_symbolize(t->addr, sym, sizeof(sym));
 	mm_printk(s->mm, "INFO: %s in %s age=%lu cpu=%d pid=%d", what, sym,
 		  track_clock(s->mm) - t->when, t->cpu, t->pid);
 }
