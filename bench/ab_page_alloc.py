@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """ab_page_alloc.py - two builds of bench_page_alloc side by side: before
 and after a change to the page allocator.
 

@@ -1,15 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench.h - what every benchmark program shares: a monotonic clock in
- * seconds, the median of a set of rounds, and machine creation that exits
- * with the config error.  Header-only; each bench_*.c is one program.
+ * seconds, the median of a set of rounds, machine creation that exits
+ * with the config error, and where results files go.  Header-only; each bench_*.c is one program.
  */
 #ifndef LIBMM_BENCH_H
 #define LIBMM_BENCH_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <libmm/mm.h>
+
+/* A results file for writing: $MM_RESULTS/name (default build/results/,
+ * untracked; results/ keeps only the curated figures copied from there). */
+static inline FILE *bench_result_file(const char *name)
+{
+	const char *dir = getenv("MM_RESULTS");
+	char path[4096];
+
+	if (!dir || !*dir)
+		dir = "build/results";
+	mkdir("build", 0777);
+	mkdir(dir, 0777);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return fopen(path, "w");
+}
 
 static inline double now(void)
 {

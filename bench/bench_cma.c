@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_cma.c - what a cma_alloc() of 4 MiB (1024 pages) costs on an area
  * half full of movable pages, side by side with the same call on an empty

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_migrate.c - what migrating a page costs, and compaction's
  * throughput, side by side with this machine's own kernel.

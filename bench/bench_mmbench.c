@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench/bench_mmbench.c - mmbench must not hide the allocators:
  *
@@ -13,7 +14,7 @@
  *    (kmalloc/kfree: replayed in chunks between the parser's).
  *    Median of ROUNDS alternating rounds, each on a fresh machine.
  *
- * Writes a table to stdout and results/bench_mmbench.json.  mmbench is
+ * Writes a table to stdout and $MM_RESULTS/bench_mmbench.json.  mmbench is
  * $MMBENCH, else $BUILD/bin/mmbench, else build/release/bin/mmbench.
  */
 #define _GNU_SOURCE
@@ -237,7 +238,7 @@ int main(void)
 		printf("%-32s %12.1f %12.1f %12.1f\n", kname[k], d[k] / nops * 1e9,
 		       rp[k] / nops * 1e9, (rp[k] - d[k]) / nops * 1e9);
 	printf("(target: overhead <= 20 ns per operation)\n");
-	js = fopen("results/bench_mmbench.json", "w");
+	js = bench_result_file("bench_mmbench.json");
 	if (js) {
 		fprintf(js, "{\n  \"parse\": {\"lines\": %ld, \"seconds\": %.6f, "
 			"\"mlines_per_s\": %.3f},\n  \"replay\": [", lines, parse_s,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_page_alloc.c - page allocator speed, side by side in one run
  * (issues 2 and 3).  Every timing is the median of REPS rounds; within a
@@ -13,7 +14,7 @@
  *                       backing=none machine: time, resident memory
  *
  * Usage: bench_page_alloc                  full run, table on stdout and
- *                                          results/bench_page_alloc.json
+ *                                          $MM_RESULTS/bench_page_alloc.json
  *        bench_page_alloc count MODE N     only N pairs of MODE (pcp, buddy0,
  *                                          buddy3, buddy9, mimalloc), for
  *                                          callgrind instruction counts
@@ -222,7 +223,7 @@ int main(int argc, char **argv)
 	printf("  boot default machine   %7.2f ms, +%ld KiB resident\n", boot_ms, boot_rss);
 	printf("  boot 64 GiB backing=none %5.1f ms, +%ld KiB resident\n", big_ms, big_rss);
 	printf("  struct page            %7d bytes\n", 64);
-	j = fopen("results/bench_page_alloc.json", "w");
+	j = bench_result_file("bench_page_alloc.json");
 	if (j) {
 		fprintf(j, "{\"schema\": \"libmm-bench/1\", \"bench\": \"page_alloc\", \"reps\": %d, "
 			"\"ns_per_pair\": {\"pcp_order0\": %.2f, \"buddy_order0\": %.2f, "

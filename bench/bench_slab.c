@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_slab.c - SLUB and kmalloc speed and memory efficiency (issue 4),
  * side by side in one run.  Every timing is the median of REPS rounds; within
@@ -23,7 +24,7 @@
  * `bench_slab malloc`, which times plain malloc/free on the same sequences.
  *
  * Usage: bench_slab                full run; table on stdout and
- *                                  results/bench_slab.json
+ *                                  $MM_RESULTS/bench_slab.json
  *        bench_slab malloc         the malloc()/free() contender only (JSON line)
  *        bench_slab count MODE N   N pairs of MODE (slab, slab_nohard,
  *                                  slab_sheaves, kmalloc, kmalloc_sheaves, glibc,
@@ -39,6 +40,7 @@
 #include <string.h>
 #include <time.h>
 #include <libmm/mm.h>
+#include "bench.h"
 
 #define REPS    9
 #define PAIRS   4000000
@@ -63,27 +65,6 @@ static void find_glibc(void)
 }
 
 static void *volatile sink;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static struct mm *machine(const char *cfg)
 {
@@ -486,7 +467,7 @@ int main(int argc, char **argv)
 	       "\n", 100.0 * (double)(w.ksize - w.requested) / (double)w.slab_bytes,
 	       100.0 * (double)(w.slab_bytes - w.ksize) / (double)w.slab_bytes,
 	       100.0 * (double)(w.slab_bytes - w.requested) / (double)w.slab_bytes);
-	j = fopen("results/bench_slab.json", "w");
+	j = bench_result_file("bench_slab.json");
 	if (j) {
 		fprintf(j, "{\"schema\": \"libmm-bench/1\", \"bench\": \"slab\", \"git\": \"%s\", "
 			"\"variant\": \"release\", \"reps\": %d, \"seed\": 42, \"workload\": "

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_vmalloc.c - vmalloc speed against the kernel-side alternative a
  * userspace program has, anonymous mmap+munmap, side by side in one run
@@ -30,7 +31,7 @@
  *                      runs out of mappings (vm.max_map_count), and that
  *                      the next vmalloc fails cleanly (NULL, counted)
  *
- * Usage: bench_vmalloc        table on stdout, results/bench_vmalloc.json
+ * Usage: bench_vmalloc        table on stdout, $MM_RESULTS/bench_vmalloc.json
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -327,7 +328,7 @@ int main(void)
 	printf("mappings: %ld live one-page areas, then vmalloc -> NULL (errno %ld, map_fail "
 	       "+%ld)\n", max_live, fail_errno, map_fail);
 
-	j = fopen("results/bench_vmalloc.json", "w");
+	j = bench_result_file("bench_vmalloc.json");
 	if (j) {
 		fprintf(j, "{\"schema\": \"libmm-bench/1\", \"bench\": \"vmalloc\", \"git\": \"%s\", "
 			"\"variant\": \"release\", \"machine\": \"default\", \"reps\": %d,\n"

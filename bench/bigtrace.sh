@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/bigtrace.sh - a trace of any length in bounded memory: mmbench
 # replays a generated 50M-event glibc mtrace (workloads/gen/bigtrace.py,
 # zstd-compressed, made under build/bench/ when missing: not checked in) on
 # one core, end to end (read + decompress + parse + replay), run by
 # `scons bench`.
 #
-#   results/bigtrace.json   the mmbench result plus wall/CPU time, events/s,
+#   $MM_RESULTS/bigtrace.json   the mmbench result plus wall/CPU time, events/s,
 #                           peak RSS against the machine's populated memory
 # Targets: >= 5 M events/s end to end; peak RSS <= 256 MiB + populated memory.
 # MMB_BIG_EVENTS (default 50000000) sets the trace's length.
@@ -18,7 +19,8 @@ py=${PYTHON:-/usr/bin/python3}
 events=${MMB_BIG_EVENTS:-50000000}
 dir=build/bench
 trace=$dir/big-$events.mtrace.zst
-mkdir -p "$dir" results
+res=${MM_RESULTS:-build/results}
+mkdir -p "$dir" "$res"
 
 if [[ ! -s $trace ]]; then
     echo "== generating $trace ($events events)"
@@ -48,7 +50,7 @@ out = {
     "live_bytes_peak_mib": doc["memory"]["live_bytes_peak"] / 2 ** 20,
     "host_minflt_in_ops": doc["host"]["minflt"], "machine": doc["machine_config"],
 }
-json.dump(out, open("results/bigtrace.json", "w"), indent=2)
+json.dump(out, open(os.environ.get("MM_RESULTS", "build/results") + "/bigtrace.json", "w"), indent=2)
 print("%d events (%d operations) from %s (%.0f MB zstd), one core:" % (
     events, out["ops"], out["trace"], out["trace_bytes"] / 1e6))
 print("  end to end %.2f s wall, %.2f s CPU: %.2f M events/s (%.2f M per CPU second); "

@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/callgrind_page_alloc.sh - instructions per alloc+free pair (callgrind),
 # a noise-free second opinion next to the timings of bench_page_alloc: each
 # mode runs N and 2N pairs and the difference is divided by N, so setup
-# cancels out.  Output: results/callgrind_page_alloc.json and a table.
+# cancels out.  Output: $MM_RESULTS/callgrind_page_alloc.json and a table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release/bin/bench_page_alloc
 N=100000
-out=results/callgrind_page_alloc.json
+out=${MM_RESULTS:-build/results}/callgrind_page_alloc.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 count() {   # mode pairs -> instructions

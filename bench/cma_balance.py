@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """CMA balancing rules side by side: the same workload under
 cma_balance=half (6.18's __rmqueue: CMA first once free CMA pages are more
 than half of the zone's free pages), fallback (before 5.7: CMA only once

@@ -1,16 +1,19 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/mmbench.sh - mmbench over the named workloads and the real traces,
 # libmm against the process's malloc (glibc, and jemalloc / mimalloc /
 # tcmalloc through LD_PRELOAD when installed), run by `scons bench`.
 #
-#   results/mmbench/hyperfine/NAME.json   hyperfine --export-json, one per input
-#   results/mmbench/json/NAME.ALLOC.json  one mmbench --json result per allocator
+#   $MM_RESULTS/mmbench/hyperfine/NAME.json   hyperfine --export-json, one per input
+#   $MM_RESULTS/mmbench/json/NAME.ALLOC.json  one mmbench --json result per allocator
 #                                         (--runs N --warmup: replay mean +- sd)
-#   results/mmbench/json/NAME.libmm-prefault-none.json   kernel traces again with
+#   $MM_RESULTS/mmbench/json/NAME.libmm-prefault-none.json   kernel traces again with
 #                                         prefault=none: host faults in the timings
-#   results/mmbench/plots/*.png           libmm.plot pictures
-#   results/README.md                     the tables and pictures between the
+#   $MM_RESULTS/mmbench/plots/*.png           libmm.plot pictures
+#   $MM_RESULTS/README.md                     the tables and pictures between the
 #                                         mmbench markers (bench/mmbench_report.py)
+# MM_RESULTS (default build/results, untracked) is where everything goes;
+# results/ keeps the curated figures, copied from there by hand.
 # MMB_BENCH_RUNS (default 5) sets hyperfine's and mmbench's --runs;
 # MMB_BENCH_INPUTS="a.mmw b.mmw" replaces the list of inputs.
 set -euo pipefail
@@ -20,7 +23,7 @@ cd "$top"
 mmb=${MMBENCH:-$top/build/release/bin/mmbench}
 py=${PYTHON:-/usr/bin/python3}
 runs=${MMB_BENCH_RUNS:-5}
-out=results/mmbench
+out=${MM_RESULTS:-build/results}/mmbench
 mkdir -p "$out/hyperfine" "$out/json" "$out/plots"
 
 libdir=/usr/lib/x86_64-linux-gnu

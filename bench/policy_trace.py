@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """bench/policy_trace.py - one real kernel trace replayed under the page
 allocator policies of Linux 6.5 and 6.18, side by side.
 
@@ -21,7 +22,7 @@ pageblocks per type, the unusable free space index, and failures.  The
 trace's user pages are replayed as page faults of their processes.
 
 Usage: policy_trace.py [TRACE] [--out DIR]   (default: the tar trace,
-results/).  Writes DIR/policy_trace.json and prints a table.
+$MM_RESULTS, default build/results/).  Writes DIR/policy_trace.json and prints a table.
 """
 import argparse
 import json
@@ -118,7 +119,7 @@ def main():
     ap.add_argument("trace", nargs="?",
                     default=os.path.join(TOP, "workloads", "traces",
                                          "kernel_tar_usr_include.perf.xz"))
-    ap.add_argument("--out", default=os.path.join(TOP, "results"))
+    ap.add_argument("--out", default=os.environ.get("MM_RESULTS", os.path.join(TOP, "build", "results")))
     args = ap.parse_args()
     trace_lines = to_mmw(dump_ops(args.trace))
     pages = 512 << 8

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """bench/slab_allocators.py - SLUB, SLUB with sheaves, SLAB and SLOB on every
 checked-in trace (workloads/traces/*.xz), mmbench --warmup --runs N per
 trace and allocator, the allocators alternating within a trace so machine

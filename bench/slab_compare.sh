@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/slab_compare.sh - the parts of the slab benchmark (issue 4) that cannot
 # run inside bench_slab itself:
 #   1. jemalloc and tcmalloc through LD_PRELOAD: `bench_slab malloc` times plain
@@ -6,16 +7,17 @@
 #   2. instructions per 64 B pair and per random-pattern operation (callgrind,
 #      N vs 2N, so setup cancels out), hardening on and off.
 # Then one side-by-side table with bench_slab's own results
-# (results/bench_slab.json); everything into results/slab_compare.json.
+# ($MM_RESULTS/bench_slab.json); everything into $MM_RESULTS/slab_compare.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release/bin/bench_slab
-out=results/slab_compare.json
+res=${MM_RESULTS:-build/results}
+out=$res/slab_compare.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 lib=/usr/lib/x86_64-linux-gnu
 
-[ -f results/bench_slab.json ] || "$bin" > /dev/null
+[ -f "$res/bench_slab.json" ] || "$bin" > /dev/null
 
 preload() {    # name library -> JSON line or "null"
 	if [ -f "$2" ]; then
@@ -49,7 +51,7 @@ fi
 
 PRELOAD_JE="$je" PRELOAD_TC="$tc" IR="$ir_json" OUT="$out" "${PYTHON:-/usr/bin/python3}" - <<'PY'
 import json, os
-r = json.load(open("results/bench_slab.json"))
+r = json.load(open(os.environ.get("MM_RESULTS", "build/results") + "/bench_slab.json"))
 je, tc = json.loads(os.environ["PRELOAD_JE"]), json.loads(os.environ["PRELOAD_TC"])
 ir = json.loads(os.environ["IR"])
 pair = dict(r["pair64_ns"])

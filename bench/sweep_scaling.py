@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """bench/sweep_scaling.py - how libmm.sweep scales from 1 to 2 workers.
 
 The sweep: every checked-in trace (workloads/traces/*.xz) x pcp=on,off x
@@ -20,9 +21,9 @@ the machine's two cores lower the speed-up.
 
 Also checks that the local and Dask tables are equal (libmm.sweep.comparable),
 prints the README's table (per trace and pcp value) and copies the last
-2-worker local table and its plots to results/sweep/.
-Output: a text report on stdout (results/sweep_scaling.txt under
-`scons bench`) and results/sweep_scaling.json.
+2-worker local table and its plots to $MM_RESULTS/sweep/.
+Output: a text report on stdout ($MM_RESULTS/sweep_scaling.txt under
+`scons bench`) and $MM_RESULTS/sweep_scaling.json.
 """
 import json
 import os
@@ -129,12 +130,13 @@ def main():
     print()
     print(markdown_table(local))
     # the README's table and plots: the last 2-worker local sweep, plotted
-    dest = os.path.join(TOP, "results", "sweep")
+    res = os.environ.get("MM_RESULTS", os.path.join(TOP, "build", "results"))
+    dest = os.path.join(res, "sweep")
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
     shutil.copy(os.path.join(tmp, "local-2-%d" % last, "results.csv"), dest)
     libmm.sweep.summary_plots(local, {"pcp": ["on", "off"]}, os.path.join(dest, "plots"))
-    with open(os.path.join(TOP, "results", "sweep_scaling.json"), "w") as f:
+    with open(os.path.join(res, "sweep_scaling.json"), "w") as f:
         json.dump({"command": "python3 -m libmm.sweep " + " ".join(SWEEP),
                    "cpus": os.cpu_count(), "runs": runs, "summary": summary}, f, indent=1)
         f.write("\n")

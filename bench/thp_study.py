@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """A huge-page availability study: how many 2 MiB THPs can a process still
 fault in after memory has been fragmented, with compaction off, with direct
 compaction in the fault path only, after vm.compact_memory (with and

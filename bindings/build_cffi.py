@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Build the cffi extension module ``libmm._libmm`` (API mode) from the real headers.
 
 One source of truth: the declarations handed to ``ffi.cdef`` are the public

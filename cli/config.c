@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/config.c - the machine config text mmbench hands to mm_create(): a
  * base (--machine, else the workload's `machine` line, else the default

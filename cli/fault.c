@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/fault.c - fault injection in mmbench: the workload operation
  *

@@ -1,9 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/info.c - `mmbench info [--machine "CONFIG"]`: creates the machine and
  * prints its canonical config, CPUs and nodes, one line per zone (PFN span,
  * page counts, free pages, watermarks, lowmem_reserve protection) and
  * /proc/buddyinfo.  Uses only the public API (libmm/mm.h).
  */
+#include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libmm/mm.h>
@@ -74,23 +77,34 @@ static void info_print(struct mm *m)
 
 int mmb_cmd_info(int argc, char **argv)
 {
+	static const struct option options[] = {
+		{ "machine", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *config = NULL;
 	char err[256] = "";
 	struct mm *m;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		int r = mmb_opt_value(argc, argv, &i, "--machine", &config);
-
-		if (r < 0)
-			return MMB_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			config = optarg;
+			break;
+		case 'h':
 			mmb_usage(stdout, mmb_find_command("info"));
 			return MMB_EXIT_OK;
+		case ':':
+			return mmb_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return mmb_usage_error("info", "unknown option '%s'", argv[optind - 1]);
 		}
-		return mmb_usage_error("info", "unexpected argument '%s'", argv[i]);
 	}
+	if (optind < argc)
+		return mmb_usage_error("info", "unexpected argument '%s'", argv[optind]);
 	m = mm_create(config, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, "mmbench info: bad machine config: %s\n", err[0] ? err : "unknown error");

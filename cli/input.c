@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/input.c - where mmbench's input comes from: a file, stdin ("-") or a
  * buffer in memory, read in blocks (never the whole file), decompressed in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/main.c - mmbench's entry point: top-level --help and dispatch to the
  * subcommands of the command table, plus the option helpers they share.
@@ -9,7 +10,7 @@
 #include "mmbench.h"
 
 static const struct mmb_command commands[] = {
-	{ "info", "[--machine \"CONFIG\"]",
+	{ "info", "[--machine \"CONFIG\"] [--help]",
 	  "print the machine layout, zones, watermarks and buddyinfo", mmb_cmd_info },
 	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--set KEY=VALUE ...] [--json FILE] [--seed N]\n"
 	  "                   [--threads] [--quiet] [--backend libmm|malloc]\n"
@@ -54,27 +55,6 @@ int mmb_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'mmbench %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return MMB_EXIT_USAGE;
-}
-
-int mmb_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
-{
-	const char *arg = argv[*i];
-	size_t n = strlen(opt);
-
-	if (strncmp(arg, opt, n))
-		return 0;
-	if (arg[n] == '=') {
-		*val = arg + n + 1;
-		return 1;
-	}
-	if (arg[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "mmbench: option %s needs a value\n", opt);
-		return -1;
-	}
-	*val = argv[++*i];
-	return 1;
 }
 
 int main(int argc, char **argv)

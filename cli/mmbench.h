@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/mmbench.h - what mmbench's files share: the subcommand table entry,
  * exit codes, the small option helpers, and machine config merging
@@ -29,14 +30,6 @@ const char *mmb_version(void);
 /* Usage text: all commands, or just cmd when non-NULL. */
 void mmb_usage(FILE *f, const struct mmb_command *cmd);
 const struct mmb_command *mmb_find_command(const char *name);
-
-/*
- * Matches argv[*i] against a long option taking a value ("--machine X" or
- * "--machine=X").  Returns 1 and sets *val (advancing *i past a separate
- * value), 0 if argv[*i] is another option, -1 (after a message) if the value
- * is missing.
- */
-int mmb_opt_value(int argc, char **argv, int *i, const char *opt, const char **val);
 
 /* Prints "mmbench CMD: MESSAGE" and a usage hint to stderr; returns MMB_EXIT_USAGE. */
 int mmb_usage_error(const char *cmd, const char *fmt, ...)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/movable.c - movable memory in a replay: the fault/unmap/pin/unpin/
  * compact operations, the contiguous ones (cma_alloc, cma_release,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/parse.c - the workload language into a program (workload.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/prog.c - the program that parse.c and trace.c build and replay.c runs:
  * the buffer of operations (handed to the sink whenever it is full, or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/progress.c - what a person watching a long run sees on stderr: the
  * phase (parse, with the replay streaming behind it, or replay of a parsed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/replay.c - runs the operation stream (workload.h) against a libmm
  * machine or the process's malloc, timing every operation.  The stream
@@ -436,20 +437,6 @@ static uint64_t prefault_ticks(struct mmb_run *r, int cpu, uint64_t now, uint64_
 }
 
 /* ---- timeline ------------------------------------------------------------------ */
-
-int mmb_unusable_index(const unsigned long *nr_free, int max_order, int order)
-{
-	unsigned long pages = 0, suitable = 0;
-
-	for (int o = 0; o <= max_order; o++) {
-		pages += nr_free[o] << o;
-		if (o >= order)
-			suitable += nr_free[o] << (o - order);
-	}
-	if (!pages)
-		return 1000;
-	return (int)((pages - (suitable << order)) * 1000 / pages);
-}
 
 static unsigned long rss_kib(void)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/report.c - what a run tells the user: the human summary (stdout) and
  * the JSON result (--json).
@@ -42,7 +43,6 @@ const char *mmb_version(void)
 	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
 }
 
-static const char *const zone_names[MM_MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 
 static double q(const struct mmb_run *r, int k, double quantile)
 {
@@ -133,12 +133,13 @@ static void json_zone_sample(struct json_writer *w, const struct mmb_zsample *zs
 {
 	jw_object(w, NULL, JW_INLINE);
 	jw_int(w, "node", zs->node);
-	jw_string(w, "zone", zone_names[zs->zone]);
+	jw_string(w, "zone", mm_zone_name(zs->zone));
 	jw_uint(w, "free", zs->free);
 	json_ulongs(w, "buddyinfo", zs->nr_free, max_order + 1);
 	jw_array(w, "unusable_index", JW_INLINE);
 	for (int o = 0; o <= max_order; o++)
-		jw_double(w, NULL, "%.3f", mmb_unusable_index(zs->nr_free, max_order, o) / 1000.0);
+		jw_double(w, NULL, "%.3f",
+			  mm_unusable_index(zs->nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
 	jw_end(w);
 	jw_end(w);
 }
@@ -191,34 +192,14 @@ static void json_timeline(struct json_writer *w, const struct mmb_run *r)
 	jw_end(w);
 }
 
-/* The library's report members, "schema" renamed, in the result object. */
+/* The library's report members in the result object, "schema" renamed. */
 static void json_library(struct json_writer *w, struct mm *m)
 {
-	char *js = mm_report_json(m);
-	char *body, *end;
+	char *js = mm_report_json_members(m, "report_schema");
 
 	if (!js)
 		return;
-	body = strchr(js, '{');
-	end = strrchr(js, '}');
-	if (body && end && end > body) {
-		struct strbuf sb;
-
-		for (body++; *body == ' ' || *body == '\n'; body++)
-			;
-		while (end > body && (end[-1] == ' ' || end[-1] == '\n'))
-			end--;
-		*end = '\0';
-		sb_init(&sb);
-		if (!strncmp(body, "\"schema\"", 8)) {
-			sb_puts(&sb, "\"report_schema\"");
-			body += 8;
-		}
-		sb_puts(&sb, body);
-		if (!sb.oom)
-			jw_raw_members(w, sb.buf);
-		free(sb.buf);
-	}
+	jw_raw_members(w, js);
 	mm_free_string(js);
 }
 
@@ -420,28 +401,18 @@ static int slab_cmp(const void *a, const void *b)
 
 static void summary_slab(struct mm *m, FILE *f)
 {
-	char *txt = mm_report_text(m, "slabinfo"), *line, *save = NULL;
+	struct mm_slabinfo info[512];
 	struct slabrow rows[512];
-	int n = 0;
+	int nr = mm_slabinfo(m, info, 512), n = 0;
 
-	if (!txt)
-		return;
-	for (line = strtok_r(txt, "\n", &save); line && n < 512; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long active, objs, objsize, perslab, pages, aslabs, slabs;
-		char name[64];
-
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+	for (int i = 0; i < nr && i < 512; i++) {
+		if (!info[i].num_slabs)
 			continue;
-		if (sscanf(line, "%63s %lu %lu %lu %lu %lu : tunables %*u %*u %*u : slabdata %lu %lu",
-			   name, &active, &objs, &objsize, &perslab, &pages, &aslabs, &slabs) != 8)
-			continue;
-		if (!slabs)
-			continue;
-		snprintf(rows[n].name, sizeof(rows[n].name), "%s", name);
-		rows[n].objs = objs;
-		rows[n].active = active;
-		rows[n].objsize = objsize;
-		rows[n].bytes = slabs * pages * MM_PAGE_SIZE;
+		snprintf(rows[n].name, sizeof(rows[n].name), "%s", info[i].name);
+		rows[n].objs = info[i].num_objs;
+		rows[n].active = info[i].active_objs;
+		rows[n].objsize = info[i].objsize;
+		rows[n].bytes = info[i].num_slabs * info[i].pagesperslab * MM_PAGE_SIZE;
 		n++;
 	}
 	qsort(rows, (size_t)n, sizeof(rows[0]), slab_cmp);
@@ -452,7 +423,6 @@ static void summary_slab(struct mm *m, FILE *f)
 			fprintf(f, "%-24s %10lu %10lu %8lu %10lu\n", rows[i].name, rows[i].active,
 				rows[i].objs, rows[i].objsize, rows[i].bytes >> 10);
 	}
-	mm_free_string(txt);
 }
 
 static void summary_zones(struct mm *m, FILE *f)
@@ -473,7 +443,7 @@ static void summary_zones(struct mm *m, FILE *f)
 				z.free * 4096.0 / 1048576, z.managed * 4096.0 / 1048576);
 			for (int o = 0; o <= max_order; o++)
 				fprintf(f, "%s%.2f", o ? " " : "",
-					mmb_unusable_index(z.nr_free, max_order, o) / 1000.0);
+					mm_unusable_index(z.nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
 			fputc('\n', f);
 		}
 	fprintf(f, "free memory: %.1f MiB of %.1f MiB (%.1f%%; pages on per-CPU lists not counted)\n",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/run.c - `mmbench run`: reads a workload or trace, parses it into
  * operations, creates the machine, replays, and reports (summary on stdout,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/trace.c - real allocation traces into programs (workload.h).
  *

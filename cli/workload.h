@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/workload.h - what mmbench's input reader, parser, trace importers,
  * replayer and report writer share: the operation stream.
@@ -403,8 +404,6 @@ void mmb_free_objects(struct mmb_run *r);       /* frees what the replay left li
 /* The object handle slot `slot` holds (NULL: none), until mmb_run_free(). */
 void *mmb_replay_handle(const struct mmb_run *r, uint32_t slot);
 void mmb_run_free(struct mmb_run *r);           /* timeline, tables */
-/* The kernel's unusable free space index (x1000) of order `order`. */
-int mmb_unusable_index(const unsigned long *nr_free, int max_order, int order);
 double mmb_now(void);
 /* A "KEY: N kB" line of a /proc file (meminfo, status): N, 0 if absent. */
 unsigned long mmb_proc_kib(const char *path, const char *key);

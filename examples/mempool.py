@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A user's own code on top of libmm: a mempool (include/linux/mempool.h).
 
 mempool_create() sets min_nr elements aside; mempool_alloc() tries the

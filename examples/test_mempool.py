@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A user's own property tests of examples/mempool.py with libmm.testing.
 
     cd examples && python3 -m pytest -q          # (PYTHONPATH: build/release/python)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Shared pytest fixtures and hypothesis profiles for the libmm suites.
 
 Fixtures: ``machine`` (the default machine) and ``small_machine`` (2 CPUs,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Helpers for the mmbench suites: running the binary, the JSON schema of
 mmbench's JSON output (a small JSON-schema-like checker: no jsonschema package needed), and
 stripping what may differ between two runs of the same workload.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Test helpers: the kernel's formulas restated in Python, and state probes.
 
 Everything a test compares the library against is computed here from the

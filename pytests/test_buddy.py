@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The buddy allocator: boot layout, split (expand) and merge, alignment,
 max order, compound pages, __GFP_ZERO, and every kind of bad free
 (kernel.md §3; lib/test_free_pages.c and lib/test_meminit.c, ported).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The Contiguous Memory Allocator: CMA areas at boot, movable allocations
 in CMA pageblocks under the balancing rule, cma_alloc/cma_release through
 alloc_contig_range (isolation, migration, test_pages_isolated), failures

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Compaction scenarios with expectations derived from mm/compaction.c.
 
 The fragmented zone: NORMAL=32M alone (16 pageblocks of 512 pages,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Fault injection: fail_page_alloc and failslab (lib/fault-inject.c).
 
 The numbers come from the kernel's code: FAULT_ATTR_INITIALIZER (interval 1,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """GFP flags: values, text form, gfp_zone() zone selection, zonelist fallback,
 __GFP_THISNODE and node placement (kernel.md §1, §2.3).
 """

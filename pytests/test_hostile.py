@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Hostile input from Python, each case once a crash, a hang, a spurious
 error or a silent conversion: non-integer arguments, bad CPUs, duplicate
 config keys, wrapping zone sizes, cache objects used after another object

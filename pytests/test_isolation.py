@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """MIGRATE_ISOLATE (kernel.md §3.8): isolating pageblocks moves their free
 pages to the Isolate lists and out of the free count, pages freed into them
 bypass the per-CPU lists and stay isolated, nothing is allocated from them,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The JSON writer (libmm/src/json_writer.c) as users see it: the library's
 report and mmbench's result parse whatever names they carry (quotes,
 backslashes, control characters are escaped), and keep the layout rules -

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """kmalloc: the size classes at every boundary, the DMA and
 reclaimable cache families, large kmalloc from compound pages, krealloc in
 place and moving, kzalloc/kcalloc/kmalloc_array with overflow checks,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Stateful property test of kmalloc against a pure-Python model.
 
 Random kmalloc/kzalloc/krealloc/kfree of sizes 1 B .. 40 KiB with the

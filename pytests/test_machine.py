@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The machine layer: config text, shape, lifetime, CPUs, memory access.
 
 Covers the machine model (default machine, config keys and their errors, direct map,

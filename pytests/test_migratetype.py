@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Migratetypes: gfp_migratetype(), pageblock ownership, fallbacks and
 pageblock steals, HIGHATOMIC reserves (kernel.md §1.4, §3.5-§3.7).
 

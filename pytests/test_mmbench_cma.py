@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench and contiguous memory: the cma_alloc/cma_release/contig_alloc/
 contig_free operations, CMA in the summary and the timeline (utilisation,
 cma_alloc outcomes), the perf importer's cma: events, and the balancing

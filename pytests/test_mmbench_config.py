@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Machine config that adds, not replaces: `mmbench run --set KEY=VALUE`
 merges single keys into the workload's machine line (or into --machine, or
 the default machine for traces); --machine still replaces the whole line and

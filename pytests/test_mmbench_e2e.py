@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench end to end: a replay leaves the machine exactly as the same
 operations through the Python API do (buddyinfo, slabinfo); two runs are
 identical apart from timings; --threads with cross-CPU frees ends

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """What the host does under a replay, and what mmbench says about it:
 simulated RAM is populated a pageblock at a time out of the timings
 (prefault=pageblock is mmbench's default), host page faults inside the

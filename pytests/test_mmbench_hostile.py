@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Hostile input to mmbench's parsers, importers and command line: each
 case is refused with FILE:LINE (or a usage error) in bounded time and
 memory, and nothing runs or is written.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench and movable memory: the fault/unmap/pin/unpin/compact operations,
 perf traces' user pages replayed as process faults, and the replayer as the
 owner of the movable pages it allocates."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench's workload language: every operation, repeat with $i,
 sizes with suffixes, and every parse error with its FILE:LINE (nothing runs).
 """

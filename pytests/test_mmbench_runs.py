@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """--runs N and --warmup: N replays of the same operations on fresh
 machines (the parsed program again when it fitted the buffer, the input
 read again when it streamed), replay time mean +- sd and per-operation

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench reads its input as a stream: in blocks, decompressed in process
 (xz, gzip, zstd, concatenated streams), from stdin, and replays it in
 chunks (--buffer sets how many operations are parsed before the replay

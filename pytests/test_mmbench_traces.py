@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbench's trace importers on the checked-in real traces (glibc mtrace of
 real programs, `perf script` of the kernel's kmem: tracepoints): the
 operation counts equal what a separate Python reading of the trace finds.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The page allocator's policies of 6.18 against the 6.5 ones behind
 page_alloc_policy=6.5 (and single switches, pa_<name>=): the fallback
 between migratetypes (__rmqueue's NORMAL/CLAIM/STEAL modes of 6.15 against

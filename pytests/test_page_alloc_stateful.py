@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Stateful property test of the page allocator against a pure-Python model.
 
 Random allocations (random order, GFP from a set of legal combinations,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Per-CPU page lists: batch, high_min/high_max and the auto-tuned high of
 6.7+ (zone_batchsize, zone_highsize, nr_pcp_alloc, nr_pcp_high,
 nr_pcp_free, free_frozen_page_commit, decay_pcp_high in mm/page_alloc.c of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Per-CPU lists across CPUs: a cross-CPU free lands on the
 freeing CPU's list, pages parked on lists are invisible to GFP_ATOMIC but
 drained by GFP_KERNEL's slow path, zoneinfo's pagesets, binding errors, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """prefault= from Python: when simulated RAM is populated on the host.
 
 none (the default) populates nothing ahead of use; pageblock populates a

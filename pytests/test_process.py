@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """User address spaces, pins, movable owners and migrate_pages()."""
 import ctypes
 import errno

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Reports in the kernel's own formats (kernel.md §7, reference/proc-6.18):
 buddyinfo, pagetypeinfo, zoneinfo, vmstat, the fragmentation indices, the
 JSON report, dmesg, and byte-identical determinism.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Per-CPU sheaves (slub_sheaves=1, Linux 7.0's caching layer over SLUB):
 capacities (the kernel's table, slub_sheaf_capacity=, none for debug caches
 or on default machines); the fast paths (counted, LIFO); the slow paths in

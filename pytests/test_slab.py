@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """SLUB caches: layout and order against the kernel's rules, merging,
 shrink/destroy, statistics, the slub_debug detections in the spirit of
 lib/slub_kunit.c (corrupt for real, check the report and the error count,
@@ -272,8 +273,17 @@ def test_validate_reports_debug_damage(machine):
     machine.write(p - 1, b"\x00")          # left red zone
     with pytest.raises(CorruptionError, match="TestSlub_validate"):
         machine.validate()
-    assert "Left Redzone overwritten" in machine.dmesg()
-    machine.validate()                      # repaired
+    log = machine.dmesg()
+    assert "Left Redzone overwritten" in log and "Restoring" not in log
+    # validate only checks: the damage is left as it is and found again
+    assert machine.read(p - 1, 1) == b"\x00"
+    with pytest.raises(CorruptionError, match="TestSlub_validate"):
+        machine.validate()
+    # kmem_cache_validate() is SLUB's validate_slab_cache(), which repairs
+    assert c.validate() == 2                # the report and its FIX line
+    assert "FIX TestSlub_validate: Restoring Left Redzone" in machine.dmesg()
+    assert machine.read(p - 1, 1) != b"\x00"
+    machine.validate()
     c.free(p)
     c.destroy()
 

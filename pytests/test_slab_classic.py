@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """SLAB (slab=slab, mm/slab.c of v6.7): the numbers its code computes.
 
 enable_cpucache()'s tunables by object size; the slab layouts of

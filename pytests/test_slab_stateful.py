@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Stateful property test of one SLUB cache against a pure-Python model.
 
 Each run creates a cache with a random object size, alignment, flags (plain,

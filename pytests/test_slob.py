@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """SLOB (slab=slob, mm/slob.c of v6.3): where its blocks land.
 
 slob_alloc() picks the list by request size (< SLOB_BREAK1 256 bytes,

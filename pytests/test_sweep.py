@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.sweep: specs and points, the local pool and a Dask LocalCluster giving
 the same table, resuming, failures as rows, the output directory and the
 command line.  Tiny workloads and machines keep it fast; the Dask tests share

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.testing and the Machine calls it rests on: quiesce(), on_cpu(),
 page() (dump_page()), snapshot()/assert_conserved(), the checked machines
 and the hypothesis strategies."""

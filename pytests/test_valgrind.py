@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Machines leak nothing: the C page-allocator test (which creates and
 destroys dozens of machines, including a 64 GiB backing=none one) runs
 clean under valgrind's memcheck with full leak checking.  Skipped under

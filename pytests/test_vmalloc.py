@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """vmalloc through Python: areas, aliasing with the direct map,
 guard pages, bad input (nothing changes), reports in the kernel's format,
 placement (vmalloc_32, nodes), the vmalloc_size= key, two threads."""

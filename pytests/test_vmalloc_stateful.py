@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Stateful property test of vmalloc/vfree/vmap/vunmap against a model.
 
 Random vmalloc / vzalloc / vmalloc_32 / aligned allocations (random CPU),

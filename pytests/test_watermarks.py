@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Watermarks and lowmem_reserve: the numbers (kernel.md §2.4, §2.5) and
 what they do to allocations (§1.5, §2.6).
 

@@ -1,10 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mmbuild - the Python actions behind libmm's SCons aliases (imported by SConstruct).
 
 check_exports: the shared library exports only mm_* symbols.
 run_c_tests:   runs libmm/tests/test_* programs, one line each, then a summary line.
 run_pytest:    runs pytest on pytests/ against build/<variant>/python.
-run_programs:  runs benchmark programs/scripts, stdout tee'd to results/<name>.txt.
-write_pc:      generates the pkg-config file for `scons install`.
+run_programs:  runs benchmark programs/scripts, stdout tee'd to build/results/<name>.txt
+               ($MM_RESULTS: where every benchmark writes; results/ is the curated copy).
+install_library: the versioned library, its links and libmm.pc for `scons install`.
 Each returns 0 on success, non-zero to make SCons fail, like any action.
 """
 import glob
@@ -127,12 +129,14 @@ def _tee(cmd, out_path, env):
 
 
 def run_programs(cmds):
-    """cmds: list of (name, argv); stdout goes to results/<name>.txt."""
-    os.makedirs(os.path.join(TOP, 'results'), exist_ok=True)
+    """cmds: list of (name, argv); stdout goes to build/results/<name>.txt."""
+    res = os.path.abspath(os.environ.get('MM_RESULTS') or os.path.join(TOP, 'build', 'results'))
+    os.makedirs(res, exist_ok=True)
     env = variant_env('release')
     env['BUILD'] = os.path.join(TOP, 'build', 'release')
+    env['MM_RESULTS'] = res
     for name, argv in cmds:
-        out = os.path.join('results', name + '.txt')
+        out = os.path.relpath(os.path.join(res, name + '.txt'), TOP)
         print('== bench %s -> %s ==' % (name, out))
         sys.stdout.flush()
         rc = _tee(argv, os.path.join(TOP, out), env)
@@ -145,19 +149,98 @@ def run_programs(cmds):
 PC_TEMPLATE = """\
 prefix=%(prefix)s
 exec_prefix=${prefix}
-libdir=${exec_prefix}/lib
+libdir=%(libdir)s
 includedir=${prefix}/include
 
 Name: libmm
 Description: Linux kernel physical-memory allocators (buddy, pcp, SLUB, vmalloc) in userspace
 Version: %(version)s
-Libs: -L${libdir} -lmm -pthread
+Libs: -L${libdir}/libmm -lmm -pthread%(rpath)s
 Libs.private: -lm
 Cflags: -I${includedir} -pthread
 """
 
+SYSTEM_LIBDIRS = ('/usr/lib', '/lib', '/usr/lib/' + '%(triplet)s', '/lib/%(triplet)s',
+                  '/usr/local/lib', '/usr/local/lib/%(triplet)s')
 
-def write_pc(path, prefix, version):
+
+def multiarch():
+    """The multiarch triplet (x86_64-linux-gnu), '' where the compiler has none."""
+    for cmd in (['dpkg-architecture', '-qDEB_HOST_MULTIARCH'], ['gcc', '-print-multiarch']):
+        try:
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True)
+        except OSError:
+            continue
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    return ''
+
+
+PYDIR = """
+import sys, sysconfig
+prefix = sys.argv[1].rstrip('/') or '/'
+names = sysconfig.get_scheme_names()
+if prefix == '/usr' and 'deb_system' in names:
+    print(sysconfig.get_path('platlib', 'deb_system'))
+elif prefix == '/usr/local' and 'posix_local' in names:
+    print(sysconfig.get_path('platlib', 'posix_local', vars={'base': '/usr', 'platbase': '/usr'}))
+else:
+    print(sysconfig.get_path('platlib', 'posix_prefix', vars={'base': prefix, 'platbase': prefix}))
+"""
+
+
+_EXT = {}
+
+
+def ext_suffix(python):
+    """The extension-module suffix of that interpreter (.cpython-311-x86_64-linux-gnu.so)."""
+    if python not in _EXT:
+        _EXT[python] = subprocess.run(
+            [python, '-c', 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))'],
+            stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    return _EXT[python]
+
+
+def python_install_dir(python, prefix):
+    """Where `python` looks for packages installed under prefix: its own
+    sysconfig's answer (Debian: /usr/lib/python3/dist-packages for /usr,
+    /usr/local/lib/python3.X/dist-packages for /usr/local, else
+    PREFIX/lib/python3.X/site-packages)."""
+    out = subprocess.run([python, '-c', PYDIR, prefix], stdout=subprocess.PIPE, text=True,
+                         check=True)
+    return out.stdout.strip()
+
+
+def install_library(so, a, libdir, prefix, version):
+    """libdir/libmm.so.VERSION, its soname link libmm.so.MAJOR, and the
+    link-time names in the private libdir/libmm/ (libmm.so -> ../libmm.so.MAJOR,
+    libmm.a), then libdir/pkgconfig/libmm.pc."""
+    import shutil
+    major = version.split('.')[0]
+    private = os.path.join(libdir, 'libmm')
+    os.makedirs(private, exist_ok=True)
+    os.makedirs(os.path.join(libdir, 'pkgconfig'), exist_ok=True)
+    real = os.path.join(libdir, 'libmm.so.' + version)
+    shutil.copy2(so, real)
+    for link, to in [(os.path.join(libdir, 'libmm.so.' + major), 'libmm.so.' + version),
+                     (os.path.join(private, 'libmm.so'), '../libmm.so.' + major)]:
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(to, link)
+    shutil.copy2(a, os.path.join(private, 'libmm.a'))
+    return write_pc(os.path.join(libdir, 'pkgconfig', 'libmm.pc'), prefix, libdir, version)
+
+
+def write_pc(path, prefix, libdir, version):
+    """libmm.pc; an rpath to libdir when the dynamic linker does not search it."""
+    triplet = multiarch()
+    system = [d % {'triplet': triplet} for d in SYSTEM_LIBDIRS]
+    rpath = '' if os.path.normpath(libdir) in system else ' -Wl,-rpath,${libdir}'
+    if libdir.startswith(prefix.rstrip('/') + '/'):
+        libdir = '${exec_prefix}' + libdir[len(prefix.rstrip('/')):]
     with open(path, 'w') as f:
-        f.write(PC_TEMPLATE % {'prefix': prefix, 'version': version})
+        f.write(PC_TEMPLATE % {'prefix': prefix, 'libdir': libdir, 'version': version,
+                               'rpath': rpath})
+    print('  GEN     %s' % path)
     return 0

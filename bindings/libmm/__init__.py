@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm: the Linux kernel's physical-memory allocators as a userspace library.
 
     from libmm import Machine, GFP, CorruptionError

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Exceptions of the libmm package and the errno -> exception rule.
 
 The C library reports misuse as a negative errno (or NULL plus

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """How long a machine and its caches live when several threads use them.
 
 cffi releases the GIL inside every C call, so another Python thread may be

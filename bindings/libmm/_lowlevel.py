@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Thin 1:1 layer over the cffi module: one function per C entry point.
 
 Each function converts Python arguments to C, calls ``_libmm.lib`` and turns

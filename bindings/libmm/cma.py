@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The Contiguous Memory Allocator and contiguous ranges, mixed into
 ``Machine``:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """GFP flags for Python: the ``GFP`` IntFlag and the str/int argument rule.
 
 ``GFP`` holds every GFP name of libmm/gfp.h (``GFP.GFP_KERNEL``,

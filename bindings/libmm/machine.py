@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The Pythonic ``Machine``: the page-allocator part, taint, fault
 injection, page state and quiescing.
 
@@ -23,7 +24,7 @@ from .slab import SlabMixin                 # slab/kmalloc
 from .process import MovableMixin           # processes, migration, compaction
 from .cma import CmaMixin                   # CMA, contiguous ranges
 
-ZONE_NAMES = ("DMA", "DMA32", "NORMAL", "MOVABLE")
+ZONE_NAMES = tuple(ffi.string(lib.mm_zone_name(i)).decode() for i in range(lib.MM_MAX_NR_ZONES))
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate")
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.mmbench - run mmbench from Python; its JSON result comes back as a dict.
 
     from libmm import mmbench
@@ -75,7 +76,7 @@ def binary(explicit=None):
     if env:
         return env
     for rel in ("../../bin/mmbench",               # build/V/python/libmm -> build/V/bin
-                "../../../../bin/mmbench"):         # PREFIX/lib/python3/dist-packages/libmm
+                "../../../../bin/mmbench"):         # PREFIX/lib/python3*/*-packages/libmm
         path = os.path.normpath(os.path.join(_PKG, rel))
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.plot - pictures of mmbench results (JSON, schema mmbench/1).
 
     python3 -m libmm.plot RESULT.json [RESULT.json ...] [-o DIR] [--name NAME]
@@ -34,7 +35,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ZONE_ORDER = ["DMA", "DMA32", "NORMAL", "MOVABLE"]
+from .machine import ZONE_NAMES  # noqa: E402
+
+ZONE_ORDER = list(ZONE_NAMES)
 
 
 def _zones(doc):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Movable memory, mixed into ``Machine``: processes, pins, owners,
 migration and compaction.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.testing - what a property test of libmm (or of code on top of it)
 needs: machines checked at teardown, free-memory conservation that accounts
 for the caches, and hypothesis strategies for the kernel's inputs.

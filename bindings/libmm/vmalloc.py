@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The vmalloc part of ``Machine``.
 
     v = m.vmalloc(64 << 10)            # int address, or None when it fails

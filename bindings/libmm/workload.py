@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """What a script needs to know about an mmbench input without replaying it.
 
     from libmm import Machine, workload_machine

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/fuzz/fuzz_input.h - what both fuzz targets do with an input (included
  * by fuzz_parse.c and fuzz_replay.c only): the first byte picks the parser

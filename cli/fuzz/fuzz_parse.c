@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/fuzz/fuzz_parse.c - fuzz target for mmbench's input parsers: the
  * workload language (parse.c) and both trace importers (trace.c).  The first

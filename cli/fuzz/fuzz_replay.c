@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/fuzz/fuzz_replay.c - fuzz target for mmbench's parsers *and* the
  * library beneath them: the input is parsed (workload language, mtrace or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cli/fuzz/standalone.c - a libFuzzer-compatible driver without libFuzzer:
  * runs LLVMFuzzerTestOneInput on every file named (directories: every file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * buddy.c - the buddy allocator proper: per-zone free_area[order] lists per
  * migratetype, split (expand, page_del_and_expand) and merge
@@ -1158,8 +1159,11 @@ void init_cma_reserved_pageblock(struct zone *z, unsigned long pfn)
 	zone_unlock(z);
 }
 
-int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
-				int migratetype)
+/* The public start_isolate_page_range()'s checks and messages without its
+ * drain_all_pages(): the per-CPU lists are the layer above, so the caller
+ * (mm_start_isolate_page_range() in page_alloc.c) drains. */
+int start_isolate_page_range_checked(struct mm *m, unsigned long start_pfn,
+				     unsigned long end_pfn, int migratetype)
 {
 	if (!m)
 		return -EINVAL;
@@ -1182,7 +1186,6 @@ int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned 
 					"holds an unmovable page at pfn %#lx", pfn, bad);
 		}
 	}
-	drain_all_pages(m);     /* per-CPU pages of these blocks join the ISOLATE lists */
 	return 0;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * cma.c - the Contiguous Memory Allocator (mm/cma.c of Linux 6.18:
  * cma_declare_contiguous_nid, cma_activate_area, cma_alloc with
@@ -38,9 +39,10 @@
  * in a CMA pageblock is movable (__GFP_MOVABLE) or part of a contiguous
  * allocation.
  *
- * Locking: area->lock (a leaf, the kernel's cma->lock spinlock) guards the
- * bitmap, available count and statistics; cma_mutex serialises the
- * alloc_contig_range() calls of every area, as the kernel's does.
+ * Locking: area->lock (a leaf, the kernel's cma->lock spinlock; 14 in
+ * mm_types.h's order) guards the bitmap, available count and statistics;
+ * cma_mutex (7) serialises the alloc_contig_range() calls of every area,
+ * as the kernel's does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,11 +159,11 @@ static void cma_usage(const struct cma_area *a, unsigned long *used, unsigned lo
 
 static void cma_clear_bitmap(struct cma_area *a, unsigned long pfn, unsigned long count)
 {
-	pthread_mutex_lock(&a->lock);
+	mm_lock(&a->lock, LOCK_CMA_AREA);
 	bitmap_assign(a->bitmap, (pfn - a->base_pfn) >> a->order_per_bit,
 		      cma_bitmap_pages_to_bits(a, count), false);
 	a->available_count += count;
-	pthread_mutex_unlock(&a->lock);
+	mm_unlock(&a->lock);
 }
 
 /* ---- boot ------------------------------------------------------------------------ */
@@ -331,7 +333,7 @@ int mm_cma_area_info(struct mm *m, int idx, struct mm_cma_info *out)
 	if (idx < 0 || !m->cma || idx >= m->cma->nr)
 		return mm_error(m, EINVAL, "cma_area_info: no CMA area %d", idx);
 	a = &m->cma->area[idx];
-	pthread_mutex_lock(&a->lock);
+	mm_lock(&a->lock, LOCK_CMA_AREA);
 	*out = a->st;
 	strcpy(out->name, a->name);
 	out->node = a->node;
@@ -341,7 +343,7 @@ int mm_cma_area_info(struct mm *m, int idx, struct mm_cma_info *out)
 	out->order_per_bit = a->order_per_bit;
 	out->available = a->available_count;
 	cma_usage(a, &out->used, &out->maxchunk);
-	pthread_mutex_unlock(&a->lock);
+	mm_unlock(&a->lock);
 	out->nr_allocations = contig_count_ranges(m, idx);
 	return 0;
 }
@@ -356,7 +358,7 @@ static void cma_debug_show_areas(struct mm *m, struct cma_area *a)
 	char *text;
 
 	sb_init(&sb);
-	pthread_mutex_lock(&a->lock);
+	mm_lock(&a->lock, LOCK_CMA_AREA);
 	sb_puts(&sb, "cma: number of available pages: ");
 	for (;;) {
 		unsigned long zero = find_next_bit_val(a->bitmap, nbits, start, false), set;
@@ -369,7 +371,7 @@ static void cma_debug_show_areas(struct mm *m, struct cma_area *a)
 		start = set;
 	}
 	sb_printf(&sb, "=> %lu free of %lu total pages", a->available_count, a->count);
-	pthread_mutex_unlock(&a->lock);
+	mm_unlock(&a->lock);
 	text = sb_finish(&sb);
 	if (text)
 		mm_printk(m, "%s", text);
@@ -392,36 +394,36 @@ static int cma_range_alloc(struct mm *m, struct cma_area *a, int idx, unsigned l
 		struct contig_result r;
 		unsigned long bitmap_no, pfn;
 
-		pthread_mutex_lock(&a->lock);
+		mm_lock(&a->lock, LOCK_CMA_AREA);
 		if (count > a->available_count) {
-			pthread_mutex_unlock(&a->lock);
+			mm_unlock(&a->lock);
 			break;
 		}
 		bitmap_no = bitmap_find_next_zero_area_off(a->bitmap, maxno, start, nbits, mask,
 							   offset);
 		if (bitmap_no >= maxno) {
-			pthread_mutex_unlock(&a->lock);
+			mm_unlock(&a->lock);
 			break;
 		}
 		bitmap_assign(a->bitmap, bitmap_no, nbits, true);
 		a->available_count -= count;
-		pthread_mutex_unlock(&a->lock);
+		mm_unlock(&a->lock);
 
 		pfn = a->base_pfn + (bitmap_no << a->order_per_bit);
-		pthread_mutex_lock(&m->cma->cma_mutex);
+		mm_lock(&m->cma->cma_mutex, LOCK_CMA);
 		ret = __alloc_contig_range(m, pfn, pfn + count, ISOLATE_MODE_CMA, gfp, idx, &r);
-		pthread_mutex_unlock(&m->cma->cma_mutex);
+		mm_unlock(&m->cma->cma_mutex);
 		if (!ret) {
 			*out = pfn;
 			return 0;
 		}
 		cma_clear_bitmap(a, pfn, count);
-		pthread_mutex_lock(&a->lock);
+		mm_lock(&a->lock, LOCK_CMA_AREA);
 		a->st.last_reason = r.reason;
 		a->st.last_pfn = r.pfn;
 		if (ret == -EBUSY)
 			a->st.alloc_busy_retry++;       /* trace_cma_alloc_busy_retry */
-		pthread_mutex_unlock(&a->lock);
+		mm_unlock(&a->lock);
 		if (ret != -EBUSY)
 			break;
 		start = bitmap_no + mask + 1;
@@ -454,21 +456,21 @@ struct page *mm_cma_alloc(struct mm *m, const char *name, unsigned long count, u
 			 a->name, count, align);
 		return NULL;
 	}
-	pthread_mutex_lock(&a->lock);
+	mm_lock(&a->lock, LOCK_CMA_AREA);
 	a->st.alloc_start++;                    /* trace_cma_alloc_start */
 	a->st.last_reason = -1;
 	a->st.last_pfn = 0;
-	pthread_mutex_unlock(&a->lock);
+	mm_unlock(&a->lock);
 	ret = cma_range_alloc(m, a, idx, count, align,
 			      GFP_KERNEL | (no_warn ? __GFP_NOWARN : 0), &pfn);
-	pthread_mutex_lock(&a->lock);
+	mm_lock(&a->lock, LOCK_CMA_AREA);
 	a->st.alloc_finish++;                   /* trace_cma_alloc_finish */
 	a->st.last_ret = ret;
 	if (!ret)
 		a->st.alloc_pages_success += count;
 	else
 		a->st.alloc_pages_fail += count;
-	pthread_mutex_unlock(&a->lock);
+	mm_unlock(&a->lock);
 	count_vm_events(cpu, ret ? CMA_ALLOC_FAIL : CMA_ALLOC_SUCCESS, 1);
 	if (!ret)
 		return pfn_to_page(m, pfn);
@@ -513,10 +515,10 @@ int mm_cma_release(struct mm *m, const char *name, struct page *pages, unsigned 
 				"allocation of the area (double release, or never allocated)",
 				a->name, pfn, pfn + count);
 	cma_clear_bitmap(a, pfn, count);
-	pthread_mutex_lock(&a->lock);
+	mm_lock(&a->lock, LOCK_CMA_AREA);
 	a->st.release_pages_success += count;
 	a->st.release++;                        /* trace_cma_release */
-	pthread_mutex_unlock(&a->lock);
+	mm_unlock(&a->lock);
 	return 0;
 }
 
@@ -531,7 +533,7 @@ void cma_report(struct mm *m, struct strbuf *sb)
 		struct cma_area *a = &m->cma->area[i];
 		unsigned long used, maxchunk, nbits = cma_bitmap_maxno(a);
 
-		pthread_mutex_lock(&a->lock);
+		mm_lock(&a->lock, LOCK_CMA_AREA);
 		cma_usage(a, &used, &maxchunk);
 		sb_printf(sb, "%s/base_pfn:%lu\n%s/count:%lu\n%s/order_per_bit:%u\n%s/used:%lu\n"
 			  "%s/maxchunk:%lu\n%s/bitmap:", a->name, a->base_pfn, a->name, a->count,
@@ -542,7 +544,7 @@ void cma_report(struct mm *m, struct strbuf *sb)
 			sb_printf(sb, " %u", (unsigned)(word >> (w * 32 % BITS_PER_LONG)));
 		}
 		sb_puts(sb, "\n");
-		pthread_mutex_unlock(&a->lock);
+		mm_unlock(&a->lock);
 	}
 }
 
@@ -583,7 +585,7 @@ int cma_validate(struct mm *m, struct strbuf *err)
 		return 0;
 	/* an allocation in flight (another thread, which validate could not
 	 * stop) has bits set for a range not yet in the table: skip */
-	if (pthread_mutex_trylock(&cs->cma_mutex))
+	if (mm_trylock(&cs->cma_mutex, LOCK_CMA))
 		return 0;
 	for (int i = 0; i < cs->nr && !ret; i++) {
 		struct cma_area *a = &cs->area[i];
@@ -626,7 +628,7 @@ int cma_validate(struct mm *m, struct strbuf *err)
 				break;
 			}
 		}
-		pthread_mutex_lock(&a->lock);
+		mm_lock(&a->lock, LOCK_CMA_AREA);
 		if (!ret && memcmp(bits, a->bitmap,
 				   (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(long))) {
 			sb_printf(err, "cma: %s: the bitmap does not match the area's live allocations",
@@ -638,9 +640,9 @@ int cma_validate(struct mm *m, struct strbuf *err)
 				  "allocated", a->name, a->available_count, live, a->count);
 			ret = -1;
 		}
-		pthread_mutex_unlock(&a->lock);
+		mm_unlock(&a->lock);
 		free(bits);
 	}
-	pthread_mutex_unlock(&cs->cma_mutex);
+	mm_unlock(&cs->cma_mutex);
 	return ret;
 }

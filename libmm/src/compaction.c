@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * compaction.c - memory compaction (mm/compaction.c, 6.x): the migrate
  * scanner walks a zone up from its start isolating movable folios, the free
@@ -85,7 +86,7 @@
  *
  * Locking: compact_state.lock serialises compaction runs and guards the
  * per-zone state (deferral, cached pfns, last-run statistics); it comes
- * before rmap_lock (0) in the lock order: compaction isolates under
+ * before rmap_lock (6) in the lock order: compaction isolates under
  * rmap_lock and frees pages under it.  kcompactd's per-node requests are
  * atomics (the allocator sets them without the lock).  The free scanner
  * takes zone->lock per block, a skip-bit write for one pageblock.  Freed
@@ -589,9 +590,9 @@ static inline unsigned long block_end_pfn(unsigned long pfn, int order)
  * the cc->order-aligned block up at its first failure). */
 static void __putback_cc(struct mm *m, struct compact_control *cc)
 {
-	pthread_mutex_unlock(&m->rmap_lock);
+	mm_unlock(&m->rmap_lock);
 	putback_movable_pages(m, &cc->migratepages);
-	pthread_mutex_lock(&m->rmap_lock);
+	mm_lock(&m->rmap_lock, LOCK_RMAP);
 	cc->nr_migratepages = 0;
 }
 
@@ -609,7 +610,7 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 		skip_on_failure = true;
 		next_skip_pfn = block_end_pfn(low_pfn, cc->order);
 	}
-	pthread_mutex_lock(&m->rmap_lock);
+	mm_lock(&m->rmap_lock, LOCK_RMAP);
 	for (; low_pfn < end_pfn; low_pfn++) {
 		struct page *page = pfn_to_page(m, low_pfn);
 		unsigned long flags = READ_ONCE(page->flags), nr = 1;
@@ -691,7 +692,7 @@ isolate_fail:
 	if (low_pfn > end_pfn)
 		low_pfn = end_pfn;
 isolate_abort:
-	pthread_mutex_unlock(&m->rmap_lock);
+	mm_unlock(&m->rmap_lock);
 	if (low_pfn == end_pfn && (!nr_isolated || cc->finish_pageblock)) {
 		if (valid_pfn != ~0ul && !skip_updated)
 			set_pageblock_skip(z, valid_pfn, true);
@@ -1064,7 +1065,7 @@ static struct page *try_to_compact_pages(struct mm *m, gfp_t gfp, unsigned order
 		*result = COMPACT_SKIPPED;
 		return NULL;
 	}
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_COMPACT);
 	for (struct zone **zp = zonelist; *zp; zp++) {
 		struct zone *z = *zp;
 		struct compact_zone_state *zs = &cs->zone[z->id];
@@ -1087,7 +1088,7 @@ static struct page *try_to_compact_pages(struct mm *m, gfp_t gfp, unsigned order
 		    (status == COMPACT_COMPLETE || status == COMPACT_PARTIAL_SKIPPED))
 			defer_compaction(zs, (int)order);
 	}
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	*result = rc;
 	return page;
 }
@@ -1097,10 +1098,10 @@ static void compaction_alloc_success(struct mm *m, struct zone *z, unsigned orde
 {
 	struct compact_state *cs = cstate(m);
 
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_COMPACT);
 	cs->zone[z->id].compact_blockskip_flush = false;
 	compaction_defer_reset(&cs->zone[z->id], (int)order, true);
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 }
 
 /* ---- kcompactd ------------------------------------------------------------------------- */
@@ -1137,10 +1138,10 @@ static void wakeup_kcompactd(struct mm *m, int nid, unsigned order, int highest_
 	if (READ_ONCE(ns->kcompactd_highest_zoneidx) > highest_zoneidx)
 		WRITE_ONCE(ns->kcompactd_highest_zoneidx, highest_zoneidx);
 	if (m->cfg.kcompactd == KCOMPACTD_THREAD && kcompactd_node_suitable(m, nid)) {
-		pthread_mutex_lock(&cs->wait_lock);
+		mm_lock(&cs->wait_lock, LOCK_KCOMPACTD);
 		cs->wake = true;
 		pthread_cond_signal(&cs->wait);
-		pthread_mutex_unlock(&cs->wait_lock);
+		mm_unlock(&cs->wait_lock);
 	}
 }
 
@@ -1260,9 +1261,9 @@ static void kcompactd_pass(struct mm *m)
 
 		if (!this_cpu(m))
 			continue;       /* every CPU is busy: skip this wake-up */
-		pthread_mutex_lock(&cs->lock);
+		mm_lock(&cs->lock, LOCK_COMPACT);
 		kcompactd_wake(m, nid);
-		pthread_mutex_unlock(&cs->lock);
+		mm_unlock(&cs->lock);
 		if (bound)
 			mm_cpu_unbind(m);
 	}
@@ -1283,7 +1284,7 @@ static void *kcompactd_thread(void *arg)
 	struct mm *m = arg;
 	struct compact_state *cs = cstate(m);
 
-	pthread_mutex_lock(&cs->wait_lock);
+	mm_lock(&cs->wait_lock, LOCK_KCOMPACTD);
 	while (!cs->stop) {
 		struct timespec ts;
 
@@ -1298,11 +1299,11 @@ static void *kcompactd_thread(void *arg)
 		cs->wake = false;
 		if (cs->stop)
 			break;
-		pthread_mutex_unlock(&cs->wait_lock);
+		mm_unlock(&cs->wait_lock);
 		kcompactd_pass(m);
-		pthread_mutex_lock(&cs->wait_lock);
+		mm_lock(&cs->wait_lock, LOCK_KCOMPACTD);
 	}
-	pthread_mutex_unlock(&cs->wait_lock);
+	mm_unlock(&cs->wait_lock);
 	return NULL;
 }
 
@@ -1365,9 +1366,9 @@ int mm_compact_memory(struct mm *m, int node)
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		if (node >= 0 && nid != node)
 			continue;
-		pthread_mutex_lock(&cs->lock);
+		mm_lock(&cs->lock, LOCK_COMPACT);
 		compact_node(m, nid);
-		pthread_mutex_unlock(&cs->lock);
+		mm_unlock(&cs->lock);
 		log_compaction(m, nid);
 	}
 	return 0;
@@ -1386,7 +1387,7 @@ int mm_compact_info(struct mm *m, int node, int zone_idx, struct mm_compact_info
 		return mm_error(m, EINVAL, "compact_info: no node %d / zone %d", node, zone_idx);
 	z = &m->nodes[node].node_zones[zone_idx];
 	zs = &cstate(m)->zone[z->id];
-	pthread_mutex_lock(&cstate(m)->lock);
+	mm_lock(&cstate(m)->lock, LOCK_COMPACT);
 	*out = zs->last;
 	out->compact_considered = zs->compact_considered;
 	out->compact_defer_shift = zs->compact_defer_shift;
@@ -1394,7 +1395,7 @@ int mm_compact_info(struct mm *m, int node, int zone_idx, struct mm_compact_info
 	out->cached_migrate_pfn[0] = zs->compact_cached_migrate_pfn[0];
 	out->cached_migrate_pfn[1] = zs->compact_cached_migrate_pfn[1];
 	out->cached_free_pfn = zs->compact_cached_free_pfn;
-	pthread_mutex_unlock(&cstate(m)->lock);
+	mm_unlock(&cstate(m)->lock);
 	out->nr_skip = 0;
 	for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z);
 	     pfn = pageblock_end_pfn(m, pfn))
@@ -1506,10 +1507,10 @@ void compaction_exit(struct mm *m)
 	if (!cs)
 		return;
 	if (cs->running) {
-		pthread_mutex_lock(&cs->wait_lock);
+		mm_lock(&cs->wait_lock, LOCK_KCOMPACTD);
 		cs->stop = true;
 		pthread_cond_signal(&cs->wait);
-		pthread_mutex_unlock(&cs->wait_lock);
+		mm_unlock(&cs->wait_lock);
 		pthread_join(cs->thread, NULL);
 	}
 	m->direct_compact = NULL;
@@ -1568,7 +1569,7 @@ int compaction_validate(struct mm *m, struct strbuf *err)
 
 	if (!cs)
 		return 0;
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_COMPACT);
 	for (int id = 0; id < m->nr_zones && !ret; id++) {
 		struct zone *z = zone_by_id(m, id);
 		struct compact_zone_state *zs = &cs->zone[id];
@@ -1578,6 +1579,6 @@ int compaction_validate(struct mm *m, struct strbuf *err)
 			ret = -1, sb_printf(err, "zone %s: compact_considered %u with defer shift %u",
 					    z->name, zs->compact_considered, zs->compact_defer_shift);
 	}
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	return ret;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * contig.c - contiguous ranges of page frames: alloc_contig_range(),
  * free_contig_range() and alloc_contig_pages() of mm/page_alloc.c (Linux
@@ -32,7 +33,7 @@
  * back through free_contig_range() (or cma_release()), which frees them
  * one by one as __free_page() does (a compound range as blocks of at most
  * max_page_order).  The live ranges are kept in a table (contig->lock, a
- * leaf lock): free_contig_range() accepts part of a range, and validate
+ * leaf lock, 15 in mm_types.h's order): free_contig_range() accepts part of a range, and validate
  * checks the table against the pages.
  *
  * alloc_contig_pages(nr, gfp, nid): the zonelist of nid, zones allowed by
@@ -97,10 +98,10 @@ int contig_range_area(struct mm *m, unsigned long pfn)
 	long i;
 	int area;
 
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_CONTIG);
 	i = contig_find(cs, pfn);
 	area = i < 0 ? -2 : cs->r[i].area;
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	return area;
 }
 
@@ -109,10 +110,10 @@ unsigned long contig_count_ranges(struct mm *m, int area)
 	struct contig_state *cs = m->contig;
 	unsigned long n = 0;
 
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_CONTIG);
 	for (size_t i = 0; i < cs->nr; i++)
 		n += cs->r[i].area == area;
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	return n;
 }
 
@@ -310,10 +311,10 @@ int __alloc_contig_range(struct mm *m, unsigned long start, unsigned long end, i
 	contig_free_excess(z, end, outer_end);
 	zone_unlock(z);
 	contig_prep_pages(m, z, start, end, gfp);
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_CONTIG);
 	if (contig_add(cs, (struct contig_range){ start, end - start, area,
 						  (gfp & __GFP_COMP) != 0 })) {
-		pthread_mutex_unlock(&cs->lock);
+		mm_unlock(&cs->lock);
 		/* no room to remember it: give it back */
 		undo_isolate_page_range(m, start, end);
 		__free_contig_range(m, start, end - start, -3);
@@ -321,13 +322,13 @@ int __alloc_contig_range(struct mm *m, unsigned long start, unsigned long end, i
 		return -ENOMEM;
 	}
 	cs->info.successes++;
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 done:
 	undo_isolate_page_range(m, start, end);
 out:
 	if (ret == -ENOMEM && r->reason < 0)
 		r->reason = MM_MIGRATE_FAIL_NOMEM;
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_CONTIG);
 	cs->info.attempts++;
 	cs->info.pages_migrated += r->migrated;
 	cs->info.last_ret = ret;
@@ -335,7 +336,7 @@ out:
 	cs->info.last_pfn = r->pfn;
 	cs->info.last_migrated = r->migrated;
 	cs->info.last_tries = r->tries;
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	return ret;
 }
 
@@ -388,12 +389,12 @@ int __free_contig_range(struct mm *m, unsigned long pfn, unsigned long nr, int a
 		contig_free_pages(m, pfn, nr, (pfn_to_page(m, pfn)->flags & PG_head) != 0);
 		return 0;
 	}
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_CONTIG);
 	i = contig_find(cs, pfn);
 	if (i < 0 || !nr || pfn + nr > cs->r[i].pfn + cs->r[i].nr ||
 	    (area != -1 && cs->r[i].area != area) ||
 	    (cs->r[i].compound && (pfn != cs->r[i].pfn || nr != cs->r[i].nr))) {
-		pthread_mutex_unlock(&cs->lock);
+		mm_unlock(&cs->lock);
 		return -EINVAL;
 	}
 	r = cs->r[i];
@@ -406,7 +407,7 @@ int __free_contig_range(struct mm *m, unsigned long pfn, unsigned long nr, int a
 	if (pfn + nr < r.pfn + r.nr)
 		contig_add(cs, (struct contig_range){ pfn + nr, r.pfn + r.nr - pfn - nr, r.area,
 						      false });
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	contig_free_pages(m, pfn, nr, r.compound);
 	return 0;
 }
@@ -593,9 +594,9 @@ int mm_contig_info(struct mm *m, struct mm_contig_info *out)
 {
 	if (!m || !out)
 		return -EINVAL;
-	pthread_mutex_lock(&m->contig->lock);
+	mm_lock(&m->contig->lock, LOCK_CONTIG);
 	*out = m->contig->info;
-	pthread_mutex_unlock(&m->contig->lock);
+	mm_unlock(&m->contig->lock);
 	return 0;
 }
 
@@ -634,7 +635,7 @@ int contig_validate(struct mm *m, struct strbuf *err, unsigned long marked)
 	unsigned long expect = 0;
 	int ret = 0;
 
-	pthread_mutex_lock(&cs->lock);
+	mm_lock(&cs->lock, LOCK_CONTIG);
 	for (size_t i = 0; i < cs->nr && !ret; i++) {
 		struct contig_range *r = &cs->r[i];
 		struct page *head = pfn_to_page(m, r->pfn);
@@ -668,7 +669,7 @@ int contig_validate(struct mm *m, struct strbuf *err, unsigned long marked)
 				ret = -1;
 			}
 	}
-	pthread_mutex_unlock(&cs->lock);
+	mm_unlock(&cs->lock);
 	if (ret)
 		return ret;
 	if (marked != expect) {

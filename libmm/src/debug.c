@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * debug.c - what a test asks of the whole machine: one page frame's state
  * as mm/debug.c's dump_page() shows it (mm_page_info(), mm_dump_page()),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fault_inject.c - failure on purpose: lib/fault-inject.c's should_fail_ex()
  * and its two mm users, mm/fail_page_alloc.c (should_fail_alloc_page(),
@@ -92,17 +93,6 @@ void fault_inject_init(struct mm *m)
 void fault_inject_exit(struct mm *m)
 {
 	pthread_mutex_destroy(&m->fault.lock);
-}
-
-int fault_boot_parse(const char *v, struct fault_boot *out)
-{
-	char tail;
-
-	if (sscanf(v, "%lu,%lu,%d,%d%c", &out->interval, &out->probability, &out->space,
-		   &out->times, &tail) != 4 || v[0] == '-' || strchr(v, ' '))
-		return -1;
-	out->set = true;
-	return 0;
 }
 
 /* ---- should_fail_ex() ------------------------------------------------------------ */
@@ -312,7 +302,7 @@ int mm_fault_inject(struct mm *m, const char *name, const char *knob, long value
 		return mm_error(m, EINVAL, "fault_inject: %s/%s: value %ld out of range", name,
 				k->name, value);
 	p = knob_ptr(m, k, attr);
-	pthread_mutex_lock(&m->fault.lock);
+	mm_lock(&m->fault.lock, LOCK_FAULT);
 	switch (k->type) {
 	case K_ULONG: WRITE_ONCE(*(unsigned long *)p, (unsigned long)value); break;
 	case K_INT:   __atomic_store_n((int *)p, (int)value, __ATOMIC_RELAXED); break;
@@ -320,7 +310,7 @@ int mm_fault_inject(struct mm *m, const char *name, const char *knob, long value
 	case K_U32:   WRITE_ONCE(*(unsigned int *)p, (unsigned int)value); break;
 	}
 	fault_update_fast_off(m);
-	pthread_mutex_unlock(&m->fault.lock);
+	mm_unlock(&m->fault.lock);
 	if (is_slab && m->fault.failslab_changed)
 		m->fault.failslab_changed(m);
 	return 0;

@@ -1,9 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * gfp.c - GFP flags as text: parsing "GFP_KERNEL|__GFP_ZERO" (the names a
  * 6.x kernel prints in tracepoints and warnings, plus numbers) and printing
  * them the way the kernel's %pGg does (composites first, greedily, in the
  * order of include/trace/events/mmflags.h; leftover bits in hex; "none"
- * for 0 as show_gfp_flags() prints it).  Pure functions, no state.
+ * for 0 as show_gfp_flags() prints it).  flag_words_parse() is the one
+ * parser of flag words: GFP here, slab flags (slab.c) with the same rules.
+ * Pure functions, no state.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -65,9 +68,9 @@ static const struct flag_name gfp_aliases[] = {
 	{ "none", 0 },
 };
 
-static bool lookup(const struct flag_name *t, size_t n, const char *w, gfp_t *out)
+static bool lookup(const struct flag_name *t, size_t n, const char *w, unsigned *out)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; t && i < n; i++) {
 		if (!strcmp(t[i].name, w)) {
 			*out = t[i].mask;
 			return true;
@@ -76,20 +79,32 @@ static bool lookup(const struct flag_name *t, size_t n, const char *w, gfp_t *ou
 	return false;
 }
 
-int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
+/*
+ * The one flag-word parser, for GFP and slab flags alike: words joined by
+ * '|', blanks around each ignored; a word is a name of names[] or aliases[]
+ * or a number (decimal, 0x hex, 0 octal) within max.  An empty text, an
+ * empty word, an unknown name or a number above max is refused with
+ * -EINVAL and a message naming it; *out is written only on success.
+ */
+int flag_words_parse(const char *text, const char *what, const struct flag_name *names,
+		     size_t nr_names, const struct flag_name *aliases, size_t nr_aliases,
+		     unsigned long max, unsigned *out, char *err, size_t errlen)
 {
-	gfp_t gfp = 0;
+	unsigned flags = 0;
 	const char *p = text;
 
+	if (err && errlen)
+		err[0] = '\0';
 	if (!text || !*text || !out) {
 		if (err && errlen)
-			snprintf(err, errlen, !out ? "no place for the GFP value" : "empty GFP flags");
+			snprintf(err, errlen, !out ? "no place for the %s value" : "empty %s flags",
+				 what);
 		return -EINVAL;
 	}
 	while (*p) {
 		char word[64];
 		size_t n = strcspn(p, "|");
-		gfp_t v;
+		unsigned v;
 
 		while (n && isspace((unsigned char)*p)) {
 			p++;
@@ -99,7 +114,7 @@ int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
 			n--;
 		if (!n || n >= sizeof(word)) {
 			if (err && errlen)
-				snprintf(err, errlen, "bad GFP flags '%s': %s", text,
+				snprintf(err, errlen, "bad %s flags '%s': %s", what, text,
 					 n ? "name too long" : "empty name");
 			return -EINVAL;
 		}
@@ -109,25 +124,32 @@ int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
 			char *end;
 			unsigned long x = strtoul(word, &end, 0);
 
-			if (*end || x > __GFP_BITS_MASK) {
+			if (*end || x > max) {
 				if (err && errlen)
-					snprintf(err, errlen, "bad GFP number '%s'", word);
+					snprintf(err, errlen, "bad %s number '%s'", what, word);
 				return -EINVAL;
 			}
-			v = (gfp_t)x;
-		} else if (!lookup(gfp_names, sizeof(gfp_names) / sizeof(gfp_names[0]), word, &v) &&
-			   !lookup(gfp_aliases, sizeof(gfp_aliases) / sizeof(gfp_aliases[0]), word, &v)) {
+			v = (unsigned)x;
+		} else if (!lookup(names, nr_names, word, &v) &&
+			   !lookup(aliases, nr_aliases, word, &v)) {
 			if (err && errlen)
-				snprintf(err, errlen, "unknown GFP flag '%s'", word);
+				snprintf(err, errlen, "unknown %s flag '%s'", what, word);
 			return -EINVAL;
 		}
-		gfp |= v;
+		flags |= v;
 		p += strcspn(p, "|");
 		if (*p == '|')
 			p++;
 	}
-	*out = gfp;
+	*out = flags;
 	return 0;
+}
+
+int mm_gfp_parse(const char *text, gfp_t *out, char *err, size_t errlen)
+{
+	return flag_words_parse(text, "GFP", gfp_names, sizeof(gfp_names) / sizeof(gfp_names[0]),
+				gfp_aliases, sizeof(gfp_aliases) / sizeof(gfp_aliases[0]),
+				__GFP_BITS_MASK, out, err, errlen);
 }
 
 int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const char *zero,

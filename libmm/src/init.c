@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * init.c - booting and destroying a machine: the one place that calls every
  * layer's init in bottom-up order (machine -> fault injection -> zones ->

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * internal.h - declarations shared between libmm's source files, grouped by
  * the file that defines them, plus the small inline helpers every layer uses
@@ -63,6 +64,60 @@ const char *print_tainted(struct mm *m, char *buf, size_t len);  /* >= 32 bytes 
 void mm_run_ctor(struct mm *m, void (*ctor)(void *), void *obj);
 bool mm_in_callback(struct mm *m);
 
+/* Locks: every one is taken through mm_lock()/mm_unlock() with its class,
+ * its number in the machine-wide lock order (mm_types.h).  Debug variants
+ * (MM_DEBUG) keep each thread's held locks (lockdep.c): a lock taken out of
+ * order aborts, and lockdep_assert_held() checks the caller owns a lock. */
+enum lock_class {               /* the numbers of the order in mm_types.h */
+	LOCK_LIVE = 1,          /* machine.c: the list of live machines */
+	LOCK_FAULT = 2,         /* fault_state.lock */
+	LOCK_SLAB_MUTEX = 3,    /* slab_state.mutex (slab_mutex) */
+	LOCK_SLAB_ALIEN = 4,    /* SLAB: an alien cache's lock (slab_classic.c) */
+	LOCK_SLAB_NODE = 5,     /* n->list_lock (SLUB, SLAB) */
+	LOCK_SLOB = LOCK_SLAB_NODE,     /* SLOB's slob_lock, in list_lock's place */
+	LOCK_BARN = 6,          /* node_barn.lock (sheaf.c) */
+	LOCK_CMA = 7,           /* cma_state.cma_mutex (cma.c) */
+	LOCK_COMPACT = 8,       /* compact_state.lock (compaction.c) */
+	LOCK_RMAP = 9,          /* mm->rmap_lock (movable memory) */
+	LOCK_DRAIN = 10,        /* mm->drain_mutex */
+	LOCK_ZONE = 11,         /* zone->lock */
+	LOCK_VMAP = 12,         /* vmap_state.lock */
+	LOCK_KCOMPACTD = 13,    /* compact_state.wait_lock */
+	LOCK_CMA_AREA = 14,     /* cma_area.lock (cma.c) */
+	LOCK_CONTIG = 15,       /* contig_state.lock (contig.c) */
+	LOCK_LOG = 16,          /* mm->log_lock */
+};
+void lockdep_acquire(const void *lock, int class, bool trylock);
+void lockdep_release(const void *lock);
+bool lockdep_is_held(const void *lock);
+
+static inline void mm_lock(pthread_mutex_t *l, enum lock_class class)
+{
+	if (MM_DEBUG)
+		lockdep_acquire(l, class, false);
+	pthread_mutex_lock(l);
+}
+
+/* pthread_mutex_trylock(): 0 when taken.  A trylock cannot deadlock, so
+ * the order is not checked; the lock is tracked like any other. */
+static inline int mm_trylock(pthread_mutex_t *l, enum lock_class class)
+{
+	int ret = pthread_mutex_trylock(l);
+
+	if (MM_DEBUG && !ret)
+		lockdep_acquire(l, class, true);
+	return ret;
+}
+
+static inline void mm_unlock(pthread_mutex_t *l)
+{
+	if (MM_DEBUG)
+		lockdep_release(l);
+	pthread_mutex_unlock(l);
+}
+
+#define lockdep_assert_held(m, l) MM_BUG_ON(1, (m), !lockdep_is_held(l))
+
 /* libmm locks that a report line may be logged under are taken with
  * mm_mutex_lock(): the report callback waits until the thread holds none
  * (printk.c), so it can call back into libmm.  (Nothing is logged under
@@ -72,15 +127,24 @@ extern __thread int mm_lock_depth __attribute__((tls_model("initial-exec")));
 extern __thread struct report_line *mm_report_queue __attribute__((tls_model("initial-exec")));
 void mm_report_flush(void);
 
-static inline void mm_mutex_lock(pthread_mutex_t *l)
+static inline void mm_mutex_lock(pthread_mutex_t *l, enum lock_class class)
 {
-	pthread_mutex_lock(l);
+	mm_lock(l, class);
 	mm_lock_depth++;
+}
+
+static inline int mm_mutex_trylock(pthread_mutex_t *l, enum lock_class class)
+{
+	int ret = mm_trylock(l, class);
+
+	if (!ret)
+		mm_lock_depth++;
+	return ret;
 }
 
 static inline void mm_mutex_unlock(pthread_mutex_t *l)
 {
-	pthread_mutex_unlock(l);
+	mm_unlock(l);
 	if (!--mm_lock_depth && unlikely(mm_report_queue != NULL))
 		mm_report_flush();
 }
@@ -88,8 +152,6 @@ static inline void mm_mutex_unlock(pthread_mutex_t *l)
 /* ---- fault_inject.c: fail_page_alloc, failslab ------------------------ */
 void fault_inject_init(struct mm *m);
 void fault_inject_exit(struct mm *m);
-/* "<interval>,<probability>,<space>,<times>" (setup_fault_attr()) */
-int  fault_boot_parse(const char *v, struct fault_boot *out);
 bool should_fail_alloc_page(struct mm *m, gfp_t gfp, unsigned order);
 bool should_failslab(struct mm *m, unsigned long cache_flags, unsigned object_size, gfp_t gfp);
 
@@ -109,10 +171,16 @@ struct flag_name {
 };
 /* "A|B|0x40": names greedily in table order (a name whose whole mask is
  * set), leftover bits in hex, `zero` for 0; snprintf's return */
+int flag_words_parse(const char *text, const char *what, const struct flag_name *names,
+		     size_t nr_names, const struct flag_name *aliases, size_t nr_aliases,
+		     unsigned long max, unsigned *out, char *err, size_t errlen);
 int flag_names_format(unsigned int v, const struct flag_name *t, size_t n, const char *zero,
 		      char *buf, size_t len);
 
 /* ---- machine.c: config, memory, CPUs ---------------------------------- */
+/* the zone names' one table: "Normal" (the kernel's) and "NORMAL" (config) */
+const char *zone_name(int idx);
+const char *zone_config_name(int idx);
 #define NR_PA_SWITCHES 8
 struct pa_switch_name {
 	const char *name;               /* pa_<name>= */
@@ -242,24 +310,18 @@ static inline unsigned long zone_free_pages(const struct zone *z)
 	return READ_ONCE(z->nr_free_pages);
 }
 
-/* zone->lock, with its holder recorded in debug variants so that functions
- * named __xxx (which expect the lock held) can assert it, like lockdep. */
+/* zone->lock; functions named __xxx (which expect it held) assert it. */
 static inline void zone_lock(struct zone *z)
 {
-	pthread_mutex_lock(&z->lock);
-	if (MM_DEBUG)
-		z->lock_owner = pthread_self();
+	mm_lock(&z->lock, LOCK_ZONE);
 }
 
 static inline void zone_unlock(struct zone *z)
 {
-	if (MM_DEBUG)
-		z->lock_owner = 0;
-	pthread_mutex_unlock(&z->lock);
+	mm_unlock(&z->lock);
 }
 
-#define lockdep_assert_zone_held(z) \
-	MM_BUG_ON(1, (z)->mm, !pthread_equal((z)->lock_owner, pthread_self()))
+#define lockdep_assert_zone_held(z) lockdep_assert_held((z)->mm, &(z)->lock)
 
 /* ---- zone.c: watermarks, lowmem_reserve, zonelists ---------------------- */
 #define ALLOC_WMARK_MIN      WMARK_MIN
@@ -279,10 +341,12 @@ static inline void zone_unlock(struct zone *z)
 
 int  zones_init(struct mm *m);
 void zones_exit(struct mm *m);
+/* fragmentation_index() (x1000) and extfrag_for_order() (percent) of a
+ * live zone (read without its lock) */
+int zone_fragmentation_index(struct zone *z, unsigned order);
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order);
 bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 			 int highest_zoneidx, unsigned alloc_flags, long free_pages);
-const char *zone_name(int idx);
-const char *zone_config_name(int idx);
 
 static inline unsigned long wmark_pages(const struct zone *z, int i)
 {
@@ -454,6 +518,24 @@ static inline bool is_migrate_movable(int mt)
 	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
 }
 
+/* buddy.c: the public entry's isolation of the pageblocks of
+ * [start_pfn, end_pfn), checked and logged (no drain: the caller above
+ * drains the per-CPU lists) */
+int start_isolate_page_range_checked(struct mm *m, unsigned long start_pfn,
+				     unsigned long end_pfn, int migratetype);
+
+/* ---- page_alloc.c: the entry points ------------------------------------ */
+/* Why an allocation failed, as alloc_pages_node_why() returns it to the
+ * layers above (they never read the thread's last error, mm_last_errno()). */
+enum alloc_fail {
+	ALLOC_OK,
+	ALLOC_FAIL_REFUSED,     /* a bad request: logged with EINVAL */
+	ALLOC_FAIL_NOMEM,       /* no memory for it (ENOMEM) */
+	ALLOC_FAIL_INJECTED,    /* fail_page_alloc said no (ENOMEM, injected) */
+};
+struct page *alloc_pages_node_why(struct mm *m, int nid, gfp_t gfp, unsigned order,
+				  enum alloc_fail *why);
+
 /* ---- pcp.c: per-CPU page lists --------------------------------------- */
 int  pcp_init(struct mm *m);
 void pcp_exit(struct mm *m);
@@ -483,9 +565,6 @@ void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigne
 
 /* ---- stats.c: counters and reports ------------------------------------ */
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
-/* fragmentation_index() (x1000) and extfrag_for_order() (percent) of a zone */
-int zone_fragmentation_index(struct zone *z, unsigned order);
-unsigned zone_extfrag_for_order(struct zone *z, unsigned order);
 unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
 

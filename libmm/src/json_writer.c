@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * json_writer.c - the JSON writer (the rules and the reasons for a writer
  * of our own are in json_writer.h).
@@ -250,6 +251,7 @@ void jw_raw(struct json_writer *w, const char *key, const char *json)
 void jw_raw_members(struct json_writer *w, const char *members)
 {
 	struct jw_level *l = w->depth ? &w->level[w->depth - 1] : NULL;
+	size_t n;
 
 	if (w->error || !*members)
 		return;
@@ -258,5 +260,6 @@ void jw_raw_members(struct json_writer *w, const char *members)
 		return;
 	}
 	jw_separate(w, l);
-	sb_puts(w->sb, members);
+	n = strlen(members);
+	sb_putn(w->sb, members, n - (members[n - 1] == '\n'));
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * json_writer.h - the one JSON writer of libmm and mmbench (json_writer.c).
  *
@@ -98,7 +99,9 @@ void jw_null(struct json_writer *w, const char *key);
 /* A value written elsewhere as JSON text, copied as it is. */
 void jw_raw(struct json_writer *w, const char *key, const char *json);
 /* Members written elsewhere by jw_init_members(), appended to the
- * innermost container (a JW_LINES object one level below the top). */
+ * innermost container (a JW_LINES object one level below the top).  A
+ * newline ending them (mm_report_json_members() has one) is left out: the
+ * container's layout places the line breaks. */
 void jw_raw_members(struct json_writer *w, const char *members);
 
 #endif /* LIBMM_JSON_WRITER_H */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kmalloc.c - the kmalloc family on top of the slab layer (mm/slab_common.c,
  * include/linux/slab.h): it calls slab_common.c's entries, the inlined

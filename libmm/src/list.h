@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * list.h - the kernel's intrusive doubly linked list (include/linux/list.h),
  * the few operations libmm needs.  No locking: callers hold whatever lock

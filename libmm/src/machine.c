@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * machine.c - the simulated machine: config parsing, physical memory (one
  * memfd mapped once as the direct map), the struct page array (mem_map),
@@ -125,12 +126,23 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+/* The zone names, the one table: the config spelling (machine keys, JSON,
+ * mmbench, Python) and the kernel's (/proc reports, struct zone's name). */
+static const char *const zone_cfg_names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
+static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
+
+const char *zone_name(int idx) { return zone_names[idx]; }
+const char *zone_config_name(int idx) { return zone_cfg_names[idx]; }
+
+const char *mm_zone_name(int idx)
+{
+	return idx >= 0 && idx < MAX_NR_ZONES ? zone_cfg_names[idx] : NULL;
+}
+
 static int zone_key(const char *key)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
-
 	for (int i = 0; i < MAX_NR_ZONES; i++)
-		if (!strcmp(key, names[i]))
+		if (!strcmp(key, zone_cfg_names[i]))
 			return i;
 	return -1;
 }
@@ -294,6 +306,19 @@ static int parse_cma_area(struct mm_config *c, const char *text, bool named, cha
 }
 
 /* One choice of a fixed list of words: its index, or -1. */
+/* fail_page_alloc= / failslab=: "<interval>,<probability>,<space>,<times>"
+ * (setup_fault_attr()); fault_inject.c applies it at boot. */
+static int fault_boot_parse(const char *v, struct fault_boot *out)
+{
+	char tail;
+
+	if (sscanf(v, "%lu,%lu,%d,%d%c", &out->interval, &out->probability, &out->space,
+		   &out->times, &tail) != 4 || v[0] == '-' || strchr(v, ' '))
+		return -1;
+	out->set = true;
+	return 0;
+}
+
 static int parse_word(const char *v, const char *const *words, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -506,7 +531,6 @@ static int parse_kv(struct mm_config *c, const char *key, const char *v,
 
 static int config_check(const struct mm_config *c, char *err, size_t errlen)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 	unsigned pb_order = c->max_page_order < HUGETLB_PAGE_ORDER ? c->max_page_order
 								   : HUGETLB_PAGE_ORDER;
 	unsigned long pb_bytes = PAGE_SIZE << pb_order, total = 0;
@@ -515,7 +539,7 @@ static int config_check(const struct mm_config *c, char *err, size_t errlen)
 		if (c->zone_bytes[i] && c->zone_bytes[i] < pb_bytes)
 			return cfg_error(err, errlen,
 					 "%s=%luK: a zone must hold at least one pageblock (%luK)",
-					 names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
+					 zone_cfg_names[i], c->zone_bytes[i] >> 10, pb_bytes >> 10);
 		if (__builtin_add_overflow(total, c->zone_bytes[i], &total) || total > MAX_BYTES)
 			return cfg_error(err, errlen, "too much memory: at most 16T in all");
 	}
@@ -618,12 +642,11 @@ static void format_size(struct strbuf *sb, unsigned long b)
  * from their defaults. */
 int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
 	const struct mm_config *d = &default_config;
 
 	sb_printf(sb, "cpus=%d nodes=%d", c->cpus, c->nodes);
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
-		sb_printf(sb, " %s=", names[i]);
+		sb_printf(sb, " %s=", zone_cfg_names[i]);
 		format_size(sb, c->zone_bytes[i]);
 	}
 	sb_printf(sb, " max_page_order=%u seed=%lu", c->max_page_order, c->seed);
@@ -1079,21 +1102,21 @@ static void machine_setup_nodes(struct mm *m)
 
 static void live_add(struct mm *m)
 {
-	pthread_mutex_lock(&live_lock);
+	mm_lock(&live_lock, LOCK_LIVE);
 	m->live_next = live_machines;
 	live_machines = m;
-	pthread_mutex_unlock(&live_lock);
+	mm_unlock(&live_lock);
 }
 
 static void live_del(struct mm *m)
 {
-	pthread_mutex_lock(&live_lock);
+	mm_lock(&live_lock, LOCK_LIVE);
 	for (struct mm **p = &live_machines; *p; p = &(*p)->live_next)
 		if (*p == m) {
 			*p = m->live_next;
 			break;
 		}
-	pthread_mutex_unlock(&live_lock);
+	mm_unlock(&live_lock);
 }
 
 /* A thread exits: give back the CPUs it still holds in live machines. */
@@ -1102,7 +1125,7 @@ static void thread_exit(void *unused)
 	unsigned long token = (unsigned long)&tls_token;
 
 	(void)unused;
-	pthread_mutex_lock(&live_lock);
+	mm_lock(&live_lock, LOCK_LIVE);
 	for (int i = 0; i < MM_TLS_SLOTS; i++) {
 		struct mm_tls_bind *b = &mm_tls[i];
 
@@ -1115,7 +1138,7 @@ static void thread_exit(void *unused)
 			}
 		memset(b, 0, sizeof(*b));
 	}
-	pthread_mutex_unlock(&live_lock);
+	mm_unlock(&live_lock);
 }
 
 static void exit_key_create(void)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * migrate.c - page migration (mm/migrate.c) and the owners that make pages
  * movable (movable_operations, mm/compaction.c's __SetPageMovable).
@@ -40,7 +41,7 @@
  * contents for every owner before calling its migrate_page (the kernel
  * leaves the copy to movable_ops drivers); debug builds compare the copy.
  *
- * Locking: mm->rmap_lock (lock 0, mm_types.h) around isolation, putback and
+ * Locking: mm->rmap_lock (lock 6, mm_types.h) around isolation, putback and
  * each folio's move; never across the target allocation, which may enter
  * the allocator's slow path and compact.  Owner callbacks run under it and
  * must not call back into libmm.  Errors are reported after unlocking.
@@ -88,12 +89,12 @@ void fail_note(struct mm_migrate_result *res, int reason, unsigned long pfn)
 
 static inline void rmap_lock(struct mm *m)
 {
-	pthread_mutex_lock(&m->rmap_lock);
+	mm_lock(&m->rmap_lock, LOCK_RMAP);
 }
 
 static inline void rmap_unlock(struct mm *m)
 {
-	pthread_mutex_unlock(&m->rmap_lock);
+	mm_unlock(&m->rmap_lock);
 }
 
 /* ---- folios and owners ---------------------------------------------------- */
@@ -161,7 +162,7 @@ void __folio_release(struct mm *m, struct page *head)
 
 struct mm_movable_owner *owner_register(struct mm *m, const char *name,
 					const struct mm_movable_operations *ops, void *arg,
-					struct mm_process *proc)
+					struct mm_process *proc, int pid)
 {
 	struct mm_movable_owner *o = calloc(1, sizeof(*o));
 
@@ -171,6 +172,7 @@ struct mm_movable_owner *owner_register(struct mm *m, const char *name,
 	o->ops = *ops;
 	o->arg = arg;
 	o->proc = proc;
+	o->pid = pid;
 	snprintf(o->name, sizeof(o->name), "%s", name ? name : "owner");
 	rmap_lock(m);
 	list_add_tail(&o->list, &m->migrate->owners);
@@ -207,7 +209,7 @@ struct mm_movable_owner *mm_movable_owner_register(struct mm *m, const char *nam
 			 name ? name : "owner");
 		return NULL;
 	}
-	struct mm_movable_owner *o = owner_register(m, name, ops, arg, NULL);
+	struct mm_movable_owner *o = owner_register(m, name, ops, arg, NULL, 0);
 
 	if (!o)
 		mm_error(m, ENOMEM, "movable_owner_register: out of memory");
@@ -324,7 +326,7 @@ static int migrate_release_owned(struct mm *m, struct page *page, unsigned order
 	}
 	if (page->flags & PG_anon) {
 		addr = page->index;
-		pid = process_pid(folio_owner(page)->proc);
+		pid = folio_owner(page)->pid;
 		ret = -EBUSY;
 	} else {
 		__folio_clear_owner(page);
@@ -630,10 +632,10 @@ static int migrate_pages_batch(struct migrate_ctx *c, struct list_head *from, in
 				if (order && split && (src->flags & PG_anon)) {
 					int sr;
 
-					pthread_mutex_lock(&m->rmap_lock);
+					mm_lock(&m->rmap_lock, LOCK_RMAP);
 					next = e->next;
 					sr = __split_anon_folio(m, src, split);
-					pthread_mutex_unlock(&m->rmap_lock);
+					mm_unlock(&m->rmap_lock);
 					if (!sr) {
 						nr_failed++;
 						st->nr_thp_failed += thp;

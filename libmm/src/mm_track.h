@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * mm_track.h - tell AddressSanitizer which bytes of the simulated RAM are
  * free objects (mimalloc's track.h idea).  The direct map is one mmap that

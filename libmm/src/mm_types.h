@@ -1,32 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * mm_types.h - every internal structure of libmm, in one place.
  *
- * Ownership and locking (the numbered lock order; take them in this order):
- *   0. mm->rmap_lock        movable memory (migrate.c, process.c,
- *                           compaction.c): every process's page tables and
- *                           mappings, the movable owners and their page
- *                           counts, and on an allocated head the fields
- *                           that say who may move it (PG_owned, PG_anon,
- *                           PG_isolated, freelist = owner, index = owner's
- *                           private, the pins in _refcount).  Never held
- *                           across an allocation (allocations may compact,
- *                           which takes it) nor across mm_error/mm_printk
- *                           (the report callback may call back in); frees
- *                           under it are fine.
- *   1. mm->drain_mutex      serialises drain_all_pages()
- *   2. zone->lock           the buddy lists of one zone: free_area[][],
- *                           (nothing is logged under it)
- *                           the pageblock bytes (migratetype, isolation,
- *                           compaction's skip bit), nr_reserved_highatomic,
- *                           and NR_FREE_PAGES (written under the lock, read
- *                           locklessly with relaxed loads for the watermark
- *                           check, like zone_page_state())
- *   3. mm->log_lock         the machine's kernel log and its last error
- *                           (the report callback runs outside every lock)
- *   (fault_state.lock, fault_inject.c: knob writes; a leaf, nothing is
- *    taken under it but the slab cache list when failslab knobs change)
- *   (vmap->lock, vmalloc.c: the vmap_area trees; held across no call into
- *    the page allocator or the log, no other lock is taken under it)
+ * The lock order of the whole machine - every libmm lock, outer first.  A
+ * thread holding lock N takes only locks numbered N or higher (N again only
+ * for another lock of the class: one node's list_lock, then another's).  The
+ * numbers are enum lock_class (internal.h); every lock is taken through
+ * mm_lock() with its number, and the debug variants (MM_DEBUG) check the
+ * order and track owners (lockdep.c): lockdep_assert_held() in functions
+ * named __xxx, which expect a lock held.
+ *   1. live_lock (machine.c)  the process's list of live machines
+ *   2. fault_state.lock       fault injection knob writes (fault_inject.c);
+ *                             only the slab cache list is taken under it,
+ *                             when failslab knobs change
+ *   3. slab_state.mutex       slab_mutex: the cache list, refcounts, aliases
+ *                             (slab_common.c)
+ *   4. alien cache lock       SLAB's array of objects bound for another node
+ *                             (slab_classic.c), taken before that node's
+ *                             list_lock
+ *   5. n->list_lock           a cache node's slab lists and counts (SLUB:
+ *                             slub*.c; SLAB: slab_classic.c), several nodes'
+ *                             one after another; with SLOB, slob_lock (slob.c)
+ *                             in its place.  3-5 are taken with
+ *                             mm_mutex_lock(), so lines logged under them
+ *                             reach the report callback later
+ *   6. node_barn.lock         one node's barn of sheaves (sheaf.c); held
+ *                             across no call into the slab or page allocator
+ *   7. cma_state.cma_mutex    serialises the CMA areas' alloc_contig_range()
+ *                             calls (cma.c), which isolate, drain, migrate
+ *                             and allocate under it
+ *   8. compact_state.lock     serialises compaction runs, per-zone compaction
+ *                             state (compaction.c)
+ *   9. mm->rmap_lock          movable memory (migrate.c, process.c,
+ *                             compaction.c): every process's page tables and
+ *                             mappings, the movable owners and their page
+ *                             counts, and on an allocated head the fields
+ *                             that say who may move it (PG_owned, PG_anon,
+ *                             PG_isolated, freelist = owner, index = owner's
+ *                             private, the pins in _refcount).  Never held
+ *                             across an allocation (allocations may compact,
+ *                             which takes it) nor across mm_error/mm_printk
+ *                             (the report callback may call back in); frees
+ *                             under it are fine.
+ *  10. mm->drain_mutex        serialises drain_all_pages() and the tick (pcp.c)
+ *  11. zone->lock             the buddy lists of one zone: free_area[][],
+ *                             the pageblock bytes (migratetype, isolation,
+ *                             compaction's skip bit), nr_reserved_highatomic,
+ *                             and NR_FREE_PAGES (written under the lock, read
+ *                             locklessly with relaxed loads for the watermark
+ *                             check, like zone_page_state()); nothing is
+ *                             logged under it
+ *  12. vmap_state.lock        the vmap_area trees (vmalloc.c); held across no
+ *                             call into the page allocator or the log
+ *  13. compact_state.wait_lock  kcompactd's sleep and wake-ups (a leaf)
+ *  14. cma_area.lock          one CMA area's bitmap, available count and
+ *                             statistics (cma.c; a leaf)
+ *  15. contig_state.lock      the table of live contiguous ranges (contig.c;
+ *                             a leaf)
+ *  16. mm->log_lock           the machine's kernel log and its last error
+ *                             (the report callback runs outside every lock)
  * Per-CPU state (struct mm_cpu and each zone's per_cpu_pages) belongs to the
  * thread bound to that CPU and is touched without locks or atomics; other
  * threads reach it only while the CPU is unbound (see machine.c).
@@ -304,7 +336,6 @@ struct zone {
 
 	/* zone->lock and what it guards */
 	pthread_mutex_t lock __cacheline_aligned;
-	pthread_t lock_owner;           /* debug variants: who holds lock */
 	struct free_area free_area[MM_NR_ORDERS_MAX];
 	unsigned char *pageblock_mt;    /* each pageblock's migratetype,
 	                                   isolation and compaction skip bit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * movable.h - what migrate.c, process.c and compaction.c share: movable
  * owners, isolated-folio lists, migrate_pages() and its callbacks, and the
@@ -24,6 +25,7 @@ struct mm_movable_owner {
 	struct mm_movable_operations ops;
 	void *arg;
 	struct mm_process *proc;        /* the process, for its user pages */
+	int pid;                        /* and its pid (0: a driver's owner) */
 	unsigned long nr_folios;        /* folios it has marked movable (rmap_lock) */
 	unsigned long seen;             /* migrate_validate's recount */
 	char name[32];
@@ -102,7 +104,7 @@ void fail_note(struct mm_migrate_result *res, int reason, unsigned long pfn);
 /* Register the internal owner of a process's user pages. */
 struct mm_movable_owner *owner_register(struct mm *m, const char *name,
 					const struct mm_movable_operations *ops, void *arg,
-					struct mm_process *proc);
+					struct mm_process *proc, int pid);
 void owner_unregister(struct mm_movable_owner *o);
 /* mark an allocated head owned (rmap_lock held) / clear it */
 void __folio_set_owner(struct page *head, struct mm_movable_owner *o, unsigned long priv);
@@ -112,8 +114,7 @@ void __folio_clear_owner(struct page *head);
 void __folio_release(struct mm *m, struct page *head);
 
 /* ---- process.c ----------------------------------------------------------- */
-void process_exit_all(struct mm *m);
-int  process_pid(const struct mm_process *p);    /* mm_destroy: every process goes */
+void process_exit_all(struct mm *m);            /* mm_destroy: every process goes */
 int  process_validate(struct mm *m, struct strbuf *err);
 /* folio_is_longterm_pinnable() */
 bool folio_is_longterm_pinnable(struct mm *m, struct page *head);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * page_alloc.c - the page allocator's entry points (mm/page_alloc.c of
  * Linux 6.18): GFP -> (highest zone, zonelist, migratetype) -> zonelist walk
@@ -514,6 +515,15 @@ static struct page *__alloc_pages_noprof(struct mm *m, gfp_t gfp, unsigned order
 	return __alloc_pages_general(m, gfp, order, nid, cpu);
 }
 
+/* A request the allocator refuses (alloc_pages_misuse() says why). */
+static inline bool alloc_request_bad(const struct mm *m, gfp_t gfp, unsigned order, int nid,
+				     const struct mm_cpu *cpu)
+{
+	return !cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
+	       ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
+	       (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes;
+}
+
 /* Everything but the fast path: argument checks, then the general path. */
 static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsigned order,
 						  int nid)
@@ -524,11 +534,32 @@ static __noinline struct page *__alloc_pages_slow(struct mm *m, gfp_t gfp, unsig
 		return NULL;
 	cpu = this_cpu(m);
 
-	if (unlikely(!cpu || order > m->max_order || (gfp & ~__GFP_VALID_MASK) ||
-		     ((GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1) ||
-		     (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK || nid >= m->nr_nodes))
+	if (unlikely(alloc_request_bad(m, gfp, order, nid, cpu)))
 		return alloc_pages_misuse(m, gfp, order, nid, cpu);
 	return __alloc_pages_noprof(m, gfp, order, nid < 0 ? cpu->node : nid, cpu);
+}
+
+/* alloc_pages_node() for a layer above that must know why it failed
+ * (vmalloc): the same procedure without the fast path, and the reason as
+ * a return value rather than the thread's last error. */
+struct page *alloc_pages_node_why(struct mm *m, int nid, gfp_t gfp, unsigned order,
+				  enum alloc_fail *why)
+{
+	struct mm_cpu *cpu = this_cpu(m);
+	struct page *page;
+
+	if (nid < -1 || alloc_request_bad(m, gfp, order, nid, cpu)) {
+		alloc_pages_misuse(m, gfp, order, nid, cpu);
+		*why = ALLOC_FAIL_REFUSED;
+		return NULL;
+	}
+	if (alloc_should_fail(m, gfp, order, "alloc_pages")) {
+		*why = ALLOC_FAIL_INJECTED;
+		return NULL;
+	}
+	page = __alloc_pages_general(m, gfp, order, nid < 0 ? cpu->node : nid, cpu);
+	*why = page ? ALLOC_OK : ALLOC_FAIL_NOMEM;
+	return page;
 }
 
 /*
@@ -688,6 +719,22 @@ unsigned long mm_alloc_pages_bulk(struct mm *m, int nid, gfp_t gfp, unsigned lon
 		return 0;
 	}
 	return __alloc_pages_bulk(m, gfp, nid < 0 ? cpu->node : nid, nr_pages, page_array, cpu);
+}
+
+/* ---- page isolation --------------------------------------------------------- */
+
+/* start_isolate_page_range(): the pageblocks isolated by the buddy
+ * (buddy.c), then every CPU's lists drained so the per-CPU pages of these
+ * blocks join the ISOLATE lists - the drain is the pcp layer's, so it is
+ * done here, above both. */
+int mm_start_isolate_page_range(struct mm *m, unsigned long start_pfn, unsigned long end_pfn,
+				int migratetype)
+{
+	int ret = start_isolate_page_range_checked(m, start_pfn, end_pfn, migratetype);
+
+	if (!ret)
+		drain_all_pages(m);
+	return ret;
 }
 
 /* ---- free ------------------------------------------------------------------ */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * pcp.c - per-CPU page lists (struct per_cpu_pages), as in Linux 6.18: for
  * every zone and CPU, a list per pcp migratetype for each order 0..3 and two
@@ -312,10 +313,10 @@ int mm_tick(struct mm *m, unsigned long n)
 	if (!m)
 		return -EINVAL;
 	for (unsigned long t = 0; t < n; t++) {
-		pthread_mutex_lock(&m->drain_mutex);
+		mm_lock(&m->drain_mutex, LOCK_DRAIN);
 		pcp_each_cpu(m, pcp_tick_cpu, ask_tick);
 		WRITE_ONCE(m->tick, m->tick + 1);
-		pthread_mutex_unlock(&m->drain_mutex);
+		mm_unlock(&m->drain_mutex);
 		if (m->slab_tick)
 			m->slab_tick(m);        /* the hook the slab layer registered */
 		if (m->kcompactd_tick)
@@ -512,9 +513,9 @@ static void ask_drain(struct mm_cpu *cpu)
  * other threads are asked to drain themselves (drain_pending). */
 void drain_all_pages(struct mm *m)
 {
-	pthread_mutex_lock(&m->drain_mutex);
+	mm_lock(&m->drain_mutex, LOCK_DRAIN);
 	pcp_each_cpu(m, drain_pages_cpu, ask_drain);
-	pthread_mutex_unlock(&m->drain_mutex);
+	mm_unlock(&m->drain_mutex);
 }
 
 void mm_drain_all_pages(struct mm *m)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * pcp.h - the per-CPU page list fast paths, inlined into page_alloc.c.
  * The slow halves (refill from the buddy, the rest of a free that may spill

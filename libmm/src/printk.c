@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * printk.c - the machine's kernel log ("dmesg"), error reporting and taint
  * (kernel/printk, kernel/panic.c).
@@ -166,7 +167,7 @@ static void vlog(struct mm *m, int err, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (err)
 		set_tls_error(m, err, false, line);
-	pthread_mutex_lock(&m->log_lock);
+	mm_lock(&m->log_lock, LOCK_LOG);
 	if (err) {
 		m->last_errno = err;
 		snprintf(m->last_error, sizeof(m->last_error), "%s", line);
@@ -174,7 +175,7 @@ static void vlog(struct mm *m, int err, const char *fmt, va_list ap)
 	log_append(m, line);
 	fn = m->report_fn;
 	arg = m->report_arg;
-	pthread_mutex_unlock(&m->log_lock);
+	mm_unlock(&m->log_lock);
 	if (fn)
 		report(m, fn, arg, line);
 }
@@ -233,13 +234,13 @@ char *mm_log_text(struct mm *m)
 
 	sb_init(&sb);
 	sb_puts(&sb, "");
-	pthread_mutex_lock(&m->log_lock);
+	mm_lock(&m->log_lock, LOCK_LOG);
 	for (i = 0; i < m->log_len; i++) {
 		char c[2] = { m->log[(m->log_head + i) % MM_LOG_SIZE], 0 };
 
 		sb_puts(&sb, c);
 	}
-	pthread_mutex_unlock(&m->log_lock);
+	mm_unlock(&m->log_lock);
 	return sb_finish(&sb);
 }
 
@@ -251,9 +252,9 @@ int mm_last_errno(struct mm *m)
 		return EINVAL;
 	if (tls_err.mm_id == m->id)
 		return tls_err.err;
-	pthread_mutex_lock(&m->log_lock);
+	mm_lock(&m->log_lock, LOCK_LOG);
 	err = m->last_errno;
-	pthread_mutex_unlock(&m->log_lock);
+	mm_unlock(&m->log_lock);
 	return err;
 }
 
@@ -270,10 +271,10 @@ void mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->log_lock);
+	mm_lock(&m->log_lock, LOCK_LOG);
 	m->report_fn = fn;
 	m->report_arg = arg;
-	pthread_mutex_unlock(&m->log_lock);
+	mm_unlock(&m->log_lock);
 }
 
 /* ---- taint (kernel/panic.c) --------------------------------------------------- */

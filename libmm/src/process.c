@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * process.c - user address spaces (the kernel's mm_struct and page tables,
  * reduced): page faults that allocate and map movable folios, munmap,
@@ -39,7 +40,7 @@
  * (-EBUSY: unpin first), where the kernel unmaps it and lets the pin keep
  * the page alive.
  *
- * Locking: rmap_lock (lock 0) guards every process's tables, counters and
+ * Locking: rmap_lock (lock 6 of mm_types.h) guards every process's tables, counters and
  * mappings (mmap/munmap of its range run under it, so migration's remap
  * and a fault never race).  The allocation of a fault, and the migration
  * of a longterm pin, run without it.  Accesses through the mapping by other
@@ -87,17 +88,12 @@ struct mm_process {
 
 static inline void rmap_lock(struct mm *m)
 {
-	pthread_mutex_lock(&m->rmap_lock);
+	mm_lock(&m->rmap_lock, LOCK_RMAP);
 }
 
 static inline void rmap_unlock(struct mm *m)
 {
-	pthread_mutex_unlock(&m->rmap_lock);
-}
-
-int process_pid(const struct mm_process *p)
-{
-	return p->pid;
+	mm_unlock(&m->rmap_lock);
 }
 
 bool folio_is_longterm_pinnable(struct mm *m, struct page *head)
@@ -283,7 +279,7 @@ struct mm_process *mm_process_create(struct mm *m)
 	list_add_tail(&p->list, &m->migrate->processes);
 	rmap_unlock(m);
 	snprintf(name, sizeof(name), "process %d", p->pid);
-	p->owner = owner_register(m, name, &process_mops, p, p);
+	p->owner = owner_register(m, name, &process_mops, p, p, p->pid);
 	if (!p->owner) {
 		rmap_lock(m);
 		list_del(&p->list);

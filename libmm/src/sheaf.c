@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sheaf.c - per-CPU sheaves (mm/slub.c: "percpu sheaves", opt-in per cache
  * in 6.18, the caching layer of every cache from 7.0): arrays of free
@@ -39,8 +40,8 @@
  *
  * Locking: main and spare belong to the thread bound to the CPU (no lock,
  * no atomic), or to a thread that mm_cpu_acquire()d it to flush it.
- * barn->lock guards one barn and is a leaf lock: never held across a call
- * into slub_core.c or the page allocator.
+ * barn->lock (6 in mm_types.h's order) guards one barn: never held across a
+ * call into slub_core.c or the page allocator.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -150,13 +151,13 @@ static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 {
 	struct slab_sheaf *empty = NULL;
 
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_empty) {
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
 		barn->nr_empty--;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	return empty;
 }
 
@@ -164,23 +165,23 @@ static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 static void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *sh,
 				 struct kmem_cache_cpu *c)
 {
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_empty < MAX_EMPTY_SHEAVES) {
 		list_add(&sh->barn_list, &barn->sheaves_empty);
 		barn->nr_empty++;
 		sh = NULL;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	if (sh)
 		free_empty_sheaf(sh, c);
 }
 
 static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sh)
 {
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	list_add(&sh->barn_list, &barn->sheaves_full);
 	barn->nr_full++;
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 }
 
 /* A full sheaf for the empty one, or NULL if the barn has none. */
@@ -189,7 +190,7 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 {
 	struct slab_sheaf *full = NULL;
 
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_full) {
 		full = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
 		list_del(&full->barn_list);
@@ -197,7 +198,7 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 		barn->nr_full--;
 		barn->nr_empty++;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	return full;
 }
 
@@ -208,7 +209,7 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 {
 	struct slab_sheaf *empty = NULL;
 
-	pthread_mutex_lock(&barn->lock);
+	mm_lock(&barn->lock, LOCK_BARN);
 	if (barn->nr_full >= MAX_FULL_SHEAVES) {
 		*err = -E2BIG;
 	} else if (!barn->nr_empty) {
@@ -220,7 +221,7 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 		barn->nr_empty--;
 		barn->nr_full++;
 	}
-	pthread_mutex_unlock(&barn->lock);
+	mm_unlock(&barn->lock);
 	return empty;
 }
 
@@ -236,11 +237,11 @@ void barn_shrink(struct kmem_cache *s, struct mm_cpu *cpu)
 
 		INIT_LIST_HEAD(&full);
 		INIT_LIST_HEAD(&empty);
-		pthread_mutex_lock(&barn->lock);
+		mm_lock(&barn->lock, LOCK_BARN);
 		list_splice_init(&barn->sheaves_full, &full);
 		list_splice_init(&barn->sheaves_empty, &empty);
 		barn->nr_full = barn->nr_empty = 0;
-		pthread_mutex_unlock(&barn->lock);
+		mm_unlock(&barn->lock);
 		while (!list_empty(&full)) {
 			struct slab_sheaf *sh = list_first_entry(&full, struct slab_sheaf, barn_list);
 
@@ -641,7 +642,7 @@ int sheaves_validate(struct kmem_cache *s, struct strbuf *err)
 		struct list_head *e;
 		unsigned nr_full = 0, nr_empty = 0;
 
-		pthread_mutex_lock(&barn->lock);
+		mm_lock(&barn->lock, LOCK_BARN);
 		list_for_each(e, &barn->sheaves_full) {
 			struct slab_sheaf *sh = list_entry(e, struct slab_sheaf, barn_list);
 
@@ -675,7 +676,7 @@ int sheaves_validate(struct kmem_cache *s, struct strbuf *err)
 				  MAX_EMPTY_SHEAVES);
 			ret = -1;
 		}
-		pthread_mutex_unlock(&barn->lock);
+		mm_unlock(&barn->lock);
 	}
 	if (!ret && cs.nr) {
 		qsort(cs.objs, cs.nr, sizeof(void *), cmp_ptr);

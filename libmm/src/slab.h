@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slab.h - the slab layer's internal interface: struct kmem_cache, the
  * machine's slab state, and the one boundary between the allocator-
@@ -263,6 +264,20 @@ static inline void slab_account_pages(struct kmem_cache *s, int nid, unsigned or
 	__atomic_add_fetch(ctr, sign * (long)(1ul << order), __ATOMIC_RELAXED);
 }
 
+/* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
+static inline unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable)
+{
+	unsigned long sum = 0;
+
+	if (!m->slab)
+		return 0;
+	for (int n = node < 0 ? 0 : node; n < (node < 0 ? m->nr_nodes : node + 1); n++)
+		sum += __atomic_load_n(reclaimable ? &m->slab->nr_slab_reclaimable[n]
+						   : &m->slab->nr_slab_unreclaimable[n],
+				       __ATOMIC_RELAXED);
+	return sum;
+}
+
 /* Every slab head page of the machine (PG_slab, allocated), in PFN order;
  * a quiescent machine. */
 static inline void for_each_slab_page(struct mm *m, void (*fn)(struct page *slab, void *arg),
@@ -306,8 +321,6 @@ int  slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const
 int  slab_validate(struct mm *m, struct strbuf *err);
 void slab_report_text(struct mm *m, struct strbuf *sb);
 void slab_report_json(struct mm *m, struct json_writer *w);    /* "slab" member */
-/* NR_SLAB_RECLAIMABLE_B / _UNRECLAIMABLE_B in pages: one node, or all (-1) */
-unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable);
 void slab_shrink_all(struct mm *m);
 
 /* ---- kmalloc.c --------------------------------------------------------------- */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slab_classic.c - SLAB, the slab allocator Linux had from 2.2 to 6.7
  * (mm/slab.c of v6.7), behind the slab interface: slab_classic_ops, the
@@ -79,8 +80,8 @@
  * Locking: a CPU's array cache belongs to the thread bound to the CPU (or
  * one that acquired it to drain it); n->list_lock guards a node's lists,
  * counters and shared array; an alien cache has its own lock, taken
- * before the remote node's list_lock.  Order: slab_state.mutex ->
- * alien lock -> n->list_lock -> zone->lock.
+ * before the remote node's list_lock.  Order (numbered in mm_types.h):
+ * slab_state.mutex (3) -> alien lock (4) -> n->list_lock (5) -> zone->lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -677,7 +678,7 @@ static struct page *cache_grow_begin(struct kmem_cache *s, gfp_t gfp, struct mm_
 		return NULL;
 	}
 	n = slab_get_node(s, slab);
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	n->colour_next++;
 	if (n->colour_next >= sc->colour)
 		n->colour_next = 0;
@@ -740,6 +741,7 @@ static void __fixup_slab_list(struct kmem_cache *s, struct slab_node *n, struct 
 {
 	struct slab_cache *sc = SC(s);
 
+	lockdep_assert_held(s->mm, &n->list_lock);
 	list_del(&slab->lru);
 	if (slab_active(slab) == sc->num) {
 		list_add(&slab->lru, &n->slabs_full);
@@ -759,7 +761,7 @@ static void cache_grow_end(struct kmem_cache *s, struct page *slab)
 {
 	struct slab_node *n = slab_get_node(s, slab);
 
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	INIT_LIST_HEAD(&slab->lru);
 	n->total_slabs++;
 	if (!slab_active(slab)) {
@@ -800,6 +802,7 @@ static struct page *__get_first_slab(struct slab_node *n)
 {
 	struct page *slab;
 
+	lockdep_assert_held(NULL, &n->list_lock);
 	if (!list_empty(&n->slabs_partial))
 		return list_first_entry(&n->slabs_partial, struct page, lru);
 	n->free_touched = 1;
@@ -817,6 +820,7 @@ static void __free_block(struct kmem_cache *s, void **objpp, unsigned nr, struct
 {
 	struct slab_cache *sc = SC(s);
 
+	lockdep_assert_held(s->mm, &n->list_lock);
 	n->free_objects += nr;
 	for (unsigned i = 0; i < nr; i++) {
 		struct page *slab = slab_virt_to_head(s->mm, objpp[i]);
@@ -851,7 +855,7 @@ static void free_objects_any_node(struct kmem_cache *s, void **objpp, unsigned n
 		struct list_head list;
 
 		INIT_LIST_HEAD(&list);
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		__free_block(s, &objpp[i], 1, n, &list);
 		mm_mutex_unlock(&n->list_lock);
 		slabs_destroy(s, &list, cpu);
@@ -901,7 +905,7 @@ static void *cache_alloc_refill(struct kmem_cache *s, gfp_t gfp, struct mm_cpu *
 
 	if (!ac->touched && batchcount > BATCHREFILL_LIMIT)
 		batchcount = BATCHREFILL_LIMIT;
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	if (n->free_objects || (n->shared && n->shared->avail)) {
 		if (n->shared && transfer_objects(ac, n->shared, batchcount)) {
 			n->shared->touched = 1;
@@ -939,7 +943,7 @@ static void *cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid, struct m
 	struct page *slab;
 	void *obj;
 
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	slab = __get_first_slab(n);
 	if (slab) {
 		obj = slab_get_obj(s, slab);
@@ -1076,7 +1080,7 @@ static void cache_flusharray(struct kmem_cache *s, struct array_cache *ac, struc
 	struct list_head list;
 
 	INIT_LIST_HEAD(&list);
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	if (n->shared && n->shared->limit > n->shared->avail) {
 		struct array_cache *shared = n->shared;
 		unsigned max = shared->limit - shared->avail;
@@ -1096,15 +1100,18 @@ static void cache_flusharray(struct kmem_cache *s, struct array_cache *ac, struc
 
 /* __drain_alien_cache(): the objects go to their node's shared array, the
  * rest back to their slabs; alien->lock held. */
-static void drain_alien(struct kmem_cache *s, struct array_cache *ac, int nid, struct mm_cpu *cpu)
+static void drain_alien(struct kmem_cache *s, struct alien_cache *alien, int nid,
+			struct mm_cpu *cpu)
 {
 	struct slab_node *n = &SC(s)->node[nid];
+	struct array_cache *ac = alien->ac;
 	struct list_head list;
 
+	lockdep_assert_held(s->mm, &alien->lock);
 	if (!ac->avail)
 		return;
 	INIT_LIST_HEAD(&list);
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	if (n->shared)
 		transfer_objects(n->shared, ac, ac->limit);
 	__free_block(s, ac->entry, ac->avail, n, &list);
@@ -1124,10 +1131,10 @@ static void cache_free_alien(struct kmem_cache *s, void *x, int slab_node, struc
 	if (n->alien) {
 		struct alien_cache *alien = &n->alien[slab_node];
 
-		mm_mutex_lock(&alien->lock);
+		mm_mutex_lock(&alien->lock, LOCK_SLAB_ALIEN);
 		if (alien->ac->avail == alien->ac->limit) {
 			stat(c, STAT_ACOVERFLOW);
-			drain_alien(s, alien->ac, slab_node, cpu);
+			drain_alien(s, alien, slab_node, cpu);
 		}
 		alien->ac->entry[alien->ac->avail++] = x;
 		mm_mutex_unlock(&alien->lock);
@@ -1352,8 +1359,8 @@ static void drain_node_arrays(struct kmem_cache *s, struct mm_cpu *me)
 		struct slab_node *n = &SC(s)->node[i];
 
 		for (int j = 0; n->alien && j < m->nr_nodes; j++) {
-			mm_mutex_lock(&n->alien[j].lock);
-			drain_alien(s, n->alien[j].ac, j, me);
+			mm_mutex_lock(&n->alien[j].lock, LOCK_SLAB_ALIEN);
+			drain_alien(s, &n->alien[j], j, me);
 			mm_mutex_unlock(&n->alien[j].lock);
 		}
 	}
@@ -1362,7 +1369,7 @@ static void drain_node_arrays(struct kmem_cache *s, struct mm_cpu *me)
 		struct list_head list;
 
 		INIT_LIST_HEAD(&list);
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		if (n->shared && n->shared->avail) {
 			__free_block(s, n->shared->entry, n->shared->avail, n, &list);
 			n->shared->avail = 0;
@@ -1381,7 +1388,7 @@ static int drain_freelist(struct kmem_cache *s, struct slab_node *n, unsigned lo
 	while (nr_freed < tofree) {
 		struct page *slab;
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		if (list_empty(&n->slabs_free)) {
 			mm_mutex_unlock(&n->list_lock);
 			break;
@@ -1473,8 +1480,8 @@ static void cache_reap_one(struct kmem_cache *s, unsigned long tick)
 		struct slab_node *n = &sc->node[i];
 
 		for (int j = 0; n->alien && j < m->nr_nodes; j++) {
-			mm_mutex_lock(&n->alien[j].lock);
-			drain_alien(s, n->alien[j].ac, j, me);
+			mm_mutex_lock(&n->alien[j].lock, LOCK_SLAB_ALIEN);
+			drain_alien(s, &n->alien[j], j, me);
 			mm_mutex_unlock(&n->alien[j].lock);
 		}
 		if (n->next_reap > tick)
@@ -1488,7 +1495,7 @@ static void cache_reap_one(struct kmem_cache *s, unsigned long tick)
 				unsigned tofree = (n->shared->limit + 4) / 5;
 
 				INIT_LIST_HEAD(&list);
-				mm_mutex_lock(&n->list_lock);
+				mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 				if (tofree > n->shared->avail)
 					tofree = (n->shared->avail + 1) / 2;
 				__free_block(s, n->shared->entry, tofree, n, &list);
@@ -1519,11 +1526,11 @@ static void slab_classic_tick(struct mm *m)
 	unsigned long tick = READ_ONCE(m->tick);
 	struct list_head *e;
 
-	if (!st || tick % REAPTIMEOUT_AC || pthread_mutex_trylock(&st->mutex))
+	if (!st || tick % REAPTIMEOUT_AC || mm_mutex_trylock(&st->mutex, LOCK_SLAB_MUTEX))
 		return;
 	list_for_each(e, &st->caches)
 		cache_reap_one(list_entry(e, struct kmem_cache, list), tick);
-	pthread_mutex_unlock(&st->mutex);
+	mm_mutex_unlock(&st->mutex);
 }
 
 /* ---- setup: __kmem_cache_create(), do_tune_cpucache() -------------------------------- */
@@ -1681,7 +1688,7 @@ int mm_slabinfo_write(struct mm *m, const char *line)
 	if (!this_cpu(m))
 		return mm_error(m, EINVAL, "slabinfo write: this thread is not bound to a CPU of "
 				"the machine (call mm_cpu_bind first)");
-	mm_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 		int busy;
@@ -1718,7 +1725,7 @@ static void slab_classic_slabinfo(struct kmem_cache *s, struct slabinfo *si)
 	for (int i = 0; i < s->mm->nr_nodes; i++) {
 		struct slab_node *n = &sc->node[i];
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		total += n->total_slabs;
 		free_slabs += n->free_slabs;
 		free_objs += n->free_objects;
@@ -1774,7 +1781,7 @@ static int slab_classic_validate_cache(struct kmem_cache *s)
 		struct slab_node *n = &SC(s)->node[i];
 		struct list_head *lists[3] = { &n->slabs_free, &n->slabs_partial, &n->slabs_full };
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		for (int l = 0; l < 3; l++) {
 			struct list_head *e;
 
@@ -1898,7 +1905,7 @@ static int validate_cache(struct kmem_cache *s, struct strbuf *err, unsigned lon
 		struct list_head *lists[3] = { &n->slabs_free, &n->slabs_partial, &n->slabs_full };
 		unsigned long total = 0, nfree = 0, free_objs = 0;
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		for (int l = 0; l < 3 && !ret; l++) {
 			struct list_head *e;
 
@@ -1944,7 +1951,7 @@ static int slab_classic_validate(struct mm *m, struct strbuf *err)
 	struct list_head *e;
 	int ret = 0;
 
-	mm_mutex_lock(&st->mutex);
+	mm_mutex_lock(&st->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &st->caches) {
 		ret = validate_cache(list_entry(e, struct kmem_cache, list), err, &listed);
 		if (ret)

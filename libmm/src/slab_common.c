@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slab_common.c - the allocator-independent half of the slab layer
  * (mm/slab_common.c): the machine's caches and everything about them that
@@ -250,7 +251,7 @@ static void for_each_cache(struct mm *m, void (*fn)(struct kmem_cache *s))
 
 	if (!m->slab)
 		return;
-	mm_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &m->slab->caches)
 		fn(list_entry(e, struct kmem_cache, list));
 	mm_mutex_unlock(&m->slab->mutex);
@@ -277,7 +278,7 @@ int mm_kmem_cache_set_failslab(struct kmem_cache *s, int on)
 	if (!s)
 		return -EINVAL;
 	m = s->mm;
-	mm_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 	if (s->refcount > 1)
 		rc = mm_error(m, EINVAL, "failslab: %s is shared by %d merged caches", s->name,
 			      s->refcount);
@@ -339,7 +340,7 @@ struct kmem_cache *slab_create_cache(struct mm *m, const char *name, size_t size
 	struct kmem_cache *s;
 
 	flags = kmem_cache_flags(m, name, flags);
-	mm_mutex_lock(&st->mutex);
+	mm_mutex_lock(&st->mutex, LOCK_SLAB_MUTEX);
 	s = kmalloc ? NULL : find_mergeable(m, (unsigned)size, (unsigned)align, flags, ctor);
 	if (s) {
 		s->refcount++;
@@ -451,7 +452,7 @@ int mm_kmem_cache_destroy(struct kmem_cache *s)
 	if (mm_in_callback(m))          /* a ctor of this cache may be running */
 		return mm_error(m, EBUSY, "kmem_cache_destroy(%s): called from a constructor or "
 				"report callback: refused", s->name);
-	mm_mutex_lock(&st->mutex);
+	mm_mutex_lock(&st->mutex, LOCK_SLAB_MUTEX);
 	if ((s->flags & SLAB_KMALLOC) && s->refcount <= 1) {
 		mm_mutex_unlock(&st->mutex);
 		return mm_error(m, EINVAL, "kmem_cache_destroy(%s): kmalloc caches live as long as "
@@ -488,9 +489,9 @@ int mm_kmem_cache_validate(struct kmem_cache *s)
 	return rc;
 }
 
-/* mm_validate()'s slab part: the allocator's checker (which also runs
- * validate_slab_cache() on debug caches: damage it finds and repairs
- * fails the validation). */
+/* mm_validate()'s slab part: the allocator's checker, read-only (SLUB's
+ * also runs validate_slab_cache()'s checks on debug caches, without the
+ * repairs: damage found is reported and fails the validation). */
 int slab_validate(struct mm *m, struct strbuf *err)
 {
 	if (!m->slab)
@@ -542,7 +543,7 @@ struct kmem_cache *mm_kmem_cache_find(struct mm *m, const char *name)
 
 	if (!m || !m->slab || !name)
 		return NULL;
-	mm_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 
@@ -576,54 +577,8 @@ static const struct flag_name slab_flag_names[] = {
 
 int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t errlen)
 {
-	slab_flags_t flags = 0;
-	const char *p = text;
-
-	if (err && errlen)
-		err[0] = '\0';
-	if (!text || !out) {
-		if (err && errlen)
-			snprintf(err, errlen, "no slab flags text");
-		return -EINVAL;
-	}
-	while (*p) {
-		size_t len = strcspn(p, "|");
-		char word[64];
-		bool found = false;
-
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), p);
-		for (char *q = word + strlen(word); q > word && (q[-1] == ' ' || q[-1] == '\t'); )
-			*--q = '\0';
-		if (!word[0] || !strcmp(word, "0")) {
-			found = true;
-		} else if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X')) {
-			char *end;
-			unsigned long v = strtoul(word, &end, 16);
-
-			found = !*end && v <= 0xffffffffu;
-			flags |= (slab_flags_t)v;
-		} else {
-			for (size_t i = 0; i < NR_SLAB_FLAG_NAMES; i++)
-				if (!strcmp(word, slab_flag_names[i].name)) {
-					flags |= slab_flag_names[i].mask;
-					found = true;
-				}
-		}
-		if (!found) {
-			if (err && errlen)
-				snprintf(err, errlen, "unknown slab flag '%s'", word);
-			return -EINVAL;
-		}
-		p += len;
-		if (*p == '|')
-			p++;
-	}
-	*out = flags;
-	return 0;
+	return flag_words_parse(text, "slab", slab_flag_names, NR_SLAB_FLAG_NAMES, NULL, 0,
+				0xffffffffu, out, err, errlen);
 }
 
 /* SLAB_TEMPORARY, an alias, is last and never printed */
@@ -645,7 +600,7 @@ void slab_report_text(struct mm *m, struct strbuf *sb)
 		"<active_slabs> <num_slabs> <sharedavail>\n");
 	if (!m->slab)
 		return;
-	mm_mutex_lock(&m->slab->mutex);
+	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
 		struct slabinfo r;
@@ -658,6 +613,40 @@ void slab_report_text(struct mm *m, struct strbuf *sb)
 			  r.shared_avail);
 	}
 	mm_mutex_unlock(&m->slab->mutex);
+}
+
+/* /proc/slabinfo as numbers: the rows slab_report_text() prints, from the
+ * same get_slabinfo() of the allocator in use. */
+int mm_slabinfo(struct mm *m, struct mm_slabinfo *out, int max)
+{
+	struct list_head *e;
+	int n = 0;
+
+	if (!m || max < 0 || (max && !out))
+		return -EINVAL;
+	if (!m->slab)
+		return 0;
+	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
+	list_for_each(e, &m->slab->caches) {
+		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
+		struct slabinfo r;
+
+		if (n < max) {
+			s->ops->slabinfo(s, &r);
+			out[n] = (struct mm_slabinfo){
+				.name = s->name, .active_objs = r.active_objs,
+				.num_objs = r.num_objs, .objsize = s->size,
+				.objperslab = r.objects_per_slab,
+				.pagesperslab = 1u << r.cache_order, .limit = r.limit,
+				.batchcount = r.batchcount, .sharedfactor = r.shared,
+				.active_slabs = r.active_slabs, .num_slabs = r.num_slabs,
+				.sharedavail = r.shared_avail,
+			};
+		}
+		n++;
+	}
+	mm_mutex_unlock(&m->slab->mutex);
+	return n;
 }
 
 /* One cache of the "slab" member: its slabinfo row, geometry and stats. */
@@ -705,25 +694,12 @@ void slab_report_json(struct mm *m, struct json_writer *w)
 
 	jw_array(w, "slab", m->slab ? JW_LINES : JW_INLINE);
 	if (m->slab) {
-		mm_mutex_lock(&m->slab->mutex);
+		mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 		list_for_each(e, &m->slab->caches)
 			slab_cache_json(list_entry(e, struct kmem_cache, list), w);
 		mm_mutex_unlock(&m->slab->mutex);
 	}
 	jw_end(w);
-}
-
-unsigned long slab_nr_pages(struct mm *m, int node, bool reclaimable)
-{
-	unsigned long sum = 0;
-
-	if (!m->slab)
-		return 0;
-	for (int n = node < 0 ? 0 : node; n < (node < 0 ? m->nr_nodes : node + 1); n++)
-		sum += __atomic_load_n(reclaimable ? &m->slab->nr_slab_reclaimable[n]
-						   : &m->slab->nr_slab_unreclaimable[n],
-				       __ATOMIC_RELAXED);
-	return sum;
 }
 
 /* ---- boot and teardown ------------------------------------------------------------------ */

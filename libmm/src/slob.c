@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slob.c - SLOB, the "simple list of blocks" allocator for tiny systems
  * (mm/slob.c of v6.3, removed in 6.4), behind the slab interface:
@@ -44,7 +45,8 @@
  * live objects; debug flags are accepted and ignored.
  *
  * Locking: slob_lock (struct slob_state.lock) guards every list and page;
- * taken below slab_state.mutex and above zone->lock.
+ * taken below slab_state.mutex and above zone->lock (5 in mm_types.h's
+ * order, the place of SLUB's and SLAB's list_lock).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +160,7 @@ static slob_t *slob_page_alloc(struct page *sp, size_t size, size_t align, size_
 	slob_t *prev = NULL, *cur, *aligned = NULL;
 	slobidx_t units = (slobidx_t)SLOB_UNITS(size);
 
+	lockdep_assert_held(NULL, &SS(((struct kmem_cache *)sp->slab_cache)->mm)->lock);
 	*removed = false;
 	for (cur = sp->freelist; ; prev = cur, cur = slob_next(cur)) {
 		slobidx_t avail = slob_units(cur), delta = 0;
@@ -220,7 +223,7 @@ static void *slob_alloc(struct mm *m, size_t size, gfp_t gfp, size_t align, size
 	slob_t *b = NULL;
 	bool removed;
 
-	mm_mutex_lock(&ss->lock);
+	mm_mutex_lock(&ss->lock, LOCK_SLOB);
 	list_for_each(e, slob_list) {
 		struct page *sp = list_entry(e, struct page, lru);
 
@@ -252,7 +255,7 @@ static void *slob_alloc(struct mm *m, size_t size, gfp_t gfp, size_t align, size
 		WRITE_ONCE(sp->flags, sp->flags | PG_slab);
 		slob_account(m, sp, 1);
 		sc->stat[0]++;
-		mm_mutex_lock(&ss->lock);
+		mm_mutex_lock(&ss->lock, LOCK_SLOB);
 		set_slob(b, PAGE_UNITS, b + PAGE_UNITS);
 		list_add(&sp->lru, slob_list);
 		b = slob_page_alloc(sp, size, align, align_offset, &removed);
@@ -280,7 +283,7 @@ static int slob_free(struct mm *m, void *block, size_t size, struct slob_cache *
 	slob_t *prev, *next, *b = block;
 	slobidx_t units = (slobidx_t)SLOB_UNITS(size);
 
-	mm_mutex_lock(&ss->lock);
+	mm_mutex_lock(&ss->lock, LOCK_SLOB);
 	if (b + units > page_base(b) + PAGE_UNITS || sp_units(sp) + (unsigned)units > PAGE_UNITS)
 		goto bad;
 	if (sp_units(sp) + (unsigned)units == PAGE_UNITS) {
@@ -451,7 +454,7 @@ static bool slob_block_free(struct mm *m, struct page *sp, const slob_t *b)
 {
 	bool found = false;
 
-	mm_mutex_lock(&SS(m)->lock);
+	mm_mutex_lock(&SS(m)->lock, LOCK_SLOB);
 	for (slob_t *f = sp_units(sp) ? sp->freelist : NULL; f && !found;
 	     f = slob_last(f) ? NULL : slob_next(f))
 		found = b >= f && b < f + slob_units(f);
@@ -660,7 +663,7 @@ static int slob_ops_validate(struct mm *m, struct strbuf *err)
 				       &ss->free_slob_large };
 	unsigned long listed = 0, accounted = 0;
 
-	mm_mutex_lock(&ss->lock);
+	mm_mutex_lock(&ss->lock, LOCK_SLOB);
 	for_each_slab_page(m, check_slob_page, &cs);
 	for (int i = 0; i < 3; i++) {
 		struct list_head *e;

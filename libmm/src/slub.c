@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slub.c - SLUB (mm/slub.c) behind the slab interface: slub_ops, the
  * allocator slab_common.c calls for a machine with slab=slub (the default).
@@ -44,8 +45,8 @@
  * unfrozen slab; a slab is on n->partial iff it is unfrozen and has a free
  * object (or is an empty keeper); nr_slabs/total_objects count every slab.
  *
- * Lock order: slab_state.mutex (cache list, refcounts) -> n->list_lock ->
- * zone->lock (page allocator) -> mm->log_lock.  The per-CPU structures are
+ * Lock order (numbered in mm_types.h): slab_state.mutex (3) -> n->list_lock
+ * (5) -> zone->lock (11, page allocator) -> mm->log_lock.  The per-CPU structures are
  * owned by the bound thread (or by a thread that mm_cpu_acquire()d an
  * unbound CPU to flush it).  Unfreezing a slab and any free that may move a
  * slab between lists happen under n->list_lock, so list membership never
@@ -488,7 +489,7 @@ static bool object_seen_free(struct kmem_cache *s, struct page *slab, const void
 	bool found;
 
 	if (n)
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	found = chain_holds(s, slab, slab_freelist(slab), x);
 	if (n)
 		mm_mutex_unlock(&n->list_lock);
@@ -647,7 +648,7 @@ static int cache_shrink(struct kmem_cache *s)
 
 		INIT_LIST_HEAD(&discard);
 		INIT_LIST_HEAD(&sorted);
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		while (!list_empty(&n->partial)) {
 			struct page *slab = list_first_entry(&n->partial, struct page, lru);
 			struct list_head *pos;
@@ -738,7 +739,7 @@ static void slub_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo)
 		struct kmem_cache_node *n = &s->node[i];
 		struct list_head *e;
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		list_for_each(e, &n->partial) {
 			unsigned long co = slab_counters(list_entry(e, struct page, lru));
 

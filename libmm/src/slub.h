@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slub.h - SLUB's internal structures, the helpers its files share, and
  * its fast paths, inlined into every caller of the slab interface
@@ -265,6 +266,7 @@ static inline struct kmem_cache_node *get_node(struct kmem_cache *s, struct page
 
 static inline void add_partial(struct kmem_cache_node *n, struct page *slab, bool tail)
 {
+	lockdep_assert_held(NULL, &n->list_lock);
 	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
 	if (tail)
 		list_add_tail(&slab->lru, &n->partial);
@@ -274,6 +276,7 @@ static inline void add_partial(struct kmem_cache_node *n, struct page *slab, boo
 
 static inline void remove_partial(struct kmem_cache_node *n, struct page *slab)
 {
+	lockdep_assert_held(NULL, &n->list_lock);
 	list_del(&slab->lru);
 	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 }
@@ -311,9 +314,11 @@ void object_err(struct kmem_cache *s, struct page *slab, void *object, const cha
 void print_slab_info(struct kmem_cache *s, struct page *slab);
 void slab_bytes_set(unsigned char *p, int v, size_t n);
 void init_object(struct kmem_cache *s, void *object, int val);
-bool check_object(struct kmem_cache *s, struct page *slab, void *object, int val);
-bool check_slab(struct kmem_cache *s, struct page *slab);
-bool on_freelist(struct kmem_cache *s, struct page *slab, void *search);
+/* fix: repair what is reported (alloc/free paths, kmem_cache_validate());
+ * false: report only (mm_validate()) */
+bool check_object(struct kmem_cache *s, struct page *slab, void *object, int val, bool fix);
+bool check_slab(struct kmem_cache *s, struct page *slab, bool fix);
+bool on_freelist(struct kmem_cache *s, struct page *slab, void *search, bool fix);
 void set_track(struct kmem_cache *s, void *object, enum track_item alloc, unsigned long addr,
 	       struct mm_cpu *cpu);
 void trace(struct kmem_cache *s, struct page *slab, void *object, bool alloc);

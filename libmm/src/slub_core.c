@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slub_core.c - SLUB's slabs (mm/slub.c): the pages of every cache, the
  * per-CPU active slab and partial list, the per-node partial lists, and
@@ -239,7 +240,7 @@ static void unfreeze_slab(struct kmem_cache *s, struct page *slab, void *head, v
 	void *fo;
 	unsigned long co, cn;
 
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	do {
 		fo = slab_freelist(slab);
 		co = slab_counters(slab);
@@ -355,7 +356,7 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
 
 	if (!READ_ONCE(n->nr_partial))
 		return NULL;
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	while (!list_empty(&n->partial)) {
 		struct page *slab = list_first_entry(&n->partial, struct page, lru);
 
@@ -603,7 +604,7 @@ __noinline int slab_free_to_slab_list(struct kmem_cache *s, struct page *slab, v
 				cn = mkcnt(cnt_inuse(cn), cnt_objects(co), true, cpu->id);
 			} else {
 				n = get_node(s, slab);
-				mm_mutex_lock(&n->list_lock);
+				mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 			}
 		}
 		mm_track_free(x, s->object_size);
@@ -722,14 +723,14 @@ static void *alloc_from_node_debug(struct kmem_cache *s, struct kmem_cache_node 
 		unsigned long co = slab->counters;
 
 		if ((s->flags & SLAB_CONSISTENCY_CHECKS) &&
-		    (!check_slab(s, slab) || !check_valid_pointer(s, slab, obj) || !obj)) {
+		    (!check_slab(s, slab, true) || !check_valid_pointer(s, slab, obj) || !obj)) {
 			if (obj && !check_valid_pointer(s, slab, obj))
 				object_err(s, slab, obj, "Freelist Pointer check fails");
 			quarantine_slab(s, n, slab);
 			continue;
 		}
 		if ((s->flags & SLAB_CONSISTENCY_CHECKS) &&
-		    !check_object(s, slab, obj, SLUB_RED_INACTIVE)) {
+		    !check_object(s, slab, obj, SLUB_RED_INACTIVE, true)) {
 			quarantine_object(s, n, slab, obj);
 			continue;
 		}
@@ -761,7 +762,7 @@ static void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, unsigned long cal
 	for (int i = 0; i < m->nr_nodes && !obj; i++) {
 		struct kmem_cache_node *n = &s->node[(cpu->node + i) % m->nr_nodes];
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		obj = alloc_from_node_debug(s, n, gfp, caller, orig_size, cpu);
 		mm_mutex_unlock(&n->list_lock);
 	}
@@ -774,7 +775,7 @@ static void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, unsigned long cal
 			return NULL;
 		}
 		n = get_node(s, slab);
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		add_partial(n, slab, false);
 		obj = alloc_from_node_debug(s, n, gfp, caller, orig_size, cpu);
 		mm_mutex_unlock(&n->list_lock);
@@ -799,11 +800,11 @@ static int slab_free_debug(struct kmem_cache *s, struct page *slab, void *x, uns
 	unsigned long co;
 	bool discard = false;
 
-	mm_mutex_lock(&n->list_lock);
+	mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 	co = slab->counters;
-	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(s, slab))
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(s, slab, true))
 		goto refused;
-	if (on_freelist(s, slab, x)) {
+	if (on_freelist(s, slab, x, true)) {
 		object_err(s, slab, x, "Object already free");
 		goto refused;
 	}
@@ -812,7 +813,7 @@ static int slab_free_debug(struct kmem_cache *s, struct page *slab, void *x, uns
 		slab_err(s, slab, "Object %p: slab has no object in use", x);
 		goto refused;
 	}
-	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(s, slab, x, SLUB_RED_ACTIVE))
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(s, slab, x, SLUB_RED_ACTIVE, true))
 		goto refused;
 	if (s->flags & SLAB_STORE_USER)
 		set_track(s, x, TRACK_FREE, caller, cpu);

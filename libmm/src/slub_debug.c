@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slub_debug.c - SLUB's debug checks and reports (mm/slub.c under
  * CONFIG_SLUB_DEBUG): what slub_debug= (the machine's debug= key, or a
@@ -15,11 +16,15 @@
  *
  * Functions, by the kernel's names: init_object(), check_object() with
  * check_bytes_and_report() and check_pad_bytes(), check_slab() with
- * slab_pad_check(), on_freelist() (which repairs the freelist and the
- * counters as SLUB does), set_track(), trace(); the reports slab_bug(),
+ * slab_pad_check(), on_freelist(), set_track(), trace(); the reports slab_bug(),
  * slab_fix(), slab_err(), object_err() with print_trailer(); and the leak
  * list of __kmem_cache_shutdown() (list_slab_objects()).  Every report and
- * fix counts in mm_slab_errors() and taints the machine 'B'.
+ * fix counts in mm_slab_errors() and taints the machine 'B'.  The checks
+ * take `fix`: true on the alloc/free paths and kmem_cache_validate(), which
+ * repair as SLUB does (restore red zones and poison, cut a corrupt
+ * freelist, adjust the counters, with the "FIX" lines); false for
+ * mm_validate(), which reports the same damage in the same words and
+ * changes nothing.
  *
  * Locking: the checks of an unfrozen slab run under its n->list_lock (the
  * callers in slub_core.c and slub_validate.c take it); reports go to the
@@ -193,7 +198,8 @@ __mm_no_asan void init_object(struct kmem_cache *s, void *object, int val)
 
 static __mm_no_asan bool check_bytes_and_report(struct kmem_cache *s, struct page *slab,
 						void *object, const char *what,
-						unsigned char *start, int value, size_t bytes)
+						unsigned char *start, int value, size_t bytes,
+						bool fix)
 {
 	unsigned char *fault = NULL, *end;
 
@@ -213,12 +219,15 @@ static __mm_no_asan bool check_bytes_and_report(struct kmem_cache *s, struct pag
 		  value);
 	print_trailer(s, slab, object);
 	slab_count_error(s->mm);
-	slab_fix(s, "Restoring %s %p-%p=0x%x", what, (void *)fault, (void *)(end - 1), value);
-	slab_bytes_set(fault, value, (size_t)(end - fault));
+	if (fix) {
+		slab_fix(s, "Restoring %s %p-%p=0x%x", what, (void *)fault, (void *)(end - 1),
+			 value);
+		slab_bytes_set(fault, value, (size_t)(end - fault));
+	}
 	return false;
 }
 
-static bool check_pad_bytes(struct kmem_cache *s, struct page *slab, unsigned char *p)
+static bool check_pad_bytes(struct kmem_cache *s, struct page *slab, unsigned char *p, bool fix)
 {
 	unsigned off = get_info_end(s);
 	unsigned end = s->size - s->red_left_pad;
@@ -229,11 +238,12 @@ static bool check_pad_bytes(struct kmem_cache *s, struct page *slab, unsigned ch
 		off += sizeof(unsigned);
 	if (off == end)
 		return true;
-	return check_bytes_and_report(s, slab, p, "Object padding", p + off, POISON_INUSE, end - off);
+	return check_bytes_and_report(s, slab, p, "Object padding", p + off, POISON_INUSE, end - off,
+				      fix);
 }
 
 /* slab_pad_check(): the slab's tail remainder must still be POISON_INUSE. */
-static __mm_no_asan void slab_pad_check(struct kmem_cache *s, struct page *slab)
+static __mm_no_asan void slab_pad_check(struct kmem_cache *s, struct page *slab, bool fix)
 {
 	unsigned char *start = (unsigned char *)slab_address(s->mm, slab), *fault = NULL, *end;
 	size_t length = PAGE_SIZE << slab_order_of(slab);
@@ -253,58 +263,62 @@ static __mm_no_asan void slab_pad_check(struct kmem_cache *s, struct page *slab)
 		end--;
 	slab_err(s, slab, "Padding overwritten. %p-%p @offset=%tu", (void *)fault,
 		 (void *)(end - 1), fault - start);
+	if (!fix)
+		return;
 	slab_fix(s, "Restoring Padding %p-%p=0x%x", (void *)fault, (void *)(end - 1),
 		 POISON_INUSE);
 	slab_bytes_set(fault, POISON_INUSE, (size_t)(end - fault));
 }
 
 __mm_no_asan bool check_object(struct kmem_cache *s, struct page *slab, void *object,
-				      int val)
+				      int val, bool fix)
 {
 	unsigned char *p = object, *endobject = p + s->object_size;
 	bool ret = true;
 
 	if (s->flags & SLAB_RED_ZONE) {
 		if (!check_bytes_and_report(s, slab, object, "Left Redzone", p - s->red_left_pad,
-					    val, s->red_left_pad))
+					    val, s->red_left_pad, fix))
 			ret = false;
 		if (!check_bytes_and_report(s, slab, object, "Right Redzone", endobject, val,
-					    s->inuse - s->object_size))
+					    s->inuse - s->object_size, fix))
 			ret = false;
 		if (slub_debug_orig_size(s) && val == SLUB_RED_ACTIVE) {
 			unsigned orig = *orig_size_ptr(s, object);
 
 			if (orig < s->object_size &&
 			    !check_bytes_and_report(s, slab, object, "kmalloc Redzone", p + orig, val,
-						    s->object_size - orig))
+						    s->object_size - orig, fix))
 				ret = false;
 		}
 	} else if ((s->flags & SLAB_POISON) && s->object_size < s->inuse) {
 		if (!check_bytes_and_report(s, slab, p, "Alignment padding", endobject, POISON_INUSE,
-					    s->inuse - s->object_size))
+					    s->inuse - s->object_size, fix))
 			ret = false;
 	}
 	if (s->flags & SLAB_POISON) {
 		if (val != SLUB_RED_ACTIVE && object_poison(s)) {
 			if (!check_bytes_and_report(s, slab, p, "Poison", p, POISON_FREE,
-						    s->object_size - 1))
+						    s->object_size - 1, fix))
 				ret = false;
-			if (!check_bytes_and_report(s, slab, p, "End Poison", endobject - 1, POISON_END, 1))
+			if (!check_bytes_and_report(s, slab, p, "End Poison", endobject - 1, POISON_END, 1,
+						    fix))
 				ret = false;
 		}
-		if (!check_pad_bytes(s, slab, p))
+		if (!check_pad_bytes(s, slab, p, fix))
 			ret = false;
 	}
 	if ((s->offset >= s->inuse || val != SLUB_RED_ACTIVE) &&
 	    !check_valid_pointer(s, slab, get_freepointer(s, p))) {
 		object_err(s, slab, p, "Freepointer corrupt");
-		set_freepointer(s, p, NULL);
+		if (fix)
+			set_freepointer(s, p, NULL);
 		ret = false;
 	}
 	return ret;
 }
 
-bool check_slab(struct kmem_cache *s, struct page *slab)
+bool check_slab(struct kmem_cache *s, struct page *slab, bool fix)
 {
 	unsigned long c = slab_counters(slab);
 	unsigned maxobj = order_objects(slab_order_of(slab), s->size);
@@ -321,13 +335,14 @@ bool check_slab(struct kmem_cache *s, struct page *slab)
 		slab_err(s, slab, "inuse %u > max %u", cnt_inuse(c), cnt_objects(c));
 		return false;
 	}
-	slab_pad_check(s, slab);
+	slab_pad_check(s, slab, fix);
 	return true;
 }
 
-/* on_freelist(): is search on the slab's freelist?  Repairs the chain and
- * the counters as SLUB does.  Unfrozen slabs under n->list_lock only. */
-bool on_freelist(struct kmem_cache *s, struct page *slab, void *search)
+/* on_freelist(): is search on the slab's freelist?  With fix, repairs the
+ * chain and the counters as SLUB does; without, only reports.  Unfrozen
+ * slabs under n->list_lock only. */
+bool on_freelist(struct kmem_cache *s, struct page *slab, void *search, bool fix)
 {
 	unsigned long c = slab_counters(slab);
 	unsigned nr = 0, objects = cnt_objects(c), max_objects;
@@ -339,9 +354,12 @@ bool on_freelist(struct kmem_cache *s, struct page *slab, void *search)
 		if (!check_valid_pointer(s, slab, fp)) {
 			if (object) {
 				object_err(s, slab, object, "Freechain corrupt");
-				set_freepointer(s, object, NULL);
+				if (fix)
+					set_freepointer(s, object, NULL);
 			} else {
 				slab_err(s, slab, "Freepointer corrupt");
+				if (!fix)
+					return false;
 				slab->freelist = NULL;
 				slab->counters = mkcnt(objects, objects, false, 0);
 				slab_fix(s, "Freelist cleared");
@@ -357,6 +375,8 @@ bool on_freelist(struct kmem_cache *s, struct page *slab, void *search)
 	if (objects != max_objects) {
 		slab_err(s, slab, "Wrong number of objects. Found %u but should be %u", objects,
 			 max_objects);
+		if (!fix)
+			return false;
 		objects = max_objects;
 		slab->counters = mkcnt(cnt_inuse(c), objects, false, 0);
 		slab_fix(s, "Number of objects adjusted.");
@@ -364,6 +384,8 @@ bool on_freelist(struct kmem_cache *s, struct page *slab, void *search)
 	if (cnt_inuse(slab->counters) != objects - nr) {
 		slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u",
 			 cnt_inuse(slab->counters), objects - nr);
+		if (!fix)
+			return false;
 		slab->counters = mkcnt(objects - nr, objects, false, 0);
 		slab_fix(s, "Object count adjusted.");
 	}

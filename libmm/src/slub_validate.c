@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * slub_validate.c - SLUB's checkers: mm_validate()'s SLUB part, read-only,
- * and kmem_cache_validate()'s validate_slab_cache(), which repairs.
+ * and kmem_cache_validate()'s validate_slab_cache(), which repairs (the
+ * same walk, validate_slabs(), with and without fix).
  *
  * slub_validate() (the machine, slab_state.mutex held) checks, for every
  * cache: each node's partial list (unfrozen slabs of the cache and node,
@@ -8,8 +10,9 @@
  * objects - inuse); each CPU's cpu slab (frozen for that CPU) and cpu
  * partial list; the sheaves (sheaves_validate()); then a census of every
  * slab page in mem_map against nr_slabs/total_objects per node and against
- * the partial lists.  Debug caches first get validate_slab_cache(): damage
- * it finds (and repairs, as SLUB does) fails the check.
+ * the partial lists.  Debug caches first get validate_slab_cache()'s
+ * checks without the repairs: damage they find is reported and fails the
+ * check; nothing is changed.
  *
  * validate_slab_cache() (the kernel's, behind /sys/kernel/slab/<cache>/
  * validate): check_slab() and on_freelist() on every listed slab, which
@@ -22,14 +25,16 @@
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-/* validate_slab() (n->list_lock held, slab unfrozen): check and repair. */
-static void validate_slab(struct kmem_cache *s, struct page *slab)
+/* validate_slab() (n->list_lock held, slab unfrozen): check, and repair
+ * with fix. */
+static void validate_slab(struct kmem_cache *s, struct page *slab, bool fix)
 {
 	unsigned objects;
 	unsigned char *map;
 	char *base;
 
-	if (!check_slab(s, slab) || !on_freelist(s, slab, NULL))
+	lockdep_assert_held(s->mm, &get_node(s, slab)->list_lock);
+	if (!check_slab(s, slab, fix) || !on_freelist(s, slab, NULL, fix))
 		return;
 	if (!s->debug)
 		return;
@@ -41,12 +46,15 @@ static void validate_slab(struct kmem_cache *s, struct page *slab)
 	base = slab_address(s->mm, slab) + s->red_left_pad;
 	for (unsigned i = 0; i < objects; i++)
 		if (!check_object(s, slab, base + (size_t)i * s->size,
-				  map[i] ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE))
+				  map[i] ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE, fix))
 			break;
 	free(map);
 }
 
-int validate_slab_cache(struct kmem_cache *s)
+/* Every listed slab of s through validate_slab(); the errors reported.
+ * With fix, a slab repaired into a full one leaves the partial list and
+ * nr_partial is set to the count, as SLUB's validate_slab_node() does. */
+static int validate_slabs(struct kmem_cache *s, bool fix)
 {
 	struct mm *m = s->mm;
 	unsigned long before = mm_slab_errors(m);
@@ -56,14 +64,14 @@ int validate_slab_cache(struct kmem_cache *s)
 		struct list_head *e;
 		unsigned long count = 0;
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		for (e = n->partial.next; e != &n->partial; ) {
 			struct page *slab = list_entry(e, struct page, lru);
 
 			e = e->next;
-			validate_slab(s, slab);
+			validate_slab(s, slab, fix);
 			count++;
-			if (!slab->freelist) {  /* repaired into a full slab */
+			if (fix && !slab->freelist) {   /* repaired into a full slab */
 				list_del(&slab->lru);
 				WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 				count--;
@@ -74,13 +82,20 @@ int validate_slab_cache(struct kmem_cache *s)
 		if (count != n->nr_partial) {
 			slab_err(s, NULL, "%lu partial slabs counted but counter=%lu", count,
 				 n->nr_partial);
-			WRITE_ONCE(n->nr_partial, count);
+			if (fix)
+				WRITE_ONCE(n->nr_partial, count);
 		}
 		list_for_each(e, &n->full)
-			validate_slab(s, list_entry(e, struct page, lru));
+			validate_slab(s, list_entry(e, struct page, lru), fix);
 		mm_mutex_unlock(&n->list_lock);
 	}
 	return (int)(mm_slab_errors(m) - before);
+}
+
+/* validate_slab_cache(): kmem_cache_validate(), which repairs */
+int validate_slab_cache(struct kmem_cache *s)
+{
+	return validate_slabs(s, true);
 }
 
 struct census {
@@ -162,7 +177,7 @@ static int validate_cache_lists(struct kmem_cache *s, struct strbuf *err)
 		struct list_head *e;
 		unsigned long count = 0;
 
-		mm_mutex_lock(&n->list_lock);
+		mm_mutex_lock(&n->list_lock, LOCK_SLAB_NODE);
 		list_for_each(e, &n->partial) {
 			struct page *slab = list_entry(e, struct page, lru);
 			unsigned long co = slab_counters(slab);
@@ -233,8 +248,9 @@ static int validate_cache_lists(struct kmem_cache *s, struct strbuf *err)
 
 /* mm_validate()'s slab part: every list, freelist and counter of every cache,
  * and a census of the machine's slab pages against nr_slabs/total_objects.
- * Debug caches also get SLUB's validate_slab_cache() with its repairs;
- * errors it finds fail the validation. */
+ * Debug caches also get validate_slab_cache()'s checks without its
+ * repairs: the damage is reported (dmesg, in SLUB's words) and fails the
+ * validation, and stays as it is. */
 int slub_validate(struct mm *m, struct strbuf *err)
 {
 	struct slab_state *st = m->slab;
@@ -244,7 +260,7 @@ int slub_validate(struct mm *m, struct strbuf *err)
 
 	if (!st)
 		return 0;
-	mm_mutex_lock(&st->mutex);
+	mm_mutex_lock(&st->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &st->caches)
 		cs.nr++;
 	cs.caches = calloc((size_t)cs.nr + 1, sizeof(*cs.caches));
@@ -261,11 +277,12 @@ int slub_validate(struct mm *m, struct strbuf *err)
 
 		cs.caches[i++] = s;
 		if (s->debug) {
-			int errors = validate_slab_cache(s);
+			int errors = validate_slabs(s, false);
 
 			if (errors) {
-				sb_printf(err, "cache %s: %d slab errors found and repaired (reports in "
-					  "dmesg)", s->name, errors);
+				sb_printf(err, "cache %s: %d slab errors found, left as they are "
+					  "(reports in dmesg; kmem_cache_validate() repairs)", s->name,
+					  errors);
 				ret = -1;
 				goto out;
 			}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stats.c - counters and reports.  Reads every layer, changes none.
  *
@@ -11,10 +12,8 @@
  * writes its own member: vmalloc_json, slab_report_json, compaction_json,
  * cma_json).
  *
- * Fragmentation indices (mm/vmstat.c, x1000):
- *   unusable(o) = (free_pages - suitable_blocks(o) << o) * 1000 / free_pages
- *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
- *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
+ * The fragmentation indices it prints are zone.c's (mm_unusable_index(),
+ * mm_fragmentation_index()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,76 +202,6 @@ long mm_vmstat_read(struct mm *m, const char *name)
 	return -1;
 }
 
-/* ---- fragmentation indices ------------------------------------------------ */
-
-struct contig_page_info {
-	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
-};
-
-static void fill_contig_page_info(const struct mm_zone_info *zi, unsigned nr_orders,
-				  unsigned suitable, struct contig_page_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	for (unsigned o = 0; o < nr_orders; o++) {
-		unsigned long blocks = zi->nr_free[o];
-
-		info->free_blocks_total += blocks;
-		info->free_pages += blocks << o;
-		if (o >= suitable)
-			info->free_blocks_suitable += blocks << (o - suitable);
-	}
-}
-
-static int unusable_free_index(unsigned order, const struct contig_page_info *info)
-{
-	if (!info->free_pages)
-		return 1000;
-	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ul /
-		     info->free_pages);
-}
-
-static int fragmentation_index(unsigned order, const struct contig_page_info *info)
-{
-	unsigned long requested = 1ul << order;
-
-	if (!info->free_blocks_total)
-		return 0;
-	if (info->free_blocks_suitable)
-		return -1000;
-	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
-			     info->free_blocks_total));
-}
-
-/* The same indices of a live zone, from its free_area counts (read
- * without the lock, as the kernel's fragmentation_index() does). */
-static void zone_contig_page_info(struct zone *z, unsigned suitable, struct contig_page_info *info)
-{
-	struct mm_zone_info zi;
-
-	for (unsigned o = 0; o < z->mm->nr_orders; o++)
-		zi.nr_free[o] = READ_ONCE(z->free_area[o].nr_free);
-	fill_contig_page_info(&zi, z->mm->nr_orders, suitable, info);
-}
-
-int zone_fragmentation_index(struct zone *z, unsigned order)
-{
-	struct contig_page_info info;
-
-	zone_contig_page_info(z, order, &info);
-	return fragmentation_index(order, &info);
-}
-
-unsigned zone_extfrag_for_order(struct zone *z, unsigned order)
-{
-	struct contig_page_info info;
-
-	zone_contig_page_info(z, order, &info);
-	if (!info.free_pages)
-		return 0;
-	return (unsigned)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
-			  info.free_pages);
-}
-
 /* ---- text reports -------------------------------------------------------- */
 
 typedef void (*zone_show_fn)(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi);
@@ -427,14 +356,10 @@ static void zoneinfo_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 
 static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	struct contig_page_info info;
-
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		int idx;
+		int idx = mm_unusable_index(zi->nr_free, m->nr_orders, o);
 
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		idx = unusable_free_index(o, &info);
 		sb_printf(sb, "%d.%03d ", idx / 1000, idx % 1000);
 	}
 	sb_puts(sb, "\n");
@@ -442,14 +367,10 @@ static void unusable_show(struct mm *m, struct strbuf *sb, const struct mm_zone_
 
 static void extfrag_show(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
 {
-	struct contig_page_info info;
-
 	sb_printf(sb, "Node %d, zone %8s ", zi->node, zi->name);
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		int idx;
+		int idx = mm_fragmentation_index(zi->nr_free, m->nr_orders, o);
 
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		idx = fragmentation_index(o, &info);
 		sb_printf(sb, "%2d.%03d ", idx / 1000, abs(idx % 1000));
 	}
 	sb_puts(sb, "\n");
@@ -609,7 +530,6 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 static void json_zone(struct mm *m, struct json_writer *w, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
-	struct contig_page_info info;
 
 	jw_object(w, NULL, JW_INLINE);
 	jw_int(w, "node", zi->node);
@@ -641,16 +561,13 @@ static void json_zone(struct mm *m, struct json_writer *w, const struct mm_zone_
 		json_mt_counts(w, "mixed_pageblocks", mixed);
 	}
 	jw_array(w, "unusable_index", JW_INLINE);
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		jw_double(w, NULL, "%.3f", unusable_free_index(o, &info) / 1000.0);
-	}
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		jw_double(w, NULL, "%.3f", mm_unusable_index(zi->nr_free, m->nr_orders, o) / 1000.0);
 	jw_end(w);
 	jw_array(w, "extfrag_index", JW_INLINE);
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		fill_contig_page_info(zi, m->nr_orders, o, &info);
-		jw_double(w, NULL, "%.3f", fragmentation_index(o, &info) / 1000.0);
-	}
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		jw_double(w, NULL, "%.3f",
+			  mm_fragmentation_index(zi->nr_free, m->nr_orders, o) / 1000.0);
 	jw_end(w);
 	jw_object(w, "numa", JW_INLINE);
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
@@ -771,6 +688,28 @@ char *mm_report_json(struct mm *m)
 	jw_object(&w, NULL, JW_LINES);
 	report_json_members(m, &w, "schema");
 	jw_end(&w);
+	if (jw_finish(&w)) {
+		free(sb.buf);
+		return NULL;
+	}
+	return sb_finish(&sb);
+}
+
+/* The same members without the braces (json_writer.h's jw_init_members()
+ * layout) and with the newline before the closing one, so that "{\n  " +
+ * members + "}\n" is mm_report_json(): for mmbench's result. */
+char *mm_report_json_members(struct mm *m, const char *schema_key)
+{
+	struct json_writer w;
+	struct strbuf sb;
+
+	if (!m || !schema_key)
+		return NULL;
+	sb_init(&sb);
+	sb_puts(&sb, "");
+	jw_init_members(&w, &sb);
+	report_json_members(m, &w, schema_key);
+	sb_puts(&sb, "\n");
 	if (jw_finish(&w)) {
 		free(sb.buf);
 		return NULL;

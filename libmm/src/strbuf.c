@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * strbuf.c - a growable string for building reports.  Allocation failure
  * is sticky (sb->oom) and sb_finish() then returns NULL, so report code

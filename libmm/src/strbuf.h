@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * strbuf.h - growable strings for reports (strbuf.c).  A header of its own
  * so that the JSON writer (json_writer.h), which mmbench shares, needs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * validate.c - mm_validate(): every invariant of the page allocator,
  * checked from scratch.  Reads every layer, changes none.
@@ -30,8 +31,8 @@
  * Then the layers above check their own: vmalloc_validate() (vmalloc.c),
  * slab_validate() (slab_common.c, on to the allocator's checker - SLUB's in
  * slub_validate.c: every cache's lists, freelists and counters, a
- * census of the slab pages; debug caches are repaired as SLUB's
- * validate_slab_cache does, and any damage found fails the check),
+ * census of the slab pages; debug caches get validate_slab_cache()'s
+ * checks without its repairs: damage is reported and fails the check),
  * migrate_validate() (movable owners and isolated folios),
  * process_validate() (page tables against the reverse map, pins),
  * compaction_validate() (deferral state), contig_validate() (live
@@ -39,9 +40,13 @@
  * against the allocations, nothing unmovable in a CMA pageblock).
  * The machine is stopped while it is checked: mm_validate holds every CPU
  * but the caller's (machine.c's mm_cpus_hold()), waiting up to
- * VALIDATE_WAIT_MS for CPUs other threads have bound - Python binds only
- * for the length of a call, and kcompactd=thread for the length of a pass,
- * so a check running beside allocating threads sees a consistent machine.
+ * VALIDATE_WAIT_MS (1 s) for CPUs other threads have bound - Python binds
+ * only for the length of a call, and kcompactd=thread for the length of a
+ * pass, so a check running beside allocating threads sees a consistent
+ * machine.  The wait is long because a thread bound for one short call can
+ * be off its core for tens of milliseconds on a loaded machine (sanitizer
+ * builds, more threads than cores); it is paid in full only beside a
+ * thread that stays bound while idle.
  * A CPU that stays bound longer is read as it is: call mm_validate while
  * such threads are idle.  A broken invariant taints the machine 'B' and is
  * an EFAULT error.
@@ -58,7 +63,7 @@
 #define FAIL(sb, ...) do { sb_printf((sb), __VA_ARGS__); return -1; } while (0)
 
 /* How long mm_validate() waits for CPUs other threads have bound. */
-#define VALIDATE_WAIT_MS 50
+#define VALIDATE_WAIT_MS 1000
 
 /* Freelist hygiene: the block at pfn, of this order, on the list of type t,
  * lies in pageblocks of type t only (isolation and HIGHATOMIC included). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vmalloc.c - the vmalloc layer (mm/vmalloc.c): virtually contiguous areas
  * made of scattered page frames, mapped for real from the machine's memfd.
@@ -109,7 +110,8 @@
  * libmm), nor across an area's own mmap/mprotect; the flush's mmaps run
  * under it (they rewrite free blocks, which must not be handed out
  * meanwhile; rare, bounded by the stale budget).  No other libmm lock is
- * taken under it: it sits outside every lock order.  Area states:
+ * taken under it: 7 in the machine's lock order (mm_types.h), above only the
+ * log's lock.  Area states:
  *   (free tree) -> busy|VM_UNINITIALIZED (range reserved, pages and mapping
  *   being made, outside the lock) -> busy (mapped, published) ->
  *   busy|VM_FREEING (vfree's mprotect outside the lock) -> lazy -> (free).
@@ -156,12 +158,12 @@ static inline unsigned long va_size(const struct vmap_area *va)
 
 static inline void va_lock(struct vmap_state *st)
 {
-	pthread_mutex_lock(&st->lock);
+	mm_lock(&st->lock, LOCK_VMAP);
 }
 
 static inline void va_unlock(struct vmap_state *st)
 {
-	pthread_mutex_unlock(&st->lock);
+	mm_unlock(&st->lock);
 }
 
 /* ---- AVL trees sorted by va_start, augmented with subtree_max_size ------ */
@@ -469,6 +471,8 @@ static void __va_purge(struct vmap_state *st)
 {
 	struct vmap_area *n;
 
+	lockdep_assert_held(NULL, &st->lock);
+
 	if (!st->lazy.root)
 		return;
 	while ((n = st->lazy.root)) {
@@ -544,6 +548,8 @@ static void __va_flush_tree(struct vmap_state *st, struct vmap_area *n, bool all
 static void __va_flush(struct vmap_state *st, bool all)
 {
 	unsigned long calls = 0, failed = 0;
+
+	lockdep_assert_held(NULL, &st->lock);
 
 	__va_purge(st);
 	st->stale_made = 0;
@@ -772,7 +778,7 @@ static void va_sort_frames(struct page **pages, unsigned long nr)
  * allocated (nr on success).
  */
 static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, struct page **pages,
-					 unsigned long nr)
+					 unsigned long nr, enum alloc_fail *why)
 {
 	unsigned long done = 0;
 
@@ -787,7 +793,7 @@ static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, stru
 			break;
 	}
 	while (done < nr) {
-		struct page *page = mm_alloc_pages_node(m, node, gfp & ~__GFP_COMP, 0);
+		struct page *page = alloc_pages_node_why(m, node, gfp & ~__GFP_COMP, 0, why);
 
 		if (!page)
 			break;
@@ -801,15 +807,16 @@ static unsigned long va_alloc_pages_bulk(struct mm *m, gfp_t gfp, int node, stru
 
 /*
  * The older libmm way (vmalloc_pages=blocks): nr frames into pages[],
- * largest blocks first.  Returns how many were allocated (nr on success).
+ * largest blocks first.  Returns how many were allocated (nr on success;
+ * else *why tells why the last allocation failed).
  */
 static unsigned long va_alloc_pages(struct mm *m, gfp_t gfp, int node, struct page **pages,
-				    unsigned long nr)
+				    unsigned long nr, enum alloc_fail *why)
 {
 	struct vmap_state *st = m->vmap;
 
 	if (!m->cfg.vmalloc_blocks)
-		return va_alloc_pages_bulk(m, gfp, node, pages, nr);
+		return va_alloc_pages_bulk(m, gfp, node, pages, nr, why);
 	gfp_t base = gfp & ~__GFP_COMP;
 	gfp_t opportunistic = (base | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC) &
 			      ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL);
@@ -822,9 +829,9 @@ static unsigned long va_alloc_pages(struct mm *m, gfp_t gfp, int node, struct pa
 
 		if (order > cap)
 			order = cap;
-		page = mm_alloc_pages_node(m, node, order ? opportunistic : base, order);
+		page = alloc_pages_node_why(m, node, order ? opportunistic : base, order, why);
 		if (!page) {
-			if (!order || mm_last_errno(m) != ENOMEM)
+			if (!order || *why == ALLOC_FAIL_REFUSED)
 				break;
 			cap = order - 1;        /* this order is short: stop asking */
 			continue;
@@ -871,8 +878,10 @@ static int vmalloc_check(struct mm *m, unsigned long size, unsigned long align, 
 	if (!m)
 		return -EINVAL;
 	st = m->vmap;
-	if (va_no_backing(m, fn) || va_unbound(m, fn))
-		return -mm_last_errno(m);
+	if (va_no_backing(m, fn))
+		return -ENXIO;
+	if (va_unbound(m, fn))
+		return -EINVAL;
 	if (!size)
 		return mm_error(m, EINVAL, "%s: size 0", fn);
 	if (size > st->end - st->start - GUARD_SIZE)
@@ -909,6 +918,7 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 	unsigned long nr, mapped, got;
 	struct vmap_area *va;
 	struct page **pages;
+	enum alloc_fail why = ALLOC_OK;
 	int err;
 
 	if (vmalloc_check(m, size, align, node, gfp, entry))
@@ -929,18 +939,15 @@ static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long alig
 		va_count(st, VA_ALLOC_FAIL, 1);
 		return NULL;
 	}
-	got = va_alloc_pages(m, gfp, node, pages, nr);
+	got = va_alloc_pages(m, gfp, node, pages, nr, &why);
 	if (got < nr) {
-		bool injected = mm_last_fault_injected(m);     /* fail_page_alloc */
-
-		err = mm_last_errno(m);
 		va_free_pages(m, pages, got);
 		va_release(st, va);
 		free(pages);
-		if (err != ENOMEM)             /* the page allocator refused the GFP: */
+		if (why == ALLOC_FAIL_REFUSED) /* the page allocator refused the GFP: */
 			return NULL;           /* its error stands */
 		vmalloc_fail(m, gfp, size, "failed to allocate pages", VA_PAGE_FAIL);
-		if (injected)
+		if (why == ALLOC_FAIL_INJECTED)
 			mm_set_errno_injected(m, "vmalloc");
 		return NULL;
 	}
@@ -1325,6 +1332,8 @@ void *mm_vmap(struct mm *m, struct page **pages, unsigned int count)
 static struct vmap_area *va_find_live(struct vmap_state *st, unsigned long addr)
 {
 	struct vmap_area *va = va_tree_find(&st->busy, addr);
+
+	lockdep_assert_held(NULL, &st->lock);
 
 	if (!va || (va->flags & (VM_UNINITIALIZED | VM_FREEING)))
 		return NULL;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vmalloc.h - vmalloc's internal structures (mm/vmalloc.c's struct
  * vmap_area with the vm_struct folded in) and what vmalloc.c offers the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * zone.c - zones' watermarks, lowmem_reserve and the zonelists, and the
  * watermark check (mm/page_alloc.c: __setup_per_zone_wmarks,
@@ -16,19 +17,19 @@
  * then the other nodes in turn (FALLBACK); only the local node (NOFALLBACK,
  * for __GFP_THISNODE).
  *
+ * Fragmentation indices (mm/vmstat.c, x1000), of the free blocks per order:
+ *   unusable(o) = (free_pages - suitable_blocks(o) << o) * 1000 / free_pages
+ *   extfrag(o)  = -1000 if a block >= o is free, 0 with no free memory, else
+ *                 1000 - (1000 + free_pages * 1000 / 2^o) / free_blocks_total
+ *
  * Locking: everything here is set at boot before the machine is shared and
- * read-only afterwards, except that the watermark check reads free_area
- * counts without zone->lock, as the kernel does (relaxed loads).
+ * read-only afterwards, except that the watermark check and the indices of
+ * a live zone read free_area counts without zone->lock, as the kernel does
+ * (relaxed loads).
  */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
-static const char *const zone_cfg_names[MAX_NR_ZONES] = { "DMA", "DMA32", "NORMAL", "MOVABLE" };
-
-const char *zone_name(int idx) { return zone_names[idx]; }
-const char *zone_config_name(int idx) { return zone_cfg_names[idx]; }
 
 static unsigned long int_sqrt(unsigned long x)
 {
@@ -368,4 +369,100 @@ int mm_zone_info(struct mm *m, int node, int zone_idx, struct mm_zone_info *out)
 	}
 	zone_unlock(z);
 	return 0;
+}
+
+/* ---- fragmentation indices (mm/vmstat.c) ---------------------------------
+ * fill_contig_page_info(), unusable_free_index() and __fragmentation_index()
+ * of a zone's free blocks per order: here, below compaction (which asks
+ * them of live zones) and the reports (stats.c, mmbench). */
+
+struct contig_page_info {
+	unsigned long free_pages, free_blocks_total, free_blocks_suitable;
+};
+
+static void fill_contig_page_info(const unsigned long *nr_free, unsigned nr_orders,
+				  unsigned suitable, struct contig_page_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	for (unsigned o = 0; o < nr_orders; o++) {
+		unsigned long blocks = nr_free[o];
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable)
+			info->free_blocks_suitable += blocks << (o - suitable);
+	}
+}
+
+static int unusable_free_index(unsigned order, const struct contig_page_info *info)
+{
+	if (!info->free_pages)
+		return 1000;
+	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ul /
+		     info->free_pages);
+}
+
+static int fragmentation_index(unsigned order, const struct contig_page_info *info)
+{
+	unsigned long requested = 1ul << order;
+
+	if (!info->free_blocks_total)
+		return 0;
+	if (info->free_blocks_suitable)
+		return -1000;
+	return (int)(1000 - ((1000 + info->free_pages * 1000 / requested) /
+			     info->free_blocks_total));
+}
+
+/* The one computation of both indices, for the reports (stats.c) and for
+ * callers holding a zone's free blocks per order (mmbench's timeline). */
+static int frag_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order,
+		      int (*index)(unsigned order, const struct contig_page_info *info))
+{
+	struct contig_page_info info;
+
+	if (!nr_free || order >= nr_orders || nr_orders > MM_NR_ORDERS_MAX)
+		return -EINVAL;
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	return index(order, &info);
+}
+
+int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	return frag_index(nr_free, nr_orders, order, unusable_free_index);
+}
+
+int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order)
+{
+	return frag_index(nr_free, nr_orders, order, fragmentation_index);
+}
+
+/* The same indices of a live zone, from its free_area counts (read
+ * without the lock, as the kernel's fragmentation_index() does). */
+static void zone_contig_page_info(struct zone *z, unsigned suitable, struct contig_page_info *info)
+{
+	unsigned long nr_free[MM_NR_ORDERS_MAX];
+
+	for (unsigned o = 0; o < z->mm->nr_orders; o++)
+		nr_free[o] = READ_ONCE(z->free_area[o].nr_free);
+	fill_contig_page_info(nr_free, z->mm->nr_orders, suitable, info);
+}
+
+int zone_fragmentation_index(struct zone *z, unsigned order)
+{
+	struct contig_page_info info;
+
+	zone_contig_page_info(z, order, &info);
+	return fragmentation_index(order, &info);
+}
+
+unsigned zone_extfrag_for_order(struct zone *z, unsigned order)
+{
+	struct contig_page_info info;
+
+	zone_contig_page_info(z, order, &info);
+	if (!info.free_pages)
+		return 0;
+	return (unsigned)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
+			  info.free_pages);
 }

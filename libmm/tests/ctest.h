@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ctest.h - a tiny test harness for libmm's C tests: CHECK() records a
  * failure with file:line and goes on; ctest_done() prints the summary line

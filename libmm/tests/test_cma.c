@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_cma.c - the CMA and contiguous-range C API: areas at boot, cma_alloc
  * migrating a process's pages, the failure on a pin with its reason,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_fault.c - failure on purpose and corruption a program can assert on:
  * taint (kernel/panic.c: the bits, print_tainted()'s letters, the BUG

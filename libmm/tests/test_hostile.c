@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_hostile.c - input that used to break libmm, each refused (or
  * survived) now: NULL machine, cache and out pointers at every slab and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_json_writer.c - the JSON writer's rules (json_writer.h), text for
  * text: commas and ": " from the nesting state, the two layouts and their
@@ -216,9 +217,9 @@ static void test_members(void)
 	CHECK_TEXT(0, "{\n  \"schema\": \"m/1\",\n  \"report_schema\": \"r/1\",\n  \"zones\": [\n"
 		   "    1\n  ],\n  \"tainted\": 0\n}\n");
 
-	start();                                        /* as the only members */
+	start();                /* as the only members, a newline ending them dropped */
 	jw_object(&w, NULL, JW_LINES);
-	jw_raw_members(&w, "\"a\": 1");
+	jw_raw_members(&w, "\"a\": 1\n");
 	jw_end(&w);
 	CHECK_TEXT(0, "{\n  \"a\": 1\n}\n");
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_migrate.c - the movable-memory C API: processes and their real
  * mappings, pins, a driver-style movable owner, mm_migrate_pages(),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_page_alloc.c - the page allocator through the C API: config errors,
  * CPU binding, GFP zone selection, every order, refused frees (each with its

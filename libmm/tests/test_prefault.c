@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_prefault.c - prefault= through the C API: config errors, what each
  * mode populates (checked with mincore() on the direct map) and accounts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_slab.c - SLUB and kmalloc: object layout and slab order
  * against the kernel's worked examples, the object lifecycle (unique,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_threads.c - per-CPU page lists under real threads: 2..4 threads
  * bound to distinct CPUs allocate and free random orders, handing blocks to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_vmalloc.c - vmalloc against real mappings: aliasing between vmalloc
  * and direct-map addresses for scattered frames, guard pages and freed

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """bigtrace.py - a long synthetic glibc mtrace, for replaying traces of any length.
 
     /usr/bin/python3 workloads/gen/bigtrace.py --events 50000000 | zstd -1 -q -o /tmp/big.mtrace.zst

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Regenerate every named workload: workloads/gen/specs/NAME.json -> workloads/NAME.mmw.
 
     /usr/bin/python3 workloads/gen/generate.py [--check]

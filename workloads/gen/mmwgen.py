@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """mmwgen - deterministic synthetic workloads for mmbench (the .mmw language).
 
 A workload is described by a spec (JSON, see workloads/gen/specs/*.json):

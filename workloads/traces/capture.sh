@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # workloads/traces/capture.sh - record a real allocation trace of a command
 # for `mmbench run --format mtrace|perf`.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * workloads/traces/mtrace_shim.c - LD_PRELOAD shim for capture.sh: turns
  * glibc's malloc tracing on before main() (mtrace() reads MALLOC_TRACE) and

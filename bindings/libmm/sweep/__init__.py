@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """libmm.sweep - parameter sweeps of mmbench runs, on this machine or a Dask cluster.
 
     import libmm.sweep

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """python3 -m libmm.sweep: the sweep runner's command line (see --help)."""
 import sys
 

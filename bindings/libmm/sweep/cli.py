@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The command line of ``python3 -m libmm.sweep``: options -> Spec -> run().
 
 Exit status: 0 every point ok, 1 the table is written but some points

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Where the points run.  Both engines take the same tasks (task.run_point on
 a Point) and yield (point, result) as each finishes; the order of the table
 is the caller's business.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Summary plots of a sweep table: every metric against every grid key.
 
 One figure per (metric, grid key), ``METRIC_vs_KEY.png``: a panel per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A sweep's specification and its points.
 
 A Spec is what to run: workloads (files; shell patterns are expanded), a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A sweep's output directory: what makes it resumable and the table.
 
     DIR/points.jsonl          journal: one row a finished point (ok or

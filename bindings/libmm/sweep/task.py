@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """One sweep point, on whichever machine runs it.
 
 ``run_point`` finds mmbench, gets the input (the workload's path, or bytes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/cma.h - the Contiguous Memory Allocator and contiguous ranges
  * (mm/cma.c, alloc_contig_range/alloc_contig_pages of mm/page_alloc.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/debug.h - failure on purpose and corruption a program can assert
  * on: the kernel's taint flags (kernel/panic.c), fault injection

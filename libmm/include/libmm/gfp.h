@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/gfp.h - GFP ("get free pages") flags, with the kernel's names and
  * the bit values of a Linux 6.18 x86-64 kernel (include/linux/gfp_types.h

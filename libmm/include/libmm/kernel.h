@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/kernel.h - the kernel's own names and signatures, so kernel-style
  * code compiles against libmm unchanged:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/migrate.h - movable memory: user address spaces with a reverse map,
  * pins, movable-page owners, page migration and compaction (mm/memory.c,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/mm.h - the public API of libmm: the Linux kernel's physical-memory
  * allocators as a userspace library.
@@ -145,6 +146,10 @@ int mm_pfn_zone(struct mm *m, unsigned long pfn, int *node, int *zone_idx);
 
 /* ---- zones, per-CPU lists --------------------------------------------- */
 
+/* A zone index's name as machine keys, JSON and mmbench spell it ("DMA",
+ * "DMA32", "NORMAL", "MOVABLE"); NULL outside [0, MM_MAX_NR_ZONES). */
+const char *mm_zone_name(int zone_idx);
+
 struct mm_zone_info {
 	int           node;
 	int           zone_idx;                 /* MM_ZONE_* */
@@ -203,6 +208,19 @@ void        mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg);
 
 int   mm_validate(struct mm *m, char *err, size_t errlen); /* 0 = every invariant holds */
 char *mm_report_json(struct mm *m);
+/* mm_report_json()'s members without the braces around them, for a caller
+ * that embeds them in an object of its own (mmbench's result): the schema
+ * member is named schema_key ("schema" in mm_report_json()). */
+char *mm_report_json_members(struct mm *m, const char *schema_key);
+/* The kernel's fragmentation indices of an order, in thousandths, from a
+ * zone's free blocks per order nr_free[0..nr_orders) (mm_zone_info's
+ * nr_free): the unusable free index (0..1000, /sys/kernel/debug/extfrag/
+ * unusable_index) and the external fragmentation index (-1000 when a block
+ * of the order is free, else 0..1000: extfrag_index).  -EINVAL for a bad
+ * order or array.  The reports below use the same computation. */
+int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order);
+int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order);
+
 /* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
  * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted"; NULL for
  * an unknown name. */

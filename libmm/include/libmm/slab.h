@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/slab.h - the SLUB slab allocator and kmalloc (included by mm.h).
  *
@@ -110,6 +111,19 @@ int mm_kmem_cache_remote_node_defrag_ratio(struct kmem_cache *s, int ratio);
 /* The cache named `name` (or one of its aliases), NULL if none. */
 struct kmem_cache *mm_kmem_cache_find(struct mm *m, const char *name);
 
+/* One line of /proc/slabinfo as numbers (name valid while the cache lives). */
+struct mm_slabinfo {
+	const char   *name;
+	unsigned long active_objs, num_objs;
+	unsigned      objsize, objperslab, pagesperslab;
+	unsigned      limit, batchcount, sharedfactor;  /* tunables: SLAB's, else 0 */
+	unsigned long active_slabs, num_slabs, sharedavail;
+};
+/* The caches in /proc/slabinfo's order: out[0..max) filled, returns how
+ * many caches there are (more than max: ask again with a larger array),
+ * or -EINVAL. */
+int mm_slabinfo(struct mm *m, struct mm_slabinfo *out, int max);
+
 /* ---- kmalloc ----------------------------------------------------------- */
 
 void  *mm_kmalloc(struct mm *m, size_t size, gfp_t gfp);
@@ -129,7 +143,8 @@ size_t mm_kmalloc_size_roundup(struct mm *m, size_t size);
 
 /* ---- flags text, counters --------------------------------------------- */
 
-/* "SLAB_HWCACHE_ALIGN|SLAB_POISON", also hex; 0 or -EINVAL naming the word. */
+/* "SLAB_HWCACHE_ALIGN|SLAB_POISON": names or numbers (decimal, 0x, 0 octal)
+ * joined by '|', the rules of mm_gfp_parse(); 0 or -EINVAL naming the word. */
 int mm_slab_flags_parse(const char *text, slab_flags_t *out, char *err, size_t errlen);
 int mm_slab_flags_format(slab_flags_t flags, char *buf, size_t len);
 /* Slab corruption reports and fixes so far (slub_kunit's slab_errors). */

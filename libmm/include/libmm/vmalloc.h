@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libmm/vmalloc.h - vmalloc: virtually contiguous memory from scattered page
  * frames (mm/vmalloc.c).  Included by <libmm/mm.h>.
