@@ -15,9 +15,14 @@ static const struct mmb_command commands[] = {
 	{ "run", "WORKLOAD|- [--machine \"CONFIG\"] [--set KEY=VALUE ...] [--json FILE] [--seed N]\n"
 	  "                   [--threads] [--quiet] [--backend libmm|malloc]\n"
 	  "                   [--format mmw|mtrace|perf] [--timeline N] [--tick N]\n"
-	  "                   [--runs N] [--warmup] [--progress SECONDS]",
+	  "                   [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]\n"
+	  "                   [--csv DIR]",
 	  "replay a workload (or an mtrace / perf script trace) and report what the allocators did",
 	  mmb_cmd_run },
+	{ "diff", "A.json B.json [C.json ...] [--json FILE|-]",
+	  "compare results: per-operation latency and failures, breakdowns, call sites, memory,\n"
+	  "      zones, slab caches and vmstat, each column headed by how its config differs",
+	  mmb_cmd_diff },
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -23,6 +23,8 @@ struct mmb_command {
 int mmb_cmd_info(int argc, char **argv);
 /* `mmbench run`: replay a workload or trace (run.c). */
 int mmb_cmd_run(int argc, char **argv);
+/* `mmbench diff`: what changed between results (diff.c). */
+int mmb_cmd_diff(int argc, char **argv);
 
 /* "0.1.0 (git REV, VARIANT build)" (report.c, where the revision is compiled in). */
 const char *mmb_version(void);

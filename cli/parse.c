@@ -19,6 +19,10 @@
  *                                       one shadows an outer variable of the
  *                                       same name
  *   # comment (anywhere on a line)      sizes: 4096, 4K, 2M, 1G, 0x1000
+ *   OP ... @SITE                        optional last word of an operation:
+ *                                       its call site (any word; $VAR
+ *                                       expands), what page_owner and
+ *                                       allocinfo attribute it to
  *
  * The parser simulates every handle and cache as it goes (state tables below),
  * so using a handle that is not live, allocating into a live one, freeing
@@ -101,6 +105,7 @@ struct pstate {
 	size_t ccap;
 	int cpu;                /* CPU of the following operations */
 	int seen_op;            /* an operation came before (machine line) */
+	uint32_t site;          /* the current line's @SITE (0: none) */
 	struct var vars[MAX_DEPTH];
 	int nvars;
 	unsigned long work;     /* lines read and iterations, repeats included */
@@ -382,6 +387,7 @@ static int emit(struct pstate *ps, struct mmb_op *op)
 		return perr(ps, "workload too large (more than %zu operations)", mmb_parse_max_ops);
 	op->cpu = (uint16_t)ps->cpu;
 	op->line = ps->line;
+	op->site = ps->site;
 	ps->seen_op = 1;
 	return mmb_prog_add(ps->p, op);
 }
@@ -1062,6 +1068,13 @@ static int parse_line(struct pstate *ps, struct word *w, int nw)
 	for (int i = 1; i < nw; i++)
 		if (expand(ps, &w[i], i))
 			return -1;
+	ps->site = 0;
+	if (nw > 1 && w[nw - 1].s[0] == '@') {          /* OP ... @SITE */
+		if (w[nw - 1].n == 1)
+			return perr(ps, "'@' without a call site name");
+		ps->site = mmb_prog_site(ps->p, w[nw - 1].s + 1, w[nw - 1].n - 1);
+		nw--;
+	}
 	for (k = 0; k < sizeof(optab) / sizeof(optab[0]); k++)
 		if (weq(w[0], optab[k].name))
 			return optab[k].fn(ps, w, nw);

@@ -58,8 +58,31 @@ void mmb_prog_init(struct mmb_prog *p, const char *format)
 	p->format = format;
 }
 
+uint32_t mmb_prog_site(struct mmb_prog *p, const char *name, size_t len)
+{
+	struct mmb_map_ent *e;
+	int created;
+
+	if (!p->sites) {
+		p->sites = mmb_xrealloc(NULL, sizeof(*p->sites));
+		mmb_map_init(p->sites);
+	}
+	e = mmb_map_get(p->sites, name, len, &created);
+	if (created) {
+		p->site_names = mmb_xrealloc(p->site_names, (p->nsites + 1) * sizeof(char *));
+		p->site_names[p->nsites] = e->key;
+		e->val = ++p->nsites;
+	}
+	return e->val;
+}
+
 void mmb_prog_free(struct mmb_prog *p)
 {
+	if (p->sites) {
+		mmb_map_free(p->sites);
+		free(p->sites);
+	}
+	free(p->site_names);
 	for (uint32_t i = 0; i < p->ncaches; i++)
 		free(p->caches[i].name);
 	free(p->caches);

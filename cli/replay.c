@@ -43,6 +43,11 @@
  * replay_s is the replay's wall time without that and without timeline
  * sampling.
  *
+ * Breakdown (breakdown.c): the sequential libmm replay keeps each
+ * operation's outcome, time (and a failure's reason, read from the machine
+ * at once) and hands the span to mmb_bd_span() afterwards, out of the
+ * timings (like sampling).
+ *
  * Timeline: a sample every `sample_every` operations, at exact operation
  * counts (deterministic).  When the number of operations is known ahead
  * (the input fitted one buffer) the spacing is ops / points; for a stream
@@ -65,10 +70,10 @@
 
 #include "workload.h"
 
-enum { RES_OK, RES_FAIL, RES_SKIP, RES_NONE, RES_INJECTED };
 
 #define SLOW_TICKS 20000u       /* a prefaulting op takes >= 50 us: >> this */
 #define STREAM_EVERY0 8192u     /* first spacing of a stream's timeline */
+#define SEQ_SPAN 65536u         /* operations the sequential replay runs at a time */
 
 double mmb_now(void)
 {
@@ -84,16 +89,6 @@ static inline uint64_t ticks(void)
 }
 
 /* ---- histogram ----------------------------------------------------------- */
-
-static inline unsigned hist_bucket(uint64_t v)
-{
-	unsigned msb;
-
-	if (v < 32)
-		return (unsigned)v;
-	msb = 63u - (unsigned)__builtin_clzll(v);
-	return (msb - 3) * MMB_HIST_SUB + (unsigned)((v >> (msb - 4)) & (MMB_HIST_SUB - 1));
-}
 
 /* Lower bound and width of bucket b, in ticks. */
 static void hist_range(unsigned b, double *lo, double *width)
@@ -157,11 +152,18 @@ struct exec_ctx {
 	struct mm *m;
 	struct mmb_handle *h;           /* the run's handle table */
 	struct mmb_cache *caches;       /* the program's cache table */
+	const unsigned long *sites;     /* page_owner=1: op->site -> the library's
+	                                   site (mm_site_register); NULL when off */
 	struct mmb_proc *procs;         /* the program's process table */
 	const struct mmb_area *areas;   /* the program's CMA area table */
 	struct mm_movable_owner *owner; /* marks __GFP_MOVABLE pages (or NULL) */
 	uint64_t live, peak;            /* requested bytes live, and the most */
 };
+
+/* An allocation's call site for the library: its @site / trace caller, or
+ * "(no call site)" (perf's mm_page_alloc has none, nor a workload line
+ * without @SITE). */
+#define SITE(x, op) ((x)->sites[(op)->site])
 
 static inline __attribute__((always_inline))
 void live_add(struct exec_ctx *x, struct mmb_handle *h, uint64_t size)
@@ -181,108 +183,118 @@ int exec_libmm(struct exec_ctx *x, const struct mmb_op *op)
 
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
-		h->ptr = mm_alloc_pages(m, op->flags, op->order);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_alloc_pages_site(m, op->flags, op->order, SITE(x, op)) :
+			 mm_alloc_pages(m, op->flags, op->order);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		if (x->owner && (op->flags & __GFP_MOVABLE))
 			mm_page_set_movable(m, h->ptr, x->owner, op->handle);
 		live_add(x, h, MM_PAGE_SIZE << op->order);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_FREE_PAGES:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_free_pages(m, q, op->order) ? RES_FAIL : RES_OK;
+		return mm_free_pages(m, q, op->order) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_FAULT:
 	case OP_UNMAP:
 	case OP_PIN:
 	case OP_UNPIN:
 	case OP_COMPACT:
-		return mmb_exec_movable(m, x->procs, op) ? RES_FAIL : RES_OK;
+		return mmb_exec_movable(m, x->procs, op) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CMA_ALLOC:
 	case OP_CONTIG_ALLOC:
 		if (mmb_exec_contig(m, x->areas, h, op))
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size * MM_PAGE_SIZE);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CMA_RELEASE:
 	case OP_CONTIG_FREE:
 		if (!h->ptr)
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		x->live -= h->size;
-		return mmb_exec_contig(m, x->areas, h, op) ? RES_FAIL : RES_OK;
+		return mmb_exec_contig(m, x->areas, h, op) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_KMALLOC:
-		h->ptr = mm_kmalloc(m, op->size, op->flags);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_kmalloc_site(m, op->size, op->flags, SITE(x, op)) :
+			 mm_kmalloc(m, op->size, op->flags);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KREALLOC:
-		q = mm_krealloc(m, h->ptr, op->size, op->flags);
+		q = __builtin_expect(x->sites != NULL, 0) ?
+		    mm_krealloc_site(m, h->ptr, op->size, op->flags, SITE(x, op)) :
+		    mm_krealloc(m, h->ptr, op->size, op->flags);
 		if (!q && op->size)
-			return RES_FAIL;          /* the old object stays */
+			return MMB_RES_FAIL;          /* the old object stays */
 		x->live -= h->size;
 		h->ptr = q;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KFREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_kfree(m, q) ? RES_FAIL : RES_OK;
+		return mm_kfree(m, q) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CACHE_CREATE: {
 		struct mmb_cache *c = &x->caches[op->handle];
 
 		c->cache = mm_kmem_cache_create(m, c->name, op->size, op->align, op->flags, NULL);
-		return c->cache ? RES_OK : RES_FAIL;
+		return c->cache ? MMB_RES_OK : MMB_RES_FAIL;
 	}
 	case OP_CACHE_ALLOC:
 		if (!x->caches[op->cache].cache) {
 			h->ptr = NULL;
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		}
-		h->ptr = mm_kmem_cache_alloc(x->caches[op->cache].cache, op->flags);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_kmem_cache_alloc_site(x->caches[op->cache].cache, op->flags,
+						  SITE(x, op)) :
+			 mm_kmem_cache_alloc(x->caches[op->cache].cache, op->flags);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CACHE_FREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_kmem_cache_free(x->caches[op->cache].cache, q) ? RES_FAIL : RES_OK;
+		return mm_kmem_cache_free(x->caches[op->cache].cache, q) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CACHE_DESTROY: {
 		struct mmb_cache *c = &x->caches[op->handle];
 
 		if (!c->cache)
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		q = c->cache;
 		c->cache = NULL;
-		return mm_kmem_cache_destroy(q) ? RES_FAIL : RES_OK;
+		return mm_kmem_cache_destroy(q) ? MMB_RES_FAIL : MMB_RES_OK;
 	}
 	case OP_VMALLOC:
-		h->ptr = mm_vmalloc(m, op->size);
+		h->ptr = __builtin_expect(x->sites != NULL, 0) ?
+			 mm_vmalloc_site(m, op->size, SITE(x, op)) : mm_vmalloc(m, op->size);
 		if (!h->ptr)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_VFREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		h->ptr = NULL;
 		x->live -= h->size;
-		return mm_vfree(m, q) ? RES_FAIL : RES_OK;
+		return mm_vfree(m, q) ? MMB_RES_FAIL : MMB_RES_OK;
 	case OP_CPU:
 		mm_cpu_bind(m, op->cpu);
-		return RES_NONE;
+		return MMB_RES_NONE;
 	case OP_FAULT_INJECT:
 		mmb_fault_apply(m, op);
-		return RES_NONE;
+		return MMB_RES_NONE;
 	}
-	return RES_NONE;
+	return MMB_RES_NONE;
 }
 
 /* --backend malloc: the same stream through malloc/free (pages and vmalloc
@@ -297,24 +309,24 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_ALLOC_PAGES:
 		if (posix_memalign(&h->ptr, MM_PAGE_SIZE, MM_PAGE_SIZE << op->order)) {
 			h->ptr = NULL;
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		}
 		if (op->flags & __GFP_ZERO)
 			memset(h->ptr, 0, MM_PAGE_SIZE << op->order);
 		live_add(x, h, MM_PAGE_SIZE << op->order);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KMALLOC:
 	case OP_CACHE_ALLOC:
 	case OP_VMALLOC:
 		if (op->kind == OP_CACHE_ALLOC && !x->caches[op->cache].cache) {
 			h->ptr = NULL;
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		}
 		h->ptr = op->flags & __GFP_ZERO ? calloc(1, op->size) : malloc(op->size);
 		if (!h->ptr && op->size)
-			return RES_FAIL;
+			return MMB_RES_FAIL;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_KREALLOC:
 		if (!op->size) {        /* krealloc(p, 0): freed, ZERO_SIZE_PTR back */
 			free(h->ptr);
@@ -322,31 +334,31 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 		} else {
 			q = realloc(h->ptr, op->size);
 			if (!q)
-				return RES_FAIL;
+				return MMB_RES_FAIL;
 			h->ptr = q;
 		}
 		x->live -= h->size;
 		live_add(x, h, op->size);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_FREE_PAGES:
 	case OP_KFREE:
 	case OP_CACHE_FREE:
 	case OP_VFREE:
 		if (!(q = h->ptr))
-			return RES_SKIP;        /* its allocation failed, as with libmm */
+			return MMB_RES_SKIP;        /* its allocation failed, as with libmm */
 		h->ptr = NULL;
 		x->live -= h->size;
 		free(q);
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CACHE_CREATE:
 		/* a cache is its object size; any non-NULL token will do */
 		x->caches[op->handle].cache = &x->caches[op->handle].size;
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_CACHE_DESTROY:
 		if (!x->caches[op->handle].cache)
-			return RES_SKIP;
+			return MMB_RES_SKIP;
 		x->caches[op->handle].cache = NULL;
-		return RES_OK;
+		return MMB_RES_OK;
 	case OP_FAULT:
 	case OP_UNMAP:
 	case OP_PIN:
@@ -356,27 +368,15 @@ int exec_malloc(struct exec_ctx *x, const struct mmb_op *op)
 	case OP_CMA_RELEASE:
 	case OP_CONTIG_ALLOC:
 	case OP_CONTIG_FREE:
-		return RES_SKIP;        /* no processes, compaction or CMA in malloc */
+		return MMB_RES_SKIP;    /* no processes, compaction or CMA in malloc */
 	}
-	return RES_NONE;
-}
-
-static inline __attribute__((always_inline))
-void account(struct mmb_stat *st, int res, uint64_t dt)
-{
-	st->count++;
-	st->failed += res == RES_FAIL;
-	st->injected += res == RES_INJECTED;
-	st->skipped += res == RES_SKIP;
-	st->ticks += dt;
-	st->timed++;
-	st->hist[hist_bucket(dt)]++;
+	return MMB_RES_NONE;
 }
 
 /* A failure fault injection forced counts apart (fault.c). */
 static inline __attribute__((always_inline)) int injected(struct mm *m, int res)
 {
-	return __builtin_expect(res == RES_FAIL, 0) && m && mm_last_fault_injected(m) ? RES_INJECTED
+	return __builtin_expect(res == MMB_RES_FAIL, 0) && m && mm_last_fault_injected(m) ? MMB_RES_INJECTED
 									       : res;
 }
 
@@ -403,13 +403,18 @@ struct mmb_replay {
 	uint32_t handles_cap;
 	size_t sample_every, next_sample;       /* timeline spacing (ops) */
 	size_t tick_left;               /* operations before the next mm_tick() */
-	double wall_s, sample_s;        /* replay wall time; time spent sampling */
+	double wall_s, sample_s;        /* replay wall time; time spent sampling
+	                                   and breaking down */
+	uint8_t *bd_res;                /* sequential libmm replay: a span's outcomes */
+	uint32_t *bd_dt;                /* ... and times, for breakdown.c */
 	uint64_t k0;                    /* TSC at the start */
 	double t0;                      /* clock at the start */
 	long ru_minflt, ru_majflt;      /* getrusage counts while replaying */
 	unsigned long rss_before_kib;   /* the process's peak RSS before the replay */
 	unsigned long pf0_ns, pf0_minflt, pf0_blocks;   /* the machine's at start */
 	unsigned long *pf_seen;         /* [cpu]: prefault ns already taken out */
+	unsigned long *site_map;        /* page_owner=1: [prog site id] -> library site */
+	uint32_t sites_mapped;          /* prog sites registered so far */
 	struct mmb_worker **workers;    /* --threads: [MM_MAX_CPUS], by CPU */
 	int nworkers;
 	struct span_sync sync;
@@ -519,7 +524,9 @@ static void sample(struct mmb_run *r, double t_s)
 
 		s->slab_pages = (unsigned long)(mm_vmstat_read(r->m, "nr_slab_reclaimable") +
 						mm_vmstat_read(r->m, "nr_slab_unreclaimable"));
+		s->mixed_pageblocks = mm_mixed_pageblocks(r->m);
 		s->z = mmb_xrealloc(NULL, (size_t)cap * sizeof(*s->z));
+		memset(s->z, 0, (size_t)cap * sizeof(*s->z));
 		for (int nid = 0; nid < mm_nr_nodes(r->m); nid++)
 			for (int z = 0; z < MM_MAX_NR_ZONES; z++) {
 				struct mm_pcp_info pi;
@@ -532,6 +539,12 @@ static void sample(struct mmb_run *r, double t_s)
 				s->z[n].node = nid;
 				s->z[n].zone = z;
 				s->z[n].free = zi.free;
+				s->z[n].min = zi.min;
+				s->z[n].low = zi.low;
+				s->z[n].high = zi.high;
+				for (int t = 0; t < MM_MIGRATE_TYPES; t++)
+					for (unsigned o = 0; o <= mm_max_order(r->m); o++)
+						s->z[n].free_mt[t] += zi.nr_free_mt[t][o] << o;
 				memcpy(s->z[n].nr_free, zi.nr_free, sizeof(zi.nr_free));
 				n++;
 			}
@@ -590,7 +603,14 @@ static void run_seq(struct mmb_run *r, const struct mmb_op *ops, size_t a, size_
 			rp->cpu = op->cpu;
 		if (__builtin_expect(dt > SLOW_TICKS, 0))
 			dt -= prefault_ticks(r, rp->cpu, t2, dt);
-		account(&r->stat[op->kind], res, dt);
+		mmb_stat_account(&r->stat[op->kind], res, dt);
+		if (rp->bd_res) {       /* broken down after the span, out of the timings */
+			int reason = __builtin_expect(res == MMB_RES_FAIL || res == MMB_RES_INJECTED, 0) ?
+				     mmb_bd_reason(r->m, op, res) : 0;
+
+			rp->bd_res[i - a] = (uint8_t)(res | reason << 4);
+			rp->bd_dt[i - a] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+		}
 		t = t2;
 		/* counted operations only: not cpu switches nor fault_inject knobs */
 		if (__builtin_expect(op->kind < OP_NR_KINDS && !--rp->tick_left, 0)) {
@@ -676,7 +696,7 @@ static void worker_span(struct mmb_worker *w, const struct mmb_op *ops)
 
 		if (__builtin_expect(dt > SLOW_TICKS, 0))
 			dt -= prefault_ticks(r, w->cpu, t2, dt);
-		account(&w->stat[op->kind], res, dt);
+		mmb_stat_account(&w->stat[op->kind], res, dt);
 		if (hop)
 			atomic_store_explicit(seq, op->seq + 1, memory_order_release);
 		if (c)
@@ -750,6 +770,7 @@ static int run_threads(struct mmb_run *r, const struct mmb_op *ops, size_t a, si
 		rp->workers[c]->n = 0;
 		rp->workers[c]->x.h = rp->handles;
 		rp->workers[c]->x.caches = r->prog->caches;
+		rp->workers[c]->x.sites = rp->x.sites;
 		rp->workers[c]->x.procs = r->prog->procs;
 		rp->workers[c]->x.areas = r->prog->areas;
 	}
@@ -885,6 +906,12 @@ int mmb_replay_begin(struct mmb_run *r)
 		rp->pf0_blocks = pi.pageblocks;
 	}
 	rp->x.m = r->m;
+	mmb_bd_init(&r->bd);
+	r->bd.on = r->m && !r->threads;
+	if (r->bd.on) {
+		rp->bd_res = mmb_xrealloc(NULL, SEQ_SPAN * sizeof(*rp->bd_res));
+		rp->bd_dt = mmb_xrealloc(NULL, SEQ_SPAN * sizeof(*rp->bd_dt));
+	}
 	mmb_prog_rerun(r->prog);
 	rp->sample_every = !r->expect_ops ? STREAM_EVERY0 :
 			   r->expect_ops / (size_t)(r->timeline_points ? r->timeline_points : 1);
@@ -912,6 +939,25 @@ int mmb_replay_begin(struct mmb_run *r)
 			rp->x.owner = mm_movable_owner_register(r->m, "mmbench", &replay_mops, rp);
 	}
 	return 0;
+}
+
+/* page_owner=1: the program's new call sites registered with the library
+ * (the replay passes them through the _site entry points). */
+static void map_sites(struct mmb_run *r)
+{
+	struct mmb_replay *rp = r->priv;
+	struct mmb_prog *p = r->prog;
+
+	if (!r->m || !mm_page_owner_enabled(r->m))
+		return;
+	if (!rp->site_map || rp->sites_mapped < p->nsites) {
+		rp->site_map = mmb_xrealloc(rp->site_map, (p->nsites + 1) * sizeof(*rp->site_map));
+		rp->site_map[0] = mm_site_register(r->m, "(no call site) func:unknown");
+	}
+	for (; rp->sites_mapped < p->nsites; rp->sites_mapped++)
+		rp->site_map[rp->sites_mapped + 1] = mm_site_register(r->m,
+								      p->site_names[rp->sites_mapped]);
+	rp->x.sites = rp->site_map;
 }
 
 /* The handle table covers every slot the program made so far. */
@@ -949,6 +995,7 @@ int mmb_replay_chunk(struct mmb_run *r)
 	int ret = 0;
 
 	grow_handles(r);
+	map_sites(r);
 	rp->x.caches = p->caches;
 	rp->x.procs = p->procs;
 	rp->x.areas = p->areas;
@@ -959,13 +1006,23 @@ int mmb_replay_chunk(struct mmb_run *r)
 
 		if (r->timeline_points && b > until)
 			b = until;
-		if (!r->threads && b > 65536)
-			b = 65536;
+		if (!r->threads && b > SEQ_SPAN)
+			b = SEQ_SPAN;
 		rusage_counts(&mf0, &mj0);
-		if (r->threads)
+		if (r->threads) {
 			ret = run_threads(r, ops, i, i + b);
-		else
+		} else {
+			int cpu0 = rp->cpu;
+
 			run_seq(r, ops, i, i + b);
+			if (rp->bd_res) {
+				double t0 = mmb_now();
+
+				mmb_bd_span(&r->bd, r->m, p->caches, ops + i, b, rp->bd_res, rp->bd_dt,
+					    cpu0);
+				rp->sample_s += mmb_now() - t0;
+			}
+		}
 		rusage_counts(&mf1, &mj1);
 		rp->ru_minflt += mf1 - mf0;
 		rp->ru_majflt += mj1 - mj0;
@@ -1080,6 +1137,7 @@ void *mmb_replay_handle(const struct mmb_run *r, uint32_t slot)
 
 void mmb_run_free(struct mmb_run *r)
 {
+	mmb_bd_free(&r->bd);
 	for (size_t i = 0; i < r->ntimeline; i++)
 		free(r->timeline[i].z);
 	free(r->timeline);
@@ -1089,6 +1147,9 @@ void mmb_run_free(struct mmb_run *r)
 		free(r->priv->handles);
 		free(r->priv->seqs);
 		free(r->priv->pf_seen);
+		free(r->priv->site_map);
+		free(r->priv->bd_res);
+		free(r->priv->bd_dt);
 		free(r->priv);
 		r->priv = NULL;
 	}

@@ -43,6 +43,9 @@ const char *mmb_version(void)
 	return MMB_VERSION " (git " MMB_GIT_REV ", " MMB_VARIANT " build)";
 }
 
+const char *const mmb_mt_names[MM_MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
 
 static double q(const struct mmb_run *r, int k, double quantile)
 {
@@ -135,6 +138,13 @@ static void json_zone_sample(struct json_writer *w, const struct mmb_zsample *zs
 	jw_int(w, "node", zs->node);
 	jw_string(w, "zone", mm_zone_name(zs->zone));
 	jw_uint(w, "free", zs->free);
+	jw_uint(w, "min", zs->min);
+	jw_uint(w, "low", zs->low);
+	jw_uint(w, "high", zs->high);
+	jw_object(w, "free_mt", JW_INLINE);
+	for (int t = 0; t < MM_MIGRATE_TYPES; t++)
+		jw_uint(w, mmb_mt_names[t], zs->free_mt[t]);
+	jw_end(w);
 	json_ulongs(w, "buddyinfo", zs->nr_free, max_order + 1);
 	jw_array(w, "unusable_index", JW_INLINE);
 	for (int o = 0; o <= max_order; o++)
@@ -142,6 +152,19 @@ static void json_zone_sample(struct json_writer *w, const struct mmb_zsample *zs
 			  mm_unusable_index(zs->nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
 	jw_end(w);
 	jw_end(w);
+}
+
+/* Free blocks of a pageblock's size (2 MiB) or more, counted in pageblocks,
+ * all zones of a sample. */
+static unsigned long sample_free_blocks(const struct mmb_sample *s, unsigned pb_order,
+					int max_order)
+{
+	unsigned long n = 0;
+
+	for (int z = 0; z < s->nzones; z++)
+		for (int o = (int)pb_order; o <= max_order; o++)
+			n += s->z[z].nr_free[o] << (o - (int)pb_order);
+	return n;
 }
 
 /* One timeline point; the library's counters only with a libmm machine. */
@@ -156,6 +179,8 @@ static void json_sample(struct json_writer *w, const struct mmb_run *r, const st
 	if (r->m) {
 		jw_uint(w, "slab_pages", s->slab_pages);
 		jw_uint(w, "pcp_pages", s->pcp_pages);
+		jw_uint(w, "mixed_pageblocks", s->mixed_pageblocks);
+		jw_uint(w, "free_2m", sample_free_blocks(s, mm_pageblock_order(r->m), max_order));
 	}
 	jw_array(w, "zones", JW_INLINE);
 	for (int z = 0; z < s->nzones; z++)
@@ -340,6 +365,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 	jw_object(&w, NULL, JW_LINES);
 	jw_string(&w, "schema", "mmbench/1");
 	jw_string(&w, "workload", ri->workload);
+	jw_string(&w, "label", ri->label);
 	jw_string(&w, "format", ri->format);
 	jw_string(&w, "backend", r->backend == MMB_BACKEND_MALLOC ? "malloc" : "libmm");
 	jw_string(&w, "malloc", r->backend == MMB_BACKEND_MALLOC ? ri->malloc_name : "libmm");
@@ -362,6 +388,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 	if (ri->runs)
 		json_runs(&w, r, ri->runs);
 	mmb_fault_json(r, &w);
+	mmb_bd_json(&r->bd, r->ns_per_tick, &w);
 	json_import(&w, &r->prog->import);
 	json_memory(&w, r);
 	json_host(&w, r);
@@ -545,6 +572,7 @@ void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri
 	mmb_fault_summary(r, f);
 	if (skipped)
 		fprintf(f, "(skipped: frees of handles whose allocation had failed)\n");
+	mmb_bd_summary(&r->bd, r->ns_per_tick, f);
 	if (r->m) {
 		summary_zones(r->m, f);
 		mmb_summary_compaction(r->m, f);

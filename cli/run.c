@@ -8,7 +8,8 @@
  *                        [--json FILE] [--seed N]
  *                        [--threads] [--quiet] [--backend libmm|malloc]
  *                        [--format mmw|mtrace|perf] [--timeline N] [--tick N]
- *                        [--runs N] [--warmup] [--progress SECONDS]
+ *                        [--runs N] [--warmup] [--progress SECONDS] [--label TEXT]
+ *                        [--csv DIR]
  *
  * The machine: --machine, else the workload's `machine` line, else the
  * default; each --set KEY=VALUE, then --seed N (seed=N), replaces that one
@@ -63,6 +64,8 @@ struct run_opts {
 	const char *json;               /* --json FILE, or NULL */
 	const char *format;             /* mmw, mtrace, perf (--format or from the name) */
 	const char *backend;            /* libmm or malloc */
+	const char *label;              /* --label: the run's name in diffs and plots */
+	const char *csv;                /* --csv DIR */
 	long seed;                      /* --seed, when has_seed */
 	int has_seed, threads, quiet;
 	int runs, warmup;               /* --runs N, --warmup */
@@ -93,7 +96,7 @@ struct run_ctx {
 
 enum { O_MACHINE = 256, O_JSON, O_FORMAT, O_BACKEND, O_SEED, O_TIMELINE, O_THREADS, O_RUNS,
        O_WARMUP, O_PROGRESS, O_VALIDATE, O_PARSE_ONLY, O_DUMP_OPS, O_BUFFER, O_MAX_WORK,
-       O_TICK, O_SET };
+       O_TICK, O_SET, O_LABEL, O_CSV };
 
 static const struct option run_options[] = {
 	{ "machine", required_argument, NULL, O_MACHINE },
@@ -104,6 +107,8 @@ static const struct option run_options[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "timeline", required_argument, NULL, O_TIMELINE },
 	{ "tick", required_argument, NULL, O_TICK },
+	{ "label", required_argument, NULL, O_LABEL },
+	{ "csv", required_argument, NULL, O_CSV },
 	{ "threads", no_argument, NULL, O_THREADS },
 	{ "runs", required_argument, NULL, O_RUNS },
 	{ "warmup", no_argument, NULL, O_WARMUP },
@@ -142,6 +147,10 @@ static void run_help(void)
 	       "  --runs N             replay N times on fresh machines: mean +- sd of the replay\n"
 	       "                       time, per-operation percentiles of every run (default 1)\n"
 	       "  --warmup             one more run first, not counted\n"
+	       "  --csv DIR            the op table, the timeline and the breakdowns as CSV files\n"
+	       "                       in DIR (ops.csv, timeline.csv, page_ops.csv, slab_ops.csv)\n"
+	       "  --label TEXT         the run's name in `mmbench diff` column headings and in\n"
+	       "                       plot legends (default: how its config differs)\n"
 	       "  --progress SECONDS   progress lines on stderr when it is not a terminal, every\n"
 	       "                       SECONDS (default 10; 0 = none); a terminal gets one line\n"
 	       "  --help, -h           this text\n"
@@ -220,6 +229,8 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		case O_JSON: o->json = optarg; break;
 		case O_FORMAT: o->format = optarg; break;
 		case O_BACKEND: o->backend = optarg; break;
+		case O_LABEL: o->label = optarg; break;
+		case O_CSV: o->csv = optarg; break;
 		case O_THREADS: o->threads = 1; break;
 		case O_WARMUP: o->warmup = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -548,6 +559,8 @@ static void dump_ops(const struct mmb_prog *p)
 			printf(" align=%u slab_flags=%#x", op->align, op->flags);
 		else if (op->flags)
 			printf(" gfp=%#x", op->flags);
+		if (op->site)
+			printf(" site=%s", p->site_names[op->site - 1]);
 		putchar('\n');
 	}
 }
@@ -811,6 +824,7 @@ int mmb_cmd_run(int argc, char **argv)
 		goto out;
 	runs_pool(&acc, &ctx.r);
 	ri.workload = o.file;
+	ri.label = o.label;
 	ri.format = ctx.prog.format;
 	ri.codec = ctx.codec;
 	ri.streamed = ctx.streamed;
@@ -827,6 +841,8 @@ int mmb_cmd_run(int argc, char **argv)
 	if (!o.quiet)
 		mmb_print_summary(&ctx.r, &ri, stdout);
 	if (o.json && json_finish(o.json, &jo, &ctx.r, &ri))
+		ret = MMB_EXIT_USAGE;
+	if (o.csv && mmb_write_csv(&ctx.r, o.csv))
 		ret = MMB_EXIT_USAGE;
 	if (ri.validate_err) {
 		fprintf(stderr, "mmbench run: validate: %s\n", ri.validate_err);

@@ -48,6 +48,11 @@
  * orders above 15 and cache object sizes outside 1..1G; a size or order
  * field that is absent makes the event unusable (counted as ignored).
  *
+ * Call sites: the mtrace caller ("@ obj:(func+off)[addr]") and perf's
+ * call_site= (kmalloc, kmem_cache_alloc) become the allocation's site
+ * (mmb_prog_site), what page_owner=1 attributes it to; mm_page_alloc has
+ * none.
+ *
  * Lines come one at a time (input.c); the importers keep only what is live:
  * the address and PFN maps and the handle slots of live objects, reused
  * once freed.  A user folio holds a handle slot too (its process and
@@ -404,6 +409,7 @@ static int trace_size(struct imp *im, struct tok t, const char *what, uint64_t *
 struct mtrace_ev {
 	char op;                        /* + - < > ! */
 	unsigned line;
+	uint32_t site;                  /* the "@ caller" of an allocation, 0: none */
 	uint64_t addr, size;
 };
 
@@ -461,6 +467,7 @@ static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s,
 
 	if (mtrace_fast(ev, s, e)) {
 		ev->op = s[0];
+		ev->site = 0;
 		ev->line = im->line;
 		mmb_imap_prefetch(&im->ptrs, ev->addr);
 		ms->nev++;
@@ -480,6 +487,9 @@ static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s,
 	}
 	ev->op = t[k].s[0];
 	ev->line = im->line;
+	ev->site = 0;
+	if (k > 1 && (ev->op == '+' || ev->op == '>'))  /* the caller: a call site */
+		ev->site = mmb_prog_site(im->p, t[1].s, (size_t)(t[k - 1].s + t[k - 1].n - t[1].s));
 	if (ev->op == '!') {
 		ms->nev++;
 		return 0;
@@ -498,7 +508,7 @@ static int mtrace_decode(struct imp *im, struct mtrace_state *ms, const char *s,
 static int mtrace_apply(struct imp *im, struct mtrace_state *ms, const struct mtrace_ev *ev)
 {
 	struct mmb_prog *p = im->p;
-	struct mmb_op op = { .size = ev->size, .flags = GFP_KERNEL };
+	struct mmb_op op = { .size = ev->size, .flags = GFP_KERNEL, .site = ev->site };
 	uint32_t slot;
 
 	im->line = ev->line;
@@ -670,6 +680,15 @@ static int order_field(struct imp *im, const char *f, const char *e, uint64_t *v
 	return 0;
 }
 
+/* The call_site= of an event (a symbol+offset, or an address when perf
+ * could not name it): its site id, 0 when absent. */
+static uint32_t call_site(struct imp *im, const char *f, const char *e)
+{
+	struct tok t = field(f, e, "call_site");
+
+	return t.s && t.n ? mmb_prog_site(im->p, t.s, t.n) : 0;
+}
+
 static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f, const char *e)
 {
 	struct mmb_prog *p = im->p;
@@ -689,6 +708,7 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 			return -1;
 		op.kind = OP_KMALLOC;
 		op.size = b;
+		op.site = call_site(im, f, e);
 		if (get_gfp(im, field(f, e, "gfp_flags"), &op.flags))
 			return -1;
 		return alloc_at(im, &im->ptrs, a, &op);
@@ -709,6 +729,7 @@ static int perf_event(struct imp *im, const char *ev, size_t evn, const char *f,
 			return -1;
 		op.size = p->caches[op.cache].size;
 		op.cseq = 1;
+		op.site = call_site(im, f, e);
 		return alloc_at(im, &im->ptrs, a, &op);
 	} else if (IS("kfree") || IS("kmem_cache_free")) {
 		struct tok ptr = field(f, e, "ptr");

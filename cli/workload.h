@@ -32,6 +32,8 @@
 
 #include <libmm/mm.h>
 
+struct json_writer;                     /* libmm/src/json_writer.h */
+
 #define MMB_LINE_MAX    (1u << 20)      /* longest input line, bytes */
 #define MMB_SIZE_MAX    (1ull << 63)    /* largest size an operation may ask for */
 #define MMB_WORD_SHOW   64              /* bytes of a bad word echoed in messages */
@@ -93,7 +95,7 @@ struct mmb_op {
 	uint32_t seq;           /* --threads: handle slot's sequence before this op */
 	uint32_t cseq;          /* --threads: cache ops done before it may run;
 	                           process ops: the process's ops before it */
-	uint32_t site;          /* call site (0: none), room for attributing */
+	uint32_t site;          /* call site: mmb_prog_site() id, 0 = none */
 };
 
 /* Run-time state of a handle slot (16 bytes: four to a cache line; the
@@ -166,6 +168,9 @@ struct mmb_prog {
 	int max_cpu;                    /* highest CPU named */
 	unsigned long lines;            /* input lines read (repeat bodies per pass) */
 	struct mmb_import import;
+	struct mmb_map *sites;          /* call site names -> ids (1..), NULL: none yet */
+	char **site_names;              /* [id - 1] */
+	uint32_t nsites;
 };
 
 /* ---- input.c: lines from a file, stdin or memory ---------------------- */
@@ -200,6 +205,8 @@ int mmb_prog_add(struct mmb_prog *p, const struct mmb_op *op);
 /* Hands what is buffered to the sink (end of input): 0 or -1. */
 int mmb_prog_flush(struct mmb_prog *p);
 uint32_t mmb_prog_cache(struct mmb_prog *p, const char *name, size_t len);
+/* The id (1..) of call site `name` (an op's `site`), made on first sight. */
+uint32_t mmb_prog_site(struct mmb_prog *p, const char *name, size_t len);
 /* Before a run on a fresh machine: no cache or process exists yet. */
 void mmb_prog_rerun(struct mmb_prog *p);
 struct mmb_map;
@@ -302,6 +309,8 @@ void mmb_cma_sample(struct mm *m, struct mmb_cma_sample *s);
 /* Compaction counters for the summary and the timeline. */
 #define MMB_NR_COMPACT 6
 extern const char *const mmb_compact_names[MMB_NR_COMPACT];
+/* migratetype names as the JSON and CSV spell them (report.c) */
+extern const char *const mmb_mt_names[MM_MIGRATE_TYPES];
 void mmb_summary_compaction(struct mm *m, FILE *f);
 
 /* ---- fault.c: the fault_inject operation ------------------------------ */
@@ -329,9 +338,68 @@ struct mmb_stat {
 	uint32_t hist[MMB_HIST_BUCKETS];        /* log-linear histogram of ticks */
 };
 
+/* What an operation came to. */
+enum { MMB_RES_OK, MMB_RES_FAIL, MMB_RES_SKIP, MMB_RES_NONE, MMB_RES_INJECTED };
+
+static inline unsigned mmb_hist_bucket(uint64_t v)
+{
+	unsigned msb;
+
+	if (v < 32)
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	return (msb - 3) * MMB_HIST_SUB + (unsigned)((v >> (msb - 4)) & (MMB_HIST_SUB - 1));
+}
+
+static inline __attribute__((always_inline))
+void mmb_stat_account(struct mmb_stat *st, int res, uint64_t dt)
+{
+	st->count++;
+	st->failed += res == MMB_RES_FAIL;
+	st->injected += res == MMB_RES_INJECTED;
+	st->skipped += res == MMB_RES_SKIP;
+	st->ticks += dt;
+	st->timed++;
+	st->hist[mmb_hist_bucket(dt)]++;
+}
+
+/* ---- breakdown.c: results by order x GFP, by cache, failure reasons ----- */
+
+enum { MMB_BD_WATERMARK, MMB_BD_NO_BLOCK, MMB_BD_INJECTED, MMB_BD_REFUSED, MMB_BD_REASONS };
+
+struct mmb_bd_row;
+struct mmb_bd_handle;
+#define MMB_BD_FAST 256
+struct mmb_bd_fast { uint64_t key; uint32_t row; };     /* key + 1, 0: empty */
+struct mmb_breakdown {
+	int on;                         /* the run is broken down (sequential libmm replay) */
+	struct mmb_bd_row *rows;        /* page and slab rows, first-seen order */
+	size_t nrows, cap;
+	struct mmb_imap map;            /* row key (breakdown.c) -> row */
+	struct mmb_bd_fast fast[MMB_BD_FAST];   /* recent keys in front of map */
+	struct mmb_bd_handle *handles;  /* [handle slot]: its allocation's row and CPU */
+	uint32_t nhandles;
+	unsigned long fail[OP_NR_KINDS][MMB_BD_REASONS];
+	unsigned long frees[OP_NR_KINDS], cross_cpu[OP_NR_KINDS];
+};
+void mmb_bd_init(struct mmb_breakdown *bd);
+void mmb_bd_free(struct mmb_breakdown *bd);
+/* Why an allocation that just failed (res) failed: MMB_BD_*. */
+int mmb_bd_reason(struct mm *m, const struct mmb_op *op, int res);
+/* A replayed span ops[0..n): res[i] = MMB_RES_* | reason << 4, dt[i]
+ * ticks, cpu the CPU at its start (`cpu` ops move it). */
+void mmb_bd_span(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
+		 const struct mmb_op *ops, size_t n, const uint8_t *res, const uint32_t *dt, int cpu);
+void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, struct json_writer *w);
+void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
+/* The page rows (pages) or the slab rows as CSV (csv.c's files). */
+void mmb_bd_csv(const struct mmb_breakdown *bd, double ns_per_tick, int pages, FILE *f);
+
 struct mmb_zsample {                    /* one zone at one timeline point */
 	int node, zone;
 	unsigned long free;                     /* NR_FREE_PAGES */
+	unsigned long min, low, high;           /* watermarks (boost included in none) */
+	unsigned long free_mt[MM_MIGRATE_TYPES];  /* free pages per migratetype */
 	unsigned long nr_free[MM_NR_ORDERS_MAX];  /* buddyinfo */
 };
 
@@ -342,6 +410,7 @@ struct mmb_sample {                     /* one timeline point */
 	unsigned long host_rss_kib;     /* the process's resident memory */
 	unsigned long slab_pages;       /* libmm: nr_slab_reclaimable + _unreclaimable */
 	unsigned long pcp_pages;        /* libmm: pages on per-CPU lists */
+	unsigned long mixed_pageblocks; /* libmm: mm_mixed_pageblocks() */
 	int nzones;
 	struct mmb_zsample *z;
 	unsigned long compact[MMB_NR_COMPACT]; /* mmb_compact_names counters */
@@ -386,6 +455,7 @@ struct mmb_run {
 	size_t done;                    /* operations replayed */
 	uint64_t live_bytes, peak_live_bytes;   /* requested bytes live at the end, the most */
 	struct mmb_host host;
+	struct mmb_breakdown bd;        /* by order x GFP, by cache, failure reasons */
 	struct mmb_replay *priv;        /* replay.c's own state */
 };
 
@@ -421,6 +491,7 @@ struct mmb_runs {
 
 struct mmb_report_info {
 	const char *workload, *format, *machine_config, *malloc_name, *codec;
+	const char *label;              /* --label, or NULL */
 	long seed;
 	double parse_s, elapsed_s;
 	int validate_done;
@@ -428,12 +499,13 @@ struct mmb_report_info {
 	int streamed;                   /* the input did not fit one buffer */
 	const struct mmb_runs *runs;
 };
+/* --csv DIR: ops.csv, timeline.csv, page_ops.csv, slab_ops.csv (csv.c). */
+int mmb_write_csv(const struct mmb_run *r, const char *dir);
 /* Writes the JSON to f (already open; the caller makes it appear whole). */
 int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
 void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
 /* fault.c: the injected failures in the summary and the JSON */
 void mmb_fault_summary(const struct mmb_run *r, FILE *f);
-struct json_writer;
 void mmb_fault_json(const struct mmb_run *r, struct json_writer *w);
 
 /* ---- progress.c ---------------------------------------------------------- */

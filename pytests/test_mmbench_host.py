@@ -120,4 +120,5 @@ def test_memory_plot(tmp_path):
                       str(tmp_path / "plots")]) == 0
     made = sorted(os.listdir(tmp_path / "plots"))
     assert made == ["default_buddyinfo.png", "default_fragmentation.png",
-                    "default_latency_cdf.png", "default_memory.png"]
+                    "default_latency_cdf.png", "default_memory.png", "default_pageblocks.png",
+                    "default_timeline.png"]     # no overlay: one libmm run

@@ -12,6 +12,7 @@ import contextlib
 import errno as _errno
 import operator
 import os
+import sys
 
 from ._errors import CorruptionError, error_for
 from ._libmm import ffi, lib
@@ -135,11 +136,13 @@ def config_string(m):
 
 # ---- page allocator ------------------------------------------------------
 
-def alloc_pages(m, gfp, order, node=None):
-    """struct page * or None when out of memory."""
+def alloc_pages(m, gfp, order, node=None, site=None):
+    """struct page * or None when out of memory (site: page_owner=1's)."""
     order = _uint(order, "order")
     gfp = _uint(gfp, "gfp")
-    if node is None:
+    if site is not None and node is None:
+        page = lib.mm_alloc_pages_site(m, gfp, order, site)
+    elif node is None:
         page = lib.mm_alloc_pages(m, gfp, order)
     else:
         page = lib.mm_alloc_pages_node(m, integer(node, "node"), gfp, order)
@@ -376,3 +379,46 @@ def dump_page(m, pfn):
 
 def quiesce(m):
     _check_rc(m, lib.mm_quiesce(m))
+
+
+# ---- attribution (page_owner=1) -------------------------------------------
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def caller_site():
+    """The first Python code location outside this package up the stack, as
+    allocinfo names a tag: "file.py:LINE func:NAME"."""
+    f = sys._getframe(1)
+    while f.f_back is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == \
+            _PKG_DIR:
+        f = f.f_back
+    return "%s:%d func:%s" % (os.path.basename(f.f_code.co_filename), f.f_lineno,
+                              f.f_code.co_name)
+
+
+class Sites:
+    """A machine's registered call sites (name -> the library's value);
+    None for every site while page_owner is off."""
+
+    def __init__(self, m):
+        self.on = bool(lib.mm_page_owner_enabled(m))
+        self.m = m
+        self.ids = {}
+
+    def get(self, site, depth=None):
+        """The library's value for site (a name; None: the first caller
+        outside the package), or None when off."""
+        if not self.on:
+            return None
+        if site is None:
+            site = caller_site()
+        elif not isinstance(site, str) or not site:
+            raise ValueError("site: expected a non-empty string, not %r" % (site,))
+        v = self.ids.get(site)
+        if v is None:
+            v = lib.mm_site_register(self.m, site.encode())
+            if not v:
+                _raise_last(self.m, "site_register")
+            self.ids[site] = v
+        return v

@@ -125,6 +125,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         self._config_text = build_config(config, **keywords)
         self._h = ll.create(self._config_text)
         self._max_order = ll.scalar(self._h, "mm_max_order")
+        self._sites = ll.Sites(self._h)
         self._has_cma = lib.mm_cma_area_count(self._h) > 0
 
     # ---- lifetime ---------------------------------------------------
@@ -209,11 +210,19 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
 
     # ---- page allocator -----------------------------------------------
 
-    def alloc_pages(self, order=0, gfp="GFP_KERNEL", cpu=None, node=None):
-        """PFN of a 2^order block, or None when it cannot be satisfied."""
+    @property
+    def page_owner(self):
+        """page_owner=1: allocations are attributed to call sites."""
+        return self._sites.on
+
+    def alloc_pages(self, order=0, gfp="GFP_KERNEL", cpu=None, node=None, site=None):
+        """PFN of a 2^order block, or None when it cannot be satisfied.
+        site (page_owner=1): the call site it is attributed to, default the
+        Python caller ("file.py:LINE func:NAME")."""
         h, g = self.handle, to_gfp(gfp)
+        s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
-            page = ll.alloc_pages(h, g, order, node)
+            page = ll.alloc_pages(h, g, order, node, s)
         return None if page is None else ll.page_to_pfn(h, page)
 
     def alloc_pages_bulk(self, nr, gfp="GFP_KERNEL", cpu=None, node=None):
@@ -406,7 +415,8 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
     def text(self, name):
         """A report in the kernel's format: "buddyinfo", "pagetypeinfo",
         "zoneinfo", "vmstat", "slabinfo", "vmallocinfo", "unusable_index",
-        "extfrag_index", "dmesg", "tainted"."""
+        "extfrag_index", "dmesg", "tainted", "allocinfo", and with
+        page_owner=1 "page_owner"."""
         return ll.report_text(self.handle, name)
 
     def dmesg(self):

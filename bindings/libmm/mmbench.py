@@ -11,12 +11,14 @@
 
 Everything mmbench's command line offers is a keyword (``machine``, ``sets``,
 ``fmt``, ``backend``, ``seed``, ``threads``, ``runs``, ``warmup``,
-``timeline``, ``validate``); the input is a path (plain, .xz, .gz, .zst) or
+``timeline``, ``validate``, ``label``, ``csv`` - a directory for the CSV
+tables); the input is a path (plain, .xz, .gz, .zst) or
 bytes (the text itself, fed through stdin; give ``fmt`` unless it is a
 workload).  Long inputs stream: memory stays bounded.  The binary is ``exe``,
 else $MMBENCH, else the one built or installed next to this package, else
 ``mmbench`` on PATH (``binary()``).  A run that fails raises MmbenchError
 with the exit status and mmbench's own message (FILE:LINE: ...).
+``diff(a, b, ...)`` returns ``mmbench diff --json`` of result files.
 
 mmbench runs in a session of its own: a timeout (subprocess.TimeoutExpired),
 an exception or Ctrl-C in the caller, or ``kill_running()`` from another
@@ -31,7 +33,7 @@ import signal
 import subprocess
 import threading
 
-__all__ = ["run", "binary", "kill_running", "MmbenchError"]
+__all__ = ["run", "diff", "binary", "kill_running", "MmbenchError"]
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _running = set()            # process groups of the mmbench runs in progress
@@ -132,7 +134,7 @@ def kill_running():
 
 def run(workload, *, machine=None, sets=None, fmt=None, backend="libmm", seed=None,
         threads=False, runs=1, warmup=False, timeline=None, validate=False, preload=None,
-        timeout=None, exe=None):
+        timeout=None, exe=None, label=None, csv=None):
     """Runs ``mmbench run`` on workload (a path, or bytes: the text itself)
     and returns the result (schema mmbench/1) as a dict.  sets: {key: value}
     or ["KEY=VALUE", ...], each a --set (merged into the workload's machine
@@ -165,10 +167,26 @@ def run(workload, *, machine=None, sets=None, fmt=None, backend="libmm", seed=No
         args += ["--timeline", str(int(timeline))]
     if validate:
         args.append("--validate")
+    if label is not None:
+        args += ["--label", str(label)]
+    if csv is not None:
+        args += ["--csv", os.fspath(csv)]
     env = dict(os.environ)
     if preload:
         env["LD_PRELOAD"] = preload
     returncode, out, err = _communicate(args, text, env, timeout)
+    if returncode:
+        raise MmbenchError(returncode, err.decode(errors="replace"))
+    return json.loads(out)
+
+
+def diff(*results, timeout=None, exe=None):
+    """``mmbench diff`` of two or more result files (paths); the diff
+    (schema mmbench-diff/1) as a dict: "runs" (file, heading,
+    machine_config) and "rows" (section, path, values, change against the
+    first)."""
+    args = [binary(exe), "diff"] + [os.fspath(r) for r in results] + ["--json", "-"]
+    returncode, out, err = _communicate(args, None, dict(os.environ), timeout)
     if returncode:
         raise MmbenchError(returncode, err.decode(errors="replace"))
     return json.loads(out)

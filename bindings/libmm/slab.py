@@ -126,10 +126,14 @@ class KmemCache:
 
     # ---- objects -------------------------------------------------------
 
-    def alloc(self, gfp="GFP_KERNEL", cpu=None):
+    def alloc(self, gfp="GFP_KERNEL", cpu=None, site=None):
         h, g = self.handle, to_gfp(gfp)
+        s = self._m._sites.get(site, 1)
         with self._on(cpu):
-            p = lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp"))
+            if s is None:
+                p = lib.mm_kmem_cache_alloc(h, ll._uint(g, "gfp"))
+            else:
+                p = lib.mm_kmem_cache_alloc_site(h, ll._uint(g, "gfp"), s)
             self._check_ctor([_addr(p)] if p != ffi.NULL else [])
         return _result(self._m.handle, p, "kmem_cache_alloc")
 
@@ -300,9 +304,13 @@ class SlabMixin:
             return None
         return KmemCache(self, s, ffi.string(lib.mm_kmem_cache_name(s)).decode())
 
-    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=None):
+    def kmalloc(self, size, gfp="GFP_KERNEL", cpu=None, site=None):
         h, g = self.handle, to_gfp(gfp)
+        s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
+            if s is not None:
+                return _result(h, lib.mm_kmalloc_site(h, _size(size), ll._uint(g, "gfp"), s),
+                               "kmalloc")
             return _result(h, lib.mm_kmalloc(h, _size(size), ll._uint(g, "gfp")), "kmalloc")
 
     def kzalloc(self, size, gfp="GFP_KERNEL", cpu=None):
@@ -322,9 +330,13 @@ class SlabMixin:
             return _result(h, lib.mm_kmalloc_array(h, _size(n, "count"), _size(size),
                                                    ll._uint(g, "gfp")), "kmalloc_array")
 
-    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=None):
+    def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=None, site=None):
         h, g = self.handle, to_gfp(gfp)
+        s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
+            if s is not None:
+                return _result(h, lib.mm_krealloc_site(h, _ptr(addr), _size(size),
+                                                       ll._uint(g, "gfp"), s), "krealloc")
             return _result(h, lib.mm_krealloc(h, _ptr(addr), _size(size),
                                               ll._uint(g, "gfp")), "krealloc")
 

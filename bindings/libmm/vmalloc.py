@@ -104,11 +104,14 @@ def parse_vmallocinfo(text, unpurged=False):
 class VmallocMixin:
     """vmalloc methods of Machine (needs self.handle and ll.on_cpu)."""
 
-    def vmalloc(self, size, gfp="GFP_KERNEL", cpu=None, node=None, align=0):
+    def vmalloc(self, size, gfp="GFP_KERNEL", cpu=None, node=None, align=0, site=None):
         """Address of a virtually contiguous area of size bytes, or None."""
         h, g = self.handle, to_gfp(gfp)
         nid = NUMA_NO_NODE if node is None else ll.integer(node, "node")
+        s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
+            if s is not None and node is None and g == int(lib.GFP_KERNEL) and not align:
+                return _alloc_result(h, lib.mm_vmalloc_site(h, _size(size), s), "vmalloc")
             if g == int(lib.GFP_KERNEL) and not align:
                 return _alloc_result(h, lib.mm_vmalloc_node(h, _size(size), nid), "vmalloc")
             return vmalloc_node(h, size, align, g, node)

@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "movable.h"
+#include "page_owner.h"
 
 
 struct cma_area {
@@ -431,8 +432,8 @@ static int cma_range_alloc(struct mm *m, struct cma_area *a, int idx, unsigned l
 	return ret;
 }
 
-struct page *mm_cma_alloc(struct mm *m, const char *name, unsigned long count, unsigned align,
-			  int no_warn)
+static struct page *cma_alloc(struct mm *m, const char *name, unsigned long count,
+			      unsigned align, int no_warn)
 {
 	struct mm_cpu *cpu;
 	struct cma_area *a;
@@ -488,6 +489,20 @@ struct page *mm_cma_alloc(struct mm *m, const char *name, unsigned long count, u
 			 "(no free range of that size in the area)", a->name, count, ret);
 	cma_debug_show_areas(m, a);
 	return NULL;
+}
+
+/* page_owner=1: the pages' records name the caller (page_owner.c). */
+struct page *mm_cma_alloc(struct mm *m, const char *name, unsigned long count, unsigned align,
+			  int no_warn)
+{
+	struct page *page;
+
+	if (likely(!m || !m->page_owner))
+		return cma_alloc(m, name, count, align, no_warn);
+	po_enter(PO_CALLER, PO_VIA_CONTIG);
+	page = cma_alloc(m, name, count, align, no_warn);
+	po_exit();
+	return page;
 }
 
 int mm_cma_release(struct mm *m, const char *name, struct page *pages, unsigned long count)

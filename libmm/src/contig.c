@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "movable.h"
+#include "page_owner.h"
 
 #define COMPACT_CLUSTER_MAX 32
 #define CONTIG_MAX_TRIES    5
@@ -256,14 +257,16 @@ static void contig_prep_pages(struct mm *m, struct zone *z, unsigned long start,
 			pfn_to_page(m, pfn)->private = 0;
 		prep_isolated_page(m, z, head, order, flags);
 		WRITE_ONCE(head->flags, head->flags | PG_contig);
-		return;
-	}
-	for (unsigned long pfn = start; pfn < end; pfn++) {
-		struct page *p = pfn_to_page(m, pfn);
+	} else {
+		for (unsigned long pfn = start; pfn < end; pfn++) {
+			struct page *p = pfn_to_page(m, pfn);
 
-		prep_isolated_page(m, z, p, 0, flags);
-		WRITE_ONCE(p->flags, p->flags | PG_contig);
+			prep_isolated_page(m, z, p, 0, flags);
+			WRITE_ONCE(p->flags, p->flags | PG_contig);
+		}
 	}
+	if (unlikely(m->page_owner))            /* post_alloc_hook's set_page_owner */
+		page_owner_contig(m, start, end - start, gfp, (gfp & __GFP_COMP) != 0);
 }
 
 int __alloc_contig_range(struct mm *m, unsigned long start, unsigned long end, int mode,
@@ -345,6 +348,9 @@ out:
 /* Free [pfn, pfn + nr) of a compound range (whole) or order-0 pages. */
 static void contig_free_pages(struct mm *m, unsigned long pfn, unsigned long nr, bool compound)
 {
+	if (unlikely(m->page_owner))            /* the records go before the pages */
+		for (unsigned long i = 0; i < (compound ? 1 : nr); i++)
+			page_owner_free(m, pfn_to_page(m, pfn + i));
 	if (compound) {
 		struct page *head = pfn_to_page(m, pfn);
 
@@ -462,8 +468,8 @@ static void contig_log_failure(struct mm *m, const char *fn, unsigned long start
 		 contig_reason_name(r->reason), r->migrated, r->tries);
 }
 
-int mm_alloc_contig_range(struct mm *m, unsigned long start, unsigned long end, int migratetype,
-			  gfp_t gfp)
+static int contig_alloc_range(struct mm *m, unsigned long start, unsigned long end,
+			      int migratetype, gfp_t gfp)
 {
 	struct contig_result r;
 	int ret;
@@ -530,7 +536,7 @@ static bool pfn_range_valid_contig(struct mm *m, struct zone *z, unsigned long s
 	return true;
 }
 
-struct page *mm_alloc_contig_pages(struct mm *m, unsigned long nr_pages, gfp_t gfp, int nid)
+static struct page *contig_alloc_pages(struct mm *m, unsigned long nr_pages, gfp_t gfp, int nid)
 {
 	struct contig_result r = { .reason = -1 };
 	unsigned long align = 1, tried = 0;
@@ -588,6 +594,32 @@ struct page *mm_alloc_contig_pages(struct mm *m, unsigned long nr_pages, gfp_t g
 			 "the last at pfn %#lx: %s", nr_pages, tried, r.pfn,
 			 contig_reason_name(r.reason));
 	return NULL;
+}
+
+/* page_owner=1: the pages' records name the caller (page_owner.c). */
+int mm_alloc_contig_range(struct mm *m, unsigned long start, unsigned long end, int migratetype,
+			  gfp_t gfp)
+{
+	int ret;
+
+	if (likely(!m || !m->page_owner))
+		return contig_alloc_range(m, start, end, migratetype, gfp);
+	po_enter(PO_CALLER, PO_VIA_CONTIG);
+	ret = contig_alloc_range(m, start, end, migratetype, gfp);
+	po_exit();
+	return ret;
+}
+
+struct page *mm_alloc_contig_pages(struct mm *m, unsigned long nr_pages, gfp_t gfp, int nid)
+{
+	struct page *page;
+
+	if (likely(!m || !m->page_owner))
+		return contig_alloc_pages(m, nr_pages, gfp, nid);
+	po_enter(PO_CALLER, PO_VIA_CONTIG);
+	page = contig_alloc_pages(m, nr_pages, gfp, nid);
+	po_exit();
+	return page;
 }
 
 int mm_contig_info(struct mm *m, struct mm_contig_info *out)

@@ -2,10 +2,11 @@
 /*
  * init.c - booting and destroying a machine: the one place that calls every
  * layer's init in bottom-up order (machine -> fault injection -> zones ->
- * buddy -> CMA areas -> pcp -> vmalloc -> slab -> kmalloc caches), like
- * the kernel's mm_core_init() (CMA areas activated right after the buddy
- * lists exist) and kmem_cache_init()'s create_kmalloc_caches(), and their
- * exits in reverse.  A destroy from inside one of the machine's own
+ * buddy -> CMA areas -> pcp -> vmalloc -> slab -> kmalloc caches; page_owner's
+ * records with the machine), like the kernel's mm_core_init() (CMA areas
+ * activated right after the buddy lists exist) and kmem_cache_init()'s
+ * create_kmalloc_caches(), and their exits in reverse.  A destroy from
+ * inside one of the machine's own
  * constructors or report callbacks is refused.  Nothing else
  * here; a machine is not shared with other threads until mm_create returns.
  */
@@ -15,6 +16,7 @@
 #include "internal.h"
 #include "slab.h"
 #include "vmalloc.h"
+#include "page_owner.h"
 #include "movable.h"
 
 void mm_destroy(struct mm *m)
@@ -36,6 +38,7 @@ void mm_destroy(struct mm *m)
 	pcp_exit(m);
 	zones_exit(m);
 	fault_inject_exit(m);
+	page_owner_exit(m);
 	machine_exit(m);
 	free(m);
 }
@@ -53,6 +56,11 @@ struct mm *mm_create(const char *config, char *err, size_t errlen)
 	}
 	if (machine_init(m, config, err, errlen))
 		goto fail;
+	if (m->page_owner && page_owner_init(m)) {
+		if (err && errlen)
+			strncpy(err, "out of memory for page_owner records", errlen - 1);
+		goto fail;
+	}
 	fault_inject_init(m);
 	if (zones_init(m) || pcp_init(m)) {
 		if (err && errlen)

@@ -85,7 +85,8 @@ enum lock_class {               /* the numbers of the order in mm_types.h */
 	LOCK_KCOMPACTD = 13,    /* compact_state.wait_lock */
 	LOCK_CMA_AREA = 14,     /* cma_area.lock (cma.c) */
 	LOCK_CONTIG = 15,       /* contig_state.lock (contig.c) */
-	LOCK_LOG = 16,          /* mm->log_lock */
+	LOCK_PAGE_OWNER = 16,   /* page_owner_state.lock (page_owner.c) */
+	LOCK_LOG = 17,          /* mm->log_lock */
 };
 void lockdep_acquire(const void *lock, int class, bool trylock);
 void lockdep_release(const void *lock);
@@ -201,6 +202,9 @@ int  mm_cpus_wait_unbound(struct mm *m, int timeout_ms);
 int  mm_config_format(const struct mm_config *c, struct strbuf *sb);
 extern __thread struct mm_tls_bind mm_tls[MM_TLS_SLOTS] __attribute__((tls_model("initial-exec")));
 void machine_prefault_pageblocks(struct mm *m, unsigned long pfn, unsigned order);
+/* prefault=boot: populates m->prefault_meta now (set after mm_create's
+ * machine_init); with pageblock, each pageblock's part comes with it. */
+void machine_prefault_meta(struct mm *m);
 
 #define BITS_PER_LONG (8 * (int)sizeof(unsigned long))
 
@@ -567,6 +571,8 @@ void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigne
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
 unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
+/* member key: {"Unmovable": v[0], ...}, a count per migratetype */
+void mt_counts_json(struct json_writer *w, const char *key, const unsigned long *v);
 
 /* ---- validate.c ------------------------------------------------------- */
 int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig);

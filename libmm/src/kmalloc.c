@@ -34,6 +34,7 @@
 #include <string.h>
 #include "slab.h"
 #include "mm_track.h"
+#include "page_owner.h"
 
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
@@ -170,10 +171,13 @@ static inline struct kmem_cache *kmalloc_slab(struct mm *m, size_t size, gfp_t g
 	return m->slab->kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)];
 }
 
-static inline void *__kmalloc(struct mm *m, size_t size, gfp_t gfp, unsigned long caller)
+/* *tag_bytes: what the object takes as its allocation tag counts it (the
+ * kmalloc cache's slot, or a large one's pages). */
+static inline __attribute__((always_inline))
+void *__kmalloc_tagged(struct mm *m, size_t size, gfp_t gfp, unsigned long caller,
+		       size_t *tag_bytes)
 {
 	struct kmem_cache *s;
-	void *p;
 
 	if (unlikely(!m))
 		return NULL;
@@ -182,13 +186,23 @@ static inline void *__kmalloc(struct mm *m, size_t size, gfp_t gfp, unsigned lon
 			return kmalloc_refuse(m, ENXIO, "kmalloc", size);
 		if (!size)
 			return ZERO_SIZE_PTR;
+		*tag_bytes = PAGE_SIZE << large_order(m, size);
 		return kmalloc_large(m, size, gfp);
 	}
 	s = kmalloc_slab(m, size, gfp);
-	if (unlikely((uintptr_t)s <= (uintptr_t)KMALLOC_GFP_BAD))
+	if (unlikely((uintptr_t)s <= (uintptr_t)KMALLOC_GFP_BAD)) {
+		*tag_bytes = PAGE_SIZE << large_order(m, size);
 		return s ? kmalloc_bad_gfp(m, gfp) : kmalloc_large(m, size, gfp);
-	p = slab_alloc(s, gfp, caller, size);
-	return p;
+	}
+	*tag_bytes = s->size;
+	return slab_alloc(s, gfp, caller, size);
+}
+
+static inline void *__kmalloc(struct mm *m, size_t size, gfp_t gfp, unsigned long caller)
+{
+	size_t unused;
+
+	return __kmalloc_tagged(m, size, gfp, caller, &unused);
 }
 
 struct kmem_cache *mm_kmalloc_cache(struct mm *m, size_t size, gfp_t gfp)
@@ -213,14 +227,64 @@ size_t mm_kmalloc_size_roundup(struct mm *m, size_t size)
 	return order > m->max_order ? size : PAGE_SIZE << order;
 }
 
+/* The bytes a kmalloc(size, gfp) takes, as its allocation tag counts them:
+ * the kmalloc cache's slot, or a large one's pages. */
+static size_t kmalloc_tag_bytes(struct mm *m, size_t size, gfp_t gfp)
+{
+	struct kmem_cache *s;
+
+	if (size > MM_KMALLOC_MAX_CACHE_SIZE)
+		return PAGE_SIZE << large_order(m, size);
+	s = kmalloc_slab(m, size, gfp);
+	return (uintptr_t)s > (uintptr_t)KMALLOC_GFP_BAD ? s->size : size;
+}
+
+/* page_owner=1: the object's tag (its slot, or a large one's pages). */
+static inline __attribute__((always_inline))
+void *__kmalloc_owned(struct mm *m, size_t size, gfp_t gfp, unsigned long site)
+{
+	size_t bytes = 0;
+	void *p;
+
+	po_enter(site, size > MM_KMALLOC_MAX_CACHE_SIZE ? PO_VIA_KMALLOC_LARGE : PO_VIA_SLAB);
+	p = __kmalloc_tagged(m, size, gfp, site, &bytes);
+	alloc_tag_obj_add(m, p, bytes);         /* not NULL or ZERO_SIZE_PTR */
+	po_exit();
+	return p;
+}
+
+static __noinline void *kmalloc_owned(struct mm *m, size_t size, gfp_t gfp, unsigned long site)
+{
+	return __kmalloc_owned(m, size, gfp, site);
+}
+
+/* Every kmalloc entry point: the caller is the public function's return
+ * address (or the _site variant's site). */
+static inline __attribute__((always_inline))
+void *kmalloc_at(struct mm *m, size_t size, gfp_t gfp, unsigned long caller)
+{
+	if (unlikely(m && m->page_owner))
+		return kmalloc_owned(m, size, gfp, caller);
+	return __kmalloc(m, size, gfp, caller);
+}
+
 void *mm_kmalloc(struct mm *m, size_t size, gfp_t gfp)
 {
-	return __kmalloc(m, size, gfp, (unsigned long)__builtin_return_address(0));
+	return kmalloc_at(m, size, gfp, PO_CALLER);
+}
+
+/* with page_owner=1 the hooks inline here: the _site entry is what a
+ * replayer with call sites calls */
+void *mm_kmalloc_site(struct mm *m, size_t size, gfp_t gfp, unsigned long site)
+{
+	if (m && m->page_owner)
+		return __kmalloc_owned(m, size, gfp, site);
+	return __kmalloc(m, size, gfp, site);
 }
 
 void *mm_kzalloc(struct mm *m, size_t size, gfp_t gfp)
 {
-	return __kmalloc(m, size, gfp | __GFP_ZERO, (unsigned long)__builtin_return_address(0));
+	return kmalloc_at(m, size, gfp | __GFP_ZERO, PO_CALLER);
 }
 
 void *mm_kmalloc_array(struct mm *m, size_t n, size_t size, gfp_t gfp)
@@ -233,7 +297,7 @@ void *mm_kmalloc_array(struct mm *m, size_t n, size_t size, gfp_t gfp)
 		mm_error(m, EOVERFLOW, "kmalloc_array: %zu * %zu bytes overflows size_t", n, size);
 		return NULL;
 	}
-	return __kmalloc(m, bytes, gfp, (unsigned long)__builtin_return_address(0));
+	return kmalloc_at(m, bytes, gfp, PO_CALLER);
 }
 
 void *mm_kcalloc(struct mm *m, size_t n, size_t size, gfp_t gfp)
@@ -246,7 +310,7 @@ void *mm_kcalloc(struct mm *m, size_t n, size_t size, gfp_t gfp)
 		mm_error(m, EOVERFLOW, "kcalloc: %zu * %zu bytes overflows size_t", n, size);
 		return NULL;
 	}
-	return __kmalloc(m, bytes, gfp | __GFP_ZERO, (unsigned long)__builtin_return_address(0));
+	return kmalloc_at(m, bytes, gfp | __GFP_ZERO, PO_CALLER);
 }
 
 /* What p is: a slab object of a kmalloc cache (*sp set), a large kmalloc
@@ -343,15 +407,13 @@ static __noinline int kfree_slow(struct mm *m, const void *p, unsigned long call
  * a slab of the cache's preferred order (PG_slab_oo), else the slab's head
  * page; anything unusual (NULL, large kmalloc, foreign pointers) takes
  * kfree_slow. */
-int mm_kfree(struct mm *m, const void *p)
+static inline __attribute__((always_inline))
+int __kfree(struct mm *m, const void *p, unsigned long caller)
 {
 	uintptr_t a;
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmem_cache *s;
 	struct page *page;
 
-	if (unlikely(!m))
-		return -EINVAL;
 	a = (uintptr_t)p - (uintptr_t)m->direct_map;
 	if (unlikely(a >= m->direct_map_bytes))
 		return kfree_slow(m, p, caller);
@@ -369,6 +431,27 @@ int mm_kfree(struct mm *m, const void *p)
 	return slab_free_known(s, page, (void *)p, caller);
 }
 
+/* page_owner=1: the tag goes first (another CPU may get the address
+ * back as soon as it is freed), and back when the free is refused. */
+static __noinline int kfree_owned(struct mm *m, const void *p, unsigned long caller)
+{
+	struct po_tag tag = alloc_tag_obj_del(m, p);
+	int err = __kfree(m, p, caller);
+
+	if (unlikely(err))
+		alloc_tag_obj_restore(m, p, tag);
+	return err;
+}
+
+int mm_kfree(struct mm *m, const void *p)
+{
+	if (unlikely(!m))
+		return -EINVAL;
+	if (unlikely(m->page_owner))
+		return kfree_owned(m, p, PO_CALLER);
+	return __kfree(m, p, (unsigned long)__builtin_return_address(0));
+}
+
 size_t mm_ksize(struct mm *m, const void *p)
 {
 	struct kmem_cache *s;
@@ -384,9 +467,9 @@ size_t mm_ksize(struct mm *m, const void *p)
 }
 
 /* __do_krealloc(): in place when ksize allows, else allocate, copy, free. */
-void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
+static void *__krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
+			unsigned long caller)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmem_cache *s = NULL;
 	struct page *page = NULL;
 	size_t ks, orig = 0;
@@ -430,6 +513,42 @@ void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
 	return ret;
 }
 
+/* page_owner=1: the old object's tag goes, the new one's comes (krealloc
+ * in place keeps the object and moves it to this site). */
+static __noinline void *krealloc_owned(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
+				       unsigned long site)
+{
+	struct po_tag tag = { 0, 0 };
+	void *ret;
+
+	po_enter(site, new_size > MM_KMALLOC_MAX_CACHE_SIZE ? PO_VIA_KMALLOC_LARGE : PO_VIA_SLAB);
+	if (!ZERO_OR_NULL_PTR(p))
+		tag = alloc_tag_obj_del(m, p);
+	ret = __krealloc(m, p, new_size, gfp, site);
+	if (ret && !ZERO_OR_NULL_PTR(ret))      /* in place: still the old slot */
+		alloc_tag_obj_add(m, ret, ret == p && tag.bytes ? tag.bytes :
+				  kmalloc_tag_bytes(m, new_size, gfp));
+	else if (!ret)
+		alloc_tag_obj_restore(m, p, tag);       /* the old object stays */
+	po_exit();
+	return ret;
+}
+
+void *mm_krealloc(struct mm *m, const void *p, size_t new_size, gfp_t gfp)
+{
+	if (m && m->page_owner)
+		return krealloc_owned(m, p, new_size, gfp, PO_CALLER);
+	return __krealloc(m, p, new_size, gfp, (unsigned long)__builtin_return_address(0));
+}
+
+void *mm_krealloc_site(struct mm *m, const void *p, size_t new_size, gfp_t gfp,
+		       unsigned long site)
+{
+	if (m && m->page_owner)
+		return krealloc_owned(m, p, new_size, gfp, site);
+	return __krealloc(m, p, new_size, gfp, site);
+}
+
 void *mm_kmemdup(struct mm *m, const void *src, size_t len, gfp_t gfp)
 {
 	void *p;
@@ -438,8 +557,7 @@ void *mm_kmemdup(struct mm *m, const void *src, size_t len, gfp_t gfp)
 		mm_error(m, EINVAL, "kmemdup: no source for %zu bytes", len);
 		return NULL;
 	}
-	p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));
-
+	p = kmalloc_at(m, len, gfp, PO_CALLER);
 	if (p && !ZERO_OR_NULL_PTR(p))
 		memcpy(p, src, len);
 	return p;
@@ -453,7 +571,7 @@ char *mm_kstrdup(struct mm *m, const char *s, gfp_t gfp)
 	if (!m || !s)
 		return NULL;
 	len = strlen(s) + 1;
-	p = __kmalloc(m, len, gfp, (unsigned long)__builtin_return_address(0));
+	p = kmalloc_at(m, len, gfp, PO_CALLER);
 	if (p)
 		memcpy(p, s, len);
 	return p;

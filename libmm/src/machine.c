@@ -169,6 +169,7 @@ static const struct int_key int_keys[] = {
 	{ "slub_max_order", 0, MM_MAX_ORDER_LIMIT, offsetof(struct mm_config, slub_max_order) },
 	{ "slub_sheaves", 0, 1, offsetof(struct mm_config, slub_sheaves) },
 	{ "slub_sheaf_capacity", 0, 1024, offsetof(struct mm_config, slub_sheaf_capacity) },
+	{ "page_owner", 0, 1, offsetof(struct mm_config, page_owner) },
 	/* compaction (CONFIG_COMPACTION and the vm sysctls) */
 	{ "compaction", 0, 1, offsetof(struct mm_config, compaction) },
 	{ "compaction_proactiveness", 0, 100, offsetof(struct mm_config, compaction_proactiveness) },
@@ -703,6 +704,8 @@ int mm_config_format(const struct mm_config *c, struct strbuf *sb)
 				  !!(c->pa_on & pa_switch_names[i].bit));
 	if (c->defrag_mode)
 		sb_puts(sb, " defrag_mode=1");
+	if (c->page_owner)
+		sb_puts(sb, " page_owner=1");
 	if (c->thp != d->thp)
 		sb_printf(sb, " thp=%s", thp_names[c->thp]);
 	if (c->lowzones_node0)
@@ -805,7 +808,8 @@ static void *map_aligned_memfd(int fd, size_t bytes, size_t align)
  * first user access to a populated page still exits to the hypervisor
  * (~9 us), so each page is also read once; after that a page costs nothing.
  * The
- * kernel's RAM exists before it boots: prefault= moves the host's cost out
+ * kernel's RAM (and the page_ext-like metadata of the frames: page_owner's
+ * object tags) exists before it boots: prefault= moves the host's cost out
  * of the allocations that would otherwise pay it.  boot populates all of it
  * in mm_create (refused when it is more than the host has available);
  * pageblock populates a pageblock the first time the buddy hands out a page
@@ -865,6 +869,31 @@ static int prefault_range(struct mm *m, char *p, size_t len)
 	return ret;
 }
 
+/* The part of the per-frame metadata array (m->prefault_meta) describing
+ * frames [pfn, pfn + nr), whole host pages of it. */
+static int prefault_meta_range(struct mm *m, unsigned long pfn, unsigned long nr)
+{
+	uintptr_t b = (uintptr_t)(m->prefault_meta + pfn * m->prefault_meta_per_page) &
+		      ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t e = ((uintptr_t)(m->prefault_meta + (pfn + nr) * m->prefault_meta_per_page) +
+		       PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+
+	return prefault_range(m, (char *)b, e - b);
+}
+
+void machine_prefault_meta(struct mm *m)
+{
+	unsigned long t0 = prefault_now_ns();
+	long f0 = thread_minflt();
+
+	if (m->cfg.prefault != MM_PREFAULT_BOOT || !m->prefault_meta)
+		return;
+	if (prefault_meta_range(m, 0, m->nr_pages))     /* the host faults it in instead */
+		mm_printk(m, "prefault=boot: cannot populate the page metadata\n");
+	m->prefault_boot.ns += prefault_now_ns() - t0;
+	m->prefault_boot.minflt += (unsigned long)(thread_minflt() - f0);
+}
+
 /* Populates page frames [pfn, pfn + nr): their memory through the direct
  * map, and the struct pages in mem_map (reserved, untouched until used:
  * the kernel's exist from boot) of the whole MAX_PAGE_ORDER block around
@@ -884,6 +913,8 @@ static int prefault_populate(struct mm *m, unsigned long pfn, unsigned long nr,
 	ret = prefault_range(m, m->direct_map + pfn * PAGE_SIZE, nr * PAGE_SIZE);
 	if (!ret)
 		ret = prefault_range(m, (char *)mb, me - mb);
+	if (!ret && m->prefault_meta)
+		ret = prefault_meta_range(m, pfn, nr);
 	WRITE_ONCE(acct->ns, acct->ns + (prefault_now_ns() - t0));
 	WRITE_ONCE(acct->minflt, acct->minflt + (unsigned long)(thread_minflt() - f0));
 	return ret;
@@ -1172,6 +1203,7 @@ int machine_init(struct mm *m, const char *config, char *err, size_t errlen)
 	m->pa = (m->cfg.pa_base | m->cfg.pa_on) & ~m->cfg.pa_off;
 	m->fast_id = m->cfg.pcp_disabled ? ~0ul : m->id;
 	m->defrag_mode = m->cfg.defrag_mode;
+	m->page_owner = m->cfg.page_owner;
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
 		m->node0_pages += node_zone_pages(m, 0, i);
 		m->node_pages += node_zone_pages(m, 1, i);

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "movable.h"
+#include "page_owner.h"
 
 #define NR_MAX_BATCHED_MIGRATION   512
 #define NR_MAX_MIGRATE_PAGES_RETRY 10
@@ -455,6 +456,8 @@ static int __split_anon_folio(struct mm *m, struct page *head, struct list_head 
 
 	if (!(head->flags & PG_anon) || !(head->flags & PG_head) || head->_refcount != 2)
 		return -EAGAIN;
+	if (unlikely(m->page_owner))            /* split_page_owner, pgalloc_tag_split */
+		page_owner_split(m, head, order);
 	list_del(&head->lru);
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *p = head + i;
@@ -488,7 +491,9 @@ static void __folio_transfer(struct mm *m, struct page *src, struct page *dst)
 	WRITE_ONCE(src->flags, src->flags & ~(unsigned long)(PG_owned | PG_anon));
 	src->freelist = NULL;
 	src->_refcount = 1;                     /* the isolation's */
-	__folio_unisolate(m, src);
+	if (unlikely(m->page_owner))            /* folio_copy_owner, pgalloc_tag_swap */
+		page_owner_migrate(m, src, dst);
+	__folio_unisolate(m, src);              /* frees src */
 }
 
 static void copy_folio(struct mm *m, struct page *dst, struct page *src, unsigned order)

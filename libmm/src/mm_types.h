@@ -57,7 +57,12 @@
  *                             statistics (cma.c; a leaf)
  *  15. contig_state.lock      the table of live contiguous ranges (contig.c;
  *                             a leaf)
- *  16. mm->log_lock           the machine's kernel log and its last error
+ *  16. page_owner_state.lock  page_owner=1: site registration, the vmalloc
+ *                             areas' tags, unbound callers' counters, the
+ *                             reports (page_owner.c; a leaf, taken under
+ *                             the CMA mutex and rmap_lock by the page
+ *                             records of migration and contiguous ranges)
+ *  17. mm->log_lock           the machine's kernel log and its last error
  *                             (the report callback runs outside every lock)
  * Per-CPU state (struct mm_cpu and each zone's per_cpu_pages) belongs to the
  * thread bound to that CPU and is touched without locks or atomics; other
@@ -429,6 +434,7 @@ struct mm_config {
 	int slub_min_objects;           /* 0: 4 * (fls(nr_cpus) + 1) */
 	int slub_min_order, slub_max_order;
 	int slub_sheaves;               /* per-CPU sheaves over the cpu slabs (7.0) */
+	int page_owner;                 /* page_owner=1: attribution (page_owner.c) */
 	int slub_sheaf_capacity;        /* minimum sheaf capacity, 0: the kernel's */
 	/* vmalloc */
 	unsigned long vmalloc_size;     /* bytes of address space for vmalloc */
@@ -528,6 +534,9 @@ struct mm {
 	                                   lists (0..3 and pageblock_order;
 	                                   none with pcp=off) */
 	bool defrag_mode;               /* vm.defrag_mode */
+	bool page_owner;                /* page_owner=1: the entry points go round
+	                                   page_owner.c's hooks (read next to id) */
+	struct page_owner_state *po;    /* page_owner.c, NULL when off */
 	struct mm *live_next;           /* machine.c's list of live machines */
 	struct mm_config cfg;
 	int nr_cpus, nr_nodes, nr_zones;      /* nr_zones = nodes * MAX_NR_ZONES */
@@ -555,6 +564,10 @@ struct mm {
 	unsigned long *prefault_bits;
 	bool prefault_touch;            /* no MADV_POPULATE_WRITE: touch pages */
 	struct mm_prefault_acct prefault_boot;  /* prefault=boot, at mm_create */
+	/* a layer's own array of meta_per_page bytes per page frame (page_owner's
+	 * object tags), populated with the frames it describes; NULL: none */
+	char *prefault_meta;
+	size_t prefault_meta_per_page;
 
 	struct pglist_data *nodes;      /* [nr_nodes] */
 	struct zone **zone_table;       /* [nr_zones]: zone_table[z->id] == z */

@@ -60,8 +60,10 @@
  * mm_types.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pcp.h"
+#include "page_owner.h"
 
 /* gfp_zone(): highest zone for the 16 zone-modifier combinations; -1 = bad */
 static const signed char gfp_zone_table[16] = {
@@ -615,8 +617,31 @@ static inline struct page *__alloc_pages(struct mm *m, gfp_t gfp, unsigned order
 	return page;
 }
 
+/* page_owner=1: set_page_owner() on what the allocation returns. */
+static __noinline struct page *alloc_pages_owned(struct mm *m, gfp_t gfp, unsigned order,
+						 int nid, unsigned long site)
+{
+	struct page *page;
+
+	po_enter(site, PO_VIA_PAGES);
+	page = __alloc_pages(m, gfp, order, nid);
+	if (page)
+		page_owner_alloc(m, page, order, gfp);
+	po_exit();
+	return page;
+}
+
 struct page *mm_alloc_pages(struct mm *m, gfp_t gfp, unsigned order)
 {
+	if (unlikely(m && m->page_owner))
+		return alloc_pages_owned(m, gfp, order, -1, PO_CALLER);
+	return __alloc_pages(m, gfp, order, -1);
+}
+
+struct page *mm_alloc_pages_site(struct mm *m, gfp_t gfp, unsigned order, unsigned long site)
+{
+	if (m && m->page_owner)
+		return alloc_pages_owned(m, gfp, order, -1, site);
 	return __alloc_pages(m, gfp, order, -1);
 }
 
@@ -628,6 +653,8 @@ struct page *mm_alloc_pages_node(struct mm *m, int nid, gfp_t gfp, unsigned orde
 		mm_error(m, EINVAL, "alloc_pages_node: node %d does not exist", nid);
 		return NULL;
 	}
+	if (unlikely(m->page_owner))
+		return alloc_pages_owned(m, gfp, order, nid, PO_CALLER);
 	return __alloc_pages(m, gfp, order, nid);
 }
 
@@ -701,6 +728,27 @@ failed:
 	return nr_populated;
 }
 
+/* page_owner=1: the slots the bulk allocator filled get their records. */
+static __noinline unsigned long alloc_pages_bulk_owned(struct mm *m, gfp_t gfp, int nid,
+						       unsigned long nr_pages,
+						       struct page **page_array,
+						       struct mm_cpu *cpu, unsigned long site)
+{
+	unsigned long got, *empty = malloc(nr_pages * sizeof(*empty) + 1), n = 0;
+
+	for (unsigned long i = 0; empty && i < nr_pages; i++)
+		if (!page_array[i])
+			empty[n++] = i;
+	po_enter(site, PO_VIA_PAGES);
+	got = __alloc_pages_bulk(m, gfp, nid, nr_pages, page_array, cpu);
+	for (unsigned long i = 0; empty && i < n; i++)
+		if (page_array[empty[i]])
+			page_owner_alloc(m, page_array[empty[i]], 0, gfp);
+	po_exit();
+	free(empty);
+	return got;
+}
+
 unsigned long mm_alloc_pages_bulk(struct mm *m, int nid, gfp_t gfp, unsigned long nr_pages,
 				  struct page **page_array)
 {
@@ -718,6 +766,9 @@ unsigned long mm_alloc_pages_bulk(struct mm *m, int nid, gfp_t gfp, unsigned lon
 		alloc_pages_misuse(m, gfp, 0, nid, cpu);
 		return 0;
 	}
+	if (unlikely(m->page_owner))
+		return alloc_pages_bulk_owned(m, gfp, nid < 0 ? cpu->node : nid, nr_pages,
+					      page_array, cpu, PO_CALLER);
 	return __alloc_pages_bulk(m, gfp, nid < 0 ? cpu->node : nid, nr_pages, page_array, cpu);
 }
 
@@ -867,8 +918,20 @@ static __noinline int free_pages_slow(struct mm *m, struct page *page, unsigned 
 	return free_pages_commit(m, page, order, cpu);
 }
 
+/* page_owner=1: __reset_page_owner() for a free that will succeed (the
+ * record goes first: once freed, another CPU may have the page again). */
+static __noinline int free_pages_owned(struct mm *m, struct page *page, unsigned order)
+{
+	if (this_cpu(m) && page_in_map(m, page) && page->_refcount == 1 && page->private == order &&
+	    !(page->flags & ~(PG_head | PG_MT_MASK)))
+		page_owner_free(m, page);
+	return free_pages_slow(m, page, order);
+}
+
 int mm_free_pages(struct mm *m, struct page *page, unsigned order)
 {
+	if (unlikely(m && m->page_owner))
+		return free_pages_owned(m, page, order);
 	if (unlikely(!m || mm_tls[0].mm_id != m->id || !page_in_map(m, page) ||
 		     page->_refcount != 1 || page->private != order || (page->flags & ~PG_MT_MASK)))
 		return free_pages_slow(m, page, order);

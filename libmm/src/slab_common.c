@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "slab.h"
+#include "page_owner.h"
 
 #define CACHE_LINE        64u
 
@@ -94,11 +95,40 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller, s
 	return slab_alloc(s, gfp, caller, orig_size);
 }
 
+/* page_owner=1 (page_owner.c): the object's tag, the cache's slot size. */
+static inline __attribute__((always_inline))
+void *__slab_alloc_owned(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+{
+	void *p;
+
+	po_enter(site, PO_VIA_SLAB);
+	p = slab_alloc(s, gfp, site, 0);
+	alloc_tag_obj_add(s->mm, p, s->size);   /* not NULL */
+	po_exit();
+	return p;
+}
+
+static __noinline void *slab_alloc_owned(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+{
+	return __slab_alloc_owned(s, gfp, site);
+}
+
 void *mm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	if (unlikely(!s))
 		return NULL;
+	if (unlikely(s->mm->page_owner))
+		return slab_alloc_owned(s, gfp, (unsigned long)__builtin_return_address(0));
 	return slab_alloc(s, gfp, (unsigned long)__builtin_return_address(0), 0);
+}
+
+void *mm_kmem_cache_alloc_site(struct kmem_cache *s, gfp_t gfp, unsigned long site)
+{
+	if (unlikely(!s))
+		return NULL;
+	if (s->mm->page_owner)                  /* the hooks inline: a replayer's entry */
+		return __slab_alloc_owned(s, gfp, site);
+	return slab_alloc(s, gfp, site, 0);
 }
 
 __noinline int slab_free_slow(struct kmem_cache *s, void *x, unsigned long caller,
@@ -112,22 +142,33 @@ int slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const 
 	return slab_free(s, x, caller, who);
 }
 
+/* page_owner=1: the tag goes first, back when the free is refused. */
+static __noinline int slab_free_owned(struct kmem_cache *s, void *obj, unsigned long caller)
+{
+	struct po_tag tag = alloc_tag_obj_del(s->mm, obj);
+	int err = slab_free(s, obj, caller, "kmem_cache_free");
+
+	if (unlikely(err))
+		alloc_tag_obj_restore(s->mm, obj, tag);
+	return err;
+}
+
 int mm_kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	if (unlikely(!s))
 		return -EINVAL;
+	if (unlikely(s->mm->page_owner))
+		return slab_free_owned(s, obj, (unsigned long)__builtin_return_address(0));
 	return slab_free(s, obj, (unsigned long)__builtin_return_address(0), "kmem_cache_free");
 }
 
 /* kmem_cache_alloc_bulk(): all n or none.  Unbound callers, debug caches,
  * bad GFP and allocators without a bulk path take them one by one. */
-int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+static int slab_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p,
+			   unsigned long caller)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	size_t i;
 
-	if (!s)
-		return 0;
 	if (n && !p)
 		return mm_error(s->mm, EINVAL, "kmem_cache_alloc_bulk(%s): no array for the "
 				"objects", s->name), 0;
@@ -148,8 +189,27 @@ error:
 	return 0;
 }
 
+int mm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	int got;
+
+	if (!s)
+		return 0;
+	if (likely(!s->mm->page_owner))
+		return slab_alloc_bulk(s, gfp, n, p, caller);
+	po_enter(caller, PO_VIA_SLAB);          /* page_owner=1: each object's tag */
+	got = slab_alloc_bulk(s, gfp, n, p, caller);
+	for (int i = 0; i < got; i++)
+		alloc_tag_obj_add(s->mm, p[i], s->size);
+	po_exit();
+	return got;
+}
+
 /* kmem_cache_free_bulk(): the allocator's bulk path, or one by one; the
- * first error is returned, every other object is still freed. */
+ * first error is returned, every other object is still freed.  With
+ * page_owner=1 the tags go first (a live object the free then refuses -
+ * another cache's - loses its tag). */
 int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
@@ -157,6 +217,9 @@ int mm_kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 
 	if (!s)
 		return -EINVAL;
+	if (unlikely(s->mm->page_owner))
+		for (size_t i = 0; p && i < n; i++)
+			alloc_tag_obj_del(s->mm, p[i]);
 	if (n && !p)
 		return mm_error(s->mm, EINVAL, "kmem_cache_free_bulk(%s): no array of objects",
 				s->name);

@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "vmalloc.h"
 #include "slab.h"
+#include "page_owner.h"
 #include "movable.h"
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
@@ -462,11 +463,15 @@ char *mm_report_text(struct mm *m, const char *name)
 		meminfo_show(m, &sb);
 	else if (!strcmp(name, "cma"))                /* debugfs cma/<area>/ files */
 		cma_report(m, &sb);
+	else if (!strcmp(name, "page_owner") && m->po)    /* page_owner.c */
+		page_owner_show(m, &sb);
+	else if (!strcmp(name, "allocinfo"))
+		allocinfo_show(m, &sb);
 	else {
 		free(sb.buf);
 		mm_error(m, EINVAL, "report_text: unknown report '%s' (buddyinfo, pagetypeinfo, "
 			 "zoneinfo, vmstat, meminfo, unusable_index, extfrag_index, vmallocinfo, "
-			 "slabinfo, cma, dmesg, tainted)", name);
+			 "slabinfo, cma, dmesg, tainted, allocinfo, page_owner with page_owner=1)", name);
 		return NULL;
 	}
 	return sb_finish(&sb);
@@ -482,8 +487,7 @@ static void json_ulongs(struct json_writer *w, const char *key, const unsigned l
 	jw_end(w);
 }
 
-/* A count per migratetype, keyed by the kernel's names. */
-static void json_mt_counts(struct json_writer *w, const char *key, const unsigned long *v)
+void mt_counts_json(struct json_writer *w, const char *key, const unsigned long *v)
 {
 	jw_object(w, key, JW_INLINE);
 	for (int t = 0; t < MIGRATE_TYPES; t++)
@@ -518,8 +522,8 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 				continue;
 			mt = (flags & PG_lru) ? MIGRATE_MOVABLE :
 			     (flags & PG_reclaimable) ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
-			if (mt != pb_mt) {
-				count[pb_mt]++;
+			if (mt != pb_mt) {      /* a CMA block counts as Movable */
+				count[pb_mt == MIGRATE_CMA ? MIGRATE_MOVABLE : pb_mt]++;
 				break;
 			}
 		}
@@ -553,12 +557,12 @@ static void json_zone(struct mm *m, struct json_writer *w, const struct mm_zone_
 	for (int t = 0; t < MIGRATE_TYPES; t++)
 		json_ulongs(w, migratetype_names[t], zi->nr_free_mt[t], m->nr_orders);
 	jw_end(w);
-	json_mt_counts(w, "pageblocks", zi->nr_pageblocks);
+	mt_counts_json(w, "pageblocks", zi->nr_pageblocks);
 	if (zi->present) {
 		unsigned long mixed[MIGRATE_TYPES];
 
 		mixed_pageblocks(m, z, mixed);
-		json_mt_counts(w, "mixed_pageblocks", mixed);
+		mt_counts_json(w, "mixed_pageblocks", mixed);
 	}
 	jw_array(w, "unusable_index", JW_INLINE);
 	for (unsigned o = 0; o < m->nr_orders; o++)
@@ -673,6 +677,8 @@ static void report_json_members(struct mm *m, struct json_writer *w, const char 
 	compaction_json(m, w);                  /* compaction.c, per zone */
 	cma_json(m, w);                         /* cma.c: the areas */
 	json_vmstat(m, w);
+	page_owner_json(m, w);                  /* page_owner.c: "sites" with page_owner=1 */
+	census_json(m, w);                      /* census.c */
 	jw_uint(w, "tainted", mm_tainted(m));
 }
 

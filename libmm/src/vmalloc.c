@@ -134,6 +134,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "page_owner.h"
 #include "vmalloc.h"
 
 #define GUARD_SIZE PAGE_SIZE
@@ -910,9 +911,40 @@ static void *vmalloc_fail(struct mm *m, gfp_t gfp, unsigned long size, const cha
 	return NULL;
 }
 
-/* __vmalloc_node_range() over the whole vmalloc range. */
+static void *__vmalloc_node_range(struct mm *m, unsigned long size, unsigned long align,
+				  gfp_t gfp, int node, const void *caller, const char *entry);
+
+/* page_owner=1: the area's tag (its pages). */
+static __noinline void *vmalloc_owned(struct mm *m, unsigned long size, unsigned long align,
+				      gfp_t gfp, int node, const void *caller, const char *entry)
+{
+	void *p;
+
+	po_enter((unsigned long)caller, PO_VIA_VMALLOC);
+	p = __vmalloc_node_range(m, size, align, gfp, node, caller, entry);
+	if (p)
+		alloc_tag_obj_add(m, p, (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	po_exit();
+	return p;
+}
+
 static void *__vmalloc_node(struct mm *m, unsigned long size, unsigned long align,
 			    gfp_t gfp, int node, const void *caller, const char *entry)
+{
+	if (unlikely(m && m->page_owner))
+		return vmalloc_owned(m, size, align, gfp, node, caller, entry);
+	return __vmalloc_node_range(m, size, align, gfp, node, caller, entry);
+}
+
+void *mm_vmalloc_site(struct mm *m, unsigned long size, unsigned long site)
+{
+	return __vmalloc_node(m, size, 1, GFP_KERNEL, MM_NUMA_NO_NODE, (const void *)site,
+			      "vmalloc");
+}
+
+/* __vmalloc_node_range() over the whole vmalloc range. */
+static void *__vmalloc_node_range(struct mm *m, unsigned long size, unsigned long align,
+				  gfp_t gfp, int node, const void *caller, const char *entry)
 {
 	struct vmap_state *st;
 	unsigned long nr, mapped, got;
@@ -1172,6 +1204,7 @@ static struct page **va_remove(struct mm *m, unsigned long addr, unsigned kind,
 int mm_vfree(struct mm *m, const void *addr)
 {
 	struct page **pages;
+	struct po_tag tag = { 0, 0 };
 	unsigned long nr;
 	int err = 0;
 
@@ -1185,9 +1218,14 @@ int mm_vfree(struct mm *m, const void *addr)
 						    "(backing=none)", addr), MM_TAINT_WARN);
 	if (va_unbound(m, "vfree"))
 		return -EINVAL;
+	if (unlikely(m->page_owner))
+		tag = alloc_tag_obj_del(m, addr);
 	pages = va_remove(m, (unsigned long)addr, VM_ALLOC, &nr, &err, "vfree");
-	if (!pages)
+	if (!pages) {
+		if (unlikely(m->page_owner))
+			alloc_tag_obj_restore(m, addr, tag);
 		return err;
+	}
 	va_free_pages(m, pages, nr);
 	free(pages);
 	return 0;

@@ -10,6 +10,7 @@
 #define LIBMM_DEBUG_H
 
 #include <stddef.h>
+#include <libmm/gfp.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,6 +20,7 @@ extern "C" {
 
 struct mm;
 struct kmem_cache;
+struct page;
 
 /* ---- taint: the kernel's bit numbers (include/linux/panic.h) ------------
  * Every slub_debug BUG report, freelist corruption and invalid free adds
@@ -111,6 +113,28 @@ char *mm_dump_page(struct mm *m, unsigned long pfn);
  * page counts are comparable with a fresh machine's.  Needs every other
  * CPU unbound (waits up to a second for them); 0 or -EBUSY. */
 int   mm_quiesce(struct mm *m);
+
+/* ---- attribution: page_owner=1 ------------------------------------------
+ * Per allocated page its order, GFP, migratetype, call site and allocation
+ * sequence number (mm_report_text(m, "page_owner"), the format of
+ * /sys/kernel/debug/page_owner), and bytes and calls live per call site
+ * (mm_report_text(m, "allocinfo"), /proc/allocinfo's format).  The entry
+ * points take the call site from their return address; the _site variants
+ * take it from the caller: a return address, or a name registered with
+ * mm_site_register() (0 on failure; with page_owner=0 any non-zero value,
+ * the site being unused).  Nothing is recorded while page_owner=0. */
+int           mm_page_owner_enabled(struct mm *m);
+/* Pageblocks holding an allocation of another migratetype than their own
+ * (pagetypeinfo's "Number of mixed blocks", all zones summed); the report
+ * JSON's "census" has the whole pageblock census. */
+unsigned long mm_mixed_pageblocks(struct mm *m);
+unsigned long mm_site_register(struct mm *m, const char *name);
+struct page  *mm_alloc_pages_site(struct mm *m, gfp_t gfp, unsigned order, unsigned long site);
+void         *mm_kmalloc_site(struct mm *m, size_t size, gfp_t gfp, unsigned long site);
+void         *mm_krealloc_site(struct mm *m, const void *p, size_t size, gfp_t gfp,
+			       unsigned long site);
+void         *mm_kmem_cache_alloc_site(struct kmem_cache *s, gfp_t gfp, unsigned long site);
+void         *mm_vmalloc_site(struct mm *m, unsigned long size, unsigned long site);
 
 #pragma GCC visibility pop
 

@@ -222,7 +222,8 @@ int mm_unusable_index(const unsigned long *nr_free, unsigned nr_orders, unsigned
 int mm_fragmentation_index(const unsigned long *nr_free, unsigned nr_orders, unsigned order);
 
 /* "buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat", "unusable_index",
- * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted"; NULL for
+ * "extfrag_index", "vmallocinfo", "slabinfo", "dmesg", "tainted", "allocinfo",
+ * "page_owner" (page_owner=1, debug.h); NULL for
  * an unknown name. */
 char *mm_report_text(struct mm *m, const char *name);
 void  mm_free_string(char *s);
