@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_writer.h"
 #include "workload.h"
 
 #define KEY_PAGE        (0ull << 62)
@@ -343,50 +344,60 @@ static double bd_frag(const struct mmb_bd_row *r)
 	return r->bytes_alloc ? 100.0 * (1.0 - (double)r->bytes_req / (double)r->bytes_alloc) : 0;
 }
 
-static void bd_json_stat(FILE *f, const char *prefix, const struct mmb_stat *st, double npt)
+/* count, failed, injected and the latencies of one direction (prefix ""
+ * for the allocations, "free_" for the frees). */
+static void bd_json_stat(struct json_writer *w, const char *prefix, const struct mmb_stat *st,
+			 double npt)
 {
-	fprintf(f, "\"%scount\": %lu, \"%sfailed\": %lu, \"%sinjected\": %lu, \"ns_%sp50\": %.1f, "
-		"\"ns_%sp99\": %.1f, \"ns_%smean\": %.1f", prefix, st->count, prefix, st->failed,
-		prefix, st->injected, prefix, mmb_stat_quantile(st, npt, 0.5), prefix,
-		mmb_stat_quantile(st, npt, 0.99), prefix, mmb_stat_mean(st, npt));
+	static const char *const keys[] = { "%scount", "%sfailed", "%sinjected", "ns_%sp50",
+					    "ns_%sp99", "ns_%smean" };
+	char key[sizeof(keys) / sizeof(keys[0])][32];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		snprintf(key[i], sizeof(key[i]), keys[i], prefix);
+	jw_uint(w, key[0], st->count);
+	jw_uint(w, key[1], st->failed);
+	jw_uint(w, key[2], st->injected);
+	jw_double(w, key[3], "%.1f", mmb_stat_quantile(st, npt, 0.5));
+	jw_double(w, key[4], "%.1f", mmb_stat_quantile(st, npt, 0.99));
+	jw_double(w, key[5], "%.1f", mmb_stat_mean(st, npt));
 }
 
-void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f)
+static void bd_json_page_op(struct json_writer *w, const struct mmb_bd_row *r, double npt)
 {
-	const struct mmb_bd_row **v;
-	int first = 1;
+	const char *mt = mt_names[(r->gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT];
+	char key[160];
 
-	if (!bd || !bd->on) {
-		fprintf(f, "  \"breakdown\": null,\n");
-		return;
-	}
-	v = bd_sorted(bd);
-	fprintf(f, "  \"breakdown\": {\n    \"page_ops\": [");
-	for (size_t i = 0; i < bd->nrows && v[i]->page; i++) {
-		fprintf(f, "%s\n      {\"key\": \"order=%u %s %s\", \"order\": %u, \"gfp\": \"%s\", "
-			"\"migratetype\": \"%s\", ", i ? "," : "", v[i]->order, v[i]->name,
-			mt_names[(v[i]->gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT], v[i]->order,
-			v[i]->name, mt_names[(v[i]->gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT]);
-		bd_json_stat(f, "", &v[i]->alloc, ns_per_tick);
-		fprintf(f, ", ");
-		bd_json_stat(f, "free_", &v[i]->free, ns_per_tick);
-		fprintf(f, ", \"cross_cpu_frees\": %lu}", v[i]->cross_cpu);
-	}
-	fprintf(f, "\n    ],\n    \"slab_ops\": [");
-	for (size_t i = 0; i < bd->nrows; i++) {
-		if (v[i]->page)
-			continue;
-		fprintf(f, "%s\n      {\"name\": \"%s\", ", first ? "" : ",", v[i]->name);
-		bd_json_stat(f, "", &v[i]->alloc, ns_per_tick);
-		fprintf(f, ", ");
-		bd_json_stat(f, "free_", &v[i]->free, ns_per_tick);
-		fprintf(f, ", \"bytes_req\": %llu, \"bytes_alloc\": %llu, \"frag_pct\": %.3f, "
-			"\"cross_cpu_frees\": %lu}", (unsigned long long)v[i]->bytes_req,
-			(unsigned long long)v[i]->bytes_alloc, bd_frag(v[i]), v[i]->cross_cpu);
-		first = 0;
-	}
-	fprintf(f, "\n    ],\n    \"failures\": {");
-	first = 1;
+	snprintf(key, sizeof(key), "order=%u %s %s", r->order, r->name, mt);
+	jw_object(w, NULL, JW_INLINE);
+	jw_string(w, "key", key);
+	jw_uint(w, "order", r->order);
+	jw_string(w, "gfp", r->name);
+	jw_string(w, "migratetype", mt);
+	bd_json_stat(w, "", &r->alloc, npt);
+	bd_json_stat(w, "free_", &r->free, npt);
+	jw_uint(w, "cross_cpu_frees", r->cross_cpu);
+	jw_end(w);
+}
+
+static void bd_json_slab_op(struct json_writer *w, const struct mmb_bd_row *r, double npt)
+{
+	jw_object(w, NULL, JW_INLINE);
+	jw_string(w, "name", r->name);
+	bd_json_stat(w, "", &r->alloc, npt);
+	bd_json_stat(w, "free_", &r->free, npt);
+	jw_uint(w, "bytes_req", r->bytes_req);
+	jw_uint(w, "bytes_alloc", r->bytes_alloc);
+	jw_double(w, "frag_pct", "%.3f", bd_frag(r));
+	jw_uint(w, "cross_cpu_frees", r->cross_cpu);
+	jw_end(w);
+}
+
+/* "failures" (per operation that failed, per reason) and "cross_cpu" (per
+ * free operation, how many ran on another CPU than the allocation). */
+static void bd_json_totals(struct json_writer *w, const struct mmb_breakdown *bd)
+{
+	jw_object(w, "failures", JW_INLINE);
 	for (int k = 0; k < OP_NR_KINDS; k++) {
 		unsigned long n = 0;
 
@@ -394,22 +405,45 @@ void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f)
 			n += bd->fail[k][r];
 		if (!n)
 			continue;
-		fprintf(f, "%s\"%s\": {", first ? "" : ", ", mmb_op_names[k]);
+		jw_object(w, mmb_op_names[k], JW_INLINE);
 		for (int r = 0; r < MMB_BD_REASONS; r++)
-			fprintf(f, "%s\"%s\": %lu", r ? ", " : "", reason_names[r], bd->fail[k][r]);
-		fputc('}', f);
-		first = 0;
+			jw_uint(w, reason_names[r], bd->fail[k][r]);
+		jw_end(w);
 	}
-	fprintf(f, "},\n    \"cross_cpu\": {");
-	first = 1;
+	jw_end(w);
+	jw_object(w, "cross_cpu", JW_INLINE);
 	for (int k = 0; k < OP_NR_KINDS; k++) {
 		if (!bd->frees[k] && !bd->cross_cpu[k])
 			continue;
-		fprintf(f, "%s\"%s\": {\"frees\": %lu, \"cross_cpu\": %lu}", first ? "" : ", ",
-			mmb_op_names[k], bd->frees[k], bd->cross_cpu[k]);
-		first = 0;
+		jw_object(w, mmb_op_names[k], JW_INLINE);
+		jw_uint(w, "frees", bd->frees[k]);
+		jw_uint(w, "cross_cpu", bd->cross_cpu[k]);
+		jw_end(w);
 	}
-	fprintf(f, "}\n  },\n");
+	jw_end(w);
+}
+
+void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, struct json_writer *w)
+{
+	const struct mmb_bd_row **v;
+
+	if (!bd || !bd->on) {
+		jw_null(w, "breakdown");
+		return;
+	}
+	v = bd_sorted(bd);
+	jw_object(w, "breakdown", JW_LINES);
+	jw_array(w, "page_ops", JW_LINES);              /* the page rows sort first */
+	for (size_t i = 0; i < bd->nrows && v[i]->page; i++)
+		bd_json_page_op(w, v[i], ns_per_tick);
+	jw_end(w);
+	jw_array(w, "slab_ops", JW_LINES);
+	for (size_t i = 0; i < bd->nrows; i++)
+		if (!v[i]->page)
+			bd_json_slab_op(w, v[i], ns_per_tick);
+	jw_end(w);
+	bd_json_totals(w, bd);
+	jw_end(w);
 	free(v);
 }
 

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "json_writer.h"
 #include "mmbench.h"
 #include "workload.h"
 
@@ -440,69 +441,52 @@ static void diff_print_text(const struct diff *d, FILE *f)
 	}
 }
 
-static void json_string(FILE *f, const char *s)
+/* A value of the diff: an integer as one, anything else to 6 digits, a
+ * missing one (NaN) as null. */
+static void diff_json_number(struct json_writer *w, double v)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	jw_double(w, NULL, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%.6g", v);
 }
 
-static void json_number(FILE *f, double v)
+static int diff_print_json(const struct diff *d, FILE *f)
 {
-	if (isnan(v))
-		fputs("null", f);
-	else if (v == floor(v) && fabs(v) < 1e15)
-		fprintf(f, "%.0f", v);
-	else
-		fprintf(f, "%.6g", v);
-}
+	struct json_writer w;
 
-static void diff_print_json(const struct diff *d, FILE *f)
-{
-	int first = 1;
-
-	fprintf(f, "{\n  \"schema\": \"mmbench-diff/1\",\n  \"runs\": [");
+	jw_init_file(&w, f);
+	jw_object(&w, NULL, JW_LINES);
+	jw_string(&w, "schema", "mmbench-diff/1");
+	jw_array(&w, "runs", JW_LINES);
 	for (int r = 0; r < d->n; r++) {
-		fprintf(f, "%s\n    {\"file\": ", r ? "," : "");
-		json_string(f, d->file[r]);
-		fprintf(f, ", \"heading\": ");
-		json_string(f, d->head[r]);
-		fprintf(f, ", \"machine_config\": ");
-		json_string(f, mmb_json_str(mmb_json_get(d->doc[r], "machine_config"), ""));
-		fputc('}', f);
+		jw_object(&w, NULL, JW_INLINE);
+		jw_string(&w, "file", d->file[r]);
+		jw_string(&w, "heading", d->head[r]);
+		jw_string(&w, "machine_config",
+			  mmb_json_str(mmb_json_get(d->doc[r], "machine_config"), ""));
+		jw_end(&w);
 	}
-	fprintf(f, "\n  ],\n  \"rows\": [");
+	jw_end(&w);
+	jw_array(&w, "rows", JW_LINES);
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct diff_row *row = &d->rows[i];
 
 		if (!row_shown(d, row))
 			continue;
-		fprintf(f, "%s\n    {\"section\": \"%s\", \"path\": ", first ? "" : ",",
-			diff_sections[row->section]);
-		json_string(f, row->path);
-		fprintf(f, ", \"values\": [");
-		for (int r = 0; r < d->n; r++) {
-			fputs(r ? ", " : "", f);
-			json_number(f, row->v[r]);
-		}
-		fprintf(f, "], \"change\": [");
-		for (int r = 1; r < d->n; r++) {
-			fputs(r > 1 ? ", " : "", f);
-			json_number(f, row->v[r] - row->v[0]);
-		}
-		fprintf(f, "]}");
-		first = 0;
+		jw_object(&w, NULL, JW_INLINE);
+		jw_string(&w, "section", diff_sections[row->section]);
+		jw_string(&w, "path", row->path);
+		jw_array(&w, "values", JW_INLINE);
+		for (int r = 0; r < d->n; r++)
+			diff_json_number(&w, row->v[r]);
+		jw_end(&w);
+		jw_array(&w, "change", JW_INLINE);
+		for (int r = 1; r < d->n; r++)
+			diff_json_number(&w, row->v[r] - row->v[0]);
+		jw_end(&w);
+		jw_end(&w);
 	}
-	fprintf(f, "\n  ]\n}\n");
+	jw_end(&w);
+	jw_end(&w);
+	return jw_finish(&w);
 }
 
 static void diff_free(struct diff *d)
@@ -574,8 +558,7 @@ int mmb_cmd_diff(int argc, char **argv)
 			diff_free(&d);
 			return MMB_EXIT_USAGE;
 		}
-		diff_print_json(&d, out);
-		if (fclose(out))
+		if (diff_print_json(&d, out) | fclose(out))
 			ret = MMB_EXIT_USAGE;
 		diff_print_text(&d, stdout);
 	} else if (json) {

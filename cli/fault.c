@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_writer.h"
 #include "workload.h"
 
 static const char *const facilities[] = { "fail_page_alloc", "failslab" };
@@ -128,25 +129,23 @@ void mmb_fault_summary(const struct mmb_run *r, FILE *f)
 	fputc('\n', f);
 }
 
-void mmb_fault_json(const struct mmb_run *r, FILE *f)
+void mmb_fault_json(const struct mmb_run *r, struct json_writer *w)
 {
 	if (!r->m)
 		return;
-	fprintf(f, "  \"fault_inject\": {");
+	jw_object(w, "fault_inject", JW_LINES);
 	for (size_t i = 0; i < NELEM(facilities); i++) {
-		int first = 1;
-
-		fprintf(f, "%s\n    \"%s\": {", i ? "," : "", facilities[i]);
+		jw_object(w, facilities[i], JW_INLINE);
 		for (size_t k = 0; k < NELEM(knobs); k++) {
 			long v;
 
 			if (!(knobs[k].facilities >> i & 1))
 				continue;
 			mm_fault_inject_read(r->m, facilities[i], knobs[k].name, &v);
-			fprintf(f, "%s\"%s\": %ld", first ? "" : ", ", knobs[k].name, v);
-			first = 0;
+			jw_int(w, knobs[k].name, v);
 		}
-		fprintf(f, ", \"injected\": %ld}", injected(r->m, (int)i));
+		jw_int(w, "injected", injected(r->m, (int)i));
+		jw_end(w);
 	}
-	fprintf(f, "\n  },\n");
+	jw_end(w);
 }

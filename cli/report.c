@@ -9,6 +9,10 @@
  * (config, machine, zones, pcp, vmstat, and slab/vmalloc when the library
  * reports them) with its "schema" renamed "report_schema".
  *
+ * Written through the library's JSON writer (libmm/src/json_writer.h,
+ * straight to the FILE): the top-level members one a line, ops and
+ * timeline points one a line, everything else inline.
+ *
  * What depends on the host is exactly the keys ending in "_s", the keys
  * starting with "ns_" and the keys starting with "host" (the "host"
  * object: faults, peak RSS; "host_rss_kib" in the timeline): strip those and
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_writer.h"
 #include "mmbench.h"
 #include "workload.h"
 
@@ -41,26 +46,6 @@ const char *mmb_version(void)
 const char *const mmb_mt_names[MM_MIGRATE_TYPES] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
 };
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static double q(const struct mmb_run *r, int k, double quantile)
 {
@@ -87,13 +72,12 @@ static void mean_sd(const double *v, int n, size_t stride, double *mean, double 
 
 /* The latency distribution as [ns, fraction <= ns] points, one per
  * non-empty histogram bucket (upper bound). */
-static void json_cdf(FILE *f, const struct mmb_run *r, int k)
+static void json_cdf(struct json_writer *w, const struct mmb_run *r, int k)
 {
 	const struct mmb_stat *st = &r->stat[k];
 	unsigned long seen = 0;
-	int first = 1;
 
-	fputc('[', f);
+	jw_array(w, "ns_cdf", JW_INLINE);
 	for (unsigned b = 0; b < MMB_HIST_BUCKETS && st->timed; b++) {
 		unsigned msb, sub;
 		double hi;
@@ -108,33 +92,66 @@ static void json_cdf(FILE *f, const struct mmb_run *r, int k)
 			sub = b % MMB_HIST_SUB;
 			hi = (double)((uint64_t)(MMB_HIST_SUB + sub + 1) << (msb - 4));
 		}
-		fprintf(f, "%s[%.1f, %.6f]", first ? "" : ", ", hi * r->ns_per_tick,
-			(double)seen / (double)st->timed);
-		first = 0;
+		jw_array(w, NULL, JW_INLINE);
+		jw_double(w, NULL, "%.1f", hi * r->ns_per_tick);
+		jw_double(w, NULL, "%.6f", (double)seen / (double)st->timed);
+		jw_end(w);
 	}
-	fputc(']', f);
+	jw_end(w);
 }
 
-static void json_ops(FILE *f, const struct mmb_run *r)
+static void json_ops(struct json_writer *w, const struct mmb_run *r)
 {
-	int first = 1;
-
-	fprintf(f, "  \"ops\": {");
+	jw_object(w, "ops", JW_LINES);
 	for (int k = 0; k < OP_NR_KINDS; k++) {
 		const struct mmb_stat *st = &r->stat[k];
 
 		if (!st->count)
 			continue;
-		fprintf(f, "%s\n    \"%s\": {\"count\": %lu, \"failed\": %lu, \"injected\": %lu, "
-			"\"skipped\": %lu, \"ns_mean\": %.1f, \"ns_p50\": %.1f, \"ns_p90\": %.1f, "
-			"\"ns_p99\": %.1f, \"ns_p999\": %.1f, \"ns_cdf\": ", first ? "" : ",",
-			mmb_op_names[k], st->count, st->failed, st->injected, st->skipped, mean_ns(r, k),
-			q(r, k, 0.5), q(r, k, 0.9), q(r, k, 0.99), q(r, k, 0.999));
-		json_cdf(f, r, k);
-		fputc('}', f);
-		first = 0;
+		jw_object(w, mmb_op_names[k], JW_INLINE);
+		jw_uint(w, "count", st->count);
+		jw_uint(w, "failed", st->failed);
+		jw_uint(w, "injected", st->injected);
+		jw_uint(w, "skipped", st->skipped);
+		jw_double(w, "ns_mean", "%.1f", mean_ns(r, k));
+		jw_double(w, "ns_p50", "%.1f", q(r, k, 0.5));
+		jw_double(w, "ns_p90", "%.1f", q(r, k, 0.9));
+		jw_double(w, "ns_p99", "%.1f", q(r, k, 0.99));
+		jw_double(w, "ns_p999", "%.1f", q(r, k, 0.999));
+		json_cdf(w, r, k);
+		jw_end(w);
 	}
-	fprintf(f, "\n  },\n");
+	jw_end(w);
+}
+
+static void json_ulongs(struct json_writer *w, const char *key, const unsigned long *v, int n)
+{
+	jw_array(w, key, JW_INLINE);
+	for (int i = 0; i < n; i++)
+		jw_uint(w, NULL, v[i]);
+	jw_end(w);
+}
+
+static void json_zone_sample(struct json_writer *w, const struct mmb_zsample *zs, int max_order)
+{
+	jw_object(w, NULL, JW_INLINE);
+	jw_int(w, "node", zs->node);
+	jw_string(w, "zone", mm_zone_name(zs->zone));
+	jw_uint(w, "free", zs->free);
+	jw_uint(w, "min", zs->min);
+	jw_uint(w, "low", zs->low);
+	jw_uint(w, "high", zs->high);
+	jw_object(w, "free_mt", JW_INLINE);
+	for (int t = 0; t < MM_MIGRATE_TYPES; t++)
+		jw_uint(w, mmb_mt_names[t], zs->free_mt[t]);
+	jw_end(w);
+	json_ulongs(w, "buddyinfo", zs->nr_free, max_order + 1);
+	jw_array(w, "unusable_index", JW_INLINE);
+	for (int o = 0; o <= max_order; o++)
+		jw_double(w, NULL, "%.3f",
+			  mm_unusable_index(zs->nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
+	jw_end(w);
+	jw_end(w);
 }
 
 /* Free blocks of a pageblock's size (2 MiB) or more, counted in pageblocks,
@@ -150,63 +167,64 @@ static unsigned long sample_free_blocks(const struct mmb_sample *s, unsigned pb_
 	return n;
 }
 
-static void json_timeline(FILE *f, const struct mmb_run *r)
+/* One timeline point; the library's counters only with a libmm machine. */
+static void json_sample(struct json_writer *w, const struct mmb_run *r, const struct mmb_sample *s,
+			int max_order)
+{
+	jw_object(w, NULL, JW_INLINE);
+	jw_uint(w, "op", s->op);
+	jw_double(w, "t_s", "%.6f", s->t_s);
+	jw_uint(w, "live_bytes", s->live_bytes);
+	jw_uint(w, "host_rss_kib", s->host_rss_kib);
+	if (r->m) {
+		jw_uint(w, "slab_pages", s->slab_pages);
+		jw_uint(w, "pcp_pages", s->pcp_pages);
+		jw_uint(w, "mixed_pageblocks", s->mixed_pageblocks);
+		jw_uint(w, "free_2m", sample_free_blocks(s, mm_pageblock_order(r->m), max_order));
+	}
+	jw_array(w, "zones", JW_INLINE);
+	for (int z = 0; z < s->nzones; z++)
+		json_zone_sample(w, &s->z[z], max_order);
+	jw_end(w);
+	if (r->m) {
+		jw_object(w, "compaction", JW_INLINE);
+		for (int k = 0; k < MMB_NR_COMPACT; k++)
+			jw_uint(w, mmb_compact_names[k], s->compact[k]);
+		jw_end(w);
+	}
+	if (r->m && s->cma.total) {     /* utilisation and cma_alloc outcomes */
+		jw_object(w, "cma", JW_INLINE);
+		jw_uint(w, "total", s->cma.total);
+		jw_uint(w, "free", s->cma.free);
+		jw_uint(w, "allocated", s->cma.allocated);
+		jw_uint(w, "movable", s->cma.movable);
+		jw_double(w, "utilisation", "%.4f",
+			  (double)(s->cma.total - s->cma.free) / (double)s->cma.total);
+		jw_uint(w, "cma_alloc_success", s->cma.success);
+		jw_uint(w, "cma_alloc_fail", s->cma.fail);
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
+static void json_timeline(struct json_writer *w, const struct mmb_run *r)
 {
 	int max_order = r->m ? (int)mm_max_order(r->m) : 0;
 
-	fprintf(f, "  \"timeline\": [");
-	for (size_t i = 0; i < r->ntimeline; i++) {
-		const struct mmb_sample *s = &r->timeline[i];
-
-		fprintf(f, "%s\n    {\"op\": %zu, \"t_s\": %.6f, \"live_bytes\": %llu, "
-			"\"host_rss_kib\": %lu, ", i ? "," : "", s->op, s->t_s,
-			(unsigned long long)s->live_bytes, s->host_rss_kib);
-		if (r->m)
-			fprintf(f, "\"slab_pages\": %lu, \"pcp_pages\": %lu, \"mixed_pageblocks\": %lu, "
-				"\"free_2m\": %lu, ", s->slab_pages, s->pcp_pages, s->mixed_pageblocks,
-				sample_free_blocks(s, mm_pageblock_order(r->m), max_order));
-		fprintf(f, "\"zones\": [");
-		for (int z = 0; z < s->nzones; z++) {
-			const struct mmb_zsample *zs = &s->z[z];
-
-			fprintf(f, "%s{\"node\": %d, \"zone\": \"%s\", \"free\": %lu, \"min\": %lu, "
-				"\"low\": %lu, \"high\": %lu, \"free_mt\": {", z ? ", " : "", zs->node,
-				mm_zone_name(zs->zone), zs->free, zs->min, zs->low, zs->high);
-			for (int t = 0; t < MM_MIGRATE_TYPES; t++)
-				fprintf(f, "%s\"%s\": %lu", t ? ", " : "", mmb_mt_names[t], zs->free_mt[t]);
-			fprintf(f, "}, \"buddyinfo\": [");
-			for (int o = 0; o <= max_order; o++)
-				fprintf(f, "%s%lu", o ? ", " : "", zs->nr_free[o]);
-			fprintf(f, "], \"unusable_index\": [");
-			for (int o = 0; o <= max_order; o++)
-				fprintf(f, "%s%.3f", o ? ", " : "",
-					mm_unusable_index(zs->nr_free, (unsigned)max_order + 1, (unsigned)o) / 1000.0);
-			fprintf(f, "]}");
-		}
-		fprintf(f, "]");
-		for (int k = 0; r->m && k < MMB_NR_COMPACT; k++)
-			fprintf(f, "%s\"%s\": %lu", k ? ", " : ", \"compaction\": {",
-				mmb_compact_names[k], s->compact[k]);
-		if (r->m && s->cma.total)       /* utilisation and cma_alloc outcomes */
-			fprintf(f, "}, \"cma\": {\"total\": %lu, \"free\": %lu, \"allocated\": %lu, "
-				"\"movable\": %lu, \"utilisation\": %.4f, \"cma_alloc_success\": %lu, "
-				"\"cma_alloc_fail\": %lu", s->cma.total, s->cma.free, s->cma.allocated,
-				s->cma.movable,
-				(double)(s->cma.total - s->cma.free) / (double)s->cma.total,
-				s->cma.success, s->cma.fail);
-		fprintf(f, "%s}", r->m ? "}" : "");
-	}
-	fprintf(f, "%s]", r->ntimeline ? "\n  " : "");
+	jw_array(w, "timeline", r->ntimeline ? JW_LINES : JW_INLINE);
+	for (size_t i = 0; i < r->ntimeline; i++)
+		json_sample(w, r, &r->timeline[i], max_order);
+	jw_end(w);
 }
 
 /* The library's report members in the result object, "schema" renamed. */
-static void json_library(FILE *f, struct mm *m)
+static void json_library(struct json_writer *w, struct mm *m)
 {
 	char *js = mm_report_json_members(m, "report_schema");
 
 	if (!js)
 		return;
-	fprintf(f, ",\n  %s", js);
+	jw_raw_members(w, js);
 	mm_free_string(js);
 }
 
@@ -247,17 +265,21 @@ static void timeline_peaks(const struct mmb_run *r, unsigned long peak[4])
 	}
 }
 
-static void json_memory(FILE *f, const struct mmb_run *r)
+static void json_memory(struct json_writer *w, const struct mmb_run *r)
 {
 	unsigned long peak[4];
 
 	timeline_peaks(r, peak);
-	fprintf(f, "  \"memory\": {\"live_bytes_end\": %llu, \"live_bytes_peak\": %llu",
-		(unsigned long long)r->live_bytes, (unsigned long long)r->peak_live_bytes);
-	if (r->m)
-		fprintf(f, ", \"used_pages_peak\": %lu, \"slab_pages_peak\": %lu, "
-			"\"pcp_pages_peak\": %lu", peak[0], peak[1], peak[2]);
-	fprintf(f, ", \"host_rss_peak_kib\": %lu},\n", peak[3]);
+	jw_object(w, "memory", JW_INLINE);
+	jw_uint(w, "live_bytes_end", r->live_bytes);
+	jw_uint(w, "live_bytes_peak", r->peak_live_bytes);
+	if (r->m) {
+		jw_uint(w, "used_pages_peak", peak[0]);
+		jw_uint(w, "slab_pages_peak", peak[1]);
+		jw_uint(w, "pcp_pages_peak", peak[2]);
+	}
+	jw_uint(w, "host_rss_peak_kib", peak[3]);
+	jw_end(w);
 }
 
 static double fault_s(const struct mmb_host *h)
@@ -265,112 +287,122 @@ static double fault_s(const struct mmb_host *h)
 	return (double)h->minflt * h->fault_ns * 1e-9;
 }
 
-static void json_host(FILE *f, const struct mmb_run *r)
+static void json_host(struct json_writer *w, const struct mmb_run *r)
 {
 	const struct mmb_host *h = &r->host;
 
-	fprintf(f, "  \"host\": {\"minflt\": %lu, \"majflt\": %lu, \"rss_peak_kib\": %lu, "
-		"\"rss_start_kib\": %lu, \"rss_replay_peak_kib\": %lu, \"fault_s\": %.6f, "
-		"\"ns_per_fault\": %.1f, \"prefault_pageblocks\": %lu, \"prefault_minflt\": %lu, "
-		"\"prefault_s\": %.6f},\n", h->minflt, h->majflt, h->rss_peak_kib, h->rss_start_kib,
-		h->rss_replay_peak_kib, fault_s(h), h->fault_ns, h->prefault_pageblocks,
-		h->prefault_minflt, h->prefault_s);
+	jw_object(w, "host", JW_INLINE);
+	jw_uint(w, "minflt", h->minflt);
+	jw_uint(w, "majflt", h->majflt);
+	jw_uint(w, "rss_peak_kib", h->rss_peak_kib);
+	jw_uint(w, "rss_start_kib", h->rss_start_kib);
+	jw_uint(w, "rss_replay_peak_kib", h->rss_replay_peak_kib);
+	jw_double(w, "fault_s", "%.6f", fault_s(h));
+	jw_double(w, "ns_per_fault", "%.1f", h->fault_ns);
+	jw_uint(w, "prefault_pageblocks", h->prefault_pageblocks);
+	jw_uint(w, "prefault_minflt", h->prefault_minflt);
+	jw_double(w, "prefault_s", "%.6f", h->prefault_s);
+	jw_end(w);
 }
 
-static void json_numbers(FILE *f, const double *v, int n, size_t stride, const char *fmt)
+/* v[0], v[stride], ... v[(n - 1) * stride] */
+static void json_doubles(struct json_writer *w, const char *key, const double *v, int n,
+			 size_t stride, const char *fmt)
 {
-	fputc('[', f);
-	for (int i = 0; i < n; i++) {
-		if (i)
-			fputs(", ", f);
-		fprintf(f, fmt, v[(size_t)i * stride]);
-	}
-	fputc(']', f);
+	jw_array(w, key, JW_INLINE);
+	for (int i = 0; i < n; i++)
+		jw_double(w, NULL, fmt, v[(size_t)i * stride]);
+	jw_end(w);
 }
 
-static void json_runs(FILE *f, const struct mmb_run *r, const struct mmb_runs *rs)
+static void json_runs(struct json_writer *w, const struct mmb_run *r, const struct mmb_runs *rs)
 {
 	double mean, sd;
-	int first = 1;
 
 	mean_sd(rs->replay_s, rs->n, 1, &mean, &sd);
-	fprintf(f, "  \"runs\": {\"count\": %d, \"warmup\": %s, \"replay_mean_s\": %.6f, "
-		"\"replay_stddev_s\": %.6f, \"replay_runs_s\": ", rs->n, rs->warmup ? "true" : "false",
-		mean, sd);
-	json_numbers(f, rs->replay_s, rs->n, 1, "%.6f");
-	fprintf(f, ", \"ops\": {");
+	jw_object(w, "runs", JW_INLINE);
+	jw_int(w, "count", rs->n);
+	jw_bool(w, "warmup", rs->warmup);
+	jw_double(w, "replay_mean_s", "%.6f", mean);
+	jw_double(w, "replay_stddev_s", "%.6f", sd);
+	json_doubles(w, "replay_runs_s", rs->replay_s, rs->n, 1, "%.6f");
+	jw_object(w, "ops", JW_LINES);
 	for (int k = 0; k < OP_NR_KINDS; k++) {
 		if (!r->stat[k].count)
 			continue;
-		fprintf(f, "%s\n    \"%s\": {\"ns_p50_runs\": ", first ? "" : ",", mmb_op_names[k]);
-		json_numbers(f, &rs->p50[0][k], rs->n, OP_NR_KINDS, "%.1f");
-		fprintf(f, ", \"ns_p99_runs\": ");
-		json_numbers(f, &rs->p99[0][k], rs->n, OP_NR_KINDS, "%.1f");
-		fprintf(f, ", \"ns_mean_runs\": ");
-		json_numbers(f, &rs->mean[0][k], rs->n, OP_NR_KINDS, "%.1f");
-		fputc('}', f);
-		first = 0;
+		jw_object(w, mmb_op_names[k], JW_INLINE);
+		json_doubles(w, "ns_p50_runs", &rs->p50[0][k], rs->n, OP_NR_KINDS, "%.1f");
+		json_doubles(w, "ns_p99_runs", &rs->p99[0][k], rs->n, OP_NR_KINDS, "%.1f");
+		json_doubles(w, "ns_mean_runs", &rs->mean[0][k], rs->n, OP_NR_KINDS, "%.1f");
+		jw_end(w);
 	}
-	fprintf(f, "}},\n");
+	jw_end(w);
+	jw_end(w);
+}
+
+static void json_import(struct json_writer *w, const struct mmb_import *im)
+{
+	jw_object(w, "import", JW_INLINE);
+	jw_uint(w, "events", im->events);
+	jw_uint(w, "skipped_free", im->skipped_free);
+	jw_uint(w, "null_free", im->null_free);
+	jw_uint(w, "batched_dup", im->batched_dup);
+	jw_uint(w, "ignored", im->ignored);
+	jw_uint(w, "failed_realloc", im->failed_realloc);
+	jw_uint(w, "caches", im->caches);
+	jw_uint(w, "user_pages", im->user_pages);
+	jw_end(w);
 }
 
 int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f)
 {
-	const struct mmb_import *im = &r->prog->import;
 	unsigned long total = 0;
+	struct json_writer w;
 
 	for (int k = 0; k < OP_NR_KINDS; k++)
 		total += r->stat[k].count;
-	fprintf(f, "{\n  \"schema\": \"mmbench/1\",\n  \"workload\": ");
-	json_str(f, ri->workload);
-	fprintf(f, ",\n  \"label\": ");
-	if (ri->label)
-		json_str(f, ri->label);
-	else
-		fputs("null", f);
-	fprintf(f, ",\n  \"format\": \"%s\",\n  \"backend\": \"%s\",\n  \"malloc\": ", ri->format,
-		r->backend == MMB_BACKEND_MALLOC ? "malloc" : "libmm");
-	json_str(f, r->backend == MMB_BACKEND_MALLOC ? ri->malloc_name : "libmm");
-	fprintf(f, ",\n  \"variant\": ");
-	json_str(f, MMB_VARIANT);
-	fprintf(f, ",\n  \"git\": ");
-	json_str(f, MMB_GIT_REV);
-	fprintf(f, ",\n  \"seed\": %ld,\n  \"threads\": %s,\n  \"tick_every\": %zu,"
-		"\n  \"machine_config\": ", ri->seed, r->threads ? "true" : "false", r->tick_every);
-	if (ri->machine_config)
-		json_str(f, ri->machine_config);
-	else
-		fputs("null", f);
-	fprintf(f, ",\n  \"input\": {\"codec\": \"%s\", \"streamed\": %s}", ri->codec,
-		ri->streamed ? "true" : "false");
-	fprintf(f, ",\n  \"elapsed_s\": %.6f,\n  \"parse_s\": %.6f,\n  \"replay_s\": %.6f,\n",
-		ri->elapsed_s, ri->parse_s, r->replay_s);
-	fprintf(f, "  \"lines\": %lu,\n  \"ops_total\": %lu,\n", r->prog->lines, total);
-	json_ops(f, r);
+	jw_init_file(&w, f);
+	jw_object(&w, NULL, JW_LINES);
+	jw_string(&w, "schema", "mmbench/1");
+	jw_string(&w, "workload", ri->workload);
+	jw_string(&w, "label", ri->label);
+	jw_string(&w, "format", ri->format);
+	jw_string(&w, "backend", r->backend == MMB_BACKEND_MALLOC ? "malloc" : "libmm");
+	jw_string(&w, "malloc", r->backend == MMB_BACKEND_MALLOC ? ri->malloc_name : "libmm");
+	jw_string(&w, "variant", MMB_VARIANT);
+	jw_string(&w, "git", MMB_GIT_REV);
+	jw_int(&w, "seed", ri->seed);
+	jw_bool(&w, "threads", r->threads);
+	jw_uint(&w, "tick_every", r->tick_every);
+	jw_string(&w, "machine_config", ri->machine_config);
+	jw_object(&w, "input", JW_INLINE);
+	jw_string(&w, "codec", ri->codec);
+	jw_bool(&w, "streamed", ri->streamed);
+	jw_end(&w);
+	jw_double(&w, "elapsed_s", "%.6f", ri->elapsed_s);
+	jw_double(&w, "parse_s", "%.6f", ri->parse_s);
+	jw_double(&w, "replay_s", "%.6f", r->replay_s);
+	jw_uint(&w, "lines", r->prog->lines);
+	jw_uint(&w, "ops_total", total);
+	json_ops(&w, r);
 	if (ri->runs)
-		json_runs(f, r, ri->runs);
-	mmb_fault_json(r, f);
-	mmb_bd_json(&r->bd, r->ns_per_tick, f);
-	fprintf(f, "  \"import\": {\"events\": %lu, \"skipped_free\": %lu, \"null_free\": %lu, "
-		"\"batched_dup\": %lu, \"ignored\": %lu, \"failed_realloc\": %lu, \"caches\": %lu, "
-		"\"user_pages\": %lu},\n",
-		im->events, im->skipped_free, im->null_free, im->batched_dup, im->ignored,
-		im->failed_realloc, im->caches, im->user_pages);
-	json_memory(f, r);
-	json_host(f, r);
-	fprintf(f, "  \"validate\": ");
-	if (!ri->validate_done)
-		fputs("null", f);
+		json_runs(&w, r, ri->runs);
+	mmb_fault_json(r, &w);
+	mmb_bd_json(&r->bd, r->ns_per_tick, &w);
+	json_import(&w, &r->prog->import);
+	json_memory(&w, r);
+	json_host(&w, r);
+	if (ri->validate_done)
+		jw_string(&w, "validate", ri->validate_err ? ri->validate_err : "ok");
 	else
-		json_str(f, ri->validate_err ? ri->validate_err : "ok");
-	fprintf(f, ",\n");
-	json_timeline(f, r);
+		jw_null(&w, "validate");
+	json_timeline(&w, r);
 	if (r->m)
-		json_library(f, r->m);
+		json_library(&w, r->m);
 	else
-		fprintf(f, ",\n  \"machine\": null");
-	fprintf(f, "\n}\n");
-	return ferror(f) ? -1 : 0;
+		jw_null(&w, "machine");
+	jw_end(&w);
+	return jw_finish(&w);
 }
 
 /* ---- human summary ---------------------------------------------------------------------- */

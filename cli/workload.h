@@ -32,6 +32,8 @@
 
 #include <libmm/mm.h>
 
+struct json_writer;                     /* libmm/src/json_writer.h */
+
 #define MMB_LINE_MAX    (1u << 20)      /* longest input line, bytes */
 #define MMB_SIZE_MAX    (1ull << 63)    /* largest size an operation may ask for */
 #define MMB_WORD_SHOW   64              /* bytes of a bad word echoed in messages */
@@ -388,7 +390,7 @@ int mmb_bd_reason(struct mm *m, const struct mmb_op *op, int res);
  * ticks, cpu the CPU at its start (`cpu` ops move it). */
 void mmb_bd_span(struct mmb_breakdown *bd, struct mm *m, const struct mmb_cache *caches,
 		 const struct mmb_op *ops, size_t n, const uint8_t *res, const uint32_t *dt, int cpu);
-void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
+void mmb_bd_json(const struct mmb_breakdown *bd, double ns_per_tick, struct json_writer *w);
 void mmb_bd_summary(const struct mmb_breakdown *bd, double ns_per_tick, FILE *f);
 /* The page rows (pages) or the slab rows as CSV (csv.c's files). */
 void mmb_bd_csv(const struct mmb_breakdown *bd, double ns_per_tick, int pages, FILE *f);
@@ -504,7 +506,7 @@ int mmb_write_json(const struct mmb_run *r, const struct mmb_report_info *ri, FI
 void mmb_print_summary(const struct mmb_run *r, const struct mmb_report_info *ri, FILE *f);
 /* fault.c: the injected failures in the summary and the JSON */
 void mmb_fault_summary(const struct mmb_run *r, FILE *f);
-void mmb_fault_json(const struct mmb_run *r, FILE *f);
+void mmb_fault_json(const struct mmb_run *r, struct json_writer *w);
 
 /* ---- progress.c ---------------------------------------------------------- */
 

@@ -190,12 +190,97 @@ static int cn_cmp_polluter(const void *a, const void *b)
 	       x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
 }
 
-void census_json(struct mm *m, struct strbuf *sb)
+/* What the "summary" member counts, over every pageblock. */
+struct cn_summary {
+	unsigned long blocks[MIGRATE_TYPES], mixed[MIGRATE_TYPES], pages[CN_NR];
+	unsigned long free_2m, free_1g;
+};
+
+static void cn_json_summary(struct json_writer *w, const struct cn_summary *s)
+{
+	jw_object(w, "summary", JW_INLINE);
+	mt_counts_json(w, "pageblocks", s->blocks);
+	mt_counts_json(w, "mixed", s->mixed);
+	jw_object(w, "pages", JW_INLINE);
+	for (int k = 0; k < CN_NR; k++)
+		jw_uint(w, cn_names[k], s->pages[k]);
+	jw_end(w);
+	jw_uint(w, "free_2m", s->free_2m);
+	jw_uint(w, "free_1g", s->free_1g);
+	jw_end(w);
+}
+
+/* "sites": the polluters, most blocks first; pidx[] (indices into pol)
+ * become indices into that list.  Left out when out of memory. */
+static void cn_json_sites(struct mm *m, struct json_writer *w, const struct cn_polluter *pol,
+			  size_t np, size_t *pidx, size_t n)
+{
+	struct cn_polluter *sorted = malloc((np + 1) * sizeof(*sorted));
+	size_t *rank = malloc((np + 1) * sizeof(*rank));
+
+	if (sorted && rank) {
+		memcpy(sorted, pol, np * sizeof(*pol));
+		qsort(sorted, np, sizeof(*sorted), cn_cmp_polluter);
+		for (size_t i = 0; i < np; i++)
+			for (size_t j = 0; j < np; j++)
+				if (sorted[j].site == pol[i].site)
+					rank[i] = j;
+		jw_array(w, "sites", JW_INLINE);
+		for (size_t i = 0; i < np; i++) {
+			jw_object(w, NULL, JW_INLINE);
+			page_owner_site_json(m, sorted[i].site, w, "name");
+			jw_uint(w, "mixed_pageblocks", sorted[i].blocks);
+			jw_end(w);
+		}
+		jw_end(w);
+		for (size_t i = 0; i < n; i++)
+			if (pidx[i] != SIZE_MAX)
+				pidx[i] = rank[pidx[i]];
+	}
+	free(sorted);
+	free(rank);
+}
+
+/* "map": per pageblock in PFN order, as arrays and letter strings. */
+static void cn_json_map(struct json_writer *w, const struct cn_block *v, size_t n,
+			const size_t *pidx)
+{
+	struct strbuf letters;
+
+	jw_object(w, "map", JW_INLINE);
+	jw_array(w, "pfn", JW_INLINE);
+	for (size_t i = 0; i < n; i++)
+		jw_uint(w, NULL, v[i].pfn);
+	jw_end(w);
+	sb_init(&letters);
+	sb_puts(&letters, "");
+	for (size_t i = 0; i < n; i++)
+		sb_putn(&letters, &mt_letters[v[i].mt], 1);
+	jw_string(w, "type", letters.buf);
+	letters.len = 0;
+	for (size_t i = 0; i < n; i++)
+		sb_puts(&letters, v[i].mixed ? "1" : "0");
+	jw_string(w, "mixed", letters.buf);
+	free(letters.buf);
+	for (int k = 0; k < CN_NR; k++) {
+		jw_array(w, cn_names[k], JW_INLINE);
+		for (size_t i = 0; i < n; i++)
+			jw_uint(w, NULL, v[i].pages[k]);
+		jw_end(w);
+	}
+	jw_array(w, "polluter", JW_INLINE);
+	for (size_t i = 0; i < n; i++)
+		jw_int(w, NULL, pidx[i] == SIZE_MAX ? -1 : (long long)pidx[i]);
+	jw_end(w);
+	jw_end(w);
+}
+
+void census_json(struct mm *m, struct json_writer *w)
 {
 	size_t n, np = 0;
 	struct cn_block *v = cn_walk(m, &n);
-	unsigned long blocks[MIGRATE_TYPES] = { 0 }, mixed[MIGRATE_TYPES] = { 0 }, totals[CN_NR] = { 0 };
-	unsigned long free_2m = 0, free_1g = 0, gig = 1ul << (30 - PAGE_SHIFT), run = 0;
+	struct cn_summary sum = { 0 };
+	unsigned long gig = 1ul << (30 - PAGE_SHIFT), run = 0;
 	struct cn_polluter *pol = calloc(n + 1, sizeof(*pol));
 	size_t *pidx = calloc(n + 1, sizeof(*pidx));
 
@@ -203,21 +288,21 @@ void census_json(struct mm *m, struct strbuf *sb)
 		free(v);
 		free(pol);
 		free(pidx);
-		sb_puts(sb, ",\n  \"census\": null");
+		jw_null(w, "census");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		blocks[v[i].mt]++;
-		mixed[cn_mixed_type(v[i].mt)] += v[i].mixed;
+		sum.blocks[v[i].mt]++;
+		sum.mixed[cn_mixed_type(v[i].mt)] += v[i].mixed;
 		for (int k = 0; k < CN_NR; k++)
-			totals[k] += v[i].pages[k];
-		free_2m += v[i].pages[CN_FREE] == m->pageblock_nr_pages;
+			sum.pages[k] += v[i].pages[k];
+		sum.free_2m += v[i].pages[CN_FREE] == m->pageblock_nr_pages;
 		/* fully free 1 GiB-aligned ranges: runs of free blocks from an aligned start */
 		if (!(v[i].pfn & (gig - 1)))
 			run = 0;
 		run = v[i].pages[CN_FREE] == m->pageblock_nr_pages ? run + m->pageblock_nr_pages : 0;
 		if (run == gig && gig >= m->pageblock_nr_pages) {
-			free_1g++;
+			sum.free_1g++;
 			run = 0;
 		}
 		pidx[i] = SIZE_MAX;
@@ -228,63 +313,13 @@ void census_json(struct mm *m, struct strbuf *sb)
 			pidx[i] = k;
 		}
 	}
-	sb_printf(sb, ",\n  \"census\": {\"pageblock_order\": %u, \"pageblocks\": %zu, \"summary\": "
-		  "{\"pageblocks\": {", m->pageblock_order, n);
-	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], blocks[t]);
-	sb_puts(sb, "}, \"mixed\": {");
-	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], mixed[t]);
-	sb_puts(sb, "}, \"pages\": {");
-	for (int k = 0; k < CN_NR; k++)
-		sb_printf(sb, "%s\"%s\": %lu", k ? ", " : "", cn_names[k], totals[k]);
-	sb_printf(sb, "}, \"free_2m\": %lu, \"free_1g\": %lu}", free_2m, free_1g);
-	/* the polluters, most blocks first; the map refers to them by index */
-	{
-		struct cn_polluter *sorted = malloc((np + 1) * sizeof(*sorted));
-		size_t *rank = malloc((np + 1) * sizeof(*rank));
-
-		if (sorted && rank) {
-			memcpy(sorted, pol, np * sizeof(*pol));
-			qsort(sorted, np, sizeof(*sorted), cn_cmp_polluter);
-			for (size_t i = 0; i < np; i++)
-				for (size_t j = 0; j < np; j++)
-					if (sorted[j].site == pol[i].site)
-						rank[i] = j;
-			sb_puts(sb, ", \"sites\": [");
-			for (size_t i = 0; i < np; i++) {
-				sb_printf(sb, "%s{\"name\": ", i ? ", " : "");
-				page_owner_site_json(m, sorted[i].site, sb);
-				sb_printf(sb, ", \"mixed_pageblocks\": %lu}", sorted[i].blocks);
-			}
-			sb_puts(sb, "]");
-			for (size_t i = 0; i < n; i++)
-				if (pidx[i] != SIZE_MAX)
-					pidx[i] = rank[pidx[i]];
-		}
-		free(sorted);
-		free(rank);
-	}
-	sb_puts(sb, ", \"map\": {\"pfn\": [");
-	for (size_t i = 0; i < n; i++)
-		sb_printf(sb, "%s%lu", i ? ", " : "", v[i].pfn);
-	sb_puts(sb, "], \"type\": \"");
-	for (size_t i = 0; i < n; i++)
-		sb_printf(sb, "%c", mt_letters[v[i].mt]);
-	sb_puts(sb, "\", \"mixed\": \"");
-	for (size_t i = 0; i < n; i++)
-		sb_printf(sb, "%c", v[i].mixed ? '1' : '0');
-	sb_puts(sb, "\"");
-	for (int k = 0; k < CN_NR; k++) {
-		sb_printf(sb, ", \"%s\": [", cn_names[k]);
-		for (size_t i = 0; i < n; i++)
-			sb_printf(sb, "%s%u", i ? ", " : "", v[i].pages[k]);
-		sb_puts(sb, "]");
-	}
-	sb_puts(sb, ", \"polluter\": [");
-	for (size_t i = 0; i < n; i++)
-		sb_printf(sb, "%s%ld", i ? ", " : "", pidx[i] == SIZE_MAX ? -1l : (long)pidx[i]);
-	sb_puts(sb, "]}}");
+	jw_object(w, "census", JW_INLINE);
+	jw_uint(w, "pageblock_order", m->pageblock_order);
+	jw_uint(w, "pageblocks", n);
+	cn_json_summary(w, &sum);
+	cn_json_sites(m, w, pol, np, pidx, n);
+	cn_json_map(w, v, n, pidx);
+	jw_end(w);
 	free(v);
 	free(pol);
 	free(pidx);

@@ -563,22 +563,30 @@ void cma_report(struct mm *m, struct strbuf *sb)
 	}
 }
 
-void cma_json(struct mm *m, struct strbuf *sb)
+/* The "cma" member of mm_report_json: the areas, on one line. */
+void cma_json(struct mm *m, struct json_writer *w)
 {
-	sb_puts(sb, "[");
+	jw_array(w, "cma", JW_INLINE);
 	for (int i = 0; m->cma && i < m->cma->nr; i++) {
 		struct mm_cma_info in;
 
 		mm_cma_area_info(m, i, &in);
-		sb_printf(sb, "%s{\"name\": \"%s\", \"node\": %d, \"zone\": \"%s\", \"base_pfn\": %lu, "
-			  "\"count\": %lu, \"order_per_bit\": %u, \"used\": %lu, \"maxchunk\": %lu, "
-			  "\"alloc_pages_success\": %lu, \"alloc_pages_fail\": %lu, "
-			  "\"release_pages_success\": %lu, \"busy_retry\": %lu}", i ? ", " : "",
-			  in.name, in.node, zone_name(in.zone_idx), in.base_pfn, in.count,
-			  in.order_per_bit, in.used, in.maxchunk, in.alloc_pages_success,
-			  in.alloc_pages_fail, in.release_pages_success, in.alloc_busy_retry);
+		jw_object(w, NULL, JW_INLINE);
+		jw_string(w, "name", in.name);
+		jw_int(w, "node", in.node);
+		jw_string(w, "zone", zone_name(in.zone_idx));
+		jw_uint(w, "base_pfn", in.base_pfn);
+		jw_uint(w, "count", in.count);
+		jw_uint(w, "order_per_bit", in.order_per_bit);
+		jw_uint(w, "used", in.used);
+		jw_uint(w, "maxchunk", in.maxchunk);
+		jw_uint(w, "alloc_pages_success", in.alloc_pages_success);
+		jw_uint(w, "alloc_pages_fail", in.alloc_pages_fail);
+		jw_uint(w, "release_pages_success", in.release_pages_success);
+		jw_uint(w, "busy_retry", in.alloc_busy_retry);
+		jw_end(w);
 	}
-	sb_puts(sb, "]");
+	jw_end(w);
 }
 
 /* ---- validate ------------------------------------------------------------------------ */

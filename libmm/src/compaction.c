@@ -1526,35 +1526,40 @@ void compaction_exit(struct mm *m)
 	m->compact = NULL;
 }
 
-void compaction_json(struct mm *m, struct strbuf *sb)
+/* The "compaction" member of mm_report_json: per populated zone, one a
+ * line. */
+void compaction_json(struct mm *m, struct json_writer *w)
 {
-	bool first = true;
-
-	sb_puts(sb, "[");
+	jw_array(w, "compaction", JW_LINES);
 	for (int id = 0; m->compact && id < m->nr_zones; id++) {
 		struct zone *z = zone_by_id(m, id);
 		struct mm_compact_info ci;
 
 		if (!populated_zone(z) || mm_compact_info(m, z->node, z->idx, &ci))
 			continue;
-		sb_printf(sb, "%s\n    {\"node\": %d, \"zone\": \"%s\", \"runs\": %lu, "
-			  "\"last_result\": \"%s\", \"last_order\": %d, \"migrate_scanned\": %lu, "
-			  "\"free_scanned\": %lu, \"isolated\": %lu, \"migrated\": %lu, \"failed\": %lu, "
-			  "\"compact_considered\": %u, \"compact_defer_shift\": %u, "
-			  "\"compact_order_failed\": %d, \"skip_pageblocks\": %lu, "
-			  "\"fragmentation_score\": %d, \"not_migrated\": {",
-			  first ? "" : ",", z->node, zone_config_name(z->idx), ci.runs,
-			  result_names[ci.last_result], ci.last_order, ci.migrate_scanned,
-			  ci.free_scanned, ci.isolated, ci.migrated, ci.failed, ci.compact_considered,
-			  ci.compact_defer_shift, ci.compact_order_failed, ci.nr_skip,
-			  ci.fragmentation_score);
+		jw_object(w, NULL, JW_INLINE);
+		jw_int(w, "node", z->node);
+		jw_string(w, "zone", zone_config_name(z->idx));
+		jw_uint(w, "runs", ci.runs);
+		jw_string(w, "last_result", result_names[ci.last_result]);
+		jw_int(w, "last_order", ci.last_order);
+		jw_uint(w, "migrate_scanned", ci.migrate_scanned);
+		jw_uint(w, "free_scanned", ci.free_scanned);
+		jw_uint(w, "isolated", ci.isolated);
+		jw_uint(w, "migrated", ci.migrated);
+		jw_uint(w, "failed", ci.failed);
+		jw_uint(w, "compact_considered", ci.compact_considered);
+		jw_uint(w, "compact_defer_shift", ci.compact_defer_shift);
+		jw_int(w, "compact_order_failed", ci.compact_order_failed);
+		jw_uint(w, "skip_pageblocks", ci.nr_skip);
+		jw_int(w, "fragmentation_score", ci.fragmentation_score);
+		jw_object(w, "not_migrated", JW_INLINE);
 		for (int r = 0; r < MM_MIGRATE_NR_FAIL; r++)
-			sb_printf(sb, "%s\"%s\": %lu", r ? ", " : "", mm_migrate_fail_name(r),
-				  ci.nr_failed[r]);
-		sb_puts(sb, "}}");
-		first = false;
+			jw_uint(w, mm_migrate_fail_name(r), ci.nr_failed[r]);
+		jw_end(w);
+		jw_end(w);
 	}
-	sb_puts(sb, "\n  ]");
+	jw_end(w);
 }
 
 int compaction_validate(struct mm *m, struct strbuf *err)

@@ -161,16 +161,9 @@ static inline bool failslab_armed(const struct mm *m)
 	return READ_ONCE(m->fault.slab.probability) != 0;
 }
 
-/* ---- strbuf.c: growable strings for reports ---------------------------- */
-struct strbuf {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-void sb_init(struct strbuf *sb);
-void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_puts(struct strbuf *sb, const char *s);
-char *sb_finish(struct strbuf *sb);   /* caller frees; NULL on OOM */
+/* ---- strbuf.c, json_writer.c: growable strings, JSON (their headers) ---- */
+#include "strbuf.h"
+#include "json_writer.h"
 
 /* ---- gfp.c: flag words as text (GFP and slab flags) -------------------- */
 struct flag_name {
@@ -578,6 +571,8 @@ void prep_isolated_page(struct mm *m, struct zone *z, struct page *page, unsigne
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
 unsigned long sum_vm_event(struct mm *m, enum vm_event_item i);
 unsigned long sum_numa_event(struct mm *m, const struct zone *z, enum numa_stat_item i);
+/* member key: {"Unmovable": v[0], ...}, a count per migratetype */
+void mt_counts_json(struct json_writer *w, const char *key, const unsigned long *v);
 
 /* ---- validate.c ------------------------------------------------------- */
 int validate_zone(struct zone *z, struct strbuf *err, unsigned long *contig);

@@ -149,13 +149,13 @@ int  cma_init(struct mm *m, char *err, size_t errlen);
 void cma_exit(struct mm *m);
 int  cma_validate(struct mm *m, struct strbuf *err);
 void cma_report(struct mm *m, struct strbuf *sb);       /* debugfs-style, every area */
-void cma_json(struct mm *m, struct strbuf *sb);
+void cma_json(struct mm *m, struct json_writer *w);     /* "cma" member */
 unsigned long cma_total_pages(struct mm *m);
 
 /* ---- compaction.c --------------------------------------------------------- */
 int  compaction_init(struct mm *m);
 void compaction_exit(struct mm *m);
 int  compaction_validate(struct mm *m, struct strbuf *err);
-void compaction_json(struct mm *m, struct strbuf *sb);
+void compaction_json(struct mm *m, struct json_writer *w);      /* "compaction" member */
 
 #endif /* LIBMM_MOVABLE_H */

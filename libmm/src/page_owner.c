@@ -702,33 +702,32 @@ unsigned long page_owner_site(struct mm *m, unsigned long pfn)
 	return r && READ_ONCE(r->allocated) ? READ_ONCE(r->site) : 0;
 }
 
-static void po_json_string(const char *s, struct strbuf *sb)
-{
-	sb_puts(sb, "\"");
-	for (const char *c = s ? s : "?"; *c; c++)
-		if (*c == '"' || *c == '\\')
-			sb_printf(sb, "\\%c", *c);
-		else if ((unsigned char)*c < 0x20)
-			sb_printf(sb, "\\u%04x", *c);
-		else
-			sb_printf(sb, "%c", *c);
-	sb_puts(sb, "\"");
-}
-
-void page_owner_site_json(struct mm *m, unsigned long site, struct strbuf *sb)
+/* A site's tag text as a JSON string member ("?" when out of memory);
+ * po->lock held. */
+static void __po_site_json(struct page_owner_state *po, unsigned long site,
+			   struct json_writer *w, const char *key)
 {
 	struct strbuf name;
 	char *s;
 
+	lockdep_assert_held(NULL, &po->lock);
 	sb_init(&name);
-	if (m->po) {
-		mm_lock(&m->po->lock, LOCK_PAGE_OWNER);
-		po_site_tag(m->po, site, &name);
-		mm_unlock(&m->po->lock);
-	}
+	po_site_tag(po, site, &name);
 	s = sb_finish(&name);
-	po_json_string(s, sb);
+	jw_string(w, key, s ? s : "?");
 	free(s);
+}
+
+void page_owner_site_json(struct mm *m, unsigned long site, struct json_writer *w,
+			  const char *key)
+{
+	if (!m->po) {
+		jw_string(w, key, "?");
+		return;
+	}
+	mm_lock(&m->po->lock, LOCK_PAGE_OWNER);
+	__po_site_json(m->po, site, w, key);
+	mm_unlock(&m->po->lock);
 }
 
 struct po_sorted { uint32_t i; struct po_ctr c; };
@@ -741,8 +740,9 @@ static int po_cmp_bytes(const void *a, const void *b)
 	       (x->i > y->i) - (x->i < y->i);
 }
 
-/* "sites": the tags holding memory, most bytes first (at most 200). */
-void page_owner_json(struct mm *m, struct strbuf *sb)
+/* "sites": the tags holding memory, most bytes first (at most 200), one a
+ * line. */
+void page_owner_json(struct mm *m, struct json_writer *w)
 {
 	struct page_owner_state *po = m->po;
 	struct po_sorted *v;
@@ -763,20 +763,15 @@ void page_owner_json(struct mm *m, struct strbuf *sb)
 			v[n++] = (struct po_sorted){ i, c };
 	}
 	qsort(v, n, sizeof(*v), po_cmp_bytes);
-	sb_puts(sb, ",\n  \"sites\": [");
+	jw_array(w, "sites", n ? JW_LINES : JW_INLINE);
 	for (size_t k = 0; k < n && k < 200; k++) {
-		struct strbuf name;
-		char *s;
-
-		sb_init(&name);
-		po_site_tag(po, po->keys[v[k].i], &name);
-		s = sb_finish(&name);
-		sb_printf(sb, "%s\n    {\"name\": ", k ? "," : "");
-		po_json_string(s, sb);
-		free(s);
-		sb_printf(sb, ", \"bytes\": %lld, \"calls\": %lld}", v[k].c.bytes, v[k].c.calls);
+		jw_object(w, NULL, JW_INLINE);
+		__po_site_json(po, po->keys[v[k].i], w, "name");
+		jw_int(w, "bytes", v[k].c.bytes);
+		jw_int(w, "calls", v[k].c.calls);
+		jw_end(w);
 	}
-	sb_puts(sb, n ? "\n  ]" : "]");
+	jw_end(w);
 	mm_unlock(&po->lock);
 	free(v);
 }

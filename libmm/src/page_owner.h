@@ -175,17 +175,18 @@ void page_owner_split(struct mm *m, struct page *head, unsigned order);
 
 /* The site of the allocation whose head is pfn (0: none, or off). */
 unsigned long page_owner_site(struct mm *m, unsigned long pfn);
-/* A site's tag text as a JSON string. */
-void page_owner_site_json(struct mm *m, unsigned long site, struct strbuf *sb);
+/* A site's tag text as the JSON string member key. */
+void page_owner_site_json(struct mm *m, unsigned long site, struct json_writer *w,
+			  const char *key);
 
 /* census.c: the pageblock census ("census" in the JSON report), and the
  * number of mixed pageblocks (the timeline's). */
-void census_json(struct mm *m, struct strbuf *sb);
+void census_json(struct mm *m, struct json_writer *w);     /* "census" member */
 unsigned long census_mixed(struct mm *m);
 
 void page_owner_show(struct mm *m, struct strbuf *sb);   /* debugfs page_owner */
 void allocinfo_show(struct mm *m, struct strbuf *sb);    /* /proc/allocinfo */
-void page_owner_json(struct mm *m, struct strbuf *sb);   /* "sites": [...] */
+void page_owner_json(struct mm *m, struct json_writer *w); /* "sites" member */
 
 #define PO_CALLER ((unsigned long)__builtin_return_address(0))
 

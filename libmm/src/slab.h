@@ -320,7 +320,7 @@ void *slab_alloc_caller(struct kmem_cache *s, gfp_t gfp, unsigned long caller,
 int  slab_free_caller(struct kmem_cache *s, void *x, unsigned long caller, const char *who);
 int  slab_validate(struct mm *m, struct strbuf *err);
 void slab_report_text(struct mm *m, struct strbuf *sb);
-void slab_report_json(struct mm *m, struct strbuf *sb);
+void slab_report_json(struct mm *m, struct json_writer *w);    /* "slab" member */
 void slab_shrink_all(struct mm *m);
 
 /* ---- kmalloc.c --------------------------------------------------------------- */

@@ -712,46 +712,57 @@ int mm_slabinfo(struct mm *m, struct mm_slabinfo *out, int max)
 	return n;
 }
 
-void slab_report_json(struct mm *m, struct strbuf *sb)
+/* One cache of the "slab" member: its slabinfo row, geometry and stats. */
+static void slab_cache_json(struct kmem_cache *s, struct json_writer *w)
+{
+	struct slabinfo r;
+	char flags[512];
+
+	s->ops->slabinfo(s, &r);
+	mm_slab_flags_format(s->flags, flags, sizeof(flags));
+	jw_object(w, NULL, JW_INLINE);
+	jw_string(w, "name", s->name);
+	jw_uint(w, "active_objs", r.active_objs);
+	jw_uint(w, "num_objs", r.num_objs);
+	jw_uint(w, "objsize", s->size);
+	jw_uint(w, "objperslab", r.objects_per_slab);
+	jw_uint(w, "pagesperslab", 1u << r.cache_order);
+	jw_uint(w, "active_slabs", r.active_slabs);
+	jw_uint(w, "num_slabs", r.num_slabs);
+	jw_uint(w, "object_size", s->object_size);
+	jw_uint(w, "align", s->align);
+	jw_uint(w, "order", r.cache_order);
+	jw_uint(w, "offset", s->offset);
+	jw_int(w, "refcount", s->refcount);
+	jw_string(w, "flags", flags);
+	jw_uint(w, "sheaf_capacity", s->sheaf_capacity);
+	jw_uint(w, "waste_bytes",
+		(r.num_slabs << r.cache_order) * PAGE_SIZE - r.active_objs * s->object_size);
+	jw_array(w, "aliases", JW_INLINE);
+	for (int i = 0; i < s->nr_aliases; i++)
+		jw_string(w, NULL, s->aliases[i]);
+	jw_end(w);
+	jw_object(w, "stats", JW_INLINE);
+	for (int i = 0; i < s->ops->nr_stats; i++)
+		jw_uint(w, s->ops->stat_names[i], s->ops->stat(s, i));
+	jw_end(w);
+	jw_end(w);
+}
+
+/* The "slab" member of mm_report_json: every cache, one a line ([] on a
+ * machine without the slab layer). */
+void slab_report_json(struct mm *m, struct json_writer *w)
 {
 	struct list_head *e;
-	bool first = true;
 
-	sb_puts(sb, "[");
-	if (!m->slab) {
-		sb_puts(sb, "]");
-		return;
+	jw_array(w, "slab", m->slab ? JW_LINES : JW_INLINE);
+	if (m->slab) {
+		mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
+		list_for_each(e, &m->slab->caches)
+			slab_cache_json(list_entry(e, struct kmem_cache, list), w);
+		mm_mutex_unlock(&m->slab->mutex);
 	}
-	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
-	list_for_each(e, &m->slab->caches) {
-		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);
-		struct slabinfo r;
-		char flags[512];
-
-		s->ops->slabinfo(s, &r);
-		mm_slab_flags_format(s->flags, flags, sizeof(flags));
-		sb_printf(sb, "%s\n    {\"name\": \"%s\", \"active_objs\": %lu, \"num_objs\": %lu, "
-			  "\"objsize\": %u, \"objperslab\": %u, \"pagesperslab\": %u, "
-			  "\"active_slabs\": %lu, \"num_slabs\": %lu, \"object_size\": %u, "
-			  "\"align\": %u, \"order\": %u, \"offset\": %u, \"refcount\": %d, "
-			  "\"flags\": \"%s\", \"sheaf_capacity\": %u, \"waste_bytes\": %lu, "
-			  "\"aliases\": [",
-			  first ? "" : ",", s->name, r.active_objs, r.num_objs, s->size,
-			  r.objects_per_slab, 1u << r.cache_order, r.active_slabs, r.num_slabs,
-			  s->object_size, s->align, r.cache_order, s->offset, s->refcount, flags,
-			  s->sheaf_capacity,
-			  (r.num_slabs << r.cache_order) * PAGE_SIZE - r.active_objs * s->object_size);
-		for (int i = 0; i < s->nr_aliases; i++)
-			sb_printf(sb, "%s\"%s\"", i ? ", " : "", s->aliases[i]);
-		sb_puts(sb, "], \"stats\": {");
-		for (int i = 0; i < s->ops->nr_stats; i++)
-			sb_printf(sb, "%s\"%s\": %lu", i ? ", " : "", s->ops->stat_names[i],
-				  s->ops->stat(s, i));
-		sb_puts(sb, "}}");
-		first = false;
-	}
-	mm_mutex_unlock(&m->slab->mutex);
-	sb_puts(sb, "\n  ]");
+	jw_end(w);
 }
 
 /* ---- boot and teardown ------------------------------------------------------------------ */

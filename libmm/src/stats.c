@@ -7,7 +7,10 @@
  * mm_zone_info().  Text reports use the kernel's exact formats
  * (mm/vmstat.c: frag_show_print, pagetypeinfo_show*, zoneinfo_show_print,
  * unusable_show_print, extfrag_show_print); the JSON report carries the same
- * state for mmbench and Python.
+ * state for mmbench and Python, written through json_writer.h (the zones,
+ * per-CPU lists, slab caches and compaction zones one a line; each layer
+ * writes its own member: vmalloc_json, slab_report_json, compaction_json,
+ * cma_json).
  *
  * The fragmentation indices it prints are zone.c's (mm_unusable_index(),
  * mm_fragmentation_index()).
@@ -474,14 +477,22 @@ char *mm_report_text(struct mm *m, const char *name)
 	return sb_finish(&sb);
 }
 
-/* ---- JSON ---------------------------------------------------------------- */
+/* ---- JSON (json_writer.h) ------------------------------------------------ */
 
-static void json_ulongs(struct strbuf *sb, const unsigned long *v, unsigned n)
+static void json_ulongs(struct json_writer *w, const char *key, const unsigned long *v, unsigned n)
 {
-	sb_puts(sb, "[");
+	jw_array(w, key, JW_INLINE);
 	for (unsigned i = 0; i < n; i++)
-		sb_printf(sb, "%s%lu", i ? ", " : "", v[i]);
-	sb_puts(sb, "]");
+		jw_uint(w, NULL, v[i]);
+	jw_end(w);
+}
+
+void mt_counts_json(struct json_writer *w, const char *key, const unsigned long *v)
+{
+	jw_object(w, key, JW_INLINE);
+	for (int t = 0; t < MIGRATE_TYPES; t++)
+		jw_uint(w, migratetype_names[t], v[t]);
+	jw_end(w);
 }
 
 /* pagetypeinfo_showmixedcount_print() without page_owner: pageblocks
@@ -520,59 +531,72 @@ static void mixed_pageblocks(struct mm *m, struct zone *z, unsigned long count[M
 	zone_unlock(z);
 }
 
-static void json_zone(struct mm *m, struct strbuf *sb, const struct mm_zone_info *zi)
+static void json_zone(struct mm *m, struct json_writer *w, const struct mm_zone_info *zi)
 {
 	struct zone *z = &m->nodes[zi->node].node_zones[zi->zone_idx];
 
-	if (zi->node || zi->zone_idx)  /* every zone is walked: all but the first */
-		sb_puts(sb, ",");
-	sb_printf(sb, "\n    {\"node\": %d, \"zone\": \"%s\", \"name\": \"%s\", \"start_pfn\": %lu, "
-		  "\"spanned\": %lu, \"present\": %lu, \"managed\": %lu, \"free\": %lu, "
-		  "\"watermarks\": {\"min\": %lu, \"low\": %lu, \"high\": %lu, \"boost\": %lu}, "
-		  "\"nr_reserved_highatomic\": %lu, \"lowmem_reserve\": ",
-		  zi->node, zone_config_name(zi->zone_idx), zi->name, zi->start_pfn, zi->spanned,
-		  zi->present, zi->managed, zi->free, zi->min, zi->low, zi->high, zi->boost,
-		  zi->nr_reserved_highatomic);
-	json_ulongs(sb, zi->lowmem_reserve, MAX_NR_ZONES);
-	sb_puts(sb, ", \"buddyinfo\": ");
-	json_ulongs(sb, zi->nr_free, m->nr_orders);
-	sb_puts(sb, ", \"pagetypeinfo\": {");
-	for (int t = 0; t < MIGRATE_TYPES; t++) {
-		sb_printf(sb, "%s\"%s\": ", t ? ", " : "", migratetype_names[t]);
-		json_ulongs(sb, zi->nr_free_mt[t], m->nr_orders);
-	}
-	sb_puts(sb, "}, \"pageblocks\": {");
+	jw_object(w, NULL, JW_INLINE);
+	jw_int(w, "node", zi->node);
+	jw_string(w, "zone", zone_config_name(zi->zone_idx));
+	jw_string(w, "name", zi->name);
+	jw_uint(w, "start_pfn", zi->start_pfn);
+	jw_uint(w, "spanned", zi->spanned);
+	jw_uint(w, "present", zi->present);
+	jw_uint(w, "managed", zi->managed);
+	jw_uint(w, "free", zi->free);
+	jw_object(w, "watermarks", JW_INLINE);
+	jw_uint(w, "min", zi->min);
+	jw_uint(w, "low", zi->low);
+	jw_uint(w, "high", zi->high);
+	jw_uint(w, "boost", zi->boost);
+	jw_end(w);
+	jw_uint(w, "nr_reserved_highatomic", zi->nr_reserved_highatomic);
+	json_ulongs(w, "lowmem_reserve", zi->lowmem_reserve, MAX_NR_ZONES);
+	json_ulongs(w, "buddyinfo", zi->nr_free, m->nr_orders);
+	jw_object(w, "pagetypeinfo", JW_INLINE);
 	for (int t = 0; t < MIGRATE_TYPES; t++)
-		sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t],
-			  zi->nr_pageblocks[t]);
+		json_ulongs(w, migratetype_names[t], zi->nr_free_mt[t], m->nr_orders);
+	jw_end(w);
+	mt_counts_json(w, "pageblocks", zi->nr_pageblocks);
 	if (zi->present) {
 		unsigned long mixed[MIGRATE_TYPES];
 
 		mixed_pageblocks(m, z, mixed);
-		sb_puts(sb, "}, \"mixed_pageblocks\": {");
-		for (int t = 0; t < MIGRATE_TYPES; t++)
-			sb_printf(sb, "%s\"%s\": %lu", t ? ", " : "", migratetype_names[t], mixed[t]);
+		mt_counts_json(w, "mixed_pageblocks", mixed);
 	}
-	sb_puts(sb, "}, \"unusable_index\": [");
+	jw_array(w, "unusable_index", JW_INLINE);
 	for (unsigned o = 0; o < m->nr_orders; o++)
-		sb_printf(sb, "%s%.3f", o ? ", " : "",
-			  mm_unusable_index(zi->nr_free, m->nr_orders, o) / 1000.0);
-	sb_puts(sb, "], \"extfrag_index\": [");
+		jw_double(w, NULL, "%.3f", mm_unusable_index(zi->nr_free, m->nr_orders, o) / 1000.0);
+	jw_end(w);
+	jw_array(w, "extfrag_index", JW_INLINE);
 	for (unsigned o = 0; o < m->nr_orders; o++)
-		sb_printf(sb, "%s%.3f", o ? ", " : "",
+		jw_double(w, NULL, "%.3f",
 			  mm_fragmentation_index(zi->nr_free, m->nr_orders, o) / 1000.0);
-	sb_puts(sb, "], \"numa\": {");
+	jw_end(w);
+	jw_object(w, "numa", JW_INLINE);
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
-		sb_printf(sb, "%s\"%s\": %lu", i ? ", " : "", numa_stat_names[i],
-			  sum_numa_event(m, z, (enum numa_stat_item)i));
-	sb_puts(sb, "}}");
+		jw_uint(w, numa_stat_names[i], sum_numa_event(m, z, (enum numa_stat_item)i));
+	jw_end(w);
+	jw_end(w);
 }
 
-static void json_pcp(struct mm *m, struct strbuf *sb)
+static void json_zones(struct mm *m, struct json_writer *w)
 {
-	bool first = true;
+	jw_array(w, "zones", JW_LINES);
+	for (int n = 0; n < m->nr_nodes; n++) {
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct mm_zone_info zi;
 
-	sb_puts(sb, "[");
+			mm_zone_info(m, n, i, &zi);
+			json_zone(m, w, &zi);
+		}
+	}
+	jw_end(w);
+}
+
+static void json_pcp(struct mm *m, struct json_writer *w)
+{
+	jw_array(w, "pcp", JW_LINES);
 	for (int c = 0; c < m->nr_cpus; c++) {
 		for (int id = 0; id < m->nr_zones; id++) {
 			struct zone *z = zone_by_id(m, id);
@@ -581,80 +605,120 @@ static void json_pcp(struct mm *m, struct strbuf *sb)
 			if (!populated_zone(z))
 				continue;
 			mm_pcp_info(m, c, z->node, z->idx, &p);
-			sb_printf(sb, "%s\n    {\"cpu\": %d, \"node\": %d, \"zone\": \"%s\", "
-				  "\"count\": %d, \"high\": %d, \"batch\": %d}",
-				  first ? "" : ",", c, z->node, zone_config_name(z->idx),
-				  p.count, p.high, p.batch);
-			first = false;
+			jw_object(w, NULL, JW_INLINE);
+			jw_int(w, "cpu", c);
+			jw_int(w, "node", z->node);
+			jw_string(w, "zone", zone_config_name(z->idx));
+			jw_int(w, "count", p.count);
+			jw_int(w, "high", p.high);
+			jw_int(w, "batch", p.batch);
+			jw_end(w);
 		}
 	}
-	sb_puts(sb, "\n  ]");
+	jw_end(w);
 }
 
-/* The report's members, one per line, the schema's named schema_key. */
-static void report_json_members(struct mm *m, struct strbuf *sb, const char *schema_key)
+static void json_machine(struct mm *m, struct json_writer *w)
 {
 	struct mm_prefault_info pf;
 
-	sb_printf(sb, "\"%s\": \"libmm-report/1\",\n  \"config\": \"", schema_key);
-	mm_config_format(&m->cfg, sb);
-	sb_printf(sb, "\",\n  \"machine\": {\"cpus\": %d, \"nodes\": %d, \"nr_pages\": %lu, "
-		  "\"max_page_order\": %u, \"pageblock_order\": %u, \"min_free_kbytes\": %lu, "
-		  "\"totalreserve_pages\": %lu, \"backing\": \"%s\", \"pcp\": %s, ",
-		  m->nr_cpus, m->nr_nodes, m->nr_pages, m->max_order, m->pageblock_order,
-		  m->min_free_kbytes, m->totalreserve_pages, m->direct_map ? "memfd" : "none",
-		  m->cfg.pcp_disabled ? "false" : "true");
+	jw_object(w, "machine", JW_INLINE);
+	jw_int(w, "cpus", m->nr_cpus);
+	jw_int(w, "nodes", m->nr_nodes);
+	jw_uint(w, "nr_pages", m->nr_pages);
+	jw_uint(w, "max_page_order", m->max_order);
+	jw_uint(w, "pageblock_order", m->pageblock_order);
+	jw_uint(w, "min_free_kbytes", m->min_free_kbytes);
+	jw_uint(w, "totalreserve_pages", m->totalreserve_pages);
+	jw_string(w, "backing", m->direct_map ? "memfd" : "none");
+	jw_bool(w, "pcp", !m->cfg.pcp_disabled);
 	mm_prefault_info(m, -1, &pf);
-	sb_printf(sb, "\"prefault\": {\"mode\": \"%s\", \"pageblocks\": %lu, \"bytes\": %lu}},"
-		  "\n  \"zones\": [", pf.mode == MM_PREFAULT_BOOT ? "boot" :
-		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none", pf.pageblocks, pf.bytes);
-	walk_zones(m, sb, true, json_zone);
-	sb_puts(sb, "\n  ],\n  \"pcp\": ");
-	json_pcp(m, sb);
-	sb_puts(sb, ",\n  \"vmalloc\": ");         /* vmalloc */
-	vmalloc_json(m, sb);
-	sb_puts(sb, ",\n  \"slab\": ");            /* slab */
-	slab_report_json(m, sb);
-	sb_puts(sb, ",\n  \"compaction\": ");      /* compaction.c, per zone */
-	compaction_json(m, sb);
-	sb_puts(sb, ",\n  \"cma\": ");             /* cma.c: the areas */
-	cma_json(m, sb);
-	sb_printf(sb, ",\n  \"vmstat\": {\"nr_free_pages\": %lu, \"nr_free_pages_blocks\": %lu, "
-		  "\"nr_free_cma\": %lu", global_free_pages(m), global_free_pages_blocks(m),
-		  global_free_cma(m));
-	sb_printf(sb, ", \"nr_slab_reclaimable\": %lu, \"nr_slab_unreclaimable\": %lu",
-		  slab_nr_pages(m, -1, true), slab_nr_pages(m, -1, false));
+	jw_object(w, "prefault", JW_INLINE);
+	jw_string(w, "mode", pf.mode == MM_PREFAULT_BOOT ? "boot" :
+		  pf.mode == MM_PREFAULT_PAGEBLOCK ? "pageblock" : "none");
+	jw_uint(w, "pageblocks", pf.pageblocks);
+	jw_uint(w, "bytes", pf.bytes);
+	jw_end(w);
+	jw_end(w);
+}
+
+static void json_vmstat(struct mm *m, struct json_writer *w)
+{
+	jw_object(w, "vmstat", JW_INLINE);
+	jw_uint(w, "nr_free_pages", global_free_pages(m));
+	jw_uint(w, "nr_free_pages_blocks", global_free_pages_blocks(m));
+	jw_uint(w, "nr_free_cma", global_free_cma(m));
+	jw_uint(w, "nr_slab_reclaimable", slab_nr_pages(m, -1, true));
+	jw_uint(w, "nr_slab_unreclaimable", slab_nr_pages(m, -1, false));
 	for (int i = 0; i < NR_NUMA_STAT_ITEMS; i++)
-		sb_printf(sb, ", \"%s\": %ld", numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
+		jw_int(w, numa_stat_names[i], mm_vmstat_read(m, numa_stat_names[i]));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		sb_printf(sb, ", \"%s\": %lu", vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	sb_puts(sb, "}");
-	page_owner_json(m, sb);                 /* "sites" with page_owner=1 */
-	census_json(m, sb);                     /* census.c */
-	sb_printf(sb, ",\n  \"tainted\": %lu\n", mm_tainted(m));
+		jw_uint(w, vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+	jw_end(w);
+}
+
+/* The report's members into w (a JW_LINES object), the schema's named
+ * schema_key. */
+static void report_json_members(struct mm *m, struct json_writer *w, const char *schema_key)
+{
+	struct strbuf cfg;
+
+	jw_string(w, schema_key, "libmm-report/1");
+	sb_init(&cfg);
+	sb_puts(&cfg, "");
+	mm_config_format(&m->cfg, &cfg);
+	jw_string(w, "config", cfg.oom ? NULL : cfg.buf);
+	free(cfg.buf);
+	json_machine(m, w);
+	json_zones(m, w);
+	json_pcp(m, w);
+	vmalloc_json(m, w);                     /* vmalloc.c */
+	slab_report_json(m, w);                 /* slab_common.c */
+	compaction_json(m, w);                  /* compaction.c, per zone */
+	cma_json(m, w);                         /* cma.c: the areas */
+	json_vmstat(m, w);
+	page_owner_json(m, w);                  /* page_owner.c: "sites" with page_owner=1 */
+	census_json(m, w);                      /* census.c */
+	jw_uint(w, "tainted", mm_tainted(m));
 }
 
 char *mm_report_json(struct mm *m)
 {
+	struct json_writer w;
 	struct strbuf sb;
 
 	if (!m)
 		return NULL;
 	sb_init(&sb);
-	sb_puts(&sb, "{\n  ");
-	report_json_members(m, &sb, "schema");
-	sb_puts(&sb, "}\n");
+	jw_init(&w, &sb);
+	jw_object(&w, NULL, JW_LINES);
+	report_json_members(m, &w, "schema");
+	jw_end(&w);
+	if (jw_finish(&w)) {
+		free(sb.buf);
+		return NULL;
+	}
 	return sb_finish(&sb);
 }
 
+/* The same members without the braces (json_writer.h's jw_init_members()
+ * layout) and with the newline before the closing one, so that "{\n  " +
+ * members + "}\n" is mm_report_json(): for mmbench's result. */
 char *mm_report_json_members(struct mm *m, const char *schema_key)
 {
+	struct json_writer w;
 	struct strbuf sb;
 
 	if (!m || !schema_key)
 		return NULL;
 	sb_init(&sb);
 	sb_puts(&sb, "");
-	report_json_members(m, &sb, schema_key);
+	jw_init_members(&w, &sb);
+	report_json_members(m, &w, schema_key);
+	sb_puts(&sb, "\n");
+	if (jw_finish(&w)) {
+		free(sb.buf);
+		return NULL;
+	}
 	return sb_finish(&sb);
 }

@@ -4,10 +4,11 @@
  * is sticky (sb->oom) and sb_finish() then returns NULL, so report code
  * needs no error checks of its own.  No locking: one owner per strbuf.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "strbuf.h"
 
 void sb_init(struct strbuf *sb)
 {
@@ -55,14 +56,18 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-void sb_puts(struct strbuf *sb, const char *s)
+void sb_putn(struct strbuf *sb, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (!sb_reserve(sb, n))
 		return;
-	memcpy(sb->buf + sb->len, s, n + 1);
+	memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_putn(sb, s, strlen(s));
 }
 
 char *sb_finish(struct strbuf *sb)

@@ -1832,30 +1832,36 @@ void vmallocinfo_show(struct mm *m, struct strbuf *sb)
 	va_unlock(st);
 }
 
-/* The "vmalloc" object of mm_report_json. */
-void vmalloc_json(struct mm *m, struct strbuf *sb)
+/* The "vmalloc" member of mm_report_json. */
+void vmalloc_json(struct mm *m, struct json_writer *w)
 {
 	struct vmap_state *st = m->vmap;
 
+	jw_object(w, "vmalloc", JW_INLINE);
+	jw_bool(w, "enabled", st != NULL);
 	if (!st) {
-		sb_puts(sb, "{\"enabled\": false}");
+		jw_end(w);
 		return;
 	}
 	va_lock(st);
 	/* no absolute addresses: same config + seed + operations must give a
 	 * byte-identical report whatever the process's address-space layout */
-	sb_printf(sb, "{\"enabled\": true, \"total\": %lu, "
-		  "\"used\": %lu, \"areas\": %lu, \"vmalloc_areas\": %lu, \"vmalloc_pages\": %lu, "
-		  "\"vmap_areas\": %lu, \"vmap_pages\": %lu, \"lazy_areas\": %lu, "
-		  "\"lazy_pages\": %lu, \"lazy_max_pages\": %lu, \"free_areas\": %lu, "
-		  "\"free_bytes\": %lu, \"largest_free\": %lu, \"stale_maps\": %lu",
-		  st->end - st->start, st->busy.pages * PAGE_SIZE,
-		  st->busy.count, st->nr_vmalloc, st->vmalloc_pages, st->nr_vmap, st->vmap_pages,
-		  st->lazy.count, st->lazy.pages, st->lazy_max_pages, st->free.count,
-		  st->free.pages * PAGE_SIZE, va_max(st->free.root), st->stale_maps);
+	jw_uint(w, "total", st->end - st->start);
+	jw_uint(w, "used", st->busy.pages * PAGE_SIZE);
+	jw_uint(w, "areas", st->busy.count);
+	jw_uint(w, "vmalloc_areas", st->nr_vmalloc);
+	jw_uint(w, "vmalloc_pages", st->vmalloc_pages);
+	jw_uint(w, "vmap_areas", st->nr_vmap);
+	jw_uint(w, "vmap_pages", st->vmap_pages);
+	jw_uint(w, "lazy_areas", st->lazy.count);
+	jw_uint(w, "lazy_pages", st->lazy.pages);
+	jw_uint(w, "lazy_max_pages", st->lazy_max_pages);
+	jw_uint(w, "free_areas", st->free.count);
+	jw_uint(w, "free_bytes", st->free.pages * PAGE_SIZE);
+	jw_uint(w, "largest_free", va_max(st->free.root));
+	jw_uint(w, "stale_maps", st->stale_maps);
 	va_unlock(st);
 	for (int i = 0; i < NR_VA_STATS; i++)
-		sb_printf(sb, ", \"%s\": %lu", va_stat_names[i],
-			  __atomic_load_n(&st->stat[i], __ATOMIC_RELAXED));
-	sb_puts(sb, "}");
+		jw_uint(w, va_stat_names[i], __atomic_load_n(&st->stat[i], __ATOMIC_RELAXED));
+	jw_end(w);
 }

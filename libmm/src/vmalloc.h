@@ -116,6 +116,6 @@ int  vmalloc_init(struct mm *m, char *err, size_t errlen);
 void vmalloc_exit(struct mm *m);
 int  vmalloc_validate(struct mm *m, struct strbuf *err);
 void vmallocinfo_show(struct mm *m, struct strbuf *sb);
-void vmalloc_json(struct mm *m, struct strbuf *sb);
+void vmalloc_json(struct mm *m, struct json_writer *w);        /* "vmalloc" member */
 
 #endif /* LIBMM_SRC_VMALLOC_H */
