@@ -30,7 +30,7 @@ END = "<!-- callgraph: end -->"
 
 # bottom-up; a file may call files of its own layer and of the layers below
 LAYERS = [
-    ("services", ["strbuf", "printk", "gfp", "lockdep"]),
+    ("services", ["strbuf", "json_writer", "printk", "gfp", "lockdep"]),
     ("machine", ["machine", "fault_inject"]),
     ("zone", ["zone"]),
     ("buddy", ["buddy"]),
