@@ -20,7 +20,7 @@ over the rounds.  Printed with each run: the load average before it, and
 the machine's two cores lower the speed-up.
 
 Also checks that the local and Dask tables are equal (libmm.sweep.comparable),
-prints the README's table (per trace and pcp value) and copies the last
+prints the table of docs/benchmarks.md (per trace and pcp value) and copies the last
 2-worker local table and its plots to $MM_RESULTS/sweep/.
 Output: a text report on stdout ($MM_RESULTS/sweep_scaling.txt under
 `scons bench`) and $MM_RESULTS/sweep_scaling.json.
@@ -129,7 +129,7 @@ def main():
           % ("yes" if equal else "NO", len(local), summary["failed"]))
     print()
     print(markdown_table(local))
-    # the README's table and plots: the last 2-worker local sweep, plotted
+    # docs/benchmarks.md's table and plots: the last 2-worker local sweep, plotted
     res = os.environ.get("MM_RESULTS", os.path.join(TOP, "build", "results"))
     dest = os.path.join(res, "sweep")
     shutil.rmtree(dest, ignore_errors=True)

@@ -9,6 +9,10 @@
 Layers: _libmm (cffi, generated from the C headers) -> _lowlevel (1:1 calls,
 errno -> exceptions) -> machine (the Pythonic Machine); libmm.testing: the
 fixtures, checks and hypothesis strategies for property tests.
+
+Besides the classes and functions, the package exports ZONE_NAMES (the
+config's zone names by index), MIGRATETYPES (the kernel's migratetype names
+by number) and __version__.
 """
 from ._errors import CorruptionError, CPUBusyError
 from .gfp import GFP, gfp_text

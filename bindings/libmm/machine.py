@@ -24,8 +24,11 @@ from .slab import SlabMixin                 # slab/kmalloc
 from .process import MovableMixin           # processes, migration, compaction
 from .cma import CmaMixin                   # CMA, contiguous ranges
 
+#: zone names in the config's spelling, by zone index (mm_zone_name)
 ZONE_NAMES = tuple(ffi.string(lib.mm_zone_name(i)).decode() for i in range(lib.MM_MAX_NR_ZONES))
+#: migratetype names as the kernel's reports print them, by migratetype number
 MIGRATETYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate")
+#: bytes in a page frame (4096)
 PAGE_SIZE = int(lib.MM_PAGE_SIZE)
 
 
@@ -76,6 +79,7 @@ def build_config(config=None, **keywords):
     return " ".join(parts) if parts else None
 
 
+#: where page(pfn) can find a frame's block: the buddy lists, a per-CPU list, allocated
 PAGE_STATES = ("buddy", "pcp", "allocated")
 
 #: fault injection knobs (the debugfs files, "_" for "-") per facility
@@ -157,6 +161,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
 
     @property
     def closed(self):
+        """True once close() destroyed the machine."""
         return self._h is None
 
     def on_cpu(self, cpu):
@@ -189,12 +194,17 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         """The canonical config text of this machine."""
         return ll.config_string(self.handle)
 
-    nr_pages = property(lambda self: ll.scalar(self.handle, "mm_nr_pages"))
-    nr_cpus = property(lambda self: ll.scalar(self.handle, "mm_nr_cpus"))
-    nr_nodes = property(lambda self: ll.scalar(self.handle, "mm_nr_nodes"))
-    max_order = property(lambda self: ll.scalar(self.handle, "mm_max_order"))
+    nr_pages = property(lambda self: ll.scalar(self.handle, "mm_nr_pages"),
+                        doc="Page frames of the machine, all nodes (mm_nr_pages).")
+    nr_cpus = property(lambda self: ll.scalar(self.handle, "mm_nr_cpus"),
+                       doc="Simulated CPUs (the config's cpus=).")
+    nr_nodes = property(lambda self: ll.scalar(self.handle, "mm_nr_nodes"),
+                        doc="NUMA nodes (the config's nodes=).")
+    max_order = property(lambda self: ll.scalar(self.handle, "mm_max_order"),
+                         doc="The highest buddy order (max_page_order=, 10 by default).")
     pageblock_order = property(
-        lambda self: ll.scalar(self.handle, "mm_pageblock_order"))
+        lambda self: ll.scalar(self.handle, "mm_pageblock_order"),
+        doc="pageblock_order: min(9, max_order).")
 
     def cpu_to_node(self, cpu):
         """The node of a CPU; ValueError for a CPU the machine lacks."""
@@ -234,6 +244,9 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return [ll.page_to_pfn(h, p) for p in pages]
 
     def free_pages(self, pfn, order=0, cpu=None):
+        """__free_pages() of the 2^order block at pfn.  A refused free
+        (double free, wrong order, a tail page, a slab or vmalloc page)
+        raises CorruptionError and changes nothing."""
         h = self.handle
         page = ll.pfn_to_page(h, pfn)
         with ll.on_cpu(h, cpu):
@@ -262,6 +275,8 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return ll.test_pages_isolated(self.handle, start_pfn, end_pfn)
 
     def page_address(self, pfn):
+        """The direct-map address of page frame pfn (page_address());
+        ValueError on a backing=none machine."""
         h = self.handle
         addr = ll.page_address(h, ll.pfn_to_page(h, pfn))
         if addr is None:
@@ -278,18 +293,23 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return ll.page_to_pfn(h, ll.virt_to_page(h, addr))
 
     def page_zone(self, pfn):
+        """The name of the zone holding pfn ("DMA", "DMA32", "NORMAL", "MOVABLE")."""
         return ZONE_NAMES[ll.pfn_zone(self.handle, pfn)[1]]
 
     def page_node(self, pfn):
+        """The node holding pfn."""
         return ll.pfn_zone(self.handle, pfn)[0]
 
     # ---- memory contents ----------------------------------------------
 
     def read(self, addr, n):
+        """n bytes at addr: a direct-map address, a vmalloc address or a
+        process's host address; ValueError outside the machine's memory."""
         self._check_span(addr, n)
         return bytes(ffi.buffer(ffi.cast("char *", addr), n)) if n else b""
 
     def write(self, addr, data):
+        """Write bytes at addr (the addresses read() takes)."""
         data = bytes(data)
         self._check_span(addr, len(data))
         if data:
@@ -403,6 +423,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return out
 
     def vmstat_read(self, name):
+        """One /proc/vmstat counter by name (ValueError for an unknown one)."""
         return ll.vmstat_read(self.handle, name)
 
     def validate(self):
@@ -410,6 +431,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         ll.validate(self.handle)
 
     def report(self):
+        """The library's JSON report (schema "libmm-report/1") as a dict."""
         return json.loads(ll.report_json(self.handle))
 
     def text(self, name):
@@ -420,6 +442,7 @@ class Machine(VmallocMixin, SlabMixin, MovableMixin, CmaMixin):
         return ll.report_text(self.handle, name)
 
     def dmesg(self):
+        """The machine's kernel log: text("dmesg")."""
         return self.text("dmesg")
 
     # ---- taint, fault injection ---------------------------------------

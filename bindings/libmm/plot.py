@@ -37,7 +37,8 @@ titles.
 NAME defaults to the first result's workload file name.  matplotlib with the
 Agg backend: no display needed.  The functions plot_fragmentation,
 plot_buddyinfo, plot_latency_cdf, plot_memory and plot_overlay take loaded
-JSON (dicts), a path and optional names; labels(docs) names runs.
+JSON (dicts), a path and optional names; labels(docs) names runs; ZONE_ORDER
+is the order zones are drawn in.
 """
 import argparse
 import json
@@ -52,6 +53,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from .machine import ZONE_NAMES  # noqa: E402
 
+#: the order zones are drawn in (kernel order)
 ZONE_ORDER = list(ZONE_NAMES)
 
 
@@ -348,8 +350,10 @@ def plot_timeline(doc, path, label=None):
     return _finish(fig, axes, "timeline: " + _title(doc, label), path)
 
 
+#: the pageblock map's colour per migratetype letter (the census map's letters)
 MT_COLOURS = {"U": "#d62728", "M": "#2ca02c", "R": "#1f77b4", "H": "#9467bd", "C": "#ff7f0e",
               "I": "#7f7f7f"}
+#: the migratetype each census map letter stands for
 MT_NAMES = {"U": "Unmovable", "M": "Movable", "R": "Reclaimable", "H": "HighAtomic",
             "C": "CMA", "I": "Isolate"}
 
@@ -466,6 +470,8 @@ def plot_overlay(docs, path, names=None):
 
 
 def main(argv=None):
+    """The command line: python3 -m libmm.plot RESULT.json ... (argv: its
+    arguments); prints the files written, returns the exit status."""
     ap = argparse.ArgumentParser(prog="python3 -m libmm.plot",
                                  description="plots of mmbench JSON results")
     ap.add_argument("results", nargs="+")

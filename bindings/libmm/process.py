@@ -17,6 +17,10 @@ or machine raises ValueError.  Addresses, orders, nodes and values are
 integers (TypeError for a float, str or bool).  Every call enters the
 machine's gate (_lifetime.py), so Machine.close() waits for the calls in
 flight and refuses (RuntimeError) from inside one - an owner's callback.
+
+``MIGRATE_MODES`` maps the mode names migrate_pages() takes ("ASYNC",
+"SYNC_LIGHT", "SYNC") to the C values; ``FAIL_REASONS`` lists the reasons a
+page is not migrated (the keys of a result's "failed" dict).
 """
 import errno as _errno
 import weakref
@@ -87,6 +91,7 @@ class Process:
 
     @property
     def handle(self):
+        """The struct mm_process * (cffi cdata); ValueError once closed."""
         if self._p is None or self._machine.closed:
             raise ValueError("process is closed")
         return self._p
@@ -112,6 +117,7 @@ class Process:
 
     @property
     def closed(self):
+        """True once the process or its machine was closed."""
         return self._p is None or self._machine.closed
 
     def __enter__(self):
@@ -126,13 +132,15 @@ class Process:
         return "<libmm.Process pid %d rss %d>" % (self.pid, self.info()["rss"])
 
     def info(self):
+        """pid, task_size, rss (pages mapped), nr_folios, nr_pinned,
+        nr_pgtables (PTE tables) and nr_maps (host mappings) as a dict."""
         out = ffi.new("struct mm_process_info *")
         _check(self._m(), lib.mm_process_info(self.handle, out), "process_info")
         return {"pid": out.pid, "task_size": out.task_size, "rss": out.rss,
                 "nr_folios": out.nr_folios, "nr_pinned": out.nr_pinned,
                 "nr_pgtables": out.nr_pgtables, "nr_maps": out.nr_maps}
 
-    pid = property(lambda self: self.info()["pid"])
+    pid = property(lambda self: self.info()["pid"], doc="The process's id on its machine.")
 
     def fault(self, addr, order=0, cpu=0):
         """Fault a folio of 2^order pages in at addr; its first PFN, or None
@@ -146,11 +154,14 @@ class Process:
         return self.pfn(addr)
 
     def unmap(self, addr, length, cpu=0):
+        """munmap() of [addr, addr + length): the folios there are freed
+        (a THP partly covered is split first); ValueError for a pinned one."""
         h, p = self._m(), self.handle
         with ll.on_cpu(h, cpu):
             _check(h, lib.mm_process_unmap(p, _addr(addr), _addr(length, "length")), "unmap")
 
     def pfn(self, addr):
+        """The PFN mapped at user address addr; ValueError when none is."""
         pfn = lib.mm_process_pfn(self.handle, _addr(addr))
         if pfn == lib.MM_PFN_INVALID:
             _raise(self._m(), None, "pfn")
@@ -164,12 +175,14 @@ class Process:
         return int(ffi.cast("uintptr_t", p))
 
     def read(self, addr, n):
+        """n bytes at user address addr, through the process's mapping."""
         n = ll.size_arg(n, "length")
         buf = ffi.new("char[]", max(n, 1))
         _check(self._m(), lib.mm_process_read(self.handle, _addr(addr), buf, n), "read")
         return bytes(ffi.buffer(buf, n))
 
     def write(self, addr, data):
+        """Write bytes at user address addr, through the process's mapping."""
         data = bytes(data)
         _check(self._m(), lib.mm_process_write(self.handle, _addr(addr), data, len(data)),
                "write")
@@ -183,6 +196,7 @@ class Process:
         return _check(h, rc, "pin")
 
     def unpin(self, addr):
+        """unpin_user_page() of the folio at addr; ValueError when not pinned."""
         _check(self._m(), lib.mm_process_unpin(self.handle, _addr(addr)), "unpin")
 
     def folios(self):
@@ -244,6 +258,7 @@ class MovableOwner:
                "set_movable")
 
     def clear_movable(self, pfn):
+        """__ClearPageMovable: the page at pfn is no longer this owner's to move."""
         h = self._machine.handle
         _check(h, lib.mm_page_clear_movable(h, ll.pfn_to_page(h, pfn)), "clear_movable")
 

@@ -17,6 +17,11 @@ corruption raise CorruptionError with the kernel-style report; destroying a
 cache that still has objects raises CacheBusyError (the cache is kept).
 Every call binds the calling thread to a CPU for its duration (machine.py).
 
+Constants: ``ZERO_SIZE_PTR`` (16) is what kmalloc(0) returns;
+``SLABINFO_COLUMNS`` the numeric columns of /proc/slabinfo 2.1 (the keys of
+slabinfo() rows besides "name"); ``ERRLEN`` the size of the error buffers
+handed to the C parsers.
+
 Every KmemCache of a C cache (m.kmem_cache_create(), m.kmem_cache(name),
 m.kmalloc_cache(size)) is registered with its Machine; when a destroy frees
 the C cache - its last reference, through whichever object - all of them
@@ -64,6 +69,7 @@ def slab_flags(value):
 
 
 def slab_flags_text(value):
+    """The kernel's names of slab flags (an int or text), joined by "|"."""
     buf = ffi.new("char[]", 1024)
     lib.mm_slab_flags_format(slab_flags(value), buf, 1024)
     return ffi.string(buf).decode()
@@ -80,6 +86,12 @@ def _rc(m, rc):
             raise CacheBusyError(text)
         raise error_for(-rc, text if err == -rc else "error %d" % -rc)
     return rc
+
+
+def _cache_int(attr, doc):
+    """A read-only int attribute of a cache: mm_kmem_cache_<attr>(handle)."""
+    fn = getattr(lib, "mm_kmem_cache_" + attr)
+    return property(lambda self: int(fn(self.handle)), doc=doc)
 
 
 class KmemCache:
@@ -105,6 +117,7 @@ class KmemCache:
 
     @property
     def handle(self):
+        """The struct kmem_cache * (cffi cdata); ValueError once destroyed."""
         if self._h is None:
             raise ValueError("cache %r was destroyed" % self.requested_name)
         self._m.handle          # raises once the machine is closed
@@ -127,6 +140,10 @@ class KmemCache:
     # ---- objects -------------------------------------------------------
 
     def alloc(self, gfp="GFP_KERNEL", cpu=None, site=None):
+        """kmem_cache_alloc(): an object's address, or None when memory runs
+        out (a constructor's exception is raised, the object given back).
+        site (page_owner=1): the call site it is attributed to, default the
+        calling line."""
         h, g = self.handle, to_gfp(gfp)
         s = self._m._sites.get(site, 1)
         with self._on(cpu):
@@ -138,6 +155,8 @@ class KmemCache:
         return _result(self._m.handle, p, "kmem_cache_alloc")
 
     def free(self, addr, cpu=None):
+        """kmem_cache_free(); CorruptionError for an address that is not a
+        live object of this cache (the free is refused and reported)."""
         h = self.handle
         with self._on(cpu):
             _rc(self._m.handle, lib.mm_kmem_cache_free(h, _ptr(addr)))
@@ -154,6 +173,7 @@ class KmemCache:
         return [_addr(arr[i]) for i in range(n)]
 
     def free_bulk(self, addrs, cpu=None):
+        """kmem_cache_free_bulk() of a list of objects of this cache."""
         h = self.handle
         addrs = list(addrs)
         arr = ffi.new("void *[]", [_ptr(a) for a in addrs] or [ffi.NULL])
@@ -198,19 +218,18 @@ class KmemCache:
 
     # ---- attributes ----------------------------------------------------
 
-    name = property(lambda self: ffi.string(lib.mm_kmem_cache_name(self.handle)).decode())
-    object_size = property(lambda self: int(lib.mm_kmem_cache_object_size(self.handle)))
-    size = property(lambda self: int(lib.mm_kmem_cache_size(self.handle)))
-    align = property(lambda self: int(lib.mm_kmem_cache_align(self.handle)))
-    objects_per_slab = property(
-        lambda self: int(lib.mm_kmem_cache_objects_per_slab(self.handle)))
-    order = property(lambda self: int(lib.mm_kmem_cache_order(self.handle)))
-    offset = property(lambda self: int(lib.mm_kmem_cache_offset(self.handle)))
-    flags = property(lambda self: int(lib.mm_kmem_cache_flags(self.handle)))
-    refcount = property(lambda self: int(lib.mm_kmem_cache_refcount(self.handle)))
-    #: objects per per-CPU sheaf (slub_sheaves=1 machines), else 0
-    sheaf_capacity = property(
-        lambda self: int(lib.mm_kmem_cache_sheaf_capacity(self.handle)))
+    name = property(lambda self: ffi.string(lib.mm_kmem_cache_name(self.handle)).decode(),
+                    doc="The cache's name (for a merged cache: the cache it merged into).")
+    object_size = _cache_int("object_size", "s->object_size: the size asked for.")
+    size = _cache_int("size", "s->size: an object's slot with metadata, red zones and padding.")
+    align = _cache_int("align", "The alignment calculate_alignment() chose.")
+    objects_per_slab = _cache_int("objects_per_slab", "Objects in a slab of the preferred order.")
+    order = _cache_int("order", "The page order of the cache's slabs (calculate_order()).")
+    offset = _cache_int("offset", "s->offset: where the free pointer sits in a free object.")
+    flags = _cache_int("flags", "The cache's SLAB_* flags as an int (slab_flags_text() names them).")
+    refcount = _cache_int("refcount", "References to the C cache: 1 + the caches merged into it.")
+    sheaf_capacity = _cache_int("sheaf_capacity",
+                                "Objects per per-CPU sheaf (slub_sheaves=1 machines), else 0.")
 
     @property
     def failslab(self):
@@ -236,6 +255,7 @@ class KmemCache:
 
     @property
     def destroyed(self):
+        """True once a destroy freed the C cache (through any of its objects)."""
         return self._h is None
 
     def __eq__(self, other):
@@ -305,6 +325,9 @@ class SlabMixin:
         return KmemCache(self, s, ffi.string(lib.mm_kmem_cache_name(s)).decode())
 
     def kmalloc(self, size, gfp="GFP_KERNEL", cpu=None, site=None):
+        """kmalloc(): an address, or None when memory runs out;
+        ZERO_SIZE_PTR (16) for size 0.  site (page_owner=1): the call site it
+        is attributed to, default the calling line."""
         h, g = self.handle, to_gfp(gfp)
         s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
@@ -314,23 +337,29 @@ class SlabMixin:
             return _result(h, lib.mm_kmalloc(h, _size(size), ll._uint(g, "gfp")), "kmalloc")
 
     def kzalloc(self, size, gfp="GFP_KERNEL", cpu=None):
+        """kmalloc() of zeroed memory."""
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kzalloc(h, _size(size), ll._uint(g, "gfp")), "kzalloc")
 
     def kcalloc(self, n, size, gfp="GFP_KERNEL", cpu=None):
+        """Zeroed kmalloc_array(); None when n * size overflows."""
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kcalloc(h, _size(n, "count"), _size(size),
                                              ll._uint(g, "gfp")), "kcalloc")
 
     def kmalloc_array(self, n, size, gfp="GFP_KERNEL", cpu=None):
+        """kmalloc(n * size); None when the product overflows (EOVERFLOW)."""
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kmalloc_array(h, _size(n, "count"), _size(size),
                                                    ll._uint(g, "gfp")), "kmalloc_array")
 
     def krealloc(self, addr, size, gfp="GFP_KERNEL", cpu=None, site=None):
+        """krealloc(): in place while ksize() allows, else a new object with
+        the contents copied and the old one freed; None when memory runs out
+        (the old object is kept).  site (page_owner=1): as kmalloc()."""
         h, g = self.handle, to_gfp(gfp)
         s = self._sites.get(site, 1)
         with ll.on_cpu(h, cpu):
@@ -362,12 +391,14 @@ class SlabMixin:
         return int(n)
 
     def kmemdup(self, data, gfp="GFP_KERNEL", cpu=None):
+        """A kmalloc'ed copy of bytes data: its address, or None."""
         h, g, data = self.handle, to_gfp(gfp), bytes(data)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kmemdup(h, data, len(data), ll._uint(g, "gfp")),
                            "kmemdup")
 
     def kstrdup(self, text, gfp="GFP_KERNEL", cpu=None):
+        """A kmalloc'ed NUL-terminated copy of str text: its address, or None."""
         h, g = self.handle, to_gfp(gfp)
         with ll.on_cpu(h, cpu):
             return _result(h, lib.mm_kstrdup(h, str(text).encode(), ll._uint(g, "gfp")),

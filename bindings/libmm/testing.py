@@ -29,7 +29,7 @@ import dataclasses
 from .gfp import GFP
 from .machine import Machine
 
-#: a small machine: 2 CPUs, 208 MiB
+#: a small machine: 2 CPUs, 208 MiB (the machine fixture's config)
 SMALL_CONFIG = dict(cpus=2, DMA="16M", DMA32="64M", NORMAL="128M")
 
 
@@ -59,6 +59,7 @@ class Snapshot:
 
     @property
     def total(self):
+        """Free pages of every zone together."""
         return sum(f for _, _, f in self.free)
 
 

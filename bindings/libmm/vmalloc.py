@@ -11,6 +11,10 @@ mappings) is ``None``; misuse raises ValueError (size 0, size beyond the
 range, bad alignment or node) or CorruptionError (a free of an address that
 is not the start of a live area, double free).  Every call binds the calling
 thread to CPU ``cpu`` for its duration, like the page-allocator calls.
+
+The module-level functions are the thin layer under the methods: they take
+the machine's ``struct mm *`` (``Machine.handle``).  ``PAGE_SIZE`` is 4096;
+``NUMA_NO_NODE`` (-1) asks for no particular node.
 """
 import errno as _errno
 
@@ -43,19 +47,24 @@ def vmalloc_node(m, size, align=0, gfp=None, node=None):
 
 
 def vfree(m, addr):
+    """mm_vfree: CorruptionError unless addr starts a live vmalloc area."""
     ll._check_rc(m, lib.mm_vfree(m, _ptr(addr)))
 
 
 def vmap(m, pfns):
+    """mm_vmap of the pages of the given PFNs: the area's address, or None."""
     pages = ffi.new("struct page *[]", [ll.pfn_to_page(m, p) for p in pfns])
     return _alloc_result(m, lib.mm_vmap(m, pages, len(pfns)), "vmap")
 
 
 def vunmap(m, addr):
+    """mm_vunmap: CorruptionError unless addr starts a live vmap area."""
     ll._check_rc(m, lib.mm_vunmap(m, _ptr(addr)))
 
 
 def vmalloc_to_pfn(m, addr):
+    """mm_vmalloc_to_pfn: the frame behind a vmalloc address (ValueError or
+    CorruptionError for an address no live area maps)."""
     pfn = lib.mm_vmalloc_to_pfn(m, _ptr(addr))
     if pfn == lib.MM_PFN_INVALID:
         err, text = ll.last_error(m)
@@ -117,6 +126,7 @@ class VmallocMixin:
             return vmalloc_node(h, size, align, g, node)
 
     def vzalloc(self, size, cpu=None, node=None):
+        """vmalloc() of zeroed memory: the address, or None."""
         h = self.handle
         nid = NUMA_NO_NODE if node is None else ll.integer(node, "node")
         with ll.on_cpu(h, cpu):
@@ -129,6 +139,8 @@ class VmallocMixin:
             return _alloc_result(h, lib.mm_vmalloc_32(h, _size(size)), "vmalloc_32")
 
     def vfree(self, addr, cpu=None):
+        """Free a vmalloc area by its start address (0 or None: nothing);
+        CorruptionError for any other address, a double free included."""
         if addr is None or int(addr) == 0:
             return
         h = self.handle
@@ -141,14 +153,18 @@ class VmallocMixin:
         return vmap(self.handle, pfns)
 
     def vunmap(self, addr):
+        """Unmap a vmap() area (its pages stay the caller's); 0 or None:
+        nothing."""
         if addr is None or int(addr) == 0:
             return
         vunmap(self.handle, addr)
 
     def vmalloc_to_pfn(self, addr):
+        """The PFN of the frame mapped at a vmalloc address."""
         return vmalloc_to_pfn(self.handle, addr)
 
     def is_vmalloc_addr(self, addr):
+        """True when addr lies in [VMALLOC_START, VMALLOC_END)."""
         return bool(lib.mm_is_vmalloc_addr(self.handle, _ptr(addr)))
 
     def vm_unmap_aliases(self):

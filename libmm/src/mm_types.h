@@ -118,8 +118,8 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * The page allocator's decisions that changed between Linux 6.5 and 6.18,
  * one bit each, tested where the decision is made (struct mm.pa).
  * page_alloc_policy=6.18 (the default) sets every bit, =6.5 none, and
- * pa_<name>=0|1 flips one (machine.c's pa_switches[] names them; README.md
- * "Page allocator policies" says which kernel brought each).
+ * pa_<name>=0|1 flips one (machine.c's pa_switches[] names them;
+ * docs/policies.md says which kernel brought each).
  */
 enum pa_switch {
 	PA_FREELIST_HYGIENE  = 1u << 0, /* 6.10: free blocks always on their

@@ -22,7 +22,8 @@ lines and summary plots are written there (store.py, plots.py).
 Columns that are timings or figures of the host (TIMING_COLUMNS, mmbench's
 ``host.*`` and ``runs.replay_*``, any ``ns_`` latency) differ between two
 runs of the same sweep; ``comparable(df)`` drops them, and what is left is
-the same wherever and however the sweep ran.
+the same wherever and however the sweep ran.  DEFAULT_METRICS are the
+columns summary_plots() draws unless told otherwise.
 
 Modules: spec (what to run), task (one point; all a Dask worker imports),
 engines (local pool, Dask), store (output directory), plots.

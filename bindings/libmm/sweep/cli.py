@@ -3,7 +3,7 @@
 
 Exit status: 0 every point ok, 1 the table is written but some points
 failed (their rows say why), 2 usage errors (bad option, missing file, bad
-spec file, no mmbench).
+spec file, no mmbench).  EPILOG is the text --help prints after the options.
 """
 import argparse
 import sys
@@ -87,6 +87,8 @@ def spec_from_args(a):
 
 
 def main(argv=None):
+    """python3 -m libmm.sweep with argv (default sys.argv[1:]): runs the
+    sweep, prints where the table and plots went, returns the exit status."""
     ap = _parser()
     a = ap.parse_args(argv)
     try:

@@ -7,6 +7,7 @@ per combination of the other grid keys; each point is the mean over the
 seeds and runs of that cell, with an error bar of one standard deviation
 (none with a single sample).  Failed points are left out (their count is in
 the panel title when there are any).  matplotlib with the Agg backend.
+DEFAULT_METRICS are the columns plotted when none are asked for.
 """
 import itertools
 import math

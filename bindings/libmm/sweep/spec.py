@@ -14,6 +14,7 @@ extended.
 Specs come from keywords (``Spec(workloads=[...], grid={...})``), from a
 TOML or JSON file with the same field names (``Spec.from_file``), and from
 command-line words (``parse_grid("pcp=on,off")``, ``parse_list``).
+FIELDS names a spec's fields, in the order a spec file lists them.
 """
 import dataclasses
 import glob
@@ -76,6 +77,7 @@ def parse_set(word):
 
 
 def parse_seeds(text):
+    """The seeds of --seeds text ("1,2,3") as ints; ValueError otherwise."""
     try:
         seeds = [int(s) for s in parse_list(text, "--seeds")]
     except ValueError as e:
@@ -117,6 +119,8 @@ class Point:
 
     @property
     def id(self):
+        """16 hex digits hashing the workload's name and content, the machine
+        keys, seed and run: the point's name in the output directory."""
         ident = json.dumps([os.path.normpath(self.workload), self.digest, list(self.sets),
                             list(self.grid), self.seed, self.run])
         return hashlib.sha256(ident.encode()).hexdigest()[:16]
@@ -126,6 +130,7 @@ class Point:
         return ["%s=%s" % kv for kv in self.sets + self.grid]
 
     def label(self):
+        """A readable name: workload, grid values, seed and run."""
         words = [os.path.basename(self.workload)] + ["%s=%s" % kv for kv in self.grid]
         if self.seed is not None:
             words.append("seed=%d" % self.seed)
@@ -134,6 +139,8 @@ class Point:
 
 @dataclasses.dataclass
 class Spec:
+    """What a sweep runs: workloads, grid, seeds, runs, sets, timeout (the
+    module docstring says what each means)."""
     workloads: list = dataclasses.field(default_factory=list)
     grid: dict = dataclasses.field(default_factory=dict)
     seeds: list = None
@@ -198,9 +205,11 @@ class Spec:
         return cls(**doc)
 
     def as_dict(self):
+        """The fields as a dict (what sweep.json records)."""
         return {f: getattr(self, f) for f in FIELDS}
 
     def points(self):
+        """Every Point in table order: workload, grid combination, seed, run."""
         keys = list(self.grid)
         sets = tuple(self.sets.items())
         seeds = self.seeds if self.seeds is not None else [None]

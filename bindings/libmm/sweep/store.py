@@ -25,6 +25,8 @@ import os
 
 
 class OutDir:
+    """The output directory at path (the files the module docstring lists)."""
+
     def __init__(self, path):
         self.path = str(path)
         self.journal = os.path.join(self.path, "points.jsonl")
@@ -42,9 +44,11 @@ class OutDir:
                 from None
 
     def unlock(self):
+        """Release the directory lock()."""
         self._lock.close()
 
     def file(self, name):
+        """The path of file name inside the directory."""
         return os.path.join(self.path, name)
 
     def rows(self):
@@ -95,6 +99,7 @@ class OutDir:
             return None
 
     def write_meta(self, meta):
+        """Write sweep.json (the spec and how the sweep ran); its path."""
         return self._write_atomic("sweep.json",
                                   lambda f: f.write(json.dumps(meta, indent=2) + "\n"))
 

@@ -59,7 +59,7 @@ struct page;    /* a page frame descriptor (opaque) */
 /* ---- machine ---------------------------------------------------------- */
 
 /* config: "cpus=4 nodes=1 DMA=16M DMA32=240M NORMAL=768M MOVABLE=0
- * max_page_order=10 seed=1" plus optional keys (README.md); NULL or "" is the
+ * max_page_order=10 seed=1" plus optional keys (docs/machine.md); NULL or "" is the
  * default machine.  On failure returns NULL and writes the reason to err. */
 struct mm *mm_create(const char *config, char *err, size_t errlen);
 /* Refused (EBUSY, logged) from inside a constructor or report callback of
