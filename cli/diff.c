@@ -514,13 +514,16 @@ int mmb_cmd_diff(int argc, char **argv)
 	int nfiles = 0, c, ret = 0;
 	FILE *out;
 
+	struct mmb_args args = { argc, argv, 0 };
+	const char *operand;
+
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", diff_options, NULL)) != -1 || optind < argc) {
+	while ((c = mmb_next_arg(&args, "+h", diff_options, &operand)) != -1 || operand) {
 		if (c == -1) {
 			if (nfiles == DIFF_MAX_RUNS)
 				return mmb_usage_error("diff", "at most %d results", DIFF_MAX_RUNS);
-			files[nfiles++] = argv[optind++];
+			files[nfiles++] = operand;
 			continue;
 		}
 		switch (c) {

@@ -62,6 +62,31 @@ int mmb_usage_error(const char *cmd, const char *fmt, ...)
 	return MMB_EXIT_USAGE;
 }
 
+/*
+ * getopt_long() in "+" mode stops at the first operand, which the caller
+ * takes before walking on.  After "--" glibc's own state would hand the first
+ * operand out again when the arguments run out, so from there on the
+ * operands are walked here.  A "--" that is an option's value is not an end:
+ * it was the end only when getopt_long() stepped over exactly that word.
+ */
+int mmb_next_arg(struct mmb_args *a, const char *optstring,
+		 const struct option *longopts, const char **operand)
+{
+	*operand = NULL;
+	if (!a->ended) {
+		int before = optind ? optind : 1;
+		int c = getopt_long(a->argc, a->argv, optstring, longopts, NULL);
+
+		if (c != -1)
+			return c;
+		if (optind == before + 1 && strcmp(a->argv[before], "--") == 0)
+			a->ended = 1;
+	}
+	if (optind < a->argc)
+		*operand = a->argv[optind++];
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	const struct mmb_command *cmd;

@@ -8,6 +8,7 @@
 #ifndef MMBENCH_H
 #define MMBENCH_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 enum { MMB_EXIT_OK = 0, MMB_EXIT_INVALID = 1, MMB_EXIT_USAGE = 2 };
@@ -36,6 +37,18 @@ const struct mmb_command *mmb_find_command(const char *name);
 /* Prints "mmbench CMD: MESSAGE" and a usage hint to stderr; returns MMB_EXIT_USAGE. */
 int mmb_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Command-line walk for commands whose operands may sit between options
+ * ("run FILE --json -").  Start with { argc, argv } and optind = 0. */
+struct mmb_args {
+	int argc;
+	char **argv;
+	int ended;              /* "--" seen: the rest are operands */
+};
+/* The next option as getopt_long() gives it; or -1 with *operand set to the
+ * next operand, or -1 with *operand NULL when the arguments are done. */
+int mmb_next_arg(struct mmb_args *a, const char *optstring,
+		 const struct option *longopts, const char **operand);
 
 /* ---- config.c: machine config text ------------------------------------ */
 

@@ -195,6 +195,8 @@ static const char *guess_format(const char *path)
 
 static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 {
+	struct mmb_args args = { argc, argv, 0 };
+	const char *operand;
 	int c;
 	long n;
 
@@ -205,15 +207,14 @@ static int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	o->buffer = MMB_BUFFER_OPS;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:qh", run_options, NULL)) != -1 ||
-	       optind < argc) {
+	while ((c = mmb_next_arg(&args, "+:qh", run_options, &operand)) != -1 || operand) {
 		char *end;
 
 		if (c == -1) {          /* a positional argument: options may follow it */
 			if (o->file)
 				return mmb_usage_error("run", "more than one workload ('%s', '%s')",
-						       o->file, argv[optind]);
-			o->file = argv[optind++];
+						       o->file, operand);
+			o->file = operand;
 			continue;
 		}
 		switch (c) {

@@ -110,6 +110,21 @@ def test_version():
     assert p.stdout.startswith("mmbench 0.") and "git " in p.stdout and "build)" in p.stdout
 
 
+def test_double_dash_ends_options(tmp_path):
+    """After "--" every argument is an operand, given out once (getopt_long's
+    own state would hand the first one out again); a "--" that is an option's
+    value does not end the options."""
+    a = tmp_path / "a.json"
+    assert run("run", "--quiet", "--json", str(a), "--", DEFAULT, check=0).returncode == 0
+    p = run("run", "--quiet", "--", DEFAULT, DEFAULT)
+    assert p.returncode == 2 and "more than one workload" in p.stderr
+    p = run("run", "--quiet", "--", "--json")        # a file named like an option
+    assert p.returncode != 0 and "--json" in p.stderr and "needs a value" not in p.stderr
+    assert run("run", "--quiet", "--label", "--", DEFAULT, check=0).returncode == 0
+    p = run("diff", "--", str(a), str(a), check=0)
+    assert p.stdout.count(str(a)) == 2
+
+
 def test_memory_plot(tmp_path):
     from libmm import plot
     a = run_json(tmp_path, DEFAULT, name="a.json")
