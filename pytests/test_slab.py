@@ -50,6 +50,19 @@ def calculate_order(size, cpus, max_order=3):
     return get_order(size)
 
 
+def write_after_free_is_quarantined(m, c):
+    """Frees an object of debug cache c, writes into it, and checks the write is
+    caught when the object would be handed out again: an error is counted and
+    the object stays out of use.  Returns it and the five objects allocated."""
+    d = c.alloc()
+    c.free(d)
+    m.write(d + 10, b"\x00")
+    e0 = m.slab_errors
+    got = [c.alloc() for _ in range(5)]
+    assert m.slab_errors > e0 and d not in got
+    return d, got
+
+
 @pytest.mark.parametrize("cpus", [1, 4, 8])
 @pytest.mark.parametrize("size", [8, 24, 40, 100, 200, 300, 700, 1000, 1500, 2100, 3000,
                                   5000, 9000, 12000, 20000, 40000])
@@ -310,12 +323,7 @@ def test_consistency_checks_refuse_bad_frees():
         assert "Right Redzone overwritten" in log and "Object at" in log
         assert "INFO: Allocated in" in log and "INFO: Freed in" in log
         # write after free: caught when the object would be handed out again
-        d = c.alloc()
-        c.free(d)
-        m.write(d + 10, b"\x00")
-        e0 = m.slab_errors
-        got = [c.alloc() for _ in range(5)]
-        assert m.slab_errors > e0 and d not in got
+        d, got = write_after_free_is_quarantined(m, c)
         assert "Poison overwritten" in m.dmesg()
         c.free_bulk(got)
         m.validate()
@@ -347,12 +355,7 @@ def test_debug_contract_shared(slab):
         with pytest.raises(CorruptionError, match="%#x" % b):
             c.free(b)
         assert m.slab_errors > e0
-        d = c.alloc()
-        c.free(d)
-        m.write(d + 10, b"\x00")
-        e0 = m.slab_errors
-        got = [c.alloc() for _ in range(5)]
-        assert m.slab_errors > e0 and d not in got
+        d, got = write_after_free_is_quarantined(m, c)
         assert re.search(r"dbg.*\n(.*\n)*.*%#x" % d, m.dmesg())   # cache, then object
         c.free_bulk(got)
         other.destroy()
