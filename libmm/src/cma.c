@@ -448,8 +448,7 @@ static struct page *cma_alloc(struct mm *m, const char *name, unsigned long coun
 		return NULL;
 	idx = (int)(a - m->cma->area);
 	if (!cpu) {
-		mm_error(m, EINVAL, "cma_alloc: this thread is not bound to a CPU of the machine "
-			 "(call mm_cpu_bind first)");
+		mm_unbound_error(m, "cma_alloc");
 		return NULL;
 	}
 	if (!count || align > MM_MAX_ORDER_LIMIT + 15) {
@@ -516,8 +515,7 @@ int mm_cma_release(struct mm *m, const char *name, struct page *pages, unsigned 
 	if (!a)
 		return -EINVAL;
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "cma_release: this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "cma_release");
 	pfn = (unsigned long)(pages - m->mem_map);
 	/* cma_pages_valid() */
 	if (!pages || pages < m->mem_map || pfn < a->base_pfn || pfn >= a->base_pfn + a->count ||

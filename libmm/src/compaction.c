@@ -1361,8 +1361,7 @@ int mm_compact_memory(struct mm *m, int node)
 		return mm_error(m, EINVAL, "compact_memory: node %d does not exist (the machine "
 				"has %d)", node, m->nr_nodes);
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "compact_memory: this thread is not bound to a CPU of "
-				"the machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "compact_memory");
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		if (node >= 0 && nid != node)
 			continue;

@@ -440,8 +440,7 @@ static int contig_check(struct mm *m, const char *fn, unsigned long start, unsig
 	struct zone *z;
 
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "%s: this thread is not bound to a CPU of the machine "
-				"(call mm_cpu_bind first)", fn);
+		return mm_unbound_error(m, "%s", fn);
 	if (gfp & ~CONTIG_GFP_ALLOWED)
 		return mm_error(m, EINVAL, "%s: GFP %#x has bits %#x that are not reclaim or "
 				"action modifiers (__alloc_contig_verify_gfp_mask)", fn, gfp,
@@ -501,8 +500,7 @@ int mm_free_contig_range(struct mm *m, unsigned long pfn, unsigned long nr_pages
 	if (!m)
 		return -EINVAL;
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "free_contig_range: this thread is not bound to a CPU "
-				"of the machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "free_contig_range");
 	if (pfn >= m->nr_pages || !nr_pages || nr_pages > m->nr_pages - pfn)
 		return mm_error(m, EINVAL, "free_contig_range: bad range of %lu pages at pfn %#lx",
 				nr_pages, pfn);
@@ -547,8 +545,7 @@ static struct page *contig_alloc_pages(struct mm *m, unsigned long nr_pages, gfp
 		return NULL;
 	cpu = this_cpu(m);
 	if (!cpu) {
-		mm_error(m, EINVAL, "alloc_contig_pages: this thread is not bound to a CPU of the "
-			 "machine (call mm_cpu_bind first)");
+		mm_unbound_error(m, "alloc_contig_pages");
 		return NULL;
 	}
 	if (!nr_pages || (gfp & ~CONTIG_GFP_ALLOWED) ||

@@ -130,8 +130,7 @@ int mm_quiesce(struct mm *m)
 	if (!m)
 		return -EINVAL;
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "quiesce: this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "quiesce");
 	busy = mm_cpus_stop(m, QUIESCE_WAIT_MS);        /* no new binds meanwhile */
 	if (busy < 0) {
 		slab_shrink_all(m);

@@ -45,6 +45,10 @@ void mm_printk(struct mm *m, const char *fmt, ...) __attribute__((format(printf,
 /* Record a refused operation: sets the calling thread's last error, logs
  * the text, returns -err. */
 int  mm_error(struct mm *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The error every entry point gives a thread that is not bound to one of the
+ * machine's CPUs: "WHO: this thread is not bound to a CPU of the machine
+ * (call mm_cpu_bind first)", WHO formatted from fmt.  Returns -EINVAL. */
+int  mm_unbound_error(struct mm *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mm_set_errno(struct mm *m, int err);
 void mm_bug(struct mm *m, const char *file, int line, const char *cond) __attribute__((noreturn));
 void mm_log_init(struct mm *m);

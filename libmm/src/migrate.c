@@ -864,8 +864,7 @@ long mm_migrate_pages(struct mm *m, const unsigned long *pfns, size_t n, int nod
 	if (!m)
 		return -EINVAL;
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "migrate_pages: this thread is not bound to a CPU of "
-				"the machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "migrate_pages");
 	if (mode < MM_MIGRATE_ASYNC || mode > MM_MIGRATE_SYNC)
 		return mm_error(m, EINVAL, "migrate_pages: mode %d is not MIGRATE_ASYNC, "
 				"MIGRATE_SYNC_LIGHT or MIGRATE_SYNC", mode);

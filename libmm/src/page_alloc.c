@@ -441,8 +441,7 @@ static __noinline struct page *alloc_pages_misuse(struct mm *m, gfp_t gfp, unsig
 						  int nid, struct mm_cpu *cpu)
 {
 	if (!cpu)
-		mm_error(m, EINVAL, "alloc_pages: this thread is not bound to a CPU of the machine "
-			 "(call mm_cpu_bind first)");
+		mm_unbound_error(m, "alloc_pages");
 	else if (order > m->max_order)
 		mm_error(m, EINVAL, "alloc_pages: order %u is above max_page_order %u",
 			 order, m->max_order);
@@ -833,8 +832,7 @@ static __noinline int free_pages_misuse(struct mm *m, struct page *page, unsigne
 				(void *)page);
 	pfn = page_to_pfn(m, page);
 	if (!cpu)
-		return mm_error(m, EINVAL, "free_pages: this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "free_pages");
 	if (order > m->max_order)
 		return mm_error(m, EINVAL, "free_pages: order %u is above max_page_order %u",
 				order, m->max_order);

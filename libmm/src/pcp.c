@@ -532,7 +532,7 @@ void mm_drain_local_pages(struct mm *m)
 	struct mm_cpu *me = this_cpu(m);
 
 	if (!me) {
-		mm_error(m, EINVAL, "drain_local_pages: this thread is not bound to a CPU");
+		mm_unbound_error(m, "drain_local_pages");
 		return;
 	}
 	drain_pages_cpu(m, me);

@@ -199,6 +199,18 @@ int mm_error(struct mm *m, int err, const char *fmt, ...)
 	return -err;
 }
 
+int mm_unbound_error(struct mm *m, const char *fmt, ...)
+{
+	char who[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(who, sizeof(who), fmt, ap);
+	va_end(ap);
+	return mm_error(m, EINVAL, "%s: this thread is not bound to a CPU of the machine "
+			"(call mm_cpu_bind first)", who);
+}
+
 /* An error without a log line (out of memory is counted, not logged here). */
 void mm_set_errno(struct mm *m, int err)
 {

@@ -402,8 +402,7 @@ static int fault_checks(struct mm_process *p, unsigned long addr, unsigned order
 	struct mm *m = p->m;
 
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "process_fault: this thread is not bound to a CPU of "
-				"the machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "process_fault");
 	if (order > m->max_order)
 		return mm_error(m, EINVAL, "process_fault: order %u is above max_page_order %u",
 				order, m->max_order);
@@ -504,8 +503,7 @@ int mm_process_unmap(struct mm_process *p, unsigned long addr, unsigned long len
 	int err;
 
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "process_unmap: this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "process_unmap");
 	err = check_range(p, "process_unmap", addr, len, PAGE_SIZE);
 	if (err)
 		return err;
@@ -659,8 +657,7 @@ long mm_process_pin(struct mm_process *p, unsigned long addr, unsigned int foll_
 	int err;
 
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "process_pin: this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "process_pin");
 	if (foll_flags & ~MM_FOLL_LONGTERM)
 		return mm_error(m, EINVAL, "process_pin: unknown FOLL flags %#x",
 				foll_flags & ~MM_FOLL_LONGTERM);

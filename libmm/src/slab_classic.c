@@ -1261,8 +1261,7 @@ static int slab_classic_free(struct kmem_cache *s, void *x, unsigned long caller
 	if (!x)
 		return 0;
 	if (!cpu)
-		return mm_error(m, EINVAL, "%s(%s): this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)", who, s->name);
+		return mm_unbound_error(m, "%s(%s)", who, s->name);
 	slab = lookup_object(s, x, who, cpu, &rc);
 	if (!slab)
 		return rc;
@@ -1686,8 +1685,7 @@ int mm_slabinfo_write(struct mm *m, const char *line)
 		return mm_error(m, EINVAL, "slabinfo: expected \"name limit batchcount shared\", "
 				"got \"%s\"", line);
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "slabinfo write: this thread is not bound to a CPU of "
-				"the machine (call mm_cpu_bind first)");
+		return mm_unbound_error(m, "slabinfo write");
 	mm_mutex_lock(&m->slab->mutex, LOCK_SLAB_MUTEX);
 	list_for_each(e, &m->slab->caches) {
 		struct kmem_cache *s = list_entry(e, struct kmem_cache, list);

@@ -70,8 +70,7 @@ static void *slab_alloc_checked(struct kmem_cache *s, gfp_t gfp, unsigned long c
 	struct mm *m = s->mm;
 
 	if (!this_cpu(m)) {
-		mm_error(m, EINVAL, "kmem_cache_alloc(%s): this thread is not bound to a CPU of the "
-			 "machine (call mm_cpu_bind first)", s->name);
+		mm_unbound_error(m, "kmem_cache_alloc(%s)", s->name);
 		return NULL;
 	}
 	if (gfp & ~__GFP_VALID_MASK) {
@@ -472,8 +471,7 @@ static int need_cpu(struct kmem_cache *s, const char *who)
 {
 	if (this_cpu(s->mm))
 		return 0;
-	return mm_error(s->mm, EINVAL, "%s(%s): this thread is not bound to a CPU of the machine "
-			"(call mm_cpu_bind first)", who, s->name);
+	return mm_unbound_error(s->mm, "%s(%s)", who, s->name);
 }
 
 static void shrink_cache(struct kmem_cache *s)

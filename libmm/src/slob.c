@@ -472,8 +472,7 @@ static int slob_ops_free(struct kmem_cache *s, void *x, unsigned long caller, co
 	if (!x)
 		return 0;
 	if (!this_cpu(m))
-		return mm_error(m, EINVAL, "%s(%s): this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)", who, s->name);
+		return mm_unbound_error(m, "%s(%s)", who, s->name);
 	page = slab_virt_to_head(m, x);
 	if (!page)
 		return slob_refused(s, who, x, "is not an address of this machine's memory");

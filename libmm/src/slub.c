@@ -535,8 +535,7 @@ static __noinline int slub_free(struct kmem_cache *s, void *x, unsigned long cal
 	if (!x)
 		return 0;
 	if (!cpu)
-		return mm_error(m, EINVAL, "%s(%s): this thread is not bound to a CPU of the "
-				"machine (call mm_cpu_bind first)", who, s->name);
+		return mm_unbound_error(m, "%s(%s)", who, s->name);
 	c = &s->cpu_slab[cpu->id];
 	slab = free_lookup(s, x, who, c, &rc);
 	if (!slab)

@@ -854,8 +854,7 @@ static bool va_unbound(struct mm *m, const char *fn)
 {
 	if (this_cpu(m))
 		return false;
-	mm_error(m, EINVAL, "%s: this thread is not bound to a CPU of the machine "
-		 "(call mm_cpu_bind first)", fn);
+	mm_unbound_error(m, "%s", fn);
 	return true;
 }
 
