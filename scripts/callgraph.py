@@ -49,8 +49,12 @@ LAYERS = [
 
 
 def objects(variant="release"):
-    return sorted(glob.glob(os.path.join(TOP, "build", variant, "obj", "libmm", "src",
-                                         "*.os")))
+    """The build's objects of the sources that exist now (a renamed source leaves its old
+    object behind in the build directory)."""
+    src = os.path.join(TOP, "libmm", "src")
+    return sorted(o for o in glob.glob(os.path.join(TOP, "build", variant, "obj", "libmm",
+                                                      "src", "*.os"))
+                  if os.path.exists(os.path.join(src, os.path.basename(o)[:-3] + ".c")))
 
 
 def graph(objs):
