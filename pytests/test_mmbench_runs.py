@@ -4,6 +4,7 @@ machines (the parsed program again when it fitted the buffer, the input
 read again when it streamed), replay time mean +- sd and per-operation
 percentiles of every run; and the same from Python (libmm.mmbench).
 """
+import json
 import os
 import statistics
 
@@ -79,6 +80,8 @@ def test_python_runs_mmbench(tmp_path):
     a = mmbench.run(trace)
     b = mmbench.run(open(trace, "rb").read(), fmt="mtrace")
     assert counts(a) == counts(b)
+    raw = mmbench.run(trace, raw=True)          # the JSON as mmbench wrote it
+    assert isinstance(raw, bytes) and counts(json.loads(raw)) == counts(a)
     with pytest.raises(mmbench.MmbenchError) as e:
         mmbench.run(b"kmalloc a\n")
     assert e.value.returncode == 1 and "-:1: kmalloc: expected" in e.value.stderr

@@ -282,10 +282,14 @@ def test_one_sweep_at_a_time_per_directory(tmp_path, tiny):
 def test_missing_mmbench_is_an_error_row_on_a_worker(tiny):
     p = Spec([tiny]).points()[0]
     result = sweep.run_point(p, mmbench="/nonexistent/mmbench")
-    assert result["doc"] is None and result["row"]["status"] == "error"
+    assert result["doc_gz"] is None and result["row"]["status"] == "error"
     assert "FileNotFoundError: mmbench '/nonexistent/mmbench'" in result["row"]["error"]
     result = sweep.run_point(p, data=b"not the file")
     assert "does not match its digest" in result["row"]["error"]
+    with open(tiny, "rb") as f:                 # shipped: the whole JSON, compressed
+        result = sweep.run_point(p, data=f.read())
+    assert result["row"]["status"] == "ok"
+    assert json.loads(gzip.decompress(result["doc_gz"]))["ops_total"] == result["row"]["ops_total"]
 
 
 def test_dask_table_equals_local(tmp_path, tiny, fake_mmbench, dask_client):

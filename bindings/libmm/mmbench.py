@@ -134,9 +134,10 @@ def kill_running():
 
 def run(workload, *, machine=None, sets=None, fmt=None, backend="libmm", seed=None,
         threads=False, runs=1, warmup=False, timeline=None, validate=False, preload=None,
-        timeout=None, exe=None, label=None, csv=None):
+        timeout=None, exe=None, label=None, csv=None, raw=False):
     """Runs ``mmbench run`` on workload (a path, or bytes: the text itself)
-    and returns the result (schema mmbench/1) as a dict.  sets: {key: value}
+    and returns the result (schema mmbench/1) as a dict (raw=True: the JSON
+    text as mmbench wrote it, bytes, unparsed).  sets: {key: value}
     or ["KEY=VALUE", ...], each a --set (merged into the workload's machine
     line or ``machine``; ``seed`` comes after them); exe: the binary (default
     binary()).  Raises MmbenchError, subprocess.TimeoutExpired after timeout
@@ -177,7 +178,7 @@ def run(workload, *, machine=None, sets=None, fmt=None, backend="libmm", seed=No
     returncode, out, err = _communicate(args, text, env, timeout)
     if returncode:
         raise MmbenchError(returncode, err.decode(errors="replace"))
-    return json.loads(out)
+    return out if raw else json.loads(out)
 
 
 def diff(*results, timeout=None, exe=None):

@@ -163,7 +163,7 @@ def _run(spec, points, od, workers, scheduler, shared, mmbench, plots, metrics, 
         for n, (point, result) in enumerate(results, 1):
             row = _row(point, result)
             if od:
-                od.record(row, result["doc"])
+                od.record(row, result["doc_gz"])
             rows[point.id] = row
             report(n, len(todo), point, row)
     finally:

@@ -79,12 +79,12 @@ class OutDir:
         os.replace(tmp, path)
         return path
 
-    def record(self, row, doc):
-        """Keeps a finished point: its JSON document, then its journal row."""
-        if doc is not None:
-            data = gzip.compress(json.dumps(doc).encode(), mtime=0)
+    def record(self, row, doc_gz):
+        """Keeps a finished point: its JSON document (gzip-compressed bytes),
+        then its journal row."""
+        if doc_gz is not None:
             self._write_atomic(os.path.join("points", row["point"] + ".json.gz"),
-                               lambda f: f.write(data), "wb")
+                               lambda f: f.write(doc_gz), "wb")
         with open(self.journal, "a") as f:
             f.write(json.dumps(row) + "\n")
             f.flush()

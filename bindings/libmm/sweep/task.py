@@ -6,7 +6,9 @@ shipped with the task, written once per host into a cache directory under
 the temporary directory), runs it through libmm.mmbench.run (``mmbench run
 INPUT --quiet --json - --set KEY=VALUE... [--seed N]`` in a session of its
 own) and returns a result: the table row (``metrics`` of the JSON, or the
-error) and the JSON document itself.  Nothing here raises for a failed
+error) and the JSON document itself, gzip-compressed as the output directory
+keeps it (compressed where the point ran, so that the one process collecting
+results neither re-encodes nor receives 200 KB a point).  Nothing here raises for a failed
 point: a crash, a signal, a non-zero exit, a timeout or unreadable output
 becomes a row with ``status`` "error" and an ``error`` text, so one bad
 point never takes the sweep down.
@@ -14,6 +16,7 @@ point never takes the sweep down.
 This module runs inside the local pool's threads and inside Dask workers:
 it needs only the standard library (and the libmm package importable).
 """
+import gzip
 import hashlib
 import json
 import os
@@ -36,9 +39,17 @@ def find_mmbench(explicit=None):
         raise FileNotFoundError("%s; give --mmbench PATH" % e) from None
 
 
+_materialized = {}      # (name, digest) -> path, the files this process wrote or checked
+
+
 def materialize(name, digest, data):
     """A local file holding data (a shipped input), named like the original so
-    that mmbench guesses its format and decompressor from the name."""
+    that mmbench guesses its format and decompressor from the name.  The
+    bytes are checked against the digest once a process and input, not once a
+    point."""
+    path = _materialized.get((name, digest))
+    if path is not None and os.path.exists(path):
+        return path
     if hashlib.sha256(data).hexdigest() != digest:
         raise ValueError("shipped input %s does not match its digest" % name)
     d = os.path.join(tempfile.gettempdir(), "libmm-sweep-%d" % os.getuid(), digest[:16])
@@ -49,6 +60,7 @@ def materialize(name, digest, data):
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
+    _materialized[(name, digest)] = path
     return path
 
 
@@ -100,7 +112,8 @@ def _tail(text, lines=3, limit=600):
 
 
 def run_point(point, path=None, data=None, mmbench=None):
-    """Runs one point; returns {"id", "row", "doc"} (doc None on failure).
+    """Runs one point; returns {"id", "row", "doc_gz"}: doc_gz the mmbench
+    JSON, gzip-compressed bytes (None on failure).
 
     path: the input file on this host (default: the point's workload name);
     data: its bytes, shipped with the task (written to a local cache first)."""
@@ -112,14 +125,14 @@ def run_point(point, path=None, data=None, mmbench=None):
         exe = find_mmbench(mmbench)
         if data is not None:
             path = materialize(point.workload, point.digest, data)
-        doc = _mmbench.run(path or point.workload, sets=point.machine_sets(), seed=point.seed,
-                           timeout=point.timeout, exe=exe)
+        text = _mmbench.run(path or point.workload, sets=point.machine_sets(),
+                            seed=point.seed, timeout=point.timeout, exe=exe, raw=True)
         row["exit_code"] = 0
         try:
-            row.update(metrics(doc))
+            row.update(metrics(json.loads(text)))
             row["status"] = "ok"
+            doc = gzip.compress(text, compresslevel=6, mtime=0)
         except (TypeError, AttributeError) as e:        # JSON, but not mmbench's
-            doc = None
             row["error"] = "unreadable mmbench JSON: %s" % e
     except _mmbench.MmbenchError as e:
         tail = _tail(e.stderr)
@@ -133,4 +146,4 @@ def run_point(point, path=None, data=None, mmbench=None):
     except Exception as e:      # noqa: BLE001 - whatever it is, it is this point's error row
         row["error"] = "%s: %s" % (type(e).__name__, e)
     row["wall_s"] = round(time.monotonic() - t0, 6)
-    return {"id": point.id, "row": row, "doc": doc}
+    return {"id": point.id, "row": row, "doc_gz": doc}
