@@ -356,9 +356,8 @@ void mm_process_destroy(struct mm_process *p)
 	if (!p)
 		return;
 	m = p->m;
-	if (!this_cpu(m)) {
-		mm_error(m, EINVAL, "process_destroy: this thread is not bound to a CPU of the "
-			 "machine (call mm_cpu_bind first); process %d not destroyed", p->pid);
+	if (!this_cpu(m)) {                     /* the process stays */
+		mm_unbound_error(m, "process_destroy(pid %d)", p->pid);
 		return;
 	}
 	rmap_lock(m);

@@ -47,6 +47,14 @@ static void test_process_mapping(void)
 	CHECK_ERR(m, mm_process_fault(p, 0x1000, 2), EINVAL, "not aligned");
 	CHECK(mm_process_pfn(p, 0x9000) == MM_PFN_INVALID && mm_last_errno(m) == EFAULT);
 	CHECK_VALID(m);
+	/* unbound, the destroy is refused and the process stays whole */
+	mm_cpu_unbind(m);
+	mm_process_destroy(p);
+	CHECK(mm_last_errno(m) == EINVAL && strstr(mm_last_error(m), "process_destroy(pid ") &&
+	      strstr(mm_last_error(m), "not bound to a CPU"));
+	mm_cpu_bind(m, 0);
+	CHECK(mm_process_read(p, 0x3000 + 100, buf, 5) == 0 && !memcmp(buf, "hello", 5));
+	CHECK_VALID(m);
 	mm_process_destroy(p);
 	CHECK_VALID(m);
 	mm_destroy(m);
