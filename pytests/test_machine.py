@@ -26,6 +26,32 @@ def test_package_exports():
     assert not issubclass(libmm.CorruptionError, ValueError)
 
 
+def _tls_size(path):
+    """PT_TLS p_memsz of an ELF64 little-endian shared object (0: none)."""
+    import struct
+    with open(path, "rb") as f:
+        elf = f.read()
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    for i in range(phnum):
+        p_type, = struct.unpack_from("<I", elf, phoff + i * phentsize)
+        if p_type == 7:                         # PT_TLS
+            return struct.unpack_from("<Q", elf, phoff + i * phentsize + 0x28)[0]
+    return 0
+
+
+def test_static_tls_is_small():
+    """libmm's thread-locals are initial-exec (the fast paths read them
+    without a call), so the whole block comes out of the static TLS surplus
+    that every library dlopen()ed after the program started shares (glibc
+    keeps about 1.6 KB for them, rtld.optional_static_tls 512 bytes of it):
+    libmm keeps to a few hundred bytes and puts bigger per-thread state on
+    the heap."""
+    path = libmm._libmm.__file__
+    assert path.endswith(".so")
+    assert 0 < _tls_size(path) <= 512, path
+
+
 def test_default_machine_shape(machine):
     cfg = parse_config(machine.config)
     assert (cfg["cpus"], cfg["nodes"], cfg["max_page_order"], cfg["seed"]) == \

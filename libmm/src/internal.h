@@ -50,6 +50,11 @@ int  mm_error(struct mm *m, int err, const char *fmt, ...) __attribute__((format
  * (call mm_cpu_bind first)", WHO formatted from fmt.  Returns -EINVAL. */
 int  mm_unbound_error(struct mm *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mm_set_errno(struct mm *m, int err);
+/* The calling thread's zeroed buffer of size bytes under key (created once
+ * by create, destructor free), allocated at its first call; NULL without
+ * memory.  Per-thread state too big for libmm's static TLS goes here. */
+void *mm_thread_calloc(pthread_key_t *key, pthread_once_t *once, void (*create)(void),
+		       size_t size);
 void mm_bug(struct mm *m, const char *file, int line, const char *cond) __attribute__((noreturn));
 void mm_log_init(struct mm *m);
 void mm_log_free(struct mm *m);

@@ -15,14 +15,16 @@
  * A lock taken with mm_trylock() is tracked but not order-checked: a
  * trylock never waits, so it cannot close a cycle.
  *
- * Release builds (MM_DEBUG 0) compile none of this into the lock paths:
- * mm_lock() is pthread_mutex_lock() there.
+ * Release builds (MM_DEBUG 0) compile none of this: mm_lock() is
+ * pthread_mutex_lock() there, and the held-lock stack takes no TLS.
  *
  * Locking: the stack is thread-local; nothing here is shared.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
+
+#if MM_DEBUG
 
 #define LOCKDEP_MAX_HELD 16
 
@@ -74,3 +76,5 @@ bool lockdep_is_held(const void *lock)
 			return true;
 	return false;
 }
+
+#endif /* MM_DEBUG */

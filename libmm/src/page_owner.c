@@ -111,15 +111,8 @@ static void po_cache_key_init(void)
 
 static struct po_cache *po_cache_get(void)
 {
-	struct po_cache *c;
-
-	pthread_once(&po_cache_once, po_cache_key_init);
-	c = pthread_getspecific(po_cache_key);
-	if (!c && (c = calloc(1, sizeof(*c))) && pthread_setspecific(po_cache_key, c)) {
-		free(c);
-		c = NULL;
-	}
-	return c;
+	return mm_thread_calloc(&po_cache_key, &po_cache_once, po_cache_key_init,
+				sizeof(struct po_cache));
 }
 
 static const char *const via_frames[PO_NR_VIA] = {

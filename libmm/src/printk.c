@@ -35,13 +35,40 @@
 #include <string.h>
 #include "internal.h"
 
+#define ERR_MSG_MAX 1024
+
 static __thread struct {
-	unsigned long mm_id;
+	unsigned long mm_id;            /* 0: no error of this thread's kept */
 	int err;
 	bool injected;                  /* forced by fault injection */
 	unsigned long panic_mm_id;      /* panic_on_taint hit in this call */
-	char msg[1024];
 } tls_err;
+
+/* The error's text, ERR_MSG_MAX bytes a thread, is on the heap (err_msg_key):
+ * libmm's TLS block is static - its hot variables are initial-exec - and a
+ * library dlopen()ed into Python shares a few hundred bytes of static TLS
+ * with every other one loaded after it. */
+static pthread_key_t err_msg_key;
+static pthread_once_t err_msg_once = PTHREAD_ONCE_INIT;
+
+static void err_msg_key_create(void)
+{
+	pthread_key_create(&err_msg_key, free);
+}
+
+void *mm_thread_calloc(pthread_key_t *key, pthread_once_t *once, void (*create)(void),
+		       size_t size)
+{
+	void *p;
+
+	pthread_once(once, create);
+	p = pthread_getspecific(*key);
+	if (!p && (p = calloc(1, size)) && pthread_setspecific(*key, p)) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
 
 /* ---- report callbacks outside the locks ------------------------------------ */
 
@@ -150,12 +177,18 @@ static void log_append(struct mm *m, const char *line)
 	}
 }
 
+/* Without memory for the text the thread keeps no error of its own: the
+ * machine's copy answers mm_last_errno()/mm_last_error(). */
 static void set_tls_error(struct mm *m, int err, bool injected, const char *msg)
 {
-	tls_err.mm_id = m->id;
+	char *buf = mm_thread_calloc(&err_msg_key, &err_msg_once, err_msg_key_create,
+				     ERR_MSG_MAX);
+
+	tls_err.mm_id = buf ? m->id : 0;
 	tls_err.err = err;
 	tls_err.injected = injected;
-	snprintf(tls_err.msg, sizeof(tls_err.msg), "%s", msg);
+	if (buf)
+		snprintf(buf, ERR_MSG_MAX, "%s", msg);
 }
 
 static void vlog(struct mm *m, int err, const char *fmt, va_list ap)
@@ -272,11 +305,12 @@ int mm_last_errno(struct mm *m)
 
 const char *mm_last_error(struct mm *m)
 {
+	const char *msg;
+
 	if (!m)
 		return "no machine";
-	if (tls_err.mm_id == m->id)
-		return tls_err.msg;
-	return m->last_error;
+	msg = tls_err.mm_id == m->id ? pthread_getspecific(err_msg_key) : NULL;
+	return msg ? msg : m->last_error;       /* NULL: freed at thread exit */
 }
 
 void mm_set_report_callback(struct mm *m, mm_report_fn fn, void *arg)

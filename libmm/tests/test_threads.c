@@ -6,11 +6,14 @@
  * ownership bitmap (test-and-set per page frame) catches any page handed out
  * twice; at the end everything is freed, drained, validate() passes and
  * buddyinfo equals the boot state.  Also: drain requests to a CPU another
- * thread holds, and pcp batch/high against the kernel formulas.
+ * thread holds, pcp batch/high against the kernel formulas, and each
+ * thread's own last error.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ctest.h"
 
 #define OPS      200000
@@ -223,8 +226,51 @@ static void test_batch_high(void)
 	mm_destroy(d);
 }
 
+/* Each thread fails its own way and reads back its own error, whatever the
+ * other did meanwhile; a thread that exits with an error leaves the others'
+ * intact (and its text is freed: the asan variant checks for leaks). */
+static pthread_barrier_t err_barrier;
+
+static void *own_error(void *arg)
+{
+	int cpu = (int)(long)arg;
+	char order[32], *msg;
+	int ok;
+
+	CHECK(mm_cpu_bind(m, cpu) == 0);
+	snprintf(order, sizeof(order), "order %d", 20 + cpu);
+	CHECK(mm_alloc_pages(m, GFP_KERNEL, 20 + cpu) == NULL);
+	pthread_barrier_wait(&err_barrier);     /* both have failed */
+	msg = strdup(mm_last_error(m));
+	ok = mm_last_errno(m) == EINVAL && strstr(msg, order) != NULL;
+	CHECK(ok);
+	if (!ok)
+		fprintf(stderr, "  cpu %d: %s\n", cpu, msg);
+	free(msg);
+	mm_cpu_unbind(m);
+	return NULL;
+}
+
+static void test_own_error(void)
+{
+	pthread_t t[2];
+
+	m = mm_create("cpus=2 DMA=0 DMA32=0 NORMAL=16M", NULL, 0);
+	CHECK(m != NULL);
+	pthread_barrier_init(&err_barrier, NULL, 2);
+	for (long i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, own_error, (void *)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&err_barrier);
+	/* this thread has no error of its own: the machine's last one answers */
+	CHECK(mm_last_errno(m) == EINVAL && strstr(mm_last_error(m), "order 2"));
+	mm_destroy(m);
+}
+
 int main(void)
 {
+	test_own_error();
 	test_batch_high();
 	for (int n = 2; n <= 4; n++)
 		run(n);
