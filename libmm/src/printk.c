@@ -152,11 +152,19 @@ void mm_log_init(struct mm *m)
 	m->log_head = m->log_len = 0;
 }
 
+/* The machine goes, and with it the destroying thread's last error when it
+ * is this machine's: its text is freed now, not at thread exit, so that a
+ * program that destroyed its machines holds nothing of libmm's. */
 void mm_log_free(struct mm *m)
 {
 	free(m->log);
 	m->log = NULL;
 	pthread_mutex_destroy(&m->log_lock);
+	if (tls_err.mm_id == m->id) {
+		tls_err.mm_id = 0;
+		free(pthread_getspecific(err_msg_key));
+		pthread_setspecific(err_msg_key, NULL);
+	}
 }
 
 /* Append one line to the ring; log_lock held. */
