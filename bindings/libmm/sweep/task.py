@@ -8,10 +8,10 @@ INPUT --quiet --json - --set KEY=VALUE... [--seed N]`` in a session of its
 own) and returns a result: the table row (``metrics`` of the JSON, or the
 error) and the JSON document itself, gzip-compressed as the output directory
 keeps it (compressed where the point ran, so that the one process collecting
-results neither re-encodes nor receives 200 KB a point).  Nothing here raises for a failed
-point: a crash, a signal, a non-zero exit, a timeout or unreadable output
-becomes a row with ``status`` "error" and an ``error`` text, so one bad
-point never takes the sweep down.
+results neither re-encodes nor receives 200 KB a point).  Nothing here
+raises for a failed point: a crash, a signal, a non-zero exit, a timeout or
+unreadable output becomes a row with ``status`` "error" and an ``error``
+text, so one bad point never takes the sweep down.
 
 This module runs inside the local pool's threads and inside Dask workers:
 it needs only the standard library (and the libmm package importable).
